@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+// Unit tests: pure logic and reconcilers with injected fakes. No network.
+export default defineConfig({
+  test: {
+    include: ['operator/test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 10_000,
+  },
+});
