@@ -1,0 +1,83 @@
+// The contract between the AWS layer and the reconcilers. Reconcilers see only
+// these shapes, so unit tests inject fakes and the real SDK clients stay at the edge.
+import type { AwsService, DataFromFind, EsReason } from '../api/types.js';
+
+/** One value read from AWS. Never logged: only `name`, `versionId`, `version`, `region` may be. */
+export interface RemoteSecret {
+  /** The secret name or parameter name as AWS returned it. */
+  name: string;
+  /** SecretString as UTF-8 bytes, or the raw SecretBinary. */
+  value: Buffer;
+  /** True when AWS returned SecretBinary. */
+  binary: boolean;
+  /** Secrets Manager VersionId. */
+  versionId?: string;
+  /** Parameter Store version number. */
+  version?: number;
+  /** Region that served the read (the failover region when the primary was down). */
+  region: string;
+}
+
+export interface FetchRequest {
+  key: string;
+  /** Stage label / version id (Secrets Manager) or version number / label (Parameter Store). */
+  version?: string;
+}
+
+/** A provider bound to one store identity (credentials, region, endpoint). */
+export interface SecretsProvider {
+  readonly service: AwsService;
+  /** Reads one value. Throws ProviderError. */
+  get(request: FetchRequest): Promise<RemoteSecret>;
+  /**
+   * Reads many values with the fewest AWS calls (BatchGetSecretValue / GetParameters).
+   * Per-key failures come back in the map instead of failing the whole batch.
+   */
+  getMany(requests: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>>;
+  /** dataFrom.find: every value matching path / name regexp / tags. */
+  find(query: DataFromFind): Promise<RemoteSecret[]>;
+  /** Cheap check that the identity works (used for store status). Throws ProviderError. */
+  validate(): Promise<void>;
+}
+
+/** Stable identity of a request inside a provider, for dedupe and maps. */
+export function fetchRequestId(request: FetchRequest): string {
+  return request.version ? `${request.key}@${request.version}` : request.key;
+}
+
+/**
+ * An AWS (or credential) failure turned into something a user can act on.
+ * `message` is safe for status/events/logs: it never contains a secret value.
+ */
+export class ProviderError extends Error {
+  constructor(
+    readonly reason: EsReason,
+    message: string,
+    readonly options: {
+      /** AWS error name, e.g. ResourceNotFoundException. */
+      code?: string;
+      /** Throttling, 5xx, network: retry with backoff. */
+      retryable?: boolean;
+      /** The remote key does not exist (lets `optional` keys be skipped). */
+      notFound?: boolean;
+      /** 5xx or network error: failover to the replica region is allowed. */
+      unavailable?: boolean;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'ProviderError';
+  }
+  get code(): string | undefined {
+    return this.options.code;
+  }
+  get retryable(): boolean {
+    return this.options.retryable ?? false;
+  }
+  get notFound(): boolean {
+    return this.options.notFound ?? false;
+  }
+  get unavailable(): boolean {
+    return this.options.unavailable ?? false;
+  }
+}

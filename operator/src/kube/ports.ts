@@ -1,0 +1,53 @@
+// What the reconcilers and the AWS credential layer need from Kubernetes, as
+// narrow interfaces. kube/ implements them with @kubernetes/client-node; unit tests
+// implement them with in-memory fakes.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+}
+
+export interface SecretClient {
+  /** undefined when the Secret does not exist. */
+  get(namespace: string, name: string): Promise<V1Secret | undefined>;
+  create(secret: V1Secret): Promise<V1Secret>;
+  /** Full replace guarded by metadata.resourceVersion (optimistic concurrency). */
+  replace(secret: V1Secret): Promise<V1Secret>;
+  delete(namespace: string, name: string): Promise<void>;
+}
+
+export interface StatusWriter {
+  externalSecret(namespace: string, name: string, status: ExternalSecretStatus): Promise<void>;
+  store(kind: StoreKind, namespace: string | undefined, name: string, status: SecretStoreStatus): Promise<void>;
+}
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface EventRecorder {
+  /** Message must never contain a secret value. */
+  record(object: ObjectRef, type: EventType, reason: string, message: string): Promise<void>;
+}
+
+export interface ServiceAccountToken {
+  token: string;
+  expiresAt: Date;
+}
+
+/** What per-store credentials need: static keys, IRSA ServiceAccounts, TokenRequest. */
+export interface CredentialSourceClient {
+  /** Value of one key of a Secret; throws a ProviderError naming the Secret and key when missing. */
+  readSecretKey(namespace: string, name: string, key: string): Promise<string>;
+  /** Annotations of a ServiceAccount; undefined when it does not exist. */
+  serviceAccountAnnotations(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** TokenRequest API for the ServiceAccount. */
+  requestToken(namespace: string, name: string, audiences: string[], expirationSeconds: number): Promise<ServiceAccountToken>;
+}
+
+export interface NamespaceClient {
+  labels(name: string): Promise<Record<string, string> | undefined>;
+}
