@@ -1,0 +1,77 @@
+// Secret data keys: validation, dataFrom rewrites, and turning remote names into keys.
+import type { ConversionStrategy, Rewrite } from '../api/types.js';
+import { ES_REASON } from '../api/types.js';
+import { SyncError, quote } from './errors.js';
+import { compileGoRegExp, translateReplacement } from './regexp.js';
+
+/** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
+const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;
+export const SECRET_KEY_MAX_LENGTH = 253;
+
+/** Why `key` cannot be a Secret data key, or undefined when it can. */
+export function secretKeyProblem(key: string): string | undefined {
+  if (key.length === 0) return 'a Secret key must not be empty';
+  if (key.length > SECRET_KEY_MAX_LENGTH) return `a Secret key must be at most ${SECRET_KEY_MAX_LENGTH} characters (this one has ${key.length})`;
+  if (key === '.' || key === '..') return `a Secret key must not be ${quote(key)}`;
+  if (!SECRET_KEY_CHARS.test(key)) return 'a Secret key may only contain letters, digits, "-", "_" and "."';
+  return undefined;
+}
+
+export function isValidSecretKey(key: string): boolean {
+  return secretKeyProblem(key) === undefined;
+}
+
+/**
+ * Applies `dataFrom[].rewrite[]` in order, each one to the result of the previous, replacing
+ * every match (Go's ReplaceAllString, which ESO uses). Patterns and templates may be written
+ * in Go or JavaScript syntax (see regexp.ts). `field` is the rewrite list's spec path.
+ */
+export function applyRewrites(name: string, rewrites: Rewrite[] | undefined, field = 'spec.dataFrom[].rewrite'): string {
+  let out = name;
+  (rewrites ?? []).forEach((rewrite, k) => {
+    const source = rewrite.regexp?.source ?? '';
+    let regexp: RegExp;
+    try {
+      regexp = compileGoRegExp(source, 'g');
+    } catch (error) {
+      throw new SyncError(ES_REASON.InvalidSpec, `${field}[${k}].regexp.source is not a valid regular expression: ${(error as Error).message}`, {
+        field: `${field}[${k}].regexp.source`,
+      });
+    }
+    out = out.replace(regexp, translateReplacement(rewrite.regexp?.target ?? ''));
+  });
+  return out;
+}
+
+/**
+ * Turns a remote name found by `dataFrom.find` into a Secret key the way ESO's key conversion
+ * does: leading "/" are dropped (`/prod/api/db-password` -> `prod_api_db-password`), then every
+ * character a Secret key cannot hold becomes "_" (Default) or `_UXXXX_` (Unicode, the code point).
+ */
+export function keyFromRemoteName(name: string, strategy: ConversionStrategy = 'Default'): string {
+  const trimmed = name.replace(/^\/+/, '');
+  let out = '';
+  for (const ch of trimmed) {
+    if (/[-._a-zA-Z0-9]/.test(ch)) out += ch;
+    else if (strategy === 'Unicode') out += `_U${ch.codePointAt(0)!.toString(16).padStart(4, '0')}_`;
+    else out += '_';
+  }
+  return out;
+}
+
+/**
+ * Checks a key produced from remote data (extract keys, find names, rewrites). Throws a
+ * SyncError that names where the key came from and the offending key, and says how to fix it.
+ * `source` describes the origin for the message, e.g. `remote "prod/db"` or
+ * `JSON key "user name" of remote "prod/db"`; `field` is the dataFrom entry's spec path.
+ */
+export function assertValidKey(key: string, context: { source: string; field: string; rewritten: boolean }): string {
+  const problem = secretKeyProblem(key);
+  if (problem === undefined) return key;
+  const advice = context.rewritten
+    ? `fix ${context.field}.rewrite so that it produces a valid key`
+    : `add a ${context.field}.rewrite (regexp source/target) that turns it into a valid key`;
+  throw new SyncError(ES_REASON.InvalidSpec, `${context.field}: ${context.source} gives the Secret key ${quote(key)}, which is invalid (${problem}); ${advice}`, {
+    field: context.field,
+  });
+}

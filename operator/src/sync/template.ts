@@ -1,0 +1,215 @@
+// target.template: render Secret data, labels and annotations with LiquidJS.
+//
+// Templates come from ExternalSecret specs, i.e. from anyone allowed to create one in a
+// namespace, so the engine is locked down for untrusted input:
+//   - no file system: `templates: {}` replaces the loader and the include / render / layout
+//     tags are removed, so they are a parse error;
+//   - `ownPropertyOnly`: `{{ data.constructor }}` or `__proto__` never reach JavaScript
+//     prototypes (they are simply undefined variables);
+//   - strict filters (a typo is an error, not silent empty output) and strict variables like
+//     ESO's `missingkey=error` (a misspelt key is an error naming it); `lenientIf` keeps
+//     `{% if data.maybe %}` and `| default:` usable for keys that may be absent;
+//   - DoS bounds: template size (parseLimit), render time (renderLimit), allocations inside
+//     filters and ranges (memoryLimit) and the rendered size of each value (1 MiB).
+//
+// Scope: every fetched key as a string variable (`{{ password }}`; keys with "-" also work,
+// `{{ db-password }}`), and all of them under `data` for keys with "." or other characters
+// (`{{ data["tls.crt"] }}`). A fetched key named `data` is only reachable as `data["data"]`.
+// Binary values are exposed as UTF-8 text: keep them out of templates or use Merge.
+//
+// Filters on top of Liquid's built-ins (upcase, downcase, default, strip, json, ...):
+//   b64enc, b64dec, fromJson, toJson, upper, lower, trim, sha256 (hex), indent: N,
+//   nindent: N (newline first, for YAML blocks) and
+//   `{{ "registry.example.com" | dockerconfigjson: username, password }}`.
+import { createHash } from 'node:crypto';
+import { Liquid, type Context } from 'liquidjs';
+import type { ExternalSecretTemplate } from '../api/types.js';
+import { ES_REASON } from '../api/types.js';
+import { SyncError, scrubValues } from './errors.js';
+import { decodeLenient } from './decode.js';
+import { buildDockerConfigJson } from './secret-types.js';
+
+export { validateSecretType, buildDockerConfigJson, SECRET_TYPE } from './secret-types.js';
+
+export const MAX_RENDERED_BYTES = 1024 * 1024;
+const MAX_TEMPLATE_CHARS = 1024 * 1024;
+const RENDER_TIME_LIMIT_MS = 1000;
+const MEMORY_LIMIT = 32 * 1024 * 1024;
+const MAX_INDENT = 256;
+
+export interface RenderedTemplate {
+  /** Rendered template.data keys (only these; merging with fetched keys is build's job). */
+  data: Record<string, Buffer>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  problems: SyncError[];
+}
+
+type FilterThis = { context: Context };
+
+function createEngine(): Liquid {
+  const engine = new Liquid({
+    templates: {},
+    ownPropertyOnly: true,
+    strictFilters: true,
+    strictVariables: true,
+    lenientIf: true,
+    jsTruthy: false,
+    parseLimit: MAX_TEMPLATE_CHARS,
+    renderLimit: RENDER_TIME_LIMIT_MS,
+    memoryLimit: MEMORY_LIMIT,
+    cache: false,
+  });
+  for (const tag of ['include', 'render', 'layout']) delete engine.tags[tag];
+
+  const charge = (self: FilterThis, size: number) => self.context.memoryLimit.use(size);
+  const text = (value: unknown): string => (value === undefined || value === null ? '' : typeof value === 'string' ? value : String(value));
+
+  engine.registerFilter('b64enc', function (this: FilterThis, value: unknown) {
+    const out = Buffer.from(text(value), 'utf8').toString('base64');
+    charge(this, out.length);
+    return out;
+  });
+  engine.registerFilter('b64dec', function (this: FilterThis, value: unknown) {
+    const decoded = decodeLenient(text(value), 'base64') ?? decodeLenient(text(value), 'base64url');
+    if (decoded === undefined) throw new Error('b64dec: the input is not valid base64');
+    charge(this, decoded.length);
+    return decoded.toString('utf8');
+  });
+  engine.registerFilter('fromJson', function (this: FilterThis, value: unknown) {
+    const source = text(value);
+    charge(this, source.length);
+    try {
+      return JSON.parse(source) as unknown;
+    } catch {
+      // JSON.parse's message quotes the input, which is a secret here.
+      throw new Error('fromJson: the input is not valid JSON');
+    }
+  });
+  engine.registerFilter('toJson', function (this: FilterThis, value: unknown) {
+    const out = JSON.stringify(value) ?? 'null';
+    charge(this, out.length);
+    return out;
+  });
+  engine.registerFilter('upper', (value: unknown) => text(value).toUpperCase());
+  engine.registerFilter('lower', (value: unknown) => text(value).toLowerCase());
+  engine.registerFilter('trim', (value: unknown) => text(value).trim());
+  engine.registerFilter('sha256', (value: unknown) => createHash('sha256').update(text(value), 'utf8').digest('hex'));
+  const indent = (self: FilterThis, value: unknown, width: unknown, newlineFirst: boolean) => {
+    const n = Number(width);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_INDENT) throw new Error(`indent: the width must be a whole number from 0 to ${MAX_INDENT}`);
+    const pad = ' '.repeat(n);
+    const source = text(value);
+    const lines = source.split('\n');
+    charge(self, source.length + lines.length * n);
+    const out = lines.map((line) => pad + line).join('\n');
+    return newlineFirst ? `\n${out}` : out;
+  };
+  engine.registerFilter('indent', function (this: FilterThis, value: unknown, width: unknown) {
+    return indent(this, value, width, false);
+  });
+  engine.registerFilter('nindent', function (this: FilterThis, value: unknown, width: unknown) {
+    return indent(this, value, width, true);
+  });
+  engine.registerFilter('dockerconfigjson', function (this: FilterThis, registry: unknown, username: unknown, password: unknown) {
+    if (!text(registry)) throw new Error('dockerconfigjson: the registry is empty; use {{ "registry.example.com" | dockerconfigjson: username, password }}');
+    const out = buildDockerConfigJson(text(registry), text(username), text(password));
+    charge(this, out.length);
+    return out;
+  });
+  return engine;
+}
+
+// One configured engine: it holds no per-render state (no cache), only options and filters.
+const engine = createEngine();
+
+/** Builds the Liquid scope for `values` (see the header comment). */
+function scopeOf(values: Record<string, Buffer> | Map<string, Buffer>): { scope: Record<string, unknown>; strings: Record<string, string> } {
+  const entries = values instanceof Map ? [...values.entries()] : Object.entries(values);
+  // Object.fromEntries defines own properties, so a key named "__proto__" is data, not a prototype.
+  const strings = Object.fromEntries(entries.map(([k, v]) => [k, v.toString('utf8')])) as Record<string, string>;
+  return { scope: { ...strings, data: strings }, strings };
+}
+
+/**
+ * Renders one template text. Throws SyncError naming `field` with Liquid's message; any
+ * fetched value that a library message might quote is scrubbed first.
+ */
+export function renderTemplateText(source: string, values: Record<string, Buffer> | Map<string, Buffer>, field: string): string {
+  const { scope, strings } = scopeOf(values);
+  return renderWithScope(source, scope, strings, field);
+}
+
+function renderWithScope(source: string, scope: Record<string, unknown>, strings: Record<string, string>, field: string): string {
+  let out: unknown;
+  try {
+    out = engine.parseAndRenderSync(source, scope);
+  } catch (error) {
+    const raw = error instanceof Error ? error.message : 'template error';
+    let message = scrubValues(raw, Object.values(strings));
+    if ((error as Error)?.name === 'UndefinedVariableError') {
+      const keys = Object.keys(strings);
+      const shown = keys.slice(0, 20).join(', ') + (keys.length > 20 ? `, … (${keys.length - 20} more)` : '');
+      message += keys.length ? `; available keys: ${shown} (use data["key"] for keys with "." in them)` : '; no keys were fetched';
+    }
+    throw new SyncError(ES_REASON.InvalidSpec, `${field}: the template failed: ${message}`, { field });
+  }
+  const rendered = typeof out === 'string' ? out : String(out ?? '');
+  // Check the length before touching the bytes: a huge rope string is cheap until flattened.
+  if (rendered.length > MAX_RENDERED_BYTES || Buffer.byteLength(rendered, 'utf8') > MAX_RENDERED_BYTES) {
+    throw new SyncError(ES_REASON.InvalidSpec, `${field}: the template renders more than 1 MiB, the most a Secret can hold; render less`, { field });
+  }
+  return rendered;
+}
+
+// Label values are short and restricted by Kubernetes; checked here so the status names the label.
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/**
+ * Renders template.data and template.metadata with `values` in scope. Every failing key is
+ * reported (not just the first), so one status message shows everything to fix.
+ */
+export function renderTemplate(template: ExternalSecretTemplate, values: Record<string, Buffer> | Map<string, Buffer>): RenderedTemplate {
+  const { scope, strings } = scopeOf(values);
+  const out: RenderedTemplate = { data: {}, labels: {}, annotations: {}, problems: [] };
+  const render = (source: string, field: string): string | undefined => {
+    try {
+      return renderWithScope(source, scope, strings, field);
+    } catch (error) {
+      if (!(error instanceof SyncError)) throw error;
+      out.problems.push(error);
+      return undefined;
+    }
+  };
+
+  const data = new Map<string, Buffer>();
+  for (const [key, source] of Object.entries(template.data ?? {})) {
+    const rendered = render(source, `spec.target.template.data.${key}`);
+    if (rendered !== undefined) data.set(key, Buffer.from(rendered, 'utf8'));
+  }
+  const labels = new Map<string, string>();
+  for (const [key, source] of Object.entries(template.metadata?.labels ?? {})) {
+    const field = `spec.target.template.metadata.labels.${key}`;
+    const rendered = render(source, field);
+    if (rendered === undefined) continue;
+    if (rendered.length > 63 || !LABEL_VALUE.test(rendered)) {
+      // The value may be secret-derived: describe the rule, do not echo it.
+      out.problems.push(
+        new SyncError(ES_REASON.InvalidSpec, `${field}: the rendered label value is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)`, {
+          field,
+        }),
+      );
+      continue;
+    }
+    labels.set(key, rendered);
+  }
+  const annotations = new Map<string, string>();
+  for (const [key, source] of Object.entries(template.metadata?.annotations ?? {})) {
+    const rendered = render(source, `spec.target.template.metadata.annotations.${key}`);
+    if (rendered !== undefined) annotations.set(key, rendered);
+  }
+  out.data = Object.fromEntries(data);
+  out.labels = Object.fromEntries(labels);
+  out.annotations = Object.fromEntries(annotations);
+  return out;
+}
