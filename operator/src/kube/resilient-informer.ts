@@ -1,0 +1,441 @@
+// A watch-backed cache of one resource that never gives up.
+//
+// Why not client-node's makeInformer/ListWatch: it stops for good on any watch or list error
+// other than 410, does not ask for bookmarks, and cannot notice a watch that silently stopped
+// delivering. This informer runs list + watch in a loop:
+//   - list (paginated) -> diff against the cache (emits add/update/delete, so deletions that
+//     happened while disconnected are seen) -> watch from the list's resourceVersion;
+//   - a clean close or client inactivity timeout resumes the watch from the last
+//     resourceVersion (the server replays what we missed, or answers 410);
+//   - 410 Gone (HTTP or an ERROR event), any other error, or a stall (no event and no bookmark
+//     for stallTimeoutMs) restarts with a fresh relist;
+//   - restarts back off exponentially with jitter (1s..30s by default).
+// Handlers run synchronously inside watch callbacks: they must only enqueue work (timers and
+// API calls belong in the work queue).
+import type { Logger } from 'pino';
+import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
+
+export type RestartCause =
+  /** The server ended the stream cleanly (e.g. its watch timeout): resume from resourceVersion. */
+  | 'closed'
+  /** client-node saw no bytes for its inactivity timeout: resume from resourceVersion. */
+  | 'timeout'
+  /** 410 Gone: our resourceVersion is too old; relist. */
+  | 'gone'
+  /** Network/HTTP error or an ERROR event other than 410: relist after backoff. */
+  | 'error'
+  /** No event and no bookmark for stallTimeoutMs: relist. */
+  | 'stall'
+  /** The list call failed: retry after backoff. */
+  | 'list_error';
+
+export interface ResilientInformerOptions<T extends KubeObject> {
+  /** Name used in logs and metrics, e.g. "externalsecrets". */
+  resource: string;
+  source: ListWatchSource<T>;
+  /** Restart when no event and no bookmark arrived for this long. Default 5 minutes. */
+  stallTimeoutMs?: number;
+  /** Restart backoff; default 1s doubling to 30s with up to +50% jitter. */
+  backoff?: Partial<BackoffPolicy>;
+  random?: () => number;
+  now?: () => number;
+  logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+  /** Metric hook: every restart of the list/watch loop. */
+  onRestart?: (cause: RestartCause, error?: unknown) => void;
+  /** Metric hook: healthy() changed. */
+  onHealthChange?: (healthy: boolean) => void;
+}
+
+export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000, jitter: 0.5 };
+/** A watch that lasted this long (or delivered anything) proves the connection works. */
+const PRODUCTIVE_WATCH_MS = 10_000;
+
+type AddHandler<T> = (object: T) => void;
+type UpdateHandler<T> = (object: T, previous: T) => void;
+type DeleteHandler<T> = (object: T) => void;
+
+interface WatchOutcome {
+  cause: RestartCause;
+  error?: unknown;
+  /** Delivered at least one event or bookmark, or stayed open a while. */
+  productive: boolean;
+}
+
+/** Cache key: "namespace/name", or "name" for cluster-scoped objects. */
+export function objectKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function keyOf(object: KubeObject): string {
+  return objectKey(object.metadata?.namespace, object.metadata?.name ?? '');
+}
+
+function resourceVersionOf(object: KubeObject): string | undefined {
+  return object.metadata?.resourceVersion;
+}
+
+export class ResilientInformer<T extends KubeObject> {
+  private readonly cache = new Map<string, T>();
+  private readonly addHandlers: AddHandler<T>[] = [];
+  private readonly updateHandlers: UpdateHandler<T>[] = [];
+  private readonly deleteHandlers: DeleteHandler<T>[] = [];
+
+  private readonly stallTimeoutMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  private started = false;
+  private stopped = false;
+  private synced = false;
+  private watching = false;
+  private lastHealthy = false;
+  private resourceVersion = '';
+  private lastActivityAt: number | undefined;
+  private failures = 0;
+
+  /** Ends the open watch (stall, stop); undefined when no watch is open. */
+  private endWatch: ((outcome: Omit<WatchOutcome, 'productive'>) => void) | undefined;
+  private stallTimer: NodeJS.Timeout | undefined;
+  private sleepTimer: NodeJS.Timeout | undefined;
+  private wakeSleeper: (() => void) | undefined;
+  private resolveStarted: (() => void) | undefined;
+  private readonly startedPromise: Promise<void>;
+
+  constructor(private readonly options: ResilientInformerOptions<T>) {
+    this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+    this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    this.random = options.random ?? Math.random;
+    this.now = options.now ?? Date.now;
+    this.startedPromise = new Promise((resolve) => {
+      this.resolveStarted = resolve;
+    });
+  }
+
+  get resource(): string {
+    return this.options.resource;
+  }
+
+  onAdd(handler: AddHandler<T>): this {
+    this.addHandlers.push(handler);
+    return this;
+  }
+
+  onUpdate(handler: UpdateHandler<T>): this {
+    this.updateHandlers.push(handler);
+    return this;
+  }
+
+  onDelete(handler: DeleteHandler<T>): this {
+    this.deleteHandlers.push(handler);
+    return this;
+  }
+
+  /**
+   * Starts the list/watch loop. Resolves after the first successful list (check hasSynced()),
+   * or when stop() is called first. Never rejects: failures are retried forever.
+   */
+  start(): Promise<void> {
+    if (!this.started) {
+      this.started = true;
+      void this.run();
+    }
+    return this.startedPromise;
+  }
+
+  /** Aborts the open watch and clears every timer. An in-flight list is left to finish and ignored. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.endWatch?.({ cause: 'closed' });
+    this.clearStallTimer();
+    if (this.sleepTimer) clearTimeout(this.sleepTimer);
+    this.sleepTimer = undefined;
+    this.wakeSleeper?.();
+    this.resolveStarted?.();
+    this.updateHealth();
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.cache.get(objectKey(namespace, name));
+  }
+
+  /** Every cached object, or those of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** Synced at least once and a watch is open (or being resumed after a clean close). */
+  healthy(): boolean {
+    return this.started && !this.stopped && this.synced && this.watching;
+  }
+
+  /** Milliseconds since the last list, event or bookmark; Infinity before the first list. */
+  lastEventAge(): number {
+    return this.lastActivityAt === undefined ? Infinity : this.now() - this.lastActivityAt;
+  }
+
+  // ------------------------------------------------------------ loop
+
+  private async run(): Promise<void> {
+    let needRelist = true;
+    while (!this.stopped) {
+      if (needRelist) {
+        try {
+          await this.relist();
+        } catch (error) {
+          if (this.stopped) break;
+          this.failures++;
+          this.restarted('list_error', error);
+          await this.sleep(backoffDelayMs(this.failures, this.backoff, this.random));
+          continue;
+        }
+        if (this.stopped) break;
+      }
+      const outcome = await this.watchOnce();
+      if (this.stopped) break;
+      needRelist = outcome.cause === 'gone' || outcome.cause === 'error' || outcome.cause === 'stall';
+      if (outcome.productive) this.failures = 0;
+      // An unproductive watch (ended at once, nothing received) or any relist cause backs off,
+      // so a server that keeps failing is not hammered; a normal resume is immediate.
+      if (needRelist || !outcome.productive) this.failures++;
+      if (needRelist) {
+        this.watching = false;
+        this.updateHealth();
+      }
+      this.restarted(outcome.cause, outcome.error);
+      await this.sleep(backoffDelayMs(this.failures, this.backoff, this.random));
+    }
+    this.watching = false;
+    this.updateHealth();
+  }
+
+  private restarted(cause: RestartCause, error?: unknown): void {
+    const quiet = cause === 'closed' || cause === 'timeout';
+    const fields = { resource: this.options.resource, cause, failures: this.failures, err: describe(error) };
+    if (quiet) this.options.logger?.debug(fields, 'watch ended; resuming from last resourceVersion');
+    else this.options.logger?.warn(fields, 'watch restarting with a relist');
+    try {
+      this.options.onRestart?.(cause, error);
+    } catch (hookError) {
+      this.options.logger?.error({ resource: this.options.resource, err: describe(hookError) }, 'onRestart hook failed');
+    }
+  }
+
+  private async relist(): Promise<void> {
+    const { items, resourceVersion } = await this.options.source.list();
+    if (this.stopped) return;
+    const fresh = new Map<string, T>();
+    for (const item of items) fresh.set(keyOf(item), item);
+    // Deletions first: consumers learn what vanished while we were not watching.
+    for (const [key, previous] of [...this.cache]) {
+      if (!fresh.has(key)) {
+        this.cache.delete(key);
+        this.emitDelete(previous);
+      }
+    }
+    for (const [key, object] of fresh) {
+      const previous = this.cache.get(key);
+      this.cache.set(key, object);
+      if (!previous) this.emitAdd(object);
+      else if (resourceVersionOf(previous) !== resourceVersionOf(object)) this.emitUpdate(object, previous);
+    }
+    this.resourceVersion = resourceVersion;
+    this.lastActivityAt = this.now();
+    if (!this.synced) {
+      this.synced = true;
+      this.options.logger?.info({ resource: this.options.resource, objects: this.cache.size }, 'informer synced');
+      this.resolveStarted?.();
+    }
+  }
+
+  /** Runs one watch request until it ends; resolves with why it ended. */
+  private watchOnce(): Promise<WatchOutcome> {
+    return new Promise<WatchOutcome>((resolve) => {
+      const openedAt = this.now();
+      let ended = false;
+      let delivered = 0;
+      let handle: WatchHandle | undefined;
+
+      const finish = (outcome: Omit<WatchOutcome, 'productive'>): void => {
+        if (ended) return;
+        ended = true;
+        this.endWatch = undefined;
+        this.clearStallTimer();
+        handle?.abort();
+        resolve({ ...outcome, productive: delivered > 0 || this.now() - openedAt >= PRODUCTIVE_WATCH_MS });
+      };
+      this.endWatch = finish;
+      this.armStallTimer(finish);
+
+      const onEvent = (event: WatchEvent<T>): void => {
+        if (ended) return;
+        if (event.type === 'ERROR') {
+          const code = event.status.code;
+          const error = new Error(`watch error ${code ?? '?'} ${event.status.reason ?? ''}: ${event.status.message ?? ''}`.trim());
+          finish({ cause: code === 410 ? 'gone' : 'error', error });
+          return;
+        }
+        delivered++;
+        this.lastActivityAt = this.now();
+        if (event.type === 'BOOKMARK') {
+          if (event.resourceVersion) this.resourceVersion = event.resourceVersion;
+          return;
+        }
+        this.apply(event.type, event.object);
+      };
+
+      const onDone = (error?: unknown): void => {
+        if (ended) return;
+        if (error === undefined || error === null) finish({ cause: 'closed' });
+        else if (isGone(error)) finish({ cause: 'gone', error });
+        else if (isTimeout(error)) finish({ cause: 'timeout', error });
+        else finish({ cause: 'error', error });
+      };
+
+      this.options.source.watch(this.resourceVersion, onEvent, onDone).then(
+        (opened) => {
+          if (ended) {
+            opened.abort();
+            return;
+          }
+          handle = opened;
+          this.watching = true;
+          this.updateHealth();
+        },
+        (error: unknown) => finish({ cause: 'error', error }),
+      );
+    });
+  }
+
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
+    const key = keyOf(object);
+    const rv = resourceVersionOf(object);
+    if (rv) this.resourceVersion = rv;
+    const previous = this.cache.get(key);
+    if (type === 'DELETED') {
+      if (!previous) return;
+      this.cache.delete(key);
+      this.emitDelete(object);
+      return;
+    }
+    this.cache.set(key, object);
+    if (!previous) this.emitAdd(object);
+    // A resumed watch may replay an event we already applied: same resourceVersion, no news.
+    else if (resourceVersionOf(previous) !== rv) this.emitUpdate(object, previous);
+  }
+
+  // ------------------------------------------------------------ timers
+
+  private armStallTimer(finish: (outcome: Omit<WatchOutcome, 'productive'>) => void): void {
+    this.clearStallTimer();
+    const since = this.lastActivityAt ?? this.now();
+    const remaining = Math.max(0, since + this.stallTimeoutMs - this.now());
+    this.stallTimer = setTimeout(() => {
+      this.stallTimer = undefined;
+      const idle = this.now() - (this.lastActivityAt ?? since);
+      if (idle >= this.stallTimeoutMs) {
+        finish({ cause: 'stall', error: new Error(`no watch event or bookmark for ${Math.round(idle / 1000)}s`) });
+      } else {
+        this.armStallTimer(finish);
+      }
+    }, remaining);
+  }
+
+  private clearStallTimer(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (ms <= 0 || this.stopped) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wakeSleeper = () => {
+        this.wakeSleeper = undefined;
+        resolve();
+      };
+      this.sleepTimer = setTimeout(() => {
+        this.sleepTimer = undefined;
+        this.wakeSleeper?.();
+      }, ms);
+    });
+  }
+
+  // ------------------------------------------------------------ handlers & health
+
+  private updateHealth(): void {
+    const healthy = this.healthy();
+    if (healthy === this.lastHealthy) return;
+    this.lastHealthy = healthy;
+    try {
+      this.options.onHealthChange?.(healthy);
+    } catch (error) {
+      this.options.logger?.error({ resource: this.options.resource, err: describe(error) }, 'onHealthChange hook failed');
+    }
+  }
+
+  private emitAdd(object: T): void {
+    for (const handler of this.addHandlers) this.safely('add', object, () => handler(object));
+  }
+
+  private emitUpdate(object: T, previous: T): void {
+    for (const handler of this.updateHandlers) this.safely('update', object, () => handler(object, previous));
+  }
+
+  private emitDelete(object: T): void {
+    for (const handler of this.deleteHandlers) this.safely('delete', object, () => handler(object));
+  }
+
+  /** A throwing handler must not break the watch loop or starve the other handlers. */
+  private safely(event: string, object: T, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.options.logger?.error({ resource: this.options.resource, event, object: keyOf(object), err: describe(error) }, 'informer handler failed');
+    }
+  }
+}
+
+function isGone(error: unknown): boolean {
+  const e = error as { statusCode?: unknown; code?: unknown };
+  return e.statusCode === 410 || e.code === 410;
+}
+
+function isTimeout(error: unknown): boolean {
+  return (error as { name?: unknown }).name === 'TimeoutError';
+}
+
+/** Error text for logs; never the object itself (it may hold Secret data). */
+function describe(error: unknown): string | undefined {
+  if (error === undefined) return undefined;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** What /readyz needs from an informer. */
+export type InformerHealth = Pick<ResilientInformer<KubeObject>, 'resource' | 'healthy' | 'hasSynced' | 'lastEventAge'>;
+
+/**
+ * Readiness over several informers: ok when every one is healthy, otherwise one reason per
+ * unhealthy informer (for /readyz and the logs).
+ */
+export function informerReadiness(informers: readonly InformerHealth[]): { ok: boolean; reasons: string[] } {
+  const reasons: string[] = [];
+  for (const informer of informers) {
+    if (informer.healthy()) continue;
+    if (!informer.hasSynced()) {
+      reasons.push(`watch ${informer.resource} has not synced yet`);
+      continue;
+    }
+    const age = informer.lastEventAge();
+    const since = Number.isFinite(age) ? ` (last event ${Math.round(age / 1000)}s ago)` : '';
+    reasons.push(`watch ${informer.resource} is not healthy${since}`);
+  }
+  return { ok: reasons.length === 0, reasons };
+}

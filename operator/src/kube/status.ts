@@ -1,0 +1,84 @@
+// StatusWriter on the status subresource of the rotor.dev CRs.
+//
+// The write is a JSON merge patch (application/merge-patch+json) of {status}: it touches only
+// status (spec edits racing with us are never overwritten) and needs no resourceVersion.
+// client-node 2.x picks application/json-patch+json for CustomObjectsApi patches by default;
+// the Content-Type is overridden per call with setHeaderOptions.
+//
+// The status passed is the whole new status: a merge patch would keep a top-level field we
+// leave out (e.g. a stale servedRegion), so every known field that is absent is sent as null,
+// which a merge patch turns into "remove".
+import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+import { API_GROUP, API_VERSION, PLURAL, type ExternalSecretStatus, type SecretStoreStatus, type StoreKind } from '../api/types.js';
+import { isNotFound, toKubeApiError } from './errors.js';
+import type { StatusWriter } from './ports.js';
+import { FIELD_MANAGER } from './secrets.js';
+
+// Record<keyof ..., true> makes the compiler insist that every status field is listed here.
+const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>, true> = {
+  conditions: true,
+  refreshTime: true,
+  observedGeneration: true,
+  syncedResourceVersion: true,
+  syncedVersions: true,
+  dataMAC: true,
+  servedRegion: true,
+  version: true,
+  lastRollout: true,
+};
+
+const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {
+  conditions: true,
+  observedGeneration: true,
+};
+
+/** The merge patch body that makes the stored status equal `status`. */
+export function statusMergePatch<S extends object>(status: S, knownFields: Record<string, true>): { status: Record<string, unknown> } {
+  const patch: Record<string, unknown> = {};
+  for (const field of Object.keys(knownFields)) patch[field] = null;
+  for (const [field, value] of Object.entries(status)) patch[field] = value === undefined ? null : value;
+  return { status: patch };
+}
+
+const mergePatchOptions = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class KubeStatusWriter implements StatusWriter {
+  constructor(private readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>) {}
+
+  /** A 404 (the ExternalSecret was deleted meanwhile) is not an error: there is nothing to report on. */
+  async externalSecret(namespace: string, name: string, status: ExternalSecretStatus): Promise<void> {
+    const body = statusMergePatch(status, EXTERNAL_SECRET_STATUS_FIELDS);
+    try {
+      await this.customObjects.patchNamespacedCustomObjectStatus(
+        { group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL.ExternalSecret, name, body, fieldManager: FIELD_MANAGER },
+        mergePatchOptions(),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toKubeApiError(error, `update status of ExternalSecret ${namespace}/${name}`);
+    }
+  }
+
+  async store(kind: StoreKind, namespace: string | undefined, name: string, status: SecretStoreStatus): Promise<void> {
+    const body = statusMergePatch(status, STORE_STATUS_FIELDS);
+    const plural = PLURAL[kind];
+    if (kind === 'SecretStore' && !namespace) throw new Error(`update status of SecretStore ${name}: a namespace is required`);
+    try {
+      if (kind === 'ClusterSecretStore') {
+        await this.customObjects.patchClusterCustomObjectStatus(
+          { group: API_GROUP, version: API_VERSION, plural, name, body, fieldManager: FIELD_MANAGER },
+          mergePatchOptions(),
+        );
+      } else {
+        await this.customObjects.patchNamespacedCustomObjectStatus(
+          { group: API_GROUP, version: API_VERSION, namespace: namespace!, plural, name, body, fieldManager: FIELD_MANAGER },
+          mergePatchOptions(),
+        );
+      }
+    } catch (error) {
+      if (isNotFound(error)) return;
+      const what = kind === 'ClusterSecretStore' ? `ClusterSecretStore ${name}` : `SecretStore ${namespace}/${name}`;
+      throw toKubeApiError(error, `update status of ${what}`);
+    }
+  }
+}
