@@ -1,0 +1,112 @@
+// Flags and environment -> a typed, validated configuration. Pure, so every flag's
+// parsing and its error message are unit-tested.
+import { parseArgs } from 'node:util';
+import { parseDuration } from './api/duration.js';
+
+export interface OperatorConfig {
+  kubeconfig?: string;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+  concurrency: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  /** Identity in the Lease; the pod name in a cluster. */
+  identity: string;
+  bindAddress: string;
+  metricsPort: number;
+  healthPort: number;
+  /** Empty = all namespaces. */
+  watchNamespace?: string;
+  /** Namespace of the operator itself (HMAC key Secret, Lease). */
+  namespace: string;
+  hmacSecretName: string;
+  fetchCacheTtlMs: number;
+  storeRevalidateMs: number;
+  rolloutDebounceMs: number;
+  watchStallMs: number;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+export const USAGE = `rotor [flags]
+  --kubeconfig PATH                 kubeconfig (default: $KUBECONFIG, else in-cluster)
+  --log-level LEVEL                 trace|debug|info|warn|error (default: $LOG_LEVEL or info)
+  --concurrency N                   ExternalSecrets reconciled in parallel (default 4)
+  --leader-elect                    elect a leader through a Lease (run 2+ replicas)
+  --leader-election-namespace NS    namespace of the Lease (default: the operator namespace)
+  --leader-election-id NAME         Lease name (default rotor-leader)
+  --bind-address ADDR               address of the metrics/health servers (default 0.0.0.0)
+  --metrics-port N                  /metrics port (default 8080; 0 = any free port)
+  --health-port N                   /healthz and /readyz port (default 8081; 0 = any free port)
+  --watch-namespace NS              only watch this namespace (default: all)
+  --namespace NS                    operator namespace (default: $POD_NAMESPACE or rotor-system)
+  --hmac-secret-name NAME           Secret holding the change-detection HMAC key (default rotor-hmac-key)
+  --fetch-cache-ttl DURATION        how long one AWS read serves identical requests (default 10s)
+  --store-revalidate-interval DUR   how often a Valid store is re-checked (default 30m)
+  --rollout-debounce DURATION       window that coalesces restarts of one workload (default 2s)
+  --watch-stall-timeout DURATION    restart a watch silent for this long (default 5m)`;
+
+export class ConfigError extends Error {}
+
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      'log-level': { type: 'string' },
+      concurrency: { type: 'string' },
+      'leader-elect': { type: 'boolean' },
+      'leader-election-namespace': { type: 'string' },
+      'leader-election-id': { type: 'string' },
+      'bind-address': { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'health-port': { type: 'string' },
+      'watch-namespace': { type: 'string' },
+      namespace: { type: 'string' },
+      'hmac-secret-name': { type: 'string' },
+      'fetch-cache-ttl': { type: 'string' },
+      'store-revalidate-interval': { type: 'string' },
+      'rollout-debounce': { type: 'string' },
+      'watch-stall-timeout': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) throw new ConfigError(USAGE);
+  const logLevel = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as OperatorConfig['logLevel'];
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'rotor-system';
+  return {
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    logLevel,
+    concurrency: integer('--concurrency', values.concurrency ?? '4', 1, 256),
+    leaderElect: values['leader-elect'] ?? false,
+    leaderElectionNamespace: values['leader-election-namespace'] ?? namespace,
+    leaderElectionId: values['leader-election-id'] ?? 'rotor-leader',
+    identity: env.POD_NAME ?? `${env.HOSTNAME ?? 'rotor'}-${process.pid}`,
+    bindAddress: values['bind-address'] ?? '0.0.0.0',
+    metricsPort: integer('--metrics-port', values['metrics-port'] ?? '8080', 0, 65535),
+    healthPort: integer('--health-port', values['health-port'] ?? '8081', 0, 65535),
+    watchNamespace: values['watch-namespace'] || undefined,
+    namespace,
+    hmacSecretName: values['hmac-secret-name'] ?? 'rotor-hmac-key',
+    fetchCacheTtlMs: duration('--fetch-cache-ttl', values['fetch-cache-ttl'] ?? '10s'),
+    storeRevalidateMs: duration('--store-revalidate-interval', values['store-revalidate-interval'] ?? '30m'),
+    rolloutDebounceMs: duration('--rollout-debounce', values['rollout-debounce'] ?? '2s'),
+    watchStallMs: duration('--watch-stall-timeout', values['watch-stall-timeout'] ?? '5m'),
+  };
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${flag} must be a whole number from ${min} to ${max}, got "${text}"`);
+  return n;
+}
+
+function duration(flag: string, text: string): number {
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new ConfigError(`${flag} must be a duration such as 10s, 5m or 1h, got "${text}"`);
+  }
+}

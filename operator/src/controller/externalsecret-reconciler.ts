@@ -1,0 +1,376 @@
+// One level-based pass over an ExternalSecret: decide whether to refresh, resolve the
+// store and its credentials, fetch, build the desired Secret, write it only if it differs,
+// roll workloads when the remote version changed, and write status only if it differs.
+// Every collaborator is injected (DESIGN.md §7); unit tests pass in-memory fakes.
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  API_GROUP_VERSION,
+  ANNOTATION_FORCE_SYNC,
+  ES_REASON,
+  type ExternalSecret,
+  type ExternalSecretStatus,
+  type SecretStore,
+  type SyncedVersion,
+} from '../api/types.js';
+import { withDefaults, validateExternalSecret, type DefaultedExternalSecret } from '../api/defaults.js';
+import { parseDuration } from '../api/duration.js';
+import { ProviderError } from '../aws/types.js';
+import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
+import { dataMAC, versionFingerprint } from '../sync/mac.js';
+import { SyncError } from '../sync/errors.js';
+import { versionSummary } from '../sync/build.js';
+import { shouldRollOut } from '../rollout/decide.js';
+import type { RolloutCoordinator } from '../rollout/coordinator.js';
+import { decideRefresh } from './refresh.js';
+import { planTargetWrite, isOwnedBy, type DesiredSecret } from './target-plan.js';
+import { readyCondition, sameJson, setCondition } from './conditions.js';
+import { checkStoreAccess } from './store-access.js';
+import { problemsError, type SecretSource } from './fetch-desired.js';
+
+/** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
+export const SECRET_SIZE_LIMIT = 1024 * 1024;
+
+export interface StoreLookup {
+  secretStore(namespace: string, name: string): SecretStore | undefined;
+  clusterSecretStore(name: string): SecretStore | undefined;
+}
+
+export interface ExternalSecretReconcilerDeps {
+  externalSecrets: { get(namespace: string, name: string): ExternalSecret | undefined };
+  stores: StoreLookup;
+  namespaces: NamespaceClient;
+  secrets: SecretClient;
+  status: StatusWriter;
+  events: EventRecorder;
+  source: SecretSource;
+  rollouts?: Pick<RolloutCoordinator, 'request'>;
+  macKey: Buffer;
+  now: () => Date;
+  logger: Logger;
+  onSyncResult?: (result: 'synced' | 'unchanged' | 'error' | 'skipped', es: ExternalSecret) => void;
+}
+
+export interface ReconcileResult {
+  requeueAfterMs?: number;
+}
+
+/** Thrown to make the work queue back off; status and events are already written. */
+export class ReconcileFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'ReconcileFailure';
+  }
+}
+
+export class ExternalSecretReconciler {
+  /** Last rotor.dev/force-sync value honoured per ExternalSecret (annotations do not bump generation). */
+  private readonly forceSyncSeen = new Map<string, string>();
+
+  constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
+
+  async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const es = this.deps.externalSecrets.get(namespace, name);
+    if (!es || es.metadata.deletionTimestamp) {
+      // Owner references let the garbage collector remove an Owner target; nothing else to undo.
+      this.forceSyncSeen.delete(`${namespace}/${name}`);
+      return {};
+    }
+    const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
+
+    const problems = validateExternalSecret(es);
+    if (problems.length > 0) {
+      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      await this.fail(es, ES_REASON.InvalidSpec, message, log);
+      this.deps.onSyncResult?.('error', es);
+      // A spec error heals only by a spec change, which requeues through the informer.
+      return {};
+    }
+    const spec = withDefaults(es);
+    const intervalMs = parseDuration(spec.spec.refreshInterval);
+    const now = this.deps.now();
+    const target = await this.deps.secrets.get(namespace, spec.spec.target.name);
+    const decision = decideRefresh({
+      policy: spec.spec.refreshPolicy,
+      intervalMs,
+      now: now.getTime(),
+      lastSyncMs: lastSuccessfulSync(es),
+      generation: es.metadata.generation,
+      observedGeneration: es.status?.observedGeneration,
+      targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
+      targetDrifted: this.hasDrifted(spec, target),
+      forceRequested: this.forceRequested(es),
+    });
+    if (!decision.sync) {
+      this.deps.onSyncResult?.('skipped', es);
+      return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
+    }
+    log.debug({ reason: decision.reason }, 'refreshing');
+    try {
+      await this.sync(spec, target, log, decision.reason === 'forced');
+    } catch (error) {
+      const { reason, message, retryable } = describeFailure(error);
+      await this.fail(es, reason, message, log);
+      this.deps.onSyncResult?.('error', es);
+      throw new ReconcileFailure(message, retryable);
+    }
+    this.rememberForceSync(es);
+    return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
+  }
+
+  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fresh: boolean): Promise<void> {
+    const namespace = es.metadata.namespace!;
+    const store = await this.resolveStore(es);
+    const built = await this.deps.source.fetch(store, es, { fresh });
+
+    if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
+      await this.applyDeletionPolicy(es, target, log);
+      return;
+    }
+    if (built.problems.length > 0) throw problemsError(built.problems);
+
+    const size = Object.entries(built.data).reduce((sum, [k, v]) => sum + k.length + v.length, 0);
+    if (size > SECRET_SIZE_LIMIT) {
+      throw new SyncError(
+        ES_REASON.SecretSyncedError,
+        `the resulting Secret is ${size} bytes, over the Kubernetes limit of 1 MiB; select fewer keys with property/jmesPath or split it across ExternalSecrets`,
+        { field: 'spec.data' },
+      );
+    }
+    const mac = dataMAC(this.deps.macKey, { data: built.data, type: built.type });
+    const fingerprint = versionFingerprint(built.syncedVersions);
+    const desired: DesiredSecret = {
+      namespace,
+      name: es.spec.target.name,
+      type: built.type,
+      data: built.data,
+      labels: built.labels,
+      annotations: built.annotations,
+      immutable: es.spec.target.immutable ?? false,
+      mac,
+      versions: versionSummary(built.syncedVersions),
+    };
+    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es));
+    if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
+
+    let written = false;
+    if (plan.action === 'create') {
+      await this.deps.secrets.create(plan.secret);
+      written = true;
+      await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
+    } else if (plan.action === 'update' || plan.action === 'recreate') {
+      if (plan.action === 'recreate') {
+        await this.deps.secrets.delete(namespace, desired.name);
+        delete plan.secret.metadata!.resourceVersion;
+        await this.deps.secrets.create(plan.secret);
+      } else {
+        await this.deps.secrets.replace(plan.secret);
+      }
+      written = true;
+      await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
+    }
+
+    const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
+    let lastRollout = es.status?.lastRollout;
+    const targetExisted = target !== undefined;
+    const decision = shouldRollOut({
+      previousFingerprint,
+      newFingerprint: fingerprint,
+      dataChanged: written && targetExisted,
+      firstSync: previousFingerprint === undefined,
+      stages: requestedStages(es),
+    });
+    if (decision.roll && this.deps.rollouts) {
+      const result = await this.deps.rollouts.request({
+        namespace,
+        secretName: desired.name,
+        externalSecret: refOf(es),
+        rollout: es.spec.rollout,
+        fingerprint,
+      });
+      if (result.targets.length > 0) {
+        lastRollout = { time: this.deps.now().toISOString(), targets: result.targets, versions: desired.versions };
+      }
+    }
+
+    const status: ExternalSecretStatus = {
+      ...es.status,
+      conditions: setCondition(
+        es.status?.conditions,
+        readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
+      ),
+      refreshTime: this.deps.now().toISOString(),
+      observedGeneration: es.metadata.generation,
+      syncedVersions: built.syncedVersions,
+      dataMAC: mac,
+      version: desired.versions,
+      ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+      ...(lastRollout ? { lastRollout } : {}),
+    };
+    // refreshTime always moves on a successful pass: it is what schedules the next one.
+    await this.deps.status.externalSecret(namespace, es.metadata.name, status);
+    this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
+    log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
+  }
+
+  private async resolveStore(es: DefaultedExternalSecret): Promise<SecretStore> {
+    const ref = es.spec.secretStoreRef;
+    const namespace = es.metadata.namespace!;
+    if (ref.kind === 'ClusterSecretStore') {
+      const store = this.deps.stores.clusterSecretStore(ref.name);
+      if (!store) throw new SyncError(ES_REASON.StoreNotFound, `ClusterSecretStore ${ref.name} not found; create it or fix spec.secretStoreRef.name`, { field: 'spec.secretStoreRef' });
+      const labels = (await this.deps.namespaces.labels(namespace)) ?? {};
+      const access = checkStoreAccess(ref.name, store.spec.conditions, namespace, labels);
+      if (!access.allowed) throw new SyncError(ES_REASON.StoreNotAllowed, access.message, { field: 'spec.secretStoreRef' });
+      return store;
+    }
+    const store = this.deps.stores.secretStore(namespace, ref.name);
+    if (!store) {
+      throw new SyncError(
+        ES_REASON.StoreNotFound,
+        `SecretStore ${namespace}/${ref.name} not found; create it in this namespace, or set spec.secretStoreRef.kind: ClusterSecretStore`,
+        { field: 'spec.secretStoreRef' },
+      );
+    }
+    return store;
+  }
+
+  private async applyDeletionPolicy(es: DefaultedExternalSecret, target: V1Secret, log: Logger): Promise<void> {
+    const namespace = es.metadata.namespace!;
+    const name = es.spec.target.name;
+    if (es.spec.target.deletionPolicy === 'Delete') {
+      await this.deps.secrets.delete(namespace, name);
+      await this.event(es, 'Normal', 'Deleted', `deleted Secret ${namespace}/${name}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
+    } else {
+      const managedKeys = new Set([...(es.spec.data ?? []).map((d) => d.secretKey), ...(es.status?.syncedVersions ?? []).map((v) => v.key)]);
+      const data = Object.fromEntries(Object.entries(target.data ?? {}).filter(([k]) => !managedKeys.has(k)));
+      await this.deps.secrets.replace({ ...target, data });
+      await this.event(es, 'Normal', 'Updated', `removed ${managedKeys.size} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
+    }
+    log.info({ deletionPolicy: es.spec.target.deletionPolicy }, 'remote secrets gone; deletion policy applied');
+    const message = `every remote secret is gone; deletionPolicy ${es.spec.target.deletionPolicy} applied to Secret ${name}`;
+    await this.writeStatus(es, {
+      ...es.status,
+      conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, this.deps.now(), es.metadata.generation)),
+      observedGeneration: es.metadata.generation,
+    });
+  }
+
+  /** Records a failure in status + a Warning event; the target Secret is left untouched. */
+  private async fail(es: ExternalSecret, reason: string, message: string, log: Logger): Promise<void> {
+    log.warn({ reason, error: message }, 'sync failed; keeping the last good Secret');
+    const status: ExternalSecretStatus = {
+      ...es.status,
+      conditions: setCondition(es.status?.conditions, readyCondition('False', reason, message, this.deps.now(), es.metadata.generation)),
+    };
+    await this.writeStatus(es, status);
+    await this.event(es, 'Warning', 'SyncFailed', message);
+  }
+
+  private async writeStatus(es: ExternalSecret, status: ExternalSecretStatus): Promise<void> {
+    if (sameJson(es.status ?? {}, status)) return;
+    await this.deps.status.externalSecret(es.metadata.namespace!, es.metadata.name, status);
+  }
+
+  private async event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    await this.deps.events.record(refOf(es), type, reason, message);
+  }
+
+  /** Drift = the live data no longer matches the MAC of what Rotor last wrote. Merge targets are checked on refresh. */
+  private hasDrifted(es: DefaultedExternalSecret, target: V1Secret | undefined): boolean {
+    const expected = es.status?.dataMAC;
+    if (!target || !expected || es.spec.target.creationPolicy === 'Merge' || es.spec.target.creationPolicy === 'None') return false;
+    const data: Record<string, Buffer> = {};
+    for (const [key, value] of Object.entries(target.data ?? {})) data[key] = Buffer.from(value, 'base64');
+    return dataMAC(this.deps.macKey, { data, type: target.type ?? 'Opaque' }) !== expected;
+  }
+
+  private forceRequested(es: ExternalSecret): boolean {
+    const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
+    if (!value) return false;
+    const seen = this.forceSyncSeen.get(keyOf(es));
+    if (seen !== undefined) return seen !== value;
+    // After a restart we have no memory: honour it only if it names a time after the last sync
+    // (users set it to `date +%s`), so a restart does not refetch everything.
+    const lastSync = lastSuccessfulSync(es);
+    const asTime = /^\d+$/.test(value) ? Number(value) * (value.length <= 10 ? 1000 : 1) : Date.parse(value);
+    return Number.isFinite(asTime) && (lastSync === undefined || asTime > lastSync);
+  }
+
+  private rememberForceSync(es: ExternalSecret): void {
+    const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
+    if (value) this.forceSyncSeen.set(keyOf(es), value);
+  }
+}
+
+function lastSuccessfulSync(es: ExternalSecret): number | undefined {
+  const t = es.status?.refreshTime;
+  return t ? Date.parse(t) : undefined;
+}
+
+function keyOf(es: ExternalSecret): string {
+  return `${es.metadata.namespace}/${es.metadata.name}`;
+}
+
+function ownerOf(es: ExternalSecret) {
+  return { namespace: es.metadata.namespace!, name: es.metadata.name, uid: es.metadata.uid ?? '' };
+}
+
+export function refOf(es: ExternalSecret): ObjectRef {
+  return { apiVersion: API_GROUP_VERSION, kind: 'ExternalSecret', name: es.metadata.name, namespace: es.metadata.namespace, uid: es.metadata.uid };
+}
+
+function requestedStages(es: DefaultedExternalSecret): string[] {
+  const stages = new Set<string>();
+  for (const d of es.spec.data ?? []) if (d.remoteRef.version) stages.add(d.remoteRef.version);
+  for (const d of es.spec.dataFrom ?? []) if (d.extract?.version) stages.add(d.extract.version);
+  return [...stages];
+}
+
+function countKeys(data: Record<string, Buffer>): string {
+  const n = Object.keys(data).length;
+  return `${n} key${n === 1 ? '' : 's'}`;
+}
+
+function syncedMessage(es: DefaultedExternalSecret, versions: SyncedVersion[], skippedOptional: string[]): string {
+  const base = `Secret ${es.spec.target.name} synced from ${versions.length} remote value${versions.length === 1 ? '' : 's'}`;
+  return skippedOptional.length ? `${base}; optional keys not found and left out: ${skippedOptional.join(', ')}` : base;
+}
+
+/** Maps any failure to a status reason + message; unknown errors never leak their (possibly value-bearing) text. */
+export function describeFailure(error: unknown): { reason: string; message: string; retryable: boolean } {
+  if (error instanceof ProviderError) return { reason: error.reason, message: error.message, retryable: error.retryable };
+  if (error instanceof SyncError) return { reason: error.reason, message: error.message, retryable: false };
+  const status = kubeStatusCode(error);
+  if (status === 409) return { reason: ES_REASON.SecretSyncedError, message: 'the target Secret changed while it was being written; retrying', retryable: true };
+  if (status === 403) {
+    return {
+      reason: ES_REASON.AccessDenied,
+      message: "the operator's ServiceAccount may not write Secrets in this namespace; check the chart's RBAC",
+      retryable: true,
+    };
+  }
+  if (status === 422) {
+    return { reason: ES_REASON.SecretSyncedError, message: `the API server rejected the target Secret: ${kubeMessage(error)}`, retryable: false };
+  }
+  return { reason: ES_REASON.SecretSyncedError, message: 'internal error while syncing; see the operator log', retryable: true };
+}
+
+function kubeStatusCode(error: unknown): number | undefined {
+  const e = error as { code?: unknown; statusCode?: unknown } | undefined;
+  const code = e?.code ?? e?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function kubeMessage(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  try {
+    const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
+    return parsed?.message ?? 'invalid object';
+  } catch {
+    return 'invalid object';
+  }
+}

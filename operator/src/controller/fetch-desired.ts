@@ -1,0 +1,76 @@
+// Gathers every remote read an ExternalSecret needs — through the SharedFetcher, so
+// identical reads across ExternalSecrets are shared and independent keys batched — and
+// hands them to the pure builder. The only place where store, provider and sync meet.
+import type { SecretStore } from '../api/types.js';
+import type { DefaultedExternalSecret } from '../api/defaults.js';
+import type { SharedFetcher } from '../aws/fetcher.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../aws/types.js';
+import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/build.js';
+import { SyncError } from '../sync/errors.js';
+
+export interface DesiredData extends BuiltSecret {
+  /** Region that served the reads when it was not the store's own (failover). */
+  servedRegion?: string;
+}
+
+export interface SecretSource {
+  /** `fresh` bypasses the short-lived read cache (force-sync). */
+  fetch(store: SecretStore, es: DefaultedExternalSecret, options?: { fresh?: boolean }): Promise<DesiredData>;
+}
+
+export interface ProviderLookup {
+  forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
+}
+
+export class FetchingSecretSource implements SecretSource {
+  constructor(
+    private readonly providers: ProviderLookup,
+    private readonly fetcher: Pick<SharedFetcher, 'getMany' | 'invalidate'>,
+  ) {}
+
+  async fetch(store: SecretStore, es: DefaultedExternalSecret, options: { fresh?: boolean } = {}): Promise<DesiredData> {
+    const { identityKey, provider } = await this.providers.forStore(store);
+    const spec = es.spec;
+    const requests: FetchRequest[] = [
+      ...spec.data.map((d) => ({ key: d.remoteRef.key, version: d.remoteRef.version })),
+      ...spec.dataFrom.flatMap((d) => (d.extract ? [{ key: d.extract.key, version: d.extract.version }] : [])),
+    ];
+    if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
+    const reads = requests.length ? await this.fetcher.getMany(identityKey, provider, requests) : new Map<string, RemoteSecret | ProviderError>();
+    const readOf = (request: FetchRequest): FetchResult | undefined => reads.get(fetchRequestId(request));
+
+    const data = spec.data.map((d) => readOf({ key: d.remoteRef.key, version: d.remoteRef.version }));
+    // find is a listing, not a keyed read: it always goes to the provider.
+    const dataFrom = await Promise.all(
+      spec.dataFrom.map(async (d): Promise<FetchResult | RemoteSecret[] | undefined> => {
+        if (d.extract) return readOf({ key: d.extract.key, version: d.extract.version });
+        if (!d.find) return undefined;
+        try {
+          return await provider.find(d.find);
+        } catch (error) {
+          if (error instanceof ProviderError) return error;
+          throw error;
+        }
+      }),
+    );
+    const built = buildSecretData({ externalSecret: es, data, dataFrom });
+    const primary = store.spec.provider.aws.region;
+    const regions = new Set<string>();
+    for (const r of [...data, ...dataFrom.flat()]) if (r && !(r instanceof ProviderError)) regions.add(r.region);
+    const servedRegion = [...regions].find((r) => r !== primary);
+    return servedRegion ? { ...built, servedRegion } : built;
+  }
+}
+
+/**
+ * One error for all build problems, so a single status message lists everything to fix.
+ * A provider failure that is worth retrying (throttling, 5xx) keeps its retryability.
+ */
+export function problemsError(problems: SyncError[]): ProviderError | SyncError {
+  const first = problems[0]!;
+  const message = problems.map((p) => p.message).join('; ');
+  const cause = problems.map((p) => p.cause).find((c): c is ProviderError => c instanceof ProviderError && c.retryable);
+  if (cause) return new ProviderError(cause.reason, message, { ...cause.options, cause });
+  const notFound = problems.every((p) => p.notFound);
+  return new SyncError(first.reason, message, { field: first.field, notFound });
+}

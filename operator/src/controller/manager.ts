@@ -1,0 +1,192 @@
+// Wires informers to work queues to reconcilers. Watch callbacks only enqueue keys;
+// every timer (refresh, backoff) lives in the work queues (DESIGN.md §3).
+import type { V1Secret } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import {
+  ANNOTATION_OWNER,
+  LABEL_MANAGED,
+  PLURAL,
+  type ExternalSecret,
+  type SecretStore,
+  type StoreKind,
+} from '../api/types.js';
+import type { KubeClients } from '../kube/client.js';
+import { customResourceListWatchSource, secretListWatchSource, type KubeObject } from '../kube/list-watch.js';
+import { ResilientInformer, informerReadiness } from '../kube/resilient-informer.js';
+import type { Readiness } from '../server.js';
+import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
+import type { SecretClient } from '../kube/ports.js';
+import { WorkQueue } from './workqueue.js';
+import { ExternalSecretReconciler, ReconcileFailure, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
+import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
+
+export interface ManagerOptions {
+  clients: KubeClients;
+  logger: Logger;
+  metrics: RotorMetrics;
+  concurrency: number;
+  watchNamespace?: string;
+  watchStallMs: number;
+  /** Everything of the reconcilers that is not a cache the manager owns. */
+  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger'> & { secrets: SecretClient };
+  storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
+}
+
+const STORE_KEY_SEPARATOR = '|';
+
+export class Manager {
+  readonly externalSecrets: ResilientInformer<ExternalSecret & KubeObject>;
+  readonly secretStores: ResilientInformer<SecretStore & KubeObject>;
+  readonly clusterSecretStores: ResilientInformer<SecretStore & KubeObject>;
+  readonly managedSecrets: ResilientInformer<V1Secret & KubeObject>;
+  private readonly esQueue: WorkQueue;
+  private readonly storeQueue: WorkQueue;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ManagerOptions) {
+    const { clients, metrics, watchNamespace: namespace } = options;
+    this.log = options.logger.child({ component: 'manager' });
+    const informer = <T extends KubeObject>(resource: string, source: ConstructorParameters<typeof ResilientInformer<T>>[0]['source']) =>
+      new ResilientInformer<T>({
+        resource,
+        source,
+        stallTimeoutMs: options.watchStallMs,
+        logger: options.logger.child({ informer: resource }),
+        ...informerMetrics(metrics, resource),
+      });
+    this.externalSecrets = informer(PLURAL.ExternalSecret, customResourceListWatchSource(clients, { plural: PLURAL.ExternalSecret, namespace }));
+    this.secretStores = informer(PLURAL.SecretStore, customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }));
+    this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }));
+    this.managedSecrets = informer('secrets', secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }));
+
+    const esReconciler = new ExternalSecretReconciler({
+      ...options.externalSecretDeps,
+      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name) },
+      stores: {
+        secretStore: (ns, name) => withKind(this.secretStores.get(ns, name), 'SecretStore'),
+        clusterSecretStore: (name) => withKind(this.clusterSecretStores.get(undefined, name), 'ClusterSecretStore'),
+      },
+      secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
+      logger: options.logger.child({ controller: 'externalsecret' }),
+    });
+    const storeReconciler = new StoreReconciler({
+      ...options.storeDeps,
+      get: (kind, ns, name) =>
+        kind === 'ClusterSecretStore' ? withKind(this.clusterSecretStores.get(undefined, name), kind) : withKind(this.secretStores.get(ns, name), kind),
+      logger: options.logger.child({ controller: 'secretstore' }),
+    });
+
+    this.esQueue = new WorkQueue({
+      concurrency: options.concurrency,
+      metrics: workQueueMetrics(metrics, 'externalsecret'),
+      handler: (key) => {
+        const [ns, name] = splitKey(key);
+        return esReconciler.reconcile(ns, name);
+      },
+      onError: (key, error, retries) => this.logFailure('externalsecret', key, error, retries),
+    });
+    this.storeQueue = new WorkQueue({
+      concurrency: Math.max(1, Math.ceil(options.concurrency / 2)),
+      metrics: workQueueMetrics(metrics, 'secretstore'),
+      handler: (key) => {
+        const [kind, ns, name] = key.split(STORE_KEY_SEPARATOR) as [StoreKind, string, string];
+        return storeReconciler.reconcile(kind, ns || undefined, name);
+      },
+      onError: (key, error, retries) => this.logFailure('secretstore', key, error, retries),
+    });
+    this.routeEvents();
+  }
+
+  async start(): Promise<void> {
+    this.log.info({ namespace: this.options.watchNamespace ?? '(all)' }, 'starting informers');
+    await Promise.all([this.externalSecrets.start(), this.secretStores.start(), this.clusterSecretStores.start(), this.managedSecrets.start()]);
+    this.log.info({ externalSecrets: this.externalSecrets.list().length }, 'informers synced; starting workers');
+    this.storeQueue.start();
+    this.esQueue.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.esQueue.shutdown(), this.storeQueue.shutdown()]);
+    await Promise.all([this.externalSecrets.stop(), this.secretStores.stop(), this.clusterSecretStores.stop(), this.managedSecrets.stop()]);
+  }
+
+  readiness(): Readiness {
+    return informerReadiness([this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets]);
+  }
+
+  private routeEvents(): void {
+    const enqueueEs = (es: ExternalSecret) => this.esQueue.add(`${es.metadata.namespace}/${es.metadata.name}`);
+    this.externalSecrets
+      .onAdd(enqueueEs)
+      // Status writes also arrive as updates; only spec, metadata or deletion changes need a pass.
+      .onUpdate((es, old) => {
+        if (
+          es.metadata.generation !== old.metadata.generation ||
+          JSON.stringify(es.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
+          es.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
+        ) {
+          enqueueEs(es);
+        }
+      })
+      .onDelete(enqueueEs);
+
+    const storeKey = (s: SecretStore, kind: StoreKind) => [kind, s.metadata.namespace ?? '', s.metadata.name].join(STORE_KEY_SEPARATOR);
+    for (const [informer, kind] of [
+      [this.secretStores, 'SecretStore'],
+      [this.clusterSecretStores, 'ClusterSecretStore'],
+    ] as const) {
+      informer
+        .onAdd((s) => this.storeQueue.add(storeKey(s, kind)))
+        .onUpdate((s, old) => {
+          if (s.metadata.generation === old.metadata.generation) return;
+          this.storeQueue.add(storeKey(s, kind));
+          // ExternalSecrets failing on this store retry now instead of at their next backoff.
+          for (const es of this.externalSecretsUsing(s, kind)) {
+            if (es.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') enqueueEs(es);
+          }
+        });
+    }
+
+    // A managed Secret edited or deleted by someone is repaired by its ExternalSecret.
+    const enqueueOwner = (secret: V1Secret) => {
+      const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
+      if (owner && owner.includes('/')) this.esQueue.add(owner);
+    };
+    this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
+  }
+
+  private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
+    return this.externalSecrets
+      .list(kind === 'SecretStore' ? store.metadata.namespace : undefined)
+      .filter((es) => es.spec.secretStoreRef?.name === store.metadata.name && (es.spec.secretStoreRef.kind ?? 'SecretStore') === kind);
+  }
+
+  /** Managed Secrets come from the informer cache (no API call per pass); others (Merge targets) from the API. */
+  private cacheFirstSecrets(api: SecretClient): SecretClient {
+    return {
+      get: async (ns, name) => this.managedSecrets.get(ns, name) ?? api.get(ns, name),
+      create: (s) => api.create(s),
+      replace: (s) => api.replace(s),
+      delete: (ns, name) => api.delete(ns, name),
+    };
+  }
+
+  private logFailure(controller: string, key: string, error: unknown, retries: number): void {
+    if (error instanceof ReconcileFailure) {
+      // Already in status and events; the log line keeps the message for operators.
+      this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
+      return;
+    }
+    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const slash = key.indexOf('/');
+  return [key.slice(0, slash), key.slice(slash + 1)];
+}
+
+/** Informer objects from the same list share a kind; the reconcilers rely on it being set. */
+function withKind(store: SecretStore | undefined, kind: StoreKind): SecretStore | undefined {
+  return store && store.kind !== kind ? { ...store, kind } : store;
+}

@@ -1,0 +1,53 @@
+// Decides whether an ExternalSecret must be fetched from AWS now, and when to look again.
+// Pure: the reconciler gathers the facts, this turns them into a decision, so every
+// refresh policy is unit-tested without clocks or clients.
+import type { RefreshPolicy } from '../api/types.js';
+
+export interface RefreshFacts {
+  policy: RefreshPolicy;
+  /** Parsed refreshInterval in ms; 0 means "sync once". */
+  intervalMs: number;
+  now: number;
+  /** status.refreshTime of the last successful sync, if any. */
+  lastSyncMs?: number;
+  generation?: number;
+  observedGeneration?: number;
+  /** The target Secret is absent (deleted by someone, or never created). */
+  targetMissing: boolean;
+  /** The target Secret's data no longer matches status.dataMAC (edited by someone). */
+  targetDrifted: boolean;
+  /** rotor.dev/force-sync annotation value differs from the one last honoured. */
+  forceRequested: boolean;
+}
+
+export type RefreshReason = 'first-sync' | 'spec-changed' | 'target-missing' | 'target-drifted' | 'forced' | 'interval-elapsed';
+
+export interface RefreshDecision {
+  sync: boolean;
+  reason?: RefreshReason;
+  /** When to reconcile next if nothing else happens; undefined = only on change. */
+  requeueAfterMs?: number;
+}
+
+export function decideRefresh(f: RefreshFacts): RefreshDecision {
+  const periodic = f.policy === 'Periodic' && f.intervalMs > 0;
+  const reason = syncReason(f, periodic);
+  if (reason) {
+    return { sync: true, reason, requeueAfterMs: periodic ? f.intervalMs : undefined };
+  }
+  if (!periodic || f.lastSyncMs === undefined) return { sync: false };
+  return { sync: false, requeueAfterMs: Math.max(0, f.lastSyncMs + f.intervalMs - f.now) };
+}
+
+function syncReason(f: RefreshFacts, periodic: boolean): RefreshReason | undefined {
+  if (f.lastSyncMs === undefined) return 'first-sync';
+  // A managed Secret that disappeared or was edited is repaired under every policy,
+  // CreatedOnce included: "created once" means "not refreshed", not "allowed to vanish".
+  if (f.targetMissing) return 'target-missing';
+  if (f.policy === 'CreatedOnce') return undefined;
+  if (f.forceRequested) return 'forced';
+  if (f.targetDrifted) return 'target-drifted';
+  if (f.generation !== undefined && f.generation !== f.observedGeneration) return 'spec-changed';
+  if (periodic && f.now >= f.lastSyncMs + f.intervalMs) return 'interval-elapsed';
+  return undefined;
+}

@@ -1,0 +1,78 @@
+// Reconciles SecretStore / ClusterSecretStore: validates the spec, proves the identity
+// works with one cheap AWS call, and records Ready with Valid / InvalidProviderConfig /
+// AuthFailed / ProviderUnavailable. Validation is repeated only on spec change and on a
+// slow timer, so a healthy store costs almost no AWS calls.
+import type { Logger } from 'pino';
+import { API_GROUP_VERSION, STORE_REASON, type SecretStore, type SecretStoreStatus, type StoreKind } from '../api/types.js';
+import { ProviderError, type SecretsProvider } from '../aws/types.js';
+import type { EventRecorder, StatusWriter } from '../kube/ports.js';
+import { readyCondition, sameJson, setCondition } from './conditions.js';
+import { validateStoreSpec } from './store-validation.js';
+import { ReconcileFailure, type ReconcileResult } from './externalsecret-reconciler.js';
+
+export interface ProviderSource {
+  forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
+}
+
+export interface StoreReconcilerDeps {
+  get(kind: StoreKind, namespace: string | undefined, name: string): SecretStore | undefined;
+  providers: ProviderSource;
+  status: StatusWriter;
+  events: EventRecorder;
+  now: () => Date;
+  logger: Logger;
+  /** How often a Valid store is re-checked. */
+  revalidateAfterMs: number;
+}
+
+export class StoreReconciler {
+  constructor(private readonly deps: StoreReconcilerDeps) {}
+
+  async reconcile(kind: StoreKind, namespace: string | undefined, name: string): Promise<ReconcileResult> {
+    const store = this.deps.get(kind, namespace, name);
+    if (!store || store.metadata.deletionTimestamp) return {};
+    const log = this.deps.logger.child({ [kind]: namespace ? `${namespace}/${name}` : name });
+
+    const problems = validateStoreSpec(store);
+    if (problems.length > 0) {
+      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      await this.record(store, 'False', STORE_REASON.InvalidProviderConfig, message, log);
+      return {};
+    }
+    try {
+      const { provider } = await this.deps.providers.forStore(store);
+      await provider.validate();
+    } catch (error) {
+      const { reason, message, retryable } = storeFailure(error);
+      await this.record(store, 'False', reason, message, log);
+      if (retryable) throw new ReconcileFailure(message, true);
+      return { requeueAfterMs: this.deps.revalidateAfterMs };
+    }
+    const aws = store.spec.provider.aws;
+    await this.record(store, 'True', STORE_REASON.Valid, `store validated: ${aws.service} in ${aws.region}`, log);
+    return { requeueAfterMs: this.deps.revalidateAfterMs };
+  }
+
+  private async record(store: SecretStore, ok: 'True' | 'False', reason: string, message: string, log: Logger): Promise<void> {
+    const status: SecretStoreStatus = {
+      conditions: setCondition(store.status?.conditions, readyCondition(ok, reason, message, this.deps.now(), store.metadata.generation)),
+      observedGeneration: store.metadata.generation,
+    };
+    if (sameJson(store.status ?? {}, status)) return;
+    await this.deps.status.store(store.kind, store.metadata.namespace, store.metadata.name, status);
+    if (ok === 'False') log.warn({ reason, error: message }, 'store not ready');
+    else log.info('store ready');
+    const ref = { apiVersion: API_GROUP_VERSION, kind: store.kind, name: store.metadata.name, namespace: store.metadata.namespace, uid: store.metadata.uid };
+    await this.deps.events.record(ref, ok === 'True' ? 'Normal' : 'Warning', ok === 'True' ? 'Valid' : reason, message);
+  }
+}
+
+function storeFailure(error: unknown): { reason: string; message: string; retryable: boolean } {
+  if (error instanceof ProviderError) {
+    if (error.unavailable) return { reason: STORE_REASON.ProviderUnavailable, message: error.message, retryable: true };
+    if (error.reason === 'AccessDenied') return { reason: STORE_REASON.AuthFailed, message: error.message, retryable: false };
+    if (error.reason === 'Throttled') return { reason: STORE_REASON.ProviderUnavailable, message: error.message, retryable: true };
+    return { reason: STORE_REASON.InvalidProviderConfig, message: error.message, retryable: false };
+  }
+  return { reason: STORE_REASON.InvalidProviderConfig, message: 'could not build the AWS client for this store; see the operator log', retryable: true };
+}

@@ -1,0 +1,183 @@
+// Plans the write of an ExternalSecret's target Secret from what exists and what is
+// desired, honouring creationPolicy. Pure: returns the object to write (or a refusal
+// the user can act on); the reconciler performs it. Values are never put in messages.
+import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import {
+  ANNOTATION_DATA_MAC,
+  ANNOTATION_OWNER,
+  ANNOTATION_VERSIONS,
+  API_GROUP_VERSION,
+  LABEL_MANAGED,
+  type CreationPolicy,
+  type EsReason,
+} from '../api/types.js';
+
+export interface DesiredSecret {
+  namespace: string;
+  name: string;
+  type: string;
+  data: Record<string, Buffer>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  immutable: boolean;
+  /** Keyed MAC of data+type+metadata; stored on the Secret for drift detection. */
+  mac: string;
+  /** Version identifiers only (never values), for humans reading the Secret. */
+  versions: string;
+}
+
+export interface OwnerIdentity {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+export type TargetPlan =
+  | { action: 'none'; reason: 'unchanged' | 'policy-none' }
+  | { action: 'create'; secret: V1Secret }
+  | { action: 'update'; secret: V1Secret }
+  /** An immutable Secret cannot be updated in place: delete and create. */
+  | { action: 'recreate'; secret: V1Secret }
+  | { action: 'refuse'; reason: EsReason; message: string };
+
+export function ownerAnnotationValue(owner: OwnerIdentity): string {
+  return `${owner.namespace}/${owner.name}`;
+}
+
+/** True when the Secret was written by this ExternalSecret (by annotation, owner ref, or both). */
+export function isOwnedBy(secret: V1Secret, owner: OwnerIdentity): boolean {
+  const annotated = secret.metadata?.annotations?.[ANNOTATION_OWNER] === ownerAnnotationValue(owner);
+  const referenced = (secret.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
+  return annotated || referenced;
+}
+
+export function planTargetWrite(
+  existing: V1Secret | undefined,
+  desired: DesiredSecret,
+  policy: CreationPolicy,
+  owner: OwnerIdentity,
+): TargetPlan {
+  if (policy === 'None') return { action: 'none', reason: 'policy-none' };
+  if (policy === 'Merge') return planMerge(existing, desired, owner);
+
+  if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
+  if (!isOwnedBy(existing, owner)) {
+    const otherOwner = existing.metadata?.annotations?.[ANNOTATION_OWNER];
+    const whose = otherOwner ? `is managed by ExternalSecret ${otherOwner}` : 'was not created by Rotor';
+    return {
+      action: 'refuse',
+      reason: 'TargetNotOwned',
+      message:
+        `Secret ${desired.namespace}/${desired.name} already exists and ${whose}; ` +
+        `refusing to overwrite it. Set spec.target.creationPolicy: Merge to merge keys into it, ` +
+        `choose another spec.target.name, or delete the existing Secret.`,
+    };
+  }
+  const next = ownedSecret(desired, policy, owner);
+  if (isUnchanged(existing, desired)) return { action: 'none', reason: 'unchanged' };
+  next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
+  return existing.immutable ? { action: 'recreate', secret: next } : { action: 'update', secret: next };
+}
+
+function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity): TargetPlan {
+  if (!existing) {
+    return {
+      action: 'refuse',
+      reason: 'SecretMissing',
+      message:
+        `spec.target.creationPolicy is Merge but Secret ${desired.namespace}/${desired.name} does not exist; ` +
+        `create it first or use creationPolicy: Owner.`,
+    };
+  }
+  if (existing.immutable) {
+    return {
+      action: 'refuse',
+      reason: 'TargetNotOwned',
+      message: `Secret ${desired.namespace}/${desired.name} is immutable and not owned by Rotor, so keys cannot be merged into it.`,
+    };
+  }
+  if (isUnchanged(existing, desired, true)) return { action: 'none', reason: 'unchanged' };
+  const data = { ...(existing.data ?? {}) };
+  for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
+  const merged: V1Secret = {
+    ...existing,
+    metadata: {
+      ...existing.metadata,
+      name: desired.name,
+      namespace: desired.namespace,
+      labels: { ...(existing.metadata?.labels ?? {}), ...desired.labels },
+      annotations: {
+        ...(existing.metadata?.annotations ?? {}),
+        ...desired.annotations,
+        [ANNOTATION_OWNER]: ownerAnnotationValue(owner),
+        [ANNOTATION_DATA_MAC]: desired.mac,
+        [ANNOTATION_VERSIONS]: desired.versions,
+      },
+    },
+    data,
+  };
+  return { action: 'update', secret: merged };
+}
+
+/**
+ * Unchanged = the live Secret already holds exactly the desired keys, type, template
+ * metadata and immutability. Compared in memory (both sides are at hand here); the keyed
+ * MAC is only needed where values are not, i.e. drift detection from the informer.
+ * For Merge only the keys Rotor writes are compared: the rest belong to someone else.
+ */
+function isUnchanged(existing: V1Secret, desired: DesiredSecret, mergeOnly = false): boolean {
+  const live = existing.data ?? {};
+  const liveKeys = Object.keys(live);
+  const desiredKeys = Object.keys(desired.data);
+  if (!mergeOnly && liveKeys.length !== desiredKeys.length) return false;
+  for (const key of desiredKeys) {
+    const liveValue = live[key];
+    if (liveValue === undefined || !Buffer.from(liveValue, 'base64').equals(desired.data[key]!)) return false;
+  }
+  if (!mergeOnly && (existing.type ?? 'Opaque') !== desired.type) return false;
+  if (!mergeOnly && (existing.immutable ?? false) !== desired.immutable) return false;
+  const annotations = existing.metadata?.annotations ?? {};
+  if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
+  return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
+}
+
+function includesAll(live: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
+  return Object.entries(wanted).every(([key, value]) => live?.[key] === value);
+}
+
+function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity): V1Secret {
+  const ownerReferences: V1OwnerReference[] =
+    policy === 'Owner'
+      ? [
+          {
+            apiVersion: API_GROUP_VERSION,
+            kind: 'ExternalSecret',
+            name: owner.name,
+            uid: owner.uid,
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ]
+      : [];
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: desired.name,
+      namespace: desired.namespace,
+      labels: { ...desired.labels, [LABEL_MANAGED]: 'true' },
+      annotations: {
+        ...desired.annotations,
+        [ANNOTATION_OWNER]: ownerAnnotationValue(owner),
+        [ANNOTATION_DATA_MAC]: desired.mac,
+        [ANNOTATION_VERSIONS]: desired.versions,
+      },
+      ...(ownerReferences.length ? { ownerReferences } : {}),
+    },
+    type: desired.type,
+    data,
+    ...(desired.immutable ? { immutable: true } : {}),
+  };
+}

@@ -1,0 +1,162 @@
+// Entry point: flags/env -> config, then wires clients, AWS, reconcilers, leader election
+// and the health/metrics servers. No logic of its own beyond lifecycle.
+import { pathToFileURL } from 'node:url';
+import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { createMetrics } from './metrics.js';
+import { startHealthServer, type HealthServer } from './server.js';
+import { loadKubeConfig, makeKubeClients } from './kube/client.js';
+import { KubeSecretClient } from './kube/secrets.js';
+import { KubeStatusWriter } from './kube/status.js';
+import { KubeEventRecorder } from './kube/events.js';
+import { KubeCredentialSource } from './kube/credential-source.js';
+import { KubeNamespaceClient } from './kube/namespaces.js';
+import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
+import { loadOrCreateHmacKey } from './kube/hmac-key.js';
+import { AwsClientFactory } from './aws/clients.js';
+import { CredentialResolver } from './aws/credentials.js';
+import { ProviderFactory } from './aws/provider-factory.js';
+import { SharedFetcher } from './aws/fetcher.js';
+import { RolloutCoordinator } from './rollout/coordinator.js';
+import { KubeWorkloadClient } from './rollout/workloads.js';
+import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { Manager } from './controller/manager.js';
+
+export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
+  const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+  const clients = makeKubeClients(kc);
+  const metrics = createMetrics();
+  const secrets = new KubeSecretClient(clients.core);
+  const events = new KubeEventRecorder({ core: clients.core, instance: config.identity, logger });
+
+  const awsClients = new AwsClientFactory({
+    onApiCall: (call) => metrics.awsApiCalls.inc({ service: call.service, operation: call.operation }),
+  });
+  const credentials = new CredentialResolver({ sources: new KubeCredentialSource(clients.core), clients: awsClients, logger });
+  const providers = new ProviderFactory({ credentials, clients: awsClients, logger });
+  const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
+  const rollouts = new RolloutCoordinator({
+    workloads: KubeWorkloadClient.fromKubeConfig(kc, { logger }),
+    events,
+    logger,
+    debounceMs: config.rolloutDebounceMs,
+    metrics: { workload: (_kind, outcome) => outcome === 'patched' && metrics.rolloutsTotal.inc() },
+  });
+
+  let manager: Manager | undefined;
+  let elector: LeaderElector | undefined;
+  const servers: HealthServer[] = [];
+  // A standby replica is ready (it serves as a hot spare); a leader is ready once its watches are.
+  const readiness = () => {
+    if (manager) return manager.readiness();
+    return config.leaderElect ? { ok: true, reasons: ['standby: waiting to become leader'] } : { ok: false, reasons: ['starting'] };
+  };
+  const ports = new Set([config.healthPort, config.metricsPort]);
+  for (const port of ports) {
+    const server = await startHealthServer({ port, host: config.bindAddress, isLive: () => true, isReady: readiness, registry: metrics.registry });
+    logger.info({ port: server.port }, 'health and metrics server listening');
+    servers.push(server);
+  }
+
+  const startControllers = async () => {
+    const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
+    manager = new Manager({
+      clients,
+      logger,
+      metrics,
+      concurrency: config.concurrency,
+      watchNamespace: config.watchNamespace,
+      watchStallMs: config.watchStallMs,
+      externalSecretDeps: {
+        namespaces: new KubeNamespaceClient(clients.core),
+        secrets,
+        status: new KubeStatusWriter(clients.customObjects),
+        events,
+        source: new FetchingSecretSource(providers, fetcher),
+        rollouts,
+        macKey,
+        now: () => new Date(),
+        onSyncResult: (result, es) => {
+          metrics.syncTotal.inc({ result });
+          if (result !== 'skipped') {
+            metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
+          }
+        },
+      },
+      storeDeps: {
+        providers,
+        status: new KubeStatusWriter(clients.customObjects),
+        events,
+        now: () => new Date(),
+        revalidateAfterMs: config.storeRevalidateMs,
+      },
+    });
+    await manager.start();
+  };
+
+  if (config.leaderElect) {
+    elector = new LeaderElector({
+      lease: kubeLeaseApi(clients.coordination),
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity: config.identity,
+      logger,
+      onStartedLeading: () => {
+        startControllers().catch((error: unknown) => fatal(logger, 'could not start controllers', error));
+      },
+      // A deposed leader exits so the pod restarts clean instead of racing the new leader.
+      onStoppedLeading: () => {
+        if (manager) fatal(logger, 'lost leadership', undefined);
+      },
+    });
+    elector.start();
+  } else {
+    await startControllers();
+  }
+
+  return async () => {
+    logger.info('shutting down');
+    await manager?.stop();
+    await rollouts.flushNow();
+    await elector?.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  };
+}
+
+function fatal(logger: Logger, message: string, error: unknown): never {
+  logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, message);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let config: OperatorConfig;
+  try {
+    config = parseConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, base: { component: 'rotor' } });
+  logger.info({ version: process.env.npm_package_version, leaderElect: config.leaderElect, namespace: config.namespace }, 'rotor starting');
+  const stop = await runOperator(config, logger);
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stop()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => fatal(logger, 'shutdown failed', error));
+    });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`rotor: ${(error as Error)?.message ?? String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,278 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ExternalSecret, SecretStore } from '../../src/api/types.js';
+import { ANNOTATION_OWNER, LABEL_MANAGED } from '../../src/api/types.js';
+import { ProviderError } from '../../src/aws/types.js';
+import { SharedFetcher } from '../../src/aws/fetcher.js';
+import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
+import { ExternalSecretReconciler, ReconcileFailure } from '../../src/controller/externalsecret-reconciler.js';
+import {
+  FakeEvents,
+  FakeNamespaces,
+  FakeProvider,
+  FakeSecrets,
+  FakeStatus,
+  capturedLogger,
+  externalSecret,
+  secretStore,
+} from './fakes.js';
+
+const SENTINEL = 'hunter2-SENTINEL-value';
+const HOUR = 3_600_000;
+
+function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespaceLabels?: Record<string, Record<string, string>> } = {}) {
+  let now = new Date('2026-03-01T00:00:00Z').getTime();
+  const objects = { es: options.es ?? externalSecret() };
+  const secrets = new FakeSecrets();
+  const status = new FakeStatus((_ns, _name, s) => {
+    objects.es = { ...objects.es, status: s };
+  });
+  const events = new FakeEvents();
+  const provider = new FakeProvider();
+  provider.set('prod/db', JSON.stringify({ username: 'app', password: SENTINEL }), 'v-1111aaaa');
+  const stores = options.stores ?? [secretStore()];
+  const rollouts = { request: vi.fn(async () => ({ targets: ['Deployment/web'], unchanged: [], problems: [] })) };
+  const { logger, output } = capturedLogger();
+  const fetcher = new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 });
+  const reconciler = new ExternalSecretReconciler({
+    externalSecrets: { get: () => objects.es },
+    stores: {
+      secretStore: (ns, name) => stores.find((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns && s.metadata.name === name),
+      clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
+    },
+    namespaces: new FakeNamespaces(options.namespaceLabels),
+    secrets,
+    status,
+    events,
+    source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
+    rollouts,
+    macKey: Buffer.alloc(32, 7),
+    now: () => new Date(now),
+    logger,
+  });
+  return {
+    reconciler,
+    secrets,
+    status,
+    events,
+    provider,
+    rollouts,
+    output,
+    objects,
+    advance: (ms: number) => (now += ms),
+    reconcile: () => reconciler.reconcile('app', objects.es.metadata.name),
+    bumpGeneration: () => {
+      objects.es = { ...objects.es, metadata: { ...objects.es.metadata, generation: (objects.es.metadata.generation ?? 1) + 1 } };
+    },
+  };
+}
+
+describe('ExternalSecretReconciler', () => {
+  let t: ReturnType<typeof setup>;
+  beforeEach(() => {
+    t = setup();
+  });
+
+  it('creates the Secret, records versions and reports Ready', async () => {
+    const result = await t.reconcile();
+    expect(result.requeueAfterMs).toBe(HOUR);
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    const secret = t.secrets.store.get('app/db')!;
+    expect(secret.metadata?.labels?.[LABEL_MANAGED]).toBe('true');
+    expect(secret.metadata?.ownerReferences?.[0]?.uid).toBe('es-uid');
+    const status = t.objects.es.status!;
+    expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'SecretSynced' });
+    expect(status.syncedVersions).toEqual([{ key: 'password', remoteKey: 'prod/db', versionId: 'v-1111aaaa' }]);
+    expect(status.dataMAC).toMatch(/^[0-9a-f]{64}$/);
+    expect(status.observedGeneration).toBe(1);
+    expect(t.events.reasons()).toEqual(['Normal/Created']);
+  });
+
+  it('makes no AWS call and no write before the interval elapses', async () => {
+    await t.reconcile();
+    const calls = t.provider.calls;
+    const writes = t.secrets.writes + t.status.writes;
+    t.advance(10 * 60_000);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: 50 * 60_000 });
+    expect(t.provider.calls).toBe(calls);
+    expect(t.secrets.writes + t.status.writes).toBe(writes);
+  });
+
+  it('does not rewrite the Secret or roll out when a refresh finds the same version', async () => {
+    await t.reconcile();
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.secrets.writes).toBe(1);
+    expect(t.rollouts.request).not.toHaveBeenCalled();
+    expect(t.events.reasons()).toEqual(['Normal/Created']);
+  });
+
+  it('follows a rotation and requests a rollout with version identifiers only', async () => {
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: 'rotated-value' }), 'v-2222bbbb');
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe('rotated-value');
+    expect(t.objects.es.status?.syncedVersions?.[0]?.versionId).toBe('v-2222bbbb');
+    expect(t.rollouts.request).toHaveBeenCalledTimes(1);
+    const request = JSON.stringify(t.rollouts.request.mock.calls[0]);
+    expect(request).toContain('v-2222bbbb');
+    expect(request).not.toContain('rotated-value');
+    expect(t.objects.es.status?.lastRollout?.targets).toEqual(['Deployment/web']);
+  });
+
+  it('keeps the last good Secret when a refresh fails, and says why in status and events', async () => {
+    await t.reconcile();
+    t.provider.failWith = new ProviderError('AccessDenied', 'the role needs secretsmanager:GetSecretValue on prod/db', { code: 'AccessDeniedException' });
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    expect(t.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'AccessDenied' });
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/secretsmanager:GetSecretValue/);
+    expect(t.events.reasons()).toContain('Warning/SyncFailed');
+  });
+
+  it('retries a failed refresh on the next pass (the failure is still due)', async () => {
+    await t.reconcile();
+    t.provider.failWith = new ProviderError('ProviderUnavailable', 'endpoint unreachable', { retryable: true, unavailable: true });
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toMatchObject({ retryable: true });
+    t.provider.failWith = undefined;
+    t.provider.set('prod/db', JSON.stringify({ password: 'after-outage' }), 'v-3');
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe('after-outage');
+    expect(t.objects.es.status?.conditions?.[0]?.status).toBe('True');
+  });
+
+  it('names the missing key and region', async () => {
+    t.objects.es = externalSecret({ data: [{ secretKey: 'x', remoteRef: { key: 'nope' } }] });
+    await expect(t.reconcile()).rejects.toThrow(/nope not found in region us-east-1/);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretMissing');
+  });
+
+  it('leaves out an optional key that does not exist', async () => {
+    t.objects.es = externalSecret({
+      data: [
+        { secretKey: 'password', remoteRef: { key: 'prod/db', property: 'password' } },
+        { secretKey: 'extra', remoteRef: { key: 'not-there' }, optional: true },
+      ],
+    });
+    await t.reconcile();
+    expect(Object.keys(t.secrets.store.get('app/db')!.data!)).toEqual(['password']);
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/optional keys not found and left out: extra/);
+  });
+
+  it('reports an invalid spec without calling AWS', async () => {
+    t.objects.es = externalSecret({ data: [{ secretKey: 'p', remoteRef: { key: 'prod/db', property: 'a', jmesPath: 'b' } }] });
+    await t.reconcile();
+    expect(t.provider.calls).toBe(0);
+    expect(t.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/spec\.data\[0\]\.remoteRef/);
+  });
+
+  it('reports invalid JSON for a property without quoting the value', async () => {
+    t.provider.set('prod/db', `not-json-${SENTINEL}`, 'v-9');
+    await expect(t.reconcile()).rejects.toThrow(/not valid JSON/);
+    expect(JSON.stringify(t.objects.es.status)).not.toContain(SENTINEL);
+    expect(JSON.stringify(t.events.events)).not.toContain(SENTINEL);
+  });
+
+  it('reports a missing store', async () => {
+    t = setup({ stores: [] });
+    await expect(t.reconcile()).rejects.toThrow(/SecretStore app\/aws not found/);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('StoreNotFound');
+  });
+
+  it('enforces ClusterSecretStore conditions on every reconcile', async () => {
+    const store = secretStore('ClusterSecretStore', { conditions: [{ namespaceSelector: { matchLabels: { team: 'payments' } } }] });
+    t = setup({ es: externalSecret({ secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' } }), stores: [store], namespaceLabels: { app: { team: 'web' } } });
+    await expect(t.reconcile()).rejects.toThrow(/does not allow namespace app.*spec\.conditions\[0\]/);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('StoreNotAllowed');
+    expect(t.provider.calls).toBe(0);
+  });
+
+  it('refuses to overwrite a Secret it does not own', async () => {
+    await t.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { mine: 'eA==' } });
+    await expect(t.reconcile()).rejects.toThrow(/already exists.*creationPolicy: Merge/);
+    expect(t.secrets.store.get('app/db')!.data).toEqual({ mine: 'eA==' });
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('TargetNotOwned');
+  });
+
+  it('repairs a managed Secret someone edited, detected by MAC without a refresh being due', async () => {
+    await t.reconcile();
+    t.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
+    t.advance(60_000);
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+  });
+
+  it('re-creates a managed Secret someone deleted', async () => {
+    await t.reconcile();
+    await t.secrets.delete('app', 'db');
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+  });
+
+  it('resyncs at once when the spec changes', async () => {
+    await t.reconcile();
+    t.objects.es = { ...t.objects.es, spec: { ...t.objects.es.spec, data: [{ secretKey: 'user', remoteRef: { key: 'prod/db', property: 'username' } }] } };
+    t.bumpGeneration();
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'user')).toBe('app');
+    expect(t.objects.es.status?.observedGeneration).toBe(2);
+  });
+
+  it('honours rotor.dev/force-sync', async () => {
+    await t.reconcile();
+    const calls = t.provider.calls;
+    t.advance(1000);
+    const later = String(Math.floor((new Date('2026-03-01T00:00:01Z').getTime() + 500) / 1000) + 1);
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, annotations: { 'rotor.dev/force-sync': later } } };
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+  });
+
+  it('deletionPolicy Delete removes the Secret once every remote secret is gone', async () => {
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
+    await t.reconcile();
+    t.provider.values.clear();
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.secrets.store.has('app/db')).toBe(false);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
+  });
+
+  it('deletionPolicy Retain keeps the Secret when the remote secret is gone', async () => {
+    await t.reconcile();
+    t.provider.values.clear();
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toThrow(/not found/);
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+  });
+
+  it('Merge writes its keys into an existing Secret without taking ownership', async () => {
+    await t.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { other: 'b3RoZXI=' } });
+    t.objects.es = externalSecret({ target: { creationPolicy: 'Merge' } });
+    await t.reconcile();
+    const secret = t.secrets.store.get('app/db')!;
+    expect(secret.data?.other).toBe('b3RoZXI=');
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    expect(secret.metadata?.ownerReferences).toBeUndefined();
+    expect(secret.metadata?.annotations?.[ANNOTATION_OWNER]).toBe('app/db');
+  });
+
+  it('never writes a secret value to the log, status or events', async () => {
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: `${SENTINEL}-2` }), 'v-2');
+    t.advance(HOUR);
+    await t.reconcile();
+    t.provider.failWith = new ProviderError('AccessDenied', 'denied', {});
+    t.advance(HOUR);
+    await t.reconcile().catch(() => undefined);
+    expect(t.output().length).toBeGreaterThan(0);
+    expect(t.output()).not.toContain(SENTINEL);
+    expect(JSON.stringify(t.objects.es.status)).not.toContain(SENTINEL);
+    expect(JSON.stringify(t.events.events)).not.toContain(SENTINEL);
+  });
+});

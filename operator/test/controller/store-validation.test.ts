@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { validateStoreSpec } from '../../src/controller/store-validation.js';
+import type { SecretStore } from '../../src/api/types.js';
+
+function store(aws: Partial<SecretStore['spec']['provider']['aws']>, kind: SecretStore['kind'] = 'SecretStore', extra: Partial<SecretStore['spec']> = {}): SecretStore {
+  return {
+    apiVersion: 'rotor.dev/v1alpha1',
+    kind,
+    metadata: { name: 's', namespace: kind === 'SecretStore' ? 'team-a' : undefined },
+    spec: { provider: { aws: { service: 'SecretsManager', region: 'eu-west-1', ...aws } }, ...extra },
+  };
+}
+
+describe('validateStoreSpec', () => {
+  it('accepts a minimal store', () => {
+    expect(validateStoreSpec(store({}))).toEqual([]);
+  });
+
+  it('names a bad region and endpoint', () => {
+    const problems = validateStoreSpec(store({ region: 'europe', endpoint: 'localhost:4566' }));
+    expect(problems.map((p) => p.field)).toEqual(['spec.provider.aws.region', 'spec.provider.aws.endpoint']);
+  });
+
+  it('refuses a namespaced store reaching into another namespace', () => {
+    const problems = validateStoreSpec(store({ auth: { jwt: { serviceAccountRef: { name: 'sa', namespace: 'kube-system' } } } }));
+    expect(problems[0]?.field).toBe('spec.provider.aws.auth.jwt.serviceAccountRef.namespace');
+    expect(problems[0]?.message).toMatch(/own namespace \(team-a\)/);
+  });
+
+  it('allows a ClusterSecretStore to name any namespace', () => {
+    expect(validateStoreSpec(store({ auth: { jwt: { serviceAccountRef: { name: 'sa', namespace: 'kube-system' } } } }, 'ClusterSecretStore'))).toEqual([]);
+  });
+
+  it('requires role for externalID', () => {
+    expect(validateStoreSpec(store({ externalID: 'x' }))[0]?.field).toBe('spec.provider.aws.role');
+  });
+
+  it('rejects conditions on a namespaced store and bad regexes on a cluster store', () => {
+    expect(validateStoreSpec(store({}, 'SecretStore', { conditions: [{ namespaces: ['a'] }] }))[0]?.field).toBe('spec.conditions');
+    expect(validateStoreSpec(store({}, 'ClusterSecretStore', { conditions: [{ namespaceRegexes: ['('] }] }))[0]?.field).toBe('spec.conditions[0].namespaceRegexes[0]');
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { V1Secret } from '@kubernetes/client-node';
+import { planTargetWrite, type DesiredSecret } from '../../src/controller/target-plan.js';
+import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED } from '../../src/api/types.js';
+
+const owner = { namespace: 'app', name: 'db', uid: 'uid-1' };
+const desired: DesiredSecret = {
+  namespace: 'app',
+  name: 'db-secret',
+  type: 'Opaque',
+  data: { password: Buffer.from('s3cr3t') },
+  labels: { team: 'a' },
+  annotations: {},
+  immutable: false,
+  mac: 'mac-1',
+  versions: 'v-1',
+};
+
+function live(overrides: Partial<V1Secret> = {}, data: Record<string, string> = { password: Buffer.from('s3cr3t').toString('base64') }): V1Secret {
+  return {
+    metadata: {
+      name: 'db-secret',
+      namespace: 'app',
+      resourceVersion: '7',
+      labels: { team: 'a', [LABEL_MANAGED]: 'true' },
+      annotations: { [ANNOTATION_OWNER]: 'app/db', [ANNOTATION_DATA_MAC]: 'mac-1', [ANNOTATION_VERSIONS]: 'v-1' },
+      ownerReferences: [{ apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'db', uid: 'uid-1' }],
+    },
+    type: 'Opaque',
+    data,
+    ...overrides,
+  };
+}
+
+describe('planTargetWrite', () => {
+  it('creates an owned Secret with owner reference, managed label and MAC annotation', () => {
+    const plan = planTargetWrite(undefined, desired, 'Owner', owner);
+    expect(plan.action).toBe('create');
+    if (plan.action !== 'create') return;
+    expect(plan.secret.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'ExternalSecret', uid: 'uid-1', controller: true });
+    expect(plan.secret.metadata?.labels).toMatchObject({ [LABEL_MANAGED]: 'true', team: 'a' });
+    expect(plan.secret.metadata?.annotations?.[ANNOTATION_DATA_MAC]).toBe('mac-1');
+    expect(plan.secret.data).toEqual({ password: Buffer.from('s3cr3t').toString('base64') });
+  });
+
+  it('Orphan creates without an owner reference', () => {
+    const plan = planTargetWrite(undefined, desired, 'Orphan', owner);
+    expect(plan.action === 'create' && plan.secret.metadata?.ownerReferences).toBeFalsy();
+  });
+
+  it('does nothing when the live Secret already matches', () => {
+    expect(planTargetWrite(live(), desired, 'Owner', owner)).toEqual({ action: 'none', reason: 'unchanged' });
+  });
+
+  it('updates, guarded by resourceVersion, when a value changed', () => {
+    const plan = planTargetWrite(live({}, { password: Buffer.from('old').toString('base64') }), desired, 'Owner', owner);
+    expect(plan.action).toBe('update');
+    expect(plan.action === 'update' && plan.secret.metadata?.resourceVersion).toBe('7');
+  });
+
+  it('updates when someone added a key to an owned Secret', () => {
+    const data = { password: Buffer.from('s3cr3t').toString('base64'), extra: 'eA==' };
+    expect(planTargetWrite(live({}, data), desired, 'Owner', owner).action).toBe('update');
+  });
+
+  it('recreates an immutable Secret whose data changed', () => {
+    const plan = planTargetWrite(live({ immutable: true }, { password: 'b2xk' }), { ...desired, immutable: true }, 'Owner', owner);
+    expect(plan.action).toBe('recreate');
+  });
+
+  it('refuses to overwrite a Secret it does not own, and says what to do', () => {
+    const foreign = live({ metadata: { name: 'db-secret', namespace: 'app' } });
+    const plan = planTargetWrite(foreign, desired, 'Owner', owner);
+    expect(plan).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
+    expect(plan.action === 'refuse' && plan.message).toMatch(/creationPolicy: Merge/);
+    expect(plan.action === 'refuse' && plan.message).not.toContain('s3cr3t');
+  });
+
+  it('Merge writes only its keys into an existing Secret and keeps the rest', () => {
+    const foreign: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', labels: { x: 'y' } }, type: 'Opaque', data: { other: 'b3RoZXI=' } };
+    const plan = planTargetWrite(foreign, desired, 'Merge', owner);
+    expect(plan.action).toBe('update');
+    if (plan.action !== 'update') return;
+    expect(plan.secret.data).toEqual({ other: 'b3RoZXI=', password: Buffer.from('s3cr3t').toString('base64') });
+    expect(plan.secret.metadata?.ownerReferences).toBeUndefined();
+    expect(plan.secret.metadata?.labels).toMatchObject({ x: 'y', team: 'a' });
+  });
+
+  it('Merge refuses when the Secret does not exist yet', () => {
+    expect(planTargetWrite(undefined, desired, 'Merge', owner)).toMatchObject({ action: 'refuse', reason: 'SecretMissing' });
+  });
+
+  it('None never writes', () => {
+    expect(planTargetWrite(undefined, desired, 'None', owner)).toEqual({ action: 'none', reason: 'policy-none' });
+  });
+});
