@@ -1,0 +1,149 @@
+// Builds the AWS SDK v3 clients the operator uses, with settings that fit a controller:
+// - few SDK retries (maxAttempts 2): the work queue already backs off with jitter, and
+//   stacking SDK retries on top would hold a worker for tens of seconds;
+// - short timeouts (connect 3s, request 10s, throwOnRequestTimeout) so a dead endpoint
+//   fails fast and failover / backoff can act;
+// - one client per (service, region, endpoint, identity) so keep-alive sockets are reused;
+// - a middleware that reports every HTTP attempt, for the "AWS calls per secret" metric.
+//
+// Endpoint resolution: an explicit store endpoint wins. Otherwise the SDK itself honours
+// AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_STS and the
+// global AWS_ENDPOINT_URL (its serviceConfiguredEndpoint lookup), so we do not duplicate it.
+import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { AwsApiService } from './errors.js';
+
+export interface AwsClientTarget {
+  region: string;
+  /** Custom endpoint (VPC endpoint, LocalStack). Undefined: SDK default / AWS_ENDPOINT_URL*. */
+  endpoint?: string;
+  /** Undefined only for unsigned calls (STS AssumeRoleWithWebIdentity). */
+  credentials?: AwsCredentialIdentityProvider | AwsCredentialIdentity;
+  /**
+   * Whose credentials these are. Cached clients are shared only between callers with the
+   * same key, so one store can never sign with another store's identity.
+   */
+  identityKey: string;
+}
+
+export interface AwsApiCall {
+  service: AwsApiService;
+  /** e.g. GetSecretValue, BatchGetSecretValue, AssumeRole. */
+  operation: string;
+  region: string;
+}
+
+export interface AwsClientFactoryOptions {
+  /** SDK attempts per call, including the first. Default 2. */
+  maxAttempts?: number;
+  /** TCP/TLS connect timeout. Default 3000 ms. */
+  connectionTimeoutMs?: number;
+  /** Whole-request timeout. Default 10000 ms. */
+  requestTimeoutMs?: number;
+  /** Called once per HTTP attempt (retries included): the metric hook. */
+  onApiCall?: (call: AwsApiCall) => void;
+  /** Replaces the HTTP layer (tests). Production uses the SDK's Node handler with the timeouts above. */
+  requestHandler?: SecretsManagerClientConfig['requestHandler'];
+}
+
+type AnyAwsClient = SecretsManagerClient | SSMClient | STSClient;
+
+interface CachedClient {
+  client: AnyAwsClient;
+  identityKey: string;
+}
+
+export class AwsClientFactory {
+  private readonly cache = new Map<string, CachedClient>();
+
+  constructor(private readonly options: AwsClientFactoryOptions = {}) {}
+
+  secretsManager(target: AwsClientTarget): SecretsManagerClient {
+    return this.cached('SecretsManager', target, () => new SecretsManagerClient(this.config(target)));
+  }
+
+  ssm(target: AwsClientTarget): SSMClient {
+    return this.cached('ParameterStore', target, () => new SSMClient(this.config(target)));
+  }
+
+  sts(target: AwsClientTarget): STSClient {
+    return this.cached('STS', target, () => new STSClient(this.config(target)));
+  }
+
+  /**
+   * An STS client that is not cached: for one hop of a role chain, whose credentials are
+   * fresh each time the chain is re-assumed (about hourly). The caller destroys it.
+   */
+  ephemeralSts(target: Omit<AwsClientTarget, 'identityKey'>): STSClient {
+    const client = new STSClient(this.config({ ...target, identityKey: 'ephemeral' }));
+    this.instrument(client, 'STS', target.region);
+    return client;
+  }
+
+  /** Drops (and closes) every client signed with this identity, e.g. after an auth error. */
+  evict(identityKey: string): void {
+    for (const [key, entry] of this.cache) {
+      if (entry.identityKey !== identityKey) continue;
+      entry.client.destroy();
+      this.cache.delete(key);
+    }
+  }
+
+  /** Closes every client (shutdown). */
+  destroy(): void {
+    for (const entry of this.cache.values()) entry.client.destroy();
+    this.cache.clear();
+  }
+
+  /** Number of live cached clients (for tests and a debug gauge). */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  private cached<C extends AnyAwsClient>(service: AwsApiService, target: AwsClientTarget, build: () => C): C {
+    const key = JSON.stringify([service, target.region, target.endpoint ?? '', target.identityKey]);
+    const hit = this.cache.get(key);
+    if (hit) return hit.client as C;
+    const client = build();
+    this.instrument(client, service, target.region);
+    this.cache.set(key, { client, identityKey: target.identityKey });
+    return client;
+  }
+
+  private config(target: AwsClientTarget) {
+    return {
+      region: target.region,
+      ...(target.endpoint ? { endpoint: target.endpoint } : {}),
+      ...(target.credentials ? { credentials: target.credentials } : {}),
+      maxAttempts: this.options.maxAttempts ?? 2,
+      retryMode: 'standard',
+      requestHandler: this.options.requestHandler ?? {
+        connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
+        requestTimeout: this.options.requestTimeoutMs ?? 10_000,
+        // Without this the SDK only logs a warning when requestTimeout passes.
+        throwOnRequestTimeout: true,
+      },
+    };
+  }
+
+  private instrument(client: AnyAwsClient, service: AwsApiService, region: string): void {
+    const onApiCall = this.options.onApiCall;
+    if (!onApiCall) return;
+    // The deserialize step runs inside the retry loop, so each HTTP attempt is counted.
+    // The stacks of the three clients have different generic types; the middleware only
+    // reads the context, so one untyped function serves all of them.
+    const stack = client.middlewareStack as unknown as {
+      add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'low' }): void;
+    };
+    stack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+        onApiCall({ service, operation, region });
+        return next(args);
+      },
+      { step: 'deserialize', name: 'rotorApiCallCounter', priority: 'low' },
+    );
+  }
+}

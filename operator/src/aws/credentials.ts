@@ -1,0 +1,429 @@
+// Resolves the AWS identity a store signs with, and caches it.
+//
+// Base identity (spec.provider.aws.auth), exactly one of:
+// - none: the SDK default chain (EKS Pod Identity, IRSA env, instance role), shared by
+//   every such store and refreshed by the SDK itself;
+// - jwt.serviceAccountRef: per-store IRSA — TokenRequest for the ServiceAccount, then
+//   STS AssumeRoleWithWebIdentity with its eks.amazonaws.com/role-arn annotation;
+// - secretRef: static keys read from a Kubernetes Secret.
+// Then additionalRoles (in order) and finally role are assumed on top, each hop signed
+// with the previous hop's credentials; externalID and session tags apply to `role`.
+//
+// Caching: one entry per identity key (store kind/namespace/name/generation + the auth
+// and role-chain spec, so any spec change gets a fresh entry). An entry is reused until
+// ~5 minutes (+ jitter) before its expiry; concurrent callers share one in-flight
+// resolution. So a steady-state refresh makes no STS call. Static keys get a synthetic
+// 10-minute lifetime so an edited credentials Secret is picked up without a restart.
+//
+// We call STS ourselves (rather than credential-providers' fromTemporaryCredentials /
+// fromWebToken) so every call goes through our client factory: the store's endpoint
+// (LocalStack, VPC endpoint), our timeouts, the API-call metric, and one cache policy.
+import { createHash } from 'node:crypto';
+import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, type Credentials } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import type { Logger } from 'pino';
+import { ES_REASON, type AwsProvider, type SecretKeySelector, type SecretStore, type SessionTag } from '../api/types.js';
+import type { CredentialSourceClient } from '../kube/ports.js';
+import type { AwsClientFactory } from './clients.js';
+import { systemClock, type Clock } from './clock.js';
+import { toProviderError } from './errors.js';
+import { ProviderError } from './types.js';
+
+export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
+export const DEFAULT_TOKEN_AUDIENCES = ['sts.amazonaws.com'];
+
+export interface StoreCredentials {
+  /** Stable while the store's spec and identity are unchanged; keys every cache above this one. */
+  identityKey: string;
+  /** Hand to an SDK client; returns cached credentials and refreshes them near expiry. */
+  credentials: AwsCredentialIdentityProvider;
+}
+
+export interface CredentialResolverOptions {
+  sources: CredentialSourceClient;
+  clients: AwsClientFactory;
+  logger: Logger;
+  clock?: Clock;
+  /** The SDK default chain; created once (fromNodeProviderChain) unless injected. */
+  defaultChain?: AwsCredentialIdentityProvider;
+  /** Refresh this long before expiry. Default 5 minutes (matches the SDK's own margin). */
+  refreshMarginMs?: number;
+  /** Random extra margin so many stores do not refresh at the same instant. Default 60 s. */
+  refreshJitterMs?: number;
+  random?: () => number;
+  /** Lifetime given to static keys so the Secret is re-read. Default 10 minutes. */
+  staticLifetimeMs?: number;
+  /** ServiceAccount token lifetime requested from the TokenRequest API. Default 3600. */
+  tokenExpirationSeconds?: number;
+}
+
+interface SecretKeyRef {
+  namespace: string;
+  name: string;
+  key: string;
+}
+
+type BaseIdentity =
+  | { kind: 'default' }
+  | { kind: 'static'; accessKeyId: SecretKeyRef; secretAccessKey: SecretKeyRef; sessionToken?: SecretKeyRef }
+  | { kind: 'webIdentity'; namespace: string; serviceAccount: string; audiences: string[] };
+
+interface RoleHop {
+  roleArn: string;
+  externalId?: string;
+  tags?: SessionTag[];
+  transitiveTagKeys?: string[];
+}
+
+/** Everything needed to (re)build a store's credentials; derived from the spec alone. */
+interface CredentialRecipe {
+  region: string;
+  endpoint?: string;
+  base: BaseIdentity;
+  hops: RoleHop[];
+  sessionName: string;
+}
+
+interface CacheEntry {
+  recipe: CredentialRecipe;
+  credentials?: AwsCredentialIdentity;
+  /** Clock time after which the next caller re-resolves. */
+  refreshAt: number;
+  inflight?: Promise<AwsCredentialIdentity>;
+}
+
+export class CredentialResolver {
+  private readonly cache = new Map<string, CacheEntry>();
+  /** store ref -> current identity key, to drop the old entry when a store's spec changes. */
+  private readonly keyByStore = new Map<string, string>();
+  private readonly clock: Clock;
+  private defaultChainProvider?: AwsCredentialIdentityProvider;
+
+  constructor(private readonly options: CredentialResolverOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async forStore(store: SecretStore): Promise<StoreCredentials> {
+    const recipe = buildRecipe(store);
+    const identityKey = credentialIdentityKey(store);
+    const storeRef = storeRefOf(store);
+    const previous = this.keyByStore.get(storeRef);
+    if (previous !== undefined && previous !== identityKey) this.invalidate(previous);
+    this.keyByStore.set(storeRef, identityKey);
+
+    if (recipe.base.kind === 'default' && recipe.hops.length === 0) {
+      // The default chain memoizes and refreshes itself; wrapping it would only add a
+      // second cache with a different notion of expiry.
+      const chain = this.defaultChain();
+      try {
+        await chain();
+      } catch (err) {
+        throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: recipe.endpoint });
+      }
+      return { identityKey, credentials: chain };
+    }
+
+    // Resolve now so a broken identity surfaces on the store, not on the first read.
+    await this.credentialsFor(identityKey, recipe);
+    return { identityKey, credentials: () => this.credentialsFor(identityKey, recipe) };
+  }
+
+  /** Forgets cached credentials, e.g. after AWS rejected them. The next use re-resolves. */
+  invalidate(identityKey: string): void {
+    this.cache.delete(identityKey);
+  }
+
+  /** Drops everything kept for a deleted store. */
+  forgetStore(store: Pick<SecretStore, 'kind' | 'metadata'>): void {
+    const storeRef = storeRefOf(store);
+    const key = this.keyByStore.get(storeRef);
+    if (key !== undefined) this.invalidate(key);
+    this.keyByStore.delete(storeRef);
+  }
+
+  private defaultChain(): AwsCredentialIdentityProvider {
+    this.defaultChainProvider ??= this.options.defaultChain ?? fromNodeProviderChain();
+    return this.defaultChainProvider;
+  }
+
+  private credentialsFor(identityKey: string, recipe: CredentialRecipe): Promise<AwsCredentialIdentity> {
+    let entry = this.cache.get(identityKey);
+    if (!entry) {
+      entry = { recipe, refreshAt: 0 };
+      this.cache.set(identityKey, entry);
+    }
+    if (entry.credentials && this.clock.now() < entry.refreshAt) return Promise.resolve(entry.credentials);
+    if (entry.inflight) return entry.inflight;
+
+    const current = entry;
+    const inflight = this.resolve(current.recipe)
+      .then((credentials) => {
+        current.credentials = credentials;
+        current.refreshAt = this.refreshTime(credentials);
+        return credentials;
+      })
+      .catch((err: unknown) => {
+        // A failed refresh must not take down a store whose credentials are still valid
+        // (e.g. STS briefly unavailable): keep using them and retry shortly.
+        const stillValid = current.credentials?.expiration && current.credentials.expiration.getTime() > this.clock.now();
+        if (current.credentials && stillValid) {
+          this.options.logger.warn({ identityKey, reason: err instanceof ProviderError ? err.message : String(err) }, 'credential refresh failed; using the still-valid credentials');
+          current.refreshAt = this.clock.now() + 30_000;
+          return current.credentials;
+        }
+        throw err;
+      })
+      .finally(() => {
+        current.inflight = undefined;
+      });
+    current.inflight = inflight;
+    return inflight;
+  }
+
+  private refreshTime(credentials: AwsCredentialIdentity): number {
+    if (!credentials.expiration) return Number.POSITIVE_INFINITY;
+    const margin = this.options.refreshMarginMs ?? 5 * 60_000;
+    const jitter = (this.options.refreshJitterMs ?? 60_000) * (this.options.random ?? Math.random)();
+    return credentials.expiration.getTime() - margin - jitter;
+  }
+
+  private async resolve(recipe: CredentialRecipe): Promise<AwsCredentialIdentity> {
+    let credentials = await this.baseCredentials(recipe);
+    for (const [index, hop] of recipe.hops.entries()) {
+      credentials = await this.assumeRole(recipe, hop, credentials, index === recipe.hops.length - 1);
+    }
+    return credentials;
+  }
+
+  private async baseCredentials(recipe: CredentialRecipe): Promise<AwsCredentialIdentity> {
+    const base = recipe.base;
+    switch (base.kind) {
+      case 'default':
+        try {
+          return await this.defaultChain()();
+        } catch (err) {
+          throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: recipe.endpoint });
+        }
+      case 'static':
+        return this.staticCredentials(base);
+      case 'webIdentity':
+        return this.webIdentityCredentials(recipe, base);
+    }
+  }
+
+  private async staticCredentials(base: Extract<BaseIdentity, { kind: 'static' }>): Promise<AwsCredentialIdentity> {
+    const read = async (ref: SecretKeyRef) => (await this.options.sources.readSecretKey(ref.namespace, ref.name, ref.key)).trim();
+    const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
+      read(base.accessKeyId),
+      read(base.secretAccessKey),
+      base.sessionToken ? read(base.sessionToken) : Promise.resolve(undefined),
+    ]);
+    return {
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken ? { sessionToken } : {}),
+      // Synthetic: makes both our cache and the SDK's ask again, re-reading the Secret.
+      expiration: new Date(this.clock.now() + (this.options.staticLifetimeMs ?? 10 * 60_000)),
+    };
+  }
+
+  private async webIdentityCredentials(
+    recipe: CredentialRecipe,
+    base: Extract<BaseIdentity, { kind: 'webIdentity' }>,
+  ): Promise<AwsCredentialIdentity> {
+    const { namespace, serviceAccount, audiences } = base;
+    const saName = `${namespace}/${serviceAccount}`;
+    const annotations = await this.options.sources.serviceAccountAnnotations(namespace, serviceAccount);
+    if (!annotations) {
+      throw new ProviderError(
+        ES_REASON.InvalidSpec,
+        `ServiceAccount ${saName} named in spec.provider.aws.auth.jwt.serviceAccountRef does not exist; create it and annotate it with ${ROLE_ARN_ANNOTATION}`,
+      );
+    }
+    const roleArn = annotations[ROLE_ARN_ANNOTATION]?.trim();
+    if (!roleArn) {
+      throw new ProviderError(
+        ES_REASON.InvalidSpec,
+        `ServiceAccount ${saName} has no ${ROLE_ARN_ANNOTATION} annotation; add it: kubectl annotate serviceaccount -n ${namespace} ${serviceAccount} ${ROLE_ARN_ANNOTATION}=arn:aws:iam::<account>:role/<role>`,
+      );
+    }
+    let token: string;
+    try {
+      token = (await this.options.sources.requestToken(namespace, serviceAccount, audiences, this.options.tokenExpirationSeconds ?? 3600)).token;
+    } catch (err) {
+      if (err instanceof ProviderError) throw err;
+      const detail = err instanceof Error ? err.message.slice(0, 200) : 'unknown error';
+      throw new ProviderError(
+        ES_REASON.AccessDenied,
+        `could not request a token for ServiceAccount ${saName}: the operator needs create on serviceaccounts/token in namespace ${namespace} (${detail})`,
+        { cause: err, retryable: true },
+      );
+    }
+    // AssumeRoleWithWebIdentity is unsigned: the token is the credential.
+    const sts = this.options.clients.sts({ region: recipe.region, endpoint: recipe.endpoint, identityKey: 'unsigned' });
+    try {
+      const out = await sts.send(
+        new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: recipe.sessionName, WebIdentityToken: token }),
+      );
+      this.options.logger.debug({ roleArn, serviceAccount: saName, expiration: out.Credentials?.Expiration }, 'assumed role with web identity');
+      return toIdentity(out.Credentials, roleArn);
+    } catch (err) {
+      throw toProviderError(err, {
+        service: 'STS',
+        operation: 'AssumeRoleWithWebIdentity',
+        key: roleArn,
+        region: recipe.region,
+        endpoint: recipe.endpoint,
+        hint: `The role's trust policy must trust the cluster's OIDC provider for system:serviceaccount:${namespace}:${serviceAccount} with audience ${audiences.join(',')}.`,
+      });
+    }
+  }
+
+  private async assumeRole(recipe: CredentialRecipe, hop: RoleHop, previous: AwsCredentialIdentity, last: boolean): Promise<AwsCredentialIdentity> {
+    const sts = this.options.clients.ephemeralSts({ region: recipe.region, endpoint: recipe.endpoint, credentials: previous });
+    try {
+      const out = await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: hop.roleArn,
+          RoleSessionName: recipe.sessionName,
+          ...(hop.externalId ? { ExternalId: hop.externalId } : {}),
+          ...(hop.tags?.length ? { Tags: hop.tags.map((t) => ({ Key: t.key, Value: t.value })) } : {}),
+          ...(hop.transitiveTagKeys?.length ? { TransitiveTagKeys: hop.transitiveTagKeys } : {}),
+        }),
+      );
+      this.options.logger.debug({ roleArn: hop.roleArn, expiration: out.Credentials?.Expiration }, 'assumed role');
+      return toIdentity(out.Credentials, hop.roleArn);
+    } catch (err) {
+      const needs = [
+        `The role's trust policy must allow the previous identity to call sts:AssumeRole`,
+        hop.externalId ? ' with the configured spec.provider.aws.externalID' : '',
+        hop.tags?.length ? ' and sts:TagSession (sessionTags are set)' : '',
+        last ? '.' : ' (this role is in spec.provider.aws.additionalRoles).',
+      ].join('');
+      throw toProviderError(err, { service: 'STS', operation: 'AssumeRole', key: hop.roleArn, region: recipe.region, endpoint: recipe.endpoint, hint: needs });
+    } finally {
+      sts.destroy();
+    }
+  }
+}
+
+function toIdentity(credentials: Credentials | undefined, roleArn: string): AwsCredentialIdentity {
+  if (!credentials?.AccessKeyId || !credentials.SecretAccessKey) {
+    throw new ProviderError(ES_REASON.AccessDenied, `STS returned no credentials for role ${roleArn}`, { retryable: true });
+  }
+  return {
+    accessKeyId: credentials.AccessKeyId,
+    secretAccessKey: credentials.SecretAccessKey,
+    ...(credentials.SessionToken ? { sessionToken: credentials.SessionToken } : {}),
+    ...(credentials.Expiration ? { expiration: credentials.Expiration } : {}),
+  };
+}
+
+export function storeRefOf(store: Pick<SecretStore, 'kind' | 'metadata'>): string {
+  return `${store.kind}/${store.metadata.namespace ?? ''}/${store.metadata.name}`;
+}
+
+/** RoleSessionName: shows up in CloudTrail, so make it say which store it was. */
+export function roleSessionName(store: SecretStore): string {
+  const raw = ['rotor', store.metadata.namespace, store.metadata.name].filter(Boolean).join('-');
+  return raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
+}
+
+/**
+ * The cache key of a store's identity: who the store is (kind, namespace, name,
+ * generation) and everything that shapes its credentials. Readable prefix for logs,
+ * hash for the spec.
+ */
+export function credentialIdentityKey(store: SecretStore): string {
+  const aws = store.spec.provider.aws;
+  const shaping = [
+    store.kind,
+    store.metadata.namespace ?? '',
+    store.metadata.name,
+    store.metadata.generation ?? 0,
+    aws.auth ?? null,
+    aws.role ?? null,
+    aws.externalID ?? null,
+    aws.sessionTags ?? null,
+    aws.transitiveTagKeys ?? null,
+    aws.additionalRoles ?? null,
+    aws.region,
+    aws.endpoint ?? null,
+  ];
+  const digest = createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
+  const scope = store.metadata.namespace ? `${store.metadata.namespace}/${store.metadata.name}` : store.metadata.name;
+  return `${store.kind}/${scope}@${digest}`;
+}
+
+function invalidSpec(message: string): ProviderError {
+  return new ProviderError(ES_REASON.InvalidSpec, message);
+}
+
+/**
+ * Where an auth reference may point. A SecretStore reads only its own namespace (the
+ * namespace boundary of §5); a ClusterSecretStore must say which namespace.
+ */
+function refNamespace(store: SecretStore, requested: string | undefined, field: string): string {
+  if (store.kind === 'SecretStore') {
+    const own = store.metadata.namespace;
+    if (!own) throw invalidSpec(`SecretStore ${store.metadata.name} has no namespace`);
+    if (requested && requested !== own) {
+      throw invalidSpec(
+        `${field} is "${requested}", but a SecretStore may only use objects in its own namespace "${own}"; remove ${field} or use a ClusterSecretStore`,
+      );
+    }
+    return own;
+  }
+  if (!requested) throw invalidSpec(`${field} is required for a ClusterSecretStore`);
+  return requested;
+}
+
+function secretKeyRef(store: SecretStore, selector: SecretKeySelector, field: string): SecretKeyRef {
+  return { namespace: refNamespace(store, selector.namespace, `${field}.namespace`), name: selector.name, key: selector.key };
+}
+
+function baseIdentity(store: SecretStore, aws: AwsProvider): BaseIdentity {
+  const auth = aws.auth;
+  if (auth?.jwt && auth.secretRef) {
+    throw invalidSpec('spec.provider.aws.auth: set exactly one of jwt or secretRef');
+  }
+  if (auth?.jwt) {
+    const ref = auth.jwt.serviceAccountRef;
+    const field = 'spec.provider.aws.auth.jwt.serviceAccountRef';
+    return {
+      kind: 'webIdentity',
+      namespace: refNamespace(store, ref.namespace, `${field}.namespace`),
+      serviceAccount: ref.name,
+      audiences: ref.audiences?.length ? ref.audiences : DEFAULT_TOKEN_AUDIENCES,
+    };
+  }
+  if (auth?.secretRef) {
+    const field = 'spec.provider.aws.auth.secretRef';
+    const s = auth.secretRef;
+    return {
+      kind: 'static',
+      accessKeyId: secretKeyRef(store, s.accessKeyIDSecretRef, `${field}.accessKeyIDSecretRef`),
+      secretAccessKey: secretKeyRef(store, s.secretAccessKeySecretRef, `${field}.secretAccessKeySecretRef`),
+      ...(s.sessionTokenSecretRef ? { sessionToken: secretKeyRef(store, s.sessionTokenSecretRef, `${field}.sessionTokenSecretRef`) } : {}),
+    };
+  }
+  return { kind: 'default' };
+}
+
+function buildRecipe(store: SecretStore): CredentialRecipe {
+  const aws = store.spec?.provider?.aws;
+  if (!aws) throw invalidSpec('spec.provider.aws is required');
+  if (!aws.region) throw invalidSpec('spec.provider.aws.region is required');
+  const hops: RoleHop[] = (aws.additionalRoles ?? []).map((roleArn) => ({ roleArn }));
+  if (aws.role) {
+    hops.push({ roleArn: aws.role, externalId: aws.externalID, tags: aws.sessionTags, transitiveTagKeys: aws.transitiveTagKeys });
+  }
+  return {
+    region: aws.region,
+    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
+    base: baseIdentity(store, aws),
+    hops,
+    sessionName: roleSessionName(store),
+  };
+}

@@ -1,0 +1,297 @@
+// Turns AWS SDK / network / credential errors into ProviderErrors whose message tells a
+// user what to do (which IAM action to grant, which key is missing, which endpoint is
+// down) and whose flags drive the controller (retry with backoff, fail over, skip an
+// optional key). Messages name keys, regions and IAM actions only: the calls we make are
+// reads, so neither our inputs nor AWS's error text can carry a secret value.
+import { ES_REASON, type AwsService } from '../api/types.js';
+import { ProviderError } from './types.js';
+
+export type AwsApiService = AwsService | 'STS';
+
+export interface AwsErrorContext {
+  service: AwsApiService;
+  /** Secret name, parameter name, or role ARN (STS) the call was about. */
+  key?: string;
+  /** Requested version / stage / label, when one was given. */
+  version?: string;
+  region: string;
+  /** API operation, e.g. GetSecretValue. */
+  operation: string;
+  /** Custom endpoint URL, when the store set one. */
+  endpoint?: string;
+  /** Extra advice appended to access-denied messages (e.g. the trust policy to check). */
+  hint?: string;
+}
+
+const SERVICE_LABEL: Record<AwsApiService, string> = {
+  SecretsManager: 'Secrets Manager',
+  ParameterStore: 'SSM Parameter Store',
+  STS: 'STS',
+};
+
+const SUBJECT_NOUN: Record<AwsApiService, string> = {
+  SecretsManager: 'secret',
+  ParameterStore: 'parameter',
+  STS: 'role',
+};
+
+/** The IAM permission each operation needs, as a user would write it in a policy. */
+const IAM_ACTION: Record<string, string> = {
+  GetSecretValue: 'secretsmanager:GetSecretValue',
+  BatchGetSecretValue: 'secretsmanager:BatchGetSecretValue (and secretsmanager:GetSecretValue on each secret)',
+  ListSecrets: 'secretsmanager:ListSecrets',
+  GetParameter: 'ssm:GetParameter',
+  GetParameters: 'ssm:GetParameters',
+  GetParametersByPath: 'ssm:GetParametersByPath',
+  DescribeParameters: 'ssm:DescribeParameters',
+  AssumeRole: 'sts:AssumeRole',
+  AssumeRoleWithWebIdentity: 'sts:AssumeRoleWithWebIdentity',
+};
+
+const IAM_PREFIX: Record<AwsApiService, string> = { SecretsManager: 'secretsmanager', ParameterStore: 'ssm', STS: 'sts' };
+
+const NOT_FOUND = new Set(['ResourceNotFoundException', 'ParameterNotFound', 'ParameterVersionNotFound']);
+const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded', 'ThrottledException']);
+const ACCESS_DENIED = new Set(['AccessDeniedException', 'AccessDenied']);
+/** The credentials themselves were refused: wrong keys, expired session, bad signature. */
+const CREDENTIALS_REJECTED = new Set([
+  'UnrecognizedClientException',
+  'InvalidClientTokenId',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'MissingAuthenticationToken',
+  'InvalidIdentityToken',
+  'IDPRejectedClaim',
+]);
+const SERVER_SIDE = new Set(['InternalServiceError', 'InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ECONNABORTED',
+]);
+const INVALID_INPUT = new Set([
+  'ValidationException',
+  'ValidationError',
+  'InvalidParameterException',
+  'InvalidRequestException',
+  'InvalidParameters',
+  'InvalidNextTokenException',
+  'InvalidFilterKey',
+  'InvalidFilterOption',
+  'InvalidFilterValue',
+  'ParameterVersionLabelLimitExceeded',
+  'UnsupportedParameterType',
+]);
+
+/** What we can learn about an error without assuming its shape. */
+interface ErrorFacts {
+  name: string;
+  message: string;
+  status?: number;
+  serverFault: boolean;
+  networkCode?: string;
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+function networkCodeOf(err: unknown, depth = 0): string | undefined {
+  if (depth > 3) return undefined;
+  const record = asRecord(err);
+  if (typeof record.code === 'string' && NETWORK_CODES.has(record.code)) return record.code;
+  // Node's happy-eyeballs connect reports AggregateError with one error per address.
+  if (Array.isArray(record.errors)) {
+    for (const inner of record.errors) {
+      const code = networkCodeOf(inner, depth + 1);
+      if (code) return code;
+    }
+  }
+  return record.cause === undefined ? undefined : networkCodeOf(record.cause, depth + 1);
+}
+
+/** AWS error name (e.g. AccessDeniedException) and HTTP status of a raw SDK error. */
+export function awsErrorIdentity(err: unknown): { name: string; status?: number } {
+  const facts = errorFacts(err);
+  return { name: facts.name, status: facts.status };
+}
+
+function errorFacts(err: unknown): ErrorFacts {
+  const record = asRecord(err);
+  const metadata = asRecord(record.$metadata);
+  const response = asRecord(record.$response);
+  const rawName = typeof record.name === 'string' ? record.name : '';
+  // Unmodelled AWS errors sometimes only carry `Code`; plain Errors carry name "Error".
+  const fallbackName = typeof record.Code === 'string' ? record.Code : typeof record.code === 'string' ? record.code : '';
+  const name = rawName && rawName !== 'Error' ? rawName : fallbackName || rawName || 'UnknownError';
+  const message = typeof record.message === 'string' ? record.message : typeof err === 'string' ? err : '';
+  const status =
+    typeof metadata.httpStatusCode === 'number'
+      ? metadata.httpStatusCode
+      : typeof response.statusCode === 'number'
+        ? response.statusCode
+        : undefined;
+  return { name, message, status, serverFault: record.$fault === 'server', networkCode: networkCodeOf(err) };
+}
+
+/** AWS's own wording, one line and bounded, so status messages stay readable. */
+function awsDetail(facts: ErrorFacts): string {
+  const text = facts.message.replace(/\s+/g, ' ').trim();
+  if (!text) return facts.name;
+  const bounded = text.length > 300 ? `${text.slice(0, 297)}...` : text;
+  return `${facts.name}: ${bounded}`;
+}
+
+function where(ctx: AwsErrorContext): string {
+  return ctx.endpoint ? `in region ${ctx.region} (endpoint ${ctx.endpoint})` : `in region ${ctx.region}`;
+}
+
+function subject(ctx: AwsErrorContext): string {
+  if (ctx.key === undefined) return '';
+  const version = ctx.version ? ` (version ${ctx.version})` : '';
+  return `${SUBJECT_NOUN[ctx.service]} ${ctx.key}${version}`;
+}
+
+export function iamActionFor(ctx: Pick<AwsErrorContext, 'service' | 'operation'>): string {
+  return IAM_ACTION[ctx.operation] ?? `${IAM_PREFIX[ctx.service]}:${ctx.operation}`;
+}
+
+function isKmsRelated(facts: ErrorFacts): boolean {
+  return facts.name === 'DecryptionFailure' || facts.name.startsWith('KMS') || facts.name === 'InvalidKeyId' || /\bkms\b|kms:/i.test(facts.message);
+}
+
+function isNetworkFailure(facts: ErrorFacts): boolean {
+  return facts.networkCode !== undefined || facts.name === 'TimeoutError' || /socket hang up/i.test(facts.message);
+}
+
+function isServerFailure(facts: ErrorFacts): boolean {
+  return (facts.status !== undefined && facts.status >= 500) || facts.serverFault || SERVER_SIDE.has(facts.name);
+}
+
+function isThrottle(facts: ErrorFacts): boolean {
+  return THROTTLED.has(facts.name) || /throttl/i.test(facts.name) || facts.status === 429;
+}
+
+/**
+ * True for AccessDenied proper: AWS authenticated the caller but the policy does not allow
+ * the action. (Rejected credentials have other codes.) Used where a denial is an answer,
+ * e.g. a role allowed GetSecretValue but not BatchGetSecretValue.
+ */
+export function isAuthorizationDenial(error: ProviderError): boolean {
+  return error.code !== undefined && ACCESS_DENIED.has(error.code);
+}
+
+/**
+ * Maps any error thrown while talking to AWS (SDK service exception, network error,
+ * timeout, credential provider failure) to a ProviderError. A ProviderError passes through.
+ */
+export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderError {
+  if (err instanceof ProviderError) return err;
+  const facts = errorFacts(err);
+  const service = SERVICE_LABEL[ctx.service];
+  const about = subject(ctx);
+  const aboutClause = about ? ` for ${about}` : '';
+  const base = { code: facts.name, cause: err };
+
+  if (isThrottle(facts)) {
+    return new ProviderError(
+      ES_REASON.Throttled,
+      `${service} throttled ${ctx.operation}${aboutClause} ${where(ctx)} (${facts.name}); retrying with backoff — if this persists, lower the refresh rate or raise the account's API quota`,
+      { ...base, retryable: true },
+    );
+  }
+
+  if (isNetworkFailure(facts)) {
+    const endpoint = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the regional endpoint`;
+    const why = facts.networkCode ?? (facts.name === 'TimeoutError' ? 'timed out' : facts.name);
+    return new ProviderError(
+      ES_REASON.ProviderUnavailable,
+      `${service} ${endpoint} in region ${ctx.region} is unreachable (${why}) during ${ctx.operation}${aboutClause}; check the endpoint, DNS and network policy — retrying with backoff`,
+      { ...base, code: facts.networkCode ?? facts.name, retryable: true, unavailable: true },
+    );
+  }
+
+  if (isServerFailure(facts)) {
+    const status = facts.status !== undefined ? `HTTP ${facts.status} ` : '';
+    return new ProviderError(
+      ES_REASON.ProviderUnavailable,
+      `${service} ${where(ctx)} is unavailable: ${ctx.operation}${aboutClause} answered ${status}(${facts.name}); retrying with backoff`,
+      { ...base, retryable: true, unavailable: true },
+    );
+  }
+
+  if (NOT_FOUND.has(facts.name)) {
+    const what = about || `${SUBJECT_NOUN[ctx.service]}`;
+    return new ProviderError(
+      ES_REASON.SecretMissing,
+      `${what} not found ${where(ctx)}; check remoteRef.key${ctx.version ? ' and remoteRef.version' : ''}, the store's region, or create it`,
+      { ...base, notFound: true },
+    );
+  }
+
+  if (facts.name === 'InvalidRequestException' && /(marked|scheduled) for deletion/i.test(facts.message)) {
+    return new ProviderError(
+      ES_REASON.SecretMissing,
+      `${about || 'secret'} ${where(ctx)} is scheduled for deletion; restore it (aws secretsmanager restore-secret --secret-id ${ctx.key ?? '<name>'}) or remove the reference`,
+      { ...base, notFound: true },
+    );
+  }
+
+  if (isKmsRelated(facts)) {
+    return new ProviderError(
+      ES_REASON.AccessDenied,
+      `cannot decrypt ${about || `the ${SUBJECT_NOUN[ctx.service]}`} ${where(ctx)}: the role needs kms:Decrypt on the secret's KMS key (and the key must be enabled) (${awsDetail(facts)})`,
+      base,
+    );
+  }
+
+  if (ACCESS_DENIED.has(facts.name) || facts.status === 403) {
+    const hint = ctx.hint ? ` ${ctx.hint}` : '';
+    return new ProviderError(
+      ES_REASON.AccessDenied,
+      `access denied: the store's IAM identity needs ${iamActionFor(ctx)}${about ? ` on ${about}` : ''} ${where(ctx)}.${hint} (${awsDetail(facts)})`,
+      base,
+    );
+  }
+
+  if (CREDENTIALS_REJECTED.has(facts.name)) {
+    const hint = ctx.hint ? ` ${ctx.hint}` : '';
+    return new ProviderError(
+      ES_REASON.AccessDenied,
+      `AWS rejected the store's credentials calling ${iamActionFor(ctx)} ${where(ctx)} (${facts.name}): check spec.provider.aws.auth — the keys may be wrong or the session expired.${hint}`,
+      base,
+    );
+  }
+
+  if (facts.name === 'CredentialsProviderError') {
+    return new ProviderError(
+      ES_REASON.AccessDenied,
+      `no AWS credentials available ${where(ctx)}: give the operator an identity (EKS Pod Identity or IRSA) or set spec.provider.aws.auth (${awsDetail(facts)})`,
+      { ...base, retryable: true },
+    );
+  }
+
+  if (INVALID_INPUT.has(facts.name) || (facts.status !== undefined && facts.status >= 400 && facts.status < 500)) {
+    return new ProviderError(
+      ES_REASON.InvalidSpec,
+      `${service} rejected ${ctx.operation}${aboutClause}: check the key name${ctx.version ? ' and version' : ''} in the spec (${awsDetail(facts)})`,
+      base,
+    );
+  }
+
+  // Unknown: most likely transient (or a bug); the work queue backs off.
+  return new ProviderError(
+    ES_REASON.SecretSyncedError,
+    `${service} ${ctx.operation}${aboutClause} ${where(ctx)} failed (${awsDetail(facts)})`,
+    { ...base, retryable: true },
+  );
+}

@@ -1,0 +1,236 @@
+// SSM Parameter Store behind the SecretsProvider contract.
+//
+// remoteRef.version: digits select a parameter version (`name:3`), anything else a label
+// (`name:label`). Values are always read WithDecryption, so String, StringList (returned
+// as-is, comma-separated) and SecureString look the same to the caller; the parameter's
+// version number goes into RemoteSecret.version (it drives rollouts).
+//
+// `/aws/reference/secretsmanager/<name>` reads a Secrets Manager secret through SSM. Only
+// GetParameter supports that prefix, so such names never go into a GetParameters batch.
+import {
+  DescribeParametersCommand,
+  GetParameterCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+  type Parameter,
+  type ParameterStringFilter,
+  type SSMClient,
+} from '@aws-sdk/client-ssm';
+import type { Logger } from 'pino';
+import { ES_REASON, type DataFromFind } from '../api/types.js';
+import { chunk, mapWithConcurrency } from './concurrency.js';
+import { isAuthorizationDenial, toProviderError, type AwsErrorContext } from './errors.js';
+import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+
+export const GET_PARAMETERS_LIMIT = 10;
+export const SECRETS_MANAGER_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
+const PARALLEL_READS = 4;
+
+/** The name GetParameter(s) is asked for: `key`, `key:<version>` or `key:<label>`. */
+export function parameterSelector(request: FetchRequest): string {
+  return request.version ? `${request.key}:${request.version}` : request.key;
+}
+
+export function isSecretsManagerReference(key: string): boolean {
+  return key.startsWith(SECRETS_MANAGER_REFERENCE_PREFIX);
+}
+
+export interface ParameterStoreProviderOptions {
+  client: SSMClient;
+  region: string;
+  endpoint?: string;
+  logger: Logger;
+}
+
+export class ParameterStoreProvider implements SecretsProvider {
+  readonly service = 'ParameterStore' as const;
+
+  constructor(private readonly options: ParameterStoreProviderOptions) {}
+
+  async get(request: FetchRequest): Promise<RemoteSecret> {
+    let parameter: Parameter | undefined;
+    try {
+      const out = await this.options.client.send(new GetParameterCommand({ Name: parameterSelector(request), WithDecryption: true }));
+      parameter = out.Parameter;
+    } catch (err) {
+      throw toProviderError(err, this.context('GetParameter', request));
+    }
+    if (!parameter) throw toProviderError({ name: 'ParameterNotFound', message: '' }, this.context('GetParameter', request));
+    return this.toRemote(parameter, request);
+  }
+
+  async getMany(requests: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>> {
+    const results = new Map<string, RemoteSecret | ProviderError>();
+    const unique = new Map<string, FetchRequest>();
+    for (const request of requests) unique.set(fetchRequestId(request), request);
+
+    const batchable: FetchRequest[] = [];
+    const individual: FetchRequest[] = [];
+    for (const request of unique.values()) (isSecretsManagerReference(request.key) ? individual : batchable).push(request);
+
+    const leftovers: FetchRequest[] = [];
+    await mapWithConcurrency(chunk(batchable, GET_PARAMETERS_LIMIT), PARALLEL_READS, async (group) => {
+      const served = await this.getParameters(group);
+      for (const request of group) {
+        const outcome = served.get(fetchRequestId(request));
+        if (outcome === undefined) leftovers.push(request);
+        else results.set(fetchRequestId(request), outcome);
+      }
+    });
+
+    await mapWithConcurrency([...individual, ...leftovers], PARALLEL_READS, async (request) => {
+      results.set(fetchRequestId(request), await this.get(request).catch((err: unknown) => toProviderError(err, this.context('GetParameter', request))));
+    });
+    return results;
+  }
+
+  /**
+   * With a path and no tags: GetParametersByPath (recursive, decrypted) returns names and
+   * values in one paginated walk. Otherwise (tags, or only a name regexp) DescribeParameters
+   * filters by path/tags server-side, then GetParameters reads the values.
+   */
+  async find(query: DataFromFind): Promise<RemoteSecret[]> {
+    const criteria = compileFindQuery(query);
+    if (criteria.path && criteria.tags.length === 0) return this.findByPath(criteria, criteria.path);
+
+    const filters: ParameterStringFilter[] = [];
+    if (criteria.path) filters.push({ Key: 'Path', Option: 'Recursive', Values: [criteria.path] });
+    for (const [key, value] of criteria.tags) filters.push({ Key: `tag:${key}`, Values: [value] });
+
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.options.client.send(
+          new DescribeParametersCommand({ MaxResults: 50, ...(filters.length ? { ParameterFilters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+      } catch (err) {
+        throw toProviderError(err, this.context('DescribeParameters'));
+      }
+      for (const meta of page.Parameters ?? []) {
+        if (meta.Name && nameMatches(criteria, meta.Name)) names.push(meta.Name);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+
+    const requests = names.map((key) => ({ key }));
+    const values = await this.getMany(requests);
+    const found: RemoteSecret[] = [];
+    for (const request of requests) {
+      const value = values.get(fetchRequestId(request));
+      if (value instanceof ProviderError) {
+        if (value.notFound) continue; // deleted between listing and reading
+        throw value;
+      }
+      if (value) found.push(value);
+    }
+    return found;
+  }
+
+  /**
+   * DescribeParameters with MaxResults 1: needs no parameter name, proves credentials,
+   * region and endpoint. AccessDenied still means the identity authenticated (a
+   * least-privilege role may lack ssm:DescribeParameters), so it counts as valid.
+   */
+  async validate(): Promise<void> {
+    try {
+      await this.options.client.send(new DescribeParametersCommand({ MaxResults: 1 }));
+    } catch (err) {
+      const mapped = toProviderError(err, this.context('DescribeParameters'));
+      if (isAuthorizationDenial(mapped)) {
+        this.options.logger.debug({ region: this.options.region }, 'validate: DescribeParameters denied, identity authenticated');
+        return;
+      }
+      throw mapped;
+    }
+  }
+
+  private async findByPath(criteria: FindCriteria, path: string): Promise<RemoteSecret[]> {
+    const found: RemoteSecret[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.options.client.send(
+          new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10, ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+      } catch (err) {
+        throw toProviderError(err, { ...this.context('GetParametersByPath'), key: path });
+      }
+      for (const parameter of page.Parameters ?? []) {
+        if (parameter.Name && nameMatches(criteria, parameter.Name)) found.push(this.toRemote(parameter, { key: parameter.Name }));
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return found;
+  }
+
+  /** One GetParameters call for up to 10 requests; outcomes keyed by fetchRequestId. */
+  private async getParameters(group: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>> {
+    const served = new Map<string, RemoteSecret | ProviderError>();
+    const bySelector = new Map<string, FetchRequest>();
+    for (const request of group) bySelector.set(parameterSelector(request), request);
+    let out;
+    try {
+      out = await this.options.client.send(new GetParametersCommand({ Names: [...bySelector.keys()], WithDecryption: true }));
+    } catch (err) {
+      for (const request of group) served.set(fetchRequestId(request), toProviderError(err, this.context('GetParameters', request)));
+      return served;
+    }
+    for (const parameter of out.Parameters ?? []) {
+      const request = answeredRequest(bySelector, parameter);
+      if (!request) continue;
+      try {
+        served.set(fetchRequestId(request), this.toRemote(parameter, request));
+      } catch (err) {
+        served.set(fetchRequestId(request), toProviderError(err, this.context('GetParameters', request)));
+      }
+    }
+    for (const invalid of out.InvalidParameters ?? []) {
+      const request = bySelector.get(invalid);
+      if (!request) continue;
+      const code = request.version ? 'ParameterVersionNotFound' : 'ParameterNotFound';
+      served.set(fetchRequestId(request), toProviderError({ name: code, message: '' }, this.context('GetParameters', request)));
+    }
+    return served;
+  }
+
+  private toRemote(parameter: Parameter, request: FetchRequest): RemoteSecret {
+    if (parameter.Value === undefined) {
+      throw new ProviderError(ES_REASON.SecretMissing, `parameter ${request.key} has no value in region ${this.options.region}`, { notFound: true });
+    }
+    return {
+      name: parameter.Name ?? request.key,
+      value: Buffer.from(parameter.Value, 'utf8'),
+      binary: false,
+      ...(parameter.Version !== undefined ? { version: parameter.Version } : {}),
+      region: this.options.region,
+    };
+  }
+
+  private context(operation: string, request?: FetchRequest): AwsErrorContext {
+    return {
+      service: 'ParameterStore',
+      operation,
+      region: this.options.region,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(request ? { key: request.key, ...(request.version ? { version: request.version } : {}) } : {}),
+    };
+  }
+}
+
+/**
+ * Which requested selector a returned parameter answers. AWS returns the plain Name (or
+ * the ARN for shared parameters) plus `Selector` (":3" / ":label") when one was used.
+ */
+function answeredRequest(bySelector: Map<string, FetchRequest>, parameter: Parameter): FetchRequest | undefined {
+  const selector = parameter.Selector ? (parameter.Selector.startsWith(':') ? parameter.Selector : `:${parameter.Selector}`) : '';
+  for (const id of [parameter.Name, parameter.ARN]) {
+    if (!id) continue;
+    const hit = bySelector.get(`${id}${selector}`) ?? (selector ? undefined : bySelector.get(id));
+    if (hit) return hit;
+  }
+  return undefined;
+}

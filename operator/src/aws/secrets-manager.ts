@@ -1,0 +1,249 @@
+// Secrets Manager behind the SecretsProvider contract.
+//
+// Version rule (remoteRef.version): a value of 32-64 characters made only of hex digits
+// and dashes (the shape of a VersionId / ClientRequestToken, e.g. a UUID) is sent as
+// VersionId; anything else — AWSCURRENT, AWSPREVIOUS, AWSPENDING, a custom label — is sent
+// as VersionStage. No version means AWSCURRENT. (A custom label that itself looks like a
+// UUID would be read as a VersionId; name labels with letters beyond a-f to avoid that.)
+//
+// Batching: BatchGetSecretValue (20 ids per call) serves requests for the current version;
+// it cannot select another stage, so other versions use GetSecretValue. A role may be
+// allowed GetSecretValue but not BatchGetSecretValue; the first denial switches this
+// provider instance to individual reads for good, so the denied call is paid once.
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  ListSecretsCommand,
+  type BatchGetSecretValueCommandOutput,
+  type Filter,
+  type GetSecretValueCommandOutput,
+  type SecretListEntry,
+  type SecretsManagerClient,
+  type SecretValueEntry,
+} from '@aws-sdk/client-secrets-manager';
+import type { Logger } from 'pino';
+import { ES_REASON, type DataFromFind } from '../api/types.js';
+import { chunk, mapWithConcurrency } from './concurrency.js';
+import { awsErrorIdentity, isAuthorizationDenial, toProviderError, type AwsErrorContext } from './errors.js';
+import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+
+export const BATCH_GET_LIMIT = 20;
+/** Individual reads / batch chunks in flight at once. */
+const PARALLEL_READS = 4;
+const CURRENT_STAGE = 'AWSCURRENT';
+
+const VERSION_ID_PATTERN = /^[0-9a-f-]{32,64}$/i;
+
+/** How remoteRef.version is sent to GetSecretValue (see the rule at the top of this file). */
+export function versionSelector(version: string | undefined): { VersionId?: string; VersionStage?: string } {
+  if (!version) return {};
+  return VERSION_ID_PATTERN.test(version) ? { VersionId: version } : { VersionStage: version };
+}
+
+/** Errors meaning "this endpoint has no BatchGetSecretValue" (old emulators), not "denied". */
+const BATCH_UNSUPPORTED = new Set(['UnknownOperationException', 'InvalidAction', 'NotImplemented', 'UnsupportedOperation']);
+
+export interface SecretsManagerProviderOptions {
+  client: SecretsManagerClient;
+  region: string;
+  endpoint?: string;
+  logger: Logger;
+}
+
+type SecretPayload = Pick<GetSecretValueCommandOutput, 'Name' | 'ARN' | 'VersionId' | 'SecretString' | 'SecretBinary'>;
+
+export class SecretsManagerProvider implements SecretsProvider {
+  readonly service = 'SecretsManager' as const;
+  /** Set once BatchGetSecretValue was denied or unsupported; individual reads from then on. */
+  private batchDisabled = false;
+
+  constructor(private readonly options: SecretsManagerProviderOptions) {}
+
+  get batchGetDisabled(): boolean {
+    return this.batchDisabled;
+  }
+
+  async get(request: FetchRequest): Promise<RemoteSecret> {
+    const ctx = this.context('GetSecretValue', request);
+    let out: GetSecretValueCommandOutput;
+    try {
+      out = await this.options.client.send(new GetSecretValueCommand({ SecretId: request.key, ...versionSelector(request.version) }));
+    } catch (err) {
+      throw toProviderError(err, ctx);
+    }
+    return this.toRemote(out, request);
+  }
+
+  async getMany(requests: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>> {
+    const results = new Map<string, RemoteSecret | ProviderError>();
+    const unique = new Map<string, FetchRequest>();
+    for (const request of requests) unique.set(fetchRequestId(request), request);
+
+    const batchable: FetchRequest[] = [];
+    const individual: FetchRequest[] = [];
+    for (const request of unique.values()) {
+      const current = !request.version || request.version === CURRENT_STAGE;
+      (current && !this.batchDisabled ? batchable : individual).push(request);
+    }
+
+    // Group by key: "db" and "db@AWSCURRENT" are one secret id in the batch.
+    const byKey = new Map<string, FetchRequest[]>();
+    for (const request of batchable) byKey.set(request.key, [...(byKey.get(request.key) ?? []), request]);
+    const leftovers: FetchRequest[] = [];
+    await mapWithConcurrency(chunk([...byKey.keys()], BATCH_GET_LIMIT), PARALLEL_READS, async (keys) => {
+      const served = await this.batchGet(keys);
+      if (served === 'disabled') {
+        for (const key of keys) leftovers.push(...(byKey.get(key) ?? []));
+        return;
+      }
+      for (const key of keys) {
+        const outcome = served.get(key);
+        const group = byKey.get(key) ?? [];
+        if (outcome === undefined) leftovers.push(...group);
+        else for (const request of group) results.set(fetchRequestId(request), outcome);
+      }
+    });
+
+    await mapWithConcurrency([...individual, ...leftovers], PARALLEL_READS, async (request) => {
+      results.set(fetchRequestId(request), await this.get(request).catch((err: unknown) => toProviderError(err, this.context('GetSecretValue', request))));
+    });
+    return results;
+  }
+
+  async find(query: DataFromFind): Promise<RemoteSecret[]> {
+    const criteria = compileFindQuery(query);
+    const filters: Filter[] = [];
+    if (criteria.path) filters.push({ Key: 'name', Values: [criteria.path] });
+    for (const [key, value] of criteria.tags) {
+      filters.push({ Key: 'tag-key', Values: [key] }, { Key: 'tag-value', Values: [value] });
+    }
+
+    const matches: SecretListEntry[] = [];
+    let nextToken: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.options.client.send(
+          new ListSecretsCommand({ MaxResults: 100, ...(filters.length ? { Filters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
+        );
+      } catch (err) {
+        throw toProviderError(err, this.context('ListSecrets'));
+      }
+      for (const entry of page.SecretList ?? []) {
+        if (!entry.Name || entry.DeletedDate) continue;
+        if (nameMatches(criteria, entry.Name) && tagsMatch(criteria, entry.Tags)) matches.push(entry);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+
+    // Read by ARN: unique even when names are ambiguous across partial-ARN forms.
+    const requests = matches.map((entry) => ({ key: entry.ARN ?? (entry.Name as string) }));
+    const values = await this.getMany(requests);
+    const found: RemoteSecret[] = [];
+    for (const request of requests) {
+      const value = values.get(fetchRequestId(request));
+      if (value instanceof ProviderError) {
+        if (value.notFound) continue; // deleted between listing and reading
+        throw value;
+      }
+      if (value) found.push(value);
+    }
+    return found;
+  }
+
+  /**
+   * ListSecrets with MaxResults 1: the cheapest call that needs no secret name yet proves
+   * the credentials, region and endpoint. A least-privilege role may lack
+   * secretsmanager:ListSecrets; AccessDenied still means AWS authenticated the identity,
+   * so it counts as valid (rejected credentials, network and 5xx errors do not).
+   */
+  async validate(): Promise<void> {
+    try {
+      await this.options.client.send(new ListSecretsCommand({ MaxResults: 1 }));
+    } catch (err) {
+      const mapped = toProviderError(err, this.context('ListSecrets'));
+      if (isAuthorizationDenial(mapped)) {
+        this.options.logger.debug({ region: this.options.region }, 'validate: ListSecrets denied, identity authenticated');
+        return;
+      }
+      throw mapped;
+    }
+  }
+
+  /** One BatchGetSecretValue round (all pages) for up to 20 keys; per-key outcomes, or 'disabled'. */
+  private async batchGet(keys: string[]): Promise<Map<string, RemoteSecret | ProviderError> | 'disabled'> {
+    if (this.batchDisabled) return 'disabled';
+    const served = new Map<string, RemoteSecret | ProviderError>();
+    let nextToken: string | undefined;
+    do {
+      let page: BatchGetSecretValueCommandOutput;
+      try {
+        page = await this.options.client.send(new BatchGetSecretValueCommand({ SecretIdList: keys, ...(nextToken ? { NextToken: nextToken } : {}) }));
+      } catch (err) {
+        const mapped = toProviderError(err, this.context('BatchGetSecretValue'));
+        const { name, status } = awsErrorIdentity(err);
+        if (isAuthorizationDenial(mapped) || BATCH_UNSUPPORTED.has(name) || status === 501) {
+          if (!this.batchDisabled) {
+            this.options.logger.info(
+              { region: this.options.region, code: name },
+              'BatchGetSecretValue not allowed for this store; using GetSecretValue per secret (grant secretsmanager:BatchGetSecretValue to save calls)',
+            );
+          }
+          this.batchDisabled = true;
+          return 'disabled';
+        }
+        // The whole call failed (throttled, unavailable, bad credentials): same outcome for every key.
+        for (const key of keys) served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
+        return served;
+      }
+      for (const entry of page.SecretValues ?? []) {
+        const key = matchKey(keys, entry);
+        if (key === undefined) continue;
+        try {
+          served.set(key, this.toRemote(entry, { key }));
+        } catch (err) {
+          served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
+        }
+      }
+      for (const error of page.Errors ?? []) {
+        const key = error.SecretId !== undefined && keys.includes(error.SecretId) ? error.SecretId : undefined;
+        if (key === undefined) continue;
+        const raw = { name: error.ErrorCode ?? 'UnknownError', message: error.Message ?? '' };
+        served.set(key, toProviderError(raw, this.context('GetSecretValue', { key })));
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return served;
+  }
+
+  private toRemote(out: SecretPayload | SecretValueEntry, request: FetchRequest): RemoteSecret {
+    const base = {
+      name: out.Name ?? request.key,
+      region: this.options.region,
+      ...(out.VersionId ? { versionId: out.VersionId } : {}),
+    };
+    if (out.SecretString !== undefined) return { ...base, value: Buffer.from(out.SecretString, 'utf8'), binary: false };
+    if (out.SecretBinary !== undefined) return { ...base, value: Buffer.from(out.SecretBinary), binary: true };
+    throw new ProviderError(ES_REASON.SecretMissing, `secret ${request.key} has no value in the requested version in region ${this.options.region}`, {
+      notFound: true,
+    });
+  }
+
+  private context(operation: string, request?: FetchRequest): AwsErrorContext {
+    return {
+      service: 'SecretsManager',
+      operation,
+      region: this.options.region,
+      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
+      ...(request ? { key: request.key, ...(request.version ? { version: request.version } : {}) } : {}),
+    };
+  }
+}
+
+/** Which requested id a batch entry answers: its name, its ARN, or a partial ARN (no random suffix). */
+function matchKey(keys: string[], entry: SecretValueEntry): string | undefined {
+  return keys.find(
+    (key) => key === entry.Name || key === entry.ARN || (key.startsWith('arn:') && entry.ARN !== undefined && entry.ARN.startsWith(`${key}-`)),
+  );
+}

@@ -1,0 +1,178 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsClientFactory, type AwsApiCall } from '../../src/aws/clients.js';
+import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
+import { silentLogger } from './helpers.js';
+
+interface SeenRequest {
+  hostname: string;
+  port?: number;
+  target?: string;
+}
+
+/** An HTTP handler standing in for the network: records requests, answers with canned JSON. */
+function fakeHttp(statuses: number[] = []) {
+  const seen: SeenRequest[] = [];
+  const handler = {
+    async handle(request: { hostname: string; port?: number; headers: Record<string, string> }) {
+      seen.push({ hostname: request.hostname, port: request.port, target: request.headers['x-amz-target'] });
+      const statusCode = statuses.shift() ?? 200;
+      const body =
+        statusCode === 200
+          ? request.headers['x-amz-target']?.startsWith('AmazonSSM')
+            ? { Parameter: { Name: '/p', Value: 'v', Version: 1 } }
+            : { Name: 'db', VersionId: 'v1', SecretString: 'x' }
+          : { __type: 'InternalServiceError', message: 'boom' };
+      return {
+        response: {
+          statusCode,
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: Readable.from([Buffer.from(JSON.stringify(body))]),
+        },
+      };
+    },
+    updateHttpClientConfig() {},
+    httpHandlerConfigs() {
+      return {};
+    },
+  };
+  return { seen, handler };
+}
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'SECRET' };
+const savedEnv = { ...process.env };
+afterEach(() => {
+  process.env = { ...savedEnv };
+});
+
+describe('AwsClientFactory', () => {
+  it('counts every API call by service and operation through SDK middleware', async () => {
+    const calls: AwsApiCall[] = [];
+    const { handler } = fakeHttp();
+    const factory = new AwsClientFactory({ onApiCall: (call) => calls.push(call), requestHandler: handler });
+    await factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' }).send(new GetSecretValueCommand({ SecretId: 'db' }));
+    await factory.ssm({ region: 'eu-west-1', credentials, identityKey: 'k' }).send(new GetParameterCommand({ Name: '/p' }));
+    expect(calls).toEqual([
+      { service: 'SecretsManager', operation: 'GetSecretValue', region: 'eu-west-1' },
+      { service: 'ParameterStore', operation: 'GetParameter', region: 'eu-west-1' },
+    ]);
+  });
+
+  it('counts each retry attempt and stops after maxAttempts', async () => {
+    const calls: AwsApiCall[] = [];
+    const { handler, seen } = fakeHttp([500, 500, 500]);
+    const factory = new AwsClientFactory({ onApiCall: (call) => calls.push(call), requestHandler: handler, maxAttempts: 2 });
+    const client = factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
+    expect(seen).toHaveLength(2);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('sends to the store endpoint when set', async () => {
+    const { handler, seen } = fakeHttp();
+    const factory = new AwsClientFactory({ requestHandler: handler });
+    await factory
+      .secretsManager({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:4566', credentials, identityKey: 'k' })
+      .send(new GetSecretValueCommand({ SecretId: 'db' }));
+    expect(seen[0]).toMatchObject({ hostname: '127.0.0.1', port: 4566 });
+  });
+
+  it('leaves AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL to the SDK when the store has no endpoint', async () => {
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = 'http://127.0.0.1:4001';
+    process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:4002';
+    const { handler, seen } = fakeHttp();
+    const factory = new AwsClientFactory({ requestHandler: handler });
+    await factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' }).send(new GetSecretValueCommand({ SecretId: 'db' }));
+    await factory.ssm({ region: 'eu-west-1', credentials, identityKey: 'k' }).send(new GetParameterCommand({ Name: '/p' }));
+    expect(seen.map((s) => s.port)).toEqual([4001, 4002]);
+  });
+
+  it('uses the regional AWS endpoint by default', async () => {
+    delete process.env.AWS_ENDPOINT_URL;
+    delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+    const { handler, seen } = fakeHttp();
+    const factory = new AwsClientFactory({ requestHandler: handler });
+    await factory.secretsManager({ region: 'ap-southeast-2', credentials, identityKey: 'k' }).send(new GetSecretValueCommand({ SecretId: 'db' }));
+    expect(seen[0]?.hostname).toBe('secretsmanager.ap-southeast-2.amazonaws.com');
+  });
+
+  it('caches clients per service, region, endpoint and identity, and evicts by identity', () => {
+    const factory = new AwsClientFactory();
+    const target = { region: 'eu-west-1', credentials, identityKey: 'store-a' };
+    const a = factory.secretsManager(target);
+    expect(factory.secretsManager({ ...target })).toBe(a);
+    expect(factory.secretsManager({ ...target, identityKey: 'store-b' })).not.toBe(a);
+    expect(factory.secretsManager({ ...target, region: 'us-east-1' })).not.toBe(a);
+    expect(factory.secretsManager({ ...target, endpoint: 'http://127.0.0.1:4566' })).not.toBe(a);
+    factory.ssm(target);
+    expect(factory.size).toBe(5);
+    factory.evict('store-a');
+    expect(factory.size).toBe(1);
+    expect(factory.secretsManager(target)).not.toBe(a);
+    factory.destroy();
+    expect(factory.size).toBe(0);
+  });
+
+  it('configures few attempts and short timeouts by default', async () => {
+    const factory = new AwsClientFactory();
+    const client = factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' });
+    expect(await client.config.maxAttempts()).toBe(2);
+    const handlerConfig = (await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider) ?? {};
+    expect(handlerConfig).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+    factory.destroy();
+  });
+});
+
+describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
+  async function listen(server: Server): Promise<number> {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  it('a hanging endpoint fails fast as ProviderUnavailable instead of holding the worker', async () => {
+    const server = createServer(() => {
+      /* never answers */
+    });
+    const port = await listen(server);
+    try {
+      const factory = new AwsClientFactory({ requestTimeoutMs: 200, maxAttempts: 1 });
+      const endpoint = `http://127.0.0.1:${port}`;
+      const provider = new SecretsManagerProvider({
+        client: factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k' }),
+        region: 'eu-west-1',
+        endpoint,
+        logger: silentLogger,
+      });
+      const started = Date.now();
+      await expect(provider.get({ key: 'db' })).rejects.toMatchObject({ reason: 'ProviderUnavailable', unavailable: true, retryable: true });
+      expect(Date.now() - started).toBeLessThan(3_000);
+      factory.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a closed port is reported as unreachable, naming the endpoint', async () => {
+    const server = createServer();
+    const port = await listen(server);
+    await new Promise((resolve) => server.close(resolve)); // nothing listens there now
+    const factory = new AwsClientFactory({ maxAttempts: 1 });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const provider = new SecretsManagerProvider({
+      client: factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k' }),
+      region: 'eu-west-1',
+      endpoint,
+      logger: silentLogger,
+    });
+    await expect(provider.get({ key: 'db' })).rejects.toMatchObject({
+      reason: 'ProviderUnavailable',
+      message: expect.stringContaining(`endpoint ${endpoint} in region eu-west-1 is unreachable (ECONNREFUSED)`),
+    });
+    factory.destroy();
+  });
+});
