@@ -193,12 +193,12 @@ describe('buildSecretData: ordering and templates', () => {
           { secretKey: 'user', remoteRef: { key: 'reg', property: 'username' } },
           { secretKey: 'pass', remoteRef: { key: 'reg', property: 'password' } },
         ],
-        target: { template: { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': '{{ "ghcr.io" | dockerconfigjson: user, pass }}' } } },
+        target: { template: { type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': '{{ "registry.example.com" | dockerconfigjson: user, pass }}' } } },
       },
       [remote('reg', { username: 'bot', password: 'pw' }), remote('reg', { username: 'bot', password: 'pw' })],
     );
     expect(out.problems).toEqual([]);
-    expect(JSON.parse(out.data['.dockerconfigjson']!.toString()).auths['ghcr.io'].auth).toBe(Buffer.from('bot:pw').toString('base64'));
+    expect(JSON.parse(out.data['.dockerconfigjson']!.toString()).auths['registry.example.com'].auth).toBe(Buffer.from('bot:pw').toString('base64'));
   });
 
   it('template errors are problems naming the template key; no template run after fetch problems', () => {

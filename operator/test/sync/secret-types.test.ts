@@ -51,7 +51,7 @@ describe('validateSecretType', () => {
 
   describe('kubernetes.io/dockerconfigjson', () => {
     it('accepts what buildDockerConfigJson produces', () => {
-      expect(messages(SECRET_TYPE.DockerConfigJson, { '.dockerconfigjson': b(buildDockerConfigJson('ghcr.io', 'u', 'p')) })).toEqual([]);
+      expect(messages(SECRET_TYPE.DockerConfigJson, { '.dockerconfigjson': b(buildDockerConfigJson('registry.example.com', 'u', 'p')) })).toEqual([]);
     });
     it('needs the key, valid JSON and an auths object', () => {
       expect(messages(SECRET_TYPE.DockerConfigJson, {})).toEqual([expect.stringContaining('needs a ".dockerconfigjson" key')]);
@@ -65,15 +65,15 @@ describe('validateSecretType', () => {
 
   it('kubernetes.io/dockercfg and ssh-auth need their keys', () => {
     expect(messages(SECRET_TYPE.DockerCfg, {})).toHaveLength(1);
-    expect(messages(SECRET_TYPE.DockerCfg, { '.dockercfg': b('{"ghcr.io":{}}') })).toEqual([]);
+    expect(messages(SECRET_TYPE.DockerCfg, { '.dockercfg': b('{"registry.example.com":{}}') })).toEqual([]);
     expect(messages(SECRET_TYPE.SshAuth, {})).toEqual([expect.stringContaining('"ssh-privatekey"')]);
   });
 });
 
 describe('buildDockerConfigJson', () => {
   it('writes auth as base64(user:pass), as docker login does', () => {
-    const doc = JSON.parse(buildDockerConfigJson('123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'AWS', 'pa:ss'));
-    const entry = doc.auths['123456789012.dkr.ecr.eu-west-1.amazonaws.com'];
+    const doc = JSON.parse(buildDockerConfigJson('registry.example.com:5000', 'AWS', 'pa:ss'));
+    const entry = doc.auths['registry.example.com:5000'];
     expect(entry).toEqual({ username: 'AWS', password: 'pa:ss', auth: 'QVdTOnBhOnNz' });
     expect(Buffer.from(entry.auth, 'base64').toString()).toBe('AWS:pa:ss');
   });

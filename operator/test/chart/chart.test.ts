@@ -1,0 +1,305 @@
+// Renders the Helm chart with a real `helm` binary and checks what matters for users:
+// the hardened pod, least-privilege RBAC, flags the operator reads, HA (PDB at 2 replicas).
+// helm comes from ROTOR_HELM, the test-bed cache ($ROTOR_CACHE/helm-*/bin/helm, built by
+// e2e/testbed/build.sh) or PATH; without one the suite is skipped and says so.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const chartDir = join(repoRoot, 'charts/rotor');
+const releaseNamespace = 'rotor-system';
+
+function findHelm(): string | undefined {
+  if (process.env.ROTOR_HELM) return existsSync(process.env.ROTOR_HELM) ? process.env.ROTOR_HELM : undefined;
+  const cache = process.env.ROTOR_CACHE ?? join(homedir(), '.cache/rotor');
+  if (existsSync(cache)) {
+    // Newest version first, so a bumped HELM_VERSION wins over a stale cache dir.
+    const dirs = readdirSync(cache).filter((d) => d.startsWith('helm-')).sort().reverse();
+    for (const d of dirs) {
+      // .built is written only after a complete, working build (e2e/testbed/build.sh).
+      const bin = join(cache, d, 'bin/helm');
+      if (existsSync(join(cache, d, '.built')) && existsSync(bin)) return bin;
+    }
+  }
+  const onPath = spawnSync('helm', ['version', '--short'], { encoding: 'utf8' });
+  return onPath.status === 0 ? 'helm' : undefined;
+}
+
+const helm = findHelm();
+const skipReason = 'no helm binary (set ROTOR_HELM, or run e2e/testbed/build.sh to fill ~/.cache/rotor/helm-*/bin/helm)';
+if (!helm) console.warn(`[chart.test] SKIPPED: ${skipReason}`);
+
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  [field: string]: unknown;
+}
+
+interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+interface Container {
+  name: string;
+  image: string;
+  args: string[];
+  env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
+  ports: Array<{ name: string; containerPort: number }>;
+  securityContext: Record<string, unknown>;
+  livenessProbe: { httpGet: { path: string; port: string | number } };
+  readinessProbe: { httpGet: { path: string; port: string | number } };
+  volumeMounts: Array<{ name: string; mountPath: string }>;
+}
+
+interface DeploymentSpec {
+  replicas: number;
+  template: {
+    spec: {
+      serviceAccountName: string;
+      securityContext: Record<string, unknown>;
+      containers: Container[];
+      volumes: Array<{ name: string; emptyDir?: object }>;
+    };
+  };
+}
+
+function template(setValues: Record<string, string> = {}, extraArgs: string[] = []): K8sObject[] {
+  const sets = Object.entries(setValues).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  const out = execFileSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...sets, ...extraArgs], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter((o) => o !== null);
+}
+
+function templateError(setValues: Record<string, string>): string {
+  const sets = Object.entries(setValues).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  const result = spawnSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...sets], { encoding: 'utf8' });
+  expect(result.status, 'helm template should fail').not.toBe(0);
+  return result.stderr;
+}
+
+function find(objects: K8sObject[], kind: string, name?: string): K8sObject[] {
+  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+}
+
+function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
+  const found = find(objects, kind, name);
+  expect(found, `exactly one ${kind}${name ? ` ${name}` : ''}`).toHaveLength(1);
+  return found[0]!;
+}
+
+function deployment(objects: K8sObject[]): { spec: DeploymentSpec; container: Container } {
+  const spec = one(objects, 'Deployment').spec as DeploymentSpec;
+  const container = spec.template.spec.containers[0]!;
+  return { spec, container };
+}
+
+/** "group/resource" (or "group/resource#name") -> sorted verbs, for whole-role comparisons. */
+function permissions(role: K8sObject): Record<string, string[]> {
+  const result: Record<string, string[]> = {};
+  for (const rule of role.rules as PolicyRule[]) {
+    for (const group of rule.apiGroups) {
+      for (const resource of rule.resources) {
+        const key = `${group || 'core'}/${resource}${rule.resourceNames ? `#${rule.resourceNames.join(',')}` : ''}`;
+        result[key] = [...new Set([...(result[key] ?? []), ...rule.verbs])].sort();
+      }
+    }
+  }
+  return result;
+}
+
+describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipReason})`}`, () => {
+  it('passes helm lint, also with HA values', () => {
+    for (const extra of [[], ['--set', 'replicaCount=2'], ['--set', 'watchNamespace=team-a', '--set', 'serviceMonitor.enabled=true']]) {
+      const result = spawnSync(helm!, ['lint', '--strict', chartDir, ...extra], { encoding: 'utf8' });
+      expect(result.status, result.stdout + result.stderr).toBe(0);
+    }
+  });
+
+  describe('default values', () => {
+    const objects = helm ? template() : [];
+
+    it('renders a single replica without a PodDisruptionBudget', () => {
+      expect(deployment(objects).spec.replicas).toBe(1);
+      expect(find(objects, 'PodDisruptionBudget')).toEqual([]);
+    });
+
+    it('runs the pod hardened: non-root 65532, read-only root fs, no privilege escalation, no capabilities, RuntimeDefault seccomp', () => {
+      const { spec, container } = deployment(objects);
+      expect(spec.template.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(container.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(container.securityContext).not.toHaveProperty('privileged', true);
+      // Read-only root: /tmp must be a writable emptyDir.
+      expect(container.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+      expect(spec.template.spec.volumes).toContainEqual(expect.objectContaining({ name: 'tmp', emptyDir: expect.any(Object) }));
+    });
+
+    it('passes the operator flags and POD_NAMESPACE', () => {
+      const { container } = deployment(objects);
+      expect(container.image).toBe('rotor:0.1.0');
+      expect(container.args).toEqual([
+        '--log-level=info',
+        '--concurrency=4',
+        '--leader-elect',
+        `--leader-election-namespace=${releaseNamespace}`,
+        '--leader-election-id=rotor-leader',
+        '--metrics-port=8080',
+        '--health-port=8081',
+        '--hmac-secret-name=rotor-hmac-key',
+      ]);
+      expect(container.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+      expect(container.ports).toEqual(expect.arrayContaining([
+        expect.objectContaining({ name: 'metrics', containerPort: 8080 }),
+        expect.objectContaining({ name: 'health', containerPort: 8081 }),
+      ]));
+      expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+      expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    });
+
+    it('binds a ServiceAccount in the release namespace', () => {
+      const sa = one(objects, 'ServiceAccount');
+      expect(sa.metadata).toMatchObject({ name: 'rotor', namespace: releaseNamespace });
+      expect(deployment(objects).spec.template.spec.serviceAccountName).toBe('rotor');
+      for (const binding of [...find(objects, 'ClusterRoleBinding'), ...find(objects, 'RoleBinding')]) {
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'rotor', namespace: releaseNamespace }]);
+      }
+    });
+
+    it('grants exactly the namespaced permissions reconciling needs', () => {
+      expect(permissions(one(objects, 'ClusterRole', 'rotor-controller'))).toEqual({
+        'rotor.dev/externalsecrets': ['get', 'list', 'watch'],
+        'rotor.dev/secretstores': ['get', 'list', 'watch'],
+        'rotor.dev/externalsecrets/status': ['patch', 'update'],
+        'rotor.dev/secretstores/status': ['patch', 'update'],
+        'rotor.dev/externalsecrets/finalizers': ['update'],
+        'core/secrets': ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+        'core/serviceaccounts': ['get'],
+        'core/serviceaccounts/token': ['create'],
+        'core/events': ['create', 'patch'],
+        'events.k8s.io/events': ['create', 'patch'],
+        'apps/deployments': ['get', 'list', 'patch', 'watch'],
+        'apps/statefulsets': ['get', 'list', 'patch', 'watch'],
+        'apps/daemonsets': ['get', 'list', 'patch', 'watch'],
+        'argoproj.io/rollouts': ['get', 'list', 'patch', 'watch'],
+      });
+      expect(one(objects, 'ClusterRoleBinding', 'rotor-controller').roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rotor-controller' });
+    });
+
+    it('grants the cluster-scoped permissions for ClusterSecretStores', () => {
+      expect(permissions(one(objects, 'ClusterRole', 'rotor-cluster'))).toEqual({
+        'rotor.dev/clustersecretstores': ['get', 'list', 'watch'],
+        'rotor.dev/clustersecretstores/status': ['patch', 'update'],
+        'core/namespaces': ['get', 'list', 'watch'],
+      });
+    });
+
+    it('limits the Lease and HMAC key permissions to the release namespace', () => {
+      const role = one(objects, 'Role', 'rotor-leader-election');
+      expect(role.metadata.namespace).toBe(releaseNamespace);
+      expect(permissions(role)).toEqual({
+        'coordination.k8s.io/leases': ['create'],
+        'coordination.k8s.io/leases#rotor-leader': ['get', 'update'],
+        'core/secrets': ['create'],
+        'core/secrets#rotor-hmac-key': ['get', 'update'],
+      });
+    });
+
+    it('never grants wildcards or privilege-escalation verbs', () => {
+      for (const role of [...find(objects, 'ClusterRole'), ...find(objects, 'Role')]) {
+        for (const rule of role.rules as PolicyRule[]) {
+          for (const field of [rule.apiGroups, rule.resources, rule.verbs]) expect(field, role.metadata.name).not.toContain('*');
+          for (const verb of ['escalate', 'bind', 'impersonate']) expect(rule.verbs, role.metadata.name).not.toContain(verb);
+        }
+      }
+    });
+
+    it('exposes metrics through a Service and no ServiceMonitor unless asked', () => {
+      const service = one(objects, 'Service');
+      expect(service.spec).toMatchObject({ ports: [{ name: 'metrics', port: 8080, targetPort: 'metrics' }] });
+      expect(find(objects, 'ServiceMonitor')).toEqual([]);
+    });
+
+    it('leaves CRDs to crds/ and includes all three with --include-crds', () => {
+      expect(find(objects, 'CustomResourceDefinition')).toEqual([]);
+      const names = find(template({}, ['--include-crds']), 'CustomResourceDefinition').map((c) => c.metadata.name).sort();
+      expect(names).toEqual(['clustersecretstores.rotor.dev', 'externalsecrets.rotor.dev', 'secretstores.rotor.dev']);
+    });
+  });
+
+  describe('high availability (replicaCount=2)', () => {
+    const objects = helm ? template({ replicaCount: '2' }) : [];
+
+    it('runs 2 replicas with leader election and a PodDisruptionBudget keeping one up', () => {
+      const { spec, container } = deployment(objects);
+      expect(spec.replicas).toBe(2);
+      expect(container.args).toContain('--leader-elect');
+      const pdb = one(objects, 'PodDisruptionBudget');
+      expect(pdb.spec).toMatchObject({ minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'rotor', 'app.kubernetes.io/instance': 'rotor' } } });
+    });
+
+    it('refuses 2 replicas without leader election', () => {
+      expect(templateError({ replicaCount: '2', 'leaderElection.enabled': 'false' })).toContain('replicaCount > 1 needs leaderElection.enabled=true');
+    });
+  });
+
+  it('watchNamespace binds the namespaced permissions only in that namespace', () => {
+    const objects = template({ watchNamespace: 'team-a' });
+    expect(deployment(objects).container.args).toContain('--watch-namespace=team-a');
+    expect(find(objects, 'ClusterRoleBinding', 'rotor-controller')).toEqual([]);
+    const binding = one(objects, 'RoleBinding', 'rotor-controller');
+    expect(binding.metadata.namespace).toBe('team-a');
+    expect(binding.roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rotor-controller' });
+    // ClusterSecretStores are cluster-scoped: still a ClusterRoleBinding.
+    expect(one(objects, 'ClusterRoleBinding', 'rotor-cluster').roleRef).toMatchObject({ name: 'rotor-cluster' });
+  });
+
+  it('supports IRSA annotations, extra env, a ServiceMonitor and dropping Argo Rollouts RBAC', () => {
+    const objects = template({
+      'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn': 'arn:aws:iam::123456789012:role/rotor',
+      'env.AWS_REGION': 'eu-west-1',
+      'env.AWS_ENDPOINT_URL': 'http://127.0.0.1:4566',
+      'serviceMonitor.enabled': 'true',
+      'rbac.argoRollouts': 'false',
+      logLevel: 'debug',
+    });
+    expect(one(objects, 'ServiceAccount').metadata.annotations).toEqual({ 'eks.amazonaws.com/role-arn': 'arn:aws:iam::123456789012:role/rotor' });
+    const { container } = deployment(objects);
+    expect(container.env).toEqual(expect.arrayContaining([
+      { name: 'AWS_REGION', value: 'eu-west-1' },
+      { name: 'AWS_ENDPOINT_URL', value: 'http://127.0.0.1:4566' },
+    ]));
+    expect(container.args).toContain('--log-level=debug');
+    expect(one(objects, 'ServiceMonitor').spec).toMatchObject({ endpoints: [{ port: 'metrics', path: '/metrics' }] });
+    expect(Object.keys(permissions(one(objects, 'ClusterRole', 'rotor-controller')))).not.toContain('argoproj.io/rollouts');
+  });
+
+  it('leaves out the leader-election flags when leader election is off (single replica)', () => {
+    const { container } = deployment(template({ 'leaderElection.enabled': 'false' }));
+    expect(container.args.filter((a) => a.startsWith('--leader-elect'))).toEqual([]);
+  });
+
+  it('rejects an unknown log level at render time', () => {
+    expect(templateError({ logLevel: 'verbose' })).toMatch(/logLevel/);
+  });
+});
