@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Builds (once) everything the local e2e test bed runs, into a cache outside the repo:
+#   $ROTOR_CACHE/k8s-<ver>/bin/{kube-apiserver,kube-controller-manager,kubectl}
+#   $ROTOR_CACHE/etcd-<ver>/bin/etcd
+#   $ROTOR_CACHE/helm-<ver>/bin/helm
+#   $ROTOR_CACHE/localstack-<ver>/venv   (localstack-core[runtime] + awscli)
+# Each part writes a .built marker only on success, so an interrupted build is redone
+# and a complete one is skipped in milliseconds.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+ROTOR_CACHE="${ROTOR_CACHE:-$HOME/.cache/rotor}"
+mkdir -p "$ROTOR_CACHE"
+
+log() { printf '[build] %s\n' "$*" >&2; }
+die() { printf '[build] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Serialise concurrent runs (e.g. two test jobs starting at once) on the same cache.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$ROTOR_CACHE/.build.lock"
+  flock 9
+fi
+
+# Static binaries: no C toolchain needed and nothing to break if libc changes.
+export CGO_ENABLED=0
+
+# run LOGFILE CMD... : run quietly, show the log tail if it fails.
+run() {
+  local logf="$1"; shift
+  if ! "$@" >>"$logf" 2>&1; then
+    printf '[build] FAILED: %s\n[build] --- last lines of %s ---\n' "$*" "$logf" >&2
+    tail -n 40 "$logf" >&2
+    return 1
+  fi
+}
+
+# Print a field of `go mod download -json` for MODULE@VERSION (downloads it if needed).
+gomod_field() {
+  go mod download -json "$1" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get(sys.argv[1]) or "")' "$2"
+}
+
+# LocalStack 4.14.0 says Requires-Python >=3.10 but its sts/kms providers use PEP 695 syntax
+# (`class RegionBundle[T]`), which only parses on Python >= 3.12. Prefer 3.13 (what its own
+# image runs); pyenv's versions count even when pyenv's global python is older.
+find_python() {
+  local c pyenvs
+  mapfile -t pyenvs < <(printf '%s\n' "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 | sort -rV)
+  for c in "${ROTOR_PYTHON:-}" python3.13 python3.12 "${pyenvs[@]}" python3; do
+    [[ -n "$c" ]] || continue
+    if "$c" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+      command -v "$c"
+      return
+    fi
+  done
+  return 1
+}
+
+build_k8s() {
+  local dir="$ROTOR_CACHE/k8s-$K8S_VERSION"
+  if [[ -f "$dir/.built" ]]; then log "kubernetes $K8S_VERSION: cached"; return; fi
+  local t0=$SECONDS
+  log "kubernetes $K8S_VERSION: building kube-apiserver, kube-controller-manager, kubectl (slow the first time)"
+  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
+  local logf="$dir/build.log"; : >"$logf"
+
+  # k8s.io/kubernetes requires its staging modules (k8s.io/api, client-go, ...) at v0.0.0 and
+  # replaces them with ./staging/...; those replaces only apply inside that repo, so a wrapper
+  # module must point each at its published v0.<minor>.<patch> tag. Derive the list, never
+  # hard-code it, so a version bump picks up new staging modules.
+  local modfile info stage_ver
+  modfile="$(cd "$dir/wrapper" && gomod_field "k8s.io/kubernetes@$K8S_VERSION" GoMod)"
+  info="$(cd "$dir/wrapper" && gomod_field "k8s.io/kubernetes@$K8S_VERSION" Info)"
+  [[ -f "$modfile" ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION"
+  stage_ver="v0.${K8S_VERSION#v1.}"
+  local staging
+  staging="$(sed -nE 's#^[[:space:]]*(replace[[:space:]]+)?(k8s\.io/[^[:space:]]+)[[:space:]]+=>[[:space:]]+\./staging/.*#\2#p' "$modfile" | sort -u)"
+  [[ -n "$staging" ]] || die "no staging replaces found in $modfile"
+  local gover
+  gover="$(sed -nE 's/^go ([0-9.]+).*/\1/p' "$modfile")"
+  {
+    echo "module rotor.local/k8s-testbed"
+    echo
+    echo "go $gover"
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    local m
+    for m in $staging; do echo "	$m => $m $stage_ver"; done
+    echo ")"
+  } >"$dir/wrapper/go.mod"
+  log "  wrapper module: $(wc -l <<<"$staging") staging modules pinned to $stage_ver"
+
+  # /version must report the real release (the operator and tests may check it). The module
+  # proxy has no commit hash, so blank gitCommit (else "$Format:%H$"); the tag time is the buildDate.
+  local major minor date ldflags="-s -w" pkg
+  major="${K8S_VERSION#v}"; major="${major%%.*}"
+  minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
+  date="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Time"])' "$info")"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date -X $pkg.gitCommit="
+  done
+
+  local cmds=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
+  (cd "$dir/wrapper" && run "$logf" go get "${cmds[@]/%/@$K8S_VERSION}")
+  # One go build for all three shares the compile of the common packages.
+  (cd "$dir/wrapper" && run "$logf" go build -mod=mod -trimpath -ldflags "$ldflags" -o "$dir/bin/" "${cmds[@]}")
+  "$dir/bin/kubectl" version --client >>"$logf" 2>&1 || die "built kubectl does not run (see $logf)"
+  echo "$K8S_VERSION" >"$dir/.built"
+  log "kubernetes $K8S_VERSION: done ($((SECONDS - t0))s)"
+}
+
+build_etcd() {
+  local dir="$ROTOR_CACHE/etcd-$ETCD_VERSION"
+  if [[ -f "$dir/.built" ]]; then log "etcd $ETCD_VERSION: cached"; return; fi
+  local t0=$SECONDS
+  log "etcd $ETCD_VERSION: building"
+  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
+  local logf="$dir/build.log"; : >"$logf"
+  # etcd's own main module replaces its sibling modules with ../paths, so `go install
+  # go.etcd.io/etcd/v3@ver` fails; a two-line main around etcdmain builds from the published modules.
+  cat >"$dir/wrapper/main.go" <<'EOF'
+// Command etcd is etcd's own main, built from the published server module.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+EOF
+  printf 'module rotor.local/etcd-testbed\n\ngo 1.22\n' >"$dir/wrapper/go.mod"
+  (cd "$dir/wrapper" && run "$logf" go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" && run "$logf" go mod tidy)
+  (cd "$dir/wrapper" && run "$logf" go build -trimpath -ldflags "-s -w" -o "$dir/bin/etcd" .)
+  "$dir/bin/etcd" --version >>"$logf" 2>&1 || die "built etcd does not run (see $logf)"
+  echo "$ETCD_VERSION" >"$dir/.built"
+  log "etcd $ETCD_VERSION: done ($((SECONDS - t0))s)"
+}
+
+build_helm() {
+  local dir="$ROTOR_CACHE/helm-$HELM_VERSION"
+  if [[ -f "$dir/.built" ]]; then log "helm $HELM_VERSION: cached"; return; fi
+  local t0=$SECONDS
+  log "helm $HELM_VERSION: building"
+  rm -rf "$dir"; mkdir -p "$dir/bin"
+  local logf="$dir/build.log"; : >"$logf"
+  # Without -X, `helm version` reports only the minor ("v3.22").
+  local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  (cd "$dir" && GOBIN="$dir/bin" run "$logf" go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
+  "$dir/bin/helm" version --short >>"$logf" 2>&1 || die "built helm does not run (see $logf)"
+  echo "$HELM_VERSION" >"$dir/.built"
+  log "helm $HELM_VERSION: done ($((SECONDS - t0))s)"
+}
+
+build_localstack() {
+  local dir="$ROTOR_CACHE/localstack-$LOCALSTACK_VERSION"
+  local constraints="$here/localstack-constraints.txt" want
+  # A changed constraints file must rebuild the venv too.
+  want="$LOCALSTACK_VERSION awscli-$AWSCLI_VERSION $(sha256sum <"$constraints" | cut -c1-16)"
+  if [[ "$(cat "$dir/.built" 2>/dev/null)" == "$want" ]]; then
+    log "localstack $LOCALSTACK_VERSION + awscli $AWSCLI_VERSION: cached"; return
+  fi
+  local py t0=$SECONDS
+  py="$(find_python)" || die "LocalStack $LOCALSTACK_VERSION needs Python >= 3.12 (none found; set ROTOR_PYTHON)"
+  log "localstack $LOCALSTACK_VERSION + awscli $AWSCLI_VERSION: creating venv with $("$py" -V 2>&1)"
+  rm -rf "$dir"; mkdir -p "$dir"
+  local logf="$dir/build.log"; : >"$logf"
+  run "$logf" "$py" -m venv "$dir/venv"
+  run "$logf" "$dir/venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+    -c "$constraints" "localstack-core[runtime]==$LOCALSTACK_VERSION" "awscli==$AWSCLI_VERSION"
+  # Import the providers we use: catches a Python/dependency mismatch here, not at first request.
+  run "$logf" "$dir/venv/bin/python" -c 'import localstack.aws.components, localstack.services.sts.provider, localstack.services.kms.provider, localstack.services.secretsmanager.provider, localstack.services.ssm.provider'
+  run "$logf" "$dir/venv/bin/aws" --version
+  echo "$want" >"$dir/.built"
+  log "localstack $LOCALSTACK_VERSION: done ($((SECONDS - t0))s)"
+}
+
+start=$SECONDS
+# The venv is network-bound and the Go builds CPU-bound: overlap them. If a Go build fails,
+# still wait for the venv so no pip process outlives this script.
+build_localstack &
+ls_pid=$!
+trap 'wait "$ls_pid" 2>/dev/null || true' EXIT
+build_k8s
+build_etcd
+build_helm
+wait "$ls_pid" || die "localstack venv failed"
+log "all components ready in $ROTOR_CACHE ($((SECONDS - start))s)"

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the Rotor operator against the local test bed the way it runs in a cluster:
+# the Helm chart is installed (CRDs, ServiceAccount, RBAC; replicaCount=0 since the bed has
+# no kubelet) and the operator process authenticates as the chart's ServiceAccount, so RBAC
+# is exercised for real. Its AWS identity (the SDK default chain) is LocalStack's test keys.
+#   operator.sh start   # install chart, start operator/dist/main.js in the background, wait until it leads
+#   operator.sh stop    # SIGTERM and wait
+# Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+STATE="${ROTOR_TESTBED_DIR:-/tmp/rotor-testbed}"
+NS=rotor-system
+RELEASE=rotor
+HEALTH_PORT="${ROTOR_OPERATOR_HEALTH_PORT:-28081}"
+METRICS_PORT="${ROTOR_OPERATOR_METRICS_PORT:-28080}"
+PIDFILE="$STATE/operator.pid"
+LOG="$STATE/operator.log"
+
+stop() {
+  [[ -f "$PIDFILE" ]] || return 0
+  local pid; pid="$(cat "$PIDFILE")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  fi
+  rm -f "$PIDFILE"
+}
+
+start() {
+  [[ -f "$STATE/env.sh" ]] || { echo "test bed is not up: run e2e/testbed/up.sh" >&2; exit 1; }
+  # shellcheck source=/dev/null
+  source "$STATE/env.sh"
+  [[ -f "$repo/operator/dist/main.js" ]] || { echo "operator not built: run npm run build" >&2; exit 1; }
+  stop
+  helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 --wait --timeout 2m >/dev/null
+  kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev >/dev/null
+  "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
+  : >"$LOG"
+  # setsid: its own process group, so stop() reaches it and nothing lingers.
+  env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
+    POD_NAMESPACE="$NS" POD_NAME=rotor-local \
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" \
+    setsid node "$repo/operator/dist/main.js" \
+      --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$NS" \
+      --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
+      --leader-elect --log-level "${ROTOR_LOG_LEVEL:-debug}" --rollout-debounce 1s \
+      >>"$LOG" 2>&1 </dev/null &
+  echo $! >"$PIDFILE"
+  # Ready alone is not enough with --leader-elect (a standby is ready too): wait until it leads.
+  for _ in $(seq 1 240); do
+    if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
+      echo "operator exited; last log lines:" >&2; tail -n 40 "$LOG" >&2; exit 1
+    fi
+    if curl -sf "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null && grep -q 'informers synced' "$LOG"; then
+      echo "operator running (pid $(cat "$PIDFILE")), log $LOG, metrics http://127.0.0.1:$METRICS_PORT/metrics"
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "operator not ready in 120s; last log lines:" >&2; tail -n 40 "$LOG" >&2; exit 1
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac
