@@ -1,0 +1,42 @@
+// kind harness (hosts with Docker): e2e/kind/up.sh creates the cluster, deploys LocalStack
+// beside it, builds the image from the Dockerfile and installs the chart; the operator runs
+// as a real pod. Tests reach LocalStack through the NodePort mapped to 127.0.0.1:4566.
+import { execFile } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import type { Harness, HarnessInfo } from './types.js';
+
+const exec = promisify(execFile);
+const repo = resolve(import.meta.dirname, '../..');
+const env = {
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_DEFAULT_REGION: 'us-east-1',
+  AWS_REGION: 'us-east-1',
+};
+
+export class KindHarness implements Harness {
+  readonly name = 'kind';
+
+  async setup(): Promise<HarnessInfo> {
+    await exec('bash', [join(repo, 'e2e/kind/up.sh')], { maxBuffer: 64 << 20, timeout: 30 * 60_000 });
+    return {
+      env,
+      awsEndpointForStores: 'http://localstack.localstack.svc:4566',
+      // A Service with no endpoints behind it: connections are refused, as with a dead endpoint.
+      deadEndpoint: 'http://127.0.0.1:1',
+      operatorNamespace: 'rotor-system',
+      operatorServiceAccount: 'rotor',
+    };
+  }
+
+  async operatorLog(): Promise<string> {
+    const { stdout } = await exec('kubectl', ['logs', '-n', 'rotor-system', '-l', 'app.kubernetes.io/name=rotor', '--tail=-1', '--prefix'], { maxBuffer: 256 << 20 });
+    return stdout;
+  }
+
+  async teardown(): Promise<void> {
+    if (!process.env.ROTOR_E2E_KEEP) await exec('bash', [join(repo, 'e2e/kind/down.sh')], { timeout: 5 * 60_000 });
+  }
+}

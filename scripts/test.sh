@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: typecheck, unit tests, then the end-to-end suite
+# against a real kube-apiserver + LocalStack (built and cached on first use).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+eval "$(scripts/ensure-node.sh)"
+echo "== node $(node --version)"
+npm ci --no-audit --no-fund --loglevel=error
+echo "== typecheck"
+npx tsc -p tsconfig.test.json --noEmit
+echo "== unit tests"
+npx vitest run --config vitest.config.ts
+echo "== end-to-end tests (local test bed)"
+bash scripts/e2e.sh
