@@ -7,6 +7,7 @@
 //
 // `/aws/reference/secretsmanager/<name>` reads a Secrets Manager secret through SSM. Only
 // GetParameter supports that prefix, so such names never go into a GetParameters batch.
+import { readListed } from './read-found.js';
 import {
   DescribeParametersCommand,
   GetParameterCommand,
@@ -18,7 +19,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
-import { chunk, mapWithConcurrency } from './concurrency.js';
+import { mapWithConcurrency } from './concurrency.js';
 import { isAuthorizationDenial, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
@@ -70,7 +71,7 @@ export class ParameterStoreProvider implements SecretsProvider {
     for (const request of unique.values()) (isSecretsManagerReference(request.key) ? individual : batchable).push(request);
 
     const leftovers: FetchRequest[] = [];
-    await mapWithConcurrency(chunk(batchable, GET_PARAMETERS_LIMIT), PARALLEL_READS, async (group) => {
+    await mapWithConcurrency(batchesOfDistinctNames(batchable, GET_PARAMETERS_LIMIT), PARALLEL_READS, async (group) => {
       const served = await this.getParameters(group);
       for (const request of group) {
         const outcome = served.get(fetchRequestId(request));
@@ -116,17 +117,7 @@ export class ParameterStoreProvider implements SecretsProvider {
     } while (nextToken);
 
     const requests = names.map((key) => ({ key }));
-    const values = await this.getMany(requests);
-    const found: RemoteSecret[] = [];
-    for (const request of requests) {
-      const value = values.get(fetchRequestId(request));
-      if (value instanceof ProviderError) {
-        if (value.notFound) continue; // deleted between listing and reading
-        throw value;
-      }
-      if (value) found.push(value);
-    }
-    return found;
+    return readListed(this, requests);
   }
 
   /**
@@ -222,15 +213,40 @@ export class ParameterStoreProvider implements SecretsProvider {
 }
 
 /**
- * Which requested selector a returned parameter answers. AWS returns the plain Name (or
- * the ARN for shared parameters) plus `Selector` (":3" / ":label") when one was used.
+ * Splits requests into GetParameters calls of at most `size` names in which no parameter
+ * name appears twice. GetParameters answers `name:3` with the plain Name, and the `Selector`
+ * that tells ":3" from ":label" from the current version is not returned by every endpoint
+ * (LocalStack 4.14 omits it); with one selector per name per call, the Name alone says which
+ * request a returned parameter answers.
+ */
+export function batchesOfDistinctNames(requests: FetchRequest[], size: number): FetchRequest[][] {
+  const batches: Array<{ names: Set<string>; requests: FetchRequest[] }> = [];
+  for (const request of requests) {
+    let batch = batches.find((b) => b.requests.length < size && !b.names.has(request.key));
+    if (!batch) {
+      batch = { names: new Set(), requests: [] };
+      batches.push(batch);
+    }
+    batch.names.add(request.key);
+    batch.requests.push(request);
+  }
+  return batches.map((b) => b.requests);
+}
+
+/**
+ * Which request of one GetParameters call (distinct names, see batchesOfDistinctNames) a
+ * returned parameter answers: AWS returns the plain Name (or the ARN for shared parameters)
+ * and, where it does, a `Selector` (":3" / ":label") that must then agree with the request.
  */
 function answeredRequest(bySelector: Map<string, FetchRequest>, parameter: Parameter): FetchRequest | undefined {
-  const selector = parameter.Selector ? (parameter.Selector.startsWith(':') ? parameter.Selector : `:${parameter.Selector}`) : '';
+  const selector = parameter.Selector ? (parameter.Selector.startsWith(':') ? parameter.Selector : `:${parameter.Selector}`) : undefined;
   for (const id of [parameter.Name, parameter.ARN]) {
     if (!id) continue;
-    const hit = bySelector.get(`${id}${selector}`) ?? (selector ? undefined : bySelector.get(id));
-    if (hit) return hit;
+    for (const request of bySelector.values()) {
+      if (request.key !== id) continue;
+      if (selector !== undefined && selector !== (request.version ? `:${request.version}` : '')) continue;
+      return request;
+    }
   }
   return undefined;
 }

@@ -10,6 +10,7 @@
 // it cannot select another stage, so other versions use GetSecretValue. A role may be
 // allowed GetSecretValue but not BatchGetSecretValue; the first denial switches this
 // provider instance to individual reads for good, so the denied call is paid once.
+import { readListed } from './read-found.js';
 import {
   BatchGetSecretValueCommand,
   GetSecretValueCommand,
@@ -139,17 +140,7 @@ export class SecretsManagerProvider implements SecretsProvider {
 
     // Read by ARN: unique even when names are ambiguous across partial-ARN forms.
     const requests = matches.map((entry) => ({ key: entry.ARN ?? (entry.Name as string) }));
-    const values = await this.getMany(requests);
-    const found: RemoteSecret[] = [];
-    for (const request of requests) {
-      const value = values.get(fetchRequestId(request));
-      if (value instanceof ProviderError) {
-        if (value.notFound) continue; // deleted between listing and reading
-        throw value;
-      }
-      if (value) found.push(value);
-    }
-    return found;
+    return readListed(this, requests);
   }
 
   /**
