@@ -89,13 +89,40 @@ describe('ParameterStoreProvider.getMany', () => {
   it('maps InvalidParameters to notFound entries and matches selectors back to requests', async () => {
     serveParameters({ '/a': 'A' });
     const results = await provider().getMany([{ key: '/a', version: '2' }, { key: '/a' }, { key: '/missing' }, { key: '/missing', version: '5' }]);
-    expect(ssm.commandCalls(GetParametersCommand)[0]?.args[0].input.Names).toEqual(['/a:2', '/a', '/missing', '/missing:5']);
+    // One selector per name per call (see the next test).
+    expect(ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names)).toEqual([
+      ['/a:2', '/missing'],
+      ['/a', '/missing:5'],
+    ]);
     expect((results.get('/a@2') as RemoteSecret).version).toBe(2);
     expect((results.get('/a') as RemoteSecret).version).toBe(4);
     const missing = results.get('/missing') as ProviderError;
     expect(missing.notFound).toBe(true);
     expect(missing.message).toContain('parameter /missing not found');
     expect((results.get('/missing@5') as ProviderError).message).toContain('parameter /missing (version 5) not found');
+  });
+
+  it('never asks for one name twice in a call, so answers without a Selector (LocalStack) still match', async () => {
+    // LocalStack 4.14 answers `name:1` with the plain Name and no Selector, in request order.
+    const versions: Record<string, { Value: string; Version: number }> = { '': { Value: 'current', Version: 3 }, ':1': { Value: 'first', Version: 1 }, ':2': { Value: 'second', Version: 2 } };
+    ssm.on(GetParametersCommand).callsFake((input: { Names: string[] }) => ({
+      Parameters: input.Names.map((n) => ({ Name: n.split(':')[0], Type: 'String', ...versions[n.slice(2)]! })),
+      InvalidParameters: [],
+    }));
+    const results = await provider().getMany([{ key: '/a', version: '1' }, { key: '/a' }, { key: '/a', version: '2' }, { key: '/b' }]);
+    expect((results.get('/a') as RemoteSecret).value.toString()).toBe('current');
+    expect((results.get('/a@1') as RemoteSecret).value.toString()).toBe('first');
+    expect((results.get('/a@2') as RemoteSecret).value.toString()).toBe('second');
+    const calls = ssm.commandCalls(GetParametersCommand).map((c) => c.args[0].input.Names);
+    expect(calls).toEqual([['/a:1', '/b'], ['/a'], ['/a:2']]);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0);
+  });
+
+  it('ignores an answer whose Selector does not match the request', async () => {
+    ssm.on(GetParametersCommand).resolves({ Parameters: [{ Name: '/a', Value: 'x', Version: 2, Selector: ':2' }], InvalidParameters: [] });
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/a', Value: 'current', Version: 3 } });
+    const results = await provider().getMany([{ key: '/a' }, { key: '/b' }]);
+    expect((results.get('/a') as RemoteSecret).value.toString()).toBe('current');
   });
 
   it('routes /aws/reference/secretsmanager/ names through GetParameter (GetParameters does not support them)', async () => {
