@@ -1,6 +1,6 @@
 // Wires informers to work queues to reconcilers. Watch callbacks only enqueue keys;
 // every timer (refresh, backoff) lives in the work queues (DESIGN.md §3).
-import type { V1Secret } from '@kubernetes/client-node';
+import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   ANNOTATION_OWNER,
@@ -11,11 +11,11 @@ import {
   type StoreKind,
 } from '../api/types.js';
 import type { KubeClients } from '../kube/client.js';
-import { customResourceListWatchSource, secretListWatchSource, type KubeObject } from '../kube/list-watch.js';
+import { customResourceListWatchSource, kubeListWatchSource, secretListWatchSource, type KubeList, type KubeObject } from '../kube/list-watch.js';
 import { ResilientInformer, informerReadiness } from '../kube/resilient-informer.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
-import type { SecretClient } from '../kube/ports.js';
+import type { NamespaceClient, SecretClient } from '../kube/ports.js';
 import { WorkQueue } from './workqueue.js';
 import { ExternalSecretReconciler, ReconcileFailure, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
@@ -39,6 +39,8 @@ export class Manager {
   readonly secretStores: ResilientInformer<SecretStore & KubeObject>;
   readonly clusterSecretStores: ResilientInformer<SecretStore & KubeObject>;
   readonly managedSecrets: ResilientInformer<V1Secret & KubeObject>;
+  /** Namespace labels decide ClusterSecretStore access; watching them admits a relabelled namespace at once. */
+  readonly namespaces: ResilientInformer<V1Namespace & KubeObject>;
   private readonly esQueue: WorkQueue;
   private readonly storeQueue: WorkQueue;
   private readonly log: Logger;
@@ -58,9 +60,19 @@ export class Manager {
     this.secretStores = informer(PLURAL.SecretStore, customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }));
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }));
     this.managedSecrets = informer('secrets', secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }));
+    this.namespaces = informer(
+      'namespaces',
+      kubeListWatchSource<V1Namespace & KubeObject>({
+        kubeConfig: clients.kubeConfig,
+        path: '/api/v1/namespaces',
+        listPage: async (continueToken, limit) =>
+          (await clients.core.listNamespace({ limit, _continue: continueToken })) as unknown as KubeList<V1Namespace & KubeObject>,
+      }),
+    );
 
     const esReconciler = new ExternalSecretReconciler({
       ...options.externalSecretDeps,
+      namespaces: this.cachedNamespaces(options.externalSecretDeps.namespaces),
       externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name) },
       stores: {
         secretStore: (ns, name) => withKind(this.secretStores.get(ns, name), 'SecretStore'),
@@ -99,7 +111,7 @@ export class Manager {
 
   async start(): Promise<void> {
     this.log.info({ namespace: this.options.watchNamespace ?? '(all)' }, 'starting informers');
-    await Promise.all([this.externalSecrets.start(), this.secretStores.start(), this.clusterSecretStores.start(), this.managedSecrets.start()]);
+    await Promise.all(this.informers().map((i) => i.start()));
     this.log.info({ externalSecrets: this.externalSecrets.list().length }, 'informers synced; starting workers');
     this.storeQueue.start();
     this.esQueue.start();
@@ -107,11 +119,15 @@ export class Manager {
 
   async stop(): Promise<void> {
     await Promise.all([this.esQueue.shutdown(), this.storeQueue.shutdown()]);
-    await Promise.all([this.externalSecrets.stop(), this.secretStores.stop(), this.clusterSecretStores.stop(), this.managedSecrets.stop()]);
+    await Promise.all(this.informers().map((i) => i.stop()));
   }
 
   readiness(): Readiness {
-    return informerReadiness([this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets]);
+    return informerReadiness(this.informers());
+  }
+
+  private informers() {
+    return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces];
   }
 
   private routeEvents(): void {
@@ -153,6 +169,24 @@ export class Manager {
       if (owner && owner.includes('/')) this.esQueue.add(owner);
     };
     this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
+
+    // A relabelled namespace may now be allowed (or refused) by a ClusterSecretStore's conditions.
+    this.namespaces.onUpdate((ns, old) => {
+      if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old.metadata?.labels ?? {})) return;
+      for (const es of this.externalSecrets.list(ns.metadata?.name)) {
+        if (es.spec.secretStoreRef?.kind === 'ClusterSecretStore') enqueueEs(es);
+      }
+    });
+  }
+
+  /** Namespace labels from the informer cache; the API only for a namespace not seen yet. */
+  private cachedNamespaces(api: NamespaceClient): NamespaceClient {
+    return {
+      labels: async (name) => {
+        const cached = this.namespaces.get(undefined, name);
+        return cached ? (cached.metadata?.labels ?? {}) : api.labels(name);
+      },
+    };
   }
 
   private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
