@@ -3,8 +3,9 @@
 //   value, because a namespace must not read through another store's permissions;
 // - identical concurrent requests wait on one read (single-flight);
 // - a successful value is reused for a short window (default 10 s): a refresh wave of
-//   many ExternalSecrets naming one secret costs one read, and a rotation is still seen
-//   by the next refresh;
+//   many ExternalSecrets naming one secret costs one read. A caller passes its refresh
+//   interval as maxAgeMs, so a value is never older than that interval: an ExternalSecret
+//   refreshing every 5 s would otherwise see a rotation only every other refresh;
 // - requests for the same identity arriving within a tiny window (default 5 ms) are sent
 //   as one getMany (BatchGetSecretValue / GetParameters);
 // - errors are never cached; invalidate() drops values for a force-sync.
@@ -38,7 +39,13 @@ export interface FetcherStats {
 interface CachedValue {
   identityKey: string;
   value: RemoteSecret;
+  fetchedAt: number;
   expiresAt: number;
+}
+
+export interface FetchOptions {
+  /** Reuse a cached value only if it was read less than this long ago (the caller's refresh interval). */
+  maxAgeMs?: number;
 }
 
 interface Waiter {
@@ -74,10 +81,12 @@ export class SharedFetcher {
   }
 
   /** One value, through the cache, single-flight and batching. Rejects with ProviderError. */
-  get(identityKey: string, provider: SecretsProvider, request: FetchRequest): Promise<RemoteSecret> {
+  get(identityKey: string, provider: SecretsProvider, request: FetchRequest, options: FetchOptions = {}): Promise<RemoteSecret> {
     const cacheKey = JSON.stringify([identityKey, provider.service, request.key, request.version ?? '']);
     const cached = this.cache.get(cacheKey);
-    if (cached && cached.expiresAt > this.clock.now()) {
+    const now = this.clock.now();
+    const fresh = cached && cached.expiresAt > now && (options.maxAgeMs === undefined || now - cached.fetchedAt < options.maxAgeMs);
+    if (cached && fresh) {
       this.stats.cacheHits++;
       return Promise.resolve(cached.value);
     }
@@ -93,11 +102,16 @@ export class SharedFetcher {
   }
 
   /** Many values; per-key failures come back in the map (keyed by fetchRequestId). */
-  async getMany(identityKey: string, provider: SecretsProvider, requests: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>> {
+  async getMany(
+    identityKey: string,
+    provider: SecretsProvider,
+    requests: FetchRequest[],
+    options: FetchOptions = {},
+  ): Promise<Map<string, RemoteSecret | ProviderError>> {
     const outcomes = await Promise.all(
       requests.map(async (request) => {
         try {
-          return [fetchRequestId(request), await this.get(identityKey, provider, request)] as const;
+          return [fetchRequestId(request), await this.get(identityKey, provider, request, options)] as const;
         } catch (err) {
           return [fetchRequestId(request), asProviderError(err)] as const;
         }
@@ -187,7 +201,8 @@ export class SharedFetcher {
       return;
     }
     if (current && this.ttlMs > 0) {
-      this.cache.set(waiter.cacheKey, { identityKey, value: outcome, expiresAt: this.clock.now() + this.ttlMs });
+      const now = this.clock.now();
+      this.cache.set(waiter.cacheKey, { identityKey, value: outcome, fetchedAt: now, expiresAt: now + this.ttlMs });
     }
     waiter.resolve(outcome);
   }

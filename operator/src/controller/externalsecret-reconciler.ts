@@ -69,14 +69,22 @@ export class ReconcileFailure extends Error {
 export class ExternalSecretReconciler {
   /** Last rotor.dev/force-sync value honoured per ExternalSecret (annotations do not bump generation). */
   private readonly forceSyncSeen = new Map<string, string>();
+  /**
+   * The status this reconciler last wrote per ExternalSecret, with the resourceVersion of the
+   * object it was computed from. Our own Secret write triggers the next pass at once, usually
+   * before the informer has seen our status write: without this, that pass would start from
+   * the stale status (old dataMAC: a false drift; no lastRollout) and write it back.
+   */
+  private readonly writtenStatus = new Map<string, { baseResourceVersion: string; status: ExternalSecretStatus }>();
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
-    const es = this.deps.externalSecrets.get(namespace, name);
+    const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
     if (!es || es.metadata.deletionTimestamp) {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
       this.forceSyncSeen.delete(`${namespace}/${name}`);
+      this.writtenStatus.delete(`${namespace}/${name}`);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
@@ -128,6 +136,12 @@ export class ExternalSecretReconciler {
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
+      return;
+    }
+    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
+      // Deleted on an earlier pass: that is the intended state, not a failure to report as
+      // "missing" with a Warning on every refresh. Re-created in AWS, it syncs again.
+      await this.writeStatus(es, deletedStatus(es, this.deps.now()));
       return;
     }
     if (built.problems.length > 0) throw problemsError(built.problems);
@@ -212,6 +226,7 @@ export class ExternalSecretReconciler {
     };
     // refreshTime always moves on a successful pass: it is what schedules the next one.
     await this.deps.status.externalSecret(namespace, es.metadata.name, status);
+    this.rememberStatus(es, status);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }
@@ -251,12 +266,7 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Updated', `removed ${managedKeys.size} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
     }
     log.info({ deletionPolicy: es.spec.target.deletionPolicy }, 'remote secrets gone; deletion policy applied');
-    const message = `every remote secret is gone; deletionPolicy ${es.spec.target.deletionPolicy} applied to Secret ${name}`;
-    await this.writeStatus(es, {
-      ...es.status,
-      conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, this.deps.now(), es.metadata.generation)),
-      observedGeneration: es.metadata.generation,
-    });
+    await this.writeStatus(es, deletedStatus(es, this.deps.now()));
   }
 
   /** Records a failure in status + a Warning event; the target Secret is left untouched. */
@@ -273,6 +283,23 @@ export class ExternalSecretReconciler {
   private async writeStatus(es: ExternalSecret, status: ExternalSecretStatus): Promise<void> {
     if (sameJson(es.status ?? {}, status)) return;
     await this.deps.status.externalSecret(es.metadata.namespace!, es.metadata.name, status);
+    this.rememberStatus(es, status);
+  }
+
+  private rememberStatus(es: ExternalSecret, status: ExternalSecretStatus): void {
+    const baseResourceVersion = es.metadata.resourceVersion;
+    if (baseResourceVersion) this.writtenStatus.set(keyOf(es), { baseResourceVersion, status });
+  }
+
+  /** The informer's object, with the status we wrote if the informer has not caught up with it yet. */
+  private withOwnStatus(es: ExternalSecret | undefined): ExternalSecret | undefined {
+    if (!es) return es;
+    const written = this.writtenStatus.get(keyOf(es));
+    if (!written) return es;
+    if (es.metadata.resourceVersion === written.baseResourceVersion) return { ...es, status: written.status };
+    // The informer has a newer object (ours or someone else's write): it is the truth again.
+    this.writtenStatus.delete(keyOf(es));
+    return es;
   }
 
   private async event(es: ExternalSecret, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
@@ -306,6 +333,15 @@ export class ExternalSecretReconciler {
   }
 }
 
+function deletedStatus(es: DefaultedExternalSecret, now: Date): ExternalSecretStatus {
+  const message = `every remote secret is gone; deletionPolicy ${es.spec.target.deletionPolicy} applied to Secret ${es.spec.target.name}`;
+  return {
+    ...es.status,
+    conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, now, es.metadata.generation)),
+    observedGeneration: es.metadata.generation,
+  };
+}
+
 function lastSuccessfulSync(es: ExternalSecret): number | undefined {
   const t = es.status?.refreshTime;
   return t ? Date.parse(t) : undefined;
@@ -336,7 +372,10 @@ function countKeys(data: Record<string, Buffer>): string {
 }
 
 function syncedMessage(es: DefaultedExternalSecret, versions: SyncedVersion[], skippedOptional: string[]): string {
-  const base = `Secret ${es.spec.target.name} synced from ${versions.length} remote value${versions.length === 1 ? '' : 's'}`;
+  // syncedVersions has one entry per Secret key; count the remote secrets behind them.
+  const remotes = new Set(versions.map((v) => v.remoteKey)).size;
+  const keys = versions.length;
+  const base = `Secret ${es.spec.target.name} synced: ${keys} key${keys === 1 ? '' : 's'} from ${remotes} remote secret${remotes === 1 ? '' : 's'}`;
   return skippedOptional.length ? `${base}; optional keys not found and left out: ${skippedOptional.join(', ')}` : base;
 }
 

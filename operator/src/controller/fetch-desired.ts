@@ -3,6 +3,7 @@
 // hands them to the pure builder. The only place where store, provider and sync meet.
 import type { SecretStore } from '../api/types.js';
 import type { DefaultedExternalSecret } from '../api/defaults.js';
+import { parseDuration } from '../api/duration.js';
 import type { SharedFetcher } from '../aws/fetcher.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../aws/types.js';
 import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/build.js';
@@ -36,7 +37,13 @@ export class FetchingSecretSource implements SecretSource {
       ...spec.dataFrom.flatMap((d) => (d.extract ? [{ key: d.extract.key, version: d.extract.version }] : [])),
     ];
     if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
-    const reads = requests.length ? await this.fetcher.getMany(identityKey, provider, requests) : new Map<string, RemoteSecret | ProviderError>();
+    // A value read before this ExternalSecret's previous refresh would hide a rotation for
+    // one more interval; 0 ("sync once") sets no bound.
+    const intervalMs = parseDuration(spec.refreshInterval);
+    const fetchOptions = intervalMs > 0 ? { maxAgeMs: intervalMs } : {};
+    const reads = requests.length
+      ? await this.fetcher.getMany(identityKey, provider, requests, fetchOptions)
+      : new Map<string, RemoteSecret | ProviderError>();
     const readOf = (request: FetchRequest): FetchResult | undefined => reads.get(fetchRequestId(request));
 
     const data = spec.data.map((d) => readOf({ key: d.remoteRef.key, version: d.remoteRef.version }));

@@ -124,6 +124,28 @@ describe('SharedFetcher', () => {
     expect(provider.totalCalls).toBe(2);
   });
 
+  it('never serves a value older than the caller\'s maxAgeMs (its refresh interval), even within the TTL', async () => {
+    const first = fetcher.getMany('store-1', provider, [{ key: 'a' }], { maxAgeMs: 5_000 });
+    await settle();
+    await first;
+    provider.values.set('a', 'A2');
+    clock.advance(4_000);
+    // A second ExternalSecret of the same refresh wave still shares the read.
+    expect((await fetcher.get('store-1', provider, { key: 'a' }, { maxAgeMs: 5_000 })).value.toString()).toBe('A1');
+    expect(provider.totalCalls).toBe(1);
+
+    // The next refresh of a 5 s ExternalSecret must see the rotation, although the 10 s TTL has not passed.
+    clock.advance(1_000);
+    const next = fetcher.getMany('store-1', provider, [{ key: 'a' }], { maxAgeMs: 5_000 });
+    await settle();
+    expect((await next).get(fetchRequestId({ key: 'a' }))).toMatchObject({ value: Buffer.from('A2') });
+    expect(provider.totalCalls).toBe(2);
+    // A caller with a long interval keeps the TTL's reuse.
+    clock.advance(3_000);
+    expect((await fetcher.get('store-1', provider, { key: 'a' }, { maxAgeMs: 3_600_000 })).value.toString()).toBe('A2');
+    expect(provider.totalCalls).toBe(2);
+  });
+
   it('keys the cache by version too', async () => {
     const current = fetcher.get('store-1', provider, { key: 'a' });
     const previous = fetcher.get('store-1', provider, { key: 'a', version: 'AWSPREVIOUS' });

@@ -243,6 +243,62 @@ describe('ExternalSecretReconciler', () => {
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
   });
 
+  it('deletionPolicy Delete: later refreshes keep reporting SecretDeleted, without failing or warning again', async () => {
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
+    await t.reconcile();
+    t.provider.values.clear();
+    t.advance(HOUR);
+    await t.reconcile();
+    const events = t.events.events.length;
+    t.advance(HOUR);
+    await expect(t.reconcile()).resolves.toBeDefined();
+    expect(t.secrets.store.has('app/db')).toBe(false);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
+    expect(t.events.events.length).toBe(events);
+
+    // Re-created in AWS: synced again.
+    t.provider.set('prod/db', JSON.stringify({ password: SENTINEL }), 'v-2222bbbb');
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretSynced');
+  });
+
+  it('deletionPolicy Delete never reports SecretDeleted for a remote secret that never existed', async () => {
+    t.provider.values.clear();
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
+    await expect(t.reconcile()).rejects.toThrow(/not found/);
+    expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretMissing');
+  });
+
+  it('a pass that starts before the informer saw our status write works from that status: no false drift, lastRollout kept', async () => {
+    t.objects.es = externalSecret({}, { resourceVersion: '7' });
+    await t.reconcile();
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, resourceVersion: '8' } }; // informer caught up
+    t.provider.set('prod/db', JSON.stringify({ username: 'app', password: `${SENTINEL}-2` }), 'v-2222bbbb');
+    t.advance(HOUR);
+    const stale = structuredClone(t.objects.es);
+    await t.reconcile();
+    expect(t.rollouts.request).toHaveBeenCalledTimes(1);
+    expect(t.objects.es.status?.lastRollout?.targets).toEqual(['Deployment/web']);
+    const writes = { status: t.status.writes, secrets: t.secrets.writes };
+
+    // Our Secret write triggers the next pass at once; the informer still holds the object
+    // from before our status write (same resourceVersion).
+    t.objects.es = stale;
+    await t.reconcile();
+    expect(t.status.writes, 'no status written from the stale copy').toBe(writes.status);
+    expect(t.secrets.writes).toBe(writes.secrets);
+    expect(t.output()).not.toContain('target-drifted');
+
+    // Once the informer has a newer object, it is used as it is.
+    t.objects.es = { ...stale, metadata: { ...stale.metadata, resourceVersion: '9' }, spec: { ...stale.spec, refreshInterval: '2h' }, status: { ...stale.status, refreshTime: undefined } };
+    t.bumpGeneration();
+    await t.reconcile();
+    expect(t.status.writes).toBe(writes.status + 1);
+    expect(t.rollouts.request).toHaveBeenCalledTimes(1);
+  });
+
   it('deletionPolicy Retain keeps the Secret when the remote secret is gone', async () => {
     await t.reconcile();
     t.provider.values.clear();
