@@ -6,9 +6,11 @@ cd "$(dirname "$0")/.."
 eval "$(scripts/ensure-node.sh)"
 echo "== node $(node --version)"
 npm ci --no-audit --no-fund --loglevel=error
+reports="$(mktemp -d)"
 echo "== typecheck"
 npx tsc -p tsconfig.test.json --noEmit
 echo "== unit tests"
-npx vitest run --config vitest.config.ts
+npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"
-bash scripts/e2e.sh
+bash scripts/e2e.sh --reporter=default --reporter=json --outputFile.json="$reports/e2e.json"
+node scripts/test-summary.mjs "$reports/unit.json" "$reports/e2e.json"
