@@ -66,6 +66,10 @@ const CREDENTIALS_REJECTED = new Set([
   'InvalidIdentityToken',
   'IDPRejectedClaim',
 ]);
+/** AWS refused the credentials themselves: cached credentials for that identity must be dropped. */
+export function isCredentialRejection(error: ProviderError): boolean {
+  return error.code !== undefined && CREDENTIALS_REJECTED.has(error.code);
+}
 const SERVER_SIDE = new Set(['InternalServiceError', 'InternalServerError', 'InternalFailure', 'ServiceUnavailable', 'ServiceUnavailableException']);
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',

@@ -6,6 +6,7 @@ import type { DefaultedExternalSecret } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import type { SharedFetcher } from '../aws/fetcher.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../aws/types.js';
+import { isCredentialRejection } from '../aws/errors.js';
 import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/build.js';
 import { SyncError } from '../sync/errors.js';
 
@@ -21,6 +22,8 @@ export interface SecretSource {
 
 export interface ProviderLookup {
   forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
+  /** Drop the provider and cached credentials of an identity AWS has rejected. */
+  invalidate?(identityKey: string): void;
 }
 
 export class FetchingSecretSource implements SecretSource {
@@ -44,6 +47,8 @@ export class FetchingSecretSource implements SecretSource {
     const reads = requests.length
       ? await this.fetcher.getMany(identityKey, provider, requests, fetchOptions)
       : new Map<string, RemoteSecret | ProviderError>();
+    // Credentials AWS refused (expired session, rotated keys) must not be reused until expiry.
+    if ([...reads.values()].some((r) => r instanceof ProviderError && isCredentialRejection(r))) this.providers.invalidate?.(identityKey);
     const readOf = (request: FetchRequest): FetchResult | undefined => reads.get(fetchRequestId(request));
 
     const data = spec.data.map((d) => readOf({ key: d.remoteRef.key, version: d.remoteRef.version }));

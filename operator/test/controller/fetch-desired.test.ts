@@ -3,6 +3,7 @@ import { withDefaults } from '../../src/api/defaults.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ManualClock } from '../aws/helpers.js';
+import { ProviderError } from '../../src/aws/types.js';
 import { FakeProvider, externalSecret, secretStore } from './fakes.js';
 
 let clock: ManualClock;
@@ -43,5 +44,17 @@ describe('FetchingSecretSource', () => {
     expect(await fetchPassword('1h')).toBe('one');
     expect(await fetchPassword('0')).toBe('one');
     expect(provider.calls).toBe(1);
+  });
+
+  it('drops the identity when AWS rejects its credentials, and only then', async () => {
+    const invalidate = vi.fn();
+    const fetcher = new SharedFetcher({ clock, ttlMs: 0, batchWindowMs: 1 });
+    source = new FetchingSecretSource({ forStore: async () => ({ identityKey: 'store', provider }), invalidate }, fetcher);
+    provider.failWith = new ProviderError('AccessDenied', 'denied', { code: 'AccessDeniedException' });
+    await fetchPassword('1h');
+    expect(invalidate).not.toHaveBeenCalled();
+    provider.failWith = new ProviderError('AccessDenied', 'session expired', { code: 'ExpiredTokenException' });
+    await fetchPassword('1h');
+    expect(invalidate).toHaveBeenCalledWith('store');
   });
 });
