@@ -140,10 +140,21 @@ export function renderTemplateText(source: string, values: Record<string, Buffer
   return renderWithScope(source, scope, strings, field);
 }
 
+/**
+ * ESO templates are Go templates that name values with a leading dot (`{{ .password }}`,
+ * `{{ .password | b64enc }}`). Dropping that dot where an output tag starts with it lets
+ * such templates migrate unchanged; the rest of the syntax (pipes into filters, `{{-` trim)
+ * already means the same in Liquid. Go's function-call form (`{{ b64enc .password }}`) is
+ * not translated: it fails with the usual message naming the template key.
+ */
+export function normalizeGoStyleReferences(source: string): string {
+  return source.replace(/(\{\{-?\s*)\.(?=[A-Za-z_])/g, '$1');
+}
+
 function renderWithScope(source: string, scope: Record<string, unknown>, strings: Record<string, string>, field: string): string {
   let out: unknown;
   try {
-    out = engine.parseAndRenderSync(source, scope);
+    out = engine.parseAndRenderSync(normalizeGoStyleReferences(source), scope);
   } catch (error) {
     const raw = error instanceof Error ? error.message : 'template error';
     let message = scrubValues(raw, Object.values(strings));

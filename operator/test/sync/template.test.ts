@@ -46,6 +46,17 @@ describe('template scope', () => {
   });
 });
 
+describe('ESO (Go template) references', () => {
+  it('accepts {{ .key }} and {{ .key | filter }} as written for ESO', () => {
+    expect(render('{{ .username }}')).toBe('admin');
+    expect(render('user={{- .username | upper }}')).toBe('user=ADMIN');
+    expect(render('{{ .config | fromJson | map: "host" }}')).toBe('db.internal');
+  });
+  it('leaves dots elsewhere alone', () => {
+    expect(render('{{ "a.b" }} {{ data["tls.crt"] | size }} .username')).toBe(`a.b ${values['tls.crt'].length} .username`);
+  });
+});
+
 describe('template filters', () => {
   it('b64enc / b64dec', () => {
     expect(render('{{ username | b64enc }}')).toBe('YWRtaW4=');
