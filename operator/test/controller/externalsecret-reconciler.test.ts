@@ -318,6 +318,15 @@ describe('ExternalSecretReconciler', () => {
     expect(secret.metadata?.annotations?.[ANNOTATION_OWNER]).toBe('app/db');
   });
 
+  it('refuses a Secret over the 1 MiB Kubernetes limit with advice, keeping the last good one', async () => {
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: 'x'.repeat(1024 * 1024 + 1) }), 'v-big');
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toThrow(/over the Kubernetes limit of 1 MiB; select fewer keys/);
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    expect(t.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'SecretSyncedError' });
+  });
+
   it('never writes a secret value to the log, status or events', async () => {
     await t.reconcile();
     t.provider.set('prod/db', JSON.stringify({ password: `${SENTINEL}-2` }), 'v-2');
