@@ -299,3 +299,22 @@ export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderErr
     { ...base, retryable: true },
   );
 }
+
+/**
+ * Runs a cheap call that proves credentials, region and endpoint (store validation).
+ * An authorization denial still means AWS authenticated the identity — a least-privilege
+ * role may lack the listing permission — so it counts as valid; rejected credentials,
+ * network and 5xx errors throw.
+ */
+export async function probeIdentity(call: () => Promise<unknown>, ctx: AwsErrorContext, onDenied: () => void): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    const mapped = toProviderError(err, ctx);
+    if (isAuthorizationDenial(mapped)) {
+      onDenied();
+      return;
+    }
+    throw mapped;
+  }
+}

@@ -20,7 +20,7 @@ import {
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { isAuthorizationDenial, toProviderError, type AwsErrorContext } from './errors.js';
+import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
 
@@ -126,16 +126,9 @@ export class ParameterStoreProvider implements SecretsProvider {
    * least-privilege role may lack ssm:DescribeParameters), so it counts as valid.
    */
   async validate(): Promise<void> {
-    try {
-      await this.options.client.send(new DescribeParametersCommand({ MaxResults: 1 }));
-    } catch (err) {
-      const mapped = toProviderError(err, this.context('DescribeParameters'));
-      if (isAuthorizationDenial(mapped)) {
-        this.options.logger.debug({ region: this.options.region }, 'validate: DescribeParameters denied, identity authenticated');
-        return;
-      }
-      throw mapped;
-    }
+    await probeIdentity(() => this.options.client.send(new DescribeParametersCommand({ MaxResults: 1 })), this.context('DescribeParameters'), () =>
+      this.options.logger.debug({ region: this.options.region }, 'validate: DescribeParameters denied, identity authenticated'),
+    );
   }
 
   private async findByPath(criteria: FindCriteria, path: string): Promise<RemoteSecret[]> {

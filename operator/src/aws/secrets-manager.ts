@@ -25,7 +25,7 @@ import {
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
-import { awsErrorIdentity, isAuthorizationDenial, toProviderError, type AwsErrorContext } from './errors.js';
+import { awsErrorIdentity, isAuthorizationDenial, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
 
@@ -150,16 +150,9 @@ export class SecretsManagerProvider implements SecretsProvider {
    * so it counts as valid (rejected credentials, network and 5xx errors do not).
    */
   async validate(): Promise<void> {
-    try {
-      await this.options.client.send(new ListSecretsCommand({ MaxResults: 1 }));
-    } catch (err) {
-      const mapped = toProviderError(err, this.context('ListSecrets'));
-      if (isAuthorizationDenial(mapped)) {
-        this.options.logger.debug({ region: this.options.region }, 'validate: ListSecrets denied, identity authenticated');
-        return;
-      }
-      throw mapped;
-    }
+    await probeIdentity(() => this.options.client.send(new ListSecretsCommand({ MaxResults: 1 })), this.context('ListSecrets'), () =>
+      this.options.logger.debug({ region: this.options.region }, 'validate: ListSecrets denied, identity authenticated'),
+    );
   }
 
   /** One BatchGetSecretValue round (all pages) for up to 20 keys; per-key outcomes, or 'disabled'. */
