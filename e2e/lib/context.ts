@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { HarnessInfo } from '../harness/types.js';
 import { kubectl, kubectlJson } from './cli.js';
+import { waitFor } from './wait.js';
 
 export function harness(): HarnessInfo {
   return JSON.parse(inject('rotorInfo')) as HarnessInfo;
@@ -42,4 +43,26 @@ export async function readyOf(kind: string, name: string, namespace?: string): P
 
 export async function statusOf<T = any>(kind: string, name: string, namespace: string): Promise<T> {
   return (await kubectlJson<{ status?: T }>('get', kind, name, '-n', namespace)).status ?? ({} as T);
+}
+
+/**
+ * Waits until the object's Ready condition has `status`. While waiting for True, a Ready=False
+ * is kept as the last error, so a timeout reports the operator's reason and message.
+ */
+export async function waitForReady(
+  kind: string,
+  name: string,
+  namespace: string | undefined,
+  status: 'True' | 'False' = 'True',
+  options: { timeoutMs?: number } = {},
+): Promise<ReadyCondition> {
+  return waitFor(
+    `${kind} ${name} Ready=${status}`,
+    async () => {
+      const ready = await readyOf(kind, name, namespace);
+      if (status === 'True' && ready?.status === 'False') throw new Error(`${kind} ${name} is not Ready: ${ready.reason}: ${ready.message}`);
+      return ready?.status === status ? ready : undefined;
+    },
+    { timeoutMs: options.timeoutMs },
+  );
 }

@@ -10,9 +10,9 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apply, kubectl, run, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, harness, readyOf, secretValue, statusOf } from '../lib/context.js';
+import { freshNamespace, harness, readyOf, secretValue, statusOf, waitForReady } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
-import { sleep, waitFor } from '../lib/wait.js';
+import { sleep } from '../lib/wait.js';
 
 let ns: string;
 const otherNamespaces: string[] = [];
@@ -60,21 +60,9 @@ spec:
 `;
 }
 
-async function waitReady(kind: string, name: string, namespace = ns) {
-  const ready = await waitFor(`${kind} ${name} Ready condition`, async () => {
-    const r = await readyOf(kind, name, namespace);
-    return r && r.status !== 'Unknown' ? r : undefined;
-  });
-  if (ready.status !== 'True') throw new Error(`${kind} ${name} is not Ready: ${ready.reason}: ${ready.message}`);
-  return ready;
-}
+const waitReady = (kind: string, name: string, namespace = ns) => waitForReady(kind, name, namespace);
 
-async function waitNotReady(kind: string, name: string, namespace = ns) {
-  return waitFor(`${kind} ${name} Ready=False`, async () => {
-    const r = await readyOf(kind, name, namespace);
-    return r?.status === 'False' ? r : undefined;
-  });
-}
+const waitNotReady = (kind: string, name: string, namespace = ns) => waitForReady(kind, name, namespace, 'False');
 
 beforeAll(async () => {
   ns = await freshNamespace('e2e-auth');

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, run, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, harness, readyOf, secretValue } from '../lib/context.js';
+import { freshNamespace, harness, secretValue, waitForReady } from '../lib/context.js';
 import { waitFor } from '../lib/wait.js';
 
 let ns: string;
@@ -42,16 +42,7 @@ spec:
 `;
 }
 
-async function waitCondition(kind: string, name: string, status: 'True' | 'False', timeoutMs = 60_000) {
-  return waitFor(
-    `${kind} ${name} Ready=${status}`,
-    async () => {
-      const r = await readyOf(kind, name, ns);
-      return r?.status === status ? r : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const waitCondition = (kind: string, name: string, status: 'True' | 'False', timeoutMs = 60_000) => waitForReady(kind, name, ns, status, { timeoutMs });
 
 /** Everything a user can read about an object: describe output and its events. */
 async function visibleText(kind: string, name: string): Promise<string> {

@@ -8,7 +8,7 @@
 // what a read in that region sees on AWS.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aws, kubectlJson, run, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, harness, readyOf, secretValue, statusOf } from '../lib/context.js';
+import { freshNamespace, harness, readyOf, secretValue, statusOf, waitForReady } from '../lib/context.js';
 import { applyExample, type Manifest } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
 
@@ -35,12 +35,7 @@ function failoverExample(primary: string, storeName: string, esName: string, rem
   });
 }
 
-async function waitNotReady(es: string) {
-  return waitFor(`${es} not Ready`, async () => {
-    const ready = await readyOf('externalsecret', es, ns);
-    return ready?.status === 'False' ? ready : undefined;
-  });
-}
+const waitNotReady = (es: string) => waitForReady('externalsecret', es, ns, 'False');
 
 async function secretNames(): Promise<string[]> {
   return (await kubectlJson<{ items: Array<{ metadata: { name: string } }> }>('get', 'secrets', '-n', ns)).items.map((s) => s.metadata.name);

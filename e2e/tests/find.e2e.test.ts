@@ -3,7 +3,7 @@
 // a clear message when a name cannot become a key. ExternalSecrets come from examples/find-*.yaml.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectlJson, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, readyOf, secretValue, statusOf } from '../lib/context.js';
+import { freshNamespace, readyOf, secretValue, statusOf, waitForReady } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
 
@@ -23,20 +23,9 @@ async function secretData(name: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 }
 
-async function waitReady(name: string) {
-  return waitFor(`${name} Ready`, async () => {
-    const ready = await readyOf('externalsecret', name, ns);
-    if (ready?.status === 'False' && ready.reason !== 'StoreNotReady') throw new Error(`${ready.reason}: ${ready.message}`);
-    return ready?.status === 'True' ? ready : undefined;
-  });
-}
+const waitReady = (name: string) => waitForReady('externalsecret', name, ns);
 
-async function waitNotReady(name: string) {
-  return waitFor(`${name} not Ready`, async () => {
-    const ready = await readyOf('externalsecret', name, ns);
-    return ready?.status === 'False' ? ready : undefined;
-  });
-}
+const waitNotReady = (name: string) => waitForReady('externalsecret', name, ns, 'False');
 
 function findSpec(name: string, find: Record<string, unknown>, rewrite: Array<{ source: string; target: string }>): string {
   return JSON.stringify({

@@ -3,7 +3,7 @@
 // immutable targets. Garbage collection is the real kube-controller-manager's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, kubectlJson, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, readyOf, secretValue } from '../lib/context.js';
+import { freshNamespace, readyOf, secretValue, waitForReady } from '../lib/context.js';
 import { applyExample, type Manifest } from '../lib/examples.js';
 import { sleep, waitFor } from '../lib/wait.js';
 
@@ -47,16 +47,7 @@ async function getSecret(name: string): Promise<SecretObject | undefined> {
   }
 }
 
-async function waitCondition(name: string, status: 'True' | 'False', timeoutMs = 60_000) {
-  return waitFor(
-    `ExternalSecret ${name} Ready=${status}`,
-    async () => {
-      const r = await readyOf('externalsecret', name, ns);
-      return r?.status === status ? r : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const waitCondition = (name: string, status: 'True' | 'False', timeoutMs = 60_000) => waitForReady('externalsecret', name, ns, status, { timeoutMs });
 
 async function createRemote(suffix: string, value: string): Promise<string> {
   return (await aws<{ VersionId: string }>('secretsmanager', 'create-secret', '--name', remote(suffix), '--secret-string', value)).VersionId;

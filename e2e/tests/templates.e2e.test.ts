@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectlJson, run } from '../lib/cli.js';
-import { freshNamespace, readyOf, registerSecretValue, secretValue } from '../lib/context.js';
+import { freshNamespace, readyOf, registerSecretValue, secretValue, waitForReady } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
 
@@ -25,20 +25,9 @@ async function getSecret(name: string): Promise<SecretObject & { decoded: Record
   return { ...secret, decoded };
 }
 
-async function waitReady(name: string) {
-  return waitFor(`${name} Ready`, async () => {
-    const ready = await readyOf('externalsecret', name, ns);
-    if (ready?.status === 'False' && ready.reason !== 'StoreNotReady') throw new Error(`${ready.reason}: ${ready.message}`);
-    return ready?.status === 'True' ? ready : undefined;
-  });
-}
+const waitReady = (name: string) => waitForReady('externalsecret', name, ns);
 
-async function waitNotReady(name: string) {
-  return waitFor(`${name} not Ready`, async () => {
-    const ready = await readyOf('externalsecret', name, ns);
-    return ready?.status === 'False' ? ready : undefined;
-  });
-}
+const waitNotReady = (name: string) => waitForReady('externalsecret', name, ns, 'False');
 
 beforeAll(async () => {
   ns = await freshNamespace('e2e-tpl');
