@@ -72,7 +72,7 @@ function createEngine(): Liquid {
   });
   engine.registerFilter('b64dec', function (this: FilterThis, value: unknown) {
     const decoded = decodeLenient(text(value), 'base64') ?? decodeLenient(text(value), 'base64url');
-    if (decoded === undefined) throw new Error('b64dec: the input is not valid base64');
+    if (decoded === undefined) throw new FilterError('b64dec: the input is not valid base64');
     charge(this, decoded.length);
     return decoded.toString('utf8');
   });
@@ -83,7 +83,7 @@ function createEngine(): Liquid {
       return JSON.parse(source) as unknown;
     } catch {
       // JSON.parse's message quotes the input, which is a secret here.
-      throw new Error('fromJson: the input is not valid JSON');
+      throw new FilterError('fromJson: the input is not valid JSON');
     }
   });
   engine.registerFilter('toJson', function (this: FilterThis, value: unknown) {
@@ -97,7 +97,7 @@ function createEngine(): Liquid {
   engine.registerFilter('sha256', (value: unknown) => createHash('sha256').update(text(value), 'utf8').digest('hex'));
   const indent = (self: FilterThis, value: unknown, width: unknown, newlineFirst: boolean) => {
     const n = Number(width);
-    if (!Number.isInteger(n) || n < 0 || n > MAX_INDENT) throw new Error(`indent: the width must be a whole number from 0 to ${MAX_INDENT}`);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_INDENT) throw new FilterError(`indent: the width must be a whole number from 0 to ${MAX_INDENT}`);
     const pad = ' '.repeat(n);
     const source = text(value);
     const lines = source.split('\n');
@@ -112,7 +112,7 @@ function createEngine(): Liquid {
     return indent(this, value, width, true);
   });
   engine.registerFilter('dockerconfigjson', function (this: FilterThis, registry: unknown, username: unknown, password: unknown) {
-    if (!text(registry)) throw new Error('dockerconfigjson: the registry is empty; use {{ "registry.example.com" | dockerconfigjson: username, password }}');
+    if (!text(registry)) throw new FilterError('dockerconfigjson: the registry is empty; use {{ "registry.example.com" | dockerconfigjson: username, password }}');
     const out = buildDockerConfigJson(text(registry), text(username), text(password));
     charge(this, out.length);
     return out;
@@ -151,13 +151,54 @@ export function normalizeGoStyleReferences(source: string): string {
   return source.replace(/(\{\{-?\s*)\.(?=[A-Za-z_])/g, '$1');
 }
 
+/** Thrown by Rotor's own filters: messages written here, never quoting their input. */
+class FilterError extends Error {
+  override name = 'FilterError';
+}
+
+interface LiquidErrorShape {
+  name?: string;
+  message?: string;
+  token?: { getText(): string; getPosition(): number[] };
+  originalError?: unknown;
+}
+
+/**
+ * A template error in words that cannot carry a secret. LiquidJS's own messages may quote
+ * values computed while rendering (e.g. an undefined variable named after a value: `data[c.pw]`),
+ * so a render-time error is described only by its kind and the template's own text and
+ * position. Parse and tokenization errors happen before any value is touched, so their
+ * messages (about the template source) are kept.
+ */
+export function describeLiquidError(error: unknown): string {
+  const e = (error ?? {}) as LiquidErrorShape;
+  const name = e.name ?? 'Error';
+  if (name === 'ParseError' || name === 'TokenizationError') return e.message ?? name;
+  const kind: Record<string, string> = {
+    UndefinedVariableError: 'undefined variable',
+    RenderError: 'rendering failed',
+    LiquidErrors: 'rendering failed',
+  };
+  let where = '';
+  try {
+    if (e.token) {
+      const [line, column] = e.token.getPosition();
+      const text = e.token.getText().replace(/\s+/g, ' ').slice(0, 120);
+      where = ` at ${JSON.stringify(text)} (line ${line}, column ${column})`;
+    }
+  } catch {
+    where = '';
+  }
+  const own = e.originalError instanceof FilterError ? `: ${e.originalError.message}` : '';
+  return `${kind[name] ?? 'template error'}${where}${own}`;
+}
+
 function renderWithScope(source: string, scope: Record<string, unknown>, strings: Record<string, string>, field: string): string {
   let out: unknown;
   try {
     out = engine.parseAndRenderSync(normalizeGoStyleReferences(source), scope);
   } catch (error) {
-    const raw = error instanceof Error ? error.message : 'template error';
-    let message = scrubValues(raw, Object.values(strings));
+    let message = scrubValues(describeLiquidError(error), Object.values(strings));
     if ((error as Error)?.name === 'UndefinedVariableError') {
       const keys = Object.keys(strings);
       const shown = keys.slice(0, 20).join(', ') + (keys.length > 20 ? `, … (${keys.length - 20} more)` : '');

@@ -46,6 +46,18 @@ describe('template scope', () => {
   });
 });
 
+describe('template errors never carry values', () => {
+  it('an undefined variable named after a value is reported by the template text, not the value', () => {
+    const v = { creds: Buffer.from('{"pw":"S3cretPW","pin":"123"}') };
+    for (const source of ['{% assign c = creds | fromJson %}{{ data[c.pw] }}', '{% assign c = creds | fromJson %}{{ data[c.pin] }}']) {
+      const error = caught(() => render(source, v));
+      expect(error.message).toMatch(/undefined variable at "data\[c\.p(w|in)\]" \(line 1, column \d+\)/);
+      expect(error.message).not.toContain('S3cretPW');
+      expect(error.message).not.toMatch(/data\.123|"123"/);
+    }
+  });
+});
+
 describe('ESO (Go template) references', () => {
   it('accepts {{ .key }} and {{ .key | filter }} as written for ESO', () => {
     expect(render('{{ .username }}')).toBe('admin');
