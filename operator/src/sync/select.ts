@@ -60,8 +60,10 @@ export function selectValue(value: Buffer, selector: ValueSelector, ctx: SelectC
 export function extractObject(value: Buffer, selector: Pick<ValueSelector, 'property' | 'jmesPath'>, ctx: SelectContext): Map<string, Buffer> {
   const which = onlySelector(selector, ctx);
   let doc: unknown;
+  let source: unknown;
   if (which === 'jmesPath') {
-    doc = evaluateJmesPath(parseJson(value, ctx, which), selector.jmesPath!, ctx);
+    source = parseJson(value, ctx, which);
+    doc = evaluateJmesPath(source, selector.jmesPath!, ctx);
     if (doc === null) throw notFound(ctx, which, `JMESPath expression ${quote(selector.jmesPath!)} found nothing in remote key ${quote(ctx.key)}`);
   } else {
     doc = parseJsonKeepingNumbers(value, ctx, which ?? 'extract');
@@ -79,11 +81,41 @@ export function extractObject(value: Buffer, selector: Pick<ValueSelector, 'prop
       { field: ctx.field },
     );
   }
+  if (which === 'jmesPath') assertKeysAreNames(Object.keys(doc), source, selector.jmesPath!, ctx);
   const out = new Map<string, Buffer>();
   for (const [k, v] of Object.entries(doc)) {
     out.set(k, Buffer.from(typeof v === 'string' ? v : v === null ? 'null' : stringifyJson(v), 'utf8'));
   }
   return out;
+}
+
+/**
+ * Secret key names end up in status, events and logs, so they must not be secret. A JMESPath
+ * expression can build keys from values (`from_items`), so every key it produces must be a
+ * name the document already uses or a literal written in the expression. The offending key is
+ * not quoted: it may be a value.
+ */
+function assertKeysAreNames(keys: string[], source: unknown, expression: string, ctx: SelectContext): void {
+  const names = new Set<string>();
+  const collect = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(collect);
+    else if (isPlainObject(node)) {
+      for (const [k, v] of Object.entries(node)) {
+        names.add(k);
+        collect(v);
+      }
+    }
+  };
+  collect(source);
+  const unnamed = keys.filter((k) => !names.has(k) && !expression.includes(k)).length;
+  if (unnamed > 0) {
+    throw new SyncError(
+      ES_REASON.InvalidSpec,
+      `${ctx.field}.jmesPath builds ${unnamed} key name(s) from values of remote key ${quote(ctx.key)}; ` +
+        'key names are shown in status and events, so build them only from names in the document or literals in the expression',
+      { field: `${ctx.field}.jmesPath` },
+    );
+  }
 }
 
 // ---------------------------------------------------------------- property (ESO / gjson)

@@ -197,6 +197,18 @@ describe('extractObject', () => {
     expect(strings(extractObject(doc, { property: 'app.db' }, ectx))).toEqual({ user: 'u', pass: 'p' });
     expect(strings(extractObject(doc, { jmesPath: 'app.db' }, ectx))).toEqual({ user: 'u', pass: 'p' });
   });
+  it('refuses a jmesPath that builds key names from values, without quoting them', () => {
+    const doc = json({ password: 'TopSecretValue', user: 'u' });
+    expect(strings(extractObject(doc, { jmesPath: '{login: user, password: password}' }, ectx))).toEqual({ login: 'u', password: 'TopSecretValue' });
+    let message = '';
+    try {
+      extractObject(doc, { jmesPath: 'from_items([[password, `"x"`]])' }, ectx);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/jmesPath builds 1 key name\(s\) from values/);
+    expect(message).not.toContain('TopSecretValue');
+  });
   it('refuses a non-object with a clear message', () => {
     for (const value of [json(['a']), json('str'), json(42), Buffer.from('null')]) {
       const error = caught(() => extractObject(value, {}, ectx));
