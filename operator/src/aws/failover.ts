@@ -116,13 +116,17 @@ export class FailoverProvider implements SecretsProvider {
     this.primaryDownUntil = this.clock.now() + (this.options.primaryDownForMs ?? 30_000);
   }
 
-  /** The replica's error, prefixed so the user sees both regions were tried. */
+  /**
+   * The replica's error, prefixed so the user sees both regions were tried. The primary never
+   * answered, so nothing is known for certain: a "not found" in the replica must not count as
+   * final (it would drop optional keys or trigger deletionPolicy Delete); retry instead.
+   */
   private combine(primaryError: ProviderError | undefined, replicaError: ProviderError): ProviderError {
     const primary = primaryError?.code ? ` (${primaryError.code})` : '';
     return new ProviderError(
       replicaError.reason,
       `primary region ${this.options.primaryRegion} is unavailable${primary}; failover region ${this.options.replicaRegion}: ${replicaError.message}`,
-      replicaError.options,
+      { ...replicaError.options, notFound: false, retryable: true, unavailable: true },
     );
   }
 }

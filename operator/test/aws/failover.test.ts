@@ -79,6 +79,15 @@ describe('FailoverProvider', () => {
     expect(callsPerRegion[REPLICA]).toBeUndefined();
   });
 
+  it('during an outage, not-found in the replica is not final: retried, never treated as deleted', async () => {
+    behaviour[PRIMARY] = () => networkError('ECONNREFUSED');
+    behaviour[REPLICA] = () => awsError('ResourceNotFoundException', '', 400);
+    const { failover } = build();
+    await expect(failover.get({ key: 'db' })).rejects.toMatchObject({ notFound: false, retryable: true, message: expect.stringContaining(PRIMARY) });
+    const many = await failover.getMany([{ key: 'db' }]);
+    expect(many.get('db')).toMatchObject({ notFound: false, retryable: true });
+  });
+
   it('never fails over on not-found', async () => {
     behaviour[PRIMARY] = () => awsError('ResourceNotFoundException', '', 400);
     const { failover } = build();
