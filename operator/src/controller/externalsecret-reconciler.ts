@@ -16,6 +16,7 @@ import {
 import { withDefaults, validateExternalSecret, type DefaultedExternalSecret } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../aws/types.js';
+import { KubeApiError, statusOf } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
 import { dataMAC, versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
@@ -23,7 +24,7 @@ import { versionSummary } from '../sync/build.js';
 import { shouldRollOut } from '../rollout/decide.js';
 import type { RolloutCoordinator } from '../rollout/coordinator.js';
 import { decideRefresh } from './refresh.js';
-import { planTargetWrite, isOwnedBy, type DesiredSecret } from './target-plan.js';
+import { planTargetWrite, isOwnedBy, sameData, type DesiredSecret } from './target-plan.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type SecretSource } from './fetch-desired.js';
@@ -193,7 +194,9 @@ export class ExternalSecretReconciler {
     const decision = shouldRollOut({
       previousFingerprint,
       newFingerprint: fingerprint,
-      dataChanged: written && targetExisted,
+      // The data itself, not just the Secret: a rewrite for metadata (version annotation,
+      // labels) must never restart workloads.
+      dataChanged: written && targetExisted && !sameData(target, built.data),
       firstSync: previousFingerprint === undefined,
       stages: requestedStages(es),
     });
@@ -394,6 +397,7 @@ export function describeFailure(error: unknown): { reason: string; message: stri
   }
   if (status === 422) {
     return { reason: ES_REASON.SecretSyncedError, message: `the API server rejected the target Secret: ${kubeMessage(error)}`, retryable: false };
+
   }
   return { reason: ES_REASON.SecretSyncedError, message: 'internal error while syncing; see the operator log', retryable: true };
 }
@@ -404,12 +408,8 @@ function kubeStatusCode(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+/** The API server's own message (it names fields, never values); KubeApiError carries it. */
 function kubeMessage(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  try {
-    const parsed = typeof body === 'string' ? (JSON.parse(body) as { message?: string }) : (body as { message?: string } | undefined);
-    return parsed?.message ?? 'invalid object';
-  } catch {
-    return 'invalid object';
-  }
+  if (error instanceof KubeApiError) return error.message;
+  return statusOf(error)?.message ?? 'invalid object';
 }

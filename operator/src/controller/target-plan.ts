@@ -76,7 +76,9 @@ export function planTargetWrite(
   const next = ownedSecret(desired, policy, owner);
   if (isUnchanged(existing, desired)) return { action: 'none', reason: 'unchanged' };
   next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
-  return existing.immutable ? { action: 'recreate', secret: next } : { action: 'update', secret: next };
+  // Neither an immutable Secret nor a Secret's type can be changed in place.
+  const typeChanged = (existing.type ?? 'Opaque') !== desired.type;
+  return existing.immutable || typeChanged ? { action: 'recreate', secret: next } : { action: 'update', secret: next };
 }
 
 function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity): TargetPlan {
@@ -126,19 +128,22 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
  * For Merge only the keys Rotor writes are compared: the rest belong to someone else.
  */
 function isUnchanged(existing: V1Secret, desired: DesiredSecret, mergeOnly = false): boolean {
-  const live = existing.data ?? {};
-  const liveKeys = Object.keys(live);
-  const desiredKeys = Object.keys(desired.data);
-  if (!mergeOnly && liveKeys.length !== desiredKeys.length) return false;
-  for (const key of desiredKeys) {
-    const liveValue = live[key];
-    if (liveValue === undefined || !Buffer.from(liveValue, 'base64').equals(desired.data[key]!)) return false;
-  }
+  if (!sameData(existing, desired.data, mergeOnly)) return false;
   if (!mergeOnly && (existing.type ?? 'Opaque') !== desired.type) return false;
+  // Without the label the Secret drops out of the operator's watch and edits go unrepaired.
+  if (!mergeOnly && existing.metadata?.labels?.[LABEL_MANAGED] !== 'true') return false;
   if (!mergeOnly && (existing.immutable ?? false) !== desired.immutable) return false;
   const annotations = existing.metadata?.annotations ?? {};
   if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
   return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
+}
+
+/** The live Secret holds exactly `data` (or, for Merge, at least these keys with these values). */
+export function sameData(existing: V1Secret, data: Record<string, Buffer>, mergeOnly = false): boolean {
+  const live = existing.data ?? {};
+  const keys = Object.keys(data);
+  if (!mergeOnly && Object.keys(live).length !== keys.length) return false;
+  return keys.every((key) => live[key] !== undefined && Buffer.from(live[key]!, 'base64').equals(data[key]!));
 }
 
 function includesAll(live: Record<string, string> | undefined, wanted: Record<string, string>): boolean {

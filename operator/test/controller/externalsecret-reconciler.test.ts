@@ -120,6 +120,16 @@ describe('ExternalSecretReconciler', () => {
     expect(t.objects.es.status?.lastRollout?.targets).toEqual(['Deployment/web']);
   });
 
+  it('does not roll out when a new version leaves the selected data unchanged', async () => {
+    await t.reconcile();
+    // Only username changes; the ExternalSecret selects password, whose value stays the same.
+    t.provider.set('prod/db', JSON.stringify({ username: 'someone-else', password: SENTINEL }), 'v-3333cccc');
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.objects.es.status?.syncedVersions?.[0]?.versionId).toBe('v-3333cccc');
+    expect(t.rollouts.request).not.toHaveBeenCalled();
+  });
+
   it('keeps the last good Secret when a refresh fails, and says why in status and events', async () => {
     await t.reconcile();
     t.provider.failWith = new ProviderError('AccessDenied', 'the role needs secretsmanager:GetSecretValue on prod/db', { code: 'AccessDeniedException' });

@@ -68,6 +68,18 @@ describe('planTargetWrite', () => {
     expect(plan.action).toBe('recreate');
   });
 
+  it('recreates when the Secret type changes (type is immutable in Kubernetes)', () => {
+    expect(planTargetWrite(live(), { ...desired, type: 'kubernetes.io/basic-auth' }, 'Owner', owner).action).toBe('recreate');
+  });
+
+  it('restores the managed label someone removed', () => {
+    const unlabelled = live();
+    delete unlabelled.metadata!.labels![LABEL_MANAGED];
+    const plan = planTargetWrite(unlabelled, desired, 'Owner', owner);
+    expect(plan.action).toBe('update');
+    expect(plan.action === 'update' && plan.secret.metadata?.labels?.[LABEL_MANAGED]).toBe('true');
+  });
+
   it('refuses to overwrite a Secret it does not own, and says what to do', () => {
     const foreign = live({ metadata: { name: 'db-secret', namespace: 'app' } });
     const plan = planTargetWrite(foreign, desired, 'Owner', owner);
