@@ -122,6 +122,12 @@ export class ExternalSecretReconciler {
       await this.sync(spec, target, log, decision.reason === 'forced');
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
+      if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
+        // The status says "see the operator log": say here what failed, by name and code only
+        // (an arbitrary error's message is not known to be free of values).
+        const e = error as { name?: unknown; code?: unknown };
+        log.error({ errorName: String(e?.name ?? typeof error), code: typeof e?.code === 'number' || typeof e?.code === 'string' ? e.code : undefined }, 'sync failed with an unexpected error');
+      }
       await this.fail(es, reason, message, log);
       this.deps.onSyncResult?.('error', es);
       throw new ReconcileFailure(message, retryable);

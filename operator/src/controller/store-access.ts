@@ -32,10 +32,11 @@ export function checkStoreAccess(
 }
 
 function failedCriterion(c: ClusterSecretStoreCondition, namespace: string, labels: Record<string, string>): string | undefined {
-  if (c.namespaces && c.namespaces.length > 0 && !c.namespaces.includes(namespace)) {
+  // A list that is set means "only these": an empty one admits nobody (as in ESO), never everyone.
+  if (c.namespaces && !c.namespaces.includes(namespace)) {
     return `namespace not in namespaces [${c.namespaces.join(', ')}]`;
   }
-  if (c.namespaceRegexes && c.namespaceRegexes.length > 0 && !c.namespaceRegexes.some((re) => fullMatch(re, namespace))) {
+  if (c.namespaceRegexes && !c.namespaceRegexes.some((re) => fullMatch(re, namespace))) {
     return `namespace matches none of namespaceRegexes [${c.namespaceRegexes.join(', ')}]`;
   }
   if (c.namespaceSelector && !matchesLabelSelector(c.namespaceSelector, labels)) {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { checkStoreAccess } from '../../src/controller/store-access.js';
+
+describe('checkStoreAccess (ClusterSecretStore conditions)', () => {
+  it('allows every namespace when there are no conditions', () => {
+    expect(checkStoreAccess('s', undefined, 'team-a', {})).toEqual({ allowed: true });
+    expect(checkStoreAccess('s', [], 'team-a', {})).toEqual({ allowed: true });
+  });
+
+  it('allows a namespace matching any one condition', () => {
+    const conditions = [{ namespaces: ['team-b'] }, { namespaceSelector: { matchLabels: { tier: 'prod' } } }];
+    expect(checkStoreAccess('s', conditions, 'team-b', {}).allowed).toBe(true);
+    expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'prod' }).allowed).toBe(true);
+  });
+
+  it('requires every criterion within one condition', () => {
+    const conditions = [{ namespaces: ['team-a'], namespaceSelector: { matchLabels: { tier: 'prod' } } }];
+    expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'dev' }).allowed).toBe(false);
+  });
+
+  it('matches regexes against the whole name', () => {
+    const conditions = [{ namespaceRegexes: ['team-.*'] }];
+    expect(checkStoreAccess('s', conditions, 'team-x', {}).allowed).toBe(true);
+    expect(checkStoreAccess('s', conditions, 'my-team-x', {}).allowed).toBe(false);
+  });
+
+  it('an empty list admits nobody, never everybody', () => {
+    expect(checkStoreAccess('s', [{ namespaces: [] }], 'team-a', {}).allowed).toBe(false);
+    expect(checkStoreAccess('s', [{ namespaceRegexes: [] }], 'team-a', {}).allowed).toBe(false);
+  });
+
+  it('names the store, the namespace and each refusing rule', () => {
+    const decision = checkStoreAccess('shared', [{ namespaces: ['a'] }, { namespaceSelector: { matchLabels: { team: 'payments' } } }], 'web', { team: 'web' });
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.message).toContain('ClusterSecretStore shared does not allow namespace web');
+    expect(decision.message).toContain('spec.conditions[0]: namespace not in namespaces [a]');
+    expect(decision.message).toContain('spec.conditions[1]: namespace labels do not match namespaceSelector {team=payments}');
+  });
+});
