@@ -2,6 +2,8 @@
 // and RemoteSecrets as the AWS layer would hand them over.
 import { API_GROUP_VERSION, type ExternalSecret, type ExternalSecretSpec } from '../../src/api/types.js';
 import type { RemoteSecret } from '../../src/aws/types.js';
+import { expect } from 'vitest';
+import { SyncError } from '../../src/sync/errors.js';
 
 export function externalSecret(spec: Partial<ExternalSecretSpec>, name = 'app'): ExternalSecret {
   return {
@@ -23,4 +25,15 @@ export const utf8 = (b: Buffer | undefined): string | undefined => b?.toString('
 export function strings(data: Record<string, Buffer> | Map<string, Buffer>): Record<string, string> {
   const entries = data instanceof Map ? [...data.entries()] : Object.entries(data);
   return Object.fromEntries(entries.map(([k, v]) => [k, v.toString('utf8')]));
+}
+
+/** The SyncError `fn` throws; fails the test when it throws nothing or something else. */
+export function caught(fn: () => unknown): SyncError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(SyncError);
+    return error as SyncError;
+  }
+  throw new Error('expected a SyncError');
 }

@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
 import { extractObject, jsonPathNeedsEval, lookupProperty, selectValue } from '../../src/sync/select.js';
-import { strings } from './fixtures.js';
+import { strings, caught } from './fixtures.js';
 
 const ctx = { field: 'spec.data[2].remoteRef', key: 'prod/db' };
 const json = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8');
 const pick = (value: Buffer, selector: Parameters<typeof selectValue>[1]) => selectValue(value, selector, ctx).toString('utf8');
-
-function caught(fn: () => unknown): SyncError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SyncError);
-    return error as SyncError;
-  }
-  throw new Error('expected a SyncError');
-}
 
 describe('selectValue without a selector', () => {
   it('returns the whole value, byte for byte', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
 import { MAX_RENDERED_BYTES, renderTemplate, renderTemplateText } from '../../src/sync/template.js';
-import { strings } from './fixtures.js';
+import { strings, caught } from './fixtures.js';
 
 const values = {
   username: Buffer.from('admin'),
@@ -13,16 +13,6 @@ const values = {
   encoded: Buffer.from('aGVsbG8='),
 };
 const render = (source: string, v: Record<string, Buffer> = values) => renderTemplateText(source, v, 'spec.target.template.data.out');
-
-function caught(fn: () => unknown): SyncError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SyncError);
-    return error as SyncError;
-  }
-  throw new Error('expected a SyncError');
-}
 
 describe('template scope', () => {
   it('exposes every key as a variable and under data', () => {
