@@ -16,7 +16,7 @@ import {
 import { withDefaults, validateExternalSecret, type DefaultedExternalSecret } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../aws/types.js';
-import { KubeApiError, statusOf } from '../kube/errors.js';
+import { KubeApiError, httpStatusOf, statusOf } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
 import { dataMAC, versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
@@ -392,7 +392,7 @@ function syncedMessage(es: DefaultedExternalSecret, versions: SyncedVersion[], s
 export function describeFailure(error: unknown): { reason: string; message: string; retryable: boolean } {
   if (error instanceof ProviderError) return { reason: error.reason, message: error.message, retryable: error.retryable };
   if (error instanceof SyncError) return { reason: error.reason, message: error.message, retryable: false };
-  const status = kubeStatusCode(error);
+  const status = httpStatusOf(error);
   if (status === 409) return { reason: ES_REASON.SecretSyncedError, message: 'the target Secret changed while it was being written; retrying', retryable: true };
   if (status === 403) {
     return {
@@ -406,12 +406,6 @@ export function describeFailure(error: unknown): { reason: string; message: stri
 
   }
   return { reason: ES_REASON.SecretSyncedError, message: 'internal error while syncing; see the operator log', retryable: true };
-}
-
-function kubeStatusCode(error: unknown): number | undefined {
-  const e = error as { code?: unknown; statusCode?: unknown } | undefined;
-  const code = e?.code ?? e?.statusCode;
-  return typeof code === 'number' ? code : undefined;
 }
 
 /** The API server's own message (it names fields, never values); KubeApiError carries it. */

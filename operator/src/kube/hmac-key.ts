@@ -2,6 +2,7 @@
 // every replica (and every restart) computes the same MACs and a restart is not a change.
 import { randomBytes } from 'node:crypto';
 import type { SecretClient } from './ports.js';
+import { isConflict } from './errors.js';
 
 const KEY_FIELD = 'key';
 
@@ -21,7 +22,7 @@ export async function loadOrCreateHmacKey(secrets: SecretClient, namespace: stri
     return key;
   } catch (error) {
     // Another replica created it first: use theirs so both compute the same MACs.
-    if ((error as { code?: number }).code === 409) {
+    if (isConflict(error)) {
       const winner = await secrets.get(namespace, name);
       const value = winner?.data?.[KEY_FIELD];
       if (value) return Buffer.from(value, 'base64');
