@@ -21,6 +21,7 @@ import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
 import { Manager } from './controller/manager.js';
+import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
@@ -43,56 +44,54 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     metrics: { workload: (_kind, outcome) => outcome === 'patched' && metrics.rolloutsTotal.inc() },
   });
 
-  let manager: Manager | undefined;
   let elector: LeaderElector | undefined;
+  const lifecycle = new ControllerLifecycle({
+    leaderElect: config.leaderElect,
+    logger,
+    exit: (code) => process.exit(code),
+    drain: () => rollouts.flushNow(),
+    build: async () => {
+      const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
+      return new Manager({
+        clients,
+        logger,
+        metrics,
+        concurrency: config.concurrency,
+        watchNamespace: config.watchNamespace,
+        watchStallMs: config.watchStallMs,
+        externalSecretDeps: {
+          namespaces: new KubeNamespaceClient(clients.core),
+          secrets,
+          status: new KubeStatusWriter(clients.customObjects),
+          events,
+          source: new FetchingSecretSource(providers, fetcher),
+          rollouts,
+          macKey,
+          now: () => new Date(),
+          onSyncResult: (result, es) => {
+            metrics.syncTotal.inc({ result });
+            if (result !== 'skipped') {
+              metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
+            }
+          },
+        },
+        storeDeps: {
+          providers,
+          status: new KubeStatusWriter(clients.customObjects),
+          events,
+          now: () => new Date(),
+          revalidateAfterMs: config.storeRevalidateMs,
+        },
+      });
+    },
+  });
   const servers: HealthServer[] = [];
-  // A standby replica is ready (it serves as a hot spare); a leader is ready once its watches are.
-  const readiness = () => {
-    if (manager) return manager.readiness();
-    return config.leaderElect ? { ok: true, reasons: ['standby: waiting to become leader'] } : { ok: false, reasons: ['starting'] };
-  };
   const ports = new Set([config.healthPort, config.metricsPort]);
   for (const port of ports) {
-    const server = await startHealthServer({ port, host: config.bindAddress, isLive: () => true, isReady: readiness, registry: metrics.registry });
+    const server = await startHealthServer({ port, host: config.bindAddress, isLive: () => true, isReady: () => lifecycle.readiness(), registry: metrics.registry });
     logger.info({ port: server.port }, 'health and metrics server listening');
     servers.push(server);
   }
-
-  const startControllers = async () => {
-    const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
-    manager = new Manager({
-      clients,
-      logger,
-      metrics,
-      concurrency: config.concurrency,
-      watchNamespace: config.watchNamespace,
-      watchStallMs: config.watchStallMs,
-      externalSecretDeps: {
-        namespaces: new KubeNamespaceClient(clients.core),
-        secrets,
-        status: new KubeStatusWriter(clients.customObjects),
-        events,
-        source: new FetchingSecretSource(providers, fetcher),
-        rollouts,
-        macKey,
-        now: () => new Date(),
-        onSyncResult: (result, es) => {
-          metrics.syncTotal.inc({ result });
-          if (result !== 'skipped') {
-            metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
-          }
-        },
-      },
-      storeDeps: {
-        providers,
-        status: new KubeStatusWriter(clients.customObjects),
-        events,
-        now: () => new Date(),
-        revalidateAfterMs: config.storeRevalidateMs,
-      },
-    });
-    await manager.start();
-  };
 
   if (config.leaderElect) {
     elector = new LeaderElector({
@@ -101,23 +100,18 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       name: config.leaderElectionId,
       identity: config.identity,
       logger,
-      onStartedLeading: () => {
-        startControllers().catch((error: unknown) => fatal(logger, 'could not start controllers', error));
-      },
-      // A deposed leader exits so the pod restarts clean instead of racing the new leader.
-      onStoppedLeading: () => {
-        if (manager) fatal(logger, 'lost leadership', undefined);
-      },
+      onStartedLeading: () => lifecycle.onStartedLeading(),
+      // A deposed leader stops, flushes and exits so the pod restarts clean (lifecycle.ts).
+      onStoppedLeading: () => lifecycle.onStoppedLeading(),
     });
     elector.start();
   } else {
-    await startControllers();
+    await lifecycle.startNow();
   }
 
   return async () => {
     logger.info('shutting down');
-    await manager?.stop();
-    await rollouts.flushNow();
+    await lifecycle.shutdown();
     await elector?.stop();
     await Promise.all(servers.map((s) => s.close()));
   };

@@ -117,8 +117,9 @@ export class Manager {
     this.esQueue.start();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([this.esQueue.shutdown(), this.storeQueue.shutdown()]);
+  /** Stops the workers (waiting at most timeoutMs for running reconciles), then the informers. */
+  async stop(timeoutMs?: number): Promise<void> {
+    await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs)]);
     await Promise.all(this.informers().map((i) => i.stop()));
   }
 
