@@ -18,12 +18,13 @@ import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../aws/types.js';
 import { KubeApiError, httpStatusOf, statusOf } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
-import { dataMAC, versionFingerprint } from '../sync/mac.js';
+import { versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
 import { versionSummary } from '../sync/build.js';
 import { shouldRollOut } from '../rollout/decide.js';
 import type { RolloutCoordinator } from '../rollout/coordinator.js';
 import { decideRefresh } from './refresh.js';
+import { targetDrift, targetMAC } from './drift.js';
 import { planTargetWrite, isOwnedBy, sameData, type DesiredSecret } from './target-plan.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
@@ -77,8 +78,23 @@ export class ExternalSecretReconciler {
    * the stale status (old dataMAC: a false drift; no lastRollout) and write it back.
    */
   private readonly writtenStatus = new Map<string, { baseResourceVersion: string; status: ExternalSecretStatus }>();
+  /**
+   * ExternalSecrets whose store changed its spec since their last successful pass (see
+   * storeChanged), with a sequence number so a change that lands during a pass is not lost.
+   */
+  private readonly storeChangedFor = new Map<string, number>();
+  private storeChanges = 0;
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
+
+  /**
+   * The store of this ExternalSecret changed its spec: its next pass syncs, fresh, whatever the
+   * refresh policy (a Ready ExternalSecret under OnChange would otherwise keep the old store's
+   * data forever). The caller enqueues the key.
+   */
+  storeChanged(namespace: string, name: string): void {
+    this.storeChangedFor.set(`${namespace}/${name}`, ++this.storeChanges);
+  }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
@@ -86,6 +102,7 @@ export class ExternalSecretReconciler {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
       this.forceSyncSeen.delete(`${namespace}/${name}`);
       this.writtenStatus.delete(`${namespace}/${name}`);
+      this.storeChangedFor.delete(`${namespace}/${name}`);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
@@ -101,6 +118,7 @@ export class ExternalSecretReconciler {
     const spec = withDefaults(es);
     const intervalMs = parseDuration(spec.spec.refreshInterval);
     const now = this.deps.now();
+    const storeChange = this.storeChangedFor.get(keyOf(es));
     const target = await this.deps.secrets.get(namespace, spec.spec.target.name);
     const decision = decideRefresh({
       policy: spec.spec.refreshPolicy,
@@ -110,8 +128,9 @@ export class ExternalSecretReconciler {
       generation: es.metadata.generation,
       observedGeneration: es.status?.observedGeneration,
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
-      targetDrifted: this.hasDrifted(spec, target),
+      targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
+      storeChanged: storeChange !== undefined,
     });
     if (!decision.sync) {
       this.deps.onSyncResult?.('skipped', es);
@@ -119,7 +138,7 @@ export class ExternalSecretReconciler {
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, decision.reason === 'forced');
+      await this.sync(spec, target, log, decision.reason === 'forced' || decision.reason === 'store-changed');
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
@@ -133,6 +152,7 @@ export class ExternalSecretReconciler {
       throw new ReconcileFailure(message, retryable);
     }
     this.rememberForceSync(es);
+    if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   }
 
@@ -161,7 +181,7 @@ export class ExternalSecretReconciler {
         { field: 'spec.data' },
       );
     }
-    const mac = dataMAC(this.deps.macKey, { data: built.data, type: built.type });
+    const mac = targetMAC(this.deps.macKey, built);
     const fingerprint = versionFingerprint(built.syncedVersions);
     const desired: DesiredSecret = {
       namespace,
@@ -315,13 +335,21 @@ export class ExternalSecretReconciler {
     await this.deps.events.record(refOf(es), type, reason, message);
   }
 
-  /** Drift = the live data no longer matches the MAC of what Rotor last wrote. Merge targets are checked on refresh. */
-  private hasDrifted(es: DefaultedExternalSecret, target: V1Secret | undefined): boolean {
-    const expected = es.status?.dataMAC;
-    if (!target || !expected || es.spec.target.creationPolicy === 'Merge' || es.spec.target.creationPolicy === 'None') return false;
-    const data: Record<string, Buffer> = {};
-    for (const [key, value] of Object.entries(target.data ?? {})) data[key] = Buffer.from(value, 'base64');
-    return dataMAC(this.deps.macKey, { data, type: target.type ?? 'Opaque' }) !== expected;
+  /** Drift: the live Secret is no longer what Rotor last wrote (see drift.ts). Merge targets are checked on refresh. */
+  private hasDrifted(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger): boolean {
+    const expectedMAC = es.status?.dataMAC;
+    if (!target || !expectedMAC) return false;
+    const drift = targetDrift({
+      target,
+      policy: es.spec.target.creationPolicy,
+      owner: ownerOf(es),
+      template: es.spec.target.template,
+      expectedMAC,
+      ...(es.status?.version !== undefined ? { expectedVersions: es.status.version } : {}),
+      macKey: this.deps.macKey,
+    });
+    if (drift) log.debug({ drift }, 'target Secret drifted from what was written');
+    return drift !== undefined;
   }
 
   private forceRequested(es: ExternalSecret): boolean {

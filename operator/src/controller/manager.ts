@@ -43,6 +43,7 @@ export class Manager {
   readonly namespaces: ResilientInformer<V1Namespace & KubeObject>;
   private readonly esQueue: WorkQueue;
   private readonly storeQueue: WorkQueue;
+  private readonly esReconciler: ExternalSecretReconciler;
   private readonly log: Logger;
 
   constructor(private readonly options: ManagerOptions) {
@@ -70,7 +71,7 @@ export class Manager {
       }),
     );
 
-    const esReconciler = new ExternalSecretReconciler({
+    const esReconciler = (this.esReconciler = new ExternalSecretReconciler({
       ...options.externalSecretDeps,
       namespaces: this.cachedNamespaces(options.externalSecretDeps.namespaces),
       externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name) },
@@ -80,7 +81,7 @@ export class Manager {
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       logger: options.logger.child({ controller: 'externalsecret' }),
-    });
+    }));
     const storeReconciler = new StoreReconciler({
       ...options.storeDeps,
       get: (kind, ns, name) =>
@@ -153,13 +154,19 @@ export class Manager {
       [this.clusterSecretStores, 'ClusterSecretStore'],
     ] as const) {
       informer
-        .onAdd((s) => this.storeQueue.add(storeKey(s, kind)))
+        .onAdd((s) => {
+          this.storeQueue.add(storeKey(s, kind));
+          // ExternalSecrets that failed because the store did not exist retry now.
+          for (const es of this.externalSecretsUsing(s, kind)) enqueueEs(es);
+        })
         .onUpdate((s, old) => {
           if (s.metadata.generation === old.metadata.generation) return;
           this.storeQueue.add(storeKey(s, kind));
-          // ExternalSecrets failing on this store retry now instead of at their next backoff.
+          // Every ExternalSecret of the store, Ready ones too, re-syncs from the new spec (a
+          // failing one retries now instead of at its next backoff).
           for (const es of this.externalSecretsUsing(s, kind)) {
-            if (es.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') enqueueEs(es);
+            this.esReconciler.storeChanged(es.metadata.namespace!, es.metadata.name);
+            enqueueEs(es);
           }
         });
     }

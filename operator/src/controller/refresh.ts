@@ -14,13 +14,18 @@ export interface RefreshFacts {
   observedGeneration?: number;
   /** The target Secret is absent (deleted by someone, or never created). */
   targetMissing: boolean;
-  /** The target Secret's data no longer matches status.dataMAC (edited by someone). */
+  /**
+   * The target Secret no longer holds what Rotor wrote: its data or template metadata no longer
+   * match status.dataMAC, or the managed label, owner annotation or owner reference is gone.
+   */
   targetDrifted: boolean;
+  /** The store this ExternalSecret uses changed its spec since it was last synced. */
+  storeChanged?: boolean;
   /** rotor.dev/force-sync annotation value differs from the one last honoured. */
   forceRequested: boolean;
 }
 
-export type RefreshReason = 'first-sync' | 'spec-changed' | 'target-missing' | 'target-drifted' | 'forced' | 'interval-elapsed';
+export type RefreshReason = 'first-sync' | 'spec-changed' | 'store-changed' | 'target-missing' | 'target-drifted' | 'forced' | 'interval-elapsed';
 
 export interface RefreshDecision {
   sync: boolean;
@@ -44,6 +49,9 @@ function syncReason(f: RefreshFacts, periodic: boolean): RefreshReason | undefin
   // A managed Secret that disappeared or was edited is repaired under every policy,
   // CreatedOnce included: "created once" means "not refreshed", not "allowed to vanish".
   if (f.targetMissing) return 'target-missing';
+  // A new store spec (endpoint, region, role) may serve different data: pick it up under every
+  // policy, as a spec change of the ExternalSecret itself would.
+  if (f.storeChanged) return 'store-changed';
   if (f.policy === 'CreatedOnce') return undefined;
   if (f.forceRequested) return 'forced';
   if (f.targetDrifted) return 'target-drifted';

@@ -74,7 +74,9 @@ export function planTargetWrite(
     };
   }
   const next = ownedSecret(desired, policy, owner);
-  if (isUnchanged(existing, desired)) return { action: 'none', reason: 'unchanged' };
+  // The owner reference lets the garbage collector remove the Secret with its ExternalSecret.
+  const ownerReferenced = policy !== 'Owner' || (existing.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
+  if (isUnchanged(existing, desired, owner) && ownerReferenced) return { action: 'none', reason: 'unchanged' };
   next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
   // Neither an immutable Secret nor a Secret's type can be changed in place.
   const typeChanged = (existing.type ?? 'Opaque') !== desired.type;
@@ -98,7 +100,7 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
       message: `Secret ${desired.namespace}/${desired.name} is immutable and not owned by Rotor, so keys cannot be merged into it.`,
     };
   }
-  if (isUnchanged(existing, desired, true)) return { action: 'none', reason: 'unchanged' };
+  if (isUnchanged(existing, desired, owner, true)) return { action: 'none', reason: 'unchanged' };
   const data = { ...(existing.data ?? {}) };
   for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
   const merged: V1Secret = {
@@ -127,13 +129,14 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
  * MAC is only needed where values are not, i.e. drift detection from the informer.
  * For Merge only the keys Rotor writes are compared: the rest belong to someone else.
  */
-function isUnchanged(existing: V1Secret, desired: DesiredSecret, mergeOnly = false): boolean {
+function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIdentity, mergeOnly = false): boolean {
   if (!sameData(existing, desired.data, mergeOnly)) return false;
   if (!mergeOnly && (existing.type ?? 'Opaque') !== desired.type) return false;
   // Without the label the Secret drops out of the operator's watch and edits go unrepaired.
   if (!mergeOnly && existing.metadata?.labels?.[LABEL_MANAGED] !== 'true') return false;
   if (!mergeOnly && (existing.immutable ?? false) !== desired.immutable) return false;
   const annotations = existing.metadata?.annotations ?? {};
+  if (annotations[ANNOTATION_OWNER] !== ownerAnnotationValue(owner)) return false;
   if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
   return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
 }

@@ -215,6 +215,54 @@ describe('ExternalSecretReconciler', () => {
     expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
   });
 
+  it('repairs the metadata it owns from the watch event alone, without a refresh being due', async () => {
+    t.objects.es = externalSecret({ target: { template: { metadata: { labels: { team: 'payments' }, annotations: { note: 'from-template' } } } } });
+    await t.reconcile();
+    const edits: Array<[string, (s: import('@kubernetes/client-node').V1Secret) => void]> = [
+      ['managed label removed', (s) => delete s.metadata!.labels![LABEL_MANAGED]],
+      ['template label edited', (s) => (s.metadata!.labels!.team = 'someone-else')],
+      ['template label removed', (s) => delete s.metadata!.labels!.team],
+      ['template annotation edited', (s) => (s.metadata!.annotations!.note = 'edited')],
+      ['owner annotation removed', (s) => delete s.metadata!.annotations![ANNOTATION_OWNER]],
+      ['owner reference removed', (s) => delete s.metadata!.ownerReferences],
+    ];
+    for (const [what, edit] of edits) {
+      edit(t.secrets.store.get('app/db')!);
+      t.advance(1000);
+      const calls = t.provider.calls;
+      await t.reconcile();
+      const secret = t.secrets.store.get('app/db')!;
+      expect(t.provider.calls, what).toBeGreaterThan(calls);
+      expect(secret.metadata?.labels, what).toMatchObject({ [LABEL_MANAGED]: 'true', team: 'payments' });
+      expect(secret.metadata?.annotations, what).toMatchObject({ note: 'from-template', [ANNOTATION_OWNER]: 'app/db' });
+      expect(secret.metadata?.ownerReferences?.[0]?.uid, what).toBe('es-uid');
+    }
+    // Labels and annotations that are not Rotor's are left alone and trigger nothing.
+    t.secrets.store.get('app/db')!.metadata!.labels!['other-tool'] = 'x';
+    const calls = t.provider.calls;
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls);
+    expect(t.rollouts.request).not.toHaveBeenCalled();
+  });
+
+  it('a store spec change re-syncs a Ready ExternalSecret under every refresh policy', async () => {
+    for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
+      t = setup({ es: externalSecret({ refreshPolicy }) });
+      await t.reconcile();
+      t.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
+      t.advance(HOUR);
+      await t.reconcile();
+      expect(t.secrets.value('app', 'db', 'password'), `${refreshPolicy}: no refresh of its own`).toBe(SENTINEL);
+      t.reconciler.storeChanged('app', 'db');
+      await t.reconcile();
+      expect(t.secrets.value('app', 'db', 'password'), refreshPolicy).toBe('from-the-new-store');
+      // Once: the next pass is back to the policy.
+      const calls = t.provider.calls;
+      await t.reconcile();
+      expect(t.provider.calls, refreshPolicy).toBe(calls);
+    }
+  });
+
   it('re-creates a managed Secret someone deleted', async () => {
     await t.reconcile();
     await t.secrets.delete('app', 'db');

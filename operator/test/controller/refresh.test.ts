@@ -54,6 +54,12 @@ describe('decideRefresh', () => {
     expect(decideRefresh({ ...once, targetMissing: true })).toMatchObject({ sync: true, reason: 'target-missing' });
   });
 
+  it('a store spec change syncs under every policy', () => {
+    for (const policy of ['Periodic', 'OnChange', 'CreatedOnce'] as const) {
+      expect(decideRefresh({ ...base, policy, storeChanged: true }), policy).toMatchObject({ sync: true, reason: 'store-changed' });
+    }
+  });
+
   it('refreshInterval 0 syncs once and then only on change', () => {
     const zero = { ...base, intervalMs: 0 };
     expect(decideRefresh({ ...zero, now: base.now + 100 * HOUR })).toEqual({ sync: false });
