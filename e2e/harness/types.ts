@@ -1,5 +1,5 @@
 // What a harness gives the suite. The same test files run on every harness; only how the
-// cluster, LocalStack and the operator are brought up differs (DESIGN.md §6).
+// cluster, LocalStack and the operator are brought up differs (docs/architecture.md).
 export interface HarnessInfo {
   /** Environment for kubectl / aws / helm as run by the tests (PATH, KUBECONFIG, AWS_*). */
   env: Record<string, string>;

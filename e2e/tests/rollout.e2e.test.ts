@@ -1,4 +1,4 @@
-// Rollouts (DESIGN.md §4): when the AWS version behind a synced Secret changes, the
+// Rollouts (docs/architecture.md): when the AWS version behind a synced Secret changes, the
 // Deployments that use it get a new pod template annotation and the real deployment
 // controller creates a new ReplicaSet. Nothing restarts on a no-op refresh, a metadata-only
 // change or a drift repair. (The test bed has no kubelet: pods never run, but Deployments

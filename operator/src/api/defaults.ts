@@ -1,7 +1,5 @@
-// Defaults and the cross-field checks the CRD's CEL rules cannot express (regexps that must
-// compile, JMESPath that must parse, durations, duplicate keys). The API server catches the
-// structural problems; this catches the rest before a reconcile spends an AWS call on them.
-import { compile as jmesCompile } from '@jmespath-community/jmespath';
+// Defaults for an ExternalSecret spec (ESO's), applied once per reconcile. Validation of what
+// the CRD's schema cannot express lives in sync/validate.ts, beside the rules it checks.
 import type {
   CreationPolicy,
   DecodingStrategy,
@@ -18,10 +16,6 @@ import type {
   SecretStoreRef,
   TemplateMergePolicy,
 } from './types.js';
-import { InvalidDurationError, parseDuration } from './duration.js';
-import { secretKeyProblem } from '../sync/keys.js';
-import { compileGoRegExp } from '../sync/regexp.js';
-import { jsonPathNeedsEval } from '../sync/select.js';
 
 export const DEFAULTS = {
   refreshInterval: '1h',
@@ -109,131 +103,4 @@ export function withDefaults(es: ExternalSecret): DefaultedExternalSecret {
     rollout: { ...spec.rollout, enabled: spec.rollout?.enabled ?? DEFAULTS.rolloutEnabled },
   };
   return { ...copy, spec: defaultedSpec };
-}
-
-/** Refresh intervals below this would hammer AWS; `0` (sync once) stays allowed. */
-export const MIN_REFRESH_INTERVAL_MS = 1000;
-
-/** Kubernetes object names (DNS-1123 subdomain), which a Secret name must be. */
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
-/** Problems the API server's schema and CEL rules cannot catch. Empty when the spec is usable. */
-export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
-  const problems: SpecProblem[] = [];
-  const add = (field: string, message: string) => problems.push({ field, message });
-  const spec = es.spec ?? ({} as ExternalSecretSpec);
-
-  if (!spec.secretStoreRef?.name) add('spec.secretStoreRef.name', 'name the SecretStore or ClusterSecretStore to read from');
-
-  if (spec.refreshInterval !== undefined) {
-    try {
-      const ms = parseDuration(spec.refreshInterval, 'spec.refreshInterval');
-      if (ms > 0 && ms < MIN_REFRESH_INTERVAL_MS) add('spec.refreshInterval', `${JSON.stringify(spec.refreshInterval)} is shorter than 1s; use at least 1s, or 0 to sync once`);
-    } catch (error) {
-      if (!(error instanceof InvalidDurationError)) throw error;
-      add('spec.refreshInterval', error.message.replace(/^spec\.refreshInterval /, ''));
-    }
-  }
-
-  const target = spec.target ?? {};
-  const creation = target.creationPolicy ?? DEFAULTS.creationPolicy;
-  const deletion = target.deletionPolicy ?? DEFAULTS.deletionPolicy;
-  if (deletion === 'Delete' && creation !== 'Owner') {
-    add('spec.target.deletionPolicy', `deletionPolicy Delete needs creationPolicy Owner (it is ${creation}): Rotor only deletes Secrets it owns`);
-  }
-  if (deletion === 'Merge' && creation !== 'Merge') {
-    add('spec.target.deletionPolicy', `deletionPolicy Merge needs creationPolicy Merge (it is ${creation})`);
-  }
-  if (target.name !== undefined && target.name !== '' && (target.name.length > 253 || !DNS_SUBDOMAIN.test(target.name))) {
-    add('spec.target.name', `${JSON.stringify(target.name)} is not a valid Secret name (lower-case letters, digits, "-" and ".", at most 253 characters)`);
-  }
-  for (const key of Object.keys(target.template?.data ?? {})) {
-    const problem = secretKeyProblem(key);
-    if (problem) add(`spec.target.template.data.${key}`, problem);
-  }
-
-  const data = spec.data ?? [];
-  const dataFrom = spec.dataFrom ?? [];
-  if (data.length === 0 && dataFrom.length === 0 && Object.keys(target.template?.data ?? {}).length === 0) {
-    add('spec.data', 'nothing to sync: set spec.data, spec.dataFrom or spec.target.template.data');
-  }
-
-  const seenKeys = new Map<string, number>();
-  data.forEach((entry, i) => {
-    const base = `spec.data[${i}]`;
-    const keyProblem = secretKeyProblem(entry.secretKey ?? '');
-    if (keyProblem) add(`${base}.secretKey`, keyProblem);
-    const first = seenKeys.get(entry.secretKey);
-    if (first !== undefined) add(`${base}.secretKey`, `duplicate secretKey ${JSON.stringify(entry.secretKey)} (also spec.data[${first}]); each key may be set once`);
-    else seenKeys.set(entry.secretKey, i);
-    if (!entry.remoteRef?.key) add(`${base}.remoteRef.key`, 'name the remote secret or parameter to read');
-    checkSelectors(entry.remoteRef ?? ({} as RemoteRef), `${base}.remoteRef`, add);
-  });
-
-  dataFrom.forEach((entry, j) => {
-    const base = `spec.dataFrom[${j}]`;
-    if (!entry.extract && !entry.find) add(base, 'set extract (one JSON secret becomes keys) or find (many secrets by path, name or tags)');
-    if (entry.extract && entry.find) add(base, 'extract and find are mutually exclusive; use one dataFrom entry for each');
-    if (entry.extract) {
-      if (!entry.extract.key) add(`${base}.extract.key`, 'name the remote secret whose JSON object becomes keys');
-      checkSelectors(entry.extract, `${base}.extract`, add);
-    }
-    if (entry.find) {
-      const find = entry.find;
-      if (!find.path && !find.name?.regexp && Object.keys(find.tags ?? {}).length === 0) {
-        add(`${base}.find`, 'set at least one of path, name.regexp or tags; an empty find would read every secret the role can see');
-      }
-      if (find.name?.regexp !== undefined) checkRegExp(find.name.regexp, `${base}.find.name.regexp`, add);
-    }
-    (entry.rewrite ?? []).forEach((rewrite, k) => {
-      const field = `${base}.rewrite[${k}].regexp`;
-      if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target');
-      else {
-        checkRegExp(rewrite.regexp.source ?? '', `${field}.source`, add);
-        if (typeof rewrite.regexp.target !== 'string') add(`${field}.target`, 'set the replacement text ("" to delete the match)');
-      }
-    });
-  });
-
-  (spec.rollout?.targets ?? []).forEach((t, k) => {
-    if (!t.name) add(`spec.rollout.targets[${k}].name`, 'name the workload to restart');
-  });
-  return problems;
-}
-
-function checkSelectors(ref: { property?: string; jmesPath?: string; jsonPath?: string }, base: string, add: (field: string, message: string) => void): void {
-  const set = (['property', 'jmesPath', 'jsonPath'] as const).filter((name) => ref[name] !== undefined && ref[name] !== '');
-  if (set.length > 1) {
-    for (const name of set.slice(1)) add(`${base}.${name}`, `${set.join(', ')} are mutually exclusive; set only one`);
-  }
-  if (ref.jmesPath) {
-    try {
-      jmesCompile(ref.jmesPath);
-    } catch (error) {
-      add(`${base}.jmesPath`, `${JSON.stringify(ref.jmesPath)} is not a valid JMESPath expression: ${(error as Error).message}`);
-    }
-  }
-  if (ref.jsonPath) {
-    let needsEval = false;
-    try {
-      needsEval = jsonPathNeedsEval(ref.jsonPath);
-    } catch (error) {
-      add(`${base}.jsonPath`, `${JSON.stringify(ref.jsonPath)} is not a valid JSONPath expression: ${(error as Error).message}`);
-    }
-    if (needsEval) {
-      add(`${base}.jsonPath`, `${JSON.stringify(ref.jsonPath)} uses a filter or script expression, which Rotor does not evaluate; use jmesPath for filtering`);
-    }
-  }
-}
-
-function checkRegExp(source: string, field: string, add: (field: string, message: string) => void): void {
-  if (source === '') {
-    add(field, 'the regular expression is empty');
-    return;
-  }
-  try {
-    compileGoRegExp(source);
-  } catch (error) {
-    add(field, `${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`);
-  }
 }

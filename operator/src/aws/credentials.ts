@@ -28,7 +28,7 @@ import type { CredentialSourceClient } from '../kube/ports.js';
 import type { AwsClientFactory } from './clients.js';
 import { systemClock, type Clock } from './clock.js';
 import { toProviderError } from './errors.js';
-import { ProviderError } from './types.js';
+import { ProviderError } from '../api/provider.js';
 
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const DEFAULT_TOKEN_AUDIENCES = ['sts.amazonaws.com'];

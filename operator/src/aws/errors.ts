@@ -4,7 +4,7 @@
 // optional key). Messages name keys, regions and IAM actions only: the calls we make are
 // reads, so neither our inputs nor AWS's error text can carry a secret value.
 import { ES_REASON, type AwsService } from '../api/types.js';
-import { ProviderError } from './types.js';
+import { ProviderError } from '../api/provider.js';
 
 export type AwsApiService = AwsService | 'STS';
 

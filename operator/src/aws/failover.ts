@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { DataFromFind } from '../api/types.js';
 import { systemClock, type Clock } from './clock.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface FailoverOptions {
   primaryRegion: string;

@@ -1,4 +1,4 @@
-// The fetch cache shared by every ExternalSecret, so that reads are shared (DESIGN §3):
+// The fetch cache shared by every ExternalSecret, so that reads are shared (docs/architecture.md, "AWS calls"):
 // - keyed by (provider identity key, service, key, version): two stores never share a
 //   value, because a namespace must not read through another store's permissions;
 // - identical concurrent requests wait on one read (single-flight);
@@ -13,7 +13,7 @@
 // Cached RemoteSecrets are shared between callers and must be treated as read-only.
 import { ES_REASON } from '../api/types.js';
 import { systemClock, type Clock } from './clock.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface SharedFetcherOptions {
   clock?: Clock;

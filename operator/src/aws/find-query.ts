@@ -2,7 +2,7 @@
 // narrow the listing (Secrets Manager's name/tag filters are fuzzy prefix matches), so the
 // exact semantics — path prefix, name regexp, every tag equal — are enforced here.
 import { ES_REASON, type DataFromFind } from '../api/types.js';
-import { ProviderError } from './types.js';
+import { ProviderError } from '../api/provider.js';
 
 export interface FindCriteria {
   path?: string;

@@ -22,7 +22,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const GET_PARAMETERS_LIMIT = 10;
 export const SECRETS_MANAGER_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';

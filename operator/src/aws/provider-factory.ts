@@ -13,7 +13,7 @@ import { storeRefOf, type CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
 import { SecretsManagerProvider } from './secrets-manager.js';
-import { ProviderError, type SecretsProvider } from './types.js';
+import { ProviderError, type SecretsProvider } from '../api/provider.js';
 
 export interface StoreProvider {
   /** Keys the SharedFetcher and every other per-identity cache. */

@@ -1,5 +1,5 @@
 // The second half of every dataFrom.find: read the values of the names a listing found.
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 /**
  * Reads every listed key through the provider's batched getMany. A key deleted between the

@@ -27,7 +27,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
 import { awsErrorIdentity, isAuthorizationDenial, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from './types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const BATCH_GET_LIMIT = 20;
 /** Individual reads / batch chunks in flight at once. */

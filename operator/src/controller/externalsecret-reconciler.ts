@@ -1,7 +1,7 @@
 // One level-based pass over an ExternalSecret: decide whether to refresh, resolve the
 // store and its credentials, fetch, build the desired Secret, write it only if it differs,
 // roll workloads when the remote version changed, and write status only if it differs.
-// Every collaborator is injected (DESIGN.md §7); unit tests pass in-memory fakes.
+// Every collaborator is injected (docs/architecture.md); unit tests pass in-memory fakes.
 import type { V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
@@ -13,9 +13,10 @@ import {
   type SecretStore,
   type SyncedVersion,
 } from '../api/types.js';
-import { withDefaults, validateExternalSecret, type DefaultedExternalSecret } from '../api/defaults.js';
+import { withDefaults, type DefaultedExternalSecret } from '../api/defaults.js';
+import { validateExternalSecret } from '../sync/validate.js';
 import { parseDuration } from '../api/duration.js';
-import { ProviderError } from '../aws/types.js';
+import { ProviderError } from '../api/provider.js';
 import { KubeApiError, httpStatusOf, statusOf } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
 import { versionFingerprint } from '../sync/mac.js';
@@ -28,7 +29,7 @@ import { targetDrift, targetMAC } from './drift.js';
 import { planTargetWrite, isOwnedBy, sameData, type DesiredSecret } from './target-plan.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
-import { problemsError, type SecretSource } from './fetch-desired.js';
+import { problemsError, type FetchOptions, type SecretSource } from './fetch-desired.js';
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -138,7 +139,7 @@ export class ExternalSecretReconciler {
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, decision.reason === 'forced' || decision.reason === 'store-changed');
+      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed', refreshIntervalMs: intervalMs });
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
@@ -156,10 +157,10 @@ export class ExternalSecretReconciler {
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
   }
 
-  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fresh: boolean): Promise<void> {
+  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fetchOptions: FetchOptions): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
-    const built = await this.deps.source.fetch(store, es, { fresh });
+    const built = await this.deps.source.fetch(store, es, fetchOptions);
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);

@@ -3,9 +3,8 @@
 // hands them to the pure builder. The only place where store, provider and sync meet.
 import type { SecretStore } from '../api/types.js';
 import type { DefaultedExternalSecret } from '../api/defaults.js';
-import { parseDuration } from '../api/duration.js';
 import type { SharedFetcher } from '../aws/fetcher.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../aws/types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 import { isCredentialRejection } from '../aws/errors.js';
 import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/build.js';
 import { SyncError } from '../sync/errors.js';
@@ -15,9 +14,15 @@ export interface DesiredData extends BuiltSecret {
   servedRegion?: string;
 }
 
+export interface FetchOptions {
+  /** Bypass the short-lived read cache (force-sync). */
+  fresh?: boolean;
+  /** spec.refreshInterval in ms, parsed once by the reconciler; 0 = sync once. */
+  refreshIntervalMs: number;
+}
+
 export interface SecretSource {
-  /** `fresh` bypasses the short-lived read cache (force-sync). */
-  fetch(store: SecretStore, es: DefaultedExternalSecret, options?: { fresh?: boolean }): Promise<DesiredData>;
+  fetch(store: SecretStore, es: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData>;
 }
 
 export interface ProviderLookup {
@@ -32,7 +37,7 @@ export class FetchingSecretSource implements SecretSource {
     private readonly fetcher: Pick<SharedFetcher, 'getMany' | 'invalidate'>,
   ) {}
 
-  async fetch(store: SecretStore, es: DefaultedExternalSecret, options: { fresh?: boolean } = {}): Promise<DesiredData> {
+  async fetch(store: SecretStore, es: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData> {
     const { identityKey, provider } = await this.providers.forStore(store);
     const spec = es.spec;
     const requests: FetchRequest[] = [
@@ -42,8 +47,7 @@ export class FetchingSecretSource implements SecretSource {
     if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
     // A value read before this ExternalSecret's previous refresh would hide a rotation for
     // one more interval; 0 ("sync once") sets no bound.
-    const intervalMs = parseDuration(spec.refreshInterval);
-    const fetchOptions = intervalMs > 0 ? { maxAgeMs: intervalMs } : {};
+    const fetchOptions = options.refreshIntervalMs > 0 ? { maxAgeMs: options.refreshIntervalMs } : {};
     const reads = requests.length
       ? await this.fetcher.getMany(identityKey, provider, requests, fetchOptions)
       : new Map<string, RemoteSecret | ProviderError>();

@@ -1,5 +1,5 @@
 // Wires informers to work queues to reconcilers. Watch callbacks only enqueue keys;
-// every timer (refresh, backoff) lives in the work queues (DESIGN.md §3).
+// every timer (refresh, backoff) lives in the work queues (docs/architecture.md).
 import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {

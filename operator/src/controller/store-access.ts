@@ -2,7 +2,7 @@
 // Evaluated on every reconcile, so relabelling a namespace or editing the store's
 // conditions takes effect at the next pass. Pure.
 import type { ClusterSecretStoreCondition } from '../api/types.js';
-import { matchesLabelSelector } from '../rollout/selector.js';
+import { matchesLabelSelector } from '../api/label-selector.js';
 
 export type AccessDecision = { allowed: true } | { allowed: false; message: string };
 

@@ -4,7 +4,7 @@
 // slow timer, so a healthy store costs almost no AWS calls.
 import type { Logger } from 'pino';
 import { API_GROUP_VERSION, STORE_REASON, type SecretStore, type SecretStoreStatus, type StoreKind } from '../api/types.js';
-import { ProviderError, type SecretsProvider } from '../aws/types.js';
+import { ProviderError, type SecretsProvider } from '../api/provider.js';
 import type { EventRecorder, StatusWriter } from '../kube/ports.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { validateStoreSpec } from './store-validation.js';

@@ -3,7 +3,7 @@
 // whose message names the namespace/name/key and says what to do, never the value.
 import type { CoreV1Api, V1TokenRequestStatus } from '@kubernetes/client-node';
 import { ES_REASON } from '../api/types.js';
-import { ProviderError } from '../aws/types.js';
+import { ProviderError } from '../api/provider.js';
 import { httpStatusOf, toKubeApiError } from './errors.js';
 import type { CredentialSourceClient, ServiceAccountToken } from './ports.js';
 

@@ -1,6 +1,6 @@
 // Performs rollouts: collects the requests of one namespace for `debounceMs`, resolves their
 // target workloads against one listing, and patches each workload ONCE with every secret
-// version that changed in the window (DESIGN.md §4, "coalesced into one").
+// version that changed in the window (docs/architecture.md, "Rollouts").
 //
 // The caller (the ExternalSecret reconciler) has already decided to roll (decide.ts) and
 // has already written the Secret. request() never rejects: failures come back as problems

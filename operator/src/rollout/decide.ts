@@ -1,4 +1,4 @@
-// Whether a write to a target Secret should restart the workloads that use it (DESIGN.md §4).
+// Whether a write to a target Secret should restart the workloads that use it (docs/architecture.md).
 // Pure. Fingerprints are strings built only from AWS version identifiers (Secrets Manager
 // VersionIds, SSM version numbers), so comparing them never touches secret bytes.
 

@@ -1,5 +1,5 @@
 // Which workloads in an ExternalSecret's namespace restart when its target Secret changes
-// (DESIGN.md §4):
+// (docs/architecture.md):
 //   1. spec.rollout.targets[]  — named explicitly; a missing one is reported, not thrown;
 //   2. spec.rollout.selector   — label selector on the workloads' own labels;
 //   3. opt-in by the workload  — metadata annotation `rotor.dev/reload: "<secret>[,<secret>]"`.
@@ -7,7 +7,8 @@
 // workload owner's explicit choice, and it is removed from the workload to opt out.
 import type { Logger } from 'pino';
 import { ANNOTATION_RELOAD, type RolloutSpec } from '../api/types.js';
-import { isEmptyLabelSelector, matchesLabelSelector, parseReloadAnnotation, validateLabelSelector } from './selector.js';
+import { isEmptyLabelSelector, matchesLabelSelector, validateLabelSelector } from '../api/label-selector.js';
+import { parseReloadAnnotation } from './reload-annotation.js';
 import {
   WORKLOAD_KINDS,
   WORKLOAD_RESOURCES,

@@ -7,11 +7,11 @@
 //   - mergePolicy Merge: the fetched keys with the template's keys on top.
 // Problems are collected rather than thrown, so one status message lists everything to fix.
 // When `problems` is non-empty the caller must not write: the last good Secret stays.
-import type { ExternalSecret, SyncedVersion } from '../api/types.js';
+import type { SyncedVersion } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
-import { withDefaults, type DefaultedExternalSecret } from '../api/defaults.js';
-import type { RemoteSecret } from '../aws/types.js';
-import { ProviderError } from '../aws/types.js';
+import type { DefaultedExternalSecret } from '../api/defaults.js';
+import type { RemoteSecret } from '../api/provider.js';
+import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject } from './select.js';
 import { decode } from './decode.js';
@@ -23,7 +23,8 @@ import { validateSecretType } from './secret-types.js';
 export type FetchResult = RemoteSecret | ProviderError;
 
 export interface BuildInputs {
-  externalSecret: ExternalSecret | DefaultedExternalSecret;
+  /** Defaulted once by the reconciler (api/defaults.ts withDefaults). */
+  externalSecret: DefaultedExternalSecret;
   /** Index-aligned with spec.data: the read of spec.data[i].remoteRef. */
   data: ReadonlyArray<FetchResult | undefined>;
   /**
@@ -58,7 +59,7 @@ export interface BuiltSecret {
 }
 
 export function buildSecretData(inputs: BuildInputs): BuiltSecret {
-  const es = withDefaults(inputs.externalSecret);
+  const es = inputs.externalSecret;
   const spec = es.spec;
   const fetched = new Map<string, Buffer>();
   const syncedVersions: SyncedVersion[] = [];

@@ -1,4 +1,4 @@
-// Change and drift detection without reading values into logs or status (DESIGN.md §5).
+// Change and drift detection without reading values into logs or status (docs/architecture.md).
 //
 // dataMAC = HMAC-SHA256(key, canonical(secret)). The canonical form is unambiguous: every
 // string is length-prefixed and every section carries its entry count, so {a:"bc"} and

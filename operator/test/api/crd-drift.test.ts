@@ -338,7 +338,7 @@ describe('CRD schema quality', () => {
     expect(unbounded).toEqual([]);
   });
 
-  it('carries the defaults DESIGN.md gives', () => {
+  it('carries the defaults api/defaults.ts applies', () => {
     const spec = prop(rootSchema(crds.ExternalSecret), 'spec');
     const target = prop(spec, 'target');
     expect(prop(spec, 'refreshInterval').default).toBe('1h');

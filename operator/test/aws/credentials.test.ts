@@ -5,7 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { AwsClientFactory } from '../../src/aws/clients.js';
 import { CredentialResolver, credentialIdentityKey, roleSessionName } from '../../src/aws/credentials.js';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { FakeCredentialSources, ManualClock, awsError, makeStore, recordingLogger, silentLogger } from './helpers.js';
 
 const sts = mockClient(STSClient);

@@ -3,7 +3,7 @@ import { ParameterNotFound, ParameterVersionNotFound } from '@aws-sdk/client-ssm
 import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { isAuthorizationDenial, toProviderError, type AwsErrorContext } from '../../src/aws/errors.js';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { awsError, networkError } from './helpers.js';
 
 const sm: AwsErrorContext = { service: 'SecretsManager', key: 'prod/db', region: 'eu-west-1', operation: 'GetSecretValue' };

@@ -4,7 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { FailoverProvider } from '../../src/aws/failover.js';
 import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
-import type { ProviderError, RemoteSecret } from '../../src/aws/types.js';
+import type { ProviderError, RemoteSecret } from '../../src/api/provider.js';
 import { ManualClock, awsError, networkError, silentLogger } from './helpers.js';
 
 const sm = mockClient(SecretsManagerClient);

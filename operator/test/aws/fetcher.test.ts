@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ES_REASON, type DataFromFind } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/aws/types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import { ManualClock } from './helpers.js';
 
 /** In-memory provider that records how it was called. */

@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 import { API_GROUP_VERSION, ES_REASON, type AwsProvider, type SecretStore, type StoreKind } from '../../src/api/types.js';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import type { CredentialSourceClient, ServiceAccountToken } from '../../src/kube/ports.js';
 
 export function makeStore(aws: Partial<AwsProvider> = {}, meta: { kind?: StoreKind; namespace?: string; name?: string; generation?: number } = {}): SecretStore {

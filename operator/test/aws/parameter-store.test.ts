@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { ParameterStoreProvider, parameterSelector } from '../../src/aws/parameter-store.js';
-import type { ProviderError, RemoteSecret } from '../../src/aws/types.js';
+import type { ProviderError, RemoteSecret } from '../../src/api/provider.js';
 import { awsError, silentLogger } from './helpers.js';
 
 const ssm = mockClient(SSMClient);

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SecretsManagerProvider, versionSelector } from '../../src/aws/secrets-manager.js';
-import { ProviderError, type RemoteSecret } from '../../src/aws/types.js';
+import { ProviderError, type RemoteSecret } from '../../src/api/provider.js';
 import { awsError, networkError, recordingLogger, silentLogger } from './helpers.js';
 
 const sm = mockClient(SecretsManagerClient);

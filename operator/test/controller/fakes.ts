@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/aws/types.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import type { EventRecorder, EventType, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../../src/kube/ports.js';
 import { createLogger, type Logger } from '../../src/log.js';
 

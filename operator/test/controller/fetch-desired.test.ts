@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withDefaults } from '../../src/api/defaults.js';
+import { parseDuration } from '../../src/api/duration.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ManualClock } from '../aws/helpers.js';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { FakeProvider, externalSecret, secretStore } from './fakes.js';
 
 let clock: ManualClock;
@@ -22,7 +23,7 @@ beforeEach(() => {
 afterEach(() => vi.useRealTimers());
 
 async function fetchPassword(refreshInterval: string): Promise<string | undefined> {
-  const pending = source.fetch(secretStore(), withDefaults(externalSecret({ refreshInterval })));
+  const pending = source.fetch(secretStore(), withDefaults(externalSecret({ refreshInterval })), { refreshIntervalMs: parseDuration(refreshInterval) });
   await vi.advanceTimersByTimeAsync(1);
   return (await pending).data.password?.toString();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { StoreReconciler } from '../../src/controller/store-reconciler.js';
 import type { SecretStore } from '../../src/api/types.js';
 import { FakeEvents, FakeProvider, FakeStatus, capturedLogger, secretStore } from './fakes.js';

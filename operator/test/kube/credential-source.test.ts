@@ -1,6 +1,6 @@
 // KubeCredentialSource through real client-node calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../src/aws/types.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { KubeCredentialSource } from '../../src/kube/credential-source.js';
 import { FakeApiServer, status } from './fake-apiserver.js';

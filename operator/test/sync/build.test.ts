@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ES_REASON, type ExternalSecretSpec } from '../../src/api/types.js';
-import { ProviderError } from '../../src/aws/types.js';
+import { withDefaults } from '../../src/api/defaults.js';
+import { ProviderError } from '../../src/api/provider.js';
 import { buildSecretData, versionSummary, type BuildInputs } from '../../src/sync/build.js';
 import { externalSecret, remote, strings } from './fixtures.js';
 
@@ -9,7 +10,7 @@ const KEY = '-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----';
 const notFound = (key: string) => new ProviderError(ES_REASON.SecretMissing, `secret ${key} not found in eu-west-1`, { notFound: true, code: 'ResourceNotFoundException' });
 
 function build(spec: Partial<ExternalSecretSpec>, data: BuildInputs['data'] = [], dataFrom: BuildInputs['dataFrom'] = []) {
-  return buildSecretData({ externalSecret: externalSecret(spec), data, dataFrom });
+  return buildSecretData({ externalSecret: withDefaults(externalSecret(spec)), data, dataFrom });
 }
 
 describe('buildSecretData: data[]', () => {
@@ -209,7 +210,7 @@ describe('buildSecretData: ordering and templates', () => {
   });
 
   it('does not mutate the ExternalSecret it is given', () => {
-    const es = externalSecret({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] });
+    const es = withDefaults(externalSecret({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] }));
     const before = JSON.stringify(es);
     buildSecretData({ externalSecret: es, data: [remote('k', '1')], dataFrom: [] });
     expect(JSON.stringify(es)).toBe(before);

@@ -1,7 +1,7 @@
 // Small builders for sync tests: an ExternalSecret with only the fields a test cares about,
 // and RemoteSecrets as the AWS layer would hand them over.
 import { API_GROUP_VERSION, type ExternalSecret, type ExternalSecretSpec } from '../../src/api/types.js';
-import type { RemoteSecret } from '../../src/aws/types.js';
+import type { RemoteSecret } from '../../src/api/provider.js';
 import { expect } from 'vitest';
 import { SyncError } from '../../src/sync/errors.js';
 

@@ -1,6 +1,6 @@
-// Kubernetes label selector semantics (metav1.LabelSelector) and the Reloader-style opt-in
-// annotation. Pure; reused by ClusterSecretStore namespaceSelector checks.
-import type { LabelSelector, LabelSelectorRequirement } from '../api/types.js';
+// Kubernetes label selector semantics (metav1.LabelSelector). Pure; used by rollout target
+// selection and by ClusterSecretStore namespaceSelector checks, so it sits in the bottom layer.
+import type { LabelSelector, LabelSelectorRequirement } from './types.js';
 
 /**
  * True when `labels` satisfy every matchLabels entry and every matchExpressions requirement.
@@ -62,17 +62,4 @@ export function validateLabelSelector(selector: LabelSelector, field: string): s
 /** A selector with neither matchLabels nor matchExpressions (it would match everything). */
 export function isEmptyLabelSelector(selector: LabelSelector): boolean {
   return Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0;
-}
-
-/**
- * Secret names listed in a `rotor.dev/reload` annotation value: comma separated, trimmed,
- * empty entries ignored, duplicates dropped, order kept.
- */
-export function parseReloadAnnotation(value: string | undefined): string[] {
-  if (!value) return [];
-  const names = value
-    .split(',')
-    .map((name) => name.trim())
-    .filter((name) => name.length > 0);
-  return [...new Set(names)];
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LabelSelector } from '../../src/api/types.js';
-import { isEmptyLabelSelector, matchesLabelSelector, parseReloadAnnotation, validateLabelSelector } from '../../src/rollout/selector.js';
+import { isEmptyLabelSelector, matchesLabelSelector, validateLabelSelector } from '../../src/api/label-selector.js';
 
 const labels = { app: 'web', tier: 'frontend', team: 'pay' };
 
@@ -63,20 +63,5 @@ describe('validateLabelSelector', () => {
     expect(isEmptyLabelSelector({})).toBe(true);
     expect(isEmptyLabelSelector({ matchLabels: {}, matchExpressions: [] })).toBe(true);
     expect(isEmptyLabelSelector({ matchLabels: { a: 'b' } })).toBe(false);
-  });
-});
-
-describe('parseReloadAnnotation', () => {
-  it.each<[string | undefined, string[]]>([
-    [undefined, []],
-    ['', []],
-    ['db-creds', ['db-creds']],
-    ['db-creds,api-key', ['db-creds', 'api-key']],
-    [' db-creds , api-key ', ['db-creds', 'api-key']],
-    ['db-creds,,api-key,', ['db-creds', 'api-key']],
-    [' , ,', []],
-    ['a,b,a', ['a', 'b']],
-  ])('%j -> %j', (value, expected) => {
-    expect(parseReloadAnnotation(value)).toEqual(expected);
   });
 });

@@ -1,6 +1,7 @@
-// The contract between the AWS layer and the reconcilers. Reconcilers see only
-// these shapes, so unit tests inject fakes and the real SDK clients stay at the edge.
-import type { AwsService, DataFromFind, EsReason } from '../api/types.js';
+// The contract between a secrets provider and the reconcilers, in provider-neutral terms. The
+// reconcilers and the pure builder see only these shapes, so unit tests inject fakes and the
+// real SDK clients stay at the edge (aws/).
+import type { AwsService, DataFromFind, EsReason } from './types.js';
 
 /** One value read from AWS. Never logged: only `name`, `versionId`, `version`, `region` may be. */
 export interface RemoteSecret {

@@ -1,0 +1,44 @@
+// The source folders form a stack (docs/architecture.md, "Modules"): a module imports only from
+// its own folder and the folders below it. This keeps the pure layers free of I/O and lets each
+// layer be tested with the ones below it alone.
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+/** Bottom first. Files directly in src/ (wiring) are the top layer. */
+const STACK = ['api', 'sync', 'kube', 'aws', 'rollout', 'controller', '.'];
+/** The manager reports to the metrics registry and the health server, which sit beside main.ts. */
+const ALLOWED = new Set(['controller/manager.ts -> metrics.ts', 'controller/manager.ts -> server.ts']);
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+  );
+}
+
+function layerOf(file: string): number {
+  const rel = relative(SRC, file);
+  const folder = rel.includes('/') ? rel.split('/')[0]! : '.';
+  return STACK.indexOf(folder);
+}
+
+describe('source layering', () => {
+  it('never imports upwards', () => {
+    const violations: string[] = [];
+    for (const file of sourceFiles(SRC)) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/from '(\.[^']+)'/g)) {
+        const target = resolve(dirname(file), match[1]!.replace(/\.js$/, '.ts'));
+        const edge = `${relative(SRC, file)} -> ${relative(SRC, target)}`;
+        if (layerOf(target) > layerOf(file) && !ALLOWED.has(edge)) violations.push(edge);
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it('knows every folder', () => {
+    for (const file of sourceFiles(SRC)) expect(layerOf(file), relative(SRC, file)).toBeGreaterThanOrEqual(0);
+  });
+});
