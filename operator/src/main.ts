@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, externalSecretMetrics } from './metrics.js';
 import { startHealthServer, type HealthServer } from './server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
@@ -20,7 +20,7 @@ import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
-import { Manager } from './controller/manager.js';
+import { Manager, kubeManagerSources } from './controller/manager.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
@@ -33,7 +33,12 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const awsClients = new AwsClientFactory({
     onApiCall: (call) => metrics.awsApiCalls.inc({ service: call.service, operation: call.operation }),
   });
-  const credentials = new CredentialResolver({ sources: new KubeCredentialSource(clients.core), clients: awsClients, logger });
+  const credentials = new CredentialResolver({
+    sources: new KubeCredentialSource(clients.core),
+    clients: awsClients,
+    logger,
+    onCacheLookup: (result) => metrics.credentialCache.inc({ result }),
+  });
   const providers = new ProviderFactory({ credentials, clients: awsClients, logger });
   const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
   const rollouts = new RolloutCoordinator({
@@ -53,7 +58,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     build: async () => {
       const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
       return new Manager({
-        clients,
+        sources: kubeManagerSources(clients, config.watchNamespace),
         logger,
         metrics,
         concurrency: config.concurrency,
@@ -68,12 +73,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           rollouts,
           macKey,
           now: () => new Date(),
-          onSyncResult: (result, es) => {
-            metrics.syncTotal.inc({ result });
-            if (result !== 'skipped') {
-              metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
-            }
-          },
+          ...externalSecretMetrics(metrics),
         },
         storeDeps: {
           providers,

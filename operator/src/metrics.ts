@@ -2,6 +2,7 @@
 // and several operator instances in one process do not collide). createMetrics() is called
 // once in main.ts; the objects are passed to whoever records them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ExternalSecret } from './api/types.js';
 import type { WorkQueueMetrics } from './controller/workqueue.js';
 import type { RestartCause } from './kube/resilient-informer.js';
 
@@ -23,7 +24,7 @@ export interface RotorMetrics {
   watchRestarts: Counter<'resource' | 'cause'>;
   /** Workload restarts triggered by a secret version change. */
   rolloutsTotal: Counter;
-  /** Credential cache lookups: result=hit|miss. */
+  /** Credential cache lookups: result=hit|miss (CredentialResolver.onCacheLookup). */
   credentialCache: Counter<'result'>;
   /** 1 when the ExternalSecret's Ready condition is True, 0 otherwise. */
   externalSecretReady: Gauge<'namespace' | 'name'>;
@@ -96,6 +97,34 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       labelNames: ['namespace', 'name'] as const,
       registers,
     }),
+  };
+}
+
+/**
+ * Every metric with one series per ExternalSecret (labels namespace, name). They are removed
+ * when the ExternalSecret is deleted, so add each new per-ExternalSecret metric here.
+ */
+function perExternalSecretSeries(metrics: RotorMetrics): { remove(labels: { namespace: string; name: string }): void }[] {
+  return [metrics.externalSecretReady];
+}
+
+export type SyncResult = 'synced' | 'unchanged' | 'error' | 'skipped';
+
+/** ExternalSecret reconciler hooks: outcome counters, readiness, and forgetting a deleted one. */
+export function externalSecretMetrics(metrics: RotorMetrics): {
+  onSyncResult: (result: SyncResult, es: ExternalSecret) => void;
+  onDeleted: (namespace: string, name: string) => void;
+} {
+  return {
+    onSyncResult: (result, es) => {
+      metrics.syncTotal.inc({ result });
+      if (result !== 'skipped') {
+        metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
+      }
+    },
+    onDeleted: (namespace, name) => {
+      for (const series of perExternalSecretSeries(metrics)) series.remove({ namespace, name });
+    },
   };
 }
 

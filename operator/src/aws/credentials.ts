@@ -56,6 +56,12 @@ export interface CredentialResolverOptions {
   staticLifetimeMs?: number;
   /** ServiceAccount token lifetime requested from the TokenRequest API. Default 3600. */
   tokenExpirationSeconds?: number;
+  /**
+   * One call per lookup of cached credentials (store validation, each fetch, each SDK signing):
+   * `miss` when it starts a resolution (STS / TokenRequest / Secret read), `hit` otherwise.
+   * The SDK default chain keeps its own cache and is not counted.
+   */
+  onCacheLookup?: (result: 'hit' | 'miss') => void;
 }
 
 interface SecretKeyRef {
@@ -153,7 +159,12 @@ export class CredentialResolver {
       entry = { recipe, refreshAt: 0 };
       this.cache.set(identityKey, entry);
     }
-    if (entry.credentials && this.clock.now() < entry.refreshAt) return Promise.resolve(entry.credentials);
+    if (entry.credentials && this.clock.now() < entry.refreshAt) {
+      this.options.onCacheLookup?.('hit');
+      return Promise.resolve(entry.credentials);
+    }
+    // Joining a resolution in flight costs no extra call: a hit.
+    this.options.onCacheLookup?.(entry.inflight ? 'hit' : 'miss');
     if (entry.inflight) return entry.inflight;
 
     const current = entry;

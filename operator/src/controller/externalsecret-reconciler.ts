@@ -52,6 +52,8 @@ export interface ExternalSecretReconcilerDeps {
   now: () => Date;
   logger: Logger;
   onSyncResult?: (result: 'synced' | 'unchanged' | 'error' | 'skipped', es: ExternalSecret) => void;
+  /** The ExternalSecret is gone: drop what is kept per ExternalSecret outside this class (metric series). */
+  onDeleted?: (namespace: string, name: string) => void;
 }
 
 export interface ReconcileResult {
@@ -104,6 +106,7 @@ export class ExternalSecretReconciler {
       this.forceSyncSeen.delete(`${namespace}/${name}`);
       this.writtenStatus.delete(`${namespace}/${name}`);
       this.storeChangedFor.delete(`${namespace}/${name}`);
+      this.deps.onDeleted?.(namespace, name);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });

@@ -11,7 +11,14 @@ import {
   type StoreKind,
 } from '../api/types.js';
 import type { KubeClients } from '../kube/client.js';
-import { customResourceListWatchSource, kubeListWatchSource, secretListWatchSource, type KubeList, type KubeObject } from '../kube/list-watch.js';
+import {
+  customResourceListWatchSource,
+  kubeListWatchSource,
+  secretListWatchSource,
+  type KubeList,
+  type KubeObject,
+  type ListWatchSource,
+} from '../kube/list-watch.js';
 import { ResilientInformer, informerReadiness } from '../kube/resilient-informer.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
@@ -20,8 +27,33 @@ import { WorkQueue } from './workqueue.js';
 import { ExternalSecretReconciler, ReconcileFailure, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
 
+/** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
+export interface ManagerSources {
+  externalSecrets: ListWatchSource<ExternalSecret & KubeObject>;
+  secretStores: ListWatchSource<SecretStore & KubeObject>;
+  clusterSecretStores: ListWatchSource<SecretStore & KubeObject>;
+  /** Only Secrets labelled rotor.dev/managed=true. */
+  managedSecrets: ListWatchSource<V1Secret & KubeObject>;
+  namespaces: ListWatchSource<V1Namespace & KubeObject>;
+}
+
+export function kubeManagerSources(clients: KubeClients, namespace: string | undefined): ManagerSources {
+  return {
+    externalSecrets: customResourceListWatchSource(clients, { plural: PLURAL.ExternalSecret, namespace }),
+    secretStores: customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }),
+    clusterSecretStores: customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }),
+    managedSecrets: secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }),
+    namespaces: kubeListWatchSource<V1Namespace & KubeObject>({
+      kubeConfig: clients.kubeConfig,
+      path: '/api/v1/namespaces',
+      listPage: async (continueToken, limit) =>
+        (await clients.core.listNamespace({ limit, _continue: continueToken })) as unknown as KubeList<V1Namespace & KubeObject>,
+    }),
+  };
+}
+
 export interface ManagerOptions {
-  clients: KubeClients;
+  sources: ManagerSources;
   logger: Logger;
   metrics: RotorMetrics;
   concurrency: number;
@@ -47,9 +79,9 @@ export class Manager {
   private readonly log: Logger;
 
   constructor(private readonly options: ManagerOptions) {
-    const { clients, metrics, watchNamespace: namespace } = options;
+    const { sources, metrics } = options;
     this.log = options.logger.child({ component: 'manager' });
-    const informer = <T extends KubeObject>(resource: string, source: ConstructorParameters<typeof ResilientInformer<T>>[0]['source']) =>
+    const informer = <T extends KubeObject>(resource: string, source: ListWatchSource<T>) =>
       new ResilientInformer<T>({
         resource,
         source,
@@ -57,19 +89,11 @@ export class Manager {
         logger: options.logger.child({ informer: resource }),
         ...informerMetrics(metrics, resource),
       });
-    this.externalSecrets = informer(PLURAL.ExternalSecret, customResourceListWatchSource(clients, { plural: PLURAL.ExternalSecret, namespace }));
-    this.secretStores = informer(PLURAL.SecretStore, customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }));
-    this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }));
-    this.managedSecrets = informer('secrets', secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }));
-    this.namespaces = informer(
-      'namespaces',
-      kubeListWatchSource<V1Namespace & KubeObject>({
-        kubeConfig: clients.kubeConfig,
-        path: '/api/v1/namespaces',
-        listPage: async (continueToken, limit) =>
-          (await clients.core.listNamespace({ limit, _continue: continueToken })) as unknown as KubeList<V1Namespace & KubeObject>,
-      }),
-    );
+    this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);
+    this.secretStores = informer(PLURAL.SecretStore, sources.secretStores);
+    this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
+    this.managedSecrets = informer('secrets', sources.managedSecrets);
+    this.namespaces = informer('namespaces', sources.namespaces);
 
     const esReconciler = (this.esReconciler = new ExternalSecretReconciler({
       ...options.externalSecretDeps,
@@ -168,7 +192,9 @@ export class Manager {
             this.esReconciler.storeChanged(es.metadata.namespace!, es.metadata.name);
             enqueueEs(es);
           }
-        });
+        })
+        // The store reconciler releases a deleted store's clients, sockets and credentials.
+        .onDelete((s) => this.storeQueue.add(storeKey(s, kind)));
     }
 
     // A managed Secret edited or deleted by someone is repaired by its ExternalSecret.

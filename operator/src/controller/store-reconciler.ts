@@ -12,6 +12,8 @@ import { ReconcileFailure, type ReconcileResult } from './externalsecret-reconci
 
 export interface ProviderSource {
   forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
+  /** Releases what a deleted store held: SDK clients (their sockets), cached credentials. */
+  forgetStore(store: Pick<SecretStore, 'kind' | 'metadata'>): void;
 }
 
 export interface StoreReconcilerDeps {
@@ -30,7 +32,11 @@ export class StoreReconciler {
 
   async reconcile(kind: StoreKind, namespace: string | undefined, name: string): Promise<ReconcileResult> {
     const store = this.deps.get(kind, namespace, name);
-    if (!store || store.metadata.deletionTimestamp) return {};
+    if (!store || store.metadata.deletionTimestamp) {
+      // Deleted: nothing will use its clients or credentials again (a re-created store gets new ones).
+      this.deps.providers.forgetStore({ kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+      return {};
+    }
     const log = this.deps.logger.child({ [kind]: namespace ? `${namespace}/${name}` : name });
 
     const problems = validateStoreSpec(store);

@@ -21,7 +21,7 @@ interface Setup {
   signedWith: Array<AwsCredentialIdentity | undefined>;
 }
 
-function setup(options: { defaultChain?: () => Promise<AwsCredentialIdentity> } = {}): Setup {
+function setup(options: { defaultChain?: () => Promise<AwsCredentialIdentity>; onCacheLookup?: (result: 'hit' | 'miss') => void } = {}): Setup {
   const clock = new ManualClock();
   const sources = new FakeCredentialSources();
   const defaultChainCalls = { count: 0 };
@@ -51,6 +51,7 @@ function setup(options: { defaultChain?: () => Promise<AwsCredentialIdentity> } 
     logger,
     clock,
     random: () => 0.5,
+    ...(options.onCacheLookup ? { onCacheLookup: options.onCacheLookup } : {}),
     defaultChain:
       options.defaultChain ??
       (async () => {
@@ -318,6 +319,37 @@ describe('CredentialResolver: role chains', () => {
       }),
     );
     expect(signedWith[0]?.accessKeyId).toBe('AKIABASE');
+  });
+});
+
+describe('CredentialResolver: cache lookups (rotor_credential_cache_total)', () => {
+  it('counts a miss per resolution and a hit per reuse; a deleted store starts over with a miss', async () => {
+    const lookups: string[] = [];
+    const { resolver, clock } = setup({ onCacheLookup: (r) => lookups.push(r) });
+    const store = makeStore({ role: 'arn:aws:iam::1:role/app' });
+    const first = await resolver.forStore(store);
+    expect(lookups).toEqual(['miss']);
+    await resolver.forStore(store);
+    await first.credentials();
+    expect(lookups).toEqual(['miss', 'hit', 'hit']);
+    expect(assumeRoleCalls()).toHaveLength(1);
+    clock.advance(HOUR); // past expiry - margin: re-resolved
+    await first.credentials();
+    expect(lookups.at(-1)).toBe('miss');
+    expect(assumeRoleCalls()).toHaveLength(2);
+    resolver.forgetStore(store);
+    await resolver.forStore(store);
+    expect(lookups.at(-1)).toBe('miss');
+    expect(assumeRoleCalls()).toHaveLength(3);
+  });
+
+  it('callers joining a resolution in flight count as hits (no extra STS call)', async () => {
+    const lookups: string[] = [];
+    const { resolver } = setup({ onCacheLookup: (r) => lookups.push(r) });
+    const store = makeStore({ role: 'arn:aws:iam::1:role/app' });
+    await Promise.all([resolver.forStore(store), resolver.forStore(store), resolver.forStore(store)]);
+    expect(lookups).toEqual(['miss', 'hit', 'hit']);
+    expect(assumeRoleCalls()).toHaveLength(1);
   });
 });
 

@@ -4,25 +4,53 @@ import { StoreReconciler } from '../../src/controller/store-reconciler.js';
 import type { SecretStore } from '../../src/api/types.js';
 import { FakeEvents, FakeProvider, FakeStatus, capturedLogger, secretStore } from './fakes.js';
 
-function setup(store: SecretStore, failWith?: ProviderError) {
+function setup(store: SecretStore | undefined, failWith?: ProviderError, key = { kind: store?.kind ?? 'SecretStore', namespace: store?.metadata.namespace, name: store?.metadata.name ?? 'gone' }) {
   const status = new FakeStatus();
+  const forgotten: string[] = [];
   const events = new FakeEvents();
   const provider = new FakeProvider();
   provider.failWith = failWith;
   const reconciler = new StoreReconciler({
     get: () => store,
-    providers: { forStore: async () => ({ identityKey: 'k', provider }) },
+    providers: {
+      forStore: async () => ({ identityKey: 'k', provider }),
+      forgetStore: (s) => forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
+    },
     status,
     events,
     now: () => new Date('2026-03-01T00:00:00Z'),
     logger: capturedLogger().logger,
     revalidateAfterMs: 1_800_000,
   });
-  const ready = () => status.stores.get(`${store.kind}/${store.metadata.namespace ?? ''}/${store.metadata.name}`)?.conditions?.[0];
-  return { reconciler, status, events, ready, run: () => reconciler.reconcile(store.kind, store.metadata.namespace, store.metadata.name) };
+  const ready = () => status.stores.get(`${key.kind}/${key.namespace ?? ''}/${key.name}`)?.conditions?.[0];
+  return { reconciler, status, events, ready, forgotten, provider, run: () => reconciler.reconcile(key.kind, key.namespace, key.name) };
 }
 
 describe('StoreReconciler', () => {
+  it('releases a deleted store (clients, sockets, credentials) and writes nothing', async () => {
+    const t = setup(undefined, undefined, { kind: 'SecretStore', namespace: 'app', name: 'aws' });
+    expect(await t.run()).toEqual({});
+    expect(t.forgotten).toEqual(['SecretStore/app/aws']);
+    expect(t.status.writes).toBe(0);
+    const c = setup(undefined, undefined, { kind: 'ClusterSecretStore', namespace: undefined, name: 'shared' });
+    await c.run();
+    expect(c.forgotten).toEqual(['ClusterSecretStore//shared']);
+  });
+
+  it('releases a store that is being deleted (a foreign finalizer holds it)', async () => {
+    const store = secretStore();
+    store.metadata.deletionTimestamp = '2026-03-01T00:00:00Z';
+    const t = setup(store);
+    await t.run();
+    expect(t.forgotten).toEqual(['SecretStore/app/aws']);
+  });
+
+  it('a live store is not released', async () => {
+    const t = setup(secretStore());
+    await t.run();
+    expect(t.forgotten).toEqual([]);
+  });
+
   it('marks a working store Valid and re-checks it only on the slow timer', async () => {
     const t = setup(secretStore());
     expect(await t.run()).toEqual({ requeueAfterMs: 1_800_000 });

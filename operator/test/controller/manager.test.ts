@@ -1,0 +1,149 @@
+// The Manager wired as main.ts wires it, with in-memory list/watch sources standing in for
+// the API server: events reach the right queue, deleted objects release what they held.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
+import { ANNOTATION_OWNER } from '../../src/api/types.js';
+import { SharedFetcher } from '../../src/aws/fetcher.js';
+import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
+import { Manager, type ManagerSources } from '../../src/controller/manager.js';
+import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import { createMetrics, externalSecretMetrics } from '../../src/metrics.js';
+import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
+import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
+
+/** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
+const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
+
+function setup() {
+  const fakes = {
+    externalSecrets: new FakeListWatch(),
+    secretStores: new FakeListWatch(),
+    clusterSecretStores: new FakeListWatch(),
+    managedSecrets: new FakeListWatch(),
+    namespaces: new FakeListWatch(),
+  };
+  const sources = {
+    externalSecrets: source<ExternalSecret>(fakes.externalSecrets),
+    secretStores: source<SecretStore>(fakes.secretStores),
+    clusterSecretStores: source<SecretStore>(fakes.clusterSecretStores),
+    managedSecrets: source<V1Secret>(fakes.managedSecrets),
+    namespaces: source(fakes.namespaces),
+  } as ManagerSources;
+  const metrics = createMetrics({ defaultMetrics: false });
+  const provider = new FakeProvider();
+  provider.set('prod/db', JSON.stringify({ password: 'p-1' }), 'v-1');
+  const secrets = new FakeSecrets();
+  const forgotten: string[] = [];
+  const storeChecks: string[] = [];
+  const providers = {
+    forStore: async (s: SecretStore) => {
+      storeChecks.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`);
+      return { identityKey: 'id', provider };
+    },
+    forgetStore: (s: { kind: StoreKind; metadata: { namespace?: string; name: string } }) =>
+      forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
+  };
+  const { logger } = capturedLogger();
+  const manager = new Manager({
+    sources,
+    logger,
+    metrics,
+    concurrency: 2,
+    watchStallMs: 60_000,
+    externalSecretDeps: {
+      namespaces: new FakeNamespaces(),
+      secrets,
+      status: new FakeStatus(),
+      events: new FakeEvents(),
+      source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
+      macKey: Buffer.alloc(32, 1),
+      now: () => new Date(),
+      ...externalSecretMetrics(metrics),
+    },
+    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
+  });
+  const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);
+  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put };
+}
+
+const readySeries = async (metrics: ReturnType<typeof createMetrics>) =>
+  (await metrics.registry.getSingleMetricAsString('rotor_externalsecret_ready')).split('\n').filter((l) => l.startsWith('rotor_externalsecret_ready{'));
+
+let running: Manager | undefined;
+
+/** A running Manager whose ExternalSecret app/db has written its Secret. */
+async function startedWithOneSyncedExternalSecret() {
+  const t = setup();
+  t.put(t.fakes.secretStores, secretStore());
+  t.put(t.fakes.externalSecrets, externalSecret());
+  running = t.manager;
+  await t.manager.start();
+  await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  return t;
+}
+afterEach(async () => {
+  await running?.stop(1_000);
+  running = undefined;
+});
+
+describe('Manager', () => {
+  it('syncs an ExternalSecret and removes its metric series when it is deleted', async () => {
+    const t = await startedWithOneSyncedExternalSecret();
+    await vi.waitFor(async () => expect(await readySeries(t.metrics)).toEqual(['rotor_externalsecret_ready{namespace="app",name="db"} 1']));
+
+    t.fakes.externalSecrets.remove('app', 'db');
+    await vi.waitFor(async () => expect(await readySeries(t.metrics)).toEqual([]));
+  });
+
+  it('releases a deleted SecretStore and ClusterSecretStore (clients, sockets, credentials)', async () => {
+    const t = setup();
+    t.put(t.fakes.secretStores, secretStore());
+    t.put(t.fakes.clusterSecretStores, { ...secretStore('ClusterSecretStore'), metadata: { name: 'shared', generation: 1 } });
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.storeChecks.sort()).toEqual(['ClusterSecretStore//shared', 'SecretStore/app/aws']));
+    expect(t.forgotten).toEqual([]);
+
+    t.fakes.secretStores.remove('app', 'aws');
+    t.fakes.clusterSecretStores.remove(undefined, 'shared');
+    await vi.waitFor(() => expect(t.forgotten.sort()).toEqual(['ClusterSecretStore//shared', 'SecretStore/app/aws']));
+  });
+
+  it('a status-only update does not reconcile again; a spec change does', async () => {
+    const t = setup();
+    t.put(t.fakes.secretStores, secretStore());
+    const es = externalSecret();
+    t.put(t.fakes.externalSecrets, es);
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.provider.calls).toBe(1));
+
+    t.put(t.fakes.externalSecrets, { ...es, status: { refreshTime: new Date().toISOString() } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.provider.calls).toBe(1);
+
+    t.put(t.fakes.externalSecrets, { ...es, metadata: { ...es.metadata, generation: 2 }, spec: { ...es.spec, refreshInterval: '2h' } });
+    await vi.waitFor(() => expect(t.provider.calls).toBe(2));
+  });
+
+  it('a managed Secret deleted by someone is re-created through its owner annotation', async () => {
+    const t = await startedWithOneSyncedExternalSecret();
+    const written = (await t.secrets.get('app', 'db'))!;
+    expect(written.metadata?.annotations?.[ANNOTATION_OWNER]).toBe('app/db');
+    t.put(t.fakes.managedSecrets, written);
+
+    await t.secrets.delete('app', 'db');
+    t.fakes.managedSecrets.remove('app', 'db');
+    await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('is ready only once every informer has synced, and stop() closes every watch', async () => {
+    const t = setup();
+    expect(t.manager.readiness().ok).toBe(false);
+    await t.manager.start();
+    expect(t.manager.readiness()).toEqual({ ok: true, reasons: [] });
+    await t.manager.stop(1_000);
+    for (const fake of Object.values(t.fakes)) expect(fake.open).toBeUndefined();
+  });
+});
