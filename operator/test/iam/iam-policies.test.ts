@@ -1,0 +1,180 @@
+// The IAM policies in docs/iam must grant exactly what Rotor calls. The list of calls is
+// derived from the code (every `new XxxCommand(` of an AWS SDK client in operator/src/aws), so
+// a new AWS call without a policy update fails here, and so does a policy that grants more.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const iamDir = join(repoRoot, 'docs/iam');
+const awsSrcDir = join(repoRoot, 'operator/src/aws');
+
+const IAM_PREFIX_OF_PACKAGE: Record<string, string> = {
+  '@aws-sdk/client-secrets-manager': 'secretsmanager',
+  '@aws-sdk/client-ssm': 'ssm',
+  '@aws-sdk/client-sts': 'sts',
+};
+
+function filesUnder(dir: string, suffix: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return filesUnder(path, suffix);
+    return name.endsWith(suffix) ? [path] : [];
+  });
+}
+
+/** IAM actions of the AWS calls the operator's code makes, e.g. "secretsmanager:GetSecretValue". */
+export function actionsCalledByCode(sources: Array<{ file: string; text: string }>): Set<string> {
+  const actions = new Set<string>();
+  for (const { file, text } of sources) {
+    for (const match of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[\w-]+)'/g)) {
+      const prefix = IAM_PREFIX_OF_PACKAGE[match[2]!];
+      const names = match[1]!.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
+      for (const name of names) {
+        // Aggregated clients (`new SecretsManager().getSecretValue()`) would hide calls from this scan.
+        if (/^(SecretsManager|SSM|STS)$/.test(name)) throw new Error(`${file} imports the aggregated client ${name}; use XxxCommand so the IAM test can see the calls`);
+        const command = /^(\w+)Command$/.exec(name);
+        if (!command) continue;
+        if (!prefix) throw new Error(`${file} calls ${match[2]}: add its IAM prefix to this test and policies to docs/iam`);
+        if (new RegExp(`new\\s+${name}\\s*\\(`).test(text)) actions.add(`${prefix}:${command[1]}`);
+      }
+    }
+    // AssumeRole with Tags (sessionTags) needs sts:TagSession as well.
+    if (/new\s+AssumeRoleCommand\s*\(\s*\{[^]*?\bTags\s*:/.test(text)) actions.add('sts:TagSession');
+  }
+  return actions;
+}
+
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action?: string | string[];
+  NotAction?: unknown;
+  Principal?: unknown;
+  Resource?: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+interface PolicyDocument {
+  Version: string;
+  Statement: Statement[];
+}
+
+const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+const codeActions = actionsCalledByCode(filesUnder(awsSrcDir, '.ts').map((file) => ({ file, text: readFileSync(file, 'utf8') })));
+const policyFiles = filesUnder(iamDir, '.json').sort();
+const policies = policyFiles.map((file) => ({ name: relative(iamDir, file), text: readFileSync(file, 'utf8') }));
+const parsed = policies.map(({ name, text }) => ({ name, doc: JSON.parse(text) as PolicyDocument }));
+const isTrustPolicy = (doc: PolicyDocument) => doc.Statement.some((s) => s.Principal !== undefined && list(s.Action).some((a) => a.startsWith('sts:')));
+const actionsOf = (doc: PolicyDocument) => new Set(doc.Statement.flatMap((s) => list(s.Action)));
+const byName = (name: string) => parsed.find((p) => p.name === name)!.doc;
+
+describe('actionsCalledByCode', () => {
+  it('finds constructed commands, ignores imported-but-unused ones and types, and sees TagSession', () => {
+    const text = [
+      "import { GetSecretValueCommand, ListSecretsCommand, type GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';",
+      "import { AssumeRoleCommand } from '@aws-sdk/client-sts';",
+      'await c.send(new GetSecretValueCommand({}));',
+      'await s.send(new AssumeRoleCommand({ RoleArn, ...(t ? { Tags: t } : {}) }));',
+    ].join('\n');
+    expect([...actionsCalledByCode([{ file: 'x.ts', text }])].sort()).toEqual(['secretsmanager:GetSecretValue', 'sts:AssumeRole', 'sts:TagSession']);
+  });
+
+  it('refuses an SDK package it cannot map to an IAM prefix', () => {
+    const text = "import { DecryptCommand } from '@aws-sdk/client-kms';\nnew DecryptCommand({});";
+    expect(() => actionsCalledByCode([{ file: 'k.ts', text }])).toThrow(/client-kms/);
+  });
+});
+
+describe('IAM policies in docs/iam', () => {
+  it('derives the calls Rotor makes today from operator/src/aws', () => {
+    // A sanity floor so a broken scan cannot pass vacuously.
+    expect(codeActions).toContain('secretsmanager:GetSecretValue');
+    expect(codeActions).toContain('ssm:GetParameters');
+    expect(codeActions).toContain('sts:AssumeRole');
+  });
+
+  it.each(policies)('$name is well-formed IAM JSON', ({ text }) => {
+    const doc = JSON.parse(text) as PolicyDocument;
+    expect(doc.Version).toBe('2012-10-17');
+    expect(Array.isArray(doc.Statement) && doc.Statement.length > 0).toBe(true);
+    for (const s of doc.Statement) {
+      expect(['Allow', 'Deny']).toContain(s.Effect);
+      expect(s.NotAction, 'NotAction grants by omission').toBeUndefined();
+      expect(list(s.Action).length).toBeGreaterThan(0);
+      for (const action of list(s.Action)) expect(action, 'no wildcard actions').toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+      if (s.Principal === undefined) expect(list(s.Resource).length, `${s.Sid}: identity policies name a Resource`).toBeGreaterThan(0);
+    }
+  });
+
+  it.each(parsed)('$name grants only actions Rotor calls (plus kms:Decrypt through a service)', ({ doc }) => {
+    const allowed = new Set([...codeActions, 'kms:Decrypt']);
+    // EKS Pod Identity itself calls AssumeRole+TagSession on Rotor's behalf.
+    if (isTrustPolicy(doc)) allowed.add('sts:TagSession');
+    for (const action of actionsOf(doc)) expect(allowed, `${action} is not called by Rotor`).toContain(action);
+  });
+
+  it.each(parsed)('$name scopes every kms:Decrypt with kms:ViaService', ({ doc }) => {
+    for (const s of doc.Statement.filter((st) => list(st.Action).includes('kms:Decrypt'))) {
+      const viaService = Object.values(s.Condition ?? {}).map((c) => c['kms:ViaService']).find((v) => v !== undefined);
+      expect(viaService, `${s.Sid}: kms:Decrypt without kms:ViaService`).toMatch(/^(secretsmanager|ssm)\.[a-z0-9-]+\.amazonaws\.com$/);
+    }
+  });
+
+  it('each Secrets Manager and Parameter Store read policy grants every action Rotor calls on that service', () => {
+    for (const [prefix, files] of [
+      ['secretsmanager', ['secretsmanager-read-prefix.json', 'secretsmanager-read-tag.json']],
+      ['ssm', ['parameterstore-read-prefix.json', 'parameterstore-read-tag.json']],
+    ] as const) {
+      const needed = [...codeActions].filter((a) => a.startsWith(`${prefix}:`)).sort();
+      for (const file of files) {
+        const granted = [...actionsOf(byName(file))].filter((a) => a.startsWith(`${prefix}:`)).sort();
+        expect(granted, `${file} must grant what Rotor calls on ${prefix}`).toEqual(needed);
+      }
+    }
+  });
+
+  it('covers every STS call Rotor makes with a policy (assume-role chain, IRSA trust)', () => {
+    const stsGranted = new Set(parsed.flatMap(({ doc }) => [...actionsOf(doc)]).filter((a) => a.startsWith('sts:')));
+    for (const action of [...codeActions].filter((a) => a.startsWith('sts:'))) expect(stsGranted, `no policy grants ${action}`).toContain(action);
+  });
+
+  it('scopes by tag (ABAC) and by name prefix', () => {
+    expect(JSON.stringify(byName('secretsmanager-read-tag.json'))).toMatch(/secretsmanager:ResourceTag\/|aws:ResourceTag\//);
+    expect(JSON.stringify(byName('parameterstore-read-tag.json'))).toContain('aws:ResourceTag/');
+    expect(list(byName('secretsmanager-read-prefix.json').Statement[0]!.Resource)[0]).toMatch(/:secret:prod\/\*$/);
+  });
+
+  it('has trust policies for IRSA (sub and aud) and EKS Pod Identity (AssumeRole + TagSession)', () => {
+    const irsa = byName('trust-irsa.json').Statement[0]!;
+    expect(list(irsa.Action)).toEqual(['sts:AssumeRoleWithWebIdentity']);
+    const keys = Object.keys(irsa.Condition!.StringEquals!);
+    expect(keys.some((k) => k.endsWith(':sub'))).toBe(true);
+    expect(Object.entries(irsa.Condition!.StringEquals!).find(([k]) => k.endsWith(':aud'))?.[1]).toBe('sts.amazonaws.com');
+    const podIdentity = byName('trust-pod-identity.json').Statement[0]!;
+    expect(podIdentity.Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
+    expect(list(podIdentity.Action).sort()).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+  });
+
+  it('cross-account trust requires sts:ExternalId', () => {
+    const trust = byName('cross-account/reader-trust-external-id.json').Statement.find((s) => list(s.Action).includes('sts:AssumeRole'))!;
+    expect(trust.Condition?.StringEquals?.['sts:ExternalId']).toBeTruthy();
+  });
+});
+
+describe('docs and examples never suggest write access', () => {
+  const texts = [
+    ...filesUnder(join(repoRoot, 'examples'), '.yaml'),
+    ...filesUnder(join(repoRoot, 'docs'), '.md'),
+    join(repoRoot, 'README.md'),
+    join(repoRoot, 'charts/rotor/values.yaml'),
+  ].map((file) => ({ name: relative(repoRoot, file), text: readFileSync(file, 'utf8') }));
+
+  it.each(texts)('$name does not attach SecretsManagerReadWrite or a wildcard action', ({ name, text }) => {
+    const lines = text.split('\n').filter((l) => /policy\/SecretsManagerReadWrite|"(secretsmanager|ssm):\*"/.test(l));
+    // docs/iam/README.md warns against it by name, which is the one allowed mention.
+    expect(lines.filter((l) => !(name === 'docs/iam/README.md' && /Never attach/.test(l))), name).toEqual([]);
+  });
+});
