@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { createMetrics, externalSecretMetrics } from './metrics.js';
+import { awsCallMetrics, createMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
 import { startHealthServer, type HealthServer } from './server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
@@ -30,9 +30,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const secrets = new KubeSecretClient(clients.core);
   const events = new KubeEventRecorder({ core: clients.core, instance: config.identity, logger });
 
-  const awsClients = new AwsClientFactory({
-    onApiCall: (call) => metrics.awsApiCalls.inc({ service: call.service, operation: call.operation }),
-  });
+  const awsClients = new AwsClientFactory(awsCallMetrics(metrics));
   const credentials = new CredentialResolver({
     sources: new KubeCredentialSource(clients.core),
     clients: awsClients,
@@ -46,7 +44,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     events,
     logger,
     debounceMs: config.rolloutDebounceMs,
-    metrics: { workload: (_kind, outcome) => outcome === 'patched' && metrics.rolloutsTotal.inc() },
+    metrics: rolloutMetrics(metrics),
   });
 
   let elector: LeaderElector | undefined;
@@ -100,13 +98,20 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       name: config.leaderElectionId,
       identity: config.identity,
       logger,
-      onStartedLeading: () => lifecycle.onStartedLeading(),
+      onStartedLeading: () => {
+        metrics.leader.set(1);
+        lifecycle.onStartedLeading();
+      },
       // A deposed leader stops, flushes and exits so the pod restarts clean (lifecycle.ts).
-      onStoppedLeading: () => lifecycle.onStoppedLeading(),
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        lifecycle.onStoppedLeading();
+      },
     });
     elector.start();
   } else {
     await lifecycle.startNow();
+    metrics.leader.set(1);
   }
 
   return async () => {

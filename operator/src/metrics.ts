@@ -2,7 +2,10 @@
 // and several operator instances in one process do not collide). createMetrics() is called
 // once in main.ts; the objects are passed to whoever records them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DEFAULTS } from './api/defaults.js';
+import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
+import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
 import type { WorkQueueMetrics } from './controller/workqueue.js';
 import type { RestartCause } from './kube/resilient-informer.js';
 
@@ -28,6 +31,22 @@ export interface RotorMetrics {
   credentialCache: Counter<'result'>;
   /** 1 when the ExternalSecret's Ready condition is True, 0 otherwise. */
   externalSecretReady: Gauge<'namespace' | 'name'>;
+  /** Unix time of the ExternalSecret's last successful sync (a pass that wrote or confirmed the Secret). */
+  externalSecretLastSuccess: Gauge<'namespace' | 'name'>;
+  /** The ExternalSecret's refresh interval in seconds; only for Periodic ones with an interval > 0. */
+  externalSecretRefreshInterval: Gauge<'namespace' | 'name'>;
+  /** Duration of each AWS HTTP attempt (retries included), by service and operation. */
+  awsApiCallDuration: Histogram<'service' | 'operation'>;
+  /** Failed AWS calls, by AWS error code and class (throttled, server, network, auth, client). */
+  awsApiErrors: Counter<'service' | 'operation' | 'code' | 'class'>;
+  /** Keys added to a work queue (deduplicated adds are not counted). */
+  workqueueAdds: Counter<'queue'>;
+  /** Time a key waited in the queue before a worker took it. */
+  workqueueQueueDuration: Histogram<'queue'>;
+  /** Workload patches that failed (RBAC, not found, conflict), by workload kind. */
+  rolloutFailures: Counter<'kind'>;
+  /** 1 while this replica holds the leader Lease (or runs without leader election). */
+  leader: Gauge;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): RotorMetrics {
@@ -97,6 +116,55 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       labelNames: ['namespace', 'name'] as const,
       registers,
     }),
+    externalSecretLastSuccess: new Gauge({
+      name: 'rotor_externalsecret_last_sync_success_timestamp_seconds',
+      help: 'Unix time of the last successful sync of the ExternalSecret.',
+      labelNames: ['namespace', 'name'] as const,
+      registers,
+    }),
+    externalSecretRefreshInterval: new Gauge({
+      name: 'rotor_externalsecret_refresh_interval_seconds',
+      help: 'Refresh interval of a Periodic ExternalSecret, in seconds.',
+      labelNames: ['namespace', 'name'] as const,
+      registers,
+    }),
+    awsApiCallDuration: new Histogram({
+      name: 'rotor_aws_api_call_duration_seconds',
+      help: 'Duration of one AWS API attempt, by service and operation.',
+      labelNames: ['service', 'operation'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    awsApiErrors: new Counter({
+      name: 'rotor_aws_api_errors_total',
+      help: 'Failed AWS API attempts, by service, operation, AWS error code and class.',
+      labelNames: ['service', 'operation', 'code', 'class'] as const,
+      registers,
+    }),
+    workqueueAdds: new Counter({
+      name: 'rotor_workqueue_adds_total',
+      help: 'Keys added to the work queue.',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
+    workqueueQueueDuration: new Histogram({
+      name: 'rotor_workqueue_queue_duration_seconds',
+      help: 'How long a key waited in the work queue before being processed.',
+      labelNames: ['queue'] as const,
+      buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    rolloutFailures: new Counter({
+      name: 'rotor_rollout_failures_total',
+      help: 'Workload restarts that could not be applied, by workload kind.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    leader: new Gauge({
+      name: 'rotor_leader_is_leader',
+      help: '1 while this replica is the leader (or runs without leader election).',
+      registers,
+    }),
   };
 }
 
@@ -105,25 +173,76 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
  * when the ExternalSecret is deleted, so add each new per-ExternalSecret metric here.
  */
 function perExternalSecretSeries(metrics: RotorMetrics): { remove(labels: { namespace: string; name: string }): void }[] {
-  return [metrics.externalSecretReady];
+  return [metrics.externalSecretReady, metrics.externalSecretLastSuccess, metrics.externalSecretRefreshInterval];
+}
+
+/** The interval after which a Periodic ExternalSecret is overdue; undefined when it never refreshes on a timer. */
+function periodicIntervalSeconds(es: ExternalSecret): number | undefined {
+  if ((es.spec?.refreshPolicy ?? DEFAULTS.refreshPolicy) !== 'Periodic') return undefined;
+  try {
+    const ms = parseDuration(es.spec?.refreshInterval ?? DEFAULTS.refreshInterval);
+    return ms > 0 ? ms / 1000 : undefined;
+  } catch {
+    return undefined; // an invalid interval is reported as InvalidSpec
+  }
+}
+
+/** When the status says the last pass succeeded: its refreshTime, in Unix seconds. */
+function lastSuccessFromStatus(es: ExternalSecret): number | undefined {
+  const ready = es.status?.conditions?.find((c) => c.type === 'Ready');
+  const at = es.status?.refreshTime ? Date.parse(es.status.refreshTime) : Number.NaN;
+  return ready?.status === 'True' && Number.isFinite(at) ? at / 1000 : undefined;
 }
 
 export type SyncResult = 'synced' | 'unchanged' | 'error' | 'skipped';
 
 /** ExternalSecret reconciler hooks: outcome counters, readiness, and forgetting a deleted one. */
-export function externalSecretMetrics(metrics: RotorMetrics): {
+export function externalSecretMetrics(
+  metrics: RotorMetrics,
+  now: () => number = Date.now,
+): {
   onSyncResult: (result: SyncResult, es: ExternalSecret) => void;
   onDeleted: (namespace: string, name: string) => void;
 } {
   return {
     onSyncResult: (result, es) => {
       metrics.syncTotal.inc({ result });
-      if (result !== 'skipped') {
-        metrics.externalSecretReady.set({ namespace: es.metadata.namespace ?? '', name: es.metadata.name }, result === 'error' ? 0 : 1);
-      }
+      const labels = { namespace: es.metadata.namespace ?? '', name: es.metadata.name };
+      if (result !== 'skipped') metrics.externalSecretReady.set(labels, result === 'error' ? 0 : 1);
+      if (result === 'synced' || result === 'unchanged') metrics.externalSecretLastSuccess.set(labels, now() / 1000);
+      // Not due: after an operator restart the last success is only known from the status.
+      const fromStatus = result === 'skipped' ? lastSuccessFromStatus(es) : undefined;
+      if (fromStatus !== undefined) metrics.externalSecretLastSuccess.set(labels, fromStatus);
+      const interval = periodicIntervalSeconds(es);
+      if (interval === undefined) metrics.externalSecretRefreshInterval.remove(labels);
+      else metrics.externalSecretRefreshInterval.set(labels, interval);
     },
     onDeleted: (namespace, name) => {
       for (const series of perExternalSecretSeries(metrics)) series.remove({ namespace, name });
+    },
+  };
+}
+
+/** AwsClientFactory hooks: calls by operation, attempt latency, errors by code and class. */
+export function awsCallMetrics(metrics: RotorMetrics): {
+  onApiCall: (call: AwsApiCall) => void;
+  onApiCallDone: (call: AwsApiCall, outcome: AwsApiCallOutcome) => void;
+} {
+  return {
+    onApiCall: (call) => metrics.awsApiCalls.inc({ service: call.service, operation: call.operation }),
+    onApiCallDone: (call, outcome) => {
+      metrics.awsApiCallDuration.observe({ service: call.service, operation: call.operation }, outcome.seconds);
+      if (outcome.error) metrics.awsApiErrors.inc({ service: call.service, operation: call.operation, code: outcome.error.code, class: outcome.error.class });
+    },
+  };
+}
+
+/** RolloutCoordinator hook: applied restarts and failed ones. */
+export function rolloutMetrics(metrics: RotorMetrics): { workload: (kind: string, outcome: 'patched' | 'unchanged' | 'failed') => void } {
+  return {
+    workload: (kind, outcome) => {
+      if (outcome === 'patched') metrics.rolloutsTotal.inc();
+      else if (outcome === 'failed') metrics.rolloutFailures.inc({ kind });
     },
   };
 }
@@ -132,6 +251,8 @@ export function externalSecretMetrics(metrics: RotorMetrics): {
 export function workQueueMetrics(metrics: RotorMetrics, queue: string): WorkQueueMetrics {
   return {
     setDepth: (depth) => metrics.workqueueDepth.set({ queue }, depth),
+    incAdds: () => metrics.workqueueAdds.inc({ queue }),
+    observeQueueDuration: (seconds) => metrics.workqueueQueueDuration.observe({ queue }, seconds),
     incRetries: () => metrics.workqueueRetries.inc({ queue }),
     observeDuration: (seconds) => metrics.reconcileDuration.observe({ controller: queue }, seconds),
   };

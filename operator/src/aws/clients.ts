@@ -13,7 +13,7 @@ import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import type { AwsApiService } from './errors.js';
+import { classifyAwsError, type AwsApiService, type AwsErrorClass } from './errors.js';
 
 export interface AwsClientTarget {
   region: string;
@@ -35,6 +35,11 @@ export interface AwsApiCall {
   region: string;
 }
 
+export interface AwsApiCallOutcome {
+  seconds: number;
+  error?: { code: string; class: AwsErrorClass };
+}
+
 export interface AwsClientFactoryOptions {
   /** SDK attempts per call, including the first. Default 2. */
   maxAttempts?: number;
@@ -44,6 +49,10 @@ export interface AwsClientFactoryOptions {
   requestTimeoutMs?: number;
   /** Called once per HTTP attempt (retries included): the metric hook. */
   onApiCall?: (call: AwsApiCall) => void;
+  /** Called when an attempt ends: its duration, and the error code and class when it failed. */
+  onApiCallDone?: (call: AwsApiCall, outcome: AwsApiCallOutcome) => void;
+  /** Monotonic clock in ms for the duration (tests). Default performance.now. */
+  clock?: () => number;
   /** Replaces the HTTP layer (tests). Production uses the SDK's Node handler with the timeouts above. */
   requestHandler?: SecretsManagerClientConfig['requestHandler'];
 }
@@ -129,21 +138,32 @@ export class AwsClientFactory {
   }
 
   private instrument(client: AnyAwsClient, service: AwsApiService, region: string): void {
-    const onApiCall = this.options.onApiCall;
-    if (!onApiCall) return;
-    // The deserialize step runs inside the retry loop, so each HTTP attempt is counted.
+    const { onApiCall, onApiCallDone } = this.options;
+    if (!onApiCall && !onApiCallDone) return;
+    const clock = this.options.clock ?? (() => performance.now());
+    // The deserialize step runs inside the retry loop, so each HTTP attempt is counted and timed.
     // The stacks of the three clients have different generic types; the middleware only
     // reads the context, so one untyped function serves all of them.
     const stack = client.middlewareStack as unknown as {
-      add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'low' }): void;
+      add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'high' }): void;
     };
     stack.add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
         const operation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
-        onApiCall({ service, operation, region });
-        return next(args);
+        const call = { service, operation, region };
+        onApiCall?.(call);
+        const startedAt = clock();
+        try {
+          const output = await next(args);
+          onApiCallDone?.(call, { seconds: (clock() - startedAt) / 1000 });
+          return output;
+        } catch (error) {
+          onApiCallDone?.(call, { seconds: (clock() - startedAt) / 1000, error: classifyAwsError(error) });
+          throw error;
+        }
       },
-      { step: 'deserialize', name: 'rotorApiCallCounter', priority: 'low' },
+      // 'high': outside the SDK's deserializer, so a failed attempt is seen as the parsed AWS error.
+      { step: 'deserialize', name: 'rotorApiCallCounter', priority: 'high' },
     );
   }
 }

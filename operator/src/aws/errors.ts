@@ -185,6 +185,22 @@ function isThrottle(facts: ErrorFacts): boolean {
   return THROTTLED.has(facts.name) || /throttl/i.test(facts.name) || facts.status === 429;
 }
 
+export type AwsErrorClass = 'throttled' | 'server' | 'network' | 'auth' | 'client';
+
+/**
+ * The AWS error code (or network error code) of a failed call and its class, for the error
+ * metric: `throttled` and `server` (5xx) are AWS-side pressure, `network` is unreachable,
+ * `auth` is access denied / rejected credentials, `client` is everything else (not found, bad input).
+ */
+export function classifyAwsError(err: unknown): { code: string; class: AwsErrorClass } {
+  const facts = errorFacts(err);
+  if (isThrottle(facts)) return { code: facts.name, class: 'throttled' };
+  if (isNetworkFailure(facts)) return { code: facts.networkCode ?? facts.name, class: 'network' };
+  if (isServerFailure(facts)) return { code: facts.name, class: 'server' };
+  if (ACCESS_DENIED.has(facts.name) || CREDENTIALS_REJECTED.has(facts.name) || isKmsRelated(facts)) return { code: facts.name, class: 'auth' };
+  return { code: facts.name, class: 'client' };
+}
+
 /**
  * True for AccessDenied proper: AWS authenticated the caller but the policy does not allow
  * the action. (Rejected credentials have other codes.) Used where a denial is an answer,

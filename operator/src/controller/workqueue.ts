@@ -23,6 +23,10 @@ export type KeyHandler = (key: string) => Promise<HandlerResult | void>;
 export interface WorkQueueMetrics {
   /** Keys waiting to be processed (not counting delayed ones). */
   setDepth?(depth: number): void;
+  /** A key was queued (an add of a key already queued is not counted). */
+  incAdds?(): void;
+  /** How long a key waited in the queue before a handler took it. */
+  observeQueueDuration?(seconds: number): void;
   /** A key was requeued with backoff after a failure. */
   incRetries?(): void;
   /** How long one handler call took. */
@@ -58,6 +62,8 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
   private readonly failures = new Map<string, number>();
+  /** When each queued key entered the queue (for the queue-latency metric). */
+  private readonly queuedAt = new Map<string, number>();
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
@@ -86,8 +92,7 @@ export class WorkQueue {
     this.dirty.add(key);
     // A key being processed is queued again when its handler finishes, never run twice at once.
     if (this.processing.has(key)) return;
-    this.queue.push(key);
-    this.reportDepth();
+    this.enqueue(key);
     this.pump();
   }
 
@@ -152,6 +157,7 @@ export class WorkQueue {
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     this.queue.length = 0;
+    this.queuedAt.clear();
     this.dirty.clear();
     this.reportDepth();
     if (this.processing.size === 0) return true;
@@ -186,6 +192,9 @@ export class WorkQueue {
   private pump(): void {
     while (this.started && !this.shuttingDown && this.processing.size < this.concurrency && this.queue.length > 0) {
       const key = this.queue.shift()!;
+      const queuedAt = this.queuedAt.get(key);
+      this.queuedAt.delete(key);
+      if (queuedAt !== undefined) this.options.metrics?.observeQueueDuration?.((this.now() - queuedAt) / 1000);
       this.dirty.delete(key);
       this.processing.add(key);
       this.reportDepth();
@@ -211,10 +220,7 @@ export class WorkQueue {
       }
     } finally {
       this.processing.delete(key);
-      if (this.dirty.has(key) && !this.shuttingDown) {
-        this.queue.push(key);
-        this.reportDepth();
-      }
+      if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
       if (this.processing.size === 0 && this.drainWaiters.length > 0) {
         const waiters = this.drainWaiters;
         this.drainWaiters = [];
@@ -222,6 +228,13 @@ export class WorkQueue {
       }
       this.pump();
     }
+  }
+
+  private enqueue(key: string): void {
+    this.queue.push(key);
+    this.queuedAt.set(key, this.now());
+    this.options.metrics?.incAdds?.();
+    this.reportDepth();
   }
 
   private reportDepth(): void {

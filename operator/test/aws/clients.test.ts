@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsClientFactory, type AwsApiCall } from '../../src/aws/clients.js';
+import { AwsClientFactory, type AwsApiCall, type AwsApiCallOutcome } from '../../src/aws/clients.js';
 import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
 import { silentLogger } from './helpers.js';
 
@@ -70,6 +70,26 @@ describe('AwsClientFactory', () => {
     await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
     expect(seen).toHaveLength(2);
     expect(calls).toHaveLength(2);
+  });
+
+  it('reports each attempt\'s duration, and the AWS error code and class of a failed one', async () => {
+    const done: Array<[string, AwsApiCallOutcome]> = [];
+    let t = 0;
+    const { handler } = fakeHttp([200, 500, 500]);
+    const factory = new AwsClientFactory({
+      onApiCallDone: (call, outcome) => done.push([call.operation, outcome]),
+      requestHandler: handler,
+      maxAttempts: 2,
+      clock: () => (t += 250),
+    });
+    const client = factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' });
+    await client.send(new GetSecretValueCommand({ SecretId: 'db' }));
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
+    expect(done).toEqual([
+      ['GetSecretValue', { seconds: 0.25 }],
+      ['GetSecretValue', { seconds: 0.25, error: { code: 'InternalServiceError', class: 'server' } }],
+      ['GetSecretValue', { seconds: 0.25, error: { code: 'InternalServiceError', class: 'server' } }],
+    ]);
   });
 
   it('sends to the store endpoint when set', async () => {

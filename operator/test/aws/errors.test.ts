@@ -2,7 +2,7 @@ import { DecryptionFailure, InternalServiceError, InvalidRequestException, Resou
 import { ParameterNotFound, ParameterVersionNotFound } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
-import { isAuthorizationDenial, toProviderError, type AwsErrorContext } from '../../src/aws/errors.js';
+import { classifyAwsError, isAuthorizationDenial, toProviderError, type AwsErrorContext } from '../../src/aws/errors.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { awsError, networkError } from './helpers.js';
 
@@ -274,5 +274,20 @@ describe('toProviderError', () => {
     const unknown = toProviderError(new TypeError('boom'), sm);
     expect(unknown.reason).toBe(ES_REASON.SecretSyncedError);
     expect(unknown.retryable).toBe(true);
+  });
+});
+
+describe('classifyAwsError (the error metric labels)', () => {
+  it.each([
+    [awsError('ThrottlingException', 'Rate exceeded'), { code: 'ThrottlingException', class: 'throttled' }],
+    [awsError('SomethingElse', '', 429), { code: 'SomethingElse', class: 'throttled' }],
+    [awsError('InternalServiceError', '', 500), { code: 'InternalServiceError', class: 'server' }],
+    [awsError('ServiceUnavailable', '', 503), { code: 'ServiceUnavailable', class: 'server' }],
+    [networkError('ECONNREFUSED'), { code: 'ECONNREFUSED', class: 'network' }],
+    [awsError('AccessDeniedException', 'not authorized'), { code: 'AccessDeniedException', class: 'auth' }],
+    [awsError('ExpiredTokenException'), { code: 'ExpiredTokenException', class: 'auth' }],
+    [awsError('ResourceNotFoundException'), { code: 'ResourceNotFoundException', class: 'client' }],
+  ])('%s -> %o', (error, expected) => {
+    expect(classifyAwsError(error)).toEqual(expected);
   });
 });

@@ -257,6 +257,29 @@ describe('WorkQueue', () => {
     await q.shutdown();
   });
 
+  it('counts adds (not deduplicated ones) and reports how long a key waited in the queue', async () => {
+    let adds = 0;
+    const waits: number[] = [];
+    const h = controllableHandler();
+    const q = new WorkQueue({ handler: h.handler, metrics: { incAdds: () => adds++, observeQueueDuration: (s) => waits.push(s) } });
+    q.add('a');
+    q.add('a');
+    await vi.advanceTimersByTimeAsync(2000);
+    q.start();
+    await flush();
+    expect(adds).toBe(1);
+    expect(waits).toEqual([2]);
+    q.add('a'); // dirty while processing: queued again when the handler finishes
+    await vi.advanceTimersByTimeAsync(500);
+    h.finish('a');
+    await flush();
+    expect(adds).toBe(2);
+    expect(waits).toEqual([2, 0]);
+    h.finish('a');
+    await flush();
+    await q.shutdown();
+  });
+
   it('shutdown() stops accepting keys, clears timers and waits for running handlers', async () => {
     const h = controllableHandler();
     const q = new WorkQueue({ handler: h.handler, concurrency: 2 });
