@@ -24,7 +24,11 @@ export class LocalHarness implements Harness {
     const env = await sourceEnv(join(stateDir, 'env.sh'));
     await exec('bash', [testbed('operator.sh'), 'start'], { env: { ...process.env, ...env }, maxBuffer: 16 << 20, timeout: 5 * 60_000 });
     return {
-      env: { ...env, ROTOR_METRICS_URL: `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics` },
+      env: {
+        ...env,
+        ROTOR_METRICS_URL: `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics`,
+        ROTOR_HEALTH_URL: `http://127.0.0.1:${process.env.ROTOR_OPERATOR_HEALTH_PORT ?? '28081'}/healthz`,
+      },
       awsEndpointForStores: env.AWS_ENDPOINT_URL!,
       // Port 1 on loopback: nothing listens, connections are refused at once.
       deadEndpoint: 'http://127.0.0.1:1',

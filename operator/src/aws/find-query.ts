@@ -3,10 +3,11 @@
 // exact semantics — path prefix, name regexp, every tag equal — are enforced here.
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
+import { compileUserRegExp, type UserRegExp } from '../sync/regexp.js';
 
 export interface FindCriteria {
   path?: string;
-  nameRegexp?: RegExp;
+  nameRegexp?: UserRegExp;
   tags: Array<[string, string]>;
 }
 
@@ -15,18 +16,18 @@ export function compileFindQuery(query: DataFromFind): FindCriteria {
   if (!query.path && !query.name?.regexp && tags.length === 0) {
     throw new ProviderError(ES_REASON.InvalidSpec, 'dataFrom.find needs at least one of path, name.regexp or tags');
   }
-  let nameRegexp: RegExp | undefined;
+  let nameRegexp: UserRegExp | undefined;
   if (query.name?.regexp) {
     try {
-      nameRegexp = new RegExp(query.name.regexp);
-    } catch {
-      throw new ProviderError(ES_REASON.InvalidSpec, `dataFrom.find.name.regexp "${query.name.regexp}" is not a valid regular expression`);
+      nameRegexp = compileUserRegExp(query.name.regexp);
+    } catch (error) {
+      throw new ProviderError(ES_REASON.InvalidSpec, `dataFrom.find.name.regexp "${query.name.regexp}" is not a valid regular expression: ${(error as Error).message}`);
     }
   }
   return { ...(query.path ? { path: query.path } : {}), ...(nameRegexp ? { nameRegexp } : {}), tags };
 }
 
-/** Path prefix and name regexp (regexp is searched in the full name, as ESO does). */
+/** Path prefix and name regexp (regexp is searched in the full name, as ESO does; RE2, so linear time). */
 export function nameMatches(criteria: FindCriteria, name: string): boolean {
   if (criteria.path && !name.startsWith(criteria.path)) return false;
   return criteria.nameRegexp ? criteria.nameRegexp.test(name) : true;

@@ -3,6 +3,7 @@
 // conditions takes effect at the next pass. Pure.
 import type { ClusterSecretStoreCondition } from '../api/types.js';
 import { matchesLabelSelector } from '../api/label-selector.js';
+import { compileUserRegExp } from '../sync/regexp.js';
 
 export type AccessDecision = { allowed: true } | { allowed: false; message: string };
 
@@ -45,9 +46,10 @@ function failedCriterion(c: ClusterSecretStoreCondition, namespace: string, labe
   return undefined;
 }
 
+/** The whole namespace name must match (RE2: linear time, whatever the store's author wrote). */
 function fullMatch(pattern: string, value: string): boolean {
   try {
-    return new RegExp(`^(?:${pattern})$`).test(value);
+    return compileUserRegExp(pattern).testExact(value);
   } catch {
     return false; // an invalid regex allows nobody; the store reconciler reports it
   }

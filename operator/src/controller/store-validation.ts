@@ -1,6 +1,7 @@
 // Checks of a store's spec that the CRD schema cannot express, phrased so the user
 // knows which field to fix. Pure.
 import type { SecretStore } from '../api/types.js';
+import { compileUserRegExp } from '../sync/regexp.js';
 
 export interface FieldProblem {
   field: string;
@@ -55,9 +56,9 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
   (store.spec.conditions ?? []).forEach((condition, i) =>
     (condition.namespaceRegexes ?? []).forEach((re, j) => {
       try {
-        new RegExp(re);
-      } catch {
-        problems.push({ field: `spec.conditions[${i}].namespaceRegexes[${j}]`, message: `"${re}" is not a valid regular expression` });
+        compileUserRegExp(re);
+      } catch (error) {
+        problems.push({ field: `spec.conditions[${i}].namespaceRegexes[${j}]`, message: `"${re}" is not a valid regular expression: ${(error as Error).message}` });
       }
     }),
   );

@@ -2,7 +2,7 @@
 import type { ConversionStrategy, Rewrite } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote } from './errors.js';
-import { compileGoRegExp, translateReplacement } from './regexp.js';
+import { compileUserRegExp, replaceAll, type UserRegExp } from './regexp.js';
 
 /** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
 const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;
@@ -23,22 +23,22 @@ export function isValidSecretKey(key: string): boolean {
 
 /**
  * Applies `dataFrom[].rewrite[]` in order, each one to the result of the previous, replacing
- * every match (Go's ReplaceAllString, which ESO uses). Patterns and templates may be written
- * in Go or JavaScript syntax (see regexp.ts). `field` is the rewrite list's spec path.
+ * every match (Go's ReplaceAllString, which ESO uses), in linear time: patterns are RE2 and
+ * targets Go templates (see regexp.ts). `field` is the rewrite list's spec path.
  */
 export function applyRewrites(name: string, rewrites: Rewrite[] | undefined, field = 'spec.dataFrom[].rewrite'): string {
   let out = name;
   (rewrites ?? []).forEach((rewrite, k) => {
     const source = rewrite.regexp?.source ?? '';
-    let regexp: RegExp;
+    let regexp: UserRegExp;
     try {
-      regexp = compileGoRegExp(source, 'g');
+      regexp = compileUserRegExp(source);
     } catch (error) {
       throw new SyncError(ES_REASON.InvalidSpec, `${field}[${k}].regexp.source is not a valid regular expression: ${(error as Error).message}`, {
         field: `${field}[${k}].regexp.source`,
       });
     }
-    out = out.replace(regexp, translateReplacement(rewrite.regexp?.target ?? ''));
+    out = replaceAll(regexp, out, rewrite.regexp?.target ?? '');
   });
   return out;
 }

@@ -1,99 +1,89 @@
-// Regular expressions written for ESO are Go (RE2) syntax. JavaScript's RegExp accepts almost
-// all of it; this module translates the few Go spellings users actually write so that a spec
-// migrated from ESO keeps working:
-//   (?P<name>...)  -> (?<name>...)      Go named group
-//   leading (?i) / (?s) / (?m) / (?is) -> RegExp flags
-//   \A -> ^  and  \z -> $  (absolute start / end; we never use the `m` flag unless asked)
-// and Go replacement templates:  ${1} -> $1,  ${name} / $name -> $<name>.
-// JavaScript-style `$1` and `$<name>` keep working unchanged.
+// Every regular expression a user writes (dataFrom.find.name.regexp, rewrite[].regexp.source,
+// ClusterSecretStore conditions[].namespaceRegexes) runs on RE2 (the re2js port): matching is
+// linear in the input, so no pattern can block the event loop that every tenant shares
+// (JavaScript's backtracking RegExp takes exponential time on `^(a+)+$`). RE2 is also the
+// syntax ESO uses (Go's regexp): `(?P<name>…)`, `(?i)`, `\A`, `\z`, POSIX classes all work;
+// lookaround and backreferences, which need backtracking, are refused with a clear message.
+import { RE2JS } from 're2js';
 
-export interface CompiledRegExp {
-  regexp: RegExp;
+export type UserRegExp = RE2JS;
+
+/** Compiled patterns by source: reconciles reuse the same few patterns on every pass. */
+const cache = new Map<string, RE2JS>();
+const CACHE_LIMIT = 512;
+
+/**
+ * Compiles a user pattern with RE2 semantics. Throws a SyntaxError whose message quotes only
+ * the pattern (never a value) and says which syntax is accepted.
+ */
+export function compileUserRegExp(source: string): UserRegExp {
+  const cached = cache.get(source);
+  if (cached) return cached;
+  let compiled: RE2JS;
+  try {
+    compiled = RE2JS.compile(source);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.replace(/^error parsing regexp: /, '') : String(error);
+    throw new SyntaxError(`${detail}; patterns use RE2 syntax, as in ESO (no lookahead, lookbehind or backreferences)`);
+  }
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(source, compiled);
+  return compiled;
 }
 
 /**
- * Compiles a Go-or-JS regular expression. Throws a SyntaxError (with the library's message,
- * which quotes only the pattern, never a secret value) when it is invalid.
+ * Go's ReplaceAllString (which ESO's rewrite uses): every match of `regexp` in `input` is
+ * replaced by `template` expanded for that match (see expandTemplate).
  */
-export function compileGoRegExp(source: string, extraFlags = ''): RegExp {
-  let pattern = source;
-  const flags = new Set(extraFlags.split('').filter(Boolean));
-  const leading = /^\(\?([imsU]+)\)/.exec(pattern);
-  if (leading) {
-    for (const flag of leading[1]!) {
-      if (flag === 'U') throw new SyntaxError(`Invalid regular expression: /${source}/: (?U) ungreedy mode is not supported`);
-      flags.add(flag);
-    }
-    pattern = pattern.slice(leading[0].length);
-  }
-  pattern = translateEscapes(pattern);
-  return new RegExp(pattern, [...flags].join(''));
+export function replaceAll(regexp: UserRegExp, input: string, template: string): string {
+  return regexp.matcher(input).replaceAll((...args: unknown[]) => {
+    // Replacer arguments as for String.prototype.replace: match, groups…, offset, input[, named].
+    const groupCount = regexp.groupCount();
+    const groups = args.slice(0, groupCount + 1) as Array<string | null | undefined>;
+    const named = args.length > groupCount + 3 ? (args[groupCount + 3] as Record<string, string | null | undefined>) : undefined;
+    return expandTemplate(template, groups, named);
+  });
 }
 
-/** Walks the pattern once so that escaped text (`\(?P<`) is never rewritten. */
-function translateEscapes(pattern: string): string {
-  let out = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const ch = pattern[i]!;
-    if (ch === '\\' && i + 1 < pattern.length) {
-      const next = pattern[i + 1]!;
-      if (next === 'A') out += '^';
-      else if (next === 'z') out += '$';
-      else out += ch + next;
-      i++;
-      continue;
-    }
-    if (pattern.startsWith('(?P<', i)) {
-      out += '(?<';
-      i += 3;
-      continue;
-    }
-    out += ch;
-  }
-  return out;
-}
+const NAME_CHAR = /[A-Za-z0-9_]/;
 
 /**
- * Translates a Go `Regexp.Expand` template into a `String.prototype.replace` template.
- * Two-digit group references (`$01`) keep `${1}0` from turning into group 10.
+ * Go's Regexp.Expand: `$1` / `${1}` a numbered group, `$name` / `${name}` a named group (the
+ * name is the longest run of letters, digits and `_`, so `$1x` means group "1x" — write
+ * `${1}x`), `$$` a literal `$`; a group that does not exist or did not match is empty, and any
+ * other `$` is literal. JavaScript's `$<name>` is also accepted, for specs written that way.
  */
-export function translateReplacement(template: string): string {
+export function expandTemplate(template: string, groups: ReadonlyArray<string | null | undefined>, named: Readonly<Record<string, string | null | undefined>> | undefined): string {
+  const group = (name: string): string => {
+    if (/^(0|[1-9][0-9]{0,7})$/.test(name)) return groups[Number(name)] ?? '';
+    return named?.[name] ?? '';
+  };
   let out = '';
-  for (let i = 0; i < template.length; i++) {
-    const ch = template[i]!;
-    if (ch !== '$') {
-      out += ch;
-      continue;
+  let i = 0;
+  while (i < template.length) {
+    const dollar = template.indexOf('$', i);
+    if (dollar < 0) {
+      out += template.slice(i);
+      break;
     }
-    const rest = template.slice(i + 1);
-    if (rest.startsWith('$')) {
-      out += '$$';
-      i++;
-      continue;
-    }
-    const braced = /^\{([A-Za-z0-9_]+)\}/.exec(rest);
-    const bare = /^[A-Za-z0-9_]+/.exec(rest);
-    const name = braced ? braced[1]! : bare ? bare[0] : undefined;
-    if (name !== undefined) {
-      out += groupReference(name);
-      i += braced ? braced[0].length : name.length;
-      continue;
-    }
-    if (rest.startsWith('<')) {
-      // JavaScript named reference `$<name>`: pass through.
+    out += template.slice(i, dollar);
+    i = dollar + 1;
+    const next = template[i];
+    if (next === '$') {
       out += '$';
+      i++;
       continue;
     }
-    // `$&`, `` $` `` and `$'` are JavaScript specials that Go does not have: keep them literal.
-    out += '$$';
+    const close = next === '{' ? '}' : next === '<' ? '>' : undefined;
+    let end = close ? i + 1 : i;
+    while (end < template.length && NAME_CHAR.test(template[end]!)) end++;
+    const name = template.slice(close ? i + 1 : i, end);
+    if (name === '' || (close && template[end] !== close)) {
+      out += '$'; // malformed reference: the `$` is literal text, as in Go
+      continue;
+    }
+    out += group(name);
+    i = close ? end + 1 : end;
   }
   return out;
-}
-
-function groupReference(name: string): string {
-  if (/^\d+$/.test(name)) {
-    const n = Number(name);
-    return n < 10 ? `$0${n}` : `$${n}`;
-  }
-  return `$<${name}>`;
 }

@@ -7,7 +7,7 @@ import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './keys.js';
-import { compileGoRegExp } from './regexp.js';
+import { compileUserRegExp } from './regexp.js';
 import { jsonPathNeedsEval } from './select.js';
 
 /** Refresh intervals below this would hammer AWS; `0` (sync once) stays allowed. */
@@ -131,7 +131,7 @@ function checkRegExp(source: string, field: string, add: (field: string, message
     return;
   }
   try {
-    compileGoRegExp(source);
+    compileUserRegExp(source);
   } catch (error) {
     add(field, `${JSON.stringify(source)} is not a valid regular expression: ${(error as Error).message}`);
   }

@@ -24,6 +24,16 @@ describe('checkStoreAccess (ClusterSecretStore conditions)', () => {
     expect(checkStoreAccess('s', conditions, 'my-team-x', {}).allowed).toBe(false);
   });
 
+  it('matches a hostile regex in linear time (RE2), without blocking other tenants', () => {
+    const started = performance.now();
+    expect(checkStoreAccess('s', [{ namespaceRegexes: ['(a+)+'] }], `${'a'.repeat(29)}-x`, {}).allowed).toBe(false);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('admits nobody by a pattern RE2 cannot compile', () => {
+    expect(checkStoreAccess('s', [{ namespaceRegexes: ['team-(?!x)'] }], 'team-a', {}).allowed).toBe(false);
+  });
+
   it('an empty list admits nobody, never everybody', () => {
     expect(checkStoreAccess('s', [{ namespaces: [] }], 'team-a', {}).allowed).toBe(false);
     expect(checkStoreAccess('s', [{ namespaceRegexes: [] }], 'team-a', {}).allowed).toBe(false);

@@ -48,4 +48,10 @@ describe('validateStoreSpec', () => {
     expect(validateStoreSpec(store({}, 'SecretStore', { conditions: [{ namespaces: ['a'] }] }))[0]?.field).toBe('spec.conditions');
     expect(validateStoreSpec(store({}, 'ClusterSecretStore', { conditions: [{ namespaceRegexes: ['('] }] }))[0]?.field).toBe('spec.conditions[0].namespaceRegexes[0]');
   });
+
+  it('refuses a lookahead (RE2 has none) and says why', () => {
+    const [problem] = validateStoreSpec(store({}, 'ClusterSecretStore', { conditions: [{ namespaces: ['a'] }, { namespaceRegexes: ['ok', 'team-(?!x)'] }] }));
+    expect(problem?.field).toBe('spec.conditions[1].namespaceRegexes[1]');
+    expect(problem?.message).toMatch(/"team-\(\?!x\)" is not a valid regular expression: .*RE2 syntax/);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
 import { applyRewrites, assertValidKey, isValidSecretKey, keyFromRemoteName, secretKeyProblem } from '../../src/sync/keys.js';
-import { compileGoRegExp, translateReplacement } from '../../src/sync/regexp.js';
+import { compileUserRegExp, expandTemplate } from '../../src/sync/regexp.js';
 
 const rw = (source: string, target: string) => ({ regexp: { source, target } });
 
@@ -35,6 +35,9 @@ describe('applyRewrites', () => {
     expect(applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '${2}0')])).toBe('db0');
     expect(applyRewrites('prod/db', [rw('^(?P<env>\\w+)/(?P<name>\\w+)$', '${name}_$env')])).toBe('db_prod');
     expect(applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '$<name>.$<env>')])).toBe('db.prod');
+  });
+  it('replaces empty matches as Go does', () => {
+    expect(applyRewrites('abc', [rw('', '-')])).toBe('-a-b-c-');
   });
   it('honours a leading (?i) and keeps JS-only $ specials literal', () => {
     expect(applyRewrites('PROD-x', [rw('(?i)^prod-', '')])).toBe('x');
@@ -86,20 +89,48 @@ describe('assertValidKey', () => {
   });
 });
 
-describe('Go regexp translation', () => {
-  it('translates named groups, \\A and \\z, but not escaped text', () => {
-    expect(compileGoRegExp('(?P<x>a)').exec('a')?.groups?.x).toBe('a');
-    expect(compileGoRegExp('\\Aab\\z').test('ab')).toBe(true);
-    expect(compileGoRegExp('\\Aab\\z').test('xab')).toBe(false);
-    expect(compileGoRegExp('\\(\\?P<').test('(?P<')).toBe(true);
+describe('user regular expressions (RE2)', () => {
+  it('accepts Go syntax: named groups, \A and \z, inline flags, POSIX classes', () => {
+    expect(compileUserRegExp('^(?P<x>a)$').testExact('a')).toBe(true);
+    expect(compileUserRegExp('\\Aab\\z').test('ab')).toBe(true);
+    expect(compileUserRegExp('\\Aab\\z').test('xab')).toBe(false);
+    expect(compileUserRegExp('\\(\\?P<').test('(?P<')).toBe(true);
+    expect(compileUserRegExp('(?i)abc').test('ABC')).toBe(true);
+    expect(compileUserRegExp('(?s)a.c').test('a\nc')).toBe(true);
+    expect(compileUserRegExp('(?U)a+').matcher('aaa').replaceAll('b')).toBe('bbb');
+    expect(compileUserRegExp('^[[:alpha:]]+$').test('abc')).toBe(true);
   });
-  it('turns leading inline flags into RegExp flags', () => {
-    expect(compileGoRegExp('(?i)abc').flags).toBe('i');
-    expect(compileGoRegExp('(?is)a.c', 'g').flags).toBe('gis');
-    expect(() => compileGoRegExp('(?U)a')).toThrow(/not supported/);
+  it('refuses what needs backtracking, saying which syntax is accepted', () => {
+    expect(() => compileUserRegExp('a(?=b)')).toThrow(/unsupported Perl syntax.*RE2 syntax, as in ESO \(no lookahead, lookbehind or backreferences\)/);
+    expect(() => compileUserRegExp('(a)\\1')).toThrow(/invalid escape sequence/);
+    expect(() => compileUserRegExp('a{1001}')).toThrow(/invalid repeat count/);
   });
-  it('translates replacement templates', () => {
-    expect(translateReplacement('${1}x$2$name${n}$$ $')).toBe('$01x$02$<name>$<n>$$ $$');
-    expect(translateReplacement('$12')).toBe('$12');
+  it('matches a catastrophic-backtracking pattern in linear time', () => {
+    const hostile = 'a'.repeat(29) + '-';
+    const started = performance.now();
+    expect(applyRewrites(hostile, [rw('^(a+)+$', 'x')])).toBe(hostile);
+    expect(compileUserRegExp('^redos-(a+)+$').test(`redos-${hostile}`)).toBe(false);
+    // JavaScript's RegExp needs seconds here (2^29 paths); RE2 needs well under a millisecond.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('expandTemplate (Go Regexp.Expand)', () => {
+  const groups = ['prod/db', 'prod', 'db'];
+  it.each([
+    ['$1-$2', 'prod-db'],
+    ['${1}x$2', 'prodxdb'],
+    ['$1x', ''], // Go: group "1x", which does not exist
+    ['$0', 'prod/db'],
+    ['$9', ''],
+    ['$01', ''], // Go: "01" is a name, not a number
+    ['${env}/$name', 'prod/db'],
+    ['$<name>.$<env>', 'db.prod'],
+    ['$$1 $ $& ${ ${x', '$1 $ $& ${ ${x'],
+  ])('%j', (template, expected) => {
+    expect(expandTemplate(template, groups, { env: 'prod', name: 'db' })).toBe(expected);
+  });
+  it('leaves an unmatched group empty', () => {
+    expect(applyRewrites('a', [rw('(x)?a', '[$1]')])).toBe('[]');
   });
 });

@@ -51,6 +51,12 @@ describe('validateExternalSecret', () => {
     expect(problemFor(es({ dataFrom: [{ extract: { key: 'r', jmesPath: '[[' } }] }), 'spec.dataFrom[0].extract.jmesPath')).toBeDefined();
   });
 
+  it('refuses patterns that need backtracking (RE2, as ESO), naming the field', () => {
+    const e = es({ dataFrom: [{ find: { name: { regexp: '^prod/(?!old)' } }, rewrite: [{ regexp: { source: '(a)\\1', target: '' } }] }] });
+    expect(fields(e)).toEqual(['spec.dataFrom[0].find.name.regexp', 'spec.dataFrom[0].rewrite[0].regexp.source']);
+    expect(problemFor(e, 'spec.dataFrom[0].find.name.regexp')).toMatch(/is not a valid regular expression: invalid or unsupported Perl syntax: `\(\?!`; patterns use RE2 syntax/);
+  });
+
   it('reports invalid regexps in find and rewrite', () => {
     const e = es({ dataFrom: [{ find: { name: { regexp: '(' } }, rewrite: [{ regexp: { source: '[', target: '' } }] }] });
     expect(fields(e)).toEqual(['spec.dataFrom[0].find.name.regexp', 'spec.dataFrom[0].rewrite[0].regexp.source']);
