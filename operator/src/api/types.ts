@@ -324,3 +324,9 @@ export const ANNOTATION_FORCE_SYNC = 'rotor.dev/force-sync';
 export const ANNOTATION_RELOAD = 'rotor.dev/reload';
 export const ANNOTATION_RESTARTED_FOR = 'rotor.dev/restarted-for';
 export const ANNOTATION_VERSIONS = 'rotor.dev/versions';
+/**
+ * On a target Secret: the version fingerprint (AWS version identifiers only) whose rollout is
+ * still to be done. Written in the same write as the rotated data, removed once every target
+ * workload is restarted for it, so a crash in between cannot lose the rollout.
+ */
+export const ANNOTATION_ROLLOUT_PENDING = 'rotor.dev/rollout-pending';

@@ -23,10 +23,12 @@ import { versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
 import { versionSummary } from '../sync/build.js';
 import { shouldRollOut } from '../rollout/decide.js';
-import type { RolloutCoordinator } from '../rollout/coordinator.js';
+import type { RolloutCoordinator, RolloutRequest } from '../rollout/coordinator.js';
+import { PendingRollouts } from '../rollout/pending.js';
+import { abbreviateFingerprint } from '../rollout/restarted-for.js';
 import { decideRefresh } from './refresh.js';
 import { targetDrift, targetMAC } from './drift.js';
-import { planTargetWrite, isOwnedBy, sameData, type DesiredSecret } from './target-plan.js';
+import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchOptions, type SecretSource } from './fetch-desired.js';
@@ -48,6 +50,10 @@ export interface ExternalSecretReconcilerDeps {
   events: EventRecorder;
   source: SecretSource;
   rollouts?: Pick<RolloutCoordinator, 'request'>;
+  /** Queue this ExternalSecret for another pass (a rollout it asked for has an answer). */
+  requeue?: (namespace: string, name: string) => void;
+  /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
+  rolloutRetryMs?: number;
   macKey: Buffer;
   now: () => Date;
   logger: Logger;
@@ -88,7 +94,23 @@ export class ExternalSecretReconciler {
   private readonly storeChangedFor = new Map<string, number>();
   private storeChanges = 0;
 
-  constructor(private readonly deps: ExternalSecretReconcilerDeps) {}
+  /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
+  private readonly pendingRollouts: PendingRollouts | undefined;
+
+  constructor(private readonly deps: ExternalSecretReconcilerDeps) {
+    const rollouts = deps.rollouts;
+    this.pendingRollouts = rollouts
+      ? new PendingRollouts({
+          request: (request) => rollouts.request(request),
+          onSettled: (key) => {
+            const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+            deps.requeue?.(namespace, name);
+          },
+          now: () => deps.now().getTime(),
+          ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
+        })
+      : undefined;
+  }
 
   /**
    * The store of this ExternalSecret changed its spec: its next pass syncs, fresh, whatever the
@@ -107,6 +129,7 @@ export class ExternalSecretReconciler {
       this.writtenStatus.delete(`${namespace}/${name}`);
       this.storeChangedFor.delete(`${namespace}/${name}`);
       this.deps.onDeleted?.(namespace, name);
+      this.pendingRollouts?.forget(`${namespace}/${name}`);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
@@ -119,11 +142,14 @@ export class ExternalSecretReconciler {
       // A spec error heals only by a spec change, which requeues through the informer.
       return {};
     }
-    const spec = withDefaults(es);
-    const intervalMs = parseDuration(spec.spec.refreshInterval);
+    const defaulted = withDefaults(es);
+    const intervalMs = parseDuration(defaulted.spec.refreshInterval);
     const now = this.deps.now();
     const storeChange = this.storeChangedFor.get(keyOf(es));
-    const target = await this.deps.secrets.get(namespace, spec.spec.target.name);
+    // A rollout recorded on the Secret is finished first, whatever this pass does next (even
+    // if the refresh then fails): that is what makes a rollout survive a crash.
+    const progress = await this.progressRollout(defaulted, await this.deps.secrets.get(namespace, defaulted.spec.target.name), log);
+    const { es: spec, target } = progress;
     const decision = decideRefresh({
       policy: spec.spec.refreshPolicy,
       intervalMs,
@@ -138,7 +164,7 @@ export class ExternalSecretReconciler {
     });
     if (!decision.sync) {
       this.deps.onSyncResult?.('skipped', es);
-      return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
+      return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
@@ -151,13 +177,62 @@ export class ExternalSecretReconciler {
         const e = error as { name?: unknown; code?: unknown };
         log.error({ errorName: String(e?.name ?? typeof error), code: typeof e?.code === 'number' || typeof e?.code === 'string' ? e.code : undefined }, 'sync failed with an unexpected error');
       }
-      await this.fail(es, reason, message, log);
+      await this.fail(spec, reason, message, log);
       this.deps.onSyncResult?.('error', es);
       throw new ReconcileFailure(message, retryable);
     }
     this.rememberForceSync(es);
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-    return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : {};
+    return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
+  }
+
+  /**
+   * Moves the rollout recorded on the target Secret (rollout-pending marker) forward: asks the
+   * coordinator once, and when it has answered, records status.lastRollout and then removes
+   * the marker (in that order, so a crash in between repeats an idempotent request rather
+   * than losing lastRollout). Returns the ExternalSecret and Secret as they now are.
+   */
+  private async progressRollout(
+    es: DefaultedExternalSecret,
+    target: V1Secret | undefined,
+    log: Logger,
+  ): Promise<{ es: DefaultedExternalSecret; target: V1Secret | undefined; requeueAfterMs?: number }> {
+    const key = keyOf(es);
+    const fingerprint = pendingRollout(target);
+    if (!this.pendingRollouts || !target || fingerprint === undefined) return { es, target };
+    const progress = this.pendingRollouts.advance(key, this.rolloutRequest(es, fingerprint));
+    if (progress.state === 'requested' || progress.state === 'cleared') return { es, target };
+    if (progress.state === 'retry-later') return { es, target, requeueAfterMs: progress.afterMs };
+    const { result } = progress;
+    const restarted = [...result.targets, ...result.unchanged].sort();
+    let updated = es;
+    if (restarted.length > 0) {
+      const lastRollout = { time: this.deps.now().toISOString(), targets: restarted, versions: es.status?.version ?? abbreviateFingerprint(fingerprint) };
+      const status = { ...es.status, lastRollout };
+      await this.writeStatus(es, status);
+      updated = { ...es, status };
+    }
+    try {
+      const cleared = await this.deps.secrets.replace(withoutRolloutPending(target));
+      this.pendingRollouts.cleared(key, fingerprint);
+      log.debug({ restarted, problems: result.problems.length }, 'rollout finished; marker cleared');
+      return { es: updated, target: cleared };
+    } catch (error) {
+      // Someone wrote the Secret meanwhile (409) or the API server is away: try again soon.
+      // Not a sync failure, so Ready is left alone.
+      log.debug({ status: httpStatusOf(error) }, 'clearing the rollout marker failed; retrying');
+      return { es: updated, target, requeueAfterMs: 1000 };
+    }
+  }
+
+  private rolloutRequest(es: DefaultedExternalSecret, fingerprint: string): RolloutRequest {
+    return {
+      namespace: es.metadata.namespace!,
+      secretName: es.spec.target.name,
+      externalSecret: refOf(es),
+      ...(es.spec.rollout ? { rollout: es.spec.rollout } : {}),
+      fingerprint,
+    };
   }
 
   private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fetchOptions: FetchOptions): Promise<void> {
@@ -198,6 +273,19 @@ export class ExternalSecretReconciler {
       mac,
       versions: versionSummary(built.syncedVersions),
     };
+    const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
+    const decision = shouldRollOut({
+      previousFingerprint,
+      newFingerprint: fingerprint,
+      // The data itself, not just the Secret: a rewrite for metadata (version annotation,
+      // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
+      // pods still run with what it held before.
+      dataChanged: !target || !sameData(target, built.data, es.spec.target.creationPolicy === 'Merge'),
+      firstSync: previousFingerprint === undefined,
+      stages: requestedStages(es),
+    });
+    // The marker goes in the same write as the data: from then on the rollout is on record.
+    if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
     const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es));
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
@@ -218,31 +306,13 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
     }
 
-    const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
-    let lastRollout = es.status?.lastRollout;
-    const targetExisted = target !== undefined;
-    const decision = shouldRollOut({
-      previousFingerprint,
-      newFingerprint: fingerprint,
-      // The data itself, not just the Secret: a rewrite for metadata (version annotation,
-      // labels) must never restart workloads.
-      dataChanged: written && targetExisted && !sameData(target, built.data),
-      firstSync: previousFingerprint === undefined,
-      stages: requestedStages(es),
-    });
-    if (decision.roll && this.deps.rollouts) {
-      const result = await this.deps.rollouts.request({
-        namespace,
-        secretName: desired.name,
-        externalSecret: refOf(es),
-        rollout: es.spec.rollout,
-        fingerprint,
-      });
-      if (result.targets.length > 0) {
-        lastRollout = { time: this.deps.now().toISOString(), targets: result.targets, versions: desired.versions };
-      }
+    if (written && desired.rolloutPending !== undefined) {
+      // Ask now rather than on the pass our own write triggers, so the request joins the
+      // current debounce window; that pass finds it asked already.
+      log.info({ versions: desired.versions, why: decision.why }, 'rotation: rollout recorded on the Secret');
+      this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, desired.rolloutPending));
     }
-
+    const lastRollout = es.status?.lastRollout;
     const status: ExternalSecretStatus = {
       ...es.status,
       conditions: setCondition(
@@ -372,6 +442,12 @@ export class ExternalSecretReconciler {
     const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
     if (value) this.forceSyncSeen.set(keyOf(es), value);
   }
+}
+
+/** The earlier of two optional requeue delays. */
+function requeueAt(a: number | undefined, b: number | undefined): ReconcileResult {
+  if (a === undefined && b === undefined) return {};
+  return { requeueAfterMs: Math.min(a ?? Infinity, b ?? Infinity) };
 }
 
 function deletedStatus(es: DefaultedExternalSecret, now: Date): ExternalSecretStatus {

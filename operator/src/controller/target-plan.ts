@@ -5,6 +5,7 @@ import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import {
   ANNOTATION_DATA_MAC,
   ANNOTATION_OWNER,
+  ANNOTATION_ROLLOUT_PENDING,
   ANNOTATION_VERSIONS,
   API_GROUP_VERSION,
   LABEL_MANAGED,
@@ -24,6 +25,12 @@ export interface DesiredSecret {
   mac: string;
   /** Version identifiers only (never values), for humans reading the Secret. */
   versions: string;
+  /**
+   * Set when this write is a rotation that must restart workloads: the fingerprint goes into
+   * the rollout-pending annotation in the same write as the data. Undefined keeps whatever
+   * marker the live Secret carries (a rollout still to finish).
+   */
+  rolloutPending?: string;
 }
 
 export interface OwnerIdentity {
@@ -58,6 +65,8 @@ export function planTargetWrite(
   owner: OwnerIdentity,
 ): TargetPlan {
   if (policy === 'None') return { action: 'none', reason: 'policy-none' };
+  const marker = desired.rolloutPending ?? existing?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
+  if (marker !== undefined) desired = { ...desired, rolloutPending: marker };
   if (policy === 'Merge') return planMerge(existing, desired, owner);
 
   if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
@@ -116,6 +125,7 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
         [ANNOTATION_OWNER]: ownerAnnotationValue(owner),
         [ANNOTATION_DATA_MAC]: desired.mac,
         [ANNOTATION_VERSIONS]: desired.versions,
+        ...pendingAnnotation(desired),
       },
     },
     data,
@@ -137,6 +147,7 @@ function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIde
   if (!mergeOnly && (existing.immutable ?? false) !== desired.immutable) return false;
   const annotations = existing.metadata?.annotations ?? {};
   if (annotations[ANNOTATION_OWNER] !== ownerAnnotationValue(owner)) return false;
+  if (desired.rolloutPending !== undefined && annotations[ANNOTATION_ROLLOUT_PENDING] !== desired.rolloutPending) return false;
   if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
   return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
 }
@@ -147,6 +158,22 @@ export function sameData(existing: V1Secret, data: Record<string, Buffer>, merge
   const keys = Object.keys(data);
   if (!mergeOnly && Object.keys(live).length !== keys.length) return false;
   return keys.every((key) => live[key] !== undefined && Buffer.from(live[key]!, 'base64').equals(data[key]!));
+}
+
+function pendingAnnotation(desired: DesiredSecret): Record<string, string> {
+  return desired.rolloutPending !== undefined ? { [ANNOTATION_ROLLOUT_PENDING]: desired.rolloutPending } : {};
+}
+
+/** The Secret without its rollout-pending marker: the rollout it recorded is done. */
+export function withoutRolloutPending(secret: V1Secret): V1Secret {
+  const annotations = { ...(secret.metadata?.annotations ?? {}) };
+  delete annotations[ANNOTATION_ROLLOUT_PENDING];
+  return { ...secret, metadata: { ...secret.metadata, annotations } };
+}
+
+/** The fingerprint whose rollout the Secret still waits for, if any. */
+export function pendingRollout(secret: V1Secret | undefined): string | undefined {
+  return secret?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
 }
 
 function includesAll(live: Record<string, string> | undefined, wanted: Record<string, string>): boolean {
@@ -181,6 +208,7 @@ function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: Owne
         [ANNOTATION_OWNER]: ownerAnnotationValue(owner),
         [ANNOTATION_DATA_MAC]: desired.mac,
         [ANNOTATION_VERSIONS]: desired.versions,
+        ...pendingAnnotation(desired),
       },
       ...(ownerReferences.length ? { ownerReferences } : {}),
     },

@@ -46,6 +46,11 @@ export interface RolloutResult {
   unchanged: string[];
   /** Field-naming messages; never secret values. */
   problems: string[];
+  /**
+   * A listing or a patch failed (API server, RBAC): the request should be made again later.
+   * Not set for spec problems (a missing target), which only a spec change heals.
+   */
+  retry?: boolean;
 }
 
 export interface RolloutTimers {
@@ -162,7 +167,7 @@ export class RolloutCoordinator {
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.
       this.opts.logger?.warn({ namespace, err: safeErrorText(err) }, 'rollout flush failed');
-      for (const p of pending) p.resolve({ targets: [], unchanged: [], problems: ['rollout failed unexpectedly; see the operator log'] });
+      for (const p of pending) p.resolve({ targets: [], unchanged: [], problems: ['rollout failed unexpectedly; see the operator log'], retry: true });
     }
   }
 
@@ -185,10 +190,12 @@ export class RolloutCoordinator {
     // One listing per kind for the whole batch.
     const snapshot = memoizeLists(this.opts.workloads);
     const problems: string[][] = [];
+    const listFailed: boolean[] = [];
     const plans = new Map<string, WorkloadPlan>();
     for (const [i, { request }] of requests.entries()) {
       const resolved = await resolveTargets(request, snapshot, this.opts.logger);
       problems[i] = [...resolved.problems];
+      listFailed[i] = resolved.listFailed === true;
       for (const workload of resolved.targets) {
         const id = workloadId(workload);
         const plan = plans.get(id) ?? { workload, changes: new Map<string, string>(), requesters: new Set<number>() };
@@ -211,12 +218,16 @@ export class RolloutCoordinator {
 
     for (const [i, { request, waiters }] of requests.entries()) {
       const result: RolloutResult = { targets: [], unchanged: [], problems: problems[i] ?? [] };
+      if (listFailed[i]) result.retry = true;
       for (const [id, plan] of [...plans.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         if (!plan.requesters.has(i)) continue;
         const o = outcomes.get(id);
         if (o?.outcome === 'patched') result.targets.push(id);
         else if (o?.outcome === 'unchanged') result.unchanged.push(id);
-        else if (o?.problem) result.problems.push(o.problem);
+        else if (o?.problem) {
+          result.problems.push(o.problem);
+          result.retry = true;
+        }
       }
       await this.reportToExternalSecret(request, result);
       for (const w of waiters) w.resolve(result);

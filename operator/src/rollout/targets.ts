@@ -32,6 +32,8 @@ export interface ResolvedTargets {
   targets: WorkloadSummary[];
   /** One line each, naming the field (spec.rollout.targets[i], ...) and what to do. */
   problems: string[];
+  /** A workload listing failed: the targets may be incomplete, so the rollout is worth another try. */
+  listFailed?: boolean;
 }
 
 /** "Deployment/web": how workloads are named in results, events and status.lastRollout. */
@@ -47,6 +49,7 @@ export async function resolveTargets(
 ): Promise<ResolvedTargets> {
   const { namespace, secretName } = input;
   const problems: string[] = [];
+  let listFailed = false;
   const specEnabled = input.rollout !== undefined && input.rollout.enabled !== false;
 
   // Every kind is listed: opt-in annotations can sit on any of them.
@@ -57,6 +60,7 @@ export async function resolveTargets(
     } catch (err) {
       log?.warn({ namespace, kind, status: httpStatusOf(err), err: safeErrorText(err) }, 'listing workloads for rollout failed');
       problems.push(listProblem(err, kind, namespace));
+      listFailed = true;
     }
   }
   const all = [...byKind.values()].flat();
@@ -114,7 +118,7 @@ export async function resolveTargets(
 
   const order = (kind: WorkloadKind): number => WORKLOAD_KINDS.indexOf(kind);
   const targets = [...selected.values()].sort((a, b) => order(a.kind) - order(b.kind) || a.name.localeCompare(b.name));
-  return { targets, problems };
+  return listFailed ? { targets, problems, listFailed } : { targets, problems };
 }
 
 function listProblem(err: unknown, kind: WorkloadKind, namespace: string): string {

@@ -1,10 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExternalSecret, SecretStore } from '../../src/api/types.js';
-import { ANNOTATION_OWNER, LABEL_MANAGED } from '../../src/api/types.js';
+import { ANNOTATION_OWNER, ANNOTATION_ROLLOUT_PENDING, LABEL_MANAGED } from '../../src/api/types.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ExternalSecretReconciler, ReconcileFailure } from '../../src/controller/externalsecret-reconciler.js';
+import type { RolloutCoordinator, RolloutResult } from '../../src/rollout/coordinator.js';
 import {
   FakeEvents,
   FakeNamespaces,
@@ -30,40 +31,51 @@ function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespace
   const provider = new FakeProvider();
   provider.set('prod/db', JSON.stringify({ username: 'app', password: SENTINEL }), 'v-1111aaaa');
   const stores = options.stores ?? [secretStore()];
-  const rollouts = { request: vi.fn(async () => ({ targets: ['Deployment/web'], unchanged: [], problems: [] })) };
+  const rollouts = { request: vi.fn(async (): Promise<RolloutResult> => ({ targets: ['Deployment/web'], unchanged: [], problems: [] })) };
+  const requeue = vi.fn();
   const { logger, output } = capturedLogger();
   const fetcher = new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 });
-  const reconciler = new ExternalSecretReconciler({
-    externalSecrets: { get: () => objects.es },
-    stores: {
-      secretStore: (ns, name) => stores.find((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns && s.metadata.name === name),
-      clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
-    },
-    namespaces: new FakeNamespaces(options.namespaceLabels),
-    secrets,
-    status,
-    events,
-    source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
-    rollouts,
-    macKey: Buffer.alloc(32, 7),
-    now: () => new Date(now),
-    logger,
-  });
-  return {
-    reconciler,
+  /** A reconciler as a fresh operator process builds it: the same API server state, no memory. */
+  const start = (rolloutPort: Pick<RolloutCoordinator, 'request'> = rollouts) =>
+    new ExternalSecretReconciler({
+      externalSecrets: { get: () => objects.es },
+      stores: {
+        secretStore: (ns, name) => stores.find((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns && s.metadata.name === name),
+        clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
+      },
+      namespaces: new FakeNamespaces(options.namespaceLabels),
+      secrets,
+      status,
+      events,
+      source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
+      rollouts: rolloutPort,
+      requeue,
+      rolloutRetryMs: 30_000,
+      macKey: Buffer.alloc(32, 7),
+      now: () => new Date(now),
+      logger,
+    });
+  const t = {
+    reconciler: start(),
     secrets,
     status,
     events,
     provider,
     rollouts,
+    requeue,
     output,
     objects,
     advance: (ms: number) => (now += ms),
-    reconcile: () => reconciler.reconcile('app', objects.es.metadata.name),
+    reconcile: () => t.reconciler.reconcile('app', objects.es.metadata.name),
+    /** The process died; a new one starts with `rolloutPort` as its coordinator. */
+    restart: (rolloutPort?: Pick<RolloutCoordinator, 'request'>) => {
+      t.reconciler = start(rolloutPort);
+    },
     bumpGeneration: () => {
       objects.es = { ...objects.es, metadata: { ...objects.es.metadata, generation: (objects.es.metadata.generation ?? 1) + 1 } };
     },
   };
+  return t;
 }
 
 describe('ExternalSecretReconciler', () => {
@@ -117,7 +129,12 @@ describe('ExternalSecretReconciler', () => {
     const request = JSON.stringify(t.rollouts.request.mock.calls[0]);
     expect(request).toContain('v-2222bbbb');
     expect(request).not.toContain('rotated-value');
+    // The pass does not wait for the (debounced) rollout; its answer brings the ExternalSecret back.
+    await vi.waitFor(() => expect(t.requeue).toHaveBeenCalledWith('app', 'db'));
+    await t.reconcile();
     expect(t.objects.es.status?.lastRollout?.targets).toEqual(['Deployment/web']);
+    expect(t.secrets.store.get('app/db')!.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING]).toBeUndefined();
+    expect(t.rollouts.request).toHaveBeenCalledTimes(1);
   });
 
   it('does not roll out when a new version leaves the selected data unchanged', async () => {
@@ -338,6 +355,8 @@ describe('ExternalSecretReconciler', () => {
     const stale = structuredClone(t.objects.es);
     await t.reconcile();
     expect(t.rollouts.request).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(t.requeue).toHaveBeenCalled());
+    await t.reconcile();
     expect(t.objects.es.status?.lastRollout?.targets).toEqual(['Deployment/web']);
     const writes = { status: t.status.writes, secrets: t.secrets.writes };
 

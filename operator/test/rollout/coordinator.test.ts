@@ -244,7 +244,8 @@ describe('RolloutCoordinator failures', () => {
     workloads.patchErrors.set('Deployment/web', [new WorkloadApiError('HTTP 500', 500, 'patch', 'Deployment'), new WorkloadApiError('HTTP 500', 500, 'patch', 'Deployment')]);
     const p = coordinator.request(req('db-creds', 'db@v2'));
     await vi.advanceTimersByTimeAsync(2010);
-    expect(await p).toEqual({ targets: [], unchanged: [], problems: ['could not restart Deployment/web (HTTP 500); see the operator log'] });
+    // retry: the reconciler asks again later (the rollout-pending marker stays on the Secret).
+    expect(await p).toEqual({ targets: [], unchanged: [], problems: ['could not restart Deployment/web (HTTP 500); see the operator log'], retry: true });
   });
 
   it('a failing event recorder does not fail the rollout', async () => {
