@@ -8,6 +8,7 @@
 // gjson does for ESO; JMESPath and JSONPath work on JavaScript numbers.
 import { search as jmesSearch, compile as jmesCompile } from '@jmespath-community/jmespath';
 import { JSONPath } from 'jsonpath-plus';
+import { jsonPathSyntaxProblem } from './jsonpath-syntax.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote, scrubValues } from './errors.js';
 
@@ -193,6 +194,9 @@ function evaluateJmesPath(doc: unknown, expression: string, ctx: SelectContext):
  */
 function evaluateJsonPath(doc: unknown, expression: string, ctx: SelectContext): unknown[] {
   const field = `${ctx.field}.jsonPath`;
+  // jsonpath-plus drops what it cannot parse (`$..[` would select everything): refuse first.
+  const syntax = jsonPathNeedsEval(expression) ? undefined : jsonPathSyntaxProblem(expression);
+  if (syntax) throw new SyncError(ES_REASON.InvalidSpec, `${field} ${quote(expression)} is not a valid JSONPath expression: ${syntax}`, { field });
   try {
     const result = JSONPath({ path: expression, json: doc as object, eval: false, wrap: true, resultType: 'value' });
     return Array.isArray(result) ? result : [];

@@ -9,6 +9,7 @@ import { InvalidDurationError, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './keys.js';
 import { compileUserRegExp } from './regexp.js';
 import { jsonPathNeedsEval } from './select.js';
+import { jsonPathSyntaxProblem } from './jsonpath-syntax.js';
 
 /** Refresh intervals below this would hammer AWS; `0` (sync once) stays allowed. */
 export const MIN_REFRESH_INTERVAL_MS = 1000;
@@ -119,6 +120,8 @@ function checkSelectors(ref: { property?: string; jmesPath?: string; jsonPath?: 
     } catch (error) {
       add(`${base}.jsonPath`, `${JSON.stringify(ref.jsonPath)} is not a valid JSONPath expression: ${(error as Error).message}`);
     }
+    const syntax = needsEval ? undefined : jsonPathSyntaxProblem(ref.jsonPath);
+    if (syntax) add(`${base}.jsonPath`, `${JSON.stringify(ref.jsonPath)} is not a valid JSONPath expression: ${syntax}`);
     if (needsEval) {
       add(`${base}.jsonPath`, `${JSON.stringify(ref.jsonPath)} uses a filter or script expression, which Rotor does not evaluate; use jmesPath for filtering`);
     }

@@ -155,6 +155,14 @@ describe('selectValue with jsonPath (script evaluation disabled)', () => {
     }
     expect(marker.rotorPwned).toBeUndefined();
   });
+  it('a syntax error is InvalidSpec, never "select all"', () => {
+    for (const path of ['$..[', '$[', '$.a[', '$.', '$.a]', 'a.b', '$.users[0', "$['a'", '$.a..']) {
+      const error = caught(() => pick(doc, { jsonPath: path }));
+      expect(error.reason, path).toBe(ES_REASON.InvalidSpec);
+      expect(error.field, path).toBe('spec.data[2].remoteRef.jsonPath');
+      expect(error.message, path).toContain('is not a valid JSONPath expression');
+    }
+  });
   it('jsonPathNeedsEval spots filters and scripts statically', () => {
     expect(jsonPathNeedsEval("$.users[?(@.name=='a')]")).toBe(true);
     expect(jsonPathNeedsEval('$.users[(@.length-1)]')).toBe(true);

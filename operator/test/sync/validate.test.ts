@@ -48,6 +48,9 @@ describe('validateExternalSecret', () => {
   it('reports invalid JMESPath and JSONPath that needs script evaluation', () => {
     expect(problemFor(es({ data: [{ secretKey: 'a', remoteRef: { key: 'r', jmesPath: 'a[' } }] }), 'spec.data[0].remoteRef.jmesPath')).toContain('not a valid JMESPath');
     expect(problemFor(es({ data: [{ secretKey: 'a', remoteRef: { key: 'r', jsonPath: "$[?(@.a=='b')]" } }] }), 'spec.data[0].remoteRef.jsonPath')).toContain('use jmesPath');
+    expect(problemFor(es({ data: [{ secretKey: 'a', remoteRef: { key: 'r', jsonPath: '$..[' } }] }), 'spec.data[0].remoteRef.jsonPath')).toBe(
+      '"$..[" is not a valid JSONPath expression: "[" at position 3 is not closed',
+    );
     expect(problemFor(es({ dataFrom: [{ extract: { key: 'r', jmesPath: '[[' } }] }), 'spec.dataFrom[0].extract.jmesPath')).toBeDefined();
   });
 
