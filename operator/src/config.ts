@@ -7,6 +7,10 @@ export interface OperatorConfig {
   kubeconfig?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   concurrency: number;
+  /** At most this many ExternalSecrets of one store are reconciled at once (fair share). */
+  storeConcurrency: number;
+  /** Deadline of one AWS call, all SDK attempts included. */
+  awsCallTimeoutMs: number;
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
@@ -32,6 +36,9 @@ export const USAGE = `rotor [flags]
   --kubeconfig PATH                 kubeconfig (default: $KUBECONFIG, else in-cluster)
   --log-level LEVEL                 trace|debug|info|warn|error (default: $LOG_LEVEL or info)
   --concurrency N                   ExternalSecrets reconciled in parallel (default 4)
+  --store-concurrency N             at most N of them from one store, so a slow store cannot
+                                    hold every worker (default: half of --concurrency, at least 1)
+  --aws-call-timeout DURATION       deadline of one AWS call, retries included (default 5s)
   --leader-elect                    elect a leader through a Lease (run 2+ replicas)
   --leader-election-namespace NS    namespace of the Lease (default: the operator namespace)
   --leader-election-id NAME         Lease name (default rotor-leader)
@@ -56,6 +63,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       kubeconfig: { type: 'string' },
       'log-level': { type: 'string' },
       concurrency: { type: 'string' },
+      'store-concurrency': { type: 'string' },
+      'aws-call-timeout': { type: 'string' },
       'leader-elect': { type: 'boolean' },
       'leader-election-namespace': { type: 'string' },
       'leader-election-id': { type: 'string' },
@@ -76,10 +85,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const logLevel = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as OperatorConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'rotor-system';
+  const concurrency = integer('--concurrency', values.concurrency ?? '4', 1, 256);
+  const awsCallTimeoutMs = duration('--aws-call-timeout', values['aws-call-timeout'] ?? '5s');
+  if (awsCallTimeoutMs < 100) throw new ConfigError(`--aws-call-timeout must be at least 100ms, got "${values['aws-call-timeout']}"`);
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     logLevel,
-    concurrency: integer('--concurrency', values.concurrency ?? '4', 1, 256),
+    concurrency,
+    storeConcurrency: integer('--store-concurrency', values['store-concurrency'] ?? String(Math.max(1, Math.ceil(concurrency / 2))), 1, concurrency),
+    awsCallTimeoutMs,
     leaderElect: values['leader-elect'] ?? false,
     leaderElectionNamespace: values['leader-election-namespace'] ?? namespace,
     leaderElectionId: values['leader-election-id'] ?? 'rotor-leader',

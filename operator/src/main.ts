@@ -30,7 +30,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const secrets = new KubeSecretClient(clients.core);
   const events = new KubeEventRecorder({ core: clients.core, instance: config.identity, logger });
 
-  const awsClients = new AwsClientFactory(awsCallMetrics(metrics));
+  const awsClients = new AwsClientFactory({ ...awsCallMetrics(metrics), callTimeoutMs: config.awsCallTimeoutMs });
   const credentials = new CredentialResolver({
     sources: new KubeCredentialSource(clients.core),
     clients: awsClients,
@@ -60,6 +60,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
         logger,
         metrics,
         concurrency: config.concurrency,
+        storeConcurrency: config.storeConcurrency,
         watchNamespace: config.watchNamespace,
         watchStallMs: config.watchStallMs,
         externalSecretDeps: {

@@ -5,6 +5,13 @@ describe('parseConfig', () => {
   it('has production defaults', () => {
     const c = parseConfig([], { POD_NAMESPACE: 'rotor' });
     expect(c).toMatchObject({ logLevel: 'info', concurrency: 4, leaderElect: false, namespace: 'rotor', leaderElectionNamespace: 'rotor', metricsPort: 8080, healthPort: 8081, fetchCacheTtlMs: 10_000 });
+    expect(c).toMatchObject({ storeConcurrency: 2, awsCallTimeoutMs: 5_000 });
+    expect(parseConfig(['--concurrency', '1'], {}).storeConcurrency).toBe(1);
+    expect(parseConfig(['--concurrency', '7'], {}).storeConcurrency).toBe(4);
+  });
+
+  it('reads the fairness flags', () => {
+    expect(parseConfig(['--concurrency', '8', '--store-concurrency', '3', '--aws-call-timeout', '2s'], {})).toMatchObject({ storeConcurrency: 3, awsCallTimeoutMs: 2_000 });
   });
 
   it('reads flags', () => {
@@ -14,6 +21,9 @@ describe('parseConfig', () => {
 
   it('names the flag in errors', () => {
     expect(() => parseConfig(['--concurrency', 'many'], {})).toThrow(/--concurrency must be a whole number/);
+    expect(() => parseConfig(['--concurrency', '4', '--store-concurrency', '5'], {})).toThrow(/--store-concurrency must be a whole number from 1 to 4, got "5"/);
+    expect(() => parseConfig(['--aws-call-timeout', 'never'], {})).toThrow(/--aws-call-timeout must be a duration/);
+    expect(() => parseConfig(['--aws-call-timeout', '10ms'], {})).toThrow(/--aws-call-timeout must be at least 100ms/);
     expect(() => parseConfig(['--log-level', 'loud'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--fetch-cache-ttl', 'soon'], {})).toThrow(/--fetch-cache-ttl must be a duration/);
   });

@@ -2,7 +2,9 @@
 // - few SDK retries (maxAttempts 2): the work queue already backs off with jitter, and
 //   stacking SDK retries on top would hold a worker for tens of seconds;
 // - short timeouts (connect 3s, request 10s, throwOnRequestTimeout) so a dead endpoint
-//   fails fast and failover / backoff can act;
+//   fails fast and failover / backoff can act; and a deadline on the whole call (all
+//   attempts, default 5s, --aws-call-timeout) enforced with an AbortSignal, so an endpoint
+//   that accepts connections and never answers holds a worker for 5s, not 2 x 10s;
 // - one client per (service, region, endpoint, identity) so keep-alive sockets are reused;
 // - a middleware that reports every HTTP attempt, for the "AWS calls per secret" metric.
 //
@@ -13,7 +15,7 @@ import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { classifyAwsError, type AwsApiService, type AwsErrorClass } from './errors.js';
+import { AwsCallDeadlineError, classifyAwsError, type AwsApiService, type AwsErrorClass } from './errors.js';
 
 export interface AwsClientTarget {
   region: string;
@@ -45,8 +47,10 @@ export interface AwsClientFactoryOptions {
   maxAttempts?: number;
   /** TCP/TLS connect timeout. Default 3000 ms. */
   connectionTimeoutMs?: number;
-  /** Whole-request timeout. Default 10000 ms. */
+  /** Timeout of one HTTP attempt. Default 10000 ms, never more than callTimeoutMs. */
   requestTimeoutMs?: number;
+  /** Deadline of one call, every attempt and retry delay included. Default 5000 ms. */
+  callTimeoutMs?: number;
   /** Called once per HTTP attempt (retries included): the metric hook. */
   onApiCall?: (call: AwsApiCall) => void;
   /** Called when an attempt ends: its duration, and the error code and class when it failed. */
@@ -88,6 +92,7 @@ export class AwsClientFactory {
   ephemeralSts(target: Omit<AwsClientTarget, 'identityKey'>): STSClient {
     const client = new STSClient(this.config({ ...target, identityKey: 'ephemeral' }));
     this.instrument(client, 'STS', target.region);
+    this.enforceDeadline(client);
     return client;
   }
 
@@ -117,6 +122,7 @@ export class AwsClientFactory {
     if (hit) return hit.client as C;
     const client = build();
     this.instrument(client, service, target.region);
+    this.enforceDeadline(client);
     this.cache.set(key, { client, identityKey: target.identityKey });
     return client;
   }
@@ -130,11 +136,41 @@ export class AwsClientFactory {
       retryMode: 'standard',
       requestHandler: this.options.requestHandler ?? {
         connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
-        requestTimeout: this.options.requestTimeoutMs ?? 10_000,
+        requestTimeout: Math.min(this.options.requestTimeoutMs ?? 10_000, this.callTimeoutMs),
         // Without this the SDK only logs a warning when requestTimeout passes.
         throwOnRequestTimeout: true,
       },
     };
+  }
+
+  private get callTimeoutMs(): number {
+    return this.options.callTimeoutMs ?? 5_000;
+  }
+
+  /**
+   * Every send() gets an AbortSignal that fires at the deadline: the SDK then destroys the
+   * socket and stops retrying. The race makes the caller's promise settle at the deadline
+   * even if a layer below ignored the signal.
+   */
+  private enforceDeadline(client: AnyAwsClient): void {
+    const timeoutMs = this.callTimeoutMs;
+    type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
+    const send = client.send.bind(client) as Send;
+    const bounded: Send = (command, options) => {
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new AwsCallDeadlineError(timeoutMs);
+          controller.abort(error);
+          reject(error);
+        }, timeoutMs);
+      });
+      const signal = options?.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
+      return Promise.race([send(command, { ...options, abortSignal: signal }), deadline]).finally(() => clearTimeout(timer));
+    };
+    // The three clients' send() overloads differ only in their command types.
+    (client as unknown as { send: Send }).send = bounded;
   }
 
   private instrument(client: AnyAwsClient, service: AwsApiService, region: string): void {

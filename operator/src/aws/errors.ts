@@ -8,6 +8,18 @@ import { ProviderError } from '../api/provider.js';
 
 export type AwsApiService = AwsService | 'STS';
 
+/**
+ * A whole AWS call (every SDK attempt) took longer than the operator's per-call deadline
+ * (--aws-call-timeout). Named TimeoutError so it is treated as a network failure: the
+ * endpoint is unavailable, retry with backoff, failover allowed.
+ */
+export class AwsCallDeadlineError extends Error {
+  constructor(readonly deadlineMs: number) {
+    super(`no answer within ${deadlineMs / 1000}s`);
+    this.name = 'TimeoutError';
+  }
+}
+
 export interface AwsErrorContext {
   service: AwsApiService;
   /** Secret name, parameter name, or role ARN (STS) the call was about. */
@@ -232,7 +244,7 @@ export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderErr
 
   if (isNetworkFailure(facts)) {
     const endpoint = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the regional endpoint`;
-    const why = facts.networkCode ?? (facts.name === 'TimeoutError' ? 'timed out' : facts.name);
+    const why = err instanceof AwsCallDeadlineError ? err.message : (facts.networkCode ?? (facts.name === 'TimeoutError' ? 'timed out' : facts.name));
     return new ProviderError(
       ES_REASON.ProviderUnavailable,
       `${service} ${endpoint} in region ${ctx.region} is unreachable (${why}) during ${ctx.operation}${aboutClause}; check the endpoint, DNS and network policy — retrying with backoff`,

@@ -57,6 +57,8 @@ export interface ManagerOptions {
   logger: Logger;
   metrics: RotorMetrics;
   concurrency: number;
+  /** ExternalSecrets of one store reconciled at once (default: concurrency, no limit). */
+  storeConcurrency?: number;
   watchNamespace?: string;
   watchStallMs: number;
   /** Everything of the reconcilers that is not a cache the manager owns. */
@@ -117,6 +119,9 @@ export class Manager {
 
     this.esQueue = new WorkQueue({
       concurrency: options.concurrency,
+      // A store that hangs holds at most storeConcurrency workers; the others serve other stores.
+      groupOf: (key) => this.storeGroupOf(key),
+      maxPerGroup: options.storeConcurrency ?? options.concurrency,
       metrics: workQueueMetrics(metrics, 'externalsecret'),
       handler: (key) => {
         const [ns, name] = splitKey(key);
@@ -223,6 +228,14 @@ export class Manager {
         return cached ? (cached.metadata?.labels ?? {}) : api.labels(name);
       },
     };
+  }
+
+  /** The store an ExternalSecret key reads from (its own key when it is gone). */
+  private storeGroupOf(key: string): string {
+    const [ns, name] = splitKey(key);
+    const ref = this.externalSecrets.get(ns, name)?.spec?.secretStoreRef;
+    if (!ref) return key;
+    return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${ns}/${ref.name}`;
   }
 
   private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {

@@ -4,9 +4,11 @@
 //     and never by two handlers at once;
 //   - addAfter() delays a key (earliest time wins); addRateLimited() delays it by a per-key
 //     exponential backoff with jitter that forget() resets;
-//   - at most `concurrency` handlers run at once.
+//   - at most `concurrency` handlers run at once, and with `groupOf` at most `maxPerGroup` of
+//     one group (e.g. one store), served round-robin across groups (fair-queue.ts).
 // All timers live here, never in watch callbacks, so shutdown() can clear every one of them.
 import { backoffDelayMs, type BackoffPolicy } from '../kube/backoff.js';
+import { FairQueue } from './fair-queue.js';
 
 export interface HandlerResult {
   /** Process the key again after this delay (e.g. the next refresh). */
@@ -37,6 +39,10 @@ export interface WorkQueueOptions {
   handler: KeyHandler;
   /** Handlers running at once. Default 1. */
   concurrency?: number;
+  /** Group of a key (e.g. its store); with maxPerGroup, no group may hold every handler. */
+  groupOf?: (key: string) => string;
+  /** Handlers one group may run at once. Default: concurrency (no limit). */
+  maxPerGroup?: number;
   /** Per-key retry backoff; default 1s doubling to 5 min, up to +20% jitter. */
   backoff?: Partial<BackoffPolicy>;
   random?: () => number;
@@ -56,7 +62,7 @@ interface Delayed {
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  private readonly queue: FairQueue;
   /** Keys that need processing: queued, or re-added while being processed. */
   private readonly dirty = new Set<string>();
   private readonly processing = new Set<string>();
@@ -74,6 +80,10 @@ export class WorkQueue {
 
   constructor(private readonly options: WorkQueueOptions) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 1));
+    this.queue = new FairQueue({
+      ...(options.groupOf ? { groupOf: options.groupOf } : {}),
+      maxRunningPerGroup: Math.max(1, Math.floor(options.maxPerGroup ?? this.concurrency)),
+    });
     this.backoff = { ...DEFAULT_QUEUE_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
@@ -156,7 +166,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
-    this.queue.length = 0;
+    this.queue.clear();
     this.queuedAt.clear();
     this.dirty.clear();
     this.reportDepth();
@@ -190,8 +200,10 @@ export class WorkQueue {
   }
 
   private pump(): void {
-    while (this.started && !this.shuttingDown && this.processing.size < this.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
+    while (this.started && !this.shuttingDown && this.processing.size < this.concurrency) {
+      // undefined: nothing queued, or every queued key's group is at its limit.
+      const key = this.queue.take();
+      if (key === undefined) break;
       const queuedAt = this.queuedAt.get(key);
       this.queuedAt.delete(key);
       if (queuedAt !== undefined) this.options.metrics?.observeQueueDuration?.((this.now() - queuedAt) / 1000);
@@ -220,6 +232,7 @@ export class WorkQueue {
       }
     } finally {
       this.processing.delete(key);
+      this.queue.done(key);
       if (this.dirty.has(key) && !this.shuttingDown) this.enqueue(key);
       if (this.processing.size === 0 && this.drainWaiters.length > 0) {
         const waiters = this.drainWaiters;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory, type AwsApiCall, type AwsApiCallOutcome } from '../../src/aws/clients.js';
 import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
 import { silentLogger } from './helpers.js';
@@ -142,10 +142,21 @@ describe('AwsClientFactory', () => {
     const client = factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k' });
     expect(await client.config.maxAttempts()).toBe(2);
     const handlerConfig = (await (client.config.requestHandler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider) ?? {};
-    expect(handlerConfig).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true });
+    // One attempt never outlives the 5 s deadline of the whole call.
+    expect(handlerConfig).toMatchObject({ connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true });
     factory.destroy();
   });
 });
+
+/** A Secrets Manager provider in eu-west-1 at a local endpoint, through the factory under test. */
+function providerAt(factory: AwsClientFactory, endpoint: string): SecretsManagerProvider {
+  return new SecretsManagerProvider({
+    client: factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k' }),
+    region: 'eu-west-1',
+    endpoint,
+    logger: silentLogger,
+  });
+}
 
 describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
   async function listen(server: Server): Promise<number> {
@@ -161,15 +172,41 @@ describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
     try {
       const factory = new AwsClientFactory({ requestTimeoutMs: 200, maxAttempts: 1 });
       const endpoint = `http://127.0.0.1:${port}`;
-      const provider = new SecretsManagerProvider({
-        client: factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k' }),
-        region: 'eu-west-1',
-        endpoint,
-        logger: silentLogger,
-      });
+      const provider = providerAt(factory, endpoint);
       const started = Date.now();
       await expect(provider.get({ key: 'db' })).rejects.toMatchObject({ reason: 'ProviderUnavailable', unavailable: true, retryable: true });
       expect(Date.now() - started).toBeLessThan(3_000);
+      factory.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('the per-call deadline bounds every attempt together and frees the socket', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer(() => {
+      /* accepts, never answers */
+    });
+    server.on('connection', (socket) => sockets.push(socket));
+    const port = await listen(server);
+    try {
+      // Defaults a hang used to cost: 2 attempts x 10 s. The deadline cuts the whole call.
+      const factory = new AwsClientFactory({ callTimeoutMs: 400 });
+      const endpoint = `http://127.0.0.1:${port}`;
+      const provider = providerAt(factory, endpoint);
+      const started = Date.now();
+      await expect(provider.get({ key: 'db' })).rejects.toMatchObject({
+        reason: 'ProviderUnavailable',
+        retryable: true,
+        unavailable: true,
+        message: expect.stringContaining(`endpoint ${endpoint} in region eu-west-1 is unreachable (no answer within 0.4s)`),
+      });
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(390);
+      expect(elapsed).toBeLessThan(1_500);
+      // The aborted request's socket is closed, not left hanging on the server.
+      await vi.waitFor(() => expect(sockets.every((s) => s.destroyed || s.readableEnded)).toBe(true));
       factory.destroy();
     } finally {
       server.closeAllConnections();
@@ -183,12 +220,7 @@ describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
     await new Promise((resolve) => server.close(resolve)); // nothing listens there now
     const factory = new AwsClientFactory({ maxAttempts: 1 });
     const endpoint = `http://127.0.0.1:${port}`;
-    const provider = new SecretsManagerProvider({
-      client: factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k' }),
-      region: 'eu-west-1',
-      endpoint,
-      logger: silentLogger,
-    });
+    const provider = providerAt(factory, endpoint);
     await expect(provider.get({ key: 'db' })).rejects.toMatchObject({
       reason: 'ProviderUnavailable',
       message: expect.stringContaining(`endpoint ${endpoint} in region eu-west-1 is unreachable (ECONNREFUSED)`),

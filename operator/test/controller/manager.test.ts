@@ -8,6 +8,7 @@ import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import type { SecretsProvider } from '../../src/api/provider.js';
 import { createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
@@ -15,7 +16,7 @@ import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capt
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 
-function setup() {
+function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider | undefined; concurrency?: number; storeConcurrency?: number } = {}) {
   const fakes = {
     externalSecrets: new FakeListWatch(),
     secretStores: new FakeListWatch(),
@@ -39,7 +40,8 @@ function setup() {
   const providers = {
     forStore: async (s: SecretStore) => {
       storeChecks.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`);
-      return { identityKey: 'id', provider };
+      const chosen = options.providerFor?.(s) ?? provider;
+      return { identityKey: `${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`, provider: chosen };
     },
     forgetStore: (s: { kind: StoreKind; metadata: { namespace?: string; name: string } }) =>
       forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
@@ -49,7 +51,8 @@ function setup() {
     sources,
     logger,
     metrics,
-    concurrency: 2,
+    concurrency: options.concurrency ?? 2,
+    ...(options.storeConcurrency ? { storeConcurrency: options.storeConcurrency } : {}),
     watchStallMs: 60_000,
     externalSecretDeps: {
       namespaces: new FakeNamespaces(),
@@ -136,6 +139,27 @@ describe('Manager', () => {
     await t.secrets.delete('app', 'db');
     t.fakes.managedSecrets.remove('app', 'db');
     await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('a store that hangs holds at most storeConcurrency workers: another store’s ExternalSecret syncs meanwhile', async () => {
+    const hanging = new FakeProvider();
+    const calls: string[] = [];
+    hanging.getMany = (requests) => {
+      calls.push(...requests.map((r) => r.key));
+      return new Promise(() => undefined); // never answers
+    };
+    const t = setup({ providerFor: (s) => (s.metadata.name === 'slow' ? hanging : undefined), concurrency: 3, storeConcurrency: 2 });
+    t.put(t.fakes.secretStores, { ...secretStore(), metadata: { name: 'slow', namespace: 'app', generation: 1 } });
+    t.put(t.fakes.secretStores, { ...secretStore(), metadata: { name: 'fast', namespace: 'other', generation: 1 } });
+    for (let i = 1; i <= 5; i++) {
+      t.put(t.fakes.externalSecrets, externalSecret({ secretStoreRef: { name: 'slow', kind: 'SecretStore' }, data: [{ secretKey: 'k', remoteRef: { key: `slow/${i}` } }] }, { name: `s${i}`, uid: `s${i}` }));
+    }
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    t.put(t.fakes.externalSecrets, externalSecret({ secretStoreRef: { name: 'fast', kind: 'SecretStore' } }, { name: 'db', namespace: 'other' }));
+    await vi.waitFor(() => expect(t.secrets.value('other', 'db', 'password')).toBe('p-1'));
+    expect(calls).toHaveLength(2);
   });
 
   it('is ready only once every informer has synced, and stop() closes every watch', async () => {

@@ -97,6 +97,58 @@ describe('WorkQueue', () => {
     expect(h.running().sort()).toEqual(['d', 'e']);
   });
 
+  // Issue 8 item 3: one store whose endpoint hangs held every worker; other tenants waited.
+  it('a group at its limit keeps its keys queued without a worker; other groups go on', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ handler: h.handler, concurrency: 4, groupOf: (key) => key.split(':')[0]!, maxPerGroup: 2 });
+    q.start();
+    for (let i = 1; i <= 8; i++) q.add(`slow:${i}`);
+    await flush();
+    expect(h.running().sort()).toEqual(['slow:1', 'slow:2']);
+    expect(q.depth).toBe(6);
+    q.add('fast:a');
+    q.add('other:b');
+    await flush();
+    expect(h.running().sort()).toEqual(['fast:a', 'other:b', 'slow:1', 'slow:2']);
+    h.finish('fast:a');
+    q.add('fast:c');
+    await flush();
+    // The free worker goes to fast:c, not to a third slow key.
+    expect(h.running().sort()).toEqual(['fast:c', 'other:b', 'slow:1', 'slow:2']);
+    h.finish('fast:c');
+    await flush();
+    expect(h.running().sort()).toEqual(['other:b', 'slow:1', 'slow:2']);
+    h.finish('slow:1');
+    await flush();
+    expect(h.running().sort()).toEqual(['other:b', 'slow:2', 'slow:3']);
+  });
+
+  it('serves groups round-robin, so a long queue of one group does not delay another', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ handler: h.handler, concurrency: 1, groupOf: (key) => key.split(':')[0]! });
+    for (let i = 1; i <= 3; i++) q.add(`big:${i}`);
+    q.add('small:1');
+    q.start();
+    for (const expected of ['big:1', 'small:1', 'big:2', 'big:3']) {
+      await flush();
+      expect(h.running()).toEqual([expected]);
+      h.finish(expected);
+    }
+  });
+
+  it('a failing key of a limited group frees its slot for the group', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ handler: h.handler, concurrency: 4, groupOf: () => 'one', maxPerGroup: 1 });
+    q.start();
+    q.add('a');
+    q.add('b');
+    await flush();
+    expect(h.running()).toEqual(['a']);
+    h.fail('a');
+    await flush();
+    expect(h.running()).toEqual(['b']);
+  });
+
   it('waits for start() before running anything', async () => {
     const h = controllableHandler();
     const q = new WorkQueue({ handler: h.handler });
