@@ -2,106 +2,15 @@
 // the hardened pod, least-privilege RBAC, flags the operator reads, HA (PDB at 2 replicas).
 // helm comes from ROTOR_HELM, the test-bed cache ($ROTOR_CACHE/helm-*/bin/helm, built by
 // e2e/testbed/build.sh) or PATH; without one the suite is skipped and says so.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
+import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const chartDir = join(repoRoot, 'charts/rotor');
-const releaseNamespace = 'rotor-system';
-
-function findHelm(): string | undefined {
-  if (process.env.ROTOR_HELM) return existsSync(process.env.ROTOR_HELM) ? process.env.ROTOR_HELM : undefined;
-  const cache = process.env.ROTOR_CACHE ?? join(homedir(), '.cache/rotor');
-  if (existsSync(cache)) {
-    // Newest version first, so a bumped HELM_VERSION wins over a stale cache dir.
-    const dirs = readdirSync(cache).filter((d) => d.startsWith('helm-')).sort().reverse();
-    for (const d of dirs) {
-      // .built is written only after a complete, working build (e2e/testbed/build.sh).
-      const bin = join(cache, d, 'bin/helm');
-      if (existsSync(join(cache, d, '.built')) && existsSync(bin)) return bin;
-    }
-  }
-  const onPath = spawnSync('helm', ['version', '--short'], { encoding: 'utf8' });
-  return onPath.status === 0 ? 'helm' : undefined;
-}
-
-const helm = findHelm();
-const skipReason = 'no helm binary (set ROTOR_HELM, or run e2e/testbed/build.sh to fill ~/.cache/rotor/helm-*/bin/helm)';
-if (!helm) console.warn(`[chart.test] SKIPPED: ${skipReason}`);
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
-  [field: string]: unknown;
-}
+import { chartDir, deployment, find, helm, one, releaseNamespace, skipReason, template, templateError, type K8sObject } from './helm.js';
 
 interface PolicyRule {
   apiGroups: string[];
   resources: string[];
   verbs: string[];
   resourceNames?: string[];
-}
-
-interface Container {
-  name: string;
-  image: string;
-  args: string[];
-  env: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
-  ports: Array<{ name: string; containerPort: number }>;
-  securityContext: Record<string, unknown>;
-  livenessProbe: { httpGet: { path: string; port: string | number } };
-  readinessProbe: { httpGet: { path: string; port: string | number } };
-  volumeMounts: Array<{ name: string; mountPath: string }>;
-}
-
-interface DeploymentSpec {
-  replicas: number;
-  template: {
-    spec: {
-      serviceAccountName: string;
-      securityContext: Record<string, unknown>;
-      containers: Container[];
-      volumes: Array<{ name: string; emptyDir?: object }>;
-    };
-  };
-}
-
-function template(setValues: Record<string, string> = {}, extraArgs: string[] = []): K8sObject[] {
-  const sets = Object.entries(setValues).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-  const out = execFileSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...sets, ...extraArgs], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return parseAllDocuments(out).map((d) => d.toJS() as K8sObject).filter((o) => o !== null);
-}
-
-function templateError(setValues: Record<string, string>): string {
-  const sets = Object.entries(setValues).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
-  const result = spawnSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...sets], { encoding: 'utf8' });
-  expect(result.status, 'helm template should fail').not.toBe(0);
-  return result.stderr;
-}
-
-function find(objects: K8sObject[], kind: string, name?: string): K8sObject[] {
-  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
-}
-
-function one(objects: K8sObject[], kind: string, name?: string): K8sObject {
-  const found = find(objects, kind, name);
-  expect(found, `exactly one ${kind}${name ? ` ${name}` : ''}`).toHaveLength(1);
-  return found[0]!;
-}
-
-function deployment(objects: K8sObject[]): { spec: DeploymentSpec; container: Container } {
-  const spec = one(objects, 'Deployment').spec as DeploymentSpec;
-  const container = spec.template.spec.containers[0]!;
-  return { spec, container };
 }
 
 /** "group/resource" (or "group/resource#name") -> sorted verbs, for whole-role comparisons. */
