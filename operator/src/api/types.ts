@@ -325,6 +325,12 @@ export const ANNOTATION_RELOAD = 'rotor.dev/reload';
 export const ANNOTATION_RESTARTED_FOR = 'rotor.dev/restarted-for';
 export const ANNOTATION_VERSIONS = 'rotor.dev/versions';
 /**
+ * On a creationPolicy Merge target: which ExternalSecret (of the Secret's namespace) writes
+ * which keys, as JSON `{"<name>": ["key", …]}` — key names only, never values. The first
+ * ExternalSecret to write a key owns it; another one writing the same key is refused.
+ */
+export const ANNOTATION_MERGE_OWNERS = 'rotor.dev/merge-owners';
+/**
  * On a target Secret: the version fingerprint (AWS version identifiers only) whose rollout is
  * still to be done. Written in the same write as the rotated data, removed once every target
  * workload is restarted for it, so a crash in between cannot lose the rollout.

@@ -28,6 +28,7 @@ import { PendingRollouts } from '../rollout/pending.js';
 import { abbreviateFingerprint } from '../rollout/restarted-for.js';
 import { decideRefresh } from './refresh.js';
 import { targetDrift, targetMAC } from './drift.js';
+import { releaseMergeKeys } from './merge-owners.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
@@ -286,7 +287,7 @@ export class ExternalSecretReconciler {
     });
     // The marker goes in the same write as the data: from then on the rollout is on record.
     if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
-    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es));
+    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es), { isMergeOwnerLive: this.mergeOwnerLive(es) });
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
     let written = false;
@@ -364,12 +365,21 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Deleted', `deleted Secret ${namespace}/${name}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
     } else {
       const managedKeys = new Set([...(es.spec.data ?? []).map((d) => d.secretKey), ...(es.status?.syncedVersions ?? []).map((v) => v.key)]);
-      const data = Object.fromEntries(Object.entries(target.data ?? {}).filter(([k]) => !managedKeys.has(k)));
-      await this.deps.secrets.replace({ ...target, data });
-      await this.event(es, 'Normal', 'Updated', `removed ${managedKeys.size} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
+      const { secret, removed } = releaseMergeKeys(target, es.metadata.name, managedKeys, this.mergeOwnerLive(es));
+      await this.deps.secrets.replace(secret);
+      await this.event(es, 'Normal', 'Updated', `removed ${removed} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
     }
     log.info({ deletionPolicy: es.spec.target.deletionPolicy }, 'remote secrets gone; deletion policy applied');
     await this.writeStatus(es, deletedStatus(es, this.deps.now()));
+  }
+
+  /** Whether the ExternalSecret `name` (same namespace) still merges keys into `es`'s target. */
+  private mergeOwnerLive(es: DefaultedExternalSecret): (name: string) => boolean {
+    return (name) => {
+      const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
+      if (!other || other.metadata.deletionTimestamp) return false;
+      return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && other.spec?.target?.creationPolicy === 'Merge';
+    };
   }
 
   /** Records a failure in status + a Warning event; the target Secret is left untouched. */

@@ -4,6 +4,7 @@
 import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
 import {
   ANNOTATION_DATA_MAC,
+  ANNOTATION_MERGE_OWNERS,
   ANNOTATION_OWNER,
   ANNOTATION_ROLLOUT_PENDING,
   ANNOTATION_VERSIONS,
@@ -12,6 +13,7 @@ import {
   type CreationPolicy,
   type EsReason,
 } from '../api/types.js';
+import { keyConflicts, mergeOwnersOf, ownsExactly, recordMergeOwner } from './merge-owners.js';
 
 export interface DesiredSecret {
   namespace: string;
@@ -51,11 +53,19 @@ export function ownerAnnotationValue(owner: OwnerIdentity): string {
   return `${owner.namespace}/${owner.name}`;
 }
 
-/** True when the Secret was written by this ExternalSecret (by annotation, owner ref, or both). */
+/** True when the Secret was written by this ExternalSecret (by annotation, owner ref, or as a Merge key owner). */
 export function isOwnedBy(secret: V1Secret, owner: OwnerIdentity): boolean {
   const annotated = secret.metadata?.annotations?.[ANNOTATION_OWNER] === ownerAnnotationValue(owner);
   const referenced = (secret.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
-  return annotated || referenced;
+  return annotated || referenced || mergeOwnersOf(secret)[owner.name] !== undefined;
+}
+
+export interface PlanOptions {
+  /**
+   * Merge only: does the ExternalSecret of this name (same namespace) still write this Secret
+   * with creationPolicy Merge? Keys recorded for one that does not are free again. Default: yes.
+   */
+  isMergeOwnerLive?: (name: string) => boolean;
 }
 
 export function planTargetWrite(
@@ -63,11 +73,12 @@ export function planTargetWrite(
   desired: DesiredSecret,
   policy: CreationPolicy,
   owner: OwnerIdentity,
+  options: PlanOptions = {},
 ): TargetPlan {
   if (policy === 'None') return { action: 'none', reason: 'policy-none' };
   const marker = desired.rolloutPending ?? existing?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
   if (marker !== undefined) desired = { ...desired, rolloutPending: marker };
-  if (policy === 'Merge') return planMerge(existing, desired, owner);
+  if (policy === 'Merge') return planMerge(existing, desired, owner, options.isMergeOwnerLive ?? (() => true));
 
   if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
   if (!isOwnedBy(existing, owner)) {
@@ -92,7 +103,7 @@ export function planTargetWrite(
   return existing.immutable || typeChanged ? { action: 'recreate', secret: next } : { action: 'update', secret: next };
 }
 
-function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity): TargetPlan {
+function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean): TargetPlan {
   if (!existing) {
     return {
       action: 'refuse',
@@ -109,7 +120,27 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
       message: `Secret ${desired.namespace}/${desired.name} is immutable and not owned by Rotor, so keys cannot be merged into it.`,
     };
   }
-  if (isUnchanged(existing, desired, owner, true)) return { action: 'none', reason: 'unchanged' };
+  const owners = mergeOwnersOf(existing);
+  const keys = Object.keys(desired.data);
+  const conflicts = keyConflicts(owners, owner.name, keys, isLive);
+  if (conflicts.size > 0) {
+    const [other, taken] = [...conflicts.entries()][0]!;
+    const list = taken.map((k) => JSON.stringify(k)).join(', ');
+    return {
+      action: 'refuse',
+      reason: 'TargetNotOwned',
+      message:
+        `key${taken.length === 1 ? '' : 's'} ${list} of Secret ${desired.namespace}/${desired.name} ${taken.length === 1 ? 'is' : 'are'} already written by ` +
+        `ExternalSecret ${desired.namespace}/${other} (creationPolicy Merge); a key has one owner, the first to write it. ` +
+        `Leave ${taken.length === 1 ? 'it' : 'them'} out of this ExternalSecret (or rename with dataFrom rewrite), or remove ${taken.length === 1 ? 'it' : 'them'} from ${desired.namespace}/${other}.`,
+    };
+  }
+  const ownersValue = recordMergeOwner(owners, owner.name, keys, isLive);
+  // With other Merge writers, the single-valued annotations (owner, MAC, versions) describe
+  // whoever wrote last: comparing them would make the writers take turns rewriting forever.
+  const sole = Object.keys(owners).every((name) => name === owner.name || !isLive(name));
+  const recorded = existing.metadata?.annotations?.[ANNOTATION_MERGE_OWNERS] === ownersValue && ownsExactly(owners, owner.name, keys);
+  if (recorded && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
   const data = { ...(existing.data ?? {}) };
   for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
   const merged: V1Secret = {
@@ -125,6 +156,7 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
         [ANNOTATION_OWNER]: ownerAnnotationValue(owner),
         [ANNOTATION_DATA_MAC]: desired.mac,
         [ANNOTATION_VERSIONS]: desired.versions,
+        [ANNOTATION_MERGE_OWNERS]: ownersValue,
         ...pendingAnnotation(desired),
       },
     },
@@ -139,16 +171,18 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
  * MAC is only needed where values are not, i.e. drift detection from the informer.
  * For Merge only the keys Rotor writes are compared: the rest belong to someone else.
  */
-function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIdentity, mergeOnly = false): boolean {
+function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIdentity, mergeOnly = false, checkLastWrite = true): boolean {
   if (!sameData(existing, desired.data, mergeOnly)) return false;
   if (!mergeOnly && (existing.type ?? 'Opaque') !== desired.type) return false;
   // Without the label the Secret drops out of the operator's watch and edits go unrepaired.
   if (!mergeOnly && existing.metadata?.labels?.[LABEL_MANAGED] !== 'true') return false;
   if (!mergeOnly && (existing.immutable ?? false) !== desired.immutable) return false;
   const annotations = existing.metadata?.annotations ?? {};
-  if (annotations[ANNOTATION_OWNER] !== ownerAnnotationValue(owner)) return false;
   if (desired.rolloutPending !== undefined && annotations[ANNOTATION_ROLLOUT_PENDING] !== desired.rolloutPending) return false;
-  if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
+  if (checkLastWrite) {
+    if (annotations[ANNOTATION_OWNER] !== ownerAnnotationValue(owner)) return false;
+    if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
+  }
   return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
 }
 
