@@ -5,6 +5,8 @@
 # is exercised for real. Its AWS identity (the SDK default chain) is LocalStack's test keys.
 #   operator.sh start   # install chart, start operator/dist/main.js in the background, wait until it leads
 #   operator.sh stop    # SIGTERM and wait
+#   operator.sh kill    # SIGKILL, as a node failure or the OOM killer would (fault tests)
+#   operator.sh resume  # start again after kill/stop, keeping the log and the installed chart
 # Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,6 +30,13 @@ stop() {
   rm -f "$PIDFILE"
 }
 
+kill_now() {
+  [[ -f "$PIDFILE" ]] || return 0
+  # The whole process group (setsid below): nothing may finish its work after the kill.
+  kill -KILL -- "-$(cat "$PIDFILE")" 2>/dev/null || true
+  rm -f "$PIDFILE"
+}
+
 start() {
   [[ -f "$STATE/env.sh" ]] || { echo "test bed is not up: run e2e/testbed/up.sh" >&2; exit 1; }
   # shellcheck source=/dev/null
@@ -41,6 +50,13 @@ start() {
   kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev >/dev/null
   "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
   : >"$LOG"
+  launch
+}
+
+# Starts the operator process and waits until it leads; appends to the log (the e2e teardown
+# scans all of it for secret values).
+launch() {
+  local from; from="$(wc -l <"$LOG" 2>/dev/null || echo 0)"
   # setsid: its own process group, so stop() reaches it and nothing lingers.
   env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
     POD_NAMESPACE="$NS" POD_NAME=rotor-local \
@@ -56,7 +72,7 @@ start() {
     if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
       echo "operator exited; last log lines:" >&2; tail -n 40 "$LOG" >&2; exit 1
     fi
-    if curl -sf "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null && grep -q 'informers synced' "$LOG"; then
+    if curl -sf "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null && tail -n "+$((from + 1))" "$LOG" | grep -q 'informers synced'; then
       echo "operator running (pid $(cat "$PIDFILE")), log $LOG, metrics http://127.0.0.1:$METRICS_PORT/metrics"
       return 0
     fi
@@ -65,8 +81,18 @@ start() {
   echo "operator not ready in 120s; last log lines:" >&2; tail -n 40 "$LOG" >&2; exit 1
 }
 
+resume() {
+  [[ -f "$STATE/env.sh" ]] || { echo "test bed is not up: run e2e/testbed/up.sh" >&2; exit 1; }
+  # shellcheck source=/dev/null
+  source "$STATE/env.sh"
+  stop
+  launch
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  kill) kill_now ;;
+  resume) resume ;;
+  *) echo "usage: $0 start|stop|kill|resume" >&2; exit 2 ;;
 esac

@@ -8,6 +8,7 @@ import { aws, kubectl, kubectlJson, secretValue as readSecret } from '../lib/cli
 import { freshNamespace, readyOf, secretValue, statusOf } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
+import { killOperator, resumeOperator } from '../lib/operator.js';
 
 const RESTARTED_FOR = 'rotor.dev/restarted-for';
 const REFRESH_SECONDS = 3;
@@ -169,5 +170,46 @@ describe('rollouts on rotation', () => {
 
     await waitRefreshes(2);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('durable rollouts: the operator is killed between the Secret write and the restart', () => {
+  const PENDING = 'rotor.dev/rollout-pending';
+  const secretMeta = async () =>
+    kubectlJson<{ metadata: { resourceVersion: string; annotations?: Record<string, string> }; data?: Record<string, string> }>('get', 'secret', 'web-db', '-n', ns);
+
+  it('SIGKILL right after the data changed: after the restart each workload restarts exactly once', async () => {
+    const before = await snapshot();
+    const password = secretValue('web-kill');
+    await aws('secretsmanager', 'put-secret-value', '--secret-id', remoteKey, '--secret-string', JSON.stringify({ password }));
+    const encoded = Buffer.from(password).toString('base64');
+    // Kill as soon as the rotated data is in the Secret: inside the rollout debounce window.
+    const written = await waitFor('rotated data written', async () => {
+      const s = await secretMeta();
+      return s.data?.password === encoded ? s : undefined;
+    }, { timeoutMs: REFRESH_SECONDS * 1000 + 10_000, intervalMs: 50 });
+    await killOperator();
+    expect(written.metadata.annotations?.[PENDING], 'the rollout is on record in the same write as the data').toMatch(/@/);
+    for (const app of workloads) {
+      expect(await restartedFor(app), `${app}: the kill must land before the debounced restart`).toBe(before[app]!.restartedFor);
+    }
+
+    await resumeOperator();
+    for (const app of workloads) {
+      await waitFor(`${app} restarted after the operator came back`, async () => (await replicaSets(app)).length === before[app]!.replicaSets.length + 1, { timeoutMs: 30_000 });
+    }
+    await waitFor('marker cleared', async () => (await secretMeta()).metadata.annotations?.[PENDING] === undefined, { timeoutMs: 15_000 });
+    const status = await statusOf<{ lastRollout?: LastRollout; version?: string }>('externalsecret', 'web-db', ns);
+    expect(status.lastRollout?.versions).toBe(status.version);
+    expect(status.lastRollout?.targets.sort()).toEqual(['Deployment/web', 'Deployment/worker']);
+
+    // Exactly once: more refreshes, and a plain restart with nothing new, restart nothing.
+    const after = await snapshot();
+    await waitRefreshes(2);
+    await killOperator();
+    await resumeOperator();
+    await waitRefreshes(2);
+    expect(await snapshot()).toEqual(after);
+    for (const app of workloads) expect(after[app]!.replicaSets).toHaveLength(before[app]!.replicaSets.length + 1);
   });
 });

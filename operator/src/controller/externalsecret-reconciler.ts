@@ -51,6 +51,12 @@ export interface ExternalSecretReconcilerDeps {
   events: EventRecorder;
   source: SecretSource;
   rollouts?: Pick<RolloutCoordinator, 'request'>;
+  /**
+   * Managed Secrets in `namespace` whose owner annotation names this ExternalSecret
+   * (`namespace/name`), from the informer cache: finds the Secret left behind by a
+   * spec.target.name change.
+   */
+  managedSecretsOf?: (namespace: string, owner: string) => V1Secret[];
   /** Queue this ExternalSecret for another pass (a rollout it asked for has an answer). */
   requeue?: (namespace: string, name: string) => void;
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
@@ -180,6 +186,13 @@ export class ExternalSecretReconciler {
       }
       await this.fail(spec, reason, message, log);
       this.deps.onSyncResult?.('error', es);
+      if (waitsForChange(error)) {
+        // Retrying cannot help until someone changes an object: the ExternalSecret, its store
+        // or the namespace (their watches requeue it) or the target Secret (not watched unless
+        // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
+        log.debug({ reason }, 'waiting for a change instead of retrying');
+        return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
+      }
       throw new ReconcileFailure(message, retryable);
     }
     this.rememberForceSync(es);
@@ -331,6 +344,7 @@ export class ExternalSecretReconciler {
     // refreshTime always moves on a successful pass: it is what schedules the next one.
     await this.deps.status.externalSecret(namespace, es.metadata.name, status);
     this.rememberStatus(es, status);
+    await this.deleteRenamedTargets(es, log);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }
@@ -355,6 +369,26 @@ export class ExternalSecretReconciler {
       );
     }
     return store;
+  }
+
+  /**
+   * spec.target.name changed: the Secret under the old name is deleted when this
+   * ExternalSecret owned it (owner reference, i.e. creationPolicy Owner), as ESO does. Orphan
+   * and Merge targets, and anything it did not create, stay. Runs after the new Secret is
+   * written, so there is no moment without one.
+   */
+  private async deleteRenamedTargets(es: DefaultedExternalSecret, log: Logger): Promise<void> {
+    if (!this.deps.managedSecretsOf || es.spec.target.creationPolicy !== 'Owner') return;
+    const namespace = es.metadata.namespace!;
+    const uid = es.metadata.uid;
+    for (const old of this.deps.managedSecretsOf(namespace, keyOf(es))) {
+      const oldName = old.metadata?.name;
+      if (!oldName || oldName === es.spec.target.name || !uid) continue;
+      if (!(old.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)) continue;
+      await this.deps.secrets.delete(namespace, oldName);
+      log.info({ secret: oldName, target: es.spec.target.name }, 'deleted the Secret of the previous spec.target.name');
+      await this.event(es, 'Normal', 'Deleted', `deleted Secret ${namespace}/${oldName}: spec.target.name is now ${es.spec.target.name}`);
+    }
   }
 
   private async applyDeletionPolicy(es: DefaultedExternalSecret, target: V1Secret, log: Logger): Promise<void> {
@@ -504,6 +538,18 @@ function syncedMessage(es: DefaultedExternalSecret, versions: SyncedVersion[], s
   const keys = versions.length;
   const base = `Secret ${es.spec.target.name} synced: ${keys} key${keys === 1 ? '' : 's'} from ${remotes} remote secret${remotes === 1 ? '' : 's'}`;
   return skippedOptional.length ? `${base}; optional keys not found and left out: ${skippedOptional.join(', ')}` : base;
+}
+
+/**
+ * Failures whose cause is a Kubernetes object, not AWS: backing off and retrying cannot fix
+ * them, a change of that object does (issue: TargetNotOwned / StoreNotAllowed retried forever).
+ */
+const CHANGE_HEALED_REASONS: ReadonlySet<string> = new Set([ES_REASON.TargetNotOwned, ES_REASON.StoreNotAllowed, ES_REASON.StoreNotFound]);
+
+export function waitsForChange(error: unknown): boolean {
+  if (!(error instanceof SyncError)) return false;
+  // A Merge target that does not exist yet is also someone else's object to create.
+  return CHANGE_HEALED_REASONS.has(error.reason) || (error.reason === ES_REASON.SecretMissing && error.field === 'spec.target');
 }
 
 /** Maps any failure to a status reason + message; unknown errors never leak their (possibly value-bearing) text. */

@@ -62,7 +62,7 @@ export interface ManagerOptions {
   watchNamespace?: string;
   watchStallMs: number;
   /** Everything of the reconcilers that is not a cache the manager owns. */
-  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue'> & { secrets: SecretClient };
+  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
 }
 
@@ -106,6 +106,7 @@ export class Manager {
         clusterSecretStore: (name) => withKind(this.clusterSecretStores.get(undefined, name), 'ClusterSecretStore'),
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
+      managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
       requeue: (ns, name) => this.esQueue.add(`${ns}/${name}`),
       logger: options.logger.child({ controller: 'externalsecret' }),

@@ -50,6 +50,8 @@ function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespace
       source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
       rollouts: rolloutPort,
       requeue,
+      managedSecretsOf: (ns, owner) =>
+        [...secrets.store.values()].filter((s) => s.metadata?.namespace === ns && s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
       rolloutRetryMs: 30_000,
       macKey: Buffer.alloc(32, 7),
       now: () => new Date(now),
@@ -205,21 +207,45 @@ describe('ExternalSecretReconciler', () => {
 
   it('reports a missing store', async () => {
     t = setup({ stores: [] });
-    await expect(t.reconcile()).rejects.toThrow(/SecretStore app\/aws not found/);
+    // Not a backoff retry (no ReconcileFailure): creating the store requeues it; the periodic refresh looks again.
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/SecretStore app\/aws not found/);
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('StoreNotFound');
   });
 
   it('enforces ClusterSecretStore conditions on every reconcile', async () => {
     const store = secretStore('ClusterSecretStore', { conditions: [{ namespaceSelector: { matchLabels: { team: 'payments' } } }] });
     t = setup({ es: externalSecret({ secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' } }), stores: [store], namespaceLabels: { app: { team: 'web' } } });
-    await expect(t.reconcile()).rejects.toThrow(/does not allow namespace app.*spec\.conditions\[0\]/);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/does not allow namespace app.*spec\.conditions\[0\]/);
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('StoreNotAllowed');
     expect(t.provider.calls).toBe(0);
   });
 
+  it('a failure only a Kubernetes change can heal waits for that change (or the periodic refresh), never backs off', async () => {
+    await t.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { mine: 'eA==' } });
+    for (const [refreshPolicy, expected] of [['Periodic', { requeueAfterMs: HOUR }], ['OnChange', {}]] as const) {
+      t.objects.es = externalSecret({ refreshPolicy });
+      const result = await t.reconcile();
+      expect(result, refreshPolicy).toEqual(expected);
+      expect(t.objects.es.status?.conditions?.[0], refreshPolicy).toMatchObject({ status: 'False', reason: 'TargetNotOwned' });
+    }
+    // Once the blocking Secret is gone, the next pass (the failure is still due) creates it.
+    await t.secrets.delete('app', 'db');
+    t.objects.es = externalSecret({ refreshPolicy: 'OnChange' });
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    // An AWS-side failure still backs off: nothing in the cluster would tell us it healed.
+    t.provider.failWith = new ProviderError('AccessDenied', 'denied', {});
+    t.advance(HOUR);
+    t.objects.es = externalSecret();
+    await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+  });
+
   it('refuses to overwrite a Secret it does not own', async () => {
     await t.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { mine: 'eA==' } });
-    await expect(t.reconcile()).rejects.toThrow(/already exists.*creationPolicy: Merge/);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/already exists.*creationPolicy: Merge/);
     expect(t.secrets.store.get('app/db')!.data).toEqual({ mine: 'eA==' });
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('TargetNotOwned');
   });
@@ -278,6 +304,30 @@ describe('ExternalSecretReconciler', () => {
       await t.reconcile();
       expect(t.provider.calls, refreshPolicy).toBe(calls);
     }
+  });
+
+  it('renaming spec.target.name deletes the Secret it owned under the old name, after writing the new one', async () => {
+    t.objects.es = externalSecret({ target: { creationPolicy: 'Owner' } });
+    await t.reconcile();
+    // A Secret of the same name pattern it never owned stays whatever happens.
+    await t.secrets.create({ metadata: { name: 'unrelated', namespace: 'app', annotations: { [ANNOTATION_OWNER]: 'app/db' } }, data: {} });
+    t.objects.es = { ...t.objects.es, spec: { ...t.objects.es.spec, target: { name: 'db-v2', creationPolicy: 'Owner' } } };
+    t.bumpGeneration();
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db-v2', 'password')).toBe(SENTINEL);
+    expect(t.secrets.store.has('app/db')).toBe(false);
+    expect(t.secrets.store.has('app/unrelated')).toBe(true);
+    expect(t.events.events.find((e) => e.reason === 'Deleted')?.message).toMatch(/deleted Secret app\/db: spec\.target\.name is now db-v2/);
+  });
+
+  it('renaming spec.target.name leaves an Orphan target behind', async () => {
+    t.objects.es = externalSecret({ target: { creationPolicy: 'Orphan' } });
+    await t.reconcile();
+    t.objects.es = { ...t.objects.es, spec: { ...t.objects.es.spec, target: { name: 'db-v2', creationPolicy: 'Orphan' } } };
+    t.bumpGeneration();
+    await t.reconcile();
+    expect(t.secrets.store.has('app/db-v2')).toBe(true);
+    expect(t.secrets.store.has('app/db')).toBe(true);
   });
 
   it('re-creates a managed Secret someone deleted', async () => {
