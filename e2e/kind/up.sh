@@ -21,6 +21,7 @@ kind load docker-image "$image" --name "$cluster"
 helm upgrade --install rotor "$repo/charts/rotor" -n rotor-system --create-namespace \
   --set image.repository=rotor --set image.tag=e2e --set image.pullPolicy=Never \
   --set logLevel=debug \
+  --set rbac.perStoreIRSA.mode=cluster \
   --set-string env.AWS_REGION=us-east-1 \
   --set-string env.AWS_ACCESS_KEY_ID=test --set-string env.AWS_SECRET_ACCESS_KEY=test \
   --set-string env.AWS_ENDPOINT_URL=http://localstack.localstack.svc:4566 \

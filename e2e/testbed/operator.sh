@@ -46,7 +46,9 @@ start() {
   # Helm installs crds/ only on first install and never upgrades them: apply this tree's CRDs
   # so a bed kept up between runs (ROTOR_E2E_KEEP=1) always serves the API under test.
   kubectl apply --server-side --force-conflicts -f "$repo/crds/" >/dev/null
-  helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 --wait --timeout 2m >/dev/null
+  # perStoreIRSA cluster: the auth tests use auth.jwt with ServiceAccounts in fresh namespaces.
+  helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 \
+    --set rbac.perStoreIRSA.mode=cluster --wait --timeout 2m >/dev/null
   kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev >/dev/null
   "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
   : >"$LOG"

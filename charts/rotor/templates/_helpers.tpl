@@ -61,4 +61,18 @@ app.kubernetes.io/part-of: rotor
 {{- if lt (int .Values.concurrency) 1 }}
 {{- fail "concurrency must be at least 1" }}
 {{- end }}
+{{- $irsa := .Values.rbac.perStoreIRSA }}
+{{- /* mode and the entries' fields are checked by values.schema.json */}}
+{{- if and (eq $irsa.mode "scoped") (empty $irsa.serviceAccounts) }}
+{{- fail "rbac.perStoreIRSA.mode=scoped needs rbac.perStoreIRSA.serviceAccounts: the {namespace, name} of each ServiceAccount stores may use" }}
+{{- end }}
+{{- end }}
+
+{{/* rbac.perStoreIRSA.serviceAccounts as YAML: namespace -> sorted list of names. */}}
+{{- define "rotor.irsaServiceAccountsByNamespace" -}}
+{{- $byNamespace := dict }}
+{{- range .Values.rbac.perStoreIRSA.serviceAccounts }}
+{{- $_ := set $byNamespace .namespace (append (get $byNamespace .namespace | default list) .name | uniq | sortAlpha) }}
+{{- end }}
+{{- toYaml $byNamespace }}
 {{- end }}

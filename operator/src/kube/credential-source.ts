@@ -43,7 +43,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
     } catch (error) {
       if (httpStatusOf(error) === 404) return undefined;
       throw kubeFailure(error, `read ServiceAccount ${namespace}/${name}`, {
-        403: [ES_REASON.AccessDenied, `the operator may not read ServiceAccount ${namespace}/${name}: grant it get on serviceaccounts`],
+        403: [ES_REASON.AccessDenied, `the operator may not read ServiceAccount ${namespace}/${name}: ${perStoreIrsaHint(namespace, name)}`],
       });
     }
   }
@@ -61,7 +61,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
     } catch (error) {
       throw kubeFailure(error, `request a token for ${where}`, {
         404: [ES_REASON.InvalidSpec, `${where} not found: create it or fix the store's auth.jwt.serviceAccountRef`],
-        403: [ES_REASON.AccessDenied, `the operator may not request tokens for ${where}: grant it create on serviceaccounts/token`],
+        403: [ES_REASON.AccessDenied, `the operator may not request tokens for ${where}: ${perStoreIrsaHint(namespace, name)}`],
       });
     }
     if (!status?.token) {
@@ -83,4 +83,9 @@ function kubeFailure(error: unknown, what: string, known: KnownFailures): Provid
   if (mapped) return new ProviderError(mapped[0], mapped[1], { cause: error });
   const kubeError = toKubeApiError(error, what);
   return new ProviderError(ES_REASON.SecretSyncedError, kubeError.message, { retryable: kubeError.retryable, cause: kubeError });
+}
+
+/** Per-store IRSA needs get on the ServiceAccount and create on its token: a chart choice (values.yaml). */
+function perStoreIrsaHint(namespace: string, name: string): string {
+  return `per-store IRSA is not allowed for it; set the chart value rbac.perStoreIRSA.mode to scoped (listing {namespace: ${namespace}, name: ${name}} in rbac.perStoreIRSA.serviceAccounts) or cluster, or grant get on serviceaccounts and create on serviceaccounts/token`;
 }

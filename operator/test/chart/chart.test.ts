@@ -3,8 +3,11 @@
 // helm comes from ROTOR_HELM, the test-bed cache ($ROTOR_CACHE/helm-*/bin/helm, built by
 // e2e/testbed/build.sh) or PATH; without one the suite is skipped and says so.
 import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppsV1Api, CoordinationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { chartDir, deployment, find, helm, one, releaseNamespace, skipReason, template, templateError, type K8sObject } from './helm.js';
+import { chartDir, deployment, find, helm, one, releaseNamespace, repoRoot, skipReason, template, templateError, type K8sObject } from './helm.js';
 
 interface PolicyRule {
   apiGroups: string[];
@@ -97,28 +100,25 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
 
     it('grants exactly the namespaced permissions reconciling needs', () => {
       expect(permissions(one(objects, 'ClusterRole', 'rotor-controller'))).toEqual({
-        'rotor.dev/externalsecrets': ['get', 'list', 'watch'],
-        'rotor.dev/secretstores': ['get', 'list', 'watch'],
-        'rotor.dev/externalsecrets/status': ['patch', 'update'],
-        'rotor.dev/secretstores/status': ['patch', 'update'],
+        'rotor.dev/externalsecrets': ['list', 'watch'],
+        'rotor.dev/secretstores': ['list', 'watch'],
+        'rotor.dev/externalsecrets/status': ['patch'],
+        'rotor.dev/secretstores/status': ['patch'],
         'rotor.dev/externalsecrets/finalizers': ['update'],
-        'core/secrets': ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
-        'core/serviceaccounts': ['get'],
-        'core/serviceaccounts/token': ['create'],
+        'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
-        'events.k8s.io/events': ['create', 'patch'],
-        'apps/deployments': ['get', 'list', 'patch', 'watch'],
-        'apps/statefulsets': ['get', 'list', 'patch', 'watch'],
-        'apps/daemonsets': ['get', 'list', 'patch', 'watch'],
-        'argoproj.io/rollouts': ['get', 'list', 'patch', 'watch'],
+        'apps/deployments': ['list', 'patch'],
+        'apps/statefulsets': ['list', 'patch'],
+        'apps/daemonsets': ['list', 'patch'],
+        'argoproj.io/rollouts': ['list', 'patch'],
       });
       expect(one(objects, 'ClusterRoleBinding', 'rotor-controller').roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rotor-controller' });
     });
 
     it('grants the cluster-scoped permissions for ClusterSecretStores', () => {
       expect(permissions(one(objects, 'ClusterRole', 'rotor-cluster'))).toEqual({
-        'rotor.dev/clustersecretstores': ['get', 'list', 'watch'],
-        'rotor.dev/clustersecretstores/status': ['patch', 'update'],
+        'rotor.dev/clustersecretstores': ['list', 'watch'],
+        'rotor.dev/clustersecretstores/status': ['patch'],
         'core/namespaces': ['get', 'list', 'watch'],
       });
     });
@@ -130,8 +130,14 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'coordination.k8s.io/leases': ['create'],
         'coordination.k8s.io/leases#rotor-leader': ['get', 'update'],
         'core/secrets': ['create'],
-        'core/secrets#rotor-hmac-key': ['get', 'update'],
+        'core/secrets#rotor-hmac-key': ['get'],
       });
+    });
+
+    it('grants no ServiceAccount token permission unless per-store IRSA is chosen', () => {
+      for (const role of [...find(objects, 'ClusterRole'), ...find(objects, 'Role')]) {
+        expect(Object.keys(permissions(role)).filter((k) => k.startsWith('core/serviceaccounts')), role.metadata.name).toEqual([]);
+      }
     });
 
     it('never grants wildcards or privilege-escalation verbs', () => {
@@ -211,4 +217,117 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
   it('rejects an unknown log level at render time', () => {
     expect(templateError({ logLevel: 'verbose' })).toMatch(/logLevel/);
   });
+
+  describe('per-store IRSA (rbac.perStoreIRSA)', () => {
+    it('cluster: get serviceaccounts and create serviceaccounts/token in every namespace', () => {
+      const role = permissions(one(template({ 'rbac.perStoreIRSA.mode': 'cluster' }), 'ClusterRole', 'rotor-controller'));
+      expect(role['core/serviceaccounts']).toEqual(['get']);
+      expect(role['core/serviceaccounts/token']).toEqual(['create']);
+    });
+
+    it('scoped: a Role per namespace naming only the listed ServiceAccounts, bound to the operator', () => {
+      const objects = template({
+        'rbac.perStoreIRSA.mode': 'scoped',
+        'rbac.perStoreIRSA.serviceAccounts[0].namespace': 'team-a',
+        'rbac.perStoreIRSA.serviceAccounts[0].name': 'reader',
+        'rbac.perStoreIRSA.serviceAccounts[1].namespace': 'team-b',
+        'rbac.perStoreIRSA.serviceAccounts[1].name': 'app',
+        'rbac.perStoreIRSA.serviceAccounts[2].namespace': 'team-a',
+        'rbac.perStoreIRSA.serviceAccounts[2].name': 'batch',
+      });
+      expect(Object.keys(permissions(one(objects, 'ClusterRole', 'rotor-controller'))).filter((k) => k.startsWith('core/serviceaccounts'))).toEqual([]);
+      const roles = find(objects, 'Role', 'rotor-irsa-tokens');
+      expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['team-a', 'team-b']);
+      expect(permissions(roles.find((r) => r.metadata.namespace === 'team-a')!)).toEqual({
+        'core/serviceaccounts#batch,reader': ['get'],
+        'core/serviceaccounts/token#batch,reader': ['create'],
+      });
+      for (const binding of find(objects, 'RoleBinding', 'rotor-irsa-tokens')) {
+        expect(binding.roleRef).toMatchObject({ kind: 'Role', name: 'rotor-irsa-tokens' });
+        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'rotor', namespace: releaseNamespace }]);
+      }
+      expect(find(objects, 'RoleBinding', 'rotor-irsa-tokens')).toHaveLength(2);
+    });
+
+    it('refuses an unknown mode and scoped without ServiceAccounts, saying what to set', () => {
+      expect(templateError({ 'rbac.perStoreIRSA.mode': 'off' })).toMatch(/at '\/rbac\/perStoreIRSA\/mode': value must be one of 'disabled', 'scoped', 'cluster'/);
+      expect(templateError({ 'rbac.perStoreIRSA.mode': 'scoped' })).toMatch(/needs rbac\.perStoreIRSA\.serviceAccounts/);
+      expect(templateError({ 'rbac.perStoreIRSA.mode': 'scoped', 'rbac.perStoreIRSA.serviceAccounts[0].name': 'x' })).toMatch(/at '\/rbac\/perStoreIRSA\/serviceAccounts\/0': missing property 'namespace'/);
+    });
+  });
+
+  // Every Kubernetes API call in operator/src is allowed, and nothing else is: the verbs come
+  // from the calls, not from habit. A new call fails here until it is in CALL_PERMISSIONS and the chart.
+  it('grants exactly what the API calls in operator/src need', () => {
+    const calls = kubeApiCalls();
+    const unknown = calls.filter((c) => !(c in CALL_PERMISSIONS));
+    expect(unknown, 'Kubernetes API calls without an entry in CALL_PERMISSIONS').toEqual([]);
+    const needed = new Set([...calls.flatMap((c) => CALL_PERMISSIONS[c]!), ...NEEDED_WITHOUT_A_CALL]);
+    const objects = template({ 'rbac.perStoreIRSA.mode': 'cluster' });
+    const granted = new Set<string>();
+    for (const role of [...find(objects, 'ClusterRole'), ...find(objects, 'Role')]) {
+      for (const [resource, verbs] of Object.entries(permissions(role))) for (const verb of verbs) granted.add(`${resource.split('#')[0]} ${verb}`);
+    }
+    expect([...granted].filter((g) => !needed.has(g)).sort(), 'granted but never used').toEqual([]);
+    expect([...needed].filter((n) => !granted.has(n)).sort(), 'used but not granted').toEqual([]);
+  });
 });
+
+/** "file:method" of each client-node API call -> the permissions it needs ("group/resource verb"). */
+const CALL_PERMISSIONS: Record<string, string[]> = {
+  'kube/secrets.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/secrets.ts:createNamespacedSecret': ['core/secrets create'],
+  'kube/secrets.ts:replaceNamespacedSecret': ['core/secrets update'],
+  'kube/secrets.ts:deleteNamespacedSecret': ['core/secrets delete'],
+  'kube/credential-source.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/credential-source.ts:readNamespacedServiceAccount': ['core/serviceaccounts get'],
+  'kube/credential-source.ts:createNamespacedServiceAccountToken': ['core/serviceaccounts/token create'],
+  'kube/events.ts:createNamespacedEvent': ['core/events create'],
+  'kube/events.ts:patchNamespacedEvent': ['core/events patch'],
+  'kube/leader.ts:readNamespacedLease': ['coordination.k8s.io/leases get'],
+  'kube/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
+  'kube/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
+  'kube/namespaces.ts:readNamespace': ['core/namespaces get'],
+  // Informers (kube/list-watch.ts lists, then watches the same path).
+  'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
+  'kube/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
+  'kube/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
+  'kube/list-watch.ts:listNamespacedCustomObject': ['rotor.dev/externalsecrets list', 'rotor.dev/externalsecrets watch', 'rotor.dev/secretstores list', 'rotor.dev/secretstores watch'],
+  'kube/list-watch.ts:listClusterCustomObject': [
+    'rotor.dev/externalsecrets list',
+    'rotor.dev/externalsecrets watch',
+    'rotor.dev/secretstores list',
+    'rotor.dev/secretstores watch',
+    'rotor.dev/clustersecretstores list',
+    'rotor.dev/clustersecretstores watch',
+  ],
+  'kube/status.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/externalsecrets/status patch', 'rotor.dev/secretstores/status patch'],
+  'kube/status.ts:patchClusterCustomObjectStatus': ['rotor.dev/clustersecretstores/status patch'],
+  'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
+  'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
+  'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
+  'rollout/workloads.ts:listNamespacedCustomObject': ['argoproj.io/rollouts list'],
+  'rollout/workloads.ts:patchNamespacedDeployment': ['apps/deployments patch'],
+  'rollout/workloads.ts:patchNamespacedStatefulSet': ['apps/statefulsets patch'],
+  'rollout/workloads.ts:patchNamespacedDaemonSet': ['apps/daemonsets patch'],
+  'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
+};
+
+/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references. */
+const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update'];
+
+/** "file:method" for every call of a client-node API method (CoreV1Api & co.) in operator/src. */
+function kubeApiCalls(): string[] {
+  const apiMethods = new Set<string>();
+  for (const api of [CoreV1Api, AppsV1Api, CoordinationV1Api, CustomObjectsApi]) {
+    for (const name of Object.getOwnPropertyNames(api.prototype)) if (name !== 'constructor') apiMethods.add(name);
+  }
+  const src = join(repoRoot, 'operator/src');
+  const found = new Set<string>();
+  for (const file of readdirSync(src, { recursive: true }) as string[]) {
+    if (!file.endsWith('.ts')) continue;
+    const text = readFileSync(join(src, file), 'utf8');
+    for (const match of text.matchAll(/\.(\w+)\(/g)) if (apiMethods.has(match[1]!)) found.add(`${file}:${match[1]}`);
+  }
+  return [...found].sort();
+}

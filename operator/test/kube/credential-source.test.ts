@@ -94,6 +94,14 @@ describe('KubeCredentialSource', () => {
     server.reply('POST', '/api/v1/namespaces/team-a/serviceaccounts/app/token', { status: 403, body: status(403, 'Forbidden', 'no') });
     error = (await source.requestToken('team-a', 'app', ['sts.amazonaws.com'], 600).catch((e: unknown) => e)) as ProviderError;
     expect(error.reason).toBe('AccessDenied');
-    expect(error.message).toContain('grant it create on serviceaccounts/token');
+    expect(error.message).toContain('grant get on serviceaccounts and create on serviceaccounts/token');
+    expect(error.message).toContain('set the chart value rbac.perStoreIRSA.mode to scoped (listing {namespace: team-a, name: app}');
+  });
+
+  it('a forbidden ServiceAccount read names the chart choice that allows per-store IRSA', async () => {
+    server.reply('GET', '/api/v1/namespaces/team-a/serviceaccounts/locked', { status: 403, body: status(403, 'Forbidden', 'no') });
+    const error = (await source.serviceAccountAnnotations('team-a', 'locked').catch((e: unknown) => e)) as ProviderError;
+    expect(error.reason).toBe('AccessDenied');
+    expect(error.message).toContain('the operator may not read ServiceAccount team-a/locked: per-store IRSA is not allowed for it; set the chart value rbac.perStoreIRSA.mode');
   });
 });

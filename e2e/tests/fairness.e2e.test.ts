@@ -1,0 +1,113 @@
+// One tenant's store whose AWS endpoint hangs must not stall the others (issue 8 item 3):
+// its calls end at the per-call deadline, it holds at most --store-concurrency workers, its
+// ExternalSecrets say ProviderUnavailable (keeping their last good Secret), and another
+// tenant's rotation still lands within its refresh interval plus a little slack.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, aws, kubectl, secretValue as readSecret } from '../lib/cli.js';
+import { freshNamespace, harness, readyOf, secretValue, waitForReady } from '../lib/context.js';
+import { SwitchableEndpoint } from '../lib/switchable-endpoint.js';
+import { sleep, waitFor } from '../lib/wait.js';
+
+// The hanging endpoint lives in this test process: an operator in a kind pod cannot reach it.
+const local = process.env.ROTOR_E2E_HARNESS !== 'kind';
+const HUNG = 8;
+const INTERVAL_S = 5;
+/** Polling with kubectl every 200 ms plus the operator's own scheduling. */
+const SLACK_MS = 2_500;
+
+let slowNs: string;
+let fastNs: string;
+let endpoint: SwitchableEndpoint;
+
+function store(ns: string, url: string) {
+  return `
+apiVersion: rotor.dev/v1alpha1
+kind: SecretStore
+metadata: {name: aws, namespace: ${ns}}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1, endpoint: "${url}"}
+`;
+}
+
+function externalSecret(ns: string, name: string, key: string, interval: string) {
+  return `
+apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  refreshInterval: ${interval}
+  secretStoreRef: {name: aws, kind: SecretStore}
+  target: {name: ${name}}
+  data:
+    - secretKey: password
+      remoteRef: {key: ${key}}
+`;
+}
+
+beforeAll(async () => {
+  if (!local) return;
+  slowNs = await freshNamespace('e2e-slow');
+  fastNs = await freshNamespace('e2e-fast');
+  endpoint = await SwitchableEndpoint.start(harness().awsEndpointForStores);
+  await apply(store(slowNs, endpoint.url));
+  await apply(store(fastNs, harness().awsEndpointForStores));
+});
+
+afterAll(async () => {
+  for (const ns of [slowNs, fastNs]) if (ns) await kubectl('delete', 'namespace', ns, '--wait=false');
+  await endpoint?.close();
+});
+
+describe.skipIf(!local)('fairness: a hanging store', () => {
+  it('does not delay another tenant’s rotation; its own ExternalSecrets turn ProviderUnavailable and keep their Secret', async () => {
+    const good = new Map<string, string>();
+    for (let i = 0; i < HUNG; i++) {
+      const value = secretValue(`slow${i}`);
+      good.set(`s${i}`, value);
+      await aws('secretsmanager', 'create-secret', '--name', `${slowNs}/s${i}`, '--secret-string', value);
+      await apply(externalSecret(slowNs, `s${i}`, `${slowNs}/s${i}`, '10s'));
+    }
+    const fastKey = `${fastNs}/db`;
+    await aws('secretsmanager', 'create-secret', '--name', fastKey, '--secret-string', secretValue('fast0'));
+    await apply(externalSecret(fastNs, 'db', fastKey, `${INTERVAL_S}s`));
+    for (let i = 0; i < HUNG; i++) await waitForReady('externalsecret', `s${i}`, slowNs, 'True');
+    await waitForReady('externalsecret', 'db', fastNs, 'True');
+
+    endpoint.hang();
+    const hungAt = Date.now();
+    // Let the hung store's refreshes pile up before measuring the other tenant.
+    await sleep(INTERVAL_S * 1000);
+
+    const latencies: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const next = secretValue(`fast${round}`);
+      const putAt = Date.now();
+      await aws('secretsmanager', 'put-secret-value', '--secret-id', fastKey, '--secret-string', next);
+      await waitFor('rotation of the other tenant', async () => (await readSecret(fastNs, 'db', 'password')) === next, {
+        timeoutMs: 40_000,
+        intervalMs: 200,
+      });
+      latencies.push(Date.now() - putAt);
+    }
+    console.log(`other tenant's rotation latency with a hanging store: ${latencies.map((l) => `${(l / 1000).toFixed(1)}s`).join(', ')} (interval ${INTERVAL_S}s)`);
+    for (const latency of latencies) expect(latency).toBeLessThanOrEqual(INTERVAL_S * 1000 + SLACK_MS);
+
+    // Every ExternalSecret of the hung store has been re-checked and says why it is not Ready.
+    for (let i = 0; i < HUNG; i++) {
+      const ready = await waitFor(
+        `s${i} ProviderUnavailable`,
+        async () => {
+          // The first failure may be the cut connection (ECONNRESET); the retry meets the hang.
+          const r = await readyOf('externalsecret', `s${i}`, slowNs);
+          return r?.status === 'False' && /no answer within/.test(r.message) ? r : undefined;
+        },
+        { timeoutMs: 45_000 },
+      );
+      expect(ready.reason).toBe('ProviderUnavailable');
+      expect(ready.message).toContain(endpoint.url);
+      expect(await readSecret(slowNs, `s${i}`, 'password')).toBe(good.get(`s${i}`));
+    }
+    console.log(`all ${HUNG} ExternalSecrets of the hung store not Ready ${((Date.now() - hungAt) / 1000).toFixed(1)}s after the hang began`);
+  });
+});
