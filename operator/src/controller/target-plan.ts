@@ -68,6 +68,17 @@ export interface PlanOptions {
   isMergeOwnerLive?: (name: string) => boolean;
 }
 
+/**
+ * Secret types whose data another component owns and trusts: merging keys into them could
+ * mint or alter credentials (a ServiceAccount token, a node bootstrap token) or corrupt a
+ * Helm release. creationPolicy Merge refuses them.
+ */
+const MANAGED_SECRET_TYPES = new Map([
+  ['kubernetes.io/service-account-token', 'Kubernetes'],
+  ['bootstrap.kubernetes.io/token', 'Kubernetes'],
+  ['helm.sh/release.v1', 'Helm'],
+]);
+
 export function planTargetWrite(
   existing: V1Secret | undefined,
   desired: DesiredSecret,
@@ -118,6 +129,16 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
       action: 'refuse',
       reason: 'TargetNotOwned',
       message: `Secret ${desired.namespace}/${desired.name} is immutable and not owned by Rotor, so keys cannot be merged into it.`,
+    };
+  }
+  const type = existing.type ?? 'Opaque';
+  if (MANAGED_SECRET_TYPES.has(type)) {
+    return {
+      action: 'refuse',
+      reason: 'TargetNotOwned',
+      message:
+        `Secret ${desired.namespace}/${desired.name} is of type ${type}, which ${MANAGED_SECRET_TYPES.get(type)} manages; ` +
+        `Rotor does not merge keys into it. Choose another spec.target.name.`,
     };
   }
   const owners = mergeOwnersOf(existing);

@@ -98,6 +98,14 @@ describe('planTargetWrite', () => {
     expect(plan.secret.metadata?.labels).toMatchObject({ x: 'y', team: 'a' });
   });
 
+  it.each(['kubernetes.io/service-account-token', 'bootstrap.kubernetes.io/token', 'helm.sh/release.v1'])('Merge refuses a Secret of type %s', (type) => {
+    const managed: V1Secret = { metadata: { name: 'db-secret', namespace: 'app' }, type, data: { token: 'dG9rZW4=' } };
+    const plan = planTargetWrite(managed, desired, 'Merge', owner);
+    expect(plan).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
+    expect(plan.action === 'refuse' && plan.message).toContain(`Secret app/db-secret is of type ${type}, which`);
+    expect(plan.action === 'refuse' && plan.message).toContain('Choose another spec.target.name');
+  });
+
   it('Merge refuses when the Secret does not exist yet', () => {
     expect(planTargetWrite(undefined, desired, 'Merge', owner)).toMatchObject({ action: 'refuse', reason: 'SecretMissing' });
   });
