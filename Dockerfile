@@ -20,6 +20,8 @@ ENV NODE_ENV=production
 COPY --from=build --chown=65532:65532 /app/package.json ./package.json
 COPY --from=build --chown=65532:65532 /app/node_modules ./node_modules
 COPY --from=build --chown=65532:65532 /app/operator/dist ./operator/dist
+# The Go template engine (ESO's text/template + sprig, as WebAssembly), committed prebuilt.
+COPY --chown=65532:65532 operator/gotemplate/gotemplate.wasm.gz ./operator/gotemplate/gotemplate.wasm.gz
 # The chart also sets runAsUser 65532 and a read-only root filesystem (writable /tmp emptyDir).
 USER 65532:65532
 EXPOSE 8080 8081

@@ -9,6 +9,10 @@ npm ci --no-audit --no-fund --loglevel=error
 reports="$(mktemp -d)"
 echo "== typecheck"
 npx tsc -p tsconfig.test.json --noEmit
+if command -v go >/dev/null; then
+  echo "== Go template engine artifact matches its source"
+  bash scripts/build-gotemplate.sh --check
+fi
 echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"

@@ -20,6 +20,7 @@ import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { KubeTemplateSourceClient } from './kube/template-sources.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
@@ -68,7 +69,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           secrets,
           status: new KubeStatusWriter(clients.customObjects),
           events,
-          source: new FetchingSecretSource(providers, fetcher),
+          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core)),
           rollouts,
           macKey,
           now: () => new Date(),

@@ -88,6 +88,17 @@ export interface AwsProvider {
   failoverRegion?: string;
   /** (+) Endpoint for the failover region (LocalStack / VPC endpoint). */
   failoverEndpoint?: string;
+  /** Prepended to every remote key read through this store (ESO). */
+  prefix?: string;
+  /** ESO's PushSecret deletion settings: accepted and ignored (Rotor only reads). */
+  secretsManager?: { forceDeleteWithoutRecovery?: boolean; recoveryWindowInDays?: number };
+}
+
+export interface RetrySettings {
+  /** Retries after the first attempt of an AWS call. */
+  maxRetries?: number;
+  /** Fixed wait between retries (Go duration); unset: the SDK's backoff. */
+  retryInterval?: string;
 }
 
 export interface LabelSelectorRequirement {
@@ -112,7 +123,9 @@ export interface SecretStoreSpec {
   provider: { aws: AwsProvider };
   /** Only on ClusterSecretStore: who may use it. Empty = every namespace. */
   conditions?: ClusterSecretStoreCondition[];
-  /** Default refresh interval hint is not supported; kept out on purpose. */
+  /** Seconds between store re-checks (ESO); 0/unset: the operator's default. */
+  refreshInterval?: number;
+  retrySettings?: RetrySettings;
 }
 
 export interface SecretStoreStatus {
@@ -137,6 +150,7 @@ export type DeletionPolicy = 'Retain' | 'Delete' | 'Merge';
 export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
 export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';
 export type ConversionStrategy = 'Default' | 'Unicode';
+export type MetadataPolicy = 'None' | 'Fetch';
 
 export interface RemoteRef {
   key: string;
@@ -148,14 +162,20 @@ export interface RemoteRef {
   jmesPath?: string;
   /** (+) JSONPath expression evaluated on the JSON value. */
   jsonPath?: string;
+  /** Accepted for ESO compatibility; a data[] key is named by secretKey, so it changes nothing. */
+  conversionStrategy?: ConversionStrategy;
+  /** Fetch: read the remote secret's tags (a JSON object) instead of its value. */
+  metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
 }
 
 export interface ExternalSecretData {
   secretKey: string;
   remoteRef: RemoteRef;
-  /** (+) A missing remote key leaves this secretKey out instead of failing the Secret. */
+  /** (+) A missing remote key leaves this secretKey out instead of failing. */
   optional?: boolean;
+  /** ESO's per-entry store / generator; refused by the CRD. */
+  sourceRef?: RefusedField;
 }
 
 export interface FindName {
@@ -167,6 +187,8 @@ export interface DataFromExtract {
   version?: string;
   property?: string;
   jmesPath?: string;
+  conversionStrategy?: ConversionStrategy;
+  metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
 }
 
@@ -175,6 +197,7 @@ export interface DataFromFind {
   path?: string;
   name?: FindName;
   tags?: Record<string, string>;
+  conversionStrategy?: ConversionStrategy;
   decodingStrategy?: DecodingStrategy;
 }
 
@@ -183,14 +206,24 @@ export interface RewriteRegexp {
   target: string;
 }
 
+export interface RewriteTransform {
+  /** Go template; the key is `.value`. */
+  template: string;
+}
+
 export interface Rewrite {
-  regexp: RewriteRegexp;
+  regexp?: RewriteRegexp;
+  transform?: RewriteTransform;
+  /** ESO's merge rewrite; refused by the CRD. */
+  merge?: RefusedField;
 }
 
 export interface ExternalSecretDataFrom {
   extract?: DataFromExtract;
   find?: DataFromFind;
   rewrite?: Rewrite[];
+  /** ESO's generators / per-entry stores; refused by the CRD. */
+  sourceRef?: RefusedField;
 }
 
 export interface TemplateMetadata {
@@ -199,12 +232,39 @@ export interface TemplateMetadata {
 }
 
 export type TemplateMergePolicy = 'Replace' | 'Merge';
+/** An ESO field Rotor refuses at admission (CEL); its content is never read. */
+export type RefusedField = Record<never, never>;
+/** v2: Go text/template + sprig (ESO). Liquid: LiquidJS (+). v1: refused by the CRD. */
+export type TemplateEngineVersion = 'v1' | 'v2' | 'Liquid';
+export type TemplateTarget = 'Data' | 'Annotations' | 'Labels';
+export type TemplateScope = 'Values' | 'KeysAndValues';
+
+export interface TemplateRefItem {
+  key: string;
+  templateAs?: TemplateScope;
+}
+
+export interface TemplateRef {
+  name: string;
+  items: TemplateRefItem[];
+}
+
+export interface TemplateFrom {
+  target?: TemplateTarget;
+  literal?: string;
+  configMap?: TemplateRef;
+  secret?: TemplateRef;
+}
 
 export interface ExternalSecretTemplate {
   type?: string;
+  /** Unset: v2 when every template parses as Go and none uses Liquid tags, else Liquid. */
+  engineVersion?: TemplateEngineVersion;
   metadata?: TemplateMetadata;
   /** Secret key -> template text; rendered with the fetched values in scope. */
   data?: Record<string, string>;
+  /** Templates from ConfigMaps, Secrets or literals, applied in order before `data`. */
+  templateFrom?: TemplateFrom[];
   /** Replace (default): only template keys; Merge: template keys on top of fetched keys. */
   mergePolicy?: TemplateMergePolicy;
 }

@@ -1,6 +1,7 @@
 // Secrets Manager behind the SecretsProvider contract.
 //
-// Version rule (remoteRef.version): a value of 32-64 characters made only of hex digits
+// Version rule (remoteRef.version): `uuid/<id>` (ESO's form) is sent as VersionId <id>. Besides
+// that, a value of 32-64 characters made only of hex digits
 // and dashes (the shape of a VersionId / ClientRequestToken, e.g. a UUID) is sent as
 // VersionId; anything else — AWSCURRENT, AWSPREVIOUS, AWSPENDING, a custom label — is sent
 // as VersionStage. No version means AWSCURRENT. (A custom label that itself looks like a
@@ -35,10 +36,13 @@ const PARALLEL_READS = 4;
 const CURRENT_STAGE = 'AWSCURRENT';
 
 const VERSION_ID_PATTERN = /^[0-9a-f-]{32,64}$/i;
+/** ESO names a VersionId as `uuid/<VersionId>`. */
+const VERSION_ID_PREFIX = 'uuid/';
 
 /** How remoteRef.version is sent to GetSecretValue (see the rule at the top of this file). */
 export function versionSelector(version: string | undefined): { VersionId?: string; VersionStage?: string } {
   if (!version) return {};
+  if (version.startsWith(VERSION_ID_PREFIX)) return { VersionId: version.slice(VERSION_ID_PREFIX.length) };
   return VERSION_ID_PATTERN.test(version) ? { VersionId: version } : { VersionStage: version };
 }
 

@@ -8,6 +8,8 @@ import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, ty
 import { isCredentialRejection } from '../aws/errors.js';
 import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/build.js';
 import { SyncError } from '../sync/errors.js';
+import { NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../sync/template-apply.js';
+import type { TemplateSourceClient } from '../kube/ports.js';
 
 export interface DesiredData extends BuiltSecret {
   /** Region that served the reads when it was not the store's own (failover). */
@@ -35,10 +37,24 @@ export class FetchingSecretSource implements SecretSource {
   constructor(
     private readonly providers: ProviderLookup,
     private readonly fetcher: Pick<SharedFetcher, 'getMany' | 'invalidate'>,
+    private readonly templateSources?: TemplateSourceClient,
   ) {}
 
-  async fetch(store: SecretStore, es: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData> {
+  /** The ConfigMaps and Secrets target.template.templateFrom names, from the ExternalSecret's namespace. */
+  private async readTemplateSources(es: DefaultedExternalSecret): Promise<TemplateSources> {
+    const names = templateSourceNames(es.spec.target.template);
+    if (names.configMaps.length + names.secrets.length === 0) return NO_TEMPLATE_SOURCES;
+    const client = this.templateSources;
+    if (!client) throw new Error('templateFrom needs a TemplateSourceClient; none was configured');
+    const namespace = es.metadata.namespace ?? '';
+    const configMaps = new Map(await Promise.all(names.configMaps.map(async (n) => [n, await client.configMapData(namespace, n)] as const)));
+    const secrets = new Map(await Promise.all(names.secrets.map(async (n) => [n, await client.secretData(namespace, n)] as const)));
+    return { configMaps, secrets };
+  }
+
+  async fetch(store: SecretStore, given: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData> {
     const { identityKey, provider } = await this.providers.forStore(store);
+    const es = withStorePrefix(given, store.spec.provider.aws.prefix);
     const spec = es.spec;
     const requests: FetchRequest[] = [
       ...spec.data.map((d) => ({ key: d.remoteRef.key, version: d.remoteRef.version })),
@@ -69,7 +85,8 @@ export class FetchingSecretSource implements SecretSource {
         }
       }),
     );
-    const built = buildSecretData({ externalSecret: es, data, dataFrom });
+    const templateSources = await this.readTemplateSources(es);
+    const built = await buildSecretData({ externalSecret: es, data, dataFrom, templateSources });
     const primary = store.spec.provider.aws.region;
     const regions = new Set<string>();
     for (const r of [...data, ...dataFrom.flat()]) if (r && !(r instanceof ProviderError)) regions.add(r.region);
@@ -89,4 +106,25 @@ export function problemsError(problems: SyncError[]): ProviderError | SyncError 
   if (cause) return new ProviderError(cause.reason, message, { ...cause.options, cause });
   const notFound = problems.every((p) => p.notFound);
   return new SyncError(first.reason, message, { field: first.field, notFound });
+}
+
+/**
+ * ESO's store `prefix`: prepended to every remote key the ExternalSecret names, and to
+ * find.path (or used as the path when find has none). Messages then show the full name AWS saw.
+ */
+export function withStorePrefix(es: DefaultedExternalSecret, prefix: string | undefined): DefaultedExternalSecret {
+  if (!prefix) return es;
+  const spec = es.spec;
+  return {
+    ...es,
+    spec: {
+      ...spec,
+      data: spec.data.map((d) => ({ ...d, remoteRef: { ...d.remoteRef, key: prefix + d.remoteRef.key } })),
+      dataFrom: spec.dataFrom.map((d) => {
+        if (d.extract) return { ...d, extract: { ...d.extract, key: prefix + d.extract.key } };
+        if (d.find) return { ...d, find: { ...d.find, path: prefix + (d.find.path ?? '') } };
+        return d;
+      }),
+    },
+  };
 }

@@ -52,11 +52,17 @@ export class StoreReconciler {
       const { reason, message, retryable } = storeFailure(error);
       await this.record(store, 'False', reason, message, log);
       if (retryable) throw new ReconcileFailure(message, true);
-      return { requeueAfterMs: this.deps.revalidateAfterMs };
+      return { requeueAfterMs: this.revalidateAfterMs(store) };
     }
     const aws = store.spec.provider.aws;
-    await this.record(store, 'True', STORE_REASON.Valid, `store validated: ${aws.service} in ${aws.region}`, log);
-    return { requeueAfterMs: this.deps.revalidateAfterMs };
+    await this.record(store, 'True', STORE_REASON.Valid, `store validated: ${aws.service} in ${aws.region}${ignoredFieldsNote(store)}`, log);
+    return { requeueAfterMs: this.revalidateAfterMs(store) };
+  }
+
+  /** ESO's store spec.refreshInterval (seconds) when set, else the operator's default. */
+  private revalidateAfterMs(store: SecretStore): number {
+    const seconds = store.spec.refreshInterval;
+    return seconds !== undefined && seconds > 0 ? seconds * 1000 : this.deps.revalidateAfterMs;
   }
 
   private async record(store: SecretStore, ok: 'True' | 'False', reason: string, message: string, log: Logger): Promise<void> {
@@ -81,4 +87,13 @@ function storeFailure(error: unknown): { reason: string; message: string; retrya
     return { reason: STORE_REASON.InvalidProviderConfig, message: error.message, retryable: false };
   }
   return { reason: STORE_REASON.InvalidProviderConfig, message: 'could not build the AWS client for this store; see the operator log', retryable: true };
+}
+
+/**
+ * Fields ESO users carry over that only matter to ESO's PushSecret: accepted so manifests
+ * apply unchanged, and named in the Ready message so nobody believes they act.
+ */
+export function ignoredFieldsNote(store: SecretStore): string {
+  if (store.spec.provider.aws.secretsManager === undefined) return '';
+  return '; spec.provider.aws.secretsManager is ignored: it only configures deletion by ESO\'s PushSecret, and Rotor only reads';
 }

@@ -51,3 +51,11 @@ export interface CredentialSourceClient {
 export interface NamespaceClient {
   labels(name: string): Promise<Record<string, string> | undefined>;
 }
+
+/** ConfigMaps and Secrets that hold templates (target.template.templateFrom). */
+export interface TemplateSourceClient {
+  /** undefined when the ConfigMap does not exist. */
+  configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
+  /** undefined when the Secret does not exist. */
+  secretData(namespace: string, name: string): Promise<Record<string, Buffer> | undefined>;
+}

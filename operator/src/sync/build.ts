@@ -13,11 +13,12 @@ import type { DefaultedExternalSecret } from '../api/defaults.js';
 import type { RemoteSecret } from '../api/provider.js';
 import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
-import { selectValue, extractObject } from './select.js';
+import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
 import { decode } from './decode.js';
-import { applyRewrites, assertValidKey, keyFromRemoteName } from './keys.js';
-import { renderTemplate } from './template.js';
+import { assertValidKey, keyFromRemoteName, rewriteKeys } from './keys.js';
+import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
 import { validateSecretType } from './secret-types.js';
+import { goEngine, type GoEngine } from './gotemplate/engine.js';
 
 /** What the reconciler got for one remote read: the value, or the provider's error. */
 export type FetchResult = RemoteSecret | ProviderError;
@@ -32,6 +33,13 @@ export interface BuildInputs {
    * `find` entry the list the provider found (or the error it raised).
    */
   dataFrom: ReadonlyArray<FetchResult | RemoteSecret[] | undefined>;
+  /** ConfigMaps and Secrets named by target.template.templateFrom, as read by the caller. */
+  templateSources?: TemplateSources;
+}
+
+/** The Go engine (templates, gjson, transform); tests pass their own. */
+export interface BuildDeps {
+  go?: GoEngine;
 }
 
 export interface SkippedEntry {
@@ -58,7 +66,8 @@ export interface BuiltSecret {
   allMissing: boolean;
 }
 
-export function buildSecretData(inputs: BuildInputs): BuiltSecret {
+export async function buildSecretData(inputs: BuildInputs, deps: BuildDeps = {}): Promise<BuiltSecret> {
+  const go = deps.go ?? goEngine();
   const es = inputs.externalSecret;
   const spec = es.spec;
   const fetched = new Map<string, Buffer>();
@@ -69,16 +78,16 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
   let missing = 0;
 
   const record = (key: string, remote: RemoteSecret) => syncedVersions.push(versionOf(key, remote));
-  const attempt = (fn: () => void) => {
+  const attempt = async (fn: () => Promise<void>) => {
     try {
-      fn();
+      await fn();
     } catch (error) {
       if (error instanceof SyncError) problems.push(error);
       else throw error;
     }
   };
 
-  spec.dataFrom.forEach((entry, j) => {
+  for (const [j, entry] of spec.dataFrom.entries()) {
     const base = `spec.dataFrom[${j}]`;
     const result = inputs.dataFrom[j];
     reads++;
@@ -88,30 +97,34 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
       if (result instanceof ProviderError) {
         if (result.notFound) missing++;
         problems.push(fromProviderError(result, `${field}.key`, extract.key));
-        return;
+        continue;
       }
       if (result === undefined || Array.isArray(result)) {
         problems.push(internal(field, 'one remote value'));
-        return;
+        continue;
       }
-      attempt(() => {
-        const pairs = extractObject(result.value, { property: extract.property, jmesPath: extract.jmesPath }, { field, key: extract.key });
-        const rewritten = (entry.rewrite ?? []).length > 0;
+      await attempt(async () => {
+        const ctx = { field, key: extract.key };
+        const pairs = extract.jmesPath ? extractObject(result.value, { jmesPath: extract.jmesPath }, ctx) : await extractEso(result.value, extract.property, ctx, go);
+        const rewrites = entry.rewrite ?? [];
+        const names = [...pairs.keys()];
+        // As ESO: rewrites when there are any, else the conversion strategy.
+        const renamed = rewrites.length > 0 ? await rewriteKeys(names, rewrites, `${base}.rewrite`, go) : names.map((n) => keyFromRemoteName(n, extract.conversionStrategy, { keepLeadingSlash: true }));
         const keys: Array<[string, Buffer]> = [];
-        for (const [jsonKey, value] of pairs) {
-          const key = assertValidKey(applyRewrites(jsonKey, entry.rewrite, `${base}.rewrite`), {
+        names.forEach((jsonKey, k) => {
+          const key = assertValidKey(renamed[k]!, {
             source: `JSON key ${quote(jsonKey)} of remote key ${quote(extract.key)}`,
             field: base,
-            rewritten,
+            rewritten: rewrites.length > 0,
           });
-          keys.push([key, decode(value, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
-        }
+          keys.push([key, decode(pairs.get(jsonKey)!, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
+        });
         for (const [key, value] of keys) {
           fetched.set(key, value);
           record(key, result);
         }
       });
-      return;
+      continue;
     }
     if (entry.find) {
       const find = entry.find;
@@ -119,22 +132,29 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
       if (result instanceof ProviderError) {
         if (result.notFound) missing++;
         problems.push(fromProviderError(result, field, find.path ?? find.name?.regexp ?? '(tags)'));
-        return;
+        continue;
       }
       if (!Array.isArray(result)) {
         problems.push(internal(field, 'the list of found values'));
-        return;
+        continue;
       }
       if (result.length === 0) missing++;
-      attempt(() => {
+      await attempt(async () => {
         const rewritten = (entry.rewrite ?? []).length > 0;
         const byKey = new Map<string, string>();
         const keys: Array<[string, Buffer, RemoteSecret]> = [];
         // Sorted so that the produced Secret (and any collision message) does not depend on AWS paging order.
-        for (const remote of [...result].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-          // Rewrites see the raw remote name (as in ESO); the conversion then drops leading "/"
-          // and replaces what a Secret key cannot hold, so only empty or over-long keys can fail.
-          const key = assertValidKey(keyFromRemoteName(applyRewrites(remote.name, entry.rewrite, `${base}.rewrite`)), {
+        const remotes = [...result].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        // Rewrites see the raw remote name (as in ESO); the conversion then drops leading "/"
+        // and replaces what a Secret key cannot hold, so only empty or over-long keys can fail.
+        const renamed = await rewriteKeys(
+          remotes.map((r) => r.name),
+          entry.rewrite ?? [],
+          `${base}.rewrite`,
+          go,
+        );
+        for (const [k, remote] of remotes.entries()) {
+          const key = assertValidKey(keyFromRemoteName(renamed[k]!, find.conversionStrategy), {
             source: `remote ${quote(remote.name)}`,
             field: base,
             rewritten,
@@ -155,12 +175,12 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
           record(key, remote);
         }
       });
-      return;
+      continue;
     }
     problems.push(new SyncError(ES_REASON.InvalidSpec, `${base}: set extract or find`, { field: base }));
-  });
+  }
 
-  spec.data.forEach((entry, i) => {
+  for (const [i, entry] of spec.data.entries()) {
     const base = `spec.data[${i}]`;
     const ref = entry.remoteRef;
     const result = inputs.data[i];
@@ -170,14 +190,15 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
       if (result.notFound) missing++;
       if (result.notFound && entry.optional) skip(`remote key ${quote(ref.key)} not found`);
       else problems.push(fromProviderError(result, `${base}.remoteRef.key`, ref.key));
-      return;
+      continue;
     }
     if (result === undefined) {
       problems.push(internal(base, 'one remote value'));
-      return;
+      continue;
     }
     try {
-      const selected = selectValue(result.value, ref, { field: `${base}.remoteRef`, key: ref.key });
+      const ctx = { field: `${base}.remoteRef`, key: ref.key };
+      const selected = ref.property && !ref.jmesPath && !ref.jsonPath ? await selectProperty(result.value, ref.property, ctx, go) : selectValue(result.value, ref, ctx);
       fetched.set(entry.secretKey, decode(selected, ref.decodingStrategy, { field: `${base}.remoteRef.decodingStrategy`, key: ref.key }));
       record(entry.secretKey, result);
     } catch (error) {
@@ -185,7 +206,7 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
       if (error.notFound && entry.optional) skip(error.message);
       else problems.push(error);
     }
-  });
+  }
 
   const template = spec.target.template;
   const type = template?.type || 'Opaque';
@@ -194,14 +215,11 @@ export function buildSecretData(inputs: BuildInputs): BuiltSecret {
   let annotations: Record<string, string> = {};
   // Rendering on top of failed reads would only add "undefined variable" noise to the real cause.
   if (template && problems.length === 0) {
-    const rendered = renderTemplate(template, fetched);
-    problems.push(...rendered.problems);
-    labels = rendered.labels;
-    annotations = rendered.annotations;
-    if (Object.keys(template.data ?? {}).length > 0) {
-      const renderedData = new Map(Object.entries(rendered.data));
-      data = template.mergePolicy === 'Merge' ? new Map([...fetched, ...renderedData]) : renderedData;
-    }
+    const applied = await applyTemplate(template, fetched, inputs.templateSources ?? NO_TEMPLATE_SOURCES, go);
+    problems.push(...applied.problems);
+    labels = applied.labels;
+    annotations = applied.annotations;
+    data = applied.data;
   }
   const out = Object.fromEntries(data);
   if (problems.length === 0) {

@@ -3,6 +3,8 @@ import type { ConversionStrategy, Rewrite } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote } from './errors.js';
 import { compileUserRegExp, replaceAll, type UserRegExp } from './regexp.js';
+import type { GoEngine } from './gotemplate/engine.js';
+import { describeGoTemplateError } from './template-go.js';
 
 /** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
 const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;
@@ -22,13 +24,27 @@ export function isValidSecretKey(key: string): boolean {
 }
 
 /**
- * Applies `dataFrom[].rewrite[]` in order, each one to the result of the previous, replacing
- * every match (Go's ReplaceAllString, which ESO uses), in linear time: patterns are RE2 and
- * targets Go templates (see regexp.ts). `field` is the rewrite list's spec path.
+ * Applies `dataFrom[].rewrite[]` in order, each one to the result of the previous, to every
+ * name of one dataFrom entry (as ESO's RewriteMap):
+ *   - regexp: replace every match (Go's ReplaceAllString, in linear time: patterns are RE2
+ *     and targets Go templates, see regexp.ts);
+ *   - transform: a Go template run on each name, the name being `.value` (one engine call
+ *     for all names).
+ * `field` is the rewrite list's spec path.
  */
-export function applyRewrites(name: string, rewrites: Rewrite[] | undefined, field = 'spec.dataFrom[].rewrite'): string {
-  let out = name;
-  (rewrites ?? []).forEach((rewrite, k) => {
+export async function rewriteKeys(names: string[], rewrites: Rewrite[], field: string, go: Pick<GoEngine, 'transform'>): Promise<string[]> {
+  let out = names;
+  for (const [k, rewrite] of rewrites.entries()) {
+    if (rewrite.transform) {
+      if (out.length === 0) continue;
+      const results = await go.transform(rewrite.transform.template, out, SECRET_KEY_MAX_LENGTH * 4);
+      out = results.map((r, n) => {
+        if (r.ok && 'out' in r) return r.out.toString('utf8');
+        const detail = r.ok ? 'it produced no text' : describeGoTemplateError(r.error, []);
+        throw new SyncError(ES_REASON.InvalidSpec, `${field}[${k}].transform.template failed on key ${quote(out[n]!)}: ${detail}`, { field: `${field}[${k}].transform.template` });
+      });
+      continue;
+    }
     const source = rewrite.regexp?.source ?? '';
     let regexp: UserRegExp;
     try {
@@ -38,8 +54,9 @@ export function applyRewrites(name: string, rewrites: Rewrite[] | undefined, fie
         field: `${field}[${k}].regexp.source`,
       });
     }
-    out = replaceAll(regexp, out, rewrite.regexp?.target ?? '');
-  });
+    const target = rewrite.regexp?.target ?? '';
+    out = out.map((name) => replaceAll(regexp, name, target));
+  }
   return out;
 }
 
@@ -48,8 +65,9 @@ export function applyRewrites(name: string, rewrites: Rewrite[] | undefined, fie
  * does: leading "/" are dropped (`/prod/api/db-password` -> `prod_api_db-password`), then every
  * character a Secret key cannot hold becomes "_" (Default) or `_UXXXX_` (Unicode, the code point).
  */
-export function keyFromRemoteName(name: string, strategy: ConversionStrategy = 'Default'): string {
-  const trimmed = name.replace(/^\/+/, '');
+export function keyFromRemoteName(name: string, strategy: ConversionStrategy = 'Default', options: { keepLeadingSlash?: boolean } = {}): string {
+  // find drops leading "/" of names; extract (JSON keys) converts them like any other character.
+  const trimmed = options.keepLeadingSlash ? name : name.replace(/^\/+/, '');
   let out = '';
   for (const ch of trimmed) {
     if (/[-._a-zA-Z0-9]/.test(ch)) out += ch;

@@ -11,6 +11,7 @@ import { JSONPath } from 'jsonpath-plus';
 import { jsonPathSyntaxProblem } from './jsonpath-syntax.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote, scrubValues } from './errors.js';
+import { NotAnObjectError, type GoEngine } from './gotemplate/engine.js';
 
 export interface ValueSelector {
   property?: string;
@@ -87,6 +88,53 @@ export function extractObject(value: Buffer, selector: Pick<ValueSelector, 'prop
   for (const [k, v] of Object.entries(doc)) {
     out.set(k, Buffer.from(typeof v === 'string' ? v : v === null ? 'null' : stringifyJson(v), 'utf8'));
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- ESO property (gjson)
+
+/** A path gjson and a plain walk read the same way: dot-separated names/indexes, no gjson syntax. */
+const SIMPLE_PATH = /^[\w\- /:+$]+(\.[\w\- /:+$]+)*$/;
+
+/**
+ * ESO's `property` (AWS providers): a literal key first, then a gjson path (`a.b`,
+ * `friends.#.first`, `friends.#(last=="x").age`, `a\.b`), the result as gjson's String().
+ * Common case in JavaScript: a simple path that finds a string. Everything else asks gjson
+ * itself (Go, compiled to wasm), so numbers, objects and queries give ESO's exact bytes.
+ */
+export async function selectProperty(value: Buffer, property: string, ctx: SelectContext, go: Pick<GoEngine, 'property'>): Promise<Buffer> {
+  const doc = parseJson(value, ctx, 'property');
+  if (SIMPLE_PATH.test(property)) {
+    const found = lookupProperty(doc, property);
+    if (!found.exists) throw notFound(ctx, 'property', `property ${quote(property)} does not exist in remote key ${quote(ctx.key)}`);
+    if (typeof found.value === 'string') return Buffer.from(found.value, 'utf8');
+  }
+  const out = await go.property(value, property);
+  if (out === undefined) throw notFound(ctx, 'property', `property ${quote(property)} does not exist in remote key ${quote(ctx.key)}`);
+  return out;
+}
+
+/**
+ * ESO's dataFrom.extract (GetSecretMap): the JSON object, or the one `property` selects; string
+ * members become their text, others their raw JSON (null becomes ""). Objects of strings only
+ * (the usual secret) are handled here; anything else by ESO's own code path in the Go module.
+ */
+export async function extractEso(value: Buffer, property: string | undefined, ctx: SelectContext, go: Pick<GoEngine, 'extract'>): Promise<Map<string, Buffer>> {
+  const doc = parseJson(value, ctx, property ? 'property' : 'extract');
+  if (!property && isPlainObject(doc) && Object.values(doc).every((v) => typeof v === 'string')) {
+    return new Map(Object.entries(doc).map(([k, v]) => [k, Buffer.from(v as string, 'utf8')]));
+  }
+  let out: Map<string, Buffer> | undefined;
+  try {
+    out = await go.extract(value, property);
+  } catch (error) {
+    if (!(error instanceof NotAnObjectError)) throw error;
+    const what = property ? `what ${ctx.field}.property selects in remote key ${quote(ctx.key)}` : `the value of remote key ${quote(ctx.key)}`;
+    throw new SyncError(ES_REASON.SecretSyncedError, `${what} is not a JSON object, so ${ctx.field} cannot turn it into keys; use spec.data with a property to sync a single value`, {
+      field: ctx.field,
+    });
+  }
+  if (out === undefined) throw notFound(ctx, 'property', `property ${quote(property ?? '')} does not exist in remote key ${quote(ctx.key)}`);
   return out;
 }
 

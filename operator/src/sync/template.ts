@@ -1,4 +1,4 @@
-// target.template: render Secret data, labels and annotations with LiquidJS.
+// The Liquid engine of target.template (engineVersion Liquid, or chosen by template-apply.ts).
 //
 // Templates come from ExternalSecret specs, i.e. from anyone allowed to create one in a
 // namespace, so the engine is locked down for untrusted input:
@@ -23,7 +23,6 @@
 //   `{{ "registry.example.com" | dockerconfigjson: username, password }}`.
 import { createHash } from 'node:crypto';
 import { Liquid, type Context } from 'liquidjs';
-import type { ExternalSecretTemplate } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, scrubValues } from './errors.js';
 import { decodeLenient } from './decode.js';
@@ -36,14 +35,6 @@ const MAX_TEMPLATE_CHARS = 1024 * 1024;
 const RENDER_TIME_LIMIT_MS = 1000;
 const MEMORY_LIMIT = 32 * 1024 * 1024;
 const MAX_INDENT = 256;
-
-export interface RenderedTemplate {
-  /** Rendered template.data keys (only these; merging with fetched keys is build's job). */
-  data: Record<string, Buffer>;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  problems: SyncError[];
-}
 
 type FilterThis = { context: Context };
 
@@ -214,54 +205,12 @@ function renderWithScope(source: string, scope: Record<string, unknown>, strings
   return rendered;
 }
 
-// Label values are short and restricted by Kubernetes; checked here so the status names the label.
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
-/**
- * Renders template.data and template.metadata with `values` in scope. Every failing key is
- * reported (not just the first), so one status message shows everything to fix.
- */
-export function renderTemplate(template: ExternalSecretTemplate, values: Record<string, Buffer> | Map<string, Buffer>): RenderedTemplate {
-  const { scope, strings } = scopeOf(values);
-  const out: RenderedTemplate = { data: {}, labels: {}, annotations: {}, problems: [] };
-  const render = (source: string, field: string): string | undefined => {
-    try {
-      return renderWithScope(source, scope, strings, field);
-    } catch (error) {
-      if (!(error instanceof SyncError)) throw error;
-      out.problems.push(error);
-      return undefined;
-    }
-  };
-
-  const data = new Map<string, Buffer>();
-  for (const [key, source] of Object.entries(template.data ?? {})) {
-    const rendered = render(source, `spec.target.template.data.${key}`);
-    if (rendered !== undefined) data.set(key, Buffer.from(rendered, 'utf8'));
+/** Whether `source` is a valid Liquid template (for choosing the engine; nothing is rendered). */
+export function liquidParses(source: string): boolean {
+  try {
+    engine.parse(normalizeGoStyleReferences(source));
+    return true;
+  } catch {
+    return false;
   }
-  const labels = new Map<string, string>();
-  for (const [key, source] of Object.entries(template.metadata?.labels ?? {})) {
-    const field = `spec.target.template.metadata.labels.${key}`;
-    const rendered = render(source, field);
-    if (rendered === undefined) continue;
-    if (rendered.length > 63 || !LABEL_VALUE.test(rendered)) {
-      // The value may be secret-derived: describe the rule, do not echo it.
-      out.problems.push(
-        new SyncError(ES_REASON.InvalidSpec, `${field}: the rendered label value is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)`, {
-          field,
-        }),
-      );
-      continue;
-    }
-    labels.set(key, rendered);
-  }
-  const annotations = new Map<string, string>();
-  for (const [key, source] of Object.entries(template.metadata?.annotations ?? {})) {
-    const rendered = render(source, `spec.target.template.metadata.annotations.${key}`);
-    if (rendered !== undefined) annotations.set(key, rendered);
-  }
-  out.data = Object.fromEntries(data);
-  out.labels = Object.fromEntries(labels);
-  out.annotations = Object.fromEntries(annotations);
-  return out;
 }

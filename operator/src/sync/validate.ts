@@ -54,8 +54,8 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
 
   const data = spec.data ?? [];
   const dataFrom = spec.dataFrom ?? [];
-  if (data.length === 0 && dataFrom.length === 0 && Object.keys(target.template?.data ?? {}).length === 0) {
-    add('spec.data', 'nothing to sync: set spec.data, spec.dataFrom or spec.target.template.data');
+  if (data.length === 0 && dataFrom.length === 0 && Object.keys(target.template?.data ?? {}).length === 0 && (target.template?.templateFrom ?? []).length === 0) {
+    add('spec.data', 'nothing to sync: set spec.data, spec.dataFrom, spec.target.template.data or templateFrom');
   }
 
   const seenKeys = new Map<string, number>();
@@ -87,7 +87,10 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
     }
     (entry.rewrite ?? []).forEach((rewrite, k) => {
       const field = `${base}.rewrite[${k}].regexp`;
-      if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target');
+      if (rewrite.transform) {
+        if (rewrite.regexp) add(`${base}.rewrite[${k}]`, 'set exactly one of regexp or transform');
+        else if (!rewrite.transform.template) add(`${base}.rewrite[${k}].transform.template`, 'set the Go template that renames each key (the key is .value)');
+      } else if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target (or transform.template)');
       else {
         checkRegExp(rewrite.regexp.source ?? '', `${field}.source`, add);
         if (typeof rewrite.regexp.target !== 'string') add(`${field}.target`, 'set the replacement text ("" to delete the match)');

@@ -41,6 +41,9 @@ describe('versionSelector', () => {
     ['a'.repeat(32), { VersionId: 'a'.repeat(32) }],
     ['EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE', { VersionStage: 'EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE' }],
     ['abc123', { VersionStage: 'abc123' }],
+    // ESO's form: uuid/<VersionId>, whatever the id looks like.
+    ['uuid/3f2b8c1e-8d4a-4b7e-9c1a-0e5f6a7b8c9d', { VersionId: '3f2b8c1e-8d4a-4b7e-9c1a-0e5f6a7b8c9d' }],
+    ['uuid/EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE', { VersionId: 'EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE' }],
   ])('%s', (version, expected) => {
     expect(versionSelector(version)).toEqual(expected);
   });

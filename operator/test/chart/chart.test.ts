@@ -105,6 +105,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/externalsecrets/status': ['patch'],
         'rotor.dev/secretstores/status': ['patch'],
         'rotor.dev/externalsecrets/finalizers': ['update'],
+        'core/configmaps': ['get'],
         'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
         'apps/deployments': ['list', 'patch'],

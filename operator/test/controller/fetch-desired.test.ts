@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withDefaults } from '../../src/api/defaults.js';
 import { parseDuration } from '../../src/api/duration.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
+import { FetchingSecretSource, withStorePrefix } from '../../src/controller/fetch-desired.js';
 import { ManualClock } from '../aws/helpers.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { FakeProvider, externalSecret, secretStore } from './fakes.js';
@@ -57,5 +57,31 @@ describe('FetchingSecretSource', () => {
     provider.failWith = new ProviderError('AccessDenied', 'session expired', { code: 'ExpiredTokenException' });
     await fetchPassword('1h');
     expect(invalidate).toHaveBeenCalledWith('store');
+  });
+
+  it("reads through ESO's store prefix: prefix + key", async () => {
+    provider.set('team-a/prod/db', JSON.stringify({ password: 'prefixed' }), 'v9');
+    const store = secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', prefix: 'team-a/' } } });
+    const pending = source.fetch(store, withDefaults(externalSecret()), { refreshIntervalMs: 3_600_000 });
+    await vi.advanceTimersByTimeAsync(1);
+    const built = await pending;
+    expect(built.data.password?.toString()).toBe('prefixed');
+    expect(built.syncedVersions[0]).toMatchObject({ remoteKey: 'team-a/prod/db', versionId: 'v9' });
+  });
+});
+
+describe('withStorePrefix', () => {
+  it('prefixes data keys, extract keys and find paths (a find without a path searches under the prefix)', () => {
+    const es = withDefaults(
+      externalSecret({
+        data: [{ secretKey: 'a', remoteRef: { key: 'db' } }],
+        dataFrom: [{ extract: { key: 'app' } }, { find: { path: 'svc/' } }, { find: { name: { regexp: 'x' } } }],
+      }),
+    );
+    const out = withStorePrefix(es, 'p/').spec;
+    expect(out.data[0]!.remoteRef.key).toBe('p/db');
+    expect(out.dataFrom.map((d) => d.extract?.key ?? d.find?.path)).toEqual(['p/app', 'p/svc/', 'p/']);
+    expect(withStorePrefix(es, undefined)).toBe(es);
+    expect(es.spec.data[0]!.remoteRef.key).toBe('db');
   });
 });

@@ -86,4 +86,18 @@ describe('StoreReconciler', () => {
     await t.run();
     expect(t.status.writes).toBe(writes);
   });
+
+  it("re-checks on ESO's store spec.refreshInterval (seconds) when it is set", async () => {
+    const t = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, refreshInterval: 300 }));
+    expect(await t.run()).toEqual({ requeueAfterMs: 300_000 });
+  });
+
+  it('accepts ESO secretsManager (PushSecret-only) settings and says in Ready that they are ignored', async () => {
+    const t = setup(
+      secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', secretsManager: { forceDeleteWithoutRecovery: true } } } }),
+    );
+    await t.run();
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Valid' });
+    expect(t.ready()?.message).toMatch(/spec\.provider\.aws\.secretsManager is ignored.*PushSecret/);
+  });
 });

@@ -14,8 +14,8 @@ function build(spec: Partial<ExternalSecretSpec>, data: BuildInputs['data'] = []
 }
 
 describe('buildSecretData: data[]', () => {
-  it('selects, decodes and records versions (never values)', () => {
-    const out = build(
+  it('selects, decodes and records versions (never values)', async () => {
+    const out = await build(
       {
         data: [
           { secretKey: 'username', remoteRef: { key: 'prod/db', property: 'user' } },
@@ -37,8 +37,8 @@ describe('buildSecretData: data[]', () => {
     expect(out.allMissing).toBe(false);
   });
 
-  it('skips optional entries whose remote key or property is missing, and notes them', () => {
-    const out = build(
+  it('skips optional entries whose remote key or property is missing, and notes them', async () => {
+    const out = await build(
       {
         data: [
           { secretKey: 'a', remoteRef: { key: 'prod/a' } },
@@ -56,9 +56,9 @@ describe('buildSecretData: data[]', () => {
     ]);
   });
 
-  it('a missing required key is a problem that keeps the provider reason and message', () => {
+  it('a missing required key is a problem that keeps the provider reason and message', async () => {
     const err = notFound('prod/b');
-    const out = build({ data: [{ secretKey: 'b', remoteRef: { key: 'prod/b' } }] }, [err]);
+    const out = await build({ data: [{ secretKey: 'b', remoteRef: { key: 'prod/b' } }] }, [err]);
     expect(out.problems).toHaveLength(1);
     const problem = out.problems[0]!;
     expect(problem.reason).toBe(ES_REASON.SecretMissing);
@@ -70,48 +70,58 @@ describe('buildSecretData: data[]', () => {
     expect(out.allMissing).toBe(true);
   });
 
-  it('other provider errors are problems too (not skipped even when optional)', () => {
+  it('other provider errors are problems too (not skipped even when optional)', async () => {
     const denied = new ProviderError(ES_REASON.AccessDenied, 'the role needs kms:Decrypt on the secret KMS key', { code: 'AccessDeniedException' });
-    const out = build({ data: [{ secretKey: 'b', remoteRef: { key: 'prod/b' }, optional: true }] }, [denied]);
+    const out = await build({ data: [{ secretKey: 'b', remoteRef: { key: 'prod/b' }, optional: true }] }, [denied]);
     expect(out.problems.map((p) => p.reason)).toEqual([ES_REASON.AccessDenied]);
     expect(out.skipped).toEqual([]);
     expect(out.allMissing).toBe(false);
   });
 
-  it('selection errors that are not "not found" are problems even when optional', () => {
-    const out = build({ data: [{ secretKey: 'x', remoteRef: { key: 'k', property: 'p' }, optional: true }] }, [remote('k', 'not json')]);
+  it('selection errors that are not "not found" are problems even when optional', async () => {
+    const out = await build({ data: [{ secretKey: 'x', remoteRef: { key: 'k', property: 'p' }, optional: true }] }, [remote('k', 'not json')]);
     expect(out.problems.map((p) => p.field)).toEqual(['spec.data[0].remoteRef.property']);
   });
 
-  it('a missing fetch result is an internal problem, not a crash', () => {
-    const out = build({ data: [{ secretKey: 'x', remoteRef: { key: 'k' } }] }, []);
+  it('a missing fetch result is an internal problem, not a crash', async () => {
+    const out = await build({ data: [{ secretKey: 'x', remoteRef: { key: 'k' } }] }, []);
     expect(out.problems[0]!.message).toContain('internal error');
   });
 });
 
 describe('buildSecretData: dataFrom', () => {
-  it('extract turns a JSON object into keys, with rewrites and decoding', () => {
-    const out = build(
+  it('extract turns a JSON object into keys, with rewrites and decoding', async () => {
+    const out = await build(
       { dataFrom: [{ extract: { key: 'prod/app', decodingStrategy: 'Auto' }, rewrite: [{ regexp: { source: '^', target: 'APP_' } }] }] },
       [],
       [remote('prod/app', { user: 'u', token: Buffer.from('tok').toString('base64'), port: 80 }, { versionId: 'v9' })],
     );
     expect(out.problems).toEqual([]);
     expect(strings(out.data)).toEqual({ APP_user: 'u', APP_token: 'tok', APP_port: '80' });
-    expect(out.syncedVersions.map((v) => v.key)).toEqual(['APP_user', 'APP_token', 'APP_port']);
+    // A non-string member goes through ESO's own code (Go), whose map comes back sorted.
+    expect(out.syncedVersions.map((v) => v.key).sort()).toEqual(['APP_port', 'APP_token', 'APP_user']);
     expect(new Set(out.syncedVersions.map((v) => v.versionId))).toEqual(new Set(['v9']));
   });
 
-  it('extract with an invalid key names it and advises a rewrite', () => {
-    const out = build({ dataFrom: [{ extract: { key: 'prod/app' } }] }, [], [remote('prod/app', { 'user name': 'u' })]);
-    expect(out.problems).toHaveLength(1);
-    expect(out.problems[0]!.message).toContain('JSON key "user name" of remote key "prod/app" gives the Secret key "user name"');
-    expect(out.problems[0]!.message).toContain('add a spec.dataFrom[0].rewrite');
+  it('extract converts key characters a Secret cannot hold (conversionStrategy Default "_", Unicode _UXXXX_), as ESO', async () => {
+    const value = { 'user name': 'u', '/path/key': 'p' };
+    const out = await build({ dataFrom: [{ extract: { key: 'prod/app' } }] }, [], [remote('prod/app', value)]);
+    expect(out.problems).toEqual([]);
+    expect(strings(out.data)).toEqual({ user_name: 'u', _path_key: 'p' });
+    const unicode = await build({ dataFrom: [{ extract: { key: 'prod/app', conversionStrategy: 'Unicode' } }] }, [], [remote('prod/app', value)]);
+    expect(strings(unicode.data)).toEqual({ user_U0020_name: 'u', _U002f_path_U002f_key: 'p' });
   });
 
-  it('find converts remote names to keys, sorted and independent of AWS order', () => {
+  it('extract with a rewrite that leaves an invalid key names it (no conversion after a rewrite, as ESO)', async () => {
+    const out = await build({ dataFrom: [{ extract: { key: 'prod/app' }, rewrite: [{ regexp: { source: '^', target: 'x-' } }] }] }, [], [remote('prod/app', { 'user name': 'u' })]);
+    expect(out.problems).toHaveLength(1);
+    expect(out.problems[0]!.message).toContain('JSON key "user name" of remote key "prod/app" gives the Secret key "x-user name"');
+    expect(out.problems[0]!.message).toContain('fix spec.dataFrom[0].rewrite');
+  });
+
+  it('find converts remote names to keys, sorted and independent of AWS order', async () => {
     const found = [remote('/prod/api/db-password', 'p', { versionId: 'v2' }), remote('/prod/api/api-key', 'k', { versionId: 'v1' })];
-    const out = build({ dataFrom: [{ find: { path: '/prod/api' } }] }, [], [found]);
+    const out = await build({ dataFrom: [{ find: { path: '/prod/api' } }] }, [], [found]);
     expect(out.problems).toEqual([]);
     expect(Object.keys(out.data)).toEqual(['prod_api_api-key', 'prod_api_db-password']);
     expect(out.syncedVersions.map((v) => [v.key, v.remoteKey])).toEqual([
@@ -120,20 +130,20 @@ describe('buildSecretData: dataFrom', () => {
     ]);
   });
 
-  it('find applies rewrites to the raw name before conversion', () => {
+  it('find applies rewrites to the raw name before conversion', async () => {
     const found = [remote('/prod/api/db-password', 'p')];
-    const out = build({ dataFrom: [{ find: { path: '/prod/api' }, rewrite: [{ regexp: { source: '^/prod/api/', target: '' } }, { regexp: { source: '-', target: '_' } }] }] }, [], [found]);
+    const out = await build({ dataFrom: [{ find: { path: '/prod/api' }, rewrite: [{ regexp: { source: '^/prod/api/', target: '' } }, { regexp: { source: '-', target: '_' } }] }] }, [], [found]);
     expect(Object.keys(out.data)).toEqual(['db_password']);
   });
 
-  it('find reports two remotes colliding on one key', () => {
-    const out = build({ dataFrom: [{ find: { name: { regexp: '.*' } } }] }, [], [[remote('a/b', '1'), remote('a_b', '2')]]);
+  it('find reports two remotes colliding on one key', async () => {
+    const out = await build({ dataFrom: [{ find: { name: { regexp: '.*' } } }] }, [], [[remote('a/b', '1'), remote('a_b', '2')]]);
     expect(out.problems).toHaveLength(1);
     expect(out.problems[0]!.message).toContain('remotes "a/b" and "a_b" both become the Secret key "a_b"');
   });
 
-  it('an empty find counts as missing; an extract error is a problem', () => {
-    const out = build({ dataFrom: [{ find: { path: '/nothing' } }, { extract: { key: 'gone' } }] }, [], [[], notFound('gone')]);
+  it('an empty find counts as missing; an extract error is a problem', async () => {
+    const out = await build({ dataFrom: [{ find: { path: '/nothing' } }, { extract: { key: 'gone' } }] }, [], [[], notFound('gone')]);
     expect(out.problems.map((p) => p.field)).toEqual(['spec.dataFrom[1].extract.key']);
     expect(out.allMissing).toBe(true);
   });
@@ -149,23 +159,23 @@ describe('buildSecretData: ordering and templates', () => {
     [remote('first', { shared: 'from-first', onlyFirst: '1', both: 'first' }), remote('second', { both: 'second' })],
   ];
 
-  it('dataFrom in order, then data[] overrides', () => {
-    const out = build(spec, ...fetched());
+  it('dataFrom in order, then data[] overrides', async () => {
+    const out = await build(spec, ...fetched());
     expect(strings(out.data)).toEqual({ shared: 'from-data', onlyFirst: '1', both: 'second' });
   });
 
-  it('template Replace keeps only the template keys', () => {
-    const out = build({ ...spec, target: { template: { data: { url: '{{ shared }}/{{ both }}' } } } }, ...fetched());
+  it('template Replace keeps only the template keys', async () => {
+    const out = await build({ ...spec, target: { template: { data: { url: '{{ shared }}/{{ both }}' } } } }, ...fetched());
     expect(strings(out.data)).toEqual({ url: 'from-data/second' });
   });
 
-  it('template Merge puts template keys on top of the fetched keys', () => {
-    const out = build({ ...spec, target: { template: { mergePolicy: 'Merge', data: { both: 'templated', extra: '{{ onlyFirst }}' } } } }, ...fetched());
+  it('template Merge puts template keys on top of the fetched keys', async () => {
+    const out = await build({ ...spec, target: { template: { mergePolicy: 'Merge', data: { both: 'templated', extra: '{{ onlyFirst }}' } } } }, ...fetched());
     expect(strings(out.data)).toEqual({ shared: 'from-data', onlyFirst: '1', both: 'templated', extra: '1' });
   });
 
-  it('a template without data keeps the fetched keys and sets type and metadata', () => {
-    const out = build(
+  it('a template without data keeps the fetched keys and sets type and metadata', async () => {
+    const out = await build(
       {
         data: [
           { secretKey: 'tls.crt', remoteRef: { key: 'cert', property: 'crt' } },
@@ -182,13 +192,13 @@ describe('buildSecretData: ordering and templates', () => {
     expect(out.annotations).toEqual({ 'example.com/cn': 'web' });
   });
 
-  it('validates the Secret type against the final data', () => {
-    const out = build({ data: [{ secretKey: 'user', remoteRef: { key: 'k' } }], target: { template: { type: 'kubernetes.io/basic-auth' } } }, [remote('k', 'u')]);
+  it('validates the Secret type against the final data', async () => {
+    const out = await build({ data: [{ secretKey: 'user', remoteRef: { key: 'k' } }], target: { template: { type: 'kubernetes.io/basic-auth' } } }, [remote('k', 'u')]);
     expect(out.problems.map((p) => [p.reason, p.field])).toEqual([[ES_REASON.InvalidSpec, 'spec.target.template.type']]);
   });
 
-  it('builds a dockerconfigjson Secret with the template filter', () => {
-    const out = build(
+  it('builds a dockerconfigjson Secret with the template filter', async () => {
+    const out = await build(
       {
         data: [
           { secretKey: 'user', remoteRef: { key: 'reg', property: 'username' } },
@@ -202,27 +212,27 @@ describe('buildSecretData: ordering and templates', () => {
     expect(JSON.parse(out.data['.dockerconfigjson']!.toString()).auths['registry.example.com'].auth).toBe(Buffer.from('bot:pw').toString('base64'));
   });
 
-  it('template errors are problems naming the template key; no template run after fetch problems', () => {
-    const bad = build({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }], target: { template: { data: { x: '{{ b }}' } } } }, [remote('k', '1')]);
+  it('template errors are problems naming the template key; no template run after fetch problems', async () => {
+    const bad = await build({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }], target: { template: { data: { x: '{{ b }}' } } } }, [remote('k', '1')]);
     expect(bad.problems.map((p) => p.field)).toEqual(['spec.target.template.data.x']);
-    const fetchFailed = build({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }], target: { template: { data: { x: '{{ a }}' } } } }, [notFound('k')]);
+    const fetchFailed = await build({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }], target: { template: { data: { x: '{{ a }}' } } } }, [notFound('k')]);
     expect(fetchFailed.problems.map((p) => p.field)).toEqual(['spec.data[0].remoteRef.key']);
   });
 
-  it('does not mutate the ExternalSecret it is given', () => {
+  it('does not mutate the ExternalSecret it is given', async () => {
     const es = withDefaults(externalSecret({ data: [{ secretKey: 'a', remoteRef: { key: 'k' } }] }));
     const before = JSON.stringify(es);
-    buildSecretData({ externalSecret: es, data: [remote('k', '1')], dataFrom: [] });
+    await buildSecretData({ externalSecret: es, data: [remote('k', '1')], dataFrom: [] });
     expect(JSON.stringify(es)).toBe(before);
   });
 });
 
 describe('versionSummary', () => {
-  it('shortens a VersionId to 8 characters and shows SSM versions as vN', () => {
+  it('shortens a VersionId to 8 characters and shows SSM versions as vN', async () => {
     expect(versionSummary([{ key: 'a', remoteKey: 'r', versionId: 'a1b2c3d4-e5f6-7890-abcd-ef0123456789' }])).toBe('a1b2c3d4');
     expect(versionSummary([{ key: 'a', remoteKey: '/p', version: 3 }])).toBe('v3');
   });
-  it('adds +N for other distinct versions, counting a remote version once', () => {
+  it('adds +N for other distinct versions, counting a remote version once', async () => {
     expect(
       versionSummary([
         { key: 'a', remoteKey: 'r', versionId: 'a1b2c3d4-xxxx' },
@@ -232,7 +242,7 @@ describe('versionSummary', () => {
       ]),
     ).toBe('a1b2c3d4 +2');
   });
-  it('is empty without versions', () => {
+  it('is empty without versions', async () => {
     expect(versionSummary([])).toBe('');
     expect(versionSummary([{ key: 'a', remoteKey: 'r' }])).toBe('');
   });

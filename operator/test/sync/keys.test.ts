@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
-import { applyRewrites, assertValidKey, isValidSecretKey, keyFromRemoteName, secretKeyProblem } from '../../src/sync/keys.js';
+import { rewriteKeys, assertValidKey, isValidSecretKey, keyFromRemoteName, secretKeyProblem } from '../../src/sync/keys.js';
 import { compileUserRegExp, expandTemplate } from '../../src/sync/regexp.js';
 
 const rw = (source: string, target: string) => ({ regexp: { source, target } });
@@ -23,34 +23,38 @@ describe('secret key validation', () => {
   });
 });
 
-describe('applyRewrites', () => {
-  it('applies every rewrite in order, each to the previous result', () => {
-    expect(applyRewrites('prod/api/db-password', [rw('^prod/', ''), rw('/', '_'), rw('-', '_')])).toBe('api_db_password');
+const noGo = { transform: async () => { throw new Error('regexp rewrites never call the Go engine'); } };
+const applyRewrites = async (name: string, rewrites: Parameters<typeof rewriteKeys>[1] | undefined, field = 'spec.dataFrom[].rewrite') =>
+  (await rewriteKeys([name], rewrites ?? [], field, noGo))[0];
+
+describe('rewriteKeys (regexp)', () => {
+  it('applies every rewrite in order, each to the previous result', async () => {
+    expect(await applyRewrites('prod/api/db-password', [rw('^prod/', ''), rw('/', '_'), rw('-', '_')])).toBe('api_db_password');
   });
-  it('replaces every match (like Go ReplaceAllString)', () => {
-    expect(applyRewrites('a.b.c', [rw('\\.', '-')])).toBe('a-b-c');
+  it('replaces every match (like Go ReplaceAllString)', async () => {
+    expect(await applyRewrites('a.b.c', [rw('\\.', '-')])).toBe('a-b-c');
   });
-  it('supports $1, ${1} and named groups in Go and JavaScript spellings', () => {
-    expect(applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '$2-$1')])).toBe('db-prod');
-    expect(applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '${2}0')])).toBe('db0');
-    expect(applyRewrites('prod/db', [rw('^(?P<env>\\w+)/(?P<name>\\w+)$', '${name}_$env')])).toBe('db_prod');
-    expect(applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '$<name>.$<env>')])).toBe('db.prod');
+  it('supports $1, ${1} and named groups in Go and JavaScript spellings', async () => {
+    expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '$2-$1')])).toBe('db-prod');
+    expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '${2}0')])).toBe('db0');
+    expect(await applyRewrites('prod/db', [rw('^(?P<env>\\w+)/(?P<name>\\w+)$', '${name}_$env')])).toBe('db_prod');
+    expect(await applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '$<name>.$<env>')])).toBe('db.prod');
   });
-  it('replaces empty matches as Go does', () => {
-    expect(applyRewrites('abc', [rw('', '-')])).toBe('-a-b-c-');
+  it('replaces empty matches as Go does', async () => {
+    expect(await applyRewrites('abc', [rw('', '-')])).toBe('-a-b-c-');
   });
-  it('honours a leading (?i) and keeps JS-only $ specials literal', () => {
-    expect(applyRewrites('PROD-x', [rw('(?i)^prod-', '')])).toBe('x');
-    expect(applyRewrites('a', [rw('a', '$&$$')])).toBe('$&$');
+  it('honours a leading (?i) and keeps JS-only $ specials literal', async () => {
+    expect(await applyRewrites('PROD-x', [rw('(?i)^prod-', '')])).toBe('x');
+    expect(await applyRewrites('a', [rw('a', '$&$$')])).toBe('$&$');
   });
-  it('returns the name unchanged without rewrites', () => {
-    expect(applyRewrites('n', undefined)).toBe('n');
-    expect(applyRewrites('n', [])).toBe('n');
+  it('returns the name unchanged without rewrites', async () => {
+    expect(await applyRewrites('n', undefined)).toBe('n');
+    expect(await applyRewrites('n', [])).toBe('n');
   });
-  it('an invalid regexp is InvalidSpec naming the rewrite', () => {
+  it('an invalid regexp is InvalidSpec naming the rewrite', async () => {
     let error: unknown;
     try {
-      applyRewrites('x', [rw('ok', ''), rw('(unclosed', '')], 'spec.dataFrom[1].rewrite');
+      await applyRewrites('x', [rw('ok', ''), rw('(unclosed', '')], 'spec.dataFrom[1].rewrite');
     } catch (e) {
       error = e;
     }
@@ -105,10 +109,10 @@ describe('user regular expressions (RE2)', () => {
     expect(() => compileUserRegExp('(a)\\1')).toThrow(/invalid escape sequence/);
     expect(() => compileUserRegExp('a{1001}')).toThrow(/invalid repeat count/);
   });
-  it('matches a catastrophic-backtracking pattern in linear time', () => {
+  it('matches a catastrophic-backtracking pattern in linear time', async () => {
     const hostile = 'a'.repeat(29) + '-';
     const started = performance.now();
-    expect(applyRewrites(hostile, [rw('^(a+)+$', 'x')])).toBe(hostile);
+    expect(await applyRewrites(hostile, [rw('^(a+)+$', 'x')])).toBe(hostile);
     expect(compileUserRegExp('^redos-(a+)+$').test(`redos-${hostile}`)).toBe(false);
     // JavaScript's RegExp needs seconds here (2^29 paths); RE2 needs well under a millisecond.
     expect(performance.now() - started).toBeLessThan(1000);
@@ -130,7 +134,7 @@ describe('expandTemplate (Go Regexp.Expand)', () => {
   ])('%j', (template, expected) => {
     expect(expandTemplate(template, groups, { env: 'prod', name: 'db' })).toBe(expected);
   });
-  it('leaves an unmatched group empty', () => {
-    expect(applyRewrites('a', [rw('(x)?a', '[$1]')])).toBe('[]');
+  it('leaves an unmatched group empty', async () => {
+    expect(await applyRewrites('a', [rw('(x)?a', '[$1]')])).toBe('[]');
   });
 });

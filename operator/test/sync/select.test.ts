@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
-import { extractObject, jsonPathNeedsEval, lookupProperty, selectValue } from '../../src/sync/select.js';
+import { extractObject, jsonPathNeedsEval, lookupProperty, selectProperty, selectValue } from '../../src/sync/select.js';
+import { WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
 import { strings, caught } from './fixtures.js';
 
 const ctx = { field: 'spec.data[2].remoteRef', key: 'prod/db' };
@@ -220,5 +221,55 @@ describe('extractObject', () => {
     const error = caught(() => extractObject(Buffer.from('s3cr3t-not-json'), {}, ectx));
     expect(error.message).toContain('not valid JSON');
     expect(error.message).not.toContain('s3cr3t');
+  });
+});
+
+describe('selectProperty (ESO / gjson)', () => {
+  const go = new WasmGoEngine();
+  afterAll(() => go.close());
+  const doc = Buffer.from(
+    JSON.stringify({
+      name: { first: 'Tom', last: 'Anderson' },
+      age: 37,
+      children: ['Sara', 'Alex', 'Jack'],
+      'fav.movie': 'Deer Hunter',
+      friends: [
+        { first: 'Dale', last: 'Murphy', age: 44, nets: ['ig', 'fb', 'tw'] },
+        { first: 'Roger', last: 'Craig', age: 68, nets: ['fb', 'tw'] },
+        { first: 'Jane', last: 'Murphy', age: 47, nets: ['ig', 'tw'] },
+      ],
+      nothing: null,
+    }),
+  );
+  const ctx = { field: 'spec.data[0].remoteRef', key: 'prod/app' };
+  const pick = async (path: string) => (await selectProperty(doc, path, ctx, go)).toString('utf8');
+  it.each([
+    ['name.last', 'Anderson'],
+    ['age', '37'],
+    ['children.1', 'Alex'],
+    ['children.#', '3'],
+    ['fav\\.movie', 'Deer Hunter'],
+    ['fav.movie', 'Deer Hunter'],
+    ['friends.#.first', '["Dale","Roger","Jane"]'],
+    ['friends.#(last=="Murphy").first', 'Dale'],
+    ['friends.#(last=="Murphy")#.first', '["Dale","Jane"]'],
+    ['friends.#(age>45)#.last', '["Craig","Murphy"]'],
+    ['friends.1.nets', '["fb","tw"]'],
+    ['name', '{"first":"Tom","last":"Anderson"}'],
+    ['children|@reverse', '["Jack","Alex","Sara"]'],
+    ['nothing', ''],
+  ])('%s -> %s', async (path, expected) => {
+    expect(await pick(path)).toBe(expected);
+  });
+  it('keeps the digits of a big integer', async () => {
+    const raw = Buffer.from('{"big": 12345678901234567890, "f": 1.50}');
+    expect((await selectProperty(raw, 'big', ctx, go)).toString()).toBe('12345678901234567890');
+    expect((await selectProperty(raw, 'f', ctx, go)).toString()).toBe('1.5');
+  });
+  it('a path that matches nothing is a not-found error naming the property', async () => {
+    const error = await selectProperty(doc, 'friends.#(last=="Nobody").age', ctx, go).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SyncError);
+    expect((error as SyncError).notFound).toBe(true);
+    expect((error as SyncError).message).toContain('friends.#(last==\\"Nobody\\").age');
   });
 });

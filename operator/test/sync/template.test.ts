@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
-import { MAX_RENDERED_BYTES, renderTemplate, renderTemplateText } from '../../src/sync/template.js';
+import { MAX_RENDERED_BYTES, renderTemplateText } from '../../src/sync/template.js';
 import { strings, caught } from './fixtures.js';
 
 const values = {
@@ -133,38 +133,5 @@ describe('template safety', () => {
   });
   it('MAX_RENDERED_BYTES is 1 MiB', () => {
     expect(MAX_RENDERED_BYTES).toBe(1024 * 1024);
-  });
-});
-
-describe('renderTemplate', () => {
-  it('renders data, labels and annotations', () => {
-    const out = renderTemplate(
-      {
-        data: { url: 'postgres://{{ username }}@db', 'tls.crt': '{{ data["tls.crt"] }}' },
-        metadata: { labels: { team: 'payments', user: '{{ username }}' }, annotations: { note: 'for {{ username | upper }}' } },
-      },
-      values,
-    );
-    expect(out.problems).toEqual([]);
-    expect(strings(out.data)).toEqual({ url: 'postgres://admin@db', 'tls.crt': values['tls.crt'].toString() });
-    expect(out.labels).toEqual({ team: 'payments', user: 'admin' });
-    expect(out.annotations).toEqual({ note: 'for ADMIN' });
-  });
-  it('reports every failing key with its field, and keeps the ones that worked', () => {
-    const out = renderTemplate({ data: { good: '{{ username }}', bad1: '{{ nope }}', bad2: '{% include "x" %}' } }, values);
-    expect(Object.keys(out.data)).toEqual(['good']);
-    expect(out.problems.map((p) => p.field)).toEqual(['spec.target.template.data.bad1', 'spec.target.template.data.bad2']);
-  });
-  it('refuses an invalid rendered label value without echoing it', () => {
-    const out = renderTemplate({ metadata: { labels: { pw: '{{ db-password }}!' } } }, values);
-    expect(out.labels).toEqual({});
-    expect(out.problems).toHaveLength(1);
-    expect(out.problems[0]!.field).toBe('spec.target.template.metadata.labels.pw');
-    expect(out.problems[0]!.message).not.toContain('s3cr3t');
-  });
-  it('a fetched key named like a prototype member is plain data', () => {
-    const out = renderTemplate({ data: { x: '{{ data["__proto__"] }}-{{ data.constructor | default: "none" }}' } }, { ['__proto__']: Buffer.from('p'), constructor: Buffer.from('c') });
-    expect(out.problems).toEqual([]);
-    expect(out.data.x?.toString()).toBe('p-c');
   });
 });

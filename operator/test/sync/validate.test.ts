@@ -60,6 +60,12 @@ describe('validateExternalSecret', () => {
     expect(problemFor(e, 'spec.dataFrom[0].find.name.regexp')).toMatch(/is not a valid regular expression: invalid or unsupported Perl syntax: `\(\?!`; patterns use RE2 syntax/);
   });
 
+  it('accepts transform rewrites and templateFrom-only templates; a rewrite needs regexp or transform', () => {
+    expect(fields(es({ dataFrom: [{ find: { path: '/p' }, rewrite: [{ transform: { template: '{{ .value | upper }}' } }] }] }))).toEqual([]);
+    expect(fields(es({ data: [], dataFrom: [], target: { template: { templateFrom: [{ literal: 'a: b' }] } } }))).toEqual([]);
+    expect(fields(es({ dataFrom: [{ find: { path: '/p' }, rewrite: [{}] }] }))).toEqual(['spec.dataFrom[0].rewrite[0].regexp']);
+  });
+
   it('reports invalid regexps in find and rewrite', () => {
     const e = es({ dataFrom: [{ find: { name: { regexp: '(' } }, rewrite: [{ regexp: { source: '[', target: '' } }] }] });
     expect(fields(e)).toEqual(['spec.dataFrom[0].find.name.regexp', 'spec.dataFrom[0].rewrite[0].regexp.source']);

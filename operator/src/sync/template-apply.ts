@@ -1,0 +1,193 @@
+// target.template with ESO's semantics (pkg/controllers/externalsecret applyTemplate + the
+// templating parser), for both engines:
+//   - mergePolicy Merge starts from the fetched keys, Replace from nothing;
+//   - templateFrom entries apply in order (configMap items, secret items, literal), each into
+//     its target (Data, Annotations, Labels); templateAs KeysAndValues renders a YAML map;
+//   - then template.data (overrides templateFrom), then metadata labels and annotations, which
+//     are templates too;
+//   - with neither template.data nor templateFrom the Secret holds the fetched keys.
+// Engine: engineVersion v2 = Go text/template + sprig (ESO), Liquid = LiquidJS; unset = v2
+// when every template parses as Go and none uses Liquid's {% %} tags, else Liquid (see
+// chooseEngine). ConfigMaps and Secrets named by templateFrom are read by the caller.
+import type { ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../api/types.js';
+import { ES_REASON } from '../api/types.js';
+import { SyncError, quote } from './errors.js';
+import type { GoEngine } from './gotemplate/engine.js';
+import { describeGoTemplateError } from './template-go.js';
+import { secretKeyProblem } from './keys.js';
+import { MAX_RENDERED_BYTES, liquidParses, renderTemplateText } from './template.js';
+
+/** templateFrom sources as read from the API server; undefined = not found. */
+export interface TemplateSources {
+  configMaps: ReadonlyMap<string, Record<string, string> | undefined>;
+  secrets: ReadonlyMap<string, Record<string, Buffer> | undefined>;
+}
+
+export const NO_TEMPLATE_SOURCES: TemplateSources = { configMaps: new Map(), secrets: new Map() };
+
+export interface AppliedTemplate {
+  /** The Secret's data. */
+  data: Map<string, Buffer>;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  engine: 'v2' | 'Liquid';
+  problems: SyncError[];
+}
+
+interface Unit {
+  text: string;
+  scope: TemplateScope;
+  target: TemplateTarget;
+  /** Output key for Values scope. */
+  key: string;
+  field: string;
+}
+
+/** Names of the ConfigMaps and Secrets a template reads (for the caller to fetch). */
+export function templateSourceNames(template: ExternalSecretTemplate | undefined): { configMaps: string[]; secrets: string[] } {
+  const from = template?.templateFrom ?? [];
+  return {
+    configMaps: [...new Set(from.flatMap((t) => (t.configMap ? [t.configMap.name] : [])))],
+    secrets: [...new Set(from.flatMap((t) => (t.secret ? [t.secret.name] : [])))],
+  };
+}
+
+function collectUnits(template: ExternalSecretTemplate, sources: TemplateSources, problems: SyncError[]): Unit[] {
+  const units: Unit[] = [];
+  const base = 'spec.target.template';
+  (template.templateFrom ?? []).forEach((from, i) => {
+    const field = `${base}.templateFrom[${i}]`;
+    const target = from.target ?? 'Data';
+    for (const kind of ['configMap', 'secret'] as const) {
+      const ref = from[kind];
+      if (!ref) continue;
+      const what = kind === 'configMap' ? 'ConfigMap' : 'Secret';
+      const found = kind === 'configMap' ? sources.configMaps.get(ref.name) : sources.secrets.get(ref.name);
+      if (found === undefined) {
+        problems.push(new SyncError(ES_REASON.InvalidSpec, `${field}.${kind}: ${what} ${quote(ref.name)} does not exist in the ExternalSecret's namespace; create it or fix the name`, { field: `${field}.${kind}.name` }));
+        continue;
+      }
+      ref.items.forEach((item, j) => {
+        const raw = found[item.key];
+        if (raw === undefined) {
+          problems.push(new SyncError(ES_REASON.InvalidSpec, `${field}.${kind}.items[${j}]: ${what} ${quote(ref.name)} has no key ${quote(item.key)}`, { field: `${field}.${kind}.items[${j}].key` }));
+          return;
+        }
+        const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+        units.push({ text, scope: item.templateAs ?? 'Values', target, key: item.key, field: `${field}.${kind}.items[${j}]` });
+      });
+    }
+    if (from.literal !== undefined) units.push({ text: from.literal, scope: 'KeysAndValues', target, key: '', field: `${field}.literal` });
+  });
+  for (const [key, text] of Object.entries(template.data ?? {})) units.push({ text, scope: 'Values', target: 'Data', key, field: `${base}.data.${key}` });
+  for (const [key, text] of Object.entries(template.metadata?.labels ?? {})) units.push({ text, scope: 'Values', target: 'Labels', key, field: `${base}.metadata.labels.${key}` });
+  for (const [key, text] of Object.entries(template.metadata?.annotations ?? {})) units.push({ text, scope: 'Values', target: 'Annotations', key, field: `${base}.metadata.annotations.${key}` });
+  return units;
+}
+
+// Auto-detection parses every template with Go; remember the answer per template set.
+const engineChoices = new Map<string, 'v2' | 'Liquid'>();
+const MAX_REMEMBERED = 2000;
+
+/**
+ * The engine for templates with no engineVersion. Templates without any {{ or {% are the
+ * same text in both (Liquid, no wasm needed). Liquid's {% %} tags mean Liquid. Otherwise Go
+ * when all parse as Go; Liquid when they don't but all parse as Liquid; else Go, so the user
+ * sees Go's parse error (an ESO template with a typo).
+ */
+export async function chooseEngine(texts: string[], go: Pick<GoEngine, 'parse'>): Promise<'v2' | 'Liquid'> {
+  if (!texts.some((t) => t.includes('{{') || t.includes('{%'))) return 'Liquid';
+  if (texts.some((t) => t.includes('{%'))) return 'Liquid';
+  const cacheKey = JSON.stringify(texts);
+  const known = engineChoices.get(cacheKey);
+  if (known) return known;
+  const errors = await go.parse(texts.map((text) => ({ text })));
+  const choice = errors.every((e) => e === undefined) ? 'v2' : texts.every((t) => liquidParses(t)) ? 'Liquid' : 'v2';
+  if (engineChoices.size >= MAX_REMEMBERED) engineChoices.clear();
+  engineChoices.set(cacheKey, choice);
+  return choice;
+}
+
+type UnitResult = { ok: true; out: Buffer } | { ok: true; pairs: Record<string, string> } | { ok: false; problem: SyncError };
+
+async function renderUnits(engine: 'v2' | 'Liquid', units: Unit[], fetched: Map<string, Buffer>, go: GoEngine): Promise<UnitResult[]> {
+  const values = [...fetched.values()].map((v) => v.toString('utf8'));
+  if (engine === 'v2') {
+    const results = await go.render(
+      units.map((u) => ({ text: u.text, scope: u.scope })),
+      fetched,
+      MAX_RENDERED_BYTES,
+    );
+    return results.map((r, i): UnitResult => {
+      const unit = units[i]!;
+      if (r.ok) return r;
+      const tooLarge = r.error === 'the output is larger than the limit';
+      const message = tooLarge ? 'the template renders more than 1 MiB, the most a Secret can hold; render less' : `the template failed: ${describeGoTemplateError(r.error, values)}`;
+      return { ok: false, problem: new SyncError(ES_REASON.InvalidSpec, `${unit.field}: ${message}`, { field: unit.field }) };
+    });
+  }
+  return units.map((unit): UnitResult => {
+    if (unit.scope === 'KeysAndValues') {
+      return {
+        ok: false,
+        problem: new SyncError(ES_REASON.InvalidSpec, `${unit.field}: templateAs KeysAndValues (and literal) needs Go templates; set spec.target.template.engineVersion: v2`, { field: unit.field }),
+      };
+    }
+    try {
+      return { ok: true, out: Buffer.from(renderTemplateText(unit.text, fetched, unit.field), 'utf8') };
+    } catch (error) {
+      if (error instanceof SyncError) return { ok: false, problem: error };
+      throw error;
+    }
+  });
+}
+
+// Label values are short and restricted by Kubernetes; checked here so the status names the label.
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+export async function applyTemplate(template: ExternalSecretTemplate, fetched: Map<string, Buffer>, sources: TemplateSources, go: GoEngine): Promise<AppliedTemplate> {
+  const problems: SyncError[] = [];
+  const units = collectUnits(template, sources, problems);
+  const requested = template.engineVersion;
+  const engine = requested === 'v2' || requested === 'Liquid' ? requested : await chooseEngine(units.map((u) => u.text), go);
+  const results = units.length ? await renderUnits(engine, units, fetched, go) : [];
+
+  const data = template.mergePolicy === 'Merge' ? new Map(fetched) : new Map<string, Buffer>();
+  const labels = new Map<string, string>();
+  const annotations = new Map<string, string>();
+  const put = (unit: Unit, key: string, value: Buffer) => {
+    if (unit.target === 'Data') {
+      const keyProblem = secretKeyProblem(key);
+      if (keyProblem) problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${quote(key)} cannot be a Secret key: ${keyProblem}`, { field: unit.field }));
+      else data.set(key, value);
+      return;
+    }
+    const text = value.toString('utf8');
+    if (unit.target === 'Labels') {
+      if (text.length > 63 || !LABEL_VALUE.test(text)) {
+        // The value may be secret-derived: describe the rule, do not echo it.
+        problems.push(
+          new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered value of label ${quote(key)} is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)`, {
+            field: unit.field,
+          }),
+        );
+        return;
+      }
+      labels.set(key, text);
+    } else annotations.set(key, text);
+  };
+  results.forEach((result, i) => {
+    const unit = units[i]!;
+    if (!result.ok) problems.push(result.problem);
+    else if ('pairs' in result) for (const [k, v] of Object.entries(result.pairs)) put(unit, k, Buffer.from(v, 'utf8'));
+    else put(unit, unit.key, result.out);
+  });
+  const producesData = Object.keys(template.data ?? {}).length > 0 || (template.templateFrom ?? []).length > 0;
+  return {
+    data: producesData ? data : new Map(fetched),
+    labels: Object.fromEntries(labels),
+    annotations: Object.fromEntries(annotations),
+    engine,
+    problems,
+  };
+}
