@@ -91,9 +91,9 @@ const MAX_REMEMBERED = 2000;
 
 /**
  * The engine for templates with no engineVersion. Templates without any {{ or {% are the
- * same text in both (Liquid, no wasm needed). Liquid's {% %} tags mean Liquid. Otherwise Go
- * when all parse as Go; Liquid when they don't but all parse as Liquid; else Go, so the user
- * sees Go's parse error (an ESO template with a typo).
+ * same text in both (Liquid, no wasm needed). Liquid's {% %} tags mean Liquid. Otherwise the
+ * engine that parses more of the templates, Go on a tie: all-Go templates are Go, a Liquid
+ * template with a typo still gets Liquid's message, and an ESO template with a typo Go's.
  */
 export async function chooseEngine(texts: string[], go: Pick<GoEngine, 'parse'>): Promise<'v2' | 'Liquid'> {
   if (!texts.some((t) => t.includes('{{') || t.includes('{%'))) return 'Liquid';
@@ -101,8 +101,9 @@ export async function chooseEngine(texts: string[], go: Pick<GoEngine, 'parse'>)
   const cacheKey = JSON.stringify(texts);
   const known = engineChoices.get(cacheKey);
   if (known) return known;
-  const errors = await go.parse(texts.map((text) => ({ text })));
-  const choice = errors.every((e) => e === undefined) ? 'v2' : texts.every((t) => liquidParses(t)) ? 'Liquid' : 'v2';
+  const goParses = (await go.parse(texts.map((text) => ({ text })))).filter((e) => e === undefined).length;
+  const liquid = goParses === texts.length ? 0 : texts.filter((t) => liquidParses(t)).length;
+  const choice = goParses >= liquid ? 'v2' : 'Liquid';
   if (engineChoices.size >= MAX_REMEMBERED) engineChoices.clear();
   engineChoices.set(cacheKey, choice);
   return choice;

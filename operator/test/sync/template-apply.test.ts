@@ -170,7 +170,12 @@ describe('chooseEngine (no engineVersion)', () => {
   ])('%s -> %s', async (text, engine) => {
     expect(await chooseEngine([text], go)).toBe(engine);
   });
-  it('one Liquid-only template makes the whole set Liquid', async () => {
+  it('the engine that parses more of the set wins, Go on a tie', async () => {
+    // Liquid also reads Go-style {{ .a }}, so a set Liquid can read entirely is Liquid.
     expect(await chooseEngine(['{{ .a }}', '{{ b }}'], go)).toBe('Liquid');
+    // A set that is all Go is Go, even where Liquid would also read it.
+    expect(await chooseEngine(['{{ b64enc .a }}', '{{ .a | b64enc }}', '{{ .b }}'], go)).toBe('v2');
+    // A Liquid set where one template has an unknown filter: still Liquid, so Liquid reports it.
+    expect(await chooseEngine(['{{ password | base64 }}', '{{ password }}'], go)).toBe('Liquid');
   });
 });
