@@ -23,6 +23,15 @@ export interface FetchRequest {
   key: string;
   /** Stage label / version id (Secrets Manager) or version number / label (Parameter Store). */
   version?: string;
+  /** Read the remote's tags instead of its value (ESO's metadataPolicy: Fetch). */
+  tags?: boolean;
+}
+
+/** Tags as the value of a metadataPolicy Fetch read: a JSON object with sorted keys (as Go's json.Marshal). */
+export function tagsAsValue(tags: Array<{ Key?: string | undefined; Value?: string | undefined }> | undefined): Buffer {
+  const entries = (tags ?? []).flatMap((t) => (t.Key === undefined ? [] : [[t.Key, t.Value ?? ''] as const]));
+  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return Buffer.from(JSON.stringify(Object.fromEntries(entries)), 'utf8');
 }
 
 /** A provider bound to one store identity (credentials, region, endpoint). */
@@ -43,7 +52,8 @@ export interface SecretsProvider {
 
 /** Stable identity of a request inside a provider, for dedupe and maps. */
 export function fetchRequestId(request: FetchRequest): string {
-  return request.version ? `${request.key}@${request.version}` : request.key;
+  const id = request.version ? `${request.key}@${request.version}` : request.key;
+  return request.tags ? `tags:${id}` : id;
 }
 
 /**

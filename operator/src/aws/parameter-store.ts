@@ -13,6 +13,7 @@ import {
   GetParameterCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
+  ListTagsForResourceCommand,
   type Parameter,
   type ParameterStringFilter,
   type SSMClient,
@@ -22,7 +23,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
+import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const GET_PARAMETERS_LIMIT = 10;
 export const SECRETS_MANAGER_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
@@ -50,6 +51,7 @@ export class ParameterStoreProvider implements SecretsProvider {
   constructor(private readonly options: ParameterStoreProviderOptions) {}
 
   async get(request: FetchRequest): Promise<RemoteSecret> {
+    if (request.tags) return this.tags(request);
     let parameter: Parameter | undefined;
     try {
       const out = await this.options.client.send(new GetParameterCommand({ Name: parameterSelector(request), WithDecryption: true }));
@@ -68,7 +70,7 @@ export class ParameterStoreProvider implements SecretsProvider {
 
     const batchable: FetchRequest[] = [];
     const individual: FetchRequest[] = [];
-    for (const request of unique.values()) (isSecretsManagerReference(request.key) ? individual : batchable).push(request);
+    for (const request of unique.values()) (request.tags || isSecretsManagerReference(request.key) ? individual : batchable).push(request);
 
     const leftovers: FetchRequest[] = [];
     await mapWithConcurrency(batchesOfDistinctNames(batchable, GET_PARAMETERS_LIMIT), PARALLEL_READS, async (group) => {
@@ -179,6 +181,16 @@ export class ParameterStoreProvider implements SecretsProvider {
       served.set(fetchRequestId(request), toProviderError({ name: code, message: '' }, this.context('GetParameters', request)));
     }
     return served;
+  }
+
+  /** metadataPolicy Fetch: the parameter's tags (ListTagsForResource) as a JSON object. */
+  private async tags(request: FetchRequest): Promise<RemoteSecret> {
+    try {
+      const out = await this.options.client.send(new ListTagsForResourceCommand({ ResourceType: 'Parameter', ResourceId: request.key }));
+      return { name: request.key, value: tagsAsValue(out.TagList), binary: false, region: this.options.region };
+    } catch (err) {
+      throw toProviderError(err, this.context('ListTagsForResource', request));
+    }
   }
 
   private toRemote(parameter: Parameter, request: FetchRequest): RemoteSecret {

@@ -14,6 +14,7 @@
 import { readListed } from './read-found.js';
 import {
   BatchGetSecretValueCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   type BatchGetSecretValueCommandOutput,
@@ -28,7 +29,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
 import { awsErrorIdentity, isAuthorizationDenial, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
+import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const BATCH_GET_LIMIT = 20;
 /** Individual reads / batch chunks in flight at once. */
@@ -70,6 +71,7 @@ export class SecretsManagerProvider implements SecretsProvider {
   }
 
   async get(request: FetchRequest): Promise<RemoteSecret> {
+    if (request.tags) return this.tags(request);
     const ctx = this.context('GetSecretValue', request);
     let out: GetSecretValueCommandOutput;
     try {
@@ -88,7 +90,7 @@ export class SecretsManagerProvider implements SecretsProvider {
     const batchable: FetchRequest[] = [];
     const individual: FetchRequest[] = [];
     for (const request of unique.values()) {
-      const current = !request.version || request.version === CURRENT_STAGE;
+      const current = !request.tags && (!request.version || request.version === CURRENT_STAGE);
       (current && !this.batchDisabled ? batchable : individual).push(request);
     }
 
@@ -203,6 +205,16 @@ export class SecretsManagerProvider implements SecretsProvider {
       nextToken = page.NextToken;
     } while (nextToken);
     return served;
+  }
+
+  /** metadataPolicy Fetch: the secret's tags (DescribeSecret) as a JSON object. */
+  private async tags(request: FetchRequest): Promise<RemoteSecret> {
+    try {
+      const out = await this.options.client.send(new DescribeSecretCommand({ SecretId: request.key }));
+      return { name: out.Name ?? request.key, value: tagsAsValue(out.Tags), binary: false, region: this.options.region };
+    } catch (err) {
+      throw toProviderError(err, this.context('DescribeSecret', request));
+    }
   }
 
   private toRemote(out: SecretPayload | SecretValueEntry, request: FetchRequest): RemoteSecret {

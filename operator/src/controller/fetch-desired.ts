@@ -56,10 +56,7 @@ export class FetchingSecretSource implements SecretSource {
     const { identityKey, provider } = await this.providers.forStore(store);
     const es = withStorePrefix(given, store.spec.provider.aws.prefix);
     const spec = es.spec;
-    const requests: FetchRequest[] = [
-      ...spec.data.map((d) => ({ key: d.remoteRef.key, version: d.remoteRef.version })),
-      ...spec.dataFrom.flatMap((d) => (d.extract ? [{ key: d.extract.key, version: d.extract.version }] : [])),
-    ];
+    const requests: FetchRequest[] = [...spec.data.map((d) => dataRequest(d.remoteRef)), ...spec.dataFrom.flatMap((d) => (d.extract ? [dataRequest(d.extract)] : []))];
     if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
     // A value read before this ExternalSecret's previous refresh would hide a rotation for
     // one more interval; 0 ("sync once") sets no bound.
@@ -71,11 +68,11 @@ export class FetchingSecretSource implements SecretSource {
     if ([...reads.values()].some((r) => r instanceof ProviderError && isCredentialRejection(r))) this.providers.invalidate?.(identityKey);
     const readOf = (request: FetchRequest): FetchResult | undefined => reads.get(fetchRequestId(request));
 
-    const data = spec.data.map((d) => readOf({ key: d.remoteRef.key, version: d.remoteRef.version }));
+    const data = spec.data.map((d) => readOf(dataRequest(d.remoteRef)));
     // find is a listing, not a keyed read: it always goes to the provider.
     const dataFrom = await Promise.all(
       spec.dataFrom.map(async (d): Promise<FetchResult | RemoteSecret[] | undefined> => {
-        if (d.extract) return readOf({ key: d.extract.key, version: d.extract.version });
+        if (d.extract) return readOf(dataRequest(d.extract));
         if (!d.find) return undefined;
         try {
           return await provider.find(d.find);
@@ -127,4 +124,11 @@ export function withStorePrefix(es: DefaultedExternalSecret, prefix: string | un
       }),
     },
   };
+}
+
+/** The read a data[].remoteRef or dataFrom[].extract asks for: a value, or (metadataPolicy Fetch) tags. */
+function dataRequest(ref: { key: string; version?: string; metadataPolicy?: string }): FetchRequest {
+  const request: FetchRequest = { key: ref.key, version: ref.version };
+  if (ref.metadataPolicy === 'Fetch') request.tags = true;
+  return request;
 }

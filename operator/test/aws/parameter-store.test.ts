@@ -3,6 +3,7 @@ import {
   GetParameterCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
+  ListTagsForResourceCommand,
   ParameterNotFound,
   SSMClient,
 } from '@aws-sdk/client-ssm';
@@ -71,6 +72,15 @@ describe('ParameterStoreProvider.get', () => {
       notFound: true,
       message: expect.stringContaining('parameter /nope not found in region us-east-1'),
     });
+  });
+});
+
+describe('ParameterStoreProvider tags (metadataPolicy Fetch)', () => {
+  it('reads the tags with ListTagsForResource as a JSON object with sorted keys', async () => {
+    ssm.on(ListTagsForResourceCommand, { ResourceType: 'Parameter', ResourceId: '/app/db' }).resolves({ TagList: [{ Key: 'z', Value: '1' }, { Key: 'a', Value: '2' }] });
+    const out = await provider().getMany([{ key: '/app/db', tags: true }]);
+    expect((out.get('tags:/app/db') as RemoteSecret).value.toString()).toBe('{"a":"2","z":"1"}');
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import {
   BatchGetSecretValueCommand,
+  DescribeSecretCommand,
   GetSecretValueCommand,
   ListSecretsCommand,
   ResourceNotFoundException,
@@ -191,6 +192,21 @@ describe('SecretsManagerProvider.getMany', () => {
     const results = await provider().getMany([{ key: 'a' }, { key: 'weird' }]);
     expect((results.get('weird') as RemoteSecret).value.toString()).toBe('W');
     expect(sm.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input.SecretId)).toEqual(['weird']);
+  });
+});
+
+describe('SecretsManagerProvider tags (metadataPolicy Fetch)', () => {
+  it('reads the tags with DescribeSecret, as a JSON object with sorted keys, never through the batch', async () => {
+    serveBatch({ 'prod/db': '{"password":"x"}' });
+    sm.on(DescribeSecretCommand, { SecretId: 'prod/db' }).resolves({ Name: 'prod/db', Tags: [{ Key: 'team', Value: 'payments' }, { Key: 'env', Value: 'prod' }] });
+    const out = await provider().getMany([{ key: 'prod/db', tags: true }, { key: 'prod/db' }]);
+    expect(out.get('tags:prod/db')).toMatchObject({ name: 'prod/db', value: Buffer.from('{"env":"prod","team":"payments"}') });
+    expect((out.get('prod/db') as RemoteSecret).value.toString()).toBe('{"password":"x"}');
+    expect(sm.commandCalls(DescribeSecretCommand)).toHaveLength(1);
+  });
+  it('a missing secret is not-found, as for a value', async () => {
+    sm.on(DescribeSecretCommand).rejects(awsError('ResourceNotFoundException', 'not found'));
+    await expect(provider().get({ key: 'gone', tags: true })).rejects.toMatchObject({ notFound: true });
   });
 });
 

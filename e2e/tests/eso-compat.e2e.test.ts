@@ -1,0 +1,99 @@
+// The ESO compatibility corpus (e2e/compat/eso-aws): manifests written for the External
+// Secrets Operator's AWS provider, applied after changing only apiVersion, must give exactly
+// the Secrets listed in each *.expect.yaml. The test bed's usual adaptations apply (a fresh
+// namespace per file, stores pointed at LocalStack), as for examples/.
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { apply, aws, kubectl, kubectlJson, run } from '../lib/cli.js';
+import { freshNamespace, harness, registerSecretValue, waitForReady } from '../lib/context.js';
+
+const dir = resolve(import.meta.dirname, '../compat/eso-aws');
+const corpus = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml') && !f.endsWith('.expect.yaml'))
+  .sort();
+
+interface Expectation {
+  namespaceLabels?: Record<string, string>;
+  remote?: Array<
+    | { secret: string; string: string; tags?: Record<string, string>; versionId?: string }
+    | { parameter: string; value: string; type?: string }
+  >;
+  secrets: Array<{ name: string; type?: string; data: Record<string, string>; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+}
+
+/** The only change an ESO user makes. */
+export function swapApiVersion(text: string): string {
+  return text.replace(/^apiVersion: external-secrets\.io\/v1(beta1)?\s*$/gm, 'apiVersion: rotor.dev/v1alpha1');
+}
+
+async function seed(expect: Expectation): Promise<void> {
+  for (const r of expect.remote ?? []) {
+    if ('secret' in r) {
+      const token = r.versionId ? ['--client-request-token', r.versionId] : [];
+      const exists = (await run('aws', ['secretsmanager', 'describe-secret', '--secret-id', r.secret], { allowFail: true })).code === 0;
+      if (!exists) {
+        const tags = Object.entries(r.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+        await aws('secretsmanager', 'create-secret', '--name', r.secret, '--secret-string', r.string, ...token, ...(tags.length ? ['--tags', JSON.stringify(tags)] : []));
+      } else {
+        await aws('secretsmanager', 'put-secret-value', '--secret-id', r.secret, '--secret-string', r.string, ...token);
+      }
+    } else {
+      await aws('ssm', 'put-parameter', '--name', r.parameter, '--value', r.value, '--type', r.type ?? 'String', '--overwrite');
+    }
+  }
+}
+
+function loadCorpusFile(file: string, namespace: string): Array<Record<string, any>> {
+  const docs: Array<Record<string, any>> = [];
+  for (const parsed of parseAllDocuments(swapApiVersion(readFileSync(resolve(dir, file), 'utf8')))) {
+    const doc = parsed.toJS() as Record<string, any> | null;
+    if (!doc) continue;
+    if (doc.kind !== 'ClusterSecretStore') doc.metadata = { ...doc.metadata, namespace };
+    const aws = doc.spec?.provider?.aws;
+    if (aws && harness().awsEndpointForStores) aws.endpoint = harness().awsEndpointForStores;
+    docs.push(doc);
+  }
+  return docs;
+}
+
+describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
+  it('every corpus file has an expectation and uses only external-secrets.io/v1 for ESO kinds', () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(10);
+    for (const file of corpus) {
+      const text = readFileSync(resolve(dir, file), 'utf8');
+      expect(text).not.toContain('rotor.dev');
+      expect(() => readFileSync(resolve(dir, file.replace(/\.yaml$/, '.expect.yaml')))).not.toThrow();
+    }
+  });
+
+  it.each(corpus)('%s', async (file) => {
+    const expectation = parse(readFileSync(resolve(dir, file.replace(/\.yaml$/, '.expect.yaml')), 'utf8')) as Expectation;
+    // Values named compat-pw-* / compat-tok-* are secrets: the log scan checks none leaked.
+    const values = [...expectation.secrets.flatMap((s) => Object.values(s.data)), ...(expectation.remote ?? []).map((r) => ('secret' in r ? r.string : r.value))];
+    for (const v of values) for (const hit of v.match(/compat-(pw|tok)-[\w-]+/g) ?? []) registerSecretValue(hit);
+    await seed(expectation);
+    const ns = await freshNamespace('e2e-eso');
+    for (const [k, v] of Object.entries(expectation.namespaceLabels ?? {})) await kubectl('label', 'namespace', ns, `${k}=${v}`);
+    const docs = loadCorpusFile(file, ns);
+    await apply(docs.map((d) => stringify(d)).join('---\n'));
+    for (const es of docs.filter((d) => d.kind === 'ExternalSecret')) await waitForReady('externalsecret', es.metadata.name as string, ns);
+
+    for (const want of expectation.secrets) {
+      const secret = await kubectlJson<{ type: string; data?: Record<string, string>; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } }>(
+        'get',
+        'secret',
+        want.name,
+        '-n',
+        ns,
+      );
+      const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      expect(secret.type, `${want.name} type`).toBe(want.type ?? 'Opaque');
+      expect(Object.keys(data).sort(), `${want.name} keys`).toEqual(Object.keys(want.data).sort());
+      for (const [k, v] of Object.entries(want.data)) expect(data[k] === v, `${want.name}.${k} has the expected bytes`).toBe(true);
+      expect(secret.metadata.labels ?? {}).toMatchObject(want.labels ?? {});
+      expect(secret.metadata.annotations ?? {}).toMatchObject(want.annotations ?? {});
+    }
+  });
+});
