@@ -281,6 +281,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/secrets.ts:replaceNamespacedSecret': ['core/secrets update'],
   'kube/secrets.ts:deleteNamespacedSecret': ['core/secrets delete'],
   'kube/credential-source.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/template-sources.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/template-sources.ts:readNamespacedConfigMap': ['core/configmaps get'],
   'kube/credential-source.ts:readNamespacedServiceAccount': ['core/serviceaccounts get'],
   'kube/credential-source.ts:createNamespacedServiceAccountToken': ['core/serviceaccounts/token create'],
   'kube/events.ts:createNamespacedEvent': ['core/events create'],
