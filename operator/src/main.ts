@@ -56,7 +56,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     drain: () => rollouts.flushNow(),
     build: async () => {
       const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
-      return new Manager({
+      const manager = new Manager({
         sources: kubeManagerSources(clients, config.watchNamespace),
         logger,
         metrics,
@@ -83,6 +83,9 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           revalidateAfterMs: config.storeRevalidateMs,
         },
       });
+      // Secrets rotated together restart a workload once: its other ExternalSecrets refresh first.
+      rollouts.refreshSiblingsWith(manager.siblingRefresher());
+      return manager;
     },
   });
   const servers: HealthServer[] = [];

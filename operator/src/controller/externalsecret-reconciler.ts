@@ -100,6 +100,8 @@ export class ExternalSecretReconciler {
    */
   private readonly storeChangedFor = new Map<string, number>();
   private storeChanges = 0;
+  /** Sibling refreshes asked for (refreshForRollout) and not yet taken by a pass, with who waits. */
+  private readonly siblingRefresh = new Map<string, Array<() => void>>();
 
   /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
   private readonly pendingRollouts: PendingRollouts | undefined;
@@ -128,7 +130,34 @@ export class ExternalSecretReconciler {
     this.storeChangedFor.set(`${namespace}/${name}`, ++this.storeChanges);
   }
 
+  /**
+   * Another ExternalSecret is about to restart a workload this one restarts too: refresh it
+   * now (a fresh AWS read, if it refreshes periodically) so a version rotated alongside lands
+   * in the same restart. Resolves when the next pass of this ExternalSecret has finished. The
+   * caller enqueues the key.
+   */
+  refreshForRollout(namespace: string, name: string): Promise<void> {
+    const key = `${namespace}/${name}`;
+    return new Promise((resolve) => {
+      const waiters = this.siblingRefresh.get(key) ?? [];
+      waiters.push(resolve);
+      this.siblingRefresh.set(key, waiters);
+    });
+  }
+
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
+    const key = `${namespace}/${name}`;
+    // Taken at the start: a request that arrives during this pass is for the next one.
+    const siblingWaiters = this.siblingRefresh.get(key);
+    this.siblingRefresh.delete(key);
+    try {
+      return await this.reconcileOnce(namespace, name, siblingWaiters !== undefined);
+    } finally {
+      for (const resolve of siblingWaiters ?? []) resolve();
+    }
+  }
+
+  private async reconcileOnce(namespace: string, name: string, rolloutSibling: boolean): Promise<ReconcileResult> {
     const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
     if (!es || es.metadata.deletionTimestamp) {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
@@ -168,6 +197,7 @@ export class ExternalSecretReconciler {
       targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
       storeChanged: storeChange !== undefined,
+      rolloutSibling,
     });
     if (!decision.sync) {
       this.deps.onSyncResult?.('skipped', es);
@@ -175,7 +205,7 @@ export class ExternalSecretReconciler {
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed', refreshIntervalMs: intervalMs });
+      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', refreshIntervalMs: intervalMs });
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {

@@ -24,7 +24,10 @@ import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { NamespaceClient, SecretClient } from '../kube/ports.js';
 import { WorkQueue } from './workqueue.js';
-import { ExternalSecretReconciler, ReconcileFailure, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
+import { ExternalSecretReconciler, ReconcileFailure, refOf, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
+import type { SiblingRefresher } from '../rollout/coordinator.js';
+import { withDefaults } from '../api/defaults.js';
+import { parseDuration } from '../api/duration.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
@@ -140,6 +143,30 @@ export class Manager {
       onError: (key, error, retries) => this.logFailure('secretstore', key, error, retries),
     });
     this.routeEvents();
+  }
+
+  /**
+   * The ExternalSecrets a rollout refreshes first (rollout/coordinator.ts): the periodic ones
+   * of the namespace, refreshed through the work queue (one pass per key at a time).
+   */
+  siblingRefresher(): SiblingRefresher {
+    return {
+      candidates: (namespace) =>
+        this.externalSecrets
+          .list(namespace)
+          .map((es) => withDefaults(es))
+          .filter((es) => es.spec.refreshPolicy === 'Periodic' && refreshesPeriodically(es.spec.refreshInterval))
+          .map((es) => ({ externalSecret: refOf(es), secretName: es.spec.target.name, ...(es.spec.rollout ? { rollout: es.spec.rollout } : {}) })),
+      refresh: async (refs) => {
+        await Promise.all(
+          refs.map((ref) => {
+            const done = this.esReconciler.refreshForRollout(ref.namespace!, ref.name);
+            this.esQueue.add(`${ref.namespace}/${ref.name}`);
+            return done;
+          }),
+        );
+      },
+    };
   }
 
   async start(): Promise<void> {
@@ -262,6 +289,15 @@ export class Manager {
       return;
     }
     this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+  }
+}
+
+/** An invalid interval is reported by the ExternalSecret's own pass; here it just does not count. */
+function refreshesPeriodically(interval: string): boolean {
+  try {
+    return parseDuration(interval) > 0;
+  } catch {
+    return false;
   }
 }
 

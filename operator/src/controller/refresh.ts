@@ -21,11 +21,16 @@ export interface RefreshFacts {
   targetDrifted: boolean;
   /** The store this ExternalSecret uses changed its spec since it was last synced. */
   storeChanged?: boolean;
+  /**
+   * Another ExternalSecret is about to restart a workload this one restarts too: look for a
+   * new version now, so both are in one restart. Periodic refreshes only.
+   */
+  rolloutSibling?: boolean;
   /** rotor.dev/force-sync annotation value differs from the one last honoured. */
   forceRequested: boolean;
 }
 
-export type RefreshReason = 'first-sync' | 'spec-changed' | 'store-changed' | 'target-missing' | 'target-drifted' | 'forced' | 'interval-elapsed';
+export type RefreshReason = 'first-sync' | 'spec-changed' | 'store-changed' | 'target-missing' | 'target-drifted' | 'forced' | 'rollout-sibling' | 'interval-elapsed';
 
 export interface RefreshDecision {
   sync: boolean;
@@ -57,5 +62,7 @@ function syncReason(f: RefreshFacts, periodic: boolean): RefreshReason | undefin
   if (f.targetDrifted) return 'target-drifted';
   if (f.generation !== undefined && f.generation !== f.observedGeneration) return 'spec-changed';
   if (periodic && f.now >= f.lastSyncMs + f.intervalMs) return 'interval-elapsed';
+  // An early periodic refresh; OnChange and CreatedOnce do not follow rotations at all.
+  if (periodic && f.rolloutSibling) return 'rollout-sibling';
   return undefined;
 }

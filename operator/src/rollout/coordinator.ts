@@ -53,6 +53,25 @@ export interface RolloutResult {
   retry?: boolean;
 }
 
+/** An ExternalSecret of the namespace that may restart the same workloads (item: coalescing). */
+export interface SiblingCandidate {
+  externalSecret: ObjectRef;
+  /** The Secret it writes (what `rotor.dev/reload` annotations name). */
+  secretName: string;
+  rollout?: RolloutSpec;
+}
+
+/**
+ * Before restarting a workload, the other ExternalSecrets that restart it are refreshed, so
+ * secrets rotated together restart it once (docs/architecture.md, Rollouts).
+ */
+export interface SiblingRefresher {
+  /** ExternalSecrets of `namespace` that refresh periodically (only they can have a new version). */
+  candidates(namespace: string): SiblingCandidate[];
+  /** Refreshes them now, reading AWS afresh; resolves when their passes have finished. */
+  refresh(externalSecrets: ObjectRef[]): Promise<void>;
+}
+
 export interface RolloutTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
@@ -78,6 +97,8 @@ export interface RolloutCoordinatorOptions {
   metrics?: RolloutMetrics;
   /** Waits before re-trying a patch that failed transiently (5xx, 429, network). Default [1000, 5000]. */
   retryDelaysMs?: number[];
+  /** Longest wait for sibling refreshes before restarting anyway. Default 10 s. */
+  siblingWaitMs?: number;
 }
 
 interface Pending {
@@ -116,6 +137,9 @@ export class RolloutCoordinator {
   private readonly batches = new Map<string, Batch>();
   /** Flushes of one namespace run one after another, so each reads what the previous patched. */
   private readonly chains = new Map<string, Promise<void>>();
+  /** Namespaces whose flush waits for sibling refreshes: their new requests join that flush. */
+  private readonly collecting = new Map<string, Pending[]>();
+  private siblings: SiblingRefresher | undefined;
 
   constructor(private readonly opts: RolloutCoordinatorOptions) {
     this.debounceMs = opts.debounceMs ?? 2000;
@@ -123,11 +147,21 @@ export class RolloutCoordinator {
     this.retryDelaysMs = opts.retryDelaysMs ?? [1000, 5000];
   }
 
+  /** Refresh the other ExternalSecrets of a workload before restarting it (set once the manager exists). */
+  refreshSiblingsWith(siblings: SiblingRefresher): void {
+    this.siblings = siblings;
+  }
+
   /** Resolves once the (debounced) patches for this request are applied or have failed. */
   request(request: RolloutRequest): Promise<RolloutResult> {
     const invalid = validateRequest(request);
     if (invalid) return Promise.resolve({ targets: [], unchanged: [], problems: [invalid] });
     return new Promise<RolloutResult>((resolve) => {
+      const collecting = this.collecting.get(request.namespace);
+      if (collecting) {
+        collecting.push({ request, resolve });
+        return;
+      }
       let batch = this.batches.get(request.namespace);
       if (!batch) {
         // A fixed window from the first request (not re-armed by later ones), so a stream of
@@ -163,7 +197,10 @@ export class RolloutCoordinator {
 
   private async flush(namespace: string, pending: Pending[]): Promise<void> {
     try {
-      await this.flushUnsafe(namespace, pending);
+      // One listing per kind for the whole flush, sibling search included.
+      const snapshot = memoizeLists(this.opts.workloads);
+      if (this.siblings) await this.refreshSiblings(this.siblings, namespace, pending, snapshot);
+      await this.flushUnsafe(namespace, pending, snapshot);
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.
       this.opts.logger?.warn({ namespace, err: safeErrorText(err) }, 'rollout flush failed');
@@ -171,7 +208,45 @@ export class RolloutCoordinator {
     }
   }
 
-  private async flushUnsafe(namespace: string, pending: Pending[]): Promise<void> {
+  /**
+   * Refreshes the ExternalSecrets (not in this flush) whose rollouts hit the same workloads,
+   * and waits for them (at most siblingWaitMs): a version they find joins this flush
+   * (`pending` grows), so the workload restarts once with everything new. Repeats for what
+   * those bring in, each ExternalSecret at most once.
+   */
+  private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
+    const deadline = Date.now() + (this.opts.siblingWaitMs ?? 10_000);
+    this.collecting.set(namespace, pending);
+    try {
+      const seen = new Set(pending.map((p) => refKey(p.request.externalSecret)));
+      let considered = 0;
+      while (considered < pending.length && Date.now() < deadline) {
+        const workloads = new Set<string>();
+        for (const p of pending.slice(considered)) {
+          for (const w of (await resolveTargets(p.request, snapshot)).targets) workloads.add(workloadId(w));
+        }
+        considered = pending.length;
+        const siblings: ObjectRef[] = [];
+        for (const candidate of port.candidates(namespace)) {
+          if (seen.has(refKey(candidate.externalSecret))) continue;
+          const { targets } = await resolveTargets({ namespace, secretName: candidate.secretName, ...(candidate.rollout ? { rollout: candidate.rollout } : {}) }, snapshot);
+          if (!targets.some((w) => workloads.has(workloadId(w)))) continue;
+          seen.add(refKey(candidate.externalSecret));
+          siblings.push(candidate.externalSecret);
+        }
+        if (siblings.length === 0) break;
+        this.opts.logger?.debug({ namespace, siblings: siblings.map((s) => s.name) }, 'refreshing the other ExternalSecrets of these workloads first');
+        await Promise.race([port.refresh(siblings), this.sleep(Math.max(0, deadline - Date.now()))]);
+      }
+    } catch (err) {
+      // Best effort: without the siblings the rollout still happens, just maybe not coalesced.
+      this.opts.logger?.warn({ namespace, err: safeErrorText(err) }, 'refreshing sibling ExternalSecrets failed');
+    } finally {
+      this.collecting.delete(namespace);
+    }
+  }
+
+  private async flushUnsafe(namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
     // The same ExternalSecret may ask twice in one window (two refreshes): the last ask wins
     // and both callers get its result.
     const unique = new Map<string, { request: RolloutRequest; waiters: Pending[] }>();
@@ -187,8 +262,6 @@ export class RolloutCoordinator {
     }
     const requests = [...unique.values()];
 
-    // One listing per kind for the whole batch.
-    const snapshot = memoizeLists(this.opts.workloads);
     const problems: string[][] = [];
     const listFailed: boolean[] = [];
     const plans = new Map<string, WorkloadPlan>();

@@ -288,6 +288,29 @@ describe('ExternalSecretReconciler', () => {
     expect(t.rollouts.request).not.toHaveBeenCalled();
   });
 
+  it('refreshForRollout: the next pass reads AWS now (Periodic only) and the promise settles after it', async () => {
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: 'rotated-alongside' }), 'v-2222bbbb');
+    t.advance(60_000); // not due for another 59 minutes
+    let settled = false;
+    const done = t.reconciler.refreshForRollout('app', 'db').then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(settled).toBe(false);
+    await t.reconcile();
+    await done;
+    expect(t.secrets.value('app', 'db', 'password')).toBe('rotated-alongside');
+    expect(t.rollouts.request).toHaveBeenCalledTimes(1);
+
+    t = setup({ es: externalSecret({ refreshPolicy: 'OnChange' }) });
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: 'rotated-alongside' }), 'v-2222bbbb');
+    const calls = t.provider.calls;
+    const waiting = t.reconciler.refreshForRollout('app', 'db');
+    await t.reconcile();
+    await waiting;
+    expect(t.provider.calls, 'OnChange does not follow rotations').toBe(calls);
+  });
+
   it('a store spec change re-syncs a Ready ExternalSecret under every refresh policy', async () => {
     for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
       t = setup({ es: externalSecret({ refreshPolicy }) });

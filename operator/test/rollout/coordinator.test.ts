@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectRef } from '../../src/kube/ports.js';
-import { RolloutCoordinator, type RolloutCoordinatorOptions, type RolloutRequest } from '../../src/rollout/coordinator.js';
+import { RolloutCoordinator, type RolloutCoordinatorOptions, type RolloutRequest, type SiblingCandidate } from '../../src/rollout/coordinator.js';
 import { versionHash } from '../../src/rollout/restarted-for.js';
 import { WorkloadApiError } from '../../src/rollout/workloads.js';
 import { captureLogger, FakeEventRecorder, FakeWorkloadClient } from './fakes.js';
@@ -291,5 +291,54 @@ describe('RolloutCoordinator failures', () => {
     expect(await p).toEqual({ targets: [], unchanged: [], problems: [] });
     expect(workloads.patches).toEqual([]);
     expect(events.events).toEqual([]);
+  });
+});
+
+describe('RolloutCoordinator: secrets rotating together restart a workload once', () => {
+  const sibling = (name: string): SiblingCandidate => ({ externalSecret: esRef(name), secretName: name, rollout: { selector: { matchLabels: { uses: 'db' } } } });
+
+  it('refreshes the other ExternalSecrets of the workload first and restarts it once with both versions', async () => {
+    const { coordinator, workloads } = setup();
+    const refreshed: string[][] = [];
+    coordinator.refreshSiblingsWith({
+      candidates: () => [sibling('db-creds'), sibling('cache-creds'), { externalSecret: esRef('elsewhere'), secretName: 'elsewhere', rollout: { selector: { matchLabels: { app: 'other' } } } }],
+      refresh: async (refs) => {
+        refreshed.push(refs.map((r) => r.name));
+        // The sibling's pass finds the version rotated alongside and asks, as the reconciler does.
+        void coordinator.request(req('cache-creds', 'cache@v9'));
+      },
+    });
+    const first = coordinator.request(req('db-creds', 'db@v2'));
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(await first).toMatchObject({ targets: ['Deployment/web'] });
+    expect(refreshed).toEqual([['cache-creds']]);
+    expect(workloads.patches).toHaveLength(1);
+    expect(workloads.patches[0]!.annotations['rotor.dev/restarted-for']).toBe(`cache-creds=${versionHash('cache@v9')},db-creds=${versionHash('db@v2')}`);
+    // Nothing is left for a second restart.
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(workloads.patches).toHaveLength(1);
+  });
+
+  it('a sibling with nothing new just delays the restart until its refresh finished', async () => {
+    const { coordinator, workloads } = setup();
+    let finish!: () => void;
+    coordinator.refreshSiblingsWith({ candidates: () => [sibling('cache-creds')], refresh: () => new Promise<void>((r) => (finish = r)) });
+    const first = coordinator.request(req('db-creds', 'db@v2'));
+    await vi.advanceTimersByTimeAsync(2500);
+    expect(workloads.patches).toHaveLength(0);
+    finish();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await first).toMatchObject({ targets: ['Deployment/web'] });
+    expect(workloads.patches).toHaveLength(1);
+  });
+
+  it('a sibling refresh that hangs delays the restart by siblingWaitMs at most', async () => {
+    const { coordinator, workloads } = setup({ siblingWaitMs: 3000 });
+    coordinator.refreshSiblingsWith({ candidates: () => [sibling('cache-creds')], refresh: () => new Promise<void>(() => undefined) });
+    const first = coordinator.request(req('db-creds', 'db@v2'));
+    await vi.advanceTimersByTimeAsync(2000 + 2999);
+    expect(workloads.patches).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await first).toMatchObject({ targets: ['Deployment/web'] });
   });
 });
