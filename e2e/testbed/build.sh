@@ -4,6 +4,12 @@
 #   $ROTOR_CACHE/etcd-<ver>/bin/etcd
 #   $ROTOR_CACHE/helm-<ver>/bin/helm
 #   $ROTOR_CACHE/localstack-<ver>/venv   (localstack-core[runtime] + awscli)
+# and with --node (the node tier, up.sh --node) also:
+#   $ROTOR_CACHE/k8s-node-<ver>/bin/{kubelet,kube-scheduler,kube-proxy}
+#   $ROTOR_CACHE/containerd-<ver>/bin/{containerd,containerd-shim-runc-v2,ctr}
+#   $ROTOR_CACHE/pause-<hash>/pause.tar    (the pod sandbox image, built here from pause/main.go)
+#   $ROTOR_CACHE/oom-clamp-<hash>/oom-clamp (runc wrapper for hosts without CAP_SYS_RESOURCE)
+#   Debian packages runc, containernetworking-plugins, nftables, conntrack, buildah (apt-get)
 # Each part writes a .built marker only on success, so an interrupted build is redone
 # and a complete one is skipped in milliseconds.
 set -euo pipefail
@@ -58,6 +64,21 @@ find_python() {
   return 1
 }
 
+# /version must report the real release (the operator and tests may check it). The module
+# proxy has no commit hash, so blank gitCommit (else "$Format:%H$"); the tag time is the buildDate.
+k8s_ldflags() { # WRAPPER-MODULE-DIR
+  local major minor date ldflags="-s -w" pkg info
+  info="$(cd "$1" && gomod_field "k8s.io/kubernetes@$K8S_VERSION" Info)"
+  major="${K8S_VERSION#v}"; major="${major%%.*}"
+  minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
+  date="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Time"])' "$info")"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date -X $pkg.gitCommit="
+  done
+  echo "$ldflags"
+}
+
 build_k8s() {
   local dir="$ROTOR_CACHE/k8s-$K8S_VERSION"
   if [[ -f "$dir/.built" ]]; then log "kubernetes $K8S_VERSION: cached"; return; fi
@@ -70,9 +91,8 @@ build_k8s() {
   # replaces them with ./staging/...; those replaces only apply inside that repo, so a wrapper
   # module must point each at its published v0.<minor>.<patch> tag. Derive the list, never
   # hard-code it, so a version bump picks up new staging modules.
-  local modfile info stage_ver
+  local modfile stage_ver
   modfile="$(cd "$dir/wrapper" && gomod_field "k8s.io/kubernetes@$K8S_VERSION" GoMod)"
-  info="$(cd "$dir/wrapper" && gomod_field "k8s.io/kubernetes@$K8S_VERSION" Info)"
   [[ -f "$modfile" ]] || die "could not download k8s.io/kubernetes@$K8S_VERSION"
   stage_ver="v0.${K8S_VERSION#v1.}"
   local staging
@@ -94,16 +114,8 @@ build_k8s() {
   } >"$dir/wrapper/go.mod"
   log "  wrapper module: $(wc -l <<<"$staging") staging modules pinned to $stage_ver"
 
-  # /version must report the real release (the operator and tests may check it). The module
-  # proxy has no commit hash, so blank gitCommit (else "$Format:%H$"); the tag time is the buildDate.
-  local major minor date ldflags="-s -w" pkg
-  major="${K8S_VERSION#v}"; major="${major%%.*}"
-  minor="${K8S_VERSION#v*.}"; minor="${minor%%.*}"
-  date="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["Time"])' "$info")"
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
-    ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=$date -X $pkg.gitCommit="
-  done
+  local ldflags
+  ldflags="$(k8s_ldflags "$dir/wrapper")"
 
   local cmds=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kubectl)
   (cd "$dir/wrapper" && run "$logf" go get "${cmds[@]/%/@$K8S_VERSION}")
@@ -182,6 +194,106 @@ build_localstack() {
   log "localstack $LOCALSTACK_VERSION: done ($((SECONDS - t0))s)"
 }
 
+# The node tier's host tools come from Debian: runc (the OCI runtime containerd drives), the
+# CNI plugins (bridge, host-local, loopback), nft for kube-proxy's nftables mode, conntrack
+# (kube-proxy flushes stale UDP entries with it) and buildah (images without a Docker daemon).
+ensure_node_debs() {
+  local missing=() pkg
+  command -v runc >/dev/null || missing+=(runc)
+  [[ -x /usr/lib/cni/bridge && -x /usr/lib/cni/host-local && -x /usr/lib/cni/loopback ]] || missing+=(containernetworking-plugins)
+  command -v nft >/dev/null || missing+=(nftables)
+  command -v conntrack >/dev/null || missing+=(conntrack)
+  command -v buildah >/dev/null || missing+=(buildah)
+  ((${#missing[@]} == 0)) && return
+  ((EUID == 0)) || die "the node tier needs Debian packages: apt-get install ${missing[*]}"
+  log "installing Debian packages: ${missing[*]}"
+  local logf="$ROTOR_CACHE/apt.log"; : >"$logf"
+  export DEBIAN_FRONTEND=noninteractive
+  run "$logf" apt-get update
+  run "$logf" apt-get install -y --no-install-recommends "${missing[@]}"
+  for pkg in runc nft conntrack buildah; do command -v "$pkg" >/dev/null || die "$pkg still missing after apt-get"; done
+}
+
+# kubelet, kube-scheduler and kube-proxy of the same release as the control plane, from the
+# k8s wrapper module build_k8s made (its downloads and compiled packages are reused).
+build_k8s_node() {
+  local dir="$ROTOR_CACHE/k8s-node-$K8S_VERSION" src="$ROTOR_CACHE/k8s-$K8S_VERSION"
+  if [[ -f "$dir/.built" ]]; then log "kubernetes node $K8S_VERSION: cached"; return; fi
+  local t0=$SECONDS
+  log "kubernetes node $K8S_VERSION: building kubelet, kube-scheduler, kube-proxy"
+  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
+  local logf="$dir/build.log"; : >"$logf"
+  cp "$src/wrapper/go.mod" "$src/wrapper/go.sum" "$dir/wrapper/"
+  local cmds=(k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-proxy)
+  (cd "$dir/wrapper" && run "$logf" go get "${cmds[@]/%/@$K8S_VERSION}")
+  (cd "$dir/wrapper" && run "$logf" go build -mod=mod -trimpath -ldflags "$(k8s_ldflags "$dir/wrapper")" -o "$dir/bin/" "${cmds[@]}")
+  "$dir/bin/kubelet" --version >>"$logf" 2>&1 || die "built kubelet does not run (see $logf)"
+  echo "$K8S_VERSION" >"$dir/.built"
+  log "kubernetes node $K8S_VERSION: done ($((SECONDS - t0))s)"
+}
+
+build_containerd() {
+  local dir="$ROTOR_CACHE/containerd-$CONTAINERD_VERSION"
+  if [[ -f "$dir/.built" ]]; then log "containerd $CONTAINERD_VERSION: cached"; return; fi
+  local t0=$SECONDS
+  log "containerd $CONTAINERD_VERSION: building"
+  rm -rf "$dir"; mkdir -p "$dir/bin"
+  local logf="$dir/build.log"; : >"$logf"
+  # containerd's module has no replace directives, so `go install` builds it as released.
+  # The tags leave out the snapshotters that need cgo (btrfs, devmapper, zfs); overlayfs stays.
+  local mod=github.com/containerd/containerd/v2
+  (cd "$dir" && GOBIN="$dir/bin" run "$logf" go install -trimpath \
+    -tags "no_btrfs no_devmapper no_zfs urfave_cli_no_docs" \
+    -ldflags "-s -w -X $mod/version.Version=$CONTAINERD_VERSION" \
+    "$mod/cmd/containerd@$CONTAINERD_VERSION" "$mod/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" "$mod/cmd/ctr@$CONTAINERD_VERSION")
+  "$dir/bin/containerd" --version >>"$logf" 2>&1 || die "built containerd does not run (see $logf)"
+  echo "$CONTAINERD_VERSION" >"$dir/.built"
+  log "containerd $CONTAINERD_VERSION: done ($((SECONDS - t0))s)"
+}
+
+# Small Go programs of the test bed (pause/, oom-clamp/), built into a dir named by their
+# source hash so an edit rebuilds them. Prints the dir.
+build_local_go() { # NAME
+  local name="$1" hash dir
+  hash="$(cat "$here/$name/main.go" | sha256sum | cut -c1-12)"
+  dir="$ROTOR_CACHE/$name-$hash"
+  if [[ ! -f "$dir/.built" ]]; then
+    rm -rf "$dir"; mkdir -p "$dir/src"
+    cp "$here/$name/main.go" "$dir/src/"
+    printf 'module rotor.local/%s\n\ngo 1.22\n' "$name" >"$dir/src/go.mod"
+    (cd "$dir/src" && run "$dir/build.log" go build -trimpath -ldflags "-s -w" -o "$dir/$name" .) || die "$name failed to build"
+    touch "$dir/.built"
+  fi
+  echo "$dir"
+}
+
+# The pod sandbox ("pause") image: no registry is reachable, so it is built here, a static Go
+# binary in an otherwise empty image, saved as an archive that node.sh imports into containerd.
+PAUSE_IMAGE=rotor.local/pause:1
+build_pause() {
+  local dir
+  dir="$(build_local_go pause)"
+  build_local_go oom-clamp >/dev/null
+  if [[ -f "$dir/pause.tar" ]]; then log "pause image, oom-clamp: cached"; return; fi
+  log "pause image: building"
+  # shellcheck source=../image/buildah.sh
+  (source "$here/../image/buildah.sh"
+   ctr="$(bh from --quiet scratch)"
+   bh copy --quiet "$ctr" "$dir/pause" /pause >/dev/null
+   bh config --entrypoint '["/pause"]' --os linux --arch amd64 "$ctr"
+   bh commit --quiet --rm "$ctr" "$PAUSE_IMAGE" >/dev/null
+   bh push --quiet "$PAUSE_IMAGE" "docker-archive:$dir/pause.tar.part:$PAUSE_IMAGE" >/dev/null) >>"$dir/build.log" 2>&1 ||
+    die "pause image failed (see $dir/build.log)"
+  mv "$dir/pause.tar.part" "$dir/pause.tar"
+}
+
+node=false
+case "${1:-}" in
+  --node) node=true ;;
+  "") ;;
+  *) die "usage: $0 [--node]" ;;
+esac
+
 start=$SECONDS
 # The venv is network-bound and the Go builds CPU-bound: overlap them. If a Go build fails,
 # still wait for the venv so no pip process outlives this script.
@@ -191,5 +303,11 @@ trap 'wait "$ls_pid" 2>/dev/null || true' EXIT
 build_k8s
 build_etcd
 build_helm
+if $node; then
+  ensure_node_debs
+  build_k8s_node
+  build_containerd
+  build_pause
+fi
 wait "$ls_pid" || die "localstack venv failed"
 log "all components ready in $ROTOR_CACHE ($((SECONDS - start))s)"

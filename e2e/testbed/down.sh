@@ -44,6 +44,9 @@ stop() { # NAME
   rm -f "$f"
 }
 
+# The node tier first (if up.sh --node made one): its containers, mounts, bridge, nft tables.
+if [[ -d "$STATE/node" ]]; then "$(dirname "${BASH_SOURCE[0]}")/node.sh" down; fi
+
 # Each takes 1-3s to shut down cleanly, so stop them in parallel; etcd last, after its clients.
 pids=()
 for c in kube-controller-manager kube-apiserver localstack; do stop "$c" & pids+=($!); done

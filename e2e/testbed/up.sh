@@ -2,6 +2,10 @@
 # Starts the local e2e test bed (no Docker): etcd, kube-apiserver, kube-controller-manager and
 # LocalStack, all on 127.0.0.1, state in $ROTOR_TESTBED_DIR. Writes $ROTOR_TESTBED_DIR/env.sh.
 # Idempotent: when everything is already up it says so and exits 0.
+#   up.sh [--node]   --node (or ROTOR_TESTBED_NODE=1) adds the node tier (node.sh): a kubelet
+#                    with containerd, CNI, kube-proxy and kube-scheduler, so Pods really run;
+#                    the API server and LocalStack then listen on the node bridge's address
+#                    instead of 127.0.0.1, so pods reach them too. Needs root.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,6 +29,20 @@ HELM_BIN="$ROTOR_CACHE/helm-$HELM_VERSION/bin"
 VENV="$ROTOR_CACHE/localstack-$LOCALSTACK_VERSION/venv"
 PKI="$STATE/pki"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager localstack)
+node="${ROTOR_TESTBED_NODE:-}"
+case "${1:-}" in
+  --node) node=1 ;;
+  "") ;;
+  *) echo "usage: $0 [--node]" >&2; exit 2 ;;
+esac
+[[ "$node" == 1 ]] && node=true || node=false
+LISTEN_IP=127.0.0.1
+if $node; then
+  # shellcheck source=node-env.sh
+  source "$here/node-env.sh"
+  COMPONENTS+=("${NODE_COMPONENTS[@]}")
+  LISTEN_IP="$NODE_IP"
+fi
 
 log() { printf '[up] %s\n' "$*" >&2; }
 die() { printf '[up] ERROR: %s\n' "$*" >&2; exit 1; }
@@ -36,7 +54,7 @@ pid_alive() { # NAME -> true when its pid file names a live process that is that
   kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1"
 }
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_taken() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 # Python from the venv (always present after build.sh) does HTTP checks, so curl is not needed.
 http_ok() { # URL [PYTHON-EXPR over parsed JSON body `j`]
@@ -79,7 +97,7 @@ start() { # NAME CMD...: start in its own session (= process group) so down.sh c
 # --- already up? -------------------------------------------------------------------------------
 alive=0
 for c in "${COMPONENTS[@]}"; do pid_alive "$c" && alive=$((alive + 1)); done
-if ((alive == ${#COMPONENTS[@]})) && [[ -f "$STATE/env.sh" ]]; then
+if ((alive == ${#COMPONENTS[@]})) && [[ -f "$STATE/env.sh" ]] && { ! $node || grep -q ROTOR_TESTBED_NODE "$STATE/env.sh"; }; then
   log "test bed already up in $STATE (source $STATE/env.sh)"
   exit 0
 elif ((alive > 0)); then
@@ -87,7 +105,7 @@ elif ((alive > 0)); then
   "$here/down.sh" >&2
 fi
 
-"$here/build.sh"
+if $node; then "$here/build.sh" --node; else "$here/build.sh"; fi
 command -v openssl >/dev/null || die "openssl is needed to make the test bed's certificates (apt-get install openssl)"
 command -v setsid >/dev/null || die "setsid (util-linux) is needed"
 
@@ -103,6 +121,13 @@ fi
 for p in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$KCM_PORT" "$LOCALSTACK_PORT"; do
   port_taken "$p" && die "port 127.0.0.1:$p is already in use (set ROTOR_*_PORT to move the test bed)"
 done
+if $node; then
+  # The bridge first: the API server and LocalStack bind to its address.
+  "$here/node.sh" net-up
+  for p in "$APISERVER_PORT" "$LOCALSTACK_PORT" "$KUBELET_PORT"; do
+    port_taken "$p" "$LISTEN_IP" && die "port $LISTEN_IP:$p is already in use (set ROTOR_*_PORT to move the test bed)"
+  done
+fi
 
 mkdir -p "$STATE/logs" "$PKI" "$STATE/bin"
 chmod 700 "$STATE"
@@ -117,7 +142,10 @@ sign() { # NAME SUBJECT EXTENSIONS: key + cert signed by the test bed CA
     -days 365 -sha256 -extfile "$PKI/$name.ext" -out "$PKI/$name.crt" 2>/dev/null
   rm -f "$PKI/$name.csr" "$PKI/$name.ext"
 }
-if [[ ! -f "$PKI/.done" ]]; then
+# The serving certificate names every address the API server is reached on; a state dir made
+# without the node tier gets new certificates when the node tier is added.
+SANS="IP:127.0.0.1,IP:$LISTEN_IP,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+if [[ "$(cat "$PKI/.done" 2>/dev/null)" != "$SANS" ]]; then
   log "generating CA, serving, admin and service-account keys in $PKI"
   openssl genrsa -out "$PKI/ca.key" 2048 2>/dev/null
   openssl req -x509 -new -key "$PKI/ca.key" -subj "/CN=rotor-testbed-ca" -days 3650 -sha256 \
@@ -127,7 +155,7 @@ if [[ ! -f "$PKI/.done" ]]; then
   sign apiserver "/CN=kube-apiserver" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+subjectAltName=$SANS"
   # O=system:masters is bound to cluster-admin by the RBAC bootstrap policy.
   sign admin "/O=system:masters/CN=rotor-admin" "basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
@@ -136,10 +164,10 @@ extendedKeyUsage=clientAuth"
   openssl genrsa -out "$PKI/sa.key" 2048 2>/dev/null
   openssl rsa -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub" 2>/dev/null
   chmod 600 "$PKI"/*.key
-  touch "$PKI/.done"
+  echo "$SANS" >"$PKI/.done"
 fi
 
-APISERVER_URL="https://127.0.0.1:$APISERVER_PORT"
+APISERVER_URL="https://$LISTEN_IP:$APISERVER_PORT"
 KCFG="$STATE/admin.kubeconfig"
 rm -f "$KCFG"
 "$K8S_BIN/kubectl" config --kubeconfig "$KCFG" set-cluster rotor-testbed --server "$APISERVER_URL" \
@@ -162,13 +190,17 @@ start etcd "$ETCD_BIN/etcd" --name rotor-testbed --data-dir "$STATE/etcd" \
 
 # --- LocalStack (started early: it takes the longest) --------------------------------------------
 mkdir -p "$STATE/localstack"
+# LocalStack's own readiness check dials 127.0.0.1, so it always listens there; with the node
+# tier also on the bridge address, where pods reach it.
+LS_LISTEN="127.0.0.1:$LOCALSTACK_PORT"
+if $node; then LS_LISTEN+=",$LISTEN_IP:$LOCALSTACK_PORT"; fi
 # Host mode, in-process providers only: no Docker, no downloads, no DNS server on :53, no
 # telemetry, nothing persisted; every directory LocalStack writes lives in the state dir.
 # hypercorn, because the default twisted gateway ignores GATEWAY_LISTEN's host and binds 0.0.0.0.
 start localstack env \
   GATEWAY_SERVER=hypercorn \
-  GATEWAY_LISTEN="127.0.0.1:$LOCALSTACK_PORT" \
-  LOCALSTACK_HOST="127.0.0.1:$LOCALSTACK_PORT" \
+  GATEWAY_LISTEN="$LS_LISTEN" \
+  LOCALSTACK_HOST="$LISTEN_IP:$LOCALSTACK_PORT" \
   SERVICES="$LOCALSTACK_SERVICES" \
   EAGER_SERVICE_LOADING=1 \
   PERSISTENCE=0 \
@@ -182,11 +214,16 @@ start localstack env \
 wait_for etcd "etcd /health" http_ok "http://127.0.0.1:$ETCD_PORT/health" 'j.get("health") == "true"'
 
 # --- kube-apiserver -----------------------------------------------------------------------------
-# The endpoint reconciler is off because the `kubernetes` Service cannot point at a loopback IP.
+# Without the node tier the endpoint reconciler is off because the `kubernetes` Service cannot
+# point at a loopback IP; with it the Service points at the bridge address, which pods reach
+# through kube-proxy's rules. kubectl exec/logs reach the kubelet with the admin identity.
+if $node; then RECONCILER=lease; else RECONCILER=none; fi
 start kube-apiserver "$K8S_BIN/kube-apiserver" \
   --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-  --bind-address 127.0.0.1 --secure-port "$APISERVER_PORT" --advertise-address 127.0.0.1 \
-  --endpoint-reconciler-type none \
+  --bind-address "$LISTEN_IP" --secure-port "$APISERVER_PORT" --advertise-address "$LISTEN_IP" \
+  --endpoint-reconciler-type "$RECONCILER" \
+  --kubelet-client-certificate "$PKI/admin.crt" --kubelet-client-key "$PKI/admin.key" \
+  --kubelet-preferred-address-types InternalIP \
   --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
   --client-ca-file "$PKI/ca.crt" \
   --authorization-mode Node,RBAC \
@@ -202,13 +239,16 @@ start kube-apiserver "$K8S_BIN/kube-apiserver" \
 wait_for kube-apiserver "/readyz" kubectl_admin get --raw /readyz
 
 # --- kube-controller-manager --------------------------------------------------------------------
-# Only controllers that make sense without nodes, a scheduler or a cloud; all run as admin.
+# Only controllers that make sense without a cloud (and, without --node, without nodes); all
+# run as admin.
 KCM_CONTROLLERS=garbage-collector-controller,namespace-controller,serviceaccount-controller
 KCM_CONTROLLERS+=,serviceaccount-token-controller,deployment-controller,replicaset-controller
 KCM_CONTROLLERS+=,statefulset-controller,daemonset-controller,job-controller,cronjob-controller
 KCM_CONTROLLERS+=,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller
 KCM_CONTROLLERS+=,resourcequota-controller,endpointslice-controller,ttl-after-finished-controller
 KCM_CONTROLLERS+=,service-cidr-controller,disruption-controller
+# node-lifecycle lifts the not-ready taint the kubelet registers with; pod GC cleans up after it.
+if $node; then KCM_CONTROLLERS+=,node-lifecycle-controller,pod-garbage-collector-controller; fi
 start kube-controller-manager "$K8S_BIN/kube-controller-manager" \
   --kubeconfig "$KCFG" \
   --authentication-kubeconfig "$KCFG" --authorization-kubeconfig "$KCFG" \
@@ -228,6 +268,8 @@ wait_for localstack "/_localstack/health: $LOCALSTACK_SERVICES" http_ok \
   "http://127.0.0.1:$LOCALSTACK_PORT/_localstack/health" \
   "all(j['services'].get(s) in ('available','running') for s in '$LOCALSTACK_SERVICES'.split(','))"
 
+if $node; then "$here/node.sh" up; fi
+
 # --- env.sh -------------------------------------------------------------------------------------
 # One bin dir of symlinks, so sourcing env.sh does not also put the venv's python/pip on PATH.
 for b in "$K8S_BIN"/* "$ETCD_BIN/etcd" "$HELM_BIN/helm" "$VENV/bin/aws"; do
@@ -239,11 +281,19 @@ export ROTOR_TESTBED_DIR='$STATE'
 export ROTOR_APISERVER_URL='$APISERVER_URL'
 export KUBECONFIG='$KCFG'
 export PATH='$STATE/bin':"\$PATH"
-export AWS_ENDPOINT_URL='http://127.0.0.1:$LOCALSTACK_PORT'
+export AWS_ENDPOINT_URL='http://$LISTEN_IP:$LOCALSTACK_PORT'
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_DEFAULT_REGION=us-east-1
 export AWS_REGION=us-east-1
 EOF
-log "test bed up: apiserver $APISERVER_URL, LocalStack http://127.0.0.1:$LOCALSTACK_PORT"
+if $node; then
+  cat >>"$STATE/env.sh" <<EOF
+# Node tier: pods reach the API server (in-cluster config) and LocalStack at this address.
+export ROTOR_TESTBED_NODE=1
+export ROTOR_NODE_IP='$NODE_IP'
+export CONTAINERD_ADDRESS='$CONTAINERD_SOCK'
+EOF
+fi
+log "test bed up: apiserver $APISERVER_URL, LocalStack http://$LISTEN_IP:$LOCALSTACK_PORT$($node && echo ", node $NODE_NAME")"
 log "source $STATE/env.sh"
