@@ -10,8 +10,11 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY operator/src ./operator/src
+COPY image/prune-node-modules.mjs ./image/
+# Production dependencies only, without source maps, type declarations and docs (~30 MiB).
 RUN npm run build \
- && npm prune --omit=dev --no-audit --no-fund
+ && npm prune --omit=dev --no-audit --no-fund \
+ && node image/prune-node-modules.mjs node_modules operator/dist
 
 # ---- runtime: only the compiled operator and production dependencies, non-root ----------
 FROM node:24-bookworm-slim
