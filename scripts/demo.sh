@@ -5,9 +5,14 @@
 # and shows `kubectl describe`. Everything stays up for you to play with:
 #   source /tmp/rotor-testbed/env.sh   # kubectl, aws, helm pointed at the test bed
 #   scripts/demo.sh --down             # stop it all
+# The default runs the operator as a host process (fastest). `scripts/demo.sh --pod` runs it
+# as users do instead: a real node (up.sh --node; root), the image built from the Dockerfile
+# and `helm install` with two replicas (e2e/testbed/rotor-pod.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE="${ROTOR_TESTBED_DIR:-/tmp/rotor-testbed}"
+pod=false
+[[ "${1:-}" == "--pod" ]] && pod=true
 if [[ "${1:-}" == "--down" ]]; then
   e2e/testbed/operator.sh stop
   e2e/testbed/down.sh
@@ -16,10 +21,17 @@ fi
 eval "$(scripts/ensure-node.sh)"
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npx tsc -p tsconfig.json
-e2e/testbed/up.sh
-# shellcheck source=/dev/null
-source "$STATE/env.sh"
-e2e/testbed/operator.sh start
+if $pod; then
+  e2e/testbed/up.sh --node
+  # shellcheck source=/dev/null
+  source "$STATE/env.sh"
+  e2e/testbed/rotor-pod.sh install
+else
+  e2e/testbed/up.sh
+  # shellcheck source=/dev/null
+  source "$STATE/env.sh"
+  e2e/testbed/operator.sh start
+fi
 
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 step aws secretsmanager create-secret --name prod/db --secret-string '{"username":"app","password":"…"}'
@@ -45,9 +57,16 @@ step kubectl describe externalsecret db -n default
 kubectl describe externalsecret db -n default
 step kubectl get secret db-credentials -n default -o jsonpath='{.data}' "| keys"
 kubectl get secret db-credentials -n default -o go-template='{{range $k, $v := .data}}{{$k}}{{"\n"}}{{end}}'
+if $pod; then
+  step kubectl get pods -n rotor-system -o wide
+  kubectl get pods -n rotor-system -o wide
+  where="as two pods (logs: kubectl logs -n rotor-system -l app.kubernetes.io/name=rotor)"
+else
+  where="as a host process (log: $STATE/operator.log)"
+fi
 cat <<MSG
 
-Rotor is running against the local test bed (operator log: $STATE/operator.log).
+Rotor is running against the local test bed $where.
 Try a rotation:  source $STATE/env.sh && aws secretsmanager put-secret-value --secret-id prod/db --secret-string '{"username":"app","password":"new"}'
                  then: kubectl annotate externalsecret db -n default rotor.dev/force-sync=\$(date +%s) --overwrite
 Stop it all:     scripts/demo.sh --down

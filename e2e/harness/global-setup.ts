@@ -6,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import type { Harness } from './types.js';
 import { LocalHarness } from './local.js';
 import { KindHarness } from './kind.js';
+import { NodeHarness } from './node.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,8 +19,22 @@ declare module 'vitest' {
 const stateDir = resolve(import.meta.dirname, '../.state');
 const secretValuesFile = join(stateDir, 'secret-values.txt');
 
+/** ROTOR_E2E_HARNESS: unset/local (control plane only), node (node tier, no Docker), kind (Docker). */
+function pickHarness(name: string | undefined): Harness {
+  switch (name ?? 'local') {
+    case 'local':
+      return new LocalHarness();
+    case 'node':
+      return new NodeHarness();
+    case 'kind':
+      return new KindHarness();
+    default:
+      throw new Error(`ROTOR_E2E_HARNESS=${name}: expected local, node or kind`);
+  }
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const harness: Harness = process.env.ROTOR_E2E_HARNESS === 'kind' ? new KindHarness() : new LocalHarness();
+  const harness = pickHarness(process.env.ROTOR_E2E_HARNESS);
   mkdirSync(stateDir, { recursive: true });
   rmSync(secretValuesFile, { force: true });
   let info;

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Harness, HarnessInfo } from './types.js';
+import { operatorPodLogs } from './pod-logs.js';
 
 const exec = promisify(execFile);
 const repo = resolve(import.meta.dirname, '../..');
@@ -14,6 +15,8 @@ const env = {
   AWS_SECRET_ACCESS_KEY: 'test',
   AWS_DEFAULT_REGION: 'us-east-1',
   AWS_REGION: 'us-east-1',
+  // LocalStack as the operator pods reach it (e2e/testbed/rotor-pod.sh helm).
+  ROTOR_POD_AWS_ENDPOINT: 'http://localstack.localstack.svc:4566',
 };
 
 export class KindHarness implements Harness {
@@ -28,12 +31,13 @@ export class KindHarness implements Harness {
       deadEndpoint: 'http://127.0.0.1:1',
       operatorNamespace: 'rotor-system',
       operatorServiceAccount: 'rotor',
+      inCluster: true,
+      workloadImage: 'rotor:e2e',
     };
   }
 
   async operatorLog(): Promise<string> {
-    const { stdout } = await exec('kubectl', ['logs', '-n', 'rotor-system', '-l', 'app.kubernetes.io/name=rotor', '--tail=-1', '--prefix'], { maxBuffer: 256 << 20 });
-    return stdout;
+    return operatorPodLogs(process.env);
   }
 
   async teardown(): Promise<void> {

@@ -34,6 +34,7 @@ export class LocalHarness implements Harness {
       deadEndpoint: 'http://127.0.0.1:1',
       operatorNamespace: 'rotor-system',
       operatorServiceAccount: 'rotor',
+      inCluster: false,
     };
   }
 
@@ -49,7 +50,7 @@ export class LocalHarness implements Harness {
 }
 
 /** The variables env.sh sets (PATH with kubectl/aws/helm, KUBECONFIG, AWS_*). */
-async function sourceEnv(file: string): Promise<Record<string, string>> {
+export async function sourceEnv(file: string): Promise<Record<string, string>> {
   const { stdout } = await exec('bash', ['-c', `set -a; source "${file}"; env -0`], { maxBuffer: 4 << 20 });
   const env: Record<string, string> = {};
   for (const entry of stdout.split('\0')) {

@@ -11,6 +11,13 @@ export interface HarnessInfo {
   operatorNamespace: string;
   /** ServiceAccount the operator runs as. */
   operatorServiceAccount: string;
+  /**
+   * The operator runs as pods installed by `helm install` and workload pods really run (node
+   * tier, kind); false on the control-plane-only bed, where the operator is a host process.
+   */
+  inCluster: boolean;
+  /** Image present on the nodes that test workloads can run (has `node`), when inCluster. */
+  workloadImage?: string;
 }
 
 export interface Harness {
