@@ -17,6 +17,9 @@ export const MIN_REFRESH_INTERVAL_MS = 1000;
 /** Kubernetes object names (DNS-1123 subdomain), which a Secret name must be. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
+/** Label and annotation keys under this prefix are Rotor's. */
+const RESERVED_PREFIX = 'rotor.dev/';
+
 /** Problems the API server's schema and CEL rules cannot catch. Empty when the spec is usable. */
 export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   const problems: SpecProblem[] = [];
@@ -46,6 +49,16 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   }
   if (target.name !== undefined && target.name !== '' && (target.name.length > 253 || !DNS_SUBDOMAIN.test(target.name))) {
     add('spec.target.name', `${JSON.stringify(target.name)} is not a valid Secret name (lower-case letters, digits, "-" and ".", at most 253 characters)`);
+  }
+  // Rotor's own labels and annotations (managed label, owner, MAC, versions, rollout marker)
+  // drive its bookkeeping: a template value there would be overwritten on every write and
+  // differ again on the next pass, rewriting the Secret forever.
+  for (const kind of ['labels', 'annotations'] as const) {
+    for (const key of Object.keys(target.template?.metadata?.[kind] ?? {})) {
+      if (key.startsWith(RESERVED_PREFIX)) {
+        add(`spec.target.template.metadata.${kind}["${key}"]`, `the ${RESERVED_PREFIX} prefix is reserved for Rotor's own bookkeeping; remove it or use another prefix`);
+      }
+    }
   }
   for (const key of Object.keys(target.template?.data ?? {})) {
     const problem = secretKeyProblem(key);

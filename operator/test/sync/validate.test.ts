@@ -66,6 +66,12 @@ describe('validateExternalSecret', () => {
     expect(fields(es({ dataFrom: [{ find: { path: '/p' }, rewrite: [{}] }] }))).toEqual(['spec.dataFrom[0].rewrite[0].regexp']);
   });
 
+  it("refuses Rotor's reserved labels and annotations in template.metadata", () => {
+    const e = es({ target: { template: { metadata: { labels: { 'rotor.dev/managed': 'false', team: 'a' }, annotations: { 'rotor.dev/data-mac': 'x', 'example.com/ok': 'y' } } } } });
+    expect(fields(e)).toEqual(['spec.target.template.metadata.labels["rotor.dev/managed"]', 'spec.target.template.metadata.annotations["rotor.dev/data-mac"]']);
+    expect(problemFor(e, 'spec.target.template.metadata.labels["rotor.dev/managed"]')).toBe("the rotor.dev/ prefix is reserved for Rotor's own bookkeeping; remove it or use another prefix");
+  });
+
   it('reports invalid regexps in find and rewrite', () => {
     const e = es({ dataFrom: [{ find: { name: { regexp: '(' } }, rewrite: [{ regexp: { source: '[', target: '' } }] }] });
     expect(fields(e)).toEqual(['spec.dataFrom[0].find.name.regexp', 'spec.dataFrom[0].rewrite[0].regexp.source']);
