@@ -115,6 +115,8 @@ interface ErrorFacts {
   status?: number;
   serverFault: boolean;
   networkCode?: string;
+  /** Every AWS answer carries a request id (x-amzn-RequestId); something else answering does not. */
+  requestId?: string;
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
@@ -156,7 +158,8 @@ function errorFacts(err: unknown): ErrorFacts {
       : typeof response.statusCode === 'number'
         ? response.statusCode
         : undefined;
-  return { name, message, status, serverFault: record.$fault === 'server', networkCode: networkCodeOf(err) };
+  const requestId = typeof metadata.requestId === 'string' && metadata.requestId !== '' ? metadata.requestId : undefined;
+  return { name, message, status, serverFault: record.$fault === 'server', networkCode: networkCodeOf(err), requestId };
 }
 
 /** AWS's own wording, one line and bounded, so status messages stay readable. */
@@ -191,6 +194,16 @@ function isNetworkFailure(facts: ErrorFacts): boolean {
 
 function isServerFailure(facts: ErrorFacts): boolean {
   return (facts.status !== undefined && facts.status >= 500) || facts.serverFault || SERVER_SIDE.has(facts.name);
+}
+
+/**
+ * The answer came from something that is not AWS (a wrong endpoint: a web server, a proxy's
+ * error page): no request id, and a body the SDK could not read as an AWS error — it then
+ * names the error after a JSON parse failure or "Unknown" / the bare HTTP status.
+ */
+function isNotAwsAnswer(facts: ErrorFacts): boolean {
+  if (facts.requestId !== undefined || facts.status === undefined) return false;
+  return facts.name === 'SyntaxError' || /Deserialization error/.test(facts.message) || facts.name === 'Unknown' || facts.name === 'UnknownError' || /^\d{3}$/.test(facts.name);
 }
 
 function isThrottle(facts: ErrorFacts): boolean {
@@ -283,6 +296,16 @@ export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderErr
       ES_REASON.AccessDenied,
       `cannot decrypt ${about || `the ${SUBJECT_NOUN[ctx.service]}`} ${where(ctx)}: the role needs kms:Decrypt on the secret's KMS key (and the key must be enabled) (${awsDetail(facts)})`,
       base,
+    );
+  }
+
+  if (isNotAwsAnswer(facts)) {
+    const endpoint = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the endpoint for region ${ctx.region}`;
+    const fix = ctx.endpoint ? 'check spec.provider.aws.endpoint' : "check the operator's AWS_ENDPOINT_URL settings or spec.provider.aws.region";
+    return new ProviderError(
+      ES_REASON.ProviderUnavailable,
+      `${endpoint} did not answer like ${service}: ${ctx.operation}${aboutClause} got HTTP ${facts.status} without an AWS request id or error code; ${fix} — retrying with backoff`,
+      { ...base, retryable: true },
     );
   }
 
