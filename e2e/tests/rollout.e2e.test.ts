@@ -4,7 +4,7 @@
 // change or a drift repair. (The test bed has no kubelet: pods never run, but Deployments
 // and ReplicaSets behave as in any cluster.) Everything comes from examples/rollout-deployment.yaml.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aws, kubectl, kubectlJson, secretValue as readSecret } from '../lib/cli.js';
+import { apply, aws, kubectl, kubectlJson, secretValue as readSecret } from '../lib/cli.js';
 import { freshNamespace, readyOf, secretValue, statusOf } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
@@ -210,5 +210,55 @@ describe('durable rollouts: the operator is killed between the Secret write and 
     await waitRefreshes(2);
     expect(await snapshot()).toEqual(after);
     for (const app of workloads) expect(after[app]!.replicaSets).toHaveLength(before[app]!.replicaSets.length + 1);
+  });
+});
+
+describe('secrets rotating together restart a workload once', () => {
+  const INTERVAL_SECONDS = 8;
+  const names = ['combo-a', 'combo-b'] as const;
+  const remote = (name: string) => `${ns}/${name}`;
+  const es = (name: string) => `apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: ${name}, namespace: ${ns}}
+spec:
+  refreshInterval: ${INTERVAL_SECONDS}s
+  secretStoreRef: {name: aws-secretsmanager, kind: SecretStore}
+  target: {name: ${name}}
+  data: [{secretKey: password, remoteRef: {key: ${remote(name)}, property: password}}]
+`;
+
+  it('two ExternalSecrets refreshing in different phases, rotated within a second: one new ReplicaSet with both versions', async () => {
+    for (const name of names) {
+      await aws('secretsmanager', 'create-secret', '--name', remote(name), '--secret-string', JSON.stringify({ password: secretValue(name) }));
+    }
+    await apply(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: combo, namespace: ${ns}, labels: {app: combo}, annotations: {rotor.dev/reload: "combo-a,combo-b"}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: combo}}
+  template:
+    metadata: {labels: {app: combo}}
+    spec: {containers: [{name: combo, image: busybox:1.36}]}
+`);
+    // Half an interval apart, so their periodic refreshes never fall in one debounce window.
+    await apply(es('combo-a'));
+    await waitFor('combo-a synced', async () => (await readyOf('externalsecret', 'combo-a', ns))?.status === 'True');
+    await new Promise((r) => setTimeout(r, (INTERVAL_SECONDS / 2) * 1000));
+    await apply(es('combo-b'));
+    await waitFor('combo-b synced', async () => (await readyOf('externalsecret', 'combo-b', ns))?.status === 'True');
+    await waitFor('first ReplicaSet of combo', async () => (await replicaSets('combo')).length === 1);
+
+    const rotated = Object.fromEntries(names.map((n) => [n, secretValue(`${n}-2`)]));
+    for (const name of names) {
+      await aws('secretsmanager', 'put-secret-value', '--secret-id', remote(name), '--secret-string', JSON.stringify({ password: rotated[name] }));
+    }
+    for (const name of names) {
+      await waitFor(`${name} rotated`, async () => (await readSecret(ns, name, 'password')) === rotated[name], { timeoutMs: INTERVAL_SECONDS * 1000 + 10_000 });
+    }
+    await waitFor('combo restarted for both', async () => /combo-a=.*combo-b=/.test((await restartedFor('combo')) ?? ''), { timeoutMs: 20_000 });
+    // Another full interval: a second restart would have happened by now.
+    await new Promise((r) => setTimeout(r, INTERVAL_SECONDS * 1000));
+    expect(await replicaSets('combo'), 'one restart for both rotations').toHaveLength(2);
   });
 });
