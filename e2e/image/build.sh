@@ -47,8 +47,7 @@ if [[ -f "$cafile" && "$cafile" != null ]]; then
 fi
 bh build --pull=never --layers --isolation chroot --network host "${mounts[@]}" \
   -f "$repo/Dockerfile" -t "$IMAGE" "$repo" >"${ROTOR_IMAGE_LOG:-/dev/null}"
-# Intermediate build-stage images are kept for the layer cache; dangling ones are not.
-bh rmi --prune >/dev/null 2>&1 || true
+# No `rmi --prune` here: the build stage's untagged images are the layer cache (npm ci).
 size="$(image_size "$IMAGE")"
 log "$IMAGE built in $((SECONDS - t0))s, $size bytes uncompressed ($((size / 1048576)) MiB)"
 if [[ -n "$archive" ]]; then

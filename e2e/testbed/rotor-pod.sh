@@ -44,6 +44,8 @@ helm_install() {
     --set-string env.AWS_ENDPOINT_URL="$endpoint" --set-string env.AWS_REGION=us-east-1 \
     --set-string env.AWS_ACCESS_KEY_ID=test --set-string env.AWS_SECRET_ACCESS_KEY=test \
     "$@" --wait --timeout 5m >/dev/null
+  # Same tag, maybe a new image: an upgrade on a kept bed restarts the pods so they run it.
+  if [[ "$verb" == upgrade ]]; then kubectl -n "$NS" rollout restart deployment/"$RELEASE" >/dev/null; fi
   kubectl -n "$NS" rollout status deployment/"$RELEASE" --timeout=3m >/dev/null
   log "helm $verb done: $(kubectl -n "$NS" get pods -l app.kubernetes.io/name=rotor --no-headers | wc -l) pods Ready ($((SECONDS - t0))s)"
 }
