@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: typecheck, unit tests, then the end-to-end suite
-# against a real kube-apiserver + LocalStack (built and cached on first use).
+# against a real kube-apiserver + LocalStack (built and cached on first use), then the
+# in-cluster tier: Rotor installed with helm on the test bed's node (up.sh --node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ensure-node.sh)"
@@ -17,4 +18,13 @@ echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"
 bash scripts/e2e.sh --reporter=default --reporter=json --outputFile.json="$reports/e2e.json"
-node scripts/test-summary.mjs "$reports/unit.json" "$reports/e2e.json"
+reports_all=("$reports/unit.json" "$reports/e2e.json")
+# The in-cluster tier needs root (a kubelet, containers, a bridge); ROTOR_CLUSTER_TIER=0 skips it.
+if [[ "${ROTOR_CLUSTER_TIER:-$([[ $EUID == 0 ]] && echo 1 || echo 0)}" == 1 ]]; then
+  echo "== in-cluster tier (node tier: kubelet + containerd; image from the Dockerfile; helm install)"
+  ROTOR_E2E_HARNESS=node bash scripts/e2e.sh e2e/tests/cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json"
+  reports_all+=("$reports/cluster.json")
+else
+  echo "== in-cluster tier skipped (needs root; ROTOR_CLUSTER_TIER=1 to force)"
+fi
+node scripts/test-summary.mjs "${reports_all[@]}"
