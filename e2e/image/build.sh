@@ -36,9 +36,10 @@ log "building $IMAGE from $repo/Dockerfile (buildah, --pull=never)"
 # network to reach the npm registry, exactly as `docker build` does by default.
 # A host that reaches the npm registry only through a TLS proxy with its own CA (npm's
 # `cafile`, or NODE_EXTRA_CA_CERTS) lends that trust to the RUN steps as build-time mounts,
-# which no layer keeps.
+# which no layer keeps. Otherwise the host's system bundle is lent, which is harmless.
 mounts=()
 cafile="${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null || true)}"
+[[ -f "$cafile" ]] || cafile=/etc/ssl/certs/ca-certificates.crt
 if [[ -f "$cafile" && "$cafile" != null ]]; then
   npmrc="$(mktemp)"
   trap 'rm -f "$npmrc"' EXIT
