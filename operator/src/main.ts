@@ -21,6 +21,7 @@ import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
+import { StoreAvailability } from './controller/store-availability.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
@@ -69,7 +70,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           secrets,
           status: new KubeStatusWriter(clients.customObjects),
           events,
-          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core)),
+          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs })),
           rollouts,
           macKey,
           now: () => new Date(),

@@ -10,6 +10,7 @@ import { buildSecretData, type BuiltSecret, type FetchResult } from '../sync/bui
 import { SyncError } from '../sync/errors.js';
 import { NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../sync/template-apply.js';
 import type { TemplateSourceClient } from '../kube/ports.js';
+import type { StoreAvailability } from './store-availability.js';
 
 export interface DesiredData extends BuiltSecret {
   /** Region that served the reads when it was not the store's own (failover). */
@@ -38,6 +39,8 @@ export class FetchingSecretSource implements SecretSource {
     private readonly providers: ProviderLookup,
     private readonly fetcher: Pick<SharedFetcher, 'getMany' | 'invalidate'>,
     private readonly templateSources?: TemplateSourceClient,
+    /** Fails fast while the store's endpoint is known not to answer (store-availability.ts). */
+    private readonly availability?: StoreAvailability,
   ) {}
 
   /** The ConfigMaps and Secrets target.template.templateFrom names, from the ExternalSecret's namespace. */
@@ -55,6 +58,8 @@ export class FetchingSecretSource implements SecretSource {
   async fetch(store: SecretStore, given: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData> {
     const { identityKey, provider } = await this.providers.forStore(store);
     const es = withStorePrefix(given, store.spec.provider.aws.prefix);
+    const silent = this.availability?.check(identityKey);
+    if (silent) throw silent;
     const spec = es.spec;
     const requests: FetchRequest[] = [...spec.data.map((d) => dataRequest(d.remoteRef)), ...spec.dataFrom.flatMap((d) => (d.extract ? [dataRequest(d.extract)] : []))];
     if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
@@ -82,6 +87,7 @@ export class FetchingSecretSource implements SecretSource {
         }
       }),
     );
+    this.availability?.record(identityKey, [...reads.values(), ...dataFrom]);
     const templateSources = await this.readTemplateSources(es);
     const built = await buildSecretData({ externalSecret: es, data, dataFrom, templateSources });
     const primary = store.spec.provider.aws.region;

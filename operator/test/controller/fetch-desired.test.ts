@@ -3,6 +3,7 @@ import { withDefaults } from '../../src/api/defaults.js';
 import { parseDuration } from '../../src/api/duration.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource, withStorePrefix } from '../../src/controller/fetch-desired.js';
+import { StoreAvailability } from '../../src/controller/store-availability.js';
 import { ManualClock } from '../aws/helpers.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { FakeProvider, externalSecret, secretStore } from './fakes.js';
@@ -83,5 +84,46 @@ describe('withStorePrefix', () => {
     expect(out.dataFrom.map((d) => d.extract?.key ?? d.find?.path)).toEqual(['p/app', 'p/svc/', 'p/']);
     expect(withStorePrefix(es, undefined)).toBe(es);
     expect(es.spec.data[0]!.remoteRef.key).toBe('db');
+  });
+});
+
+describe('FetchingSecretSource with StoreAvailability', () => {
+  const silence = new ProviderError('ProviderUnavailable', 'Secrets Manager endpoint http://127.0.0.1:9 in region us-east-1 is unreachable (no answer within 5s)', {
+    code: 'TimeoutError',
+    retryable: true,
+    unavailable: true,
+  });
+
+  function withAvailability() {
+    const availability = new StoreAvailability({ holdMs: 5_000, now: () => clock.now() });
+    source = new FetchingSecretSource({ forStore: async () => ({ identityKey: 'store', provider }) }, new SharedFetcher({ clock, ttlMs: 0, batchWindowMs: 1 }), undefined, availability);
+  }
+
+  it('a store that did not answer fails its other ExternalSecrets fast, without a call, until the hold ends', async () => {
+    withAvailability();
+    provider.failWith = silence;
+    await fetchPassword('1h'); // the read that met the silence: problems, not a throw
+    expect(provider.calls).toBe(1);
+    const fast = await source.fetch(secretStore(), withDefaults(externalSecret()), { refreshIntervalMs: 3_600_000 }).catch((e: unknown) => e);
+    expect(fast).toBeInstanceOf(ProviderError);
+    expect(fast).toMatchObject({ reason: 'ProviderUnavailable', retryable: true, unavailable: true });
+    expect((fast as ProviderError).message).toBe(`not called: the store's AWS endpoint failed at ${new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z')} (${silence.message})`);
+    expect(provider.calls).toBe(1);
+
+    provider.failWith = undefined;
+    clock.advance(5_000);
+    expect(await fetchPassword('1h')).toBe('one');
+    expect(provider.calls).toBe(2);
+  });
+
+  it('throttling and 5xx are answers: no hold', async () => {
+    withAvailability();
+    provider.failWith = new ProviderError('ProviderUnavailable', 'HTTP 503', { code: 'ServiceUnavailable', retryable: true, unavailable: true });
+    await fetchPassword('1h');
+    provider.failWith = new ProviderError('Throttled', 'slow down', { code: 'ThrottlingException', retryable: true });
+    await fetchPassword('1h');
+    provider.failWith = undefined;
+    expect(await fetchPassword('1h')).toBe('one');
+    expect(provider.calls).toBe(3);
   });
 });
