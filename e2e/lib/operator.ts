@@ -25,3 +25,12 @@ export async function resumeOperator(): Promise<void> {
   }
   await run('bash', [operatorScript, 'resume']);
 }
+
+/** Whether the operator is up (local bed: its process is alive; kind: a pod is ready). */
+export async function operatorRunning(): Promise<boolean> {
+  if (onKind) {
+    const out = await kubectl('get', 'pods', '-n', 'rotor-system', '-l', podSelector, '-o', 'jsonpath={.items[*].status.containerStatuses[*].ready}').catch(() => '');
+    return /true/.test(String(out));
+  }
+  return run('bash', [operatorScript, 'status']).then(() => true, () => false);
+}

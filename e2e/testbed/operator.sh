@@ -7,6 +7,7 @@
 #   operator.sh stop    # SIGTERM and wait
 #   operator.sh kill    # SIGKILL, as a node failure or the OOM killer would (fault tests)
 #   operator.sh resume  # start again after kill/stop, keeping the log and the installed chart
+#   operator.sh status  # exit 0 while the operator process is alive
 # Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -96,5 +97,6 @@ case "${1:-}" in
   stop) stop ;;
   kill) kill_now ;;
   resume) resume ;;
-  *) echo "usage: $0 start|stop|kill|resume" >&2; exit 2 ;;
+  status) [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null ;;
+  *) echo "usage: $0 start|stop|kill|resume|status" >&2; exit 2 ;;
 esac

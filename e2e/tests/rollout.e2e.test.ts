@@ -8,7 +8,7 @@ import { apply, aws, kubectl, kubectlJson, secretValue as readSecret } from '../
 import { freshNamespace, readyOf, secretValue, statusOf } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
-import { killOperator, resumeOperator } from '../lib/operator.js';
+import { killOperator, operatorRunning, resumeOperator } from '../lib/operator.js';
 
 const RESTARTED_FOR = 'rotor.dev/restarted-for';
 const REFRESH_SECONDS = 3;
@@ -179,37 +179,58 @@ describe('durable rollouts: the operator is killed between the Secret write and 
     kubectlJson<{ metadata: { resourceVersion: string; annotations?: Record<string, string> }; data?: Record<string, string> }>('get', 'secret', 'web-db', '-n', ns);
 
   it('SIGKILL right after the data changed: after the restart each workload restarts exactly once', async () => {
-    const before = await snapshot();
-    const password = secretValue('web-kill');
-    await aws('secretsmanager', 'put-secret-value', '--secret-id', remoteKey, '--secret-string', JSON.stringify({ password }));
-    const encoded = Buffer.from(password).toString('base64');
-    // Kill as soon as the rotated data is in the Secret: inside the rollout debounce window.
-    const written = await waitFor('rotated data written', async () => {
-      const s = await secretMeta();
-      return s.data?.password === encoded ? s : undefined;
-    }, { timeoutMs: REFRESH_SECONDS * 1000 + 10_000, intervalMs: 50 });
-    await killOperator();
-    expect(written.metadata.annotations?.[PENDING], 'the rollout is on record in the same write as the data').toMatch(/@/);
-    for (const app of workloads) {
-      expect(await restartedFor(app), `${app}: the kill must land before the debounced restart`).toBe(before[app]!.restartedFor);
-    }
+    // The kill must land inside the rollout debounce (1 s on the bed). On a loaded machine the
+    // kubectl poll that sees the write can be later than that; such an attempt proves nothing,
+    // so it is repeated with a new rotation (the operator is always brought back, even on failure).
+    const killInsideDebounce = async (attempt: number) => {
+      const before = await snapshot();
+      const password = secretValue(`web-kill-${attempt}`);
+      await aws('secretsmanager', 'put-secret-value', '--secret-id', remoteKey, '--secret-string', JSON.stringify({ password }));
+      const encoded = Buffer.from(password).toString('base64');
+      const written = await waitFor('rotated data written', async () => {
+        const s = await secretMeta();
+        return s.data?.password === encoded ? s : undefined;
+      }, { timeoutMs: REFRESH_SECONDS * 1000 + 10_000, intervalMs: 50 });
+      await killOperator();
+      const late = (await Promise.all(workloads.map(async (app) => (await restartedFor(app)) !== before[app]!.restartedFor))).some(Boolean);
+      return { before, written, late };
+    };
 
-    await resumeOperator();
-    for (const app of workloads) {
-      await waitFor(`${app} restarted after the operator came back`, async () => (await replicaSets(app)).length === before[app]!.replicaSets.length + 1, { timeoutMs: 30_000 });
-    }
-    await waitFor('marker cleared', async () => (await secretMeta()).metadata.annotations?.[PENDING] === undefined, { timeoutMs: 15_000 });
-    const status = await statusOf<{ lastRollout?: LastRollout; version?: string }>('externalsecret', 'web-db', ns);
-    expect(status.lastRollout?.versions).toBe(status.version);
-    expect(status.lastRollout?.targets.sort()).toEqual(['Deployment/web', 'Deployment/worker']);
+    let attempt: Awaited<ReturnType<typeof killInsideDebounce>> | undefined;
+    try {
+      for (let n = 1; n <= 3; n++) {
+        attempt = await killInsideDebounce(n);
+        if (!attempt.late) break;
+        await resumeOperator();
+        await waitFor('pending marker of the late attempt cleared', async () => (await secretMeta()).metadata.annotations?.[PENDING] === undefined, { timeoutMs: 30_000 });
+      }
+      const { before, written, late } = attempt!;
+      expect(late, 'in 3 attempts the kill never landed before the debounced restart').toBe(false);
+      expect(written.metadata.annotations?.[PENDING], 'the rollout is on record in the same write as the data').toMatch(/@/);
+      for (const app of workloads) {
+        expect(await restartedFor(app), `${app}: the kill must land before the debounced restart`).toBe(before[app]!.restartedFor);
+      }
 
-    // Exactly once: a plain restart with nothing new, and the refreshes after it, restart nothing.
-    const after = await snapshot();
-    await killOperator();
-    await resumeOperator();
-    await waitRefreshes(2);
-    expect(await snapshot()).toEqual(after);
-    for (const app of workloads) expect(after[app]!.replicaSets).toHaveLength(before[app]!.replicaSets.length + 1);
+      await resumeOperator();
+      for (const app of workloads) {
+        await waitFor(`${app} restarted after the operator came back`, async () => (await replicaSets(app)).length === before[app]!.replicaSets.length + 1, { timeoutMs: 30_000 });
+      }
+      await waitFor('marker cleared', async () => (await secretMeta()).metadata.annotations?.[PENDING] === undefined, { timeoutMs: 15_000 });
+      const status = await statusOf<{ lastRollout?: LastRollout; version?: string }>('externalsecret', 'web-db', ns);
+      expect(status.lastRollout?.versions).toBe(status.version);
+      expect(status.lastRollout?.targets.sort()).toEqual(['Deployment/web', 'Deployment/worker']);
+
+      // Exactly once: a plain restart with nothing new, and the refreshes after it, restart nothing.
+      const after = await snapshot();
+      await killOperator();
+      await resumeOperator();
+      await waitRefreshes(2);
+      expect(await snapshot()).toEqual(after);
+      for (const app of workloads) expect(after[app]!.replicaSets).toHaveLength(before[app]!.replicaSets.length + 1);
+    } finally {
+      // Never leave the bed without an operator: every later test file needs it.
+      if (!(await operatorRunning())) await resumeOperator();
+    }
   });
 });
 
