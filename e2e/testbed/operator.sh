@@ -8,7 +8,10 @@
 #   operator.sh kill    # SIGKILL, as a node failure or the OOM killer would (fault tests)
 #   operator.sh resume  # start again after kill/stop, keeping the log and the installed chart
 #   operator.sh status  # exit 0 while the operator process is alive
-# Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080).
+# Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080),
+#      ROTOR_OPERATOR_ARGS (extra operator flags, e.g. "--concurrency 16"), ROTOR_OPERATOR_NODE_ARGS
+#      (node flags, e.g. "--inspect=127.0.0.1:9329"), ROTOR_MEMORY_LIMIT (passed through: sizes the
+#      heap as a container limit of that size would; see operator/src/heap.ts).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -61,13 +64,18 @@ start() {
 launch() {
   local from; from="$(wc -l <"$LOG" 2>/dev/null || echo 0)"
   # setsid: its own process group, so stop() reaches it and nothing lingers.
+  local node_args=() operator_args=()
+  read -r -a node_args <<<"${ROTOR_OPERATOR_NODE_ARGS:-}"
+  read -r -a operator_args <<<"${ROTOR_OPERATOR_ARGS:-}"
   env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
     POD_NAMESPACE="$NS" POD_NAME=rotor-local \
+    ${ROTOR_MEMORY_LIMIT:+ROTOR_MEMORY_LIMIT="$ROTOR_MEMORY_LIMIT"} \
     AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" \
-    setsid node "$repo/operator/dist/main.js" \
+    setsid node "${node_args[@]}" "$repo/operator/dist/main.js" \
       --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$NS" \
       --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
       --leader-elect --log-level "${ROTOR_LOG_LEVEL:-debug}" --rollout-debounce 1s \
+      "${operator_args[@]}" \
       >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   # Ready alone is not enough with --leader-elect (a standby is ready too): wait until it leads.

@@ -1,0 +1,54 @@
+// Benchmark options from the environment (scripts/bench.sh scale sets them from its flags).
+export interface ScaleOptions {
+  /** Numbers of ExternalSecrets, one scenario each. */
+  sizes: number[];
+  /** Operator --concurrency values, one scenario each. */
+  workers: number[];
+  /** Runs per (size, workers); times are reported as the median. */
+  runs: number;
+  /** Remote secrets the ExternalSecrets share (ExternalSecret i reads secret i mod this). */
+  remoteSecrets: number;
+  /** Restart the operator after the sync and watch it this long (0 = no restart measurement). */
+  restartWindowMs: number;
+  /** Take a CPU profile of the sync and a heap snapshot after it (first run of each scenario). */
+  profile: boolean;
+  /** ROTOR_MEMORY_LIMIT for the operator (sizes its heap as that container limit would). */
+  memoryLimit?: string;
+  /** Give up on a sync after this long. */
+  timeoutMs: number;
+  /** Replace the generated table in docs/benchmarks.md. */
+  writeDocs: boolean;
+}
+
+export function parseScaleOptions(env: Record<string, string | undefined>): ScaleOptions {
+  const list = (name: string, fallback: string): number[] =>
+    (env[name] ?? fallback).split(',').map((s) => {
+      const n = Number(s.trim().replace(/k$/i, '000'));
+      if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: "${s}" is not a positive whole number`);
+      return n;
+    });
+  const one = (name: string, fallback: string): number => list(name, fallback)[0]!;
+  const seconds = (name: string, fallback: string): number => {
+    const text = env[name] ?? fallback;
+    const m = /^(\d+)(s|m)?$/.exec(text);
+    if (!m) throw new Error(`${name}: "${text}" is not a duration like 90s or 5m`);
+    return Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000);
+  };
+  return {
+    sizes: list('ROTOR_BENCH_SIZES', '1000'),
+    workers: list('ROTOR_BENCH_WORKERS', '4'),
+    runs: one('ROTOR_BENCH_RUNS', '1'),
+    remoteSecrets: one('ROTOR_BENCH_REMOTE_SECRETS', '100'),
+    restartWindowMs: env.ROTOR_BENCH_RESTART_WINDOW === '0' ? 0 : seconds('ROTOR_BENCH_RESTART_WINDOW', '60s'),
+    profile: env.ROTOR_BENCH_PROFILE === '1',
+    memoryLimit: env.ROTOR_BENCH_MEMORY_LIMIT || undefined,
+    timeoutMs: seconds('ROTOR_BENCH_TIMEOUT', '30m'),
+    writeDocs: env.ROTOR_BENCH_WRITE_DOCS === '1',
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,98 @@
+// Unit tests of the scale benchmark's parsers (run with the unit suite).
+import { describe, expect, it } from 'vitest';
+import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples } from './prom.js';
+import { parseStatCpuSeconds, parseStatus } from './proc.js';
+import { median, parseScaleOptions } from './options.js';
+import { ownerOf, summarizeCpuProfile } from './profiles.js';
+import { timeToReadySeconds } from './bed.js';
+
+const APISERVER = `
+# HELP apiserver_request_total Counter of apiserver requests
+# TYPE apiserver_request_total counter
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="POST",version="v1"} 1000
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="",resource="secrets",scope="resource",subresource="",verb="GET",version="v1"} 7
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="rotor.dev",resource="externalsecrets",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 1001
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="rotor.dev",resource="externalsecrets",scope="resource",subresource="",verb="POST",version="v1alpha1"} 1000
+apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 1000
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="PUT",version="v1"} 40
+`;
+
+describe('prom', () => {
+  it('parses samples with labels, escapes and filters by name', () => {
+    const s = parseSamples('a{x="1",y="q\\"z"} 2\nb 3.5\n# c 1\n', ['a']);
+    expect(s).toEqual([{ name: 'a', labels: { x: '1', y: 'q"z' }, value: 2 }]);
+  });
+
+  it('counts the operator writes, not the benchmark\'s creates, reads or leases', () => {
+    const w = operatorWrites(APISERVER);
+    expect(Object.fromEntries(w)).toEqual({ 'POST secrets': 1000, 'PATCH externalsecrets/status': 1001, 'POST events': 1000 });
+    expect(leaseWrites(APISERVER)).toBe(40);
+  });
+
+  it('diffs counters', () => {
+    const before = awsCalls('rotor_aws_api_calls_total{service="SecretsManager",operation="BatchGetSecretValue"} 3\n');
+    const after = awsCalls('rotor_aws_api_calls_total{service="SecretsManager",operation="BatchGetSecretValue"} 5\nrotor_aws_api_calls_total{service="STS",operation="AssumeRole"} 1\n');
+    expect(Object.fromEntries(growth(after, before))).toEqual({ 'SecretsManager:BatchGetSecretValue': 2, 'STS:AssumeRole': 1 });
+  });
+});
+
+describe('proc', () => {
+  it('reads VmRSS and VmHWM', () => {
+    expect(parseStatus('Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n')).toEqual({ rssBytes: 100 * 1024 * 1024, peakRssBytes: 200 * 1024 * 1024 });
+  });
+
+  it('reads utime + stime after a command name with spaces', () => {
+    const stat = '4242 (node (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 566 0 0 20 0 11 0 100 0';
+    expect(parseStatCpuSeconds(stat)).toBeCloseTo(18);
+  });
+});
+
+describe('options', () => {
+  it('parses lists, k suffixes and durations, and refuses nonsense', () => {
+    const o = parseScaleOptions({ ROTOR_BENCH_SIZES: '1k,3000', ROTOR_BENCH_WORKERS: '4,16', ROTOR_BENCH_RESTART_WINDOW: '2m', ROTOR_BENCH_RUNS: '3' });
+    expect(o).toMatchObject({ sizes: [1000, 3000], workers: [4, 16], runs: 3, restartWindowMs: 120_000, remoteSecrets: 100 });
+    expect(parseScaleOptions({ ROTOR_BENCH_RESTART_WINDOW: '0' }).restartWindowMs).toBe(0);
+    expect(() => parseScaleOptions({ ROTOR_BENCH_SIZES: 'lots' })).toThrow(/ROTOR_BENCH_SIZES/);
+  });
+
+  it('takes the median', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 2, 3])).toBe(2.5);
+  });
+});
+
+describe('profiles', () => {
+  it('attributes functions to packages, Rotor modules and V8', () => {
+    expect(ownerOf('x', 'file:///app/node_modules/@kubernetes/client-node/dist/gen/models/ObjectSerializer.js')).toBe('@kubernetes/client-node');
+    expect(ownerOf('x', 'file:///app/node_modules/pino/lib/proto.js')).toBe('pino');
+    expect(ownerOf('x', 'file:///app/operator/dist/kube/resilient-informer.js')).toBe('rotor kube');
+    expect(ownerOf('x', 'node:internal/tls/secure-context')).toBe('node internal');
+    expect(ownerOf('(garbage collector)', '')).toBe('(garbage collector)');
+  });
+
+  it('sums self time from hit counts', () => {
+    const s = summarizeCpuProfile({
+      startTime: 0,
+      endTime: 4000,
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, hitCount: 0 },
+        { id: 2, callFrame: { functionName: 'parse', url: 'file:///a/node_modules/yaml/x.js', lineNumber: 0 }, hitCount: 3 },
+        { id: 3, callFrame: { functionName: '(garbage collector)', url: '', lineNumber: -1 }, hitCount: 1 },
+      ],
+    });
+    expect(s.byOwner).toEqual([{ name: 'yaml', amount: 3 }, { name: '(garbage collector)', amount: 1 }]);
+  });
+});
+
+describe('timeToReadySeconds', () => {
+  it('measures the last start', () => {
+    const log = [
+      '{"msg":"rotor starting","time":"2026-01-01T00:00:00.000Z"}',
+      '{"msg":"informers synced; starting workers","time":"2026-01-01T00:00:05.000Z"}',
+      'not json',
+      '{"msg":"rotor starting","time":"2026-01-01T00:01:00.000Z"}',
+      '{"msg":"informers synced; starting workers","time":"2026-01-01T00:01:02.500Z"}',
+    ].join('\n');
+    expect(timeToReadySeconds(log)).toBe(2.5);
+  });
+});

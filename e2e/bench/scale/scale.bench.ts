@@ -1,0 +1,296 @@
+// Scale benchmark (issue 7): the real operator on a fresh local test bed with N ExternalSecrets
+// (1 key each, over a set of shared Secrets Manager secrets), measuring
+//   - apply -> all Ready time, operator CPU seconds and peak RSS (from /proc), live heap after a
+//     full GC (through the V8 inspector);
+//   - AWS calls (the operator's rotor_aws_api_calls_total) and Kubernetes writes (the API
+//     server's apiserver_request_total);
+//   - a restart with all N synced: time to ready, AWS calls and writes in the first minutes.
+// Optional CPU profile + heap snapshot with summaries. Run it with scripts/bench.sh scale.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'vitest';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { Inspector } from './inspector.js';
+import { KubeApi } from './kube.js';
+import { median, parseScaleOptions, type ScaleOptions } from './options.js';
+import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
+import { sampleProcess } from './proc.js';
+import { awsCalls, growth, leaseWrites, operatorWrites, total } from './prom.js';
+import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
+
+const NS = 'scale';
+const MiB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const outDir = join(repo, 'e2e/.state/bench');
+
+export interface RunResult {
+  size: number;
+  workers: number;
+  run: number;
+  createSeconds: number;
+  readySeconds: number;
+  cpuSeconds: number;
+  peakRssMiB: number;
+  rssAfterGcMiB: number;
+  liveHeapMiB: number;
+  awsCalls: number;
+  awsDetail: string;
+  writes: number;
+  writeDetail: string;
+  restart?: { readySeconds: number; awsCalls: number; writes: number; writeDetail: string; leaseWrites: number; peakRssMiB: number; cpuSeconds: number; windowSeconds: number };
+}
+
+const options = parseScaleOptions(process.env);
+const inspectPort = Number(process.env.ROTOR_BENCH_INSPECT_PORT ?? 9329);
+const metricsUrl = `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics`;
+
+describe('scale', () => {
+  const results: RunResult[] = [];
+  for (const size of options.sizes) {
+    for (const workers of options.workers) {
+      for (let run = 1; run <= options.runs; run++) {
+        it(`${size} ExternalSecrets, ${workers} workers, run ${run}`, async () => {
+          const result = await measure(size, workers, run, options, options.profile && run === 1);
+          results.push(result);
+          console.log(`BENCH ${JSON.stringify(result)}`);
+          mkdirSync(outDir, { recursive: true });
+          writeFileSync(join(outDir, 'scale-results.json'), JSON.stringify(results, null, 2));
+        }, options.timeoutMs + options.restartWindowMs + 10 * 60_000);
+      }
+    }
+  }
+  it('report', () => {
+    const table = renderTable(results, options);
+    console.log(`\n${table}`);
+    if (options.writeDocs) writeDocs(table);
+  });
+});
+
+async function measure(size: number, workers: number, run: number, opts: ScaleOptions, profile: boolean): Promise<RunResult> {
+  const bed = await freshBed();
+  const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
+  try {
+    await seed(bed, kube, opts.remoteSecrets);
+    const operatorArgs = { args: `--concurrency ${workers}`, nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
+    const pid = await startOperator(bed, operatorArgs);
+    const inspector = await Inspector.connect(inspectPort);
+    if (profile) await inspector.startCpuProfile();
+
+    const before = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()), proc: sampleProcess(pid) };
+    const readyAt = watchReady(kube, size);
+    const started = Date.now();
+    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets));
+    const created = Date.now();
+    const ready = await Promise.race([readyAt.done, sleep(opts.timeoutMs).then(() => undefined)]);
+    readyAt.stop();
+    if (ready === undefined) throw new Error(`${readyAt.count()} of ${size} Ready after ${opts.timeoutMs / 1000} s`);
+    const atReady = sampleProcess(pid);
+    const after = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()) };
+    if (profile) saveCpuProfile(await inspector.stopCpuProfile(), `cpu-${size}-w${workers}`);
+
+    await sleep(5_000);
+    const heap = await inspector.liveHeapAfterGc();
+    const afterGc = sampleProcess(pid);
+    if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
+    inspector.close();
+
+    const aws = growth(after.aws, before.aws);
+    const writes = growth(operatorWrites(after.api), operatorWrites(before.api));
+    const result: RunResult = {
+      size,
+      workers,
+      run,
+      createSeconds: (created - started) / 1000,
+      readySeconds: (ready - started) / 1000,
+      cpuSeconds: atReady.cpuSeconds - before.proc.cpuSeconds,
+      peakRssMiB: atReady.peakRssBytes / MiB,
+      rssAfterGcMiB: afterGc.rssBytes / MiB,
+      liveHeapMiB: heap.usedBytes / MiB,
+      awsCalls: total(aws),
+      awsDetail: detail(aws),
+      writes: total(writes),
+      writeDetail: detail(writes),
+    };
+    if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
+    await stopOperator();
+    return result;
+  } finally {
+    kube.destroy();
+    await downBed();
+  }
+}
+
+/** Stops the operator with everything synced, starts it again and watches it for `windowMs`. */
+async function measureRestart(bed: Bed, kube: KubeApi, operatorArgs: Parameters<typeof startOperator>[1], windowMs: number): Promise<NonNullable<RunResult['restart']>> {
+  await stopOperator();
+  const before = await apiMetrics(kube);
+  const startedAt = Date.now();
+  const pid = await startOperator(bed, { ...operatorArgs, nodeArgs: '' });
+  await sleep(Math.max(0, startedAt + windowMs - Date.now()));
+  const end = sampleProcess(pid);
+  const api = await apiMetrics(kube);
+  const writes = growth(operatorWrites(api), operatorWrites(before));
+  return {
+    readySeconds: timeToReadySeconds(operatorLog(bed)) ?? NaN,
+    awsCalls: total(awsCalls(await operatorMetrics())),
+    writes: total(writes),
+    writeDetail: detail(writes),
+    leaseWrites: leaseWrites(api) - leaseWrites(before),
+    peakRssMiB: end.peakRssBytes / MiB,
+    cpuSeconds: end.cpuSeconds,
+    windowSeconds: windowMs / 1000,
+  };
+}
+
+async function seed(bed: Bed, kube: KubeApi, remoteSecrets: number): Promise<void> {
+  const sm = new SecretsManagerClient({ endpoint: bed.env.AWS_ENDPOINT_URL, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  for (let i = 0; i < remoteSecrets; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, remoteSecrets - i) }, (_, j) =>
+        sm.send(new CreateSecretCommand({ Name: `${NS}/svc-${i + j}`, SecretString: `bench-value-${i + j}` })),
+      ),
+    );
+  }
+  sm.destroy();
+  await kube.ok('POST', '/api/v1/namespaces', { metadata: { name: NS } });
+  await kube.ok('POST', `/apis/rotor.dev/v1alpha1/namespaces/${NS}/secretstores`, {
+    apiVersion: 'rotor.dev/v1alpha1',
+    kind: 'SecretStore',
+    metadata: { name: 'aws', namespace: NS },
+    spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', endpoint: bed.env.AWS_ENDPOINT_URL } } },
+  });
+}
+
+function externalSecrets(size: number, remoteSecrets: number): object[] {
+  return Array.from({ length: size }, (_, i) => ({
+    apiVersion: 'rotor.dev/v1alpha1',
+    kind: 'ExternalSecret',
+    metadata: { name: `app-${String(i).padStart(5, '0')}`, namespace: NS },
+    spec: {
+      refreshInterval: '1h',
+      secretStoreRef: { name: 'aws' },
+      data: [{ secretKey: 'value', remoteRef: { key: `${NS}/svc-${i % remoteSecrets}` } }],
+    },
+  }));
+}
+
+/** Resolves with the time the last of `size` ExternalSecrets turned Ready=True. */
+function watchReady(kube: KubeApi, size: number): { done: Promise<number>; stop(): void; count(): number } {
+  const ready = new Set<string>();
+  let resolve!: (t: number) => void;
+  const done = new Promise<number>((r) => (resolve = r));
+  // Watching from "0" replays what exists; the namespace is empty before the benchmark creates anything.
+  const watch = kube.watch(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, '0', (type, es) => {
+    const name = es?.metadata?.name as string;
+    const isReady = (es?.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
+    if (type !== 'DELETED' && isReady) ready.add(name);
+    else ready.delete(name);
+    if (ready.size === size) resolve(Date.now());
+  });
+  return { done, stop: () => watch.stop(), count: () => ready.size };
+}
+
+async function apiMetrics(kube: KubeApi): Promise<string> {
+  return kube.ok('GET', '/metrics');
+}
+
+async function operatorMetrics(): Promise<string> {
+  return (await fetch(metricsUrl)).text();
+}
+
+const detail = (m: Map<string, number>): string => [...m].map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
+
+// ------------------------------------------------------------------ profiles
+
+function saveCpuProfile(profile: Awaited<ReturnType<Inspector['stopCpuProfile']>>, name: string): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `${name}.cpuprofile`), JSON.stringify(profile));
+  const summary = summarizeCpuProfile(profile);
+  const lines = [
+    `CPU profile ${name}: ${(summary.totalMs / 1000).toFixed(1)} s wall`,
+    'by owner (self time):',
+    ...shares(summary.byOwner.slice(0, 20), (ms) => `${(ms / 1000).toFixed(2)} s`, summary.byOwner),
+    'by function (self time):',
+    ...shares(summary.byFunction.slice(0, 30), (ms) => `${(ms / 1000).toFixed(2)} s`, summary.byFunction),
+  ];
+  writeFileSync(join(outDir, `${name}.txt`), `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
+
+async function snapshotSummary(inspector: Inspector, name: string): Promise<void> {
+  const file = join(outDir, `${name}.heapsnapshot`);
+  await inspector.heapSnapshot(file);
+  const graph = new HeapGraph(JSON.parse(readFileSync(file, 'utf8')));
+  const byCtor = heapByConstructor(graph);
+  const lines = [
+    `heap snapshot ${name}: ${(graph.totalSize() / MiB).toFixed(1)} MiB in ${graph.nodeCount} objects`,
+    'by constructor (self size):',
+    ...shares(byCtor.slice(0, 25), (b) => `${(b / MiB).toFixed(2)} MiB`, byCtor),
+    'by operator structure (reachable, each byte counted once):',
+    ...heapByOperatorStructure(graph).slice(0, 30).map((s) => `  ${(s.amount / MiB).toFixed(2)} MiB  ${s.name}`),
+  ];
+  writeFileSync(join(outDir, `${name}.txt`), `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
+
+function shares(top: Share[], fmt: (n: number) => string, all: Share[]): string[] {
+  const sum = all.reduce((s, x) => s + x.amount, 0);
+  return top.map((s) => `  ${fmt(s.amount).padStart(11)} ${((100 * s.amount) / sum).toFixed(1).padStart(5)}%  ${s.name}${s.count ? ` (${s.count})` : ''}`);
+}
+
+// ------------------------------------------------------------------ report
+
+export function renderTable(results: readonly RunResult[], opts: ScaleOptions): string {
+  const rows: string[] = [
+    '| ExternalSecrets | workers | runs | apply → all Ready, s | CPU s (per 1,000) | peak RSS, MiB | RSS / live heap after GC, MiB | AWS calls | K8s writes |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  const restarts: string[] = [];
+  for (const size of opts.sizes) {
+    for (const workers of opts.workers) {
+      const group = results.filter((r) => r.size === size && r.workers === workers);
+      if (group.length === 0) continue;
+      const m = (f: (r: RunResult) => number) => median(group.map(f));
+      const range = (f: (r: RunResult) => number, digits = 0) => {
+        const v = group.map(f);
+        return group.length > 1 ? ` (${Math.min(...v).toFixed(digits)}–${Math.max(...v).toFixed(digits)})` : '';
+      };
+      rows.push(
+        `| ${size.toLocaleString('en')} | ${workers} | ${group.length} | ${m((r) => r.readySeconds).toFixed(1)}${range((r) => r.readySeconds, 1)} | ` +
+          `${m((r) => r.cpuSeconds).toFixed(1)} (${((1000 * m((r) => r.cpuSeconds)) / size).toFixed(1)}) | ${m((r) => r.peakRssMiB).toFixed(0)}${range((r) => r.peakRssMiB)} | ` +
+          `${m((r) => r.rssAfterGcMiB).toFixed(0)} / ${m((r) => r.liveHeapMiB).toFixed(0)} | ${m((r) => r.awsCalls)} | ${m((r) => r.writes)} (${group[0]!.writeDetail}) |`,
+      );
+      const restart = group[0]!.restart;
+      if (restart) {
+        restarts.push(
+          `| ${size.toLocaleString('en')} | ${workers} | ${restart.readySeconds.toFixed(1)} | ${restart.windowSeconds} | ${restart.awsCalls} | ${restart.writes}${restart.writes ? ` (${restart.writeDetail})` : ''} | ${restart.leaseWrites} | ${restart.peakRssMiB.toFixed(0)} | ${restart.cpuSeconds.toFixed(1)} |`,
+        );
+      }
+    }
+  }
+  const out = [...rows];
+  if (restarts.length) {
+    out.push(
+      '',
+      'Restart with every ExternalSecret synced (refreshInterval 1h):',
+      '',
+      '| ExternalSecrets | workers | start → informers synced, s | window, s | AWS calls | K8s writes | Lease writes | peak RSS, MiB | CPU s |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...restarts,
+    );
+  }
+  return out.join('\n');
+}
+
+const START = '<!-- scale-bench:start (generated by scripts/bench.sh scale --write-docs) -->';
+const END = '<!-- scale-bench:end -->';
+
+function writeDocs(table: string): void {
+  const file = join(repo, 'docs/benchmarks.md');
+  const text = readFileSync(file, 'utf8');
+  const a = text.indexOf(START);
+  const b = text.indexOf(END);
+  if (a < 0 || b < a) throw new Error(`docs/benchmarks.md has no ${START} ... ${END} block`);
+  const stamp = `Generated ${new Date().toISOString().slice(0, 10)} on ${process.env.ROTOR_BENCH_MACHINE ?? 'this machine'}${options.memoryLimit ? `, ROTOR_MEMORY_LIMIT=${options.memoryLimit}` : ''}.`;
+  writeFileSync(file, `${text.slice(0, a + START.length)}\n${stamp}\n\n${table}\n${text.slice(b)}`);
+}
