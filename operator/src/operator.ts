@@ -1,0 +1,133 @@
+// The operator's wiring: Kubernetes and AWS clients, reconcilers, leader election and the
+// health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
+import type { OperatorConfig } from './config.js';
+import type { Logger } from './log.js';
+import { awsCallMetrics, createMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
+import { startHealthServer, type HealthServer } from './server.js';
+import { loadKubeConfig, makeKubeClients } from './kube/client.js';
+import { KubeSecretClient } from './kube/secrets.js';
+import { KubeStatusWriter } from './kube/status.js';
+import { KubeEventRecorder } from './kube/events.js';
+import { KubeCredentialSource } from './kube/credential-source.js';
+import { KubeNamespaceClient } from './kube/namespaces.js';
+import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
+import { loadOrCreateHmacKey } from './kube/hmac-key.js';
+import { AwsClientFactory } from './aws/clients.js';
+import { CredentialResolver } from './aws/credentials.js';
+import { ProviderFactory } from './aws/provider-factory.js';
+import { SharedFetcher } from './aws/fetcher.js';
+import { RolloutCoordinator } from './rollout/coordinator.js';
+import { KubeWorkloadClient } from './rollout/workloads.js';
+import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { KubeTemplateSourceClient } from './kube/template-sources.js';
+import { StoreAvailability } from './controller/store-availability.js';
+import { Manager, kubeManagerSources } from './controller/manager.js';
+import { ControllerLifecycle } from './lifecycle.js';
+
+export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
+  const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+  const clients = makeKubeClients(kc);
+  const metrics = createMetrics();
+  const secrets = new KubeSecretClient(clients.core);
+  const events = new KubeEventRecorder({ core: clients.core, instance: config.identity, logger });
+
+  const awsClients = new AwsClientFactory({ ...awsCallMetrics(metrics), callTimeoutMs: config.awsCallTimeoutMs });
+  const credentials = new CredentialResolver({
+    sources: new KubeCredentialSource(clients.core),
+    clients: awsClients,
+    logger,
+    onCacheLookup: (result) => metrics.credentialCache.inc({ result }),
+  });
+  const providers = new ProviderFactory({ credentials, clients: awsClients, logger });
+  const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
+  const rollouts = new RolloutCoordinator({
+    workloads: KubeWorkloadClient.fromKubeConfig(kc, { logger }),
+    events,
+    logger,
+    debounceMs: config.rolloutDebounceMs,
+    metrics: rolloutMetrics(metrics),
+  });
+
+  let elector: LeaderElector | undefined;
+  const lifecycle = new ControllerLifecycle({
+    leaderElect: config.leaderElect,
+    logger,
+    exit: (code) => process.exit(code),
+    drain: () => rollouts.flushNow(),
+    build: async () => {
+      const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
+      const manager = new Manager({
+        sources: kubeManagerSources(clients, config.watchNamespace),
+        logger,
+        metrics,
+        concurrency: config.concurrency,
+        storeConcurrency: config.storeConcurrency,
+        watchNamespace: config.watchNamespace,
+        watchStallMs: config.watchStallMs,
+        externalSecretDeps: {
+          namespaces: new KubeNamespaceClient(clients.core),
+          secrets,
+          status: new KubeStatusWriter(clients.customObjects),
+          events,
+          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs })),
+          rollouts,
+          macKey,
+          now: () => new Date(),
+          ...externalSecretMetrics(metrics),
+        },
+        storeDeps: {
+          providers,
+          status: new KubeStatusWriter(clients.customObjects),
+          events,
+          now: () => new Date(),
+          revalidateAfterMs: config.storeRevalidateMs,
+        },
+      });
+      // Secrets rotated together restart a workload once: its other ExternalSecrets refresh first.
+      rollouts.refreshSiblingsWith(manager.siblingRefresher());
+      return manager;
+    },
+  });
+  const servers: HealthServer[] = [];
+  const ports = new Set([config.healthPort, config.metricsPort]);
+  for (const port of ports) {
+    const server = await startHealthServer({ port, host: config.bindAddress, isLive: () => true, isReady: () => lifecycle.readiness(), registry: metrics.registry });
+    logger.info({ port: server.port }, 'health and metrics server listening');
+    servers.push(server);
+  }
+
+  if (config.leaderElect) {
+    elector = new LeaderElector({
+      lease: kubeLeaseApi(clients.coordination),
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity: config.identity,
+      logger,
+      onStartedLeading: () => {
+        metrics.leader.set(1);
+        lifecycle.onStartedLeading();
+      },
+      // A deposed leader stops, flushes and exits so the pod restarts clean (lifecycle.ts).
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        lifecycle.onStoppedLeading();
+      },
+    });
+    elector.start();
+  } else {
+    await lifecycle.startNow();
+    metrics.leader.set(1);
+  }
+
+  return async () => {
+    logger.info('shutting down');
+    await lifecycle.shutdown();
+    await elector?.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  };
+}
+
+export function fatal(logger: Logger, message: string, error: unknown): never {
+  logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, message);
+  process.exit(1);
+}
