@@ -20,6 +20,7 @@ import {
   type ListWatchSource,
 } from '../kube/list-watch.js';
 import { ResilientInformer, informerReadiness } from '../kube/resilient-informer.js';
+import { stripForCache } from '../kube/cache-transform.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { NamespaceClient, SecretClient } from '../kube/ports.js';
@@ -92,6 +93,7 @@ export class Manager {
         source,
         stallTimeoutMs: options.watchStallMs,
         logger: options.logger.child({ informer: resource }),
+        transform: stripForCache,
         ...informerMetrics(metrics, resource),
       });
     this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);

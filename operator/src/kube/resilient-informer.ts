@@ -45,6 +45,11 @@ export interface ResilientInformerOptions<T extends KubeObject> {
   onRestart?: (cause: RestartCause, error?: unknown) => void;
   /** Metric hook: healthy() changed. */
   onHealthChange?: (healthy: boolean) => void;
+  /**
+   * Applied to every listed or watched object before it is cached or handed to handlers, e.g.
+   * to drop fields nobody reads (kube/cache-transform.ts). Must not change the key or resourceVersion.
+   */
+  transform?: (object: T) => T;
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
@@ -233,7 +238,8 @@ export class ResilientInformer<T extends KubeObject> {
     const { items, resourceVersion } = await this.options.source.list();
     if (this.stopped) return;
     const fresh = new Map<string, T>();
-    for (const item of items) fresh.set(keyOf(item), item);
+    const transform = this.options.transform;
+    for (const item of items) fresh.set(keyOf(item), transform ? transform(item) : item);
     // Deletions first: consumers learn what vanished while we were not watching.
     for (const [key, previous] of [...this.cache]) {
       if (!fresh.has(key)) {
@@ -315,7 +321,8 @@ export class ResilientInformer<T extends KubeObject> {
     });
   }
 
-  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: T): void {
+  private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', received: T): void {
+    const object = this.options.transform ? this.options.transform(received) : received;
     const key = keyOf(object);
     const rv = resourceVersionOf(object);
     if (rv) this.resourceVersion = rv;

@@ -55,6 +55,26 @@ describe('ResilientInformer', () => {
     await informer.stop();
   });
 
+  it('caches and hands out transformed objects, from the list and from the watch', async () => {
+    const source = new FakeListWatch();
+    source.putSilently(obj('ns', 'listed', 'raw'));
+    const seen: string[] = [];
+    const informer = new ResilientInformer<TestObject>({
+      resource: 'things',
+      source,
+      transform: (o) => ({ ...o, value: `${o.value}-trimmed` }),
+    });
+    informer.onAdd((o) => seen.push(o.value ?? '')).onUpdate((o) => seen.push(o.value ?? ''));
+    await informer.start();
+    await flush();
+    source.put(obj('ns', 'watched', 'raw'));
+    source.put(obj('ns', 'watched', 'again'));
+    expect(informer.get('ns', 'listed')?.value).toBe('raw-trimmed');
+    expect(informer.get('ns', 'watched')?.value).toBe('again-trimmed');
+    expect(seen).toEqual(['raw-trimmed', 'raw-trimmed', 'again-trimmed']);
+    await informer.stop();
+  });
+
   it('applies add/update/delete watch events to the cache and handlers', async () => {
     const { source, informer, events } = setup();
     await informer.start();
