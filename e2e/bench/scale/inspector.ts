@@ -53,6 +53,12 @@ export class Inspector {
     return { usedBytes: usage.usedSize, totalBytes: usage.totalSize };
   }
 
+  /** process.memoryUsage() of the inspected process, in bytes. */
+  async memoryUsage(): Promise<{ rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }> {
+    const { result } = await this.send<{ result: { value: string } }>('Runtime.evaluate', { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true });
+    return JSON.parse(result.value);
+  }
+
   /** Writes a heap snapshot (V8 runs a full GC first) to `file`. */
   async heapSnapshot(file: string): Promise<void> {
     const out = createWriteStream(file);

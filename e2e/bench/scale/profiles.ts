@@ -55,6 +55,9 @@ interface SnapshotJson {
   strings: string[];
 }
 
+/** Edges to what is shared by everything: hidden classes, prototypes, constructors, scopes. */
+const NOT_OWNED_EDGES = new Set(['map', '__proto__', 'constructor', 'prototype', 'context']);
+
 /** A navigable view of a .heapsnapshot. */
 export class HeapGraph {
   readonly nodeCount: number;
@@ -64,8 +67,10 @@ export class HeapGraph {
   private readonly nodeTypes: string[];
   private readonly edgeTypes: string[];
   private readonly o: { type: number; name: number; size: number; edgeCount: number; eType: number; eName: number; eTo: number };
+  private readonly s: SnapshotJson;
 
-  constructor(private readonly s: SnapshotJson) {
+  constructor(s: SnapshotJson) {
+    this.s = s;
     const meta = s.snapshot.meta;
     this.nf = meta.node_fields.length;
     this.ef = meta.edge_fields.length;
@@ -118,7 +123,7 @@ export class HeapGraph {
    * that share `seen` (so structures reported in order do not count each other's memory).
    * Hidden classes ("map" edges) and code are shared by everything and not followed.
    */
-  reachable(root: number, seen: Uint8Array, skipEdge?: (name: string) => boolean): number {
+  reachable(root: number, seen: Uint8Array, stopAt?: Uint8Array): number {
     let sum = 0;
     const stack = [root];
     while (stack.length) {
@@ -127,10 +132,11 @@ export class HeapGraph {
       seen[i] = 1;
       sum += this.selfSize(i);
       for (const e of this.edges(i)) {
-        if (e.type === 'weak' || e.type === 'shortcut' || e.name === 'map' || seen[e.to]) continue;
+        if (e.type === 'weak' || e.type === 'shortcut' || NOT_OWNED_EDGES.has(e.name) || seen[e.to] || stopAt?.[e.to]) continue;
         const t = this.type(e.to);
-        if (t === 'code' || t === 'hidden' && this.name(e.to).startsWith('system / Map')) continue;
-        if (skipEdge?.(e.name)) continue;
+        // Functions and code belong to the program, not to the data that refers to them; through
+        // a closure's context everything would be reachable from everything.
+        if (t === 'code' || t === 'closure' || (t === 'hidden' && this.name(e.to).startsWith('system / Map'))) continue;
         stack.push(e.to);
       }
     }
@@ -175,7 +181,15 @@ export function heapByOperatorStructure(g: HeapGraph): Share[] {
   const seen = new Uint8Array(g.nodeCount);
   const out: Share[] = [];
   const holders: number[] = [];
-  for (let i = 0; i < g.nodeCount; i++) if (g.type(i) === 'object' && OPERATOR_HOLDERS.includes(g.name(i))) holders.push(i);
+  const isHolder = new Uint8Array(g.nodeCount);
+  for (let i = 0; i < g.nodeCount; i++) {
+    if (g.type(i) === 'object' && OPERATOR_HOLDERS.includes(g.name(i))) {
+      holders.push(i);
+      isHolder[i] = 1;
+    }
+  }
+  // In the order of OPERATOR_HOLDERS: the caches first, so they own what they share with others.
+  holders.sort((a, b) => OPERATOR_HOLDERS.indexOf(g.name(a)) - OPERATOR_HOLDERS.indexOf(g.name(b)));
   const label = (i: number): string => {
     const name = g.name(i);
     if (name !== 'ResilientInformer' && name !== 'Gauge' && name !== 'Counter' && name !== 'Histogram') return name;
@@ -194,10 +208,10 @@ export function heapByOperatorStructure(g: HeapGraph): Share[] {
       if (e.type !== 'property' || seen[e.to]) continue;
       if (name.startsWith('ResilientInformer') && e.name === 'cache') {
         // managedFields first, so the rest of the cache is what remains without it.
-        const managed = reachableByEdgeName(g, e.to, 'managedFields', seen);
+        const managed = reachableByEdgeName(g, e.to, 'managedFields', seen, isHolder);
         if (managed > 0) out.push({ name: `${name}.cache: managedFields`, amount: managed });
       }
-      const amount = g.reachable(e.to, seen);
+      const amount = g.reachable(e.to, seen, isHolder);
       if (amount >= 64 * 1024) out.push({ name: `${name}.${e.name}`, amount });
     }
   }
@@ -205,7 +219,7 @@ export function heapByOperatorStructure(g: HeapGraph): Share[] {
 }
 
 /** Bytes reachable through edges named `edgeName` anywhere below `root` (marks them seen). */
-function reachableByEdgeName(g: HeapGraph, root: number, edgeName: string, seen: Uint8Array): number {
+function reachableByEdgeName(g: HeapGraph, root: number, edgeName: string, seen: Uint8Array, stopAt: Uint8Array): number {
   const visited = new Uint8Array(g.nodeCount);
   const stack = [root];
   let sum = 0;
@@ -215,7 +229,7 @@ function reachableByEdgeName(g: HeapGraph, root: number, edgeName: string, seen:
     visited[i] = 1;
     for (const e of g.edges(i)) {
       if (e.type === 'weak' || e.name === 'map' || visited[e.to]) continue;
-      if (e.name === edgeName) sum += g.reachable(e.to, seen);
+      if (e.name === edgeName) sum += g.reachable(e.to, seen, stopAt);
       else if (g.type(e.to) === 'object' || g.type(e.to) === 'array' || g.type(e.to) === 'hidden') stack.push(e.to);
     }
   }

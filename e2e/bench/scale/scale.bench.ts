@@ -33,6 +33,9 @@ export interface RunResult {
   peakRssMiB: number;
   rssAfterGcMiB: number;
   liveHeapMiB: number;
+  /** process.memoryUsage() after the GC: V8 heap committed, and memory outside it (buffers, native). */
+  heapCommittedMiB: number;
+  externalMiB: number;
   awsCalls: number;
   awsDetail: string;
   writes: number;
@@ -70,9 +73,10 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
   const bed = await freshBed();
   const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
   try {
-    await seed(bed, kube, opts.remoteSecrets);
     const operatorArgs = { args: `--concurrency ${workers}`, nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
+    // operator.sh installs the CRDs, so the store is created after it started.
     const pid = await startOperator(bed, operatorArgs);
+    await seed(bed, kube, opts.remoteSecrets);
     const inspector = await Inspector.connect(inspectPort);
     if (profile) await inspector.startCpuProfile();
 
@@ -90,6 +94,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
 
     await sleep(5_000);
     const heap = await inspector.liveHeapAfterGc();
+    const usage = await inspector.memoryUsage();
     const afterGc = sampleProcess(pid);
     if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
     inspector.close();
@@ -106,6 +111,8 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       peakRssMiB: atReady.peakRssBytes / MiB,
       rssAfterGcMiB: afterGc.rssBytes / MiB,
       liveHeapMiB: heap.usedBytes / MiB,
+      heapCommittedMiB: usage.heapTotal / MiB,
+      externalMiB: usage.external / MiB,
       awsCalls: total(aws),
       awsDetail: detail(aws),
       writes: total(writes),
@@ -125,7 +132,7 @@ async function measureRestart(bed: Bed, kube: KubeApi, operatorArgs: Parameters<
   await stopOperator();
   const before = await apiMetrics(kube);
   const startedAt = Date.now();
-  const pid = await startOperator(bed, { ...operatorArgs, nodeArgs: '' });
+  const pid = await startOperator(bed, { ...operatorArgs, nodeArgs: '', restartOnly: true });
   await sleep(Math.max(0, startedAt + windowMs - Date.now()));
   const end = sampleProcess(pid);
   const api = await apiMetrics(kube);
