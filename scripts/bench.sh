@@ -3,6 +3,7 @@
 # docs/benchmarks.md come from here.
 #
 #   scripts/bench.sh [vitest filter]     AWS calls per refresh, STS calls (e2e/bench/aws-calls.bench.ts)
+#   scripts/bench.sh modules             memory each runtime dependency costs when loaded (e2e/bench/module-memory.mjs)
 #   scripts/bench.sh scale [options]     scale benchmark (e2e/bench/scale/), on its own test bed:
 #     --sizes 1000,3000        ExternalSecrets per scenario (default 1000; 10k is for this script, not CI)
 #     --workers 4,16           operator --concurrency values (default 4)
@@ -20,6 +21,9 @@ eval "$(scripts/ensure-node.sh)"
 [ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
 npx tsc -p tsconfig.json
 
+if [[ "${1:-}" == modules ]]; then
+  exec node e2e/bench/module-memory.mjs
+fi
 if [[ "${1:-}" != scale ]]; then
   exec 9>"${TMPDIR:-/tmp}/rotor-e2e.lock"
   flock 9

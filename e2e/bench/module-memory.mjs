@@ -1,0 +1,36 @@
+// What loading each runtime dependency costs before any work: RSS, live JS heap and memory
+// outside the heap after a full GC, each in a fresh Node process (scripts/bench.sh modules).
+// Run after `npm run build` so the whole operator graph can be measured too.
+import { execFileSync } from 'node:child_process';
+
+const MODULES = [
+  '',
+  '@kubernetes/client-node',
+  '@kubernetes/client-node/dist/watch.js',
+  '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-ssm',
+  '@aws-sdk/client-sts',
+  '@aws-sdk/credential-providers',
+  'pino',
+  'prom-client',
+  'liquidjs',
+  './operator/dist/operator.js',
+];
+
+const probe = (m) => `
+  (async () => {
+    if (${JSON.stringify(m)}) await import(${JSON.stringify(m)});
+    globalThis.gc();
+    const u = process.memoryUsage();
+    console.log(JSON.stringify({ rss: u.rss, heapUsed: u.heapUsed, external: u.external }));
+  })();`;
+
+const MiB = 1024 * 1024;
+console.log('| module | RSS, MiB | live JS heap, MiB | external, MiB |\n|---|---|---|---|');
+for (const m of MODULES) {
+  // The same heap flags as under the chart's 256 MiB limit (operator/src/heap.ts).
+  const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=160', '--max-semi-space-size=4', '--input-type=module', '-e', probe(m)], { encoding: 'utf8' });
+  const u = JSON.parse(out);
+  console.log(`| ${m || '(node alone)'} | ${(u.rss / MiB).toFixed(0)} | ${(u.heapUsed / MiB).toFixed(1)} | ${(u.external / MiB).toFixed(1)} |`);
+}
