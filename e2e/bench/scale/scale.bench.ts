@@ -73,7 +73,8 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
   const bed = await freshBed();
   const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
   try {
-    const operatorArgs = { args: `--concurrency ${workers}`, nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
+    // One store serves every ExternalSecret here, so its fair share is all the workers.
+    const operatorArgs = { args: `--concurrency ${workers} --store-concurrency ${workers}`, nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
     // operator.sh installs the CRDs, so the store is created after it started.
     const pid = await startOperator(bed, operatorArgs);
     await seed(bed, kube, opts.remoteSecrets);
