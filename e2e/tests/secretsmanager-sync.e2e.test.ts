@@ -111,3 +111,57 @@ spec:
     }, { timeoutMs: 60_000 });
   });
 });
+
+describe('watch-driven repair of what Rotor owns, and store changes', () => {
+  it('restores the managed label and template labels at once, without waiting for the (1h) refresh', async () => {
+    await aws('secretsmanager', 'create-secret', '--name', name('meta'), '--secret-string', secretValue('meta'));
+    await apply(`
+apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: meta, namespace: ${ns}}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {name: aws, kind: SecretStore}
+  target:
+    name: meta
+    template: {metadata: {labels: {team: payments}}}
+  data: [{secretKey: value, remoteRef: {key: ${name('meta')}}}]
+`);
+    const labels = async () => (await kubectlJson<{ metadata: { labels?: Record<string, string> } }>('get', 'secret', 'meta', '-n', ns)).metadata.labels ?? {};
+    await waitFor('synced with labels', async () => (await labels().catch((): Record<string, string> => ({})))['team'] === 'payments');
+    for (const [what, args] of [
+      ['managed label removed', ['rotor.dev/managed-']],
+      ['template label edited', ['team=someone-else', '--overwrite']],
+    ] as const) {
+      const started = Date.now();
+      await kubectl('label', 'secret', 'meta', '-n', ns, ...args);
+      await waitFor(`${what}: repaired`, async () => {
+        const l = await labels();
+        return l['rotor.dev/managed'] === 'true' && l['team'] === 'payments';
+      }, { timeoutMs: 10_000, intervalMs: 100 });
+      console.log(`${what}: repaired ${((Date.now() - started) / 1000).toFixed(1)} s after the edit (refresh interval 1h)`);
+    }
+  });
+
+  it('a store spec change re-syncs a Ready OnChange ExternalSecret from the new store', async () => {
+    const east = secretValue('east');
+    const west = secretValue('west');
+    await aws('secretsmanager', 'create-secret', '--name', name('regional'), '--secret-string', east);
+    await aws('secretsmanager', 'create-secret', '--name', name('regional'), '--secret-string', west, '--region', 'us-west-2');
+    await apply(store('regional'));
+    await waitFor('store Ready', async () => (await readyOf('secretstore', 'regional', ns))?.status === 'True');
+    await apply(`
+apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: regional, namespace: ${ns}}
+spec:
+  refreshPolicy: OnChange
+  secretStoreRef: {name: regional, kind: SecretStore}
+  target: {name: regional}
+  data: [{secretKey: value, remoteRef: {key: ${name('regional')}}}]
+`);
+    await waitFor('synced from us-east-1', async () => (await readSecret(ns, 'regional', 'value').catch(() => undefined)) === east);
+    await kubectl('patch', 'secretstore', 'regional', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { provider: { aws: { region: 'us-west-2' } } } }));
+    await waitFor('re-synced from us-west-2', async () => (await readSecret(ns, 'regional', 'value')) === west, { timeoutMs: 20_000 });
+  });
+});
