@@ -45,7 +45,8 @@ stop() { # NAME
 }
 
 # The node tier first (if up.sh --node made one): its containers, mounts, bridge, nft tables.
-if [[ -d "$STATE/node" ]]; then "$(dirname "${BASH_SOURCE[0]}")/node.sh" down; fi
+# A failure there is reported, and the control plane is still stopped.
+if [[ -d "$STATE/node" ]]; then "$(dirname "${BASH_SOURCE[0]}")/node.sh" down || log "node tier cleanup failed (see above)"; fi
 
 # Each takes 1-3s to shut down cleanly, so stop them in parallel; etcd last, after its clients.
 pids=()

@@ -107,7 +107,7 @@ cgroups_down() {
     [[ -d "$d" ]] || continue
     # Deepest first; rmdir only removes empty cgroups, so nothing still running is hit.
     find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-    [[ -d "$d" ]] && log "cgroup $d still busy; left in place"
+    if [[ -d "$d" ]]; then log "cgroup $d still busy; left in place"; fi
   done < <(cgroup_dirs)
 }
 
@@ -310,6 +310,9 @@ down() {
   [[ -d "$N" ]] || return 0
   local c id pid m
   for c in kube-scheduler kube-proxy kubelet; do stop_component "$c"; done
+  # Ids of the containers that have (had) a shim: their task bundle dirs.
+  local ids=() tasks="$N/containerd/state/io.containerd.runtime.v2.task/k8s.io"
+  [[ -d "$tasks" ]] && mapfile -t ids < <(ls "$tasks")
   if pid_alive containerd; then
     # Kill every container (pods included) so each netns, veth and mount is released.
     for id in $(ctr_ tasks ls -q 2>/dev/null); do ctr_ tasks kill -a -s SIGKILL "$id" >/dev/null 2>&1 || true; done
@@ -336,6 +339,13 @@ down() {
   local fam
   for fam in ip ip6; do nft delete table "$fam" kube-proxy 2>/dev/null || true; done
   cgroups_down
+  # containerd 2's shims put their sockets in /run/containerd/s whatever the config says, named
+  # sha256(<containerd address>/<namespace>/<id>); a killed shim leaves its socket behind.
+  # Remove ours, then the dirs if that left them empty (a host containerd's are not).
+  for id in "${ids[@]}"; do
+    rm -f "/run/containerd/s/$(printf '%s' "$CONTAINERD_SOCK/k8s.io/$id" | sha256sum | cut -c1-64)"
+  done
+  rmdir /run/containerd/s /run/containerd 2>/dev/null || true
   # Container state is throw-away, like etcd's: the next up starts empty.
   rm -rf "$N"
 }
