@@ -4,7 +4,7 @@
 // namespace per file, stores pointed at LocalStack), as for examples/.
 import { readFileSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { apply, aws, kubectl, kubectlJson } from '../lib/cli.js';
 import { freshNamespace, harness, registerSecretValue, waitForReady } from '../lib/context.js';
@@ -28,35 +28,39 @@ export function swapApiVersion(text: string): string {
   return text.replace(/^apiVersion: external-secrets\.io\/v1(beta1)?\s*$/gm, 'apiVersion: rotor.dev/v1alpha1');
 }
 
-/** Creates or updates the remote values; independent names in parallel (the AWS CLI is slow to start). */
-async function seed(expect: Expectation): Promise<void> {
-  const remote = expect.remote ?? [];
+/**
+ * Creates or updates the remote values of the whole corpus at once: one AWS CLI process per
+ * remote name, in parallel (the CLI is slow to start); writes to one name stay in order.
+ */
+async function seed(remote: NonNullable<Expectation['remote']>): Promise<void> {
   const listed = await aws<{ SecretList?: Array<{ Name?: string }> }>('secretsmanager', 'list-secrets', '--filters', 'Key=name,Values=compat/');
   const existing = new Set((listed.SecretList ?? []).map((s) => s.Name));
+  const write = async (r: NonNullable<Expectation['remote']>[number]) => {
+    if (!('secret' in r)) {
+      // --cli-input-json: the CLI would fetch a --value that looks like a URL.
+      await aws('ssm', 'put-parameter', '--cli-input-json', JSON.stringify({ Name: r.parameter, Value: r.value, Type: r.type ?? 'String', Overwrite: true }));
+      return;
+    }
+    const token = r.versionId ? ['--client-request-token', r.versionId] : [];
+    if (existing.has(r.secret)) {
+      await aws('secretsmanager', 'put-secret-value', '--secret-id', r.secret, '--secret-string', r.string, ...token);
+      return;
+    }
+    const tags = Object.entries(r.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
+    await aws('secretsmanager', 'create-secret', '--name', r.secret, '--secret-string', r.string, ...token, ...(tags.length ? ['--tags', JSON.stringify(tags)] : []));
+    existing.add(r.secret);
+  };
   const byName = new Map<string, typeof remote>();
   for (const r of remote) {
     const name = 'secret' in r ? `sm:${r.secret}` : `ssm:${r.parameter}`;
     byName.set(name, [...(byName.get(name) ?? []), r]);
   }
-  await Promise.all(
-    [...byName.values()].map(async (entries) => {
-      for (const r of entries) {
-        if ('secret' in r) {
-          const token = r.versionId ? ['--client-request-token', r.versionId] : [];
-          if (!existing.has(r.secret)) {
-            const tags = Object.entries(r.tags ?? {}).map(([Key, Value]) => ({ Key, Value }));
-            await aws('secretsmanager', 'create-secret', '--name', r.secret, '--secret-string', r.string, ...token, ...(tags.length ? ['--tags', JSON.stringify(tags)] : []));
-            existing.add(r.secret);
-          } else {
-            await aws('secretsmanager', 'put-secret-value', '--secret-id', r.secret, '--secret-string', r.string, ...token);
-          }
-        } else {
-          // --cli-input-json: the CLI would fetch a --value that looks like a URL.
-          await aws('ssm', 'put-parameter', '--cli-input-json', JSON.stringify({ Name: r.parameter, Value: r.value, Type: r.type ?? 'String', Overwrite: true }));
-        }
-      }
-    }),
-  );
+  const groups = [...byName.values()];
+  // At most 6 CLI processes at a time (the test machine is small); one name's writes in order.
+  const worker = async () => {
+    for (let group = groups.shift(); group; group = groups.shift()) for (const r of group) await write(r);
+  };
+  await Promise.all(Array.from({ length: 6 }, worker));
 }
 
 function loadCorpusFile(file: string, namespace: string): Array<Record<string, any>> {
@@ -72,7 +76,17 @@ function loadCorpusFile(file: string, namespace: string): Array<Record<string, a
   return docs;
 }
 
+const expectationOf = (file: string) => parse(readFileSync(resolve(dir, file.replace(/\.yaml$/, '.expect.yaml')), 'utf8')) as Expectation;
+
 describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
+  beforeAll(async () => {
+    const expectations = corpus.map(expectationOf);
+    // Values named compat-pw-* / compat-tok-* are secrets: the log scan checks none leaked.
+    const values = expectations.flatMap((e) => [...e.secrets.flatMap((s) => Object.values(s.data)), ...(e.remote ?? []).map((r) => ('secret' in r ? r.string : r.value))]);
+    for (const v of values) for (const hit of v.match(/compat-(pw|tok)-[\w-]+/g) ?? []) registerSecretValue(hit);
+    await seed(expectations.flatMap((e) => e.remote ?? []));
+  }, 300_000);
+
   it('every corpus file has an expectation and uses only external-secrets.io/v1 for ESO kinds', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(10);
     for (const file of corpus) {
@@ -83,11 +97,7 @@ describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
   });
 
   it.each(corpus)('%s', async (file) => {
-    const expectation = parse(readFileSync(resolve(dir, file.replace(/\.yaml$/, '.expect.yaml')), 'utf8')) as Expectation;
-    // Values named compat-pw-* / compat-tok-* are secrets: the log scan checks none leaked.
-    const values = [...expectation.secrets.flatMap((s) => Object.values(s.data)), ...(expectation.remote ?? []).map((r) => ('secret' in r ? r.string : r.value))];
-    for (const v of values) for (const hit of v.match(/compat-(pw|tok)-[\w-]+/g) ?? []) registerSecretValue(hit);
-    await seed(expectation);
+    const expectation = expectationOf(file);
     const ns = await freshNamespace('e2e-eso');
     for (const [k, v] of Object.entries(expectation.namespaceLabels ?? {})) await kubectl('label', 'namespace', ns, `${k}=${v}`);
     const docs = loadCorpusFile(file, ns);

@@ -102,7 +102,7 @@ export class WasmGoEngine implements GoEngine {
 
   constructor(options: WasmGoEngineOptions = {}) {
     this.callTimeoutMs = options.callTimeoutMs ?? 2000;
-    this.maxMemoryBytes = options.maxMemoryBytes ?? 256 * 1024 * 1024;
+    this.maxMemoryBytes = options.maxMemoryBytes ?? 128 * 1024 * 1024;
     this.idleStopMs = options.idleStopMs ?? 5 * 60_000;
     this.artifact = options.artifact ?? WASM_ARTIFACT;
   }
