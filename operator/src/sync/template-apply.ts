@@ -163,6 +163,11 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
       else data.set(key, value);
       return;
     }
+    if (key.startsWith('rotor.dev/')) {
+      // Rotor's bookkeeping (managed label, MAC, versions) must not be overwritten by a rendered key.
+      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: renders ${quote(key)}; the rotor.dev/ prefix is reserved for Rotor's own bookkeeping`, { field: unit.field }));
+      return;
+    }
     const text = value.toString('utf8');
     if (unit.target === 'Labels') {
       if (text.length > 63 || !LABEL_VALUE.test(text)) {

@@ -124,6 +124,11 @@ describe('applyTemplate: Go (ESO v2)', () => {
     expect(out.annotations).toEqual({ note: 'from secret ADMIN' });
     expect(out.labels).toEqual({ team: 'admin' });
   });
+  it('templateFrom cannot render a rotor.dev/ label or annotation', async () => {
+    const out = await apply({ engineVersion: 'v2', templateFrom: [{ literal: 'rotor.dev/managed: "false"', target: 'Labels' }] });
+    expect(out.labels).toEqual({});
+    expect(out.problems[0]!.message).toMatch(/templateFrom\[0\]\.literal: renders "rotor\.dev\/managed"; the rotor\.dev\/ prefix is reserved/);
+  });
   it('templateFrom: a missing ConfigMap or key names the field', async () => {
     const out = await apply({ engineVersion: 'v2', templateFrom: [{ configMap: { name: 'gone', items: [{ key: 'k' }] } }, { secret: { name: 's', items: [{ key: 'nokey' }] } }] }, {
       configMaps: new Map([['gone', undefined]]),
