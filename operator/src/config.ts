@@ -33,6 +33,7 @@ export interface OperatorConfig {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
 export const USAGE = `rotor [flags]
+  --version                         print the version and exit
   --kubeconfig PATH                 kubeconfig (default: $KUBECONFIG, else in-cluster)
   --log-level LEVEL                 trace|debug|info|warn|error (default: $LOG_LEVEL or info)
   --concurrency N                   ExternalSecrets reconciled in parallel (default 4)
@@ -54,6 +55,9 @@ export const USAGE = `rotor [flags]
   --watch-stall-timeout DURATION    restart a watch silent for this long (default 5m)`;
 
 export class ConfigError extends Error {}
+
+/** `--version`: main prints the version and exits 0. */
+export class VersionRequested extends Error {}
 
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
@@ -79,9 +83,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       'rollout-debounce': { type: 'string' },
       'watch-stall-timeout': { type: 'string' },
       help: { type: 'boolean' },
+      version: { type: 'boolean' },
     },
   });
   if (values.help) throw new ConfigError(USAGE);
+  if (values.version) throw new VersionRequested();
   const logLevel = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as OperatorConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'rotor-system';

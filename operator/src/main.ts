@@ -2,14 +2,19 @@
 // operator (operator.ts). Only light modules are imported before the heap is sized, since
 // sizing it may re-execute the process.
 import { pathToFileURL } from 'node:url';
-import { ConfigError, parseConfig, type OperatorConfig } from './config.js';
+import { ConfigError, VersionRequested, parseConfig, type OperatorConfig } from './config.js';
 import { applyHeapSizing } from './heap.js';
+import { VERSION } from './version.js';
 
 async function main(): Promise<void> {
   let config: OperatorConfig;
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
+    if (error instanceof VersionRequested) {
+      process.stdout.write(`rotor ${VERSION}\n`);
+      process.exit(0);
+    }
     if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(error as Error).message}\n`);
       process.exit(2);
@@ -19,7 +24,7 @@ async function main(): Promise<void> {
   const heap = applyHeapSizing();
   const [{ createLogger }, { runOperator, fatal }] = await Promise.all([import('./log.js'), import('./operator.js')]);
   const logger = createLogger({ level: config.logLevel, base: { component: 'rotor' } });
-  logger.info({ version: process.env.npm_package_version, leaderElect: config.leaderElect, namespace: config.namespace, heap }, 'rotor starting');
+  logger.info({ version: VERSION, leaderElect: config.leaderElect, namespace: config.namespace, heap }, 'rotor starting');
   const stop = await runOperator(config, logger);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

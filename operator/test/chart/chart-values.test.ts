@@ -15,6 +15,7 @@ const FLAGS_NOT_FROM_VALUES: Record<string, string> = {
   '--kubeconfig': 'in a pod the operator uses its in-cluster ServiceAccount',
   '--namespace': 'POD_NAMESPACE from the downward API',
   '--help': 'not for a running operator',
+  '--version': 'prints the version and exits',
 };
 
 /** Values that turn on every optional flag, so the rendered args can be compared with USAGE. */

@@ -69,7 +69,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
 
     it('passes the operator flags and POD_NAMESPACE', () => {
       const { container } = deployment(objects);
-      expect(container.image).toBe('rotor:0.1.0');
+      expect(container.image).toBe('registry.example.com/rotor/rotor:0.1.0');
       expect(container.args).toEqual([
         '--log-level=info',
         '--concurrency=4',
