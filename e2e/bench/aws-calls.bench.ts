@@ -4,7 +4,8 @@
 //   bash scripts/bench.sh
 import { describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, kubectlJson } from '../lib/cli.js';
-import { freshNamespace, harness, secretValue } from '../lib/context.js';
+import { freshNamespace, harness, secretValue, waitForReady } from '../lib/context.js';
+import { waitForRefreshes } from '../lib/metrics.js';
 import { waitFor } from '../lib/wait.js';
 import { inject } from 'vitest';
 
@@ -141,15 +142,11 @@ spec:
   data: [{secretKey: v, remoteRef: {key: ${key}}}]
 `);
     const REFRESHES = 6;
-    const seen = new Set<string>();
-    await waitFor(`${REFRESHES} refreshes`, async () => {
-      const t = (await refreshTimes(ns))[0];
-      if (t) seen.add(t);
-      return seen.size >= REFRESHES;
-    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    await waitForReady('externalsecret', 'cfg', ns);
+    await waitForRefreshes(ns, 'cfg', REFRESHES - 1, 5_000);
     const calls = diff(await awsCalls(), before);
     const sts = total(calls, 'STS');
-    console.log(`\nBENCH assumed role: ${sts} STS call(s) over ${seen.size} refreshes (${show(calls)})`);
+    console.log(`\nBENCH assumed role: ${sts} STS call(s) over ${REFRESHES} refreshes (${show(calls)})`);
     expect(sts).toBe(1);
     await kubectl('delete', 'namespace', ns, '--wait=false');
   });

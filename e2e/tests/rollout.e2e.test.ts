@@ -9,6 +9,7 @@ import { freshNamespace, readyOf, secretValue, statusOf } from '../lib/context.j
 import { applyExample } from '../lib/examples.js';
 import { waitFor } from '../lib/wait.js';
 import { killOperator, operatorRunning, resumeOperator } from '../lib/operator.js';
+import { waitForRefreshes } from '../lib/metrics.js';
 
 const RESTARTED_FOR = 'rotor.dev/restarted-for';
 const REFRESH_SECONDS = 3;
@@ -52,17 +53,7 @@ async function snapshot() {
 
 /** Waits until the ExternalSecret has completed `count` more successful refreshes. */
 async function waitRefreshes(count: number): Promise<void> {
-  const seen = new Set<string>();
-  const first = (await statusOf<{ refreshTime?: string }>('externalsecret', 'web-db', ns)).refreshTime;
-  await waitFor(
-    `${count} refreshes`,
-    async () => {
-      const t = (await statusOf<{ refreshTime?: string }>('externalsecret', 'web-db', ns)).refreshTime;
-      if (t && t !== first) seen.add(t);
-      return seen.size >= count;
-    },
-    { timeoutMs: (count + 2) * REFRESH_SECONDS * 1000 + 10_000, intervalMs: 250 },
-  );
+  await waitForRefreshes(ns, 'web-db', count, REFRESH_SECONDS * 1000);
 }
 
 beforeAll(async () => {

@@ -25,6 +25,7 @@ export interface OperatorConfig {
   namespace: string;
   hmacSecretName: string;
   fetchCacheTtlMs: number;
+  statusHeartbeatMs: number;
   storeRevalidateMs: number;
   rolloutDebounceMs: number;
   watchStallMs: number;
@@ -49,7 +50,10 @@ export const USAGE = `rotor [flags]
   --watch-namespace NS              only watch this namespace (default: all)
   --namespace NS                    operator namespace (default: $POD_NAMESPACE or rotor-system)
   --hmac-secret-name NAME           Secret holding the change-detection HMAC key (default rotor-hmac-key)
-  --fetch-cache-ttl DURATION        how long one AWS read serves identical requests (default 10s)
+  --fetch-cache-ttl DURATION        how long an unused AWS read is kept for identical requests; a periodic
+                                    refresh only shares reads made since its wave began (default 10s)
+  --status-heartbeat DURATION       rewrite status.refreshTime ("Last Sync") of an ExternalSecret whose
+                                    refreshes change nothing at most this often; 0 = only on changes (default 5m)
   --store-revalidate-interval DUR   how often a Valid store is re-checked (default 30m)
   --rollout-debounce DURATION       window that coalesces restarts of one workload (default 2s)
   --watch-stall-timeout DURATION    restart a watch silent for this long (default 5m)`;
@@ -79,6 +83,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       namespace: { type: 'string' },
       'hmac-secret-name': { type: 'string' },
       'fetch-cache-ttl': { type: 'string' },
+      'status-heartbeat': { type: 'string' },
       'store-revalidate-interval': { type: 'string' },
       'rollout-debounce': { type: 'string' },
       'watch-stall-timeout': { type: 'string' },
@@ -111,6 +116,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     namespace,
     hmacSecretName: values['hmac-secret-name'] ?? 'rotor-hmac-key',
     fetchCacheTtlMs: duration('--fetch-cache-ttl', values['fetch-cache-ttl'] ?? '10s'),
+    statusHeartbeatMs: duration('--status-heartbeat', values['status-heartbeat'] ?? '5m'),
     storeRevalidateMs: duration('--store-revalidate-interval', values['store-revalidate-interval'] ?? '30m'),
     rolloutDebounceMs: duration('--rollout-debounce', values['rollout-debounce'] ?? '2s'),
     watchStallMs: duration('--watch-stall-timeout', values['watch-stall-timeout'] ?? '5m'),

@@ -204,20 +204,28 @@ export function externalSecretMetrics(
   onSyncResult: (result: SyncResult, es: ExternalSecret) => void;
   onDeleted: (namespace: string, name: string) => void;
 } {
+  // ExternalSecrets whose last success this process has seen: status.refreshTime moves only
+  // with a change or on the heartbeat, so it must not overwrite the exact time.
+  const seenSuccess = new Set<string>();
   return {
     onSyncResult: (result, es) => {
       metrics.syncTotal.inc({ result });
       const labels = { namespace: es.metadata.namespace ?? '', name: es.metadata.name };
+      const key = `${labels.namespace}/${labels.name}`;
       if (result !== 'skipped') metrics.externalSecretReady.set(labels, result === 'error' ? 0 : 1);
-      if (result === 'synced' || result === 'unchanged') metrics.externalSecretLastSuccess.set(labels, now() / 1000);
+      if (result === 'synced' || result === 'unchanged') {
+        metrics.externalSecretLastSuccess.set(labels, now() / 1000);
+        seenSuccess.add(key);
+      }
       // Not due: after an operator restart the last success is only known from the status.
-      const fromStatus = result === 'skipped' ? lastSuccessFromStatus(es) : undefined;
+      const fromStatus = result === 'skipped' && !seenSuccess.has(key) ? lastSuccessFromStatus(es) : undefined;
       if (fromStatus !== undefined) metrics.externalSecretLastSuccess.set(labels, fromStatus);
       const interval = periodicIntervalSeconds(es);
       if (interval === undefined) metrics.externalSecretRefreshInterval.remove(labels);
       else metrics.externalSecretRefreshInterval.set(labels, interval);
     },
     onDeleted: (namespace, name) => {
+      seenSuccess.delete(`${namespace}/${name}`);
       for (const series of perExternalSecretSeries(metrics)) series.remove({ namespace, name });
     },
   };

@@ -73,6 +73,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           rollouts,
           macKey,
           now: () => new Date(),
+          statusHeartbeatMs: config.statusHeartbeatMs,
           ...externalSecretMetrics(metrics),
         },
         storeDeps: {

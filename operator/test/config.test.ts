@@ -4,7 +4,7 @@ import { ConfigError, parseConfig } from '../src/config.js';
 describe('parseConfig', () => {
   it('has production defaults', () => {
     const c = parseConfig([], { POD_NAMESPACE: 'rotor' });
-    expect(c).toMatchObject({ logLevel: 'info', concurrency: 4, leaderElect: false, namespace: 'rotor', leaderElectionNamespace: 'rotor', metricsPort: 8080, healthPort: 8081, fetchCacheTtlMs: 10_000 });
+    expect(c).toMatchObject({ logLevel: 'info', concurrency: 4, leaderElect: false, namespace: 'rotor', leaderElectionNamespace: 'rotor', metricsPort: 8080, healthPort: 8081, fetchCacheTtlMs: 10_000, statusHeartbeatMs: 300_000 });
     expect(c).toMatchObject({ storeConcurrency: 2, awsCallTimeoutMs: 5_000 });
     expect(parseConfig(['--concurrency', '1'], {}).storeConcurrency).toBe(1);
     expect(parseConfig(['--concurrency', '7'], {}).storeConcurrency).toBe(4);
@@ -15,8 +15,8 @@ describe('parseConfig', () => {
   });
 
   it('reads flags', () => {
-    const c = parseConfig(['--log-level', 'debug', '--concurrency', '8', '--leader-elect', '--fetch-cache-ttl', '30s', '--watch-namespace', 'team'], {});
-    expect(c).toMatchObject({ logLevel: 'debug', concurrency: 8, leaderElect: true, fetchCacheTtlMs: 30_000, watchNamespace: 'team' });
+    const c = parseConfig(['--log-level', 'debug', '--concurrency', '8', '--leader-elect', '--fetch-cache-ttl', '30s', '--watch-namespace', 'team', '--status-heartbeat', '0'], {});
+    expect(c).toMatchObject({ logLevel: 'debug', concurrency: 8, leaderElect: true, fetchCacheTtlMs: 30_000, watchNamespace: 'team', statusHeartbeatMs: 0 });
   });
 
   it('names the flag in errors', () => {
@@ -26,5 +26,6 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--aws-call-timeout', '10ms'], {})).toThrow(/--aws-call-timeout must be at least 100ms/);
     expect(() => parseConfig(['--log-level', 'loud'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--fetch-cache-ttl', 'soon'], {})).toThrow(/--fetch-cache-ttl must be a duration/);
+    expect(() => parseConfig(['--status-heartbeat', 'often'], {})).toThrow(/--status-heartbeat must be a duration/);
   });
 });

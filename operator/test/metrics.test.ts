@@ -52,6 +52,19 @@ describe('per-ExternalSecret metrics', () => {
     expect((await series(metrics, 'rotor_externalsecret_last_sync_success_timestamp_seconds'))[0]?.value).toBe(Date.UTC(2030, 0, 1, 0, 0, 10) / 1000);
   });
 
+  it('a skipped pass never moves an exact last success back to the coarser status.refreshTime', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    let now = Date.UTC(2030, 0, 1, 0, 3, 0);
+    const hooks = externalSecretMetrics(metrics, () => now);
+    const ready = { type: 'Ready', status: 'True' as const, reason: 'SecretSynced', message: '', lastTransitionTime: '2030-01-01T00:00:00Z' };
+    // refreshTime moves only on changes and heartbeats: 3 minutes older than the last refresh.
+    const synced = es({}, { refreshTime: '2030-01-01T00:00:00Z', conditions: [ready] });
+    hooks.onSyncResult('unchanged', synced);
+    now += 1_000;
+    hooks.onSyncResult('skipped', synced);
+    expect((await series(metrics, 'rotor_externalsecret_last_sync_success_timestamp_seconds'))[0]?.value).toBe(Date.UTC(2030, 0, 1, 0, 3, 0) / 1000);
+  });
+
   it('removes every per-ExternalSecret series when it is deleted', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const hooks = externalSecretMetrics(metrics);

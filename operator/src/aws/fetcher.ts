@@ -2,10 +2,13 @@
 // - keyed by (provider identity key, service, key, version): two stores never share a
 //   value, because a namespace must not read through another store's permissions;
 // - identical concurrent requests wait on one read (single-flight);
-// - a successful value is reused for a short window (default 10 s): a refresh wave of
-//   many ExternalSecrets naming one secret costs one read. A caller passes its refresh
-//   interval as maxAgeMs, so a value is never older than that interval: an ExternalSecret
-//   refreshing every 5 s would otherwise see a rotation only every other refresh;
+// - a successful value is reused only if the read *started* at or after the caller's
+//   `notBefore` (the start of its refresh wave, controller/refresh.ts): a refresh wave of
+//   many ExternalSecrets naming one secret costs one read, yet no refresh is ever served a
+//   value read before its wave began, so a rotation lands within one interval. Callers
+//   without a wave (no periodic refresh) share reads started within the last `ttlMs`;
+// - a value is dropped once nobody has used it for `ttlMs`, so a long wave (a large initial
+//   sync) keeps sharing its reads for as long as it runs, and an idle cache stays empty;
 // - requests for the same identity arriving within a tiny window (default 5 ms) are sent
 //   as one getMany (BatchGetSecretValue / GetParameters);
 // - errors are never cached; invalidate() drops values for a force-sync.
@@ -17,7 +20,10 @@ import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, ty
 
 export interface SharedFetcherOptions {
   clock?: Clock;
-  /** How long a successful read is reused. Default 10 s; 0 disables reuse (dedupe and batching remain). */
+  /**
+   * How long an unused value is kept, and how old a read callers without `notBefore` may
+   * share. Default 10 s; 0 disables reuse (single-flight and batching remain).
+   */
   ttlMs?: number;
   /** How long to wait for more requests of the same identity before sending a batch. Default 5 ms. */
   batchWindowMs?: number;
@@ -39,17 +45,23 @@ export interface FetcherStats {
 interface CachedValue {
   identityKey: string;
   value: RemoteSecret;
-  fetchedAt: number;
-  expiresAt: number;
+  /** When the read was requested: the value reflects every change made before this time. */
+  startedAt: number;
+  lastUsedAt: number;
 }
 
 export interface FetchOptions {
-  /** Reuse a cached value only if it was read less than this long ago (the caller's refresh interval). */
-  maxAgeMs?: number;
+  /**
+   * Reuse a cached or in-flight read only if it started at or after this time (ms since the
+   * epoch): the start of the caller's refresh wave. Without it, reads started less than
+   * `ttlMs` ago are shared.
+   */
+  notBefore?: number;
 }
 
 interface Waiter {
   cacheKey: string;
+  startedAt: number;
   request: FetchRequest;
   promise: Promise<RemoteSecret>;
   resolve: (value: RemoteSecret) => void;
@@ -83,19 +95,23 @@ export class SharedFetcher {
   /** One value, through the cache, single-flight and batching. Rejects with ProviderError. */
   get(identityKey: string, provider: SecretsProvider, request: FetchRequest, options: FetchOptions = {}): Promise<RemoteSecret> {
     const cacheKey = JSON.stringify([identityKey, provider.service, request.key, request.version ?? '']);
-    const cached = this.cache.get(cacheKey);
     const now = this.clock.now();
-    const fresh = cached && cached.expiresAt > now && (options.maxAgeMs === undefined || now - cached.fetchedAt < options.maxAgeMs);
-    if (cached && fresh) {
+    // A read started before this is too old for the caller (it may predate a rotation).
+    const notBefore = options.notBefore ?? now - this.ttlMs;
+    const cached = this.cache.get(cacheKey);
+    if (cached && this.ttlMs > 0 && cached.startedAt >= notBefore && now - cached.lastUsedAt < this.ttlMs) {
       this.stats.cacheHits++;
+      cached.lastUsedAt = now;
       return Promise.resolve(cached.value);
     }
     const running = this.inflight.get(cacheKey);
-    if (running) {
+    if (running && running.startedAt >= notBefore) {
       this.stats.sharedInFlight++;
       return running.promise;
     }
-    const waiter = newWaiter(cacheKey, request);
+    // A new read; one still in flight from before notBefore answers its own callers but,
+    // being older, no longer fills the cache (settle() checks it is still the current one).
+    const waiter = newWaiter(cacheKey, request, now);
     this.inflight.set(cacheKey, waiter);
     this.enqueue(identityKey, provider, waiter);
     return waiter.promise;
@@ -201,29 +217,28 @@ export class SharedFetcher {
       return;
     }
     if (current && this.ttlMs > 0) {
-      const now = this.clock.now();
-      this.cache.set(waiter.cacheKey, { identityKey, value: outcome, fetchedAt: now, expiresAt: now + this.ttlMs });
+      this.cache.set(waiter.cacheKey, { identityKey, value: outcome, startedAt: waiter.startedAt, lastUsedAt: this.clock.now() });
     }
     waiter.resolve(outcome);
   }
 
-  /** Drops expired values, at most once per TTL so it stays cheap. */
+  /** Drops values unused for the TTL, at most once per TTL so it stays cheap. */
   private sweep(): void {
     const now = this.clock.now();
     if (now - this.lastSweep < this.ttlMs) return;
     this.lastSweep = now;
-    for (const [cacheKey, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(cacheKey);
+    for (const [cacheKey, entry] of this.cache) if (now - entry.lastUsedAt >= this.ttlMs) this.cache.delete(cacheKey);
   }
 }
 
-function newWaiter(cacheKey: string, request: FetchRequest): Waiter {
+function newWaiter(cacheKey: string, request: FetchRequest, startedAt: number): Waiter {
   let resolve!: (value: RemoteSecret) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<RemoteSecret>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  return { cacheKey, request, promise, resolve, reject };
+  return { cacheKey, startedAt, request, promise, resolve, reject };
 }
 
 function asProviderError(err: unknown): ProviderError {

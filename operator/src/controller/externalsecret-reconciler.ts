@@ -26,13 +26,14 @@ import { shouldRollOut } from '../rollout/decide.js';
 import type { RolloutCoordinator, RolloutRequest } from '../rollout/coordinator.js';
 import { PendingRollouts } from '../rollout/pending.js';
 import { abbreviateFingerprint } from '../rollout/restarted-for.js';
-import { decideRefresh } from './refresh.js';
+import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
+import { heartbeatDue } from './heartbeat.js';
 import { targetDrift, targetMAC } from './drift.js';
 import { releaseMergeKeys } from './merge-owners.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
-import { readyCondition, sameJson, setCondition } from './conditions.js';
+import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
-import { problemsError, type FetchOptions, type SecretSource } from './fetch-desired.js';
+import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -64,10 +65,17 @@ export interface ExternalSecretReconcilerDeps {
   macKey: Buffer;
   now: () => Date;
   logger: Logger;
+  /**
+   * A refresh that changed nothing rewrites status only to move refreshTime, at most this
+   * often (heartbeat.ts). Default 5 minutes; 0 = never.
+   */
+  statusHeartbeatMs?: number;
   onSyncResult?: (result: 'synced' | 'unchanged' | 'error' | 'skipped', es: ExternalSecret) => void;
   /** The ExternalSecret is gone: drop what is kept per ExternalSecret outside this class (metric series). */
   onDeleted?: (namespace: string, name: string) => void;
 }
+
+export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
 
 export interface ReconcileResult {
   requeueAfterMs?: number;
@@ -102,11 +110,18 @@ export class ExternalSecretReconciler {
   private storeChanges = 0;
   /** Sibling refreshes asked for (refreshForRollout) and not yet taken by a pass, with who waits. */
   private readonly siblingRefresh = new Map<string, Array<() => void>>();
+  /**
+   * The refresh wave each ExternalSecret is in sync for (refresh.ts). Kept in memory because
+   * status.refreshTime is not rewritten on every refresh (it would cost a write per refresh).
+   */
+  private readonly syncedWave = new Map<string, number>();
+  private readonly startedAtMs: number;
 
   /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
   private readonly pendingRollouts: PendingRollouts | undefined;
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {
+    this.startedAtMs = deps.now().getTime();
     const rollouts = deps.rollouts;
     this.pendingRollouts = rollouts
       ? new PendingRollouts({
@@ -164,6 +179,7 @@ export class ExternalSecretReconciler {
       this.forceSyncSeen.delete(`${namespace}/${name}`);
       this.writtenStatus.delete(`${namespace}/${name}`);
       this.storeChangedFor.delete(`${namespace}/${name}`);
+      this.syncedWave.delete(`${namespace}/${name}`);
       this.deps.onDeleted?.(namespace, name);
       this.pendingRollouts?.forget(`${namespace}/${name}`);
       return {};
@@ -186,11 +202,15 @@ export class ExternalSecretReconciler {
     // if the refresh then fails): that is what makes a rollout survive a crash.
     const progress = await this.progressRollout(defaulted, await this.deps.secrets.get(namespace, defaulted.spec.target.name), log);
     const { es: spec, target } = progress;
+    const ready = findCondition(es.status?.conditions, 'Ready');
     const decision = decideRefresh({
       policy: spec.spec.refreshPolicy,
       intervalMs,
       now: now.getTime(),
+      phaseMs: stableOffsetMs(storeSeed(spec)),
       lastSyncMs: lastSuccessfulSync(es),
+      syncedWaveMs: this.syncedWave.get(keyOf(es)),
+      lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
       generation: es.metadata.generation,
       observedGeneration: es.status?.observedGeneration,
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
@@ -200,12 +220,13 @@ export class ExternalSecretReconciler {
       rolloutSibling,
     });
     if (!decision.sync) {
+      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);
-      return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
+      return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', refreshIntervalMs: intervalMs });
+      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs });
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
@@ -221,13 +242,19 @@ export class ExternalSecretReconciler {
         // or the namespace (their watches requeue it) or the target Secret (not watched unless
         // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
         log.debug({ reason }, 'waiting for a change instead of retrying');
-        return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
+        return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
       }
       throw new ReconcileFailure(message, retryable);
     }
     this.rememberForceSync(es);
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-    return requeueAt(decision.requeueAfterMs, progress.requeueAfterMs);
+    if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+    return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
+  }
+
+  /** The delay until `nextAt`, measured after the pass (a sync takes time). */
+  private delayUntil(nextAt: number | undefined): number | undefined {
+    return nextAt === undefined ? undefined : Math.max(0, nextAt - this.deps.now().getTime());
   }
 
   /**
@@ -279,7 +306,7 @@ export class ExternalSecretReconciler {
     };
   }
 
-  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fetchOptions: FetchOptions): Promise<void> {
+  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
     const built = await this.deps.source.fetch(store, es, fetchOptions);
@@ -357,13 +384,14 @@ export class ExternalSecretReconciler {
       this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, desired.rolloutPending));
     }
     const lastRollout = es.status?.lastRollout;
+    const previousRefresh = es.status?.refreshTime;
     const status: ExternalSecretStatus = {
       ...es.status,
       conditions: setCondition(
         es.status?.conditions,
         readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
       ),
-      refreshTime: this.deps.now().toISOString(),
+      refreshTime: previousRefresh,
       observedGeneration: es.metadata.generation,
       syncedVersions: built.syncedVersions,
       dataMAC: mac,
@@ -371,9 +399,21 @@ export class ExternalSecretReconciler {
       ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
       ...(lastRollout ? { lastRollout } : {}),
     };
-    // refreshTime always moves on a successful pass: it is what schedules the next one.
-    await this.deps.status.externalSecret(namespace, es.metadata.name, status);
-    this.rememberStatus(es, status);
+    // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
+    // refreshTime moves with any other change, or on the heartbeat.
+    const changed = previousRefresh === undefined || !sameJson(es.status ?? {}, status);
+    const heartbeat = heartbeatDue({
+      now: this.deps.now().getTime(),
+      lastWrittenMs: lastSuccessfulSync(es),
+      startedAtMs: this.startedAtMs,
+      heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS,
+      spread: stableFraction(keyOf(es)),
+    });
+    if (changed || heartbeat) {
+      const next = { ...status, refreshTime: this.deps.now().toISOString() };
+      await this.deps.status.externalSecret(namespace, es.metadata.name, next);
+      this.rememberStatus(es, next);
+    }
     await this.deleteRenamedTargets(es, log);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
@@ -531,6 +571,12 @@ function deletedStatus(es: DefaultedExternalSecret, now: Date): ExternalSecretSt
     conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, now, es.metadata.generation)),
     observedGeneration: es.metadata.generation,
   };
+}
+
+/** ExternalSecrets of one store share its refresh waves (and so their reads). */
+function storeSeed(es: DefaultedExternalSecret): string {
+  const ref = es.spec.secretStoreRef;
+  return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${es.metadata.namespace}/${ref.name}`;
 }
 
 function lastSuccessfulSync(es: ExternalSecret): number | undefined {

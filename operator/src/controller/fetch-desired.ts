@@ -17,15 +17,15 @@ export interface DesiredData extends BuiltSecret {
   servedRegion?: string;
 }
 
-export interface FetchOptions {
-  /** Bypass the short-lived read cache (force-sync). */
+export interface FetchDesiredOptions {
+  /** Bypass the shared read cache (force-sync). */
   fresh?: boolean;
-  /** spec.refreshInterval in ms, parsed once by the reconciler; 0 = sync once. */
-  refreshIntervalMs: number;
+  /** Share only reads started at or after this time (the refresh wave's start, refresh.ts). */
+  notBefore?: number;
 }
 
 export interface SecretSource {
-  fetch(store: SecretStore, es: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData>;
+  fetch(store: SecretStore, es: DefaultedExternalSecret, options?: FetchDesiredOptions): Promise<DesiredData>;
 }
 
 export interface ProviderLookup {
@@ -55,7 +55,7 @@ export class FetchingSecretSource implements SecretSource {
     return { configMaps, secrets };
   }
 
-  async fetch(store: SecretStore, given: DefaultedExternalSecret, options: FetchOptions): Promise<DesiredData> {
+  async fetch(store: SecretStore, given: DefaultedExternalSecret, options: FetchDesiredOptions = {}): Promise<DesiredData> {
     const { identityKey, provider } = await this.providers.forStore(store);
     const es = withStorePrefix(given, store.spec.provider.aws.prefix);
     const silent = this.availability?.check(identityKey);
@@ -63,9 +63,9 @@ export class FetchingSecretSource implements SecretSource {
     const spec = es.spec;
     const requests: FetchRequest[] = [...spec.data.map((d) => dataRequest(d.remoteRef)), ...spec.dataFrom.flatMap((d) => (d.extract ? [dataRequest(d.extract)] : []))];
     if (options.fresh) for (const request of requests) this.fetcher.invalidate(identityKey, request);
-    // A value read before this ExternalSecret's previous refresh would hide a rotation for
-    // one more interval; 0 ("sync once") sets no bound.
-    const fetchOptions = options.refreshIntervalMs > 0 ? { maxAgeMs: options.refreshIntervalMs } : {};
+    // A value read before this refresh's wave began could predate a rotation and hide it for
+    // one more interval; without a wave (no periodic refresh) the fetcher's dedupe window applies.
+    const fetchOptions = options.notBefore !== undefined ? { notBefore: options.notBefore } : {};
     const reads = requests.length
       ? await this.fetcher.getMany(identityKey, provider, requests, fetchOptions)
       : new Map<string, RemoteSecret | ProviderError>();

@@ -124,25 +124,79 @@ describe('SharedFetcher', () => {
     expect(provider.totalCalls).toBe(2);
   });
 
-  it('never serves a value older than the caller\'s maxAgeMs (its refresh interval), even within the TTL', async () => {
-    const first = fetcher.getMany('store-1', provider, [{ key: 'a' }], { maxAgeMs: 5_000 });
+  it('never serves a read started before the caller\'s notBefore (its refresh wave), even within the TTL', async () => {
+    clock.current = 100_000;
+    const first = fetcher.getMany('store-1', provider, [{ key: 'a' }], { notBefore: 100_000 });
     await settle();
     await first;
     provider.values.set('a', 'A2');
     clock.advance(4_000);
-    // A second ExternalSecret of the same refresh wave still shares the read.
-    expect((await fetcher.get('store-1', provider, { key: 'a' }, { maxAgeMs: 5_000 })).value.toString()).toBe('A1');
+    // A second ExternalSecret of the same wave shares the read.
+    expect((await fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 100_000 })).value.toString()).toBe('A1');
     expect(provider.totalCalls).toBe(1);
 
-    // The next refresh of a 5 s ExternalSecret must see the rotation, although the 10 s TTL has not passed.
+    // The next wave of a 5 s ExternalSecret starts at 105 000: the rotation must be read, although
+    // the value is only 5 s old and in use.
     clock.advance(1_000);
-    const next = fetcher.getMany('store-1', provider, [{ key: 'a' }], { maxAgeMs: 5_000 });
+    const next = fetcher.getMany('store-1', provider, [{ key: 'a' }], { notBefore: 105_000 });
     await settle();
     expect((await next).get(fetchRequestId({ key: 'a' }))).toMatchObject({ value: Buffer.from('A2') });
     expect(provider.totalCalls).toBe(2);
-    // A caller with a long interval keeps the TTL's reuse.
-    clock.advance(3_000);
-    expect((await fetcher.get('store-1', provider, { key: 'a' }, { maxAgeMs: 3_600_000 })).value.toString()).toBe('A2');
+    // A caller whose wave (a longer interval) began earlier shares the newer read.
+    expect((await fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 0 })).value.toString()).toBe('A2');
+    expect(provider.totalCalls).toBe(2);
+  });
+
+  it('keeps sharing a read for a whole long wave while it is used, and drops it once idle for the TTL', async () => {
+    clock.current = 1_000_000;
+    const wave = { notBefore: 1_000_000 };
+    const first = fetcher.get('store-1', provider, { key: 'a' }, wave);
+    await settle();
+    await first;
+    // A long initial sync: the key is asked for every 8 s for a minute; the read is shared throughout.
+    for (let i = 0; i < 8; i++) {
+      clock.advance(8_000);
+      await fetcher.get('store-1', provider, { key: 'a' }, wave);
+    }
+    expect(provider.totalCalls).toBe(1);
+    // Unused for the TTL: dropped, the next caller of the same wave reads again.
+    clock.advance(10_000);
+    const late = fetcher.get('store-1', provider, { key: 'a' }, wave);
+    await settle();
+    await late;
+    expect(provider.totalCalls).toBe(2);
+  });
+
+  it('does not join a read still in flight that started before notBefore; the newer read fills the cache', async () => {
+    clock.current = 50_000;
+    let release!: () => void;
+    provider.hold = new Promise((resolve) => (release = resolve));
+    const old = fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 40_000 });
+    await settle(); // the read of A1 is on the wire (slow)
+    provider.values.set('a', 'A2');
+    clock.current = 60_000;
+    provider.hold = undefined;
+    const fresh = fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 60_000 });
+    await settle();
+    expect((await fresh).value.toString()).toBe('A2');
+    expect(fetcher.stats.sharedInFlight).toBe(0);
+    release();
+    expect((await old).value.toString()).toBe('A1'); // its own caller still gets an answer
+    expect((await fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 60_000 })).value.toString()).toBe('A2');
+    expect(provider.getCalls).toHaveLength(2);
+  });
+
+  it('records a batched read as started when it was requested (before the batch window)', async () => {
+    clock.current = 10_000;
+    const first = fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 10_000 });
+    clock.advance(3); // the batch is sent later, but the read counts from its request
+    await settle();
+    await first;
+    await fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 10_000 });
+    expect(provider.totalCalls).toBe(1);
+    const after = fetcher.get('store-1', provider, { key: 'a' }, { notBefore: 10_001 });
+    await settle();
+    await after;
     expect(provider.totalCalls).toBe(2);
   });
 

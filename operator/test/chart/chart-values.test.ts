@@ -22,6 +22,7 @@ const FLAGS_NOT_FROM_VALUES: Record<string, string> = {
 const EVERY_FLAG: Record<string, string> = {
   watchNamespace: 'team-a',
   fetchCacheTtl: '20s',
+  statusHeartbeat: '15m',
   storeConcurrency: '2',
   awsCallTimeout: '3s',
   storeRevalidateInterval: '1h',
@@ -83,6 +84,7 @@ describe.skipIf(!helm)(`chart values${helm ? '' : ` (SKIPPED: ${skipReason})`}`,
 
   it('rejects malformed durations before the operator would', () => {
     expect(templateError({ fetchCacheTtl: 'ten seconds' })).toMatch(/fetchCacheTtl/);
+    expect(templateError({ statusHeartbeat: 'hourly' })).toMatch(/statusHeartbeat/);
   });
 
   it('exposes every operator flag as a value', () => {
@@ -91,7 +93,7 @@ describe.skipIf(!helm)(`chart values${helm ? '' : ` (SKIPPED: ${skipReason})`}`,
     const args = deployment(template(EVERY_FLAG)).container.args;
     const missing = flags.filter((flag) => !(flag in FLAGS_NOT_FROM_VALUES) && !args.some((a) => a === flag || a.startsWith(`${flag}=`)));
     expect(missing, 'operator flags without a chart value (add one to values.yaml, the schema and deployment.yaml)').toEqual([]);
-    expect(args).toEqual(expect.arrayContaining(['--fetch-cache-ttl=20s', '--store-concurrency=2', '--aws-call-timeout=3s', '--store-revalidate-interval=1h', '--rollout-debounce=5s', '--watch-stall-timeout=10m', '--bind-address=127.0.0.1']));
+    expect(args).toEqual(expect.arrayContaining(['--fetch-cache-ttl=20s', '--status-heartbeat=15m', '--store-concurrency=2', '--aws-call-timeout=3s', '--store-revalidate-interval=1h', '--rollout-debounce=5s', '--watch-stall-timeout=10m', '--bind-address=127.0.0.1']));
   });
 
   it('spreads 2+ replicas over nodes and zones by default, and lets the user replace either', () => {

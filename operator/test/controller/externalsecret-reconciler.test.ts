@@ -5,6 +5,7 @@ import { ProviderError } from '../../src/api/provider.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ExternalSecretReconciler, ReconcileFailure } from '../../src/controller/externalsecret-reconciler.js';
+import { stableOffsetMs, waveStart } from '../../src/controller/refresh.js';
 import type { RolloutCoordinator, RolloutResult } from '../../src/rollout/coordinator.js';
 import {
   FakeEvents,
@@ -20,8 +21,11 @@ import {
 const SENTINEL = 'hunter2-SENTINEL-value';
 const HOUR = 3_600_000;
 
+/** A start time on a wave start of the fixture store's hourly refresh waves (refresh.ts), so delays are round. */
+const T0 = waveStart(new Date('2026-03-01T00:00:00Z').getTime(), HOUR, stableOffsetMs('SecretStore/app/aws'));
+
 function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespaceLabels?: Record<string, Record<string, string>> } = {}) {
-  let now = new Date('2026-03-01T00:00:00Z').getTime();
+  let now = T0;
   const objects = { es: options.es ?? externalSecret() };
   const secrets = new FakeSecrets();
   const status = new FakeStatus((_ns, _name, s) => {
@@ -109,6 +113,75 @@ describe('ExternalSecretReconciler', () => {
     expect(await t.reconcile()).toEqual({ requeueAfterMs: 50 * 60_000 });
     expect(t.provider.calls).toBe(calls);
     expect(t.secrets.writes + t.status.writes).toBe(writes);
+  });
+
+  it('writes no status for a refresh that changed nothing; refreshTime moves on the 5 minute heartbeat', async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
+    await t.reconcile();
+    const firstWrite = t.objects.es.status!.refreshTime!;
+    const statusWrites = t.status.writes;
+    const calls = t.provider.calls;
+    for (let minute = 1; minute <= 4; minute++) {
+      t.advance(60_000);
+      expect(await t.reconcile()).toEqual({ requeueAfterMs: 60_000 });
+    }
+    expect(t.provider.calls).toBe(calls + 4); // four refreshes read AWS ...
+    expect(t.status.writes).toBe(statusWrites); // ... and wrote nothing
+    t.advance(60_000);
+    await t.reconcile();
+    expect(t.status.writes).toBe(statusWrites + 1);
+    expect(Date.parse(t.objects.es.status!.refreshTime!) - Date.parse(firstWrite)).toBe(5 * 60_000);
+  });
+
+  it('writes status with a fresh refreshTime whenever something else in it changes', async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
+    await t.reconcile();
+    t.advance(60_000);
+    t.provider.set('prod/db', JSON.stringify({ username: 'app', password: 'rotated' }), 'v-2222bbbb');
+    const writes = t.status.writes;
+    await t.reconcile();
+    expect(t.status.writes).toBe(writes + 1);
+    expect(t.objects.es.status!.refreshTime).toBe(new Date(T0 + 60_000).toISOString());
+  });
+
+  it('after a restart: no AWS call and no write for a Secret in sync, and its first refresh is within one interval', async () => {
+    await t.reconcile();
+    t.advance(7 * HOUR + 1234); // down for hours: refreshTime is long overdue
+    t.restart();
+    const calls = t.provider.calls;
+    const writes = t.secrets.writes + t.status.writes;
+    const first = await t.reconcile();
+    expect(t.provider.calls).toBe(calls);
+    expect(t.secrets.writes + t.status.writes).toBe(writes);
+    expect(first.requeueAfterMs).toBeGreaterThan(0);
+    expect(first.requeueAfterMs).toBeLessThanOrEqual(HOUR);
+    // Other passes before it (informer events) do not move it or fetch.
+    t.advance(1000);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: first.requeueAfterMs! - 1000 });
+    // At its time it refreshes (and, the heartbeat being overdue only after a restart period, writes nothing).
+    t.advance(first.requeueAfterMs! - 1000);
+    expect(await t.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    expect(t.provider.calls).toBe(calls + 1);
+  });
+
+  it('after a restart: a Secret that is missing, or an ExternalSecret whose last sync failed, syncs at once', async () => {
+    await t.reconcile();
+    t.advance(3 * HOUR);
+    t.restart();
+    await t.secrets.delete('app', 'db');
+    const calls = t.provider.calls;
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+
+    t.provider.failWith = new ProviderError('Throttled', 'slow down', { retryable: true });
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+    t.restart();
+    t.provider.failWith = undefined;
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 3);
+    expect(t.objects.es.status!.conditions![0]).toMatchObject({ status: 'True' });
   });
 
   it('does not rewrite the Secret or roll out when a refresh finds the same version', async () => {
@@ -216,7 +289,10 @@ describe('ExternalSecretReconciler', () => {
   it('enforces ClusterSecretStore conditions on every reconcile', async () => {
     const store = secretStore('ClusterSecretStore', { conditions: [{ namespaceSelector: { matchLabels: { team: 'payments' } } }] });
     t = setup({ es: externalSecret({ secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' } }), stores: [store], namespaceLabels: { app: { team: 'web' } } });
-    expect(await t.reconcile()).toEqual({ requeueAfterMs: HOUR });
+    // Looked at again at the next refresh wave of the ClusterSecretStore (its own phase).
+    const { requeueAfterMs } = await t.reconcile();
+    expect(requeueAfterMs).toBeGreaterThan(0);
+    expect(requeueAfterMs).toBeLessThanOrEqual(HOUR);
     expect(t.objects.es.status?.conditions?.[0]?.message).toMatch(/does not allow namespace app.*spec\.conditions\[0\]/);
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('StoreNotAllowed');
     expect(t.provider.calls).toBe(0);

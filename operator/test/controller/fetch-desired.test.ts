@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withDefaults } from '../../src/api/defaults.js';
-import { parseDuration } from '../../src/api/duration.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource, withStorePrefix } from '../../src/controller/fetch-desired.js';
 import { StoreAvailability } from '../../src/controller/store-availability.js';
@@ -23,27 +22,29 @@ beforeEach(() => {
 });
 afterEach(() => vi.useRealTimers());
 
-async function fetchPassword(refreshInterval: string): Promise<string | undefined> {
-  const pending = source.fetch(secretStore(), withDefaults(externalSecret({ refreshInterval })), { refreshIntervalMs: parseDuration(refreshInterval) });
+async function fetchPassword(refreshInterval: string, notBefore?: number): Promise<string | undefined> {
+  const pending = source.fetch(secretStore(), withDefaults(externalSecret({ refreshInterval })), notBefore === undefined ? {} : { notBefore });
   await vi.advanceTimersByTimeAsync(1);
   return (await pending).data.password?.toString();
 }
 
 describe('FetchingSecretSource', () => {
-  it('sees a rotation at the next refresh when the refresh interval is shorter than the read cache', async () => {
-    expect(await fetchPassword('5s')).toBe('one');
+  it('reads again for a new refresh wave although the cached read is younger than the cache TTL', async () => {
+    const wave = clock.now();
+    expect(await fetchPassword('5s', wave)).toBe('one');
     provider.set('prod/db', JSON.stringify({ password: 'two' }), 'v2');
     clock.advance(5_000);
-    expect(await fetchPassword('5s')).toBe('two');
+    expect(await fetchPassword('5s', wave + 5_000)).toBe('two');
     expect(provider.calls).toBe(2);
   });
 
-  it('still shares reads within the interval, and long intervals keep the cache TTL', async () => {
-    expect(await fetchPassword('1h')).toBe('one');
+  it('shares reads within a wave, and without a wave within the dedupe window', async () => {
+    const wave = clock.now();
+    expect(await fetchPassword('1h', wave)).toBe('one');
     provider.set('prod/db', JSON.stringify({ password: 'two' }), 'v2');
     clock.advance(4_000);
-    expect(await fetchPassword('5s')).toBe('one');
-    expect(await fetchPassword('1h')).toBe('one');
+    expect(await fetchPassword('5s', wave)).toBe('one');
+    expect(await fetchPassword('1h', wave - 60_000)).toBe('one');
     expect(await fetchPassword('0')).toBe('one');
     expect(provider.calls).toBe(1);
   });
@@ -63,7 +64,7 @@ describe('FetchingSecretSource', () => {
   it("reads through ESO's store prefix: prefix + key", async () => {
     provider.set('team-a/prod/db', JSON.stringify({ password: 'prefixed' }), 'v9');
     const store = secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', prefix: 'team-a/' } } });
-    const pending = source.fetch(store, withDefaults(externalSecret()), { refreshIntervalMs: 3_600_000 });
+    const pending = source.fetch(store, withDefaults(externalSecret()));
     await vi.advanceTimersByTimeAsync(1);
     const built = await pending;
     expect(built.data.password?.toString()).toBe('prefixed');

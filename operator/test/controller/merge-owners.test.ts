@@ -9,6 +9,7 @@ import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ExternalSecretReconciler, ReconcileFailure } from '../../src/controller/externalsecret-reconciler.js';
 import { keyConflicts, mergeOwnersOf, recordMergeOwner, releaseMergeKeys } from '../../src/controller/merge-owners.js';
 import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
+import { stableOffsetMs, waveStart } from '../../src/controller/refresh.js';
 
 const HOUR = 3_600_000;
 
@@ -23,7 +24,8 @@ function mergeInto(name: string, keys: Record<string, string>): ExternalSecret {
 }
 
 function setup(list: ExternalSecret[]) {
-  let now = Date.parse('2026-03-01T00:00:00Z');
+  // On a start of the store's hourly refresh waves (refresh.ts), so the next one is an hour away.
+  let now = waveStart(Date.parse('2026-03-01T00:00:00Z'), HOUR, stableOffsetMs('SecretStore/app/aws'));
   const objects = new Map(list.map((es) => [es.metadata.name, es]));
   const secrets = new FakeSecrets();
   secrets.store.set('app/shared', { metadata: { name: 'shared', namespace: 'app', resourceVersion: '1' }, type: 'Opaque', data: { mine: Buffer.from('x').toString('base64') } });
