@@ -1,0 +1,75 @@
+// Timing a rotation end to end: the new value is put with the AWS SDK (so the rotation time
+// is known to the millisecond, not after an aws CLI start-up), and the Secrets are watched
+// through the API server (so the time a value landed is when the API server said so, not
+// when a poll happened to look).
+import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { bedEnv } from './cli.js';
+import { waitFor } from './wait.js';
+
+/** Puts a new value and returns when the request was sent (ms): the value is in AWS no earlier. */
+export async function rotate(secretId: string, value: string): Promise<number> {
+  const env = bedEnv();
+  const client = new SecretsManagerClient({
+    endpoint: env.AWS_ENDPOINT_URL,
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'test', secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'test' },
+  });
+  const sentAt = Date.now();
+  await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+  client.destroy();
+  return sentAt;
+}
+
+/** Watches the Secrets of a namespace and remembers when each key first had each value. */
+export class SecretWatch {
+  private readonly seen = new Map<string, number>();
+  private abort?: () => void;
+
+  static async start(namespace: string): Promise<SecretWatch> {
+    const watch = new SecretWatch();
+    const kc = new KubeConfig();
+    kc.loadFromFile(bedEnv().KUBECONFIG!);
+    const controller = await new Watch(kc).watch(
+      `/api/v1/namespaces/${namespace}/secrets`,
+      {},
+      (type: string, secret: { metadata?: { name?: string }; data?: Record<string, string> }) => {
+        if (type !== 'ADDED' && type !== 'MODIFIED') return;
+        const now = Date.now();
+        for (const [key, b64] of Object.entries(secret.data ?? {})) {
+          const id = SecretWatch.id(secret.metadata?.name ?? '', key, Buffer.from(b64, 'base64').toString('utf8'));
+          if (!watch.seen.has(id)) watch.seen.set(id, now);
+        }
+      },
+      () => undefined,
+    );
+    watch.abort = () => controller.abort();
+    return watch;
+  }
+
+  /** Waits until every named Secret's key has the value; returns when each got it (ms). */
+  async waitAll(names: string[], key: string, value: string, timeoutMs: number): Promise<number[]> {
+    return waitFor(
+      `${names.length} Secrets with the new value`,
+      async () => {
+        const times = names.map((name) => this.seen.get(SecretWatch.id(name, key, value)));
+        return times.every((t) => t !== undefined) ? (times as number[]) : undefined;
+      },
+      { timeoutMs, intervalMs: 20 },
+    );
+  }
+
+  stop(): void {
+    this.abort?.();
+  }
+
+  private static id(name: string, key: string, value: string): string {
+    return JSON.stringify([name, key, value]);
+  }
+}
+
+/** The p-th percentile (0–100, nearest rank) of some numbers. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
