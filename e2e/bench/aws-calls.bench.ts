@@ -4,7 +4,7 @@
 //   bash scripts/bench.sh
 import { describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, kubectlJson } from '../lib/cli.js';
-import { freshNamespace, harness, secretValue, waitForReady } from '../lib/context.js';
+import { applySecretsManagerStore, freshNamespace, harness, secretValue, waitForReady } from '../lib/context.js';
 import { waitForRefreshes } from '../lib/metrics.js';
 import { waitFor } from '../lib/wait.js';
 import { inject } from 'vitest';
@@ -60,14 +60,7 @@ describe('AWS calls per ExternalSecret', () => {
     const ns = await freshNamespace('bench');
     const names = Array.from({ length: REMOTE_SECRETS }, (_, i) => `${ns}/svc-${i}`);
     for (const name of names) await aws('secretsmanager', 'create-secret', '--name', name, '--secret-string', JSON.stringify({ token: secretValue('bench') }));
-    await apply(`
-apiVersion: rotor.dev/v1alpha1
-kind: SecretStore
-metadata: {name: aws, namespace: ${ns}}
-spec:
-  provider:
-    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
-`);
+    await applySecretsManagerStore(ns);
     const docs = Array.from({ length: EXTERNAL_SECRETS }, (_, i) => `
 apiVersion: rotor.dev/v1alpha1
 kind: ExternalSecret

@@ -8,9 +8,9 @@
 // in the first two intervals after an operator restart.
 import { describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, run } from '../lib/cli.js';
-import { freshNamespace, harness, secretValue } from '../lib/context.js';
+import { applySecretsManagerStore, freshNamespace, secretValue } from '../lib/context.js';
 import { samples } from '../lib/metrics.js';
-import { SecretWatch, percentile, rotate } from '../lib/rotation.js';
+import { SecretWatch, percentile, readerManifest, rotate } from '../lib/rotation.js';
 import { sleep } from '../lib/wait.js';
 
 const COUNT = 20;
@@ -54,26 +54,8 @@ describe('rotation latency and Kubernetes writes', () => {
     const first = secretValue('bench');
     await aws('secretsmanager', 'create-secret', '--name', remote, '--secret-string', first);
     const watch = await SecretWatch.start(ns);
-    await apply(`
-apiVersion: rotor.dev/v1alpha1
-kind: SecretStore
-metadata: {name: aws, namespace: ${ns}}
-spec:
-  provider:
-    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
-`);
-    const docs = names.map(
-      (name) => `
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  refreshInterval: ${INTERVAL_MS / 1000}s
-  secretStoreRef: {name: aws}
-  data: [{secretKey: value, remoteRef: {key: ${remote}}}]
-`,
-    );
-    await apply(docs.join('\n---\n'));
+    await applySecretsManagerStore(ns);
+    await apply(names.map((name) => readerManifest(ns, name, remote, INTERVAL_MS)).join('\n---\n'));
     await watch.waitAll(names, 'value', first, 120_000);
     await sleep(INTERVAL_MS);
 

@@ -4,7 +4,7 @@ import { appendFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { HarnessInfo } from '../harness/types.js';
-import { kubectl, kubectlJson } from './cli.js';
+import { apply, kubectl, kubectlJson } from './cli.js';
 import { waitFor } from './wait.js';
 
 export function harness(): HarnessInfo {
@@ -27,6 +27,18 @@ export async function freshNamespace(prefix: string): Promise<string> {
   const ns = `${prefix}-${randomBytes(3).toString('hex')}`;
   await kubectl('create', 'namespace', ns);
   return ns;
+}
+
+/** A SecretStore `aws` in the namespace: Secrets Manager on the harness's LocalStack, signed as the operator. */
+export async function applySecretsManagerStore(namespace: string): Promise<void> {
+  await apply(`
+apiVersion: rotor.dev/v1alpha1
+kind: SecretStore
+metadata: {name: aws, namespace: ${namespace}}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
+`);
 }
 
 export interface ReadyCondition {

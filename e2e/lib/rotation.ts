@@ -7,6 +7,19 @@ import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { bedEnv } from './cli.js';
 import { waitFor } from './wait.js';
 
+/** An ExternalSecret copying the whole remote secret into the key `value` of a Secret of its name. */
+export function readerManifest(namespace: string, name: string, remoteKey: string, intervalMs: number): string {
+  return `
+apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  refreshInterval: ${intervalMs / 1000}s
+  secretStoreRef: {name: aws}
+  data: [{secretKey: value, remoteRef: {key: ${remoteKey}}}]
+`;
+}
+
 /** Puts a new value and returns when the request was sent (ms): the value is in AWS no earlier. */
 export async function rotate(secretId: string, value: string): Promise<number> {
   const env = bedEnv();

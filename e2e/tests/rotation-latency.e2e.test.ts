@@ -4,8 +4,8 @@
 // watch event for each Secret.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectl } from '../lib/cli.js';
-import { freshNamespace, harness, secretValue } from '../lib/context.js';
-import { SecretWatch, rotate } from '../lib/rotation.js';
+import { applySecretsManagerStore, freshNamespace, secretValue } from '../lib/context.js';
+import { SecretWatch, readerManifest, rotate } from '../lib/rotation.js';
 import { sleep } from '../lib/wait.js';
 
 const COUNT = 5;
@@ -22,25 +22,10 @@ beforeAll(async () => {
   const first = secretValue('first');
   await aws('secretsmanager', 'create-secret', '--name', remote, '--secret-string', first);
   watch = await SecretWatch.start(ns);
-  await apply(`
-apiVersion: rotor.dev/v1alpha1
-kind: SecretStore
-metadata: {name: aws, namespace: ${ns}}
-spec:
-  provider:
-    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
-`);
+  await applySecretsManagerStore(ns);
   // Created one after another, so their first syncs (and, before waves, their schedules) differ.
   for (const name of names) {
-    await apply(`
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: ${name}, namespace: ${ns}}
-spec:
-  refreshInterval: ${INTERVAL_MS / 1000}s
-  secretStoreRef: {name: aws}
-  data: [{secretKey: value, remoteRef: {key: ${remote}}}]
-`);
+    await apply(readerManifest(ns, name, remote, INTERVAL_MS));
     await sleep(700);
   }
   await watch.waitAll(names, 'value', first, 60_000);
