@@ -105,7 +105,7 @@ describe('FetchingSecretSource with StoreAvailability', () => {
     provider.failWith = silence;
     await fetchPassword('1h'); // the read that met the silence: problems, not a throw
     expect(provider.calls).toBe(1);
-    const fast = await source.fetch(secretStore(), withDefaults(externalSecret()), { refreshIntervalMs: 3_600_000 }).catch((e: unknown) => e);
+    const fast = await source.fetch(secretStore(), withDefaults(externalSecret())).catch((e: unknown) => e);
     expect(fast).toBeInstanceOf(ProviderError);
     expect(fast).toMatchObject({ reason: 'ProviderUnavailable', retryable: true, unavailable: true });
     expect((fast as ProviderError).message).toBe(`not called: the store's AWS endpoint failed at ${new Date(clock.now()).toISOString().replace(/\.\d+Z$/, 'Z')} (${silence.message})`);
