@@ -35,8 +35,24 @@ var funcMap = func() template.FuncMap {
 	for name, fn := range esoFuncs {
 		m[name] = fn
 	}
+	for name, fn := range strict {
+		m[name] = fn
+	}
 	return m
 }()
+
+// strict replaces sprig functions that turn bad input into output: sprig's b64dec returns
+// the decoder's error text as the value, which would be written into the Secret as if it
+// were the secret. Here it fails the template instead (the message names no value).
+var strict = template.FuncMap{
+	"b64dec": func(s string) (string, error) {
+		data, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return "", errors.New("the input is not valid base64")
+		}
+		return string(data), nil
+	},
+}
 
 var esoFuncs = template.FuncMap{
 	"pkcs12key":                 pkcs12key,

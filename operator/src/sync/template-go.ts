@@ -10,7 +10,12 @@ import { scrubValues } from './errors.js';
 
 const EXEC = /^template: [^:]*:(\d+):(\d+): executing "[^"]*" at <(.*?)>: ([\s\S]*)$/;
 const PARSE = /^template: [^:]*:(\d+)(?::(\d+))?: ([\s\S]*)$/;
-const SAFE_DETAIL = [/^map has no entry for key "[^"]*"$/, /^the output is larger than the limit$/, /^wrong number of args for \w+: want \d+ got \d+$/];
+const SAFE_DETAIL = [
+  /^map has no entry for key "[^"]*"$/,
+  /^the output is larger than the limit$/,
+  /^wrong number of args for \w+: want \d+ got \d+$/,
+  /^error calling b64dec: the input is not valid base64$/,
+];
 
 export function describeGoTemplateError(error: string, values: Iterable<string>): string {
   const exec = EXEC.exec(error);

@@ -38,6 +38,8 @@ const MAX_INDENT = 256;
 
 type FilterThis = { context: Context };
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 function createEngine(): Liquid {
   const engine = new Liquid({
     templates: {},
@@ -65,7 +67,12 @@ function createEngine(): Liquid {
     const decoded = decodeLenient(text(value), 'base64') ?? decodeLenient(text(value), 'base64url');
     if (decoded === undefined) throw new FilterError('b64dec: the input is not valid base64');
     charge(this, decoded.length);
-    return decoded.toString('utf8');
+    try {
+      // A template outputs text: bytes that are not UTF-8 would be replaced by U+FFFD, silently.
+      return UTF8.decode(decoded);
+    } catch {
+      throw new FilterError('b64dec: the decoded bytes are not UTF-8 text; to sync a binary value, decode it with decodingStrategy: Base64 instead of a template');
+    }
   });
   engine.registerFilter('fromJson', function (this: FilterThis, value: unknown) {
     const source = text(value);

@@ -51,6 +51,14 @@ describe('applyTemplate: Liquid', () => {
     expect(out.problems).toEqual([]);
     expect(out.data.get('x')?.toString()).toBe('p-c');
   });
+  it('b64dec fails naming the key on text that is not base64, and on bytes that are not UTF-8 (no lossy U+FFFD)', async () => {
+    const values = new Map([...fetched(), ['encoded', Buffer.from(Buffer.from([0xff, 0xfe, 0x41]).toString('base64'))]]);
+    const out = await apply({ engineVersion: 'Liquid', data: { bad: '{{ db-password | b64dec }}', binary: '{{ encoded | b64dec }}' } }, NO_TEMPLATE_SOURCES, values);
+    expect(out.data.size).toBe(0);
+    expect(out.problems.map((p) => p.field)).toEqual(['spec.target.template.data.bad', 'spec.target.template.data.binary']);
+    expect(out.problems[0]!.message).toContain('b64dec: the input is not valid base64');
+    expect(out.problems[1]!.message).toContain('b64dec: the decoded bytes are not UTF-8 text');
+  });
   it('refuses KeysAndValues, which only Go templates have', async () => {
     const out = await apply({ engineVersion: 'Liquid', templateFrom: [{ literal: 'a: b' }] });
     expect(out.problems[0]!.message).toMatch(/KeysAndValues.*engineVersion: v2/);
@@ -88,6 +96,15 @@ describe('applyTemplate: Go (ESO v2)', () => {
     const out = await apply({ engineVersion: 'v2', data: { x: '{{ .nope }}' } });
     expect(out.problems).toHaveLength(1);
     expect(out.problems[0]!.message).toMatch(/spec\.target\.template\.data\.x: the template failed: at <\.nope> \(line 1, column 3\): map has no entry for key "nope"/);
+  });
+  it('b64dec of text that is not base64 fails naming the key, instead of writing the decoder error as the value', async () => {
+    const values = new Map([...fetched(), ['encoded', Buffer.from(Buffer.from([0xff, 0xfe, 0x00, 0x41]).toString('base64'))]]);
+    const out = await apply({ engineVersion: 'v2', data: { bad: '{{ index . "db-password" | b64dec }}', binary: '{{ .encoded | b64dec }}' } }, NO_TEMPLATE_SOURCES, values);
+    expect(out.problems.map((p) => p.message)).toEqual([
+      'spec.target.template.data.bad: the template failed: at <b64dec> (line 1, column 27): error calling b64dec: the input is not valid base64',
+    ]);
+    // Go strings are bytes: a binary value passes through unchanged.
+    expect(out.data.get('binary')).toEqual(Buffer.from([0xff, 0xfe, 0x00, 0x41]));
   });
   it('has no env, expandenv or getHostByName', async () => {
     const out = await apply({ engineVersion: 'v2', data: { a: '{{ env "HOME" }}', b: '{{ expandenv "$HOME" }}', c: '{{ getHostByName "localhost" }}' } });
