@@ -15,6 +15,8 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
+# The operator needs Node.js >= 22.12 (it refuses older ones); the machine's node may be older.
+eval "$("$repo/scripts/ensure-node.sh")"
 STATE="${ROTOR_TESTBED_DIR:-/tmp/rotor-testbed}"
 NS=rotor-system
 RELEASE=rotor

@@ -1,6 +1,7 @@
 // Entry point: flags/env -> config, heap sized to the container's memory limit, then the
 // operator (operator.ts). Only light modules are imported before the heap is sized, since
 // sizing it may re-execute the process.
+import './require-node.js'; // first: refuses an old Node.js before anything loads undici
 import { pathToFileURL } from 'node:url';
 import { ConfigError, VersionRequested, parseConfig, type OperatorConfig } from './config.js';
 import { applyHeapSizing } from './heap.js';
