@@ -72,7 +72,7 @@ describe('hostile regular expressions', () => {
     await apply(
       externalSecret('hostile', {
         dataFrom: [
-          { find: { name: { regexp: `^${ns}/redos/(a+)+$` } }, rewrite: [{ regexp: { source: `^${ns}/redos/`, target: '' } }] },
+          { find: { path: `${ns}/redos/`, name: { regexp: `^${ns}/redos/(a+)+$` } }, rewrite: [{ regexp: { source: `^${ns}/redos/`, target: '' } }] },
           { extract: { key: `${ns}/redos-json` }, rewrite: [{ regexp: { source: '^(a+)+$', target: 'x' } }] },
         ],
       }),
@@ -87,8 +87,8 @@ describe('hostile regular expressions', () => {
     );
 
     const health = healthUrl ? probeHealth() : undefined;
-    // Let the hostile ExternalSecret refresh a few times, then rotate the other tenant's secret.
-    await sleep(4_000);
+    // Let the hostile ExternalSecret refresh once more, then rotate the other tenant's secret.
+    await sleep(2_000);
     const rotated = secretValue('tenant-v2');
     await aws('secretsmanager', 'put-secret-value', '--secret-id', `${ns}/tenant`, '--secret-string', rotated);
     const started = Date.now();
