@@ -7,10 +7,11 @@
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, kubectlJson, run, secretValue as readSecret } from '../lib/cli.js';
-import { freshNamespace, harness, readyOf, secretValue, statusOf } from '../lib/context.js';
+import { freshNamespace, harness, readyOf, secretValue } from '../lib/context.js';
 import { applyExample } from '../lib/examples.js';
 import { isReady, leaseHolder, operatorPods, pods, saveOperatorLogs, secretReaderDeployment, valuesSeenBy, type Pod } from '../lib/cluster.js';
 import { waitFor } from '../lib/wait.js';
+import { waitForRefreshes } from '../lib/metrics.js';
 
 const REFRESH_SECONDS = 2;
 const repo = resolve(import.meta.dirname, '../..');
@@ -44,15 +45,13 @@ async function rotateAndWaitForNewPod(before: Pod[], label: string): Promise<{ v
   return { value, ms, pod };
 }
 
-/** Waits for `count` more successful refreshes of the ExternalSecret. */
+/**
+ * Waits for `count` more refreshes of the ExternalSecret. A refresh that changes nothing
+ * writes no status (refreshTime moves only on a change or the heartbeat), so this uses the
+ * shared helper: the exact last-sync metric where the harness exposes it, else the intervals.
+ */
 async function waitRefreshes(count: number): Promise<void> {
-  const seen = new Set<string>();
-  const first = (await statusOf<{ refreshTime?: string }>('externalsecret', 'app-db', ns)).refreshTime;
-  await waitFor(`${count} refreshes`, async () => {
-    const t = (await statusOf<{ refreshTime?: string }>('externalsecret', 'app-db', ns)).refreshTime;
-    if (t && t !== first) seen.add(t);
-    return seen.size >= count;
-  }, { timeoutMs: (count + 3) * REFRESH_SECONDS * 1000 + 15_000, intervalMs: 250 });
+  await waitForRefreshes(ns, 'app-db', count, REFRESH_SECONDS * 1000);
 }
 
 describe.skipIf(!inCluster)('Rotor as pods in a real cluster', () => {
