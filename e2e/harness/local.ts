@@ -4,14 +4,12 @@
 // identity — the same script `npm run demo` uses.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Harness, HarnessInfo } from './types.js';
+import { stateDir, testbed } from './testbed-paths.js';
 
 const exec = promisify(execFile);
-const repo = resolve(import.meta.dirname, '../..');
-const stateDir = process.env.ROTOR_TESTBED_DIR ?? '/tmp/rotor-testbed';
-const testbed = (script: string) => join(repo, 'e2e/testbed', script);
 
 export class LocalHarness implements Harness {
   readonly name = 'local';

@@ -4,16 +4,14 @@
 // replicas with leader election (e2e/testbed/rotor-pod.sh). Pods really run.
 import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Harness, HarnessInfo } from './types.js';
+import { stateDir, testbed } from './testbed-paths.js';
 import { sourceEnv } from './local.js';
 import { operatorPodLogs, savedPodLogsDir } from './pod-logs.js';
 
 const exec = promisify(execFile);
-const repo = resolve(import.meta.dirname, '../..');
-const stateDir = process.env.ROTOR_TESTBED_DIR ?? '/tmp/rotor-testbed';
-const testbed = (script: string) => join(repo, 'e2e/testbed', script);
 
 export class NodeHarness implements Harness {
   readonly name = 'node';
