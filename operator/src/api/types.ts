@@ -115,7 +115,7 @@ export interface LabelSelector {
 export interface ClusterSecretStoreCondition {
   namespaceSelector?: LabelSelector;
   namespaces?: string[];
-  /** Regular expressions matched against the whole namespace name. */
+  /** RE2 patterns searched anywhere in the namespace name (ESO); anchors restrict them. */
   namespaceRegexes?: string[];
 }
 

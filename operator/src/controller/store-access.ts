@@ -37,7 +37,7 @@ function failedCriterion(c: ClusterSecretStoreCondition, namespace: string, labe
   if (c.namespaces && !c.namespaces.includes(namespace)) {
     return `namespace not in namespaces [${c.namespaces.join(', ')}]`;
   }
-  if (c.namespaceRegexes && !c.namespaceRegexes.some((re) => fullMatch(re, namespace))) {
+  if (c.namespaceRegexes && !c.namespaceRegexes.some((re) => matchesAnywhere(re, namespace))) {
     return `namespace matches none of namespaceRegexes [${c.namespaceRegexes.join(', ')}]`;
   }
   if (c.namespaceSelector && !matchesLabelSelector(c.namespaceSelector, labels)) {
@@ -46,10 +46,14 @@ function failedCriterion(c: ClusterSecretStoreCondition, namespace: string, labe
   return undefined;
 }
 
-/** The whole namespace name must match (RE2: linear time, whatever the store's author wrote). */
-function fullMatch(pattern: string, value: string): boolean {
+/**
+ * ESO's semantics (Go's regexp.MatchString): a match anywhere in the name, so `team-` admits
+ * `my-team-x`; anchors (`^team-.*$`) restrict it to the whole name. RE2: linear time, whatever
+ * the store's author wrote.
+ */
+function matchesAnywhere(pattern: string, value: string): boolean {
   try {
-    return compileUserRegExp(pattern).testExact(value);
+    return compileUserRegExp(pattern).test(value);
   } catch {
     return false; // an invalid regex allows nobody; the store reconciler reports it
   }

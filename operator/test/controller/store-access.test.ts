@@ -18,15 +18,20 @@ describe('checkStoreAccess (ClusterSecretStore conditions)', () => {
     expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'dev' }).allowed).toBe(false);
   });
 
-  it('matches regexes against the whole name', () => {
-    const conditions = [{ namespaceRegexes: ['team-.*'] }];
-    expect(checkStoreAccess('s', conditions, 'team-x', {}).allowed).toBe(true);
-    expect(checkStoreAccess('s', conditions, 'my-team-x', {}).allowed).toBe(false);
+  it('matches regexes anywhere in the name, as ESO (Go regexp.MatchString); anchors restrict to the whole name', () => {
+    const unanchored = [{ namespaceRegexes: ['team-.*'] }];
+    expect(checkStoreAccess('s', unanchored, 'team-x', {}).allowed).toBe(true);
+    expect(checkStoreAccess('s', unanchored, 'my-team-x', {}).allowed).toBe(true);
+    expect(checkStoreAccess('s', unanchored, 'payments', {}).allowed).toBe(false);
+    const anchored = [{ namespaceRegexes: ['^team-.*$'] }];
+    expect(checkStoreAccess('s', anchored, 'team-x', {}).allowed).toBe(true);
+    expect(checkStoreAccess('s', anchored, 'my-team-x', {}).allowed).toBe(false);
+    expect(checkStoreAccess('s', [{ namespaceRegexes: ['\\Ateam\\z'] }], 'team-a', {}).allowed).toBe(false);
   });
 
   it('matches a hostile regex in linear time (RE2), without blocking other tenants', () => {
     const started = performance.now();
-    expect(checkStoreAccess('s', [{ namespaceRegexes: ['(a+)+'] }], `${'a'.repeat(29)}-x`, {}).allowed).toBe(false);
+    expect(checkStoreAccess('s', [{ namespaceRegexes: ['^(a+)+$'] }], `${'a'.repeat(29)}-x`, {}).allowed).toBe(false);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
