@@ -82,6 +82,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           events,
           now: () => new Date(),
           revalidateAfterMs: config.storeRevalidateMs,
+          awsCallTimeoutMs: config.awsCallTimeoutMs,
         },
       });
       // Secrets rotated together restart a workload once: its other ExternalSecrets refresh first.

@@ -1,6 +1,7 @@
 // Builds the AWS SDK v3 clients the operator uses, with settings that fit a controller:
 // - few SDK retries (maxAttempts 2): the work queue already backs off with jitter, and
-//   stacking SDK retries on top would hold a worker for tens of seconds;
+//   stacking SDK retries on top would hold a worker for tens of seconds; a store's
+//   spec.retrySettings (ESO's field) replaces that for its own clients (retry-settings.ts);
 // - short timeouts (connect 3s, request 10s, throwOnRequestTimeout) so a dead endpoint
 //   fails fast and failover / backoff can act; and a deadline on the whole call (all
 //   attempts, default 5s, --aws-call-timeout) enforced with an AbortSignal, so an endpoint
@@ -15,7 +16,9 @@ import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+import { ConfiguredRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { AwsCallDeadlineError, classifyAwsError, type AwsApiService, type AwsErrorClass } from './errors.js';
+import type { AwsRetryPolicy } from './retry-settings.js';
 
 export interface AwsClientTarget {
   region: string;
@@ -28,6 +31,8 @@ export interface AwsClientTarget {
    * same key, so one store can never sign with another store's identity.
    */
   identityKey: string;
+  /** The store's retrySettings; undefined: the factory's maxAttempts and the SDK's backoff. */
+  retry?: AwsRetryPolicy;
 }
 
 export interface AwsApiCall {
@@ -117,7 +122,7 @@ export class AwsClientFactory {
   }
 
   private cached<C extends AnyAwsClient>(service: AwsApiService, target: AwsClientTarget, build: () => C): C {
-    const key = JSON.stringify([service, target.region, target.endpoint ?? '', target.identityKey]);
+    const key = JSON.stringify([service, target.region, target.endpoint ?? '', target.identityKey, target.retry ?? null]);
     const hit = this.cache.get(key);
     if (hit) return hit.client as C;
     const client = build();
@@ -132,8 +137,7 @@ export class AwsClientFactory {
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
       ...(target.credentials ? { credentials: target.credentials } : {}),
-      maxAttempts: this.options.maxAttempts ?? 2,
-      retryMode: 'standard',
+      ...this.retryConfig(target.retry),
       requestHandler: this.options.requestHandler ?? {
         connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
         requestTimeout: Math.min(this.options.requestTimeoutMs ?? 10_000, this.callTimeoutMs),
@@ -141,6 +145,18 @@ export class AwsClientFactory {
         throwOnRequestTimeout: true,
       },
     };
+  }
+
+  /**
+   * ESO's retrySettings: maxRetries retries after the first attempt, a fixed retryInterval
+   * between them (ConfiguredRetryStrategy) or else the SDK's standard backoff. The standard
+   * strategy's rules stay: only throttling, 5xx and network errors are retried.
+   */
+  private retryConfig(retry: AwsRetryPolicy | undefined) {
+    if (!retry) return { maxAttempts: this.options.maxAttempts ?? 2, retryMode: 'standard' };
+    const maxAttempts = retry.maxRetries + 1;
+    const retryStrategy = retry.retryIntervalMs !== undefined ? new ConfiguredRetryStrategy(maxAttempts, retry.retryIntervalMs) : new StandardRetryStrategy(maxAttempts);
+    return { maxAttempts, retryStrategy };
   }
 
   private get callTimeoutMs(): number {

@@ -6,12 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Logger } from 'pino';
+import { InvalidDurationError } from '../api/duration.js';
 import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
 import type { Clock } from './clock.js';
 import { storeRefOf, type CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
+import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
 import { SecretsManagerProvider } from './secrets-manager.js';
 import { ProviderError, type SecretsProvider } from '../api/provider.js';
 
@@ -47,8 +49,9 @@ export class ProviderFactory {
     if (aws.service !== 'SecretsManager' && aws.service !== 'ParameterStore') {
       throw new ProviderError(ES_REASON.InvalidSpec, `spec.provider.aws.service must be SecretsManager or ParameterStore, got "${String(aws.service)}"`);
     }
+    const retry = storeRetryPolicy(store);
     const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store);
-    const identityKey = providerIdentityKey(credentialKey, aws);
+    const identityKey = providerIdentityKey(credentialKey, aws, retry);
 
     const storeRef = storeRefOf(store);
     const previous = this.keyByStore.get(storeRef);
@@ -57,7 +60,7 @@ export class ProviderFactory {
 
     const cached = this.providers.get(identityKey);
     if (cached) return { identityKey, provider: cached.provider };
-    const provider = this.build(aws, credentialKey, credentials);
+    const provider = this.build(aws, credentialKey, credentials, retry);
     this.providers.set(identityKey, { provider, credentialKey });
     return { identityKey, provider };
   }
@@ -90,12 +93,12 @@ export class ProviderFactory {
     if (!stillUsed) this.options.clients.evict(cached.credentialKey);
   }
 
-  private build(aws: AwsProvider, credentialKey: string, credentials: AwsCredentialIdentityProvider): SecretsProvider {
-    const primary = this.regionalProvider(aws, aws.region, aws.endpoint, credentialKey, credentials);
+  private build(aws: AwsProvider, credentialKey: string, credentials: AwsCredentialIdentityProvider, retry: AwsRetryPolicy | undefined): SecretsProvider {
+    const primary = this.regionalProvider(aws, aws.region, aws.endpoint, credentialKey, credentials, retry);
     if (!aws.failoverRegion) return primary;
     // The failover endpoint is explicit: a VPC endpoint URL is region-specific, so the
     // primary's endpoint is not reused for the replica region.
-    const replica = this.regionalProvider(aws, aws.failoverRegion, aws.failoverEndpoint, credentialKey, credentials);
+    const replica = this.regionalProvider(aws, aws.failoverRegion, aws.failoverEndpoint, credentialKey, credentials, retry);
     return new FailoverProvider(primary, replica, {
       primaryRegion: aws.region,
       replicaRegion: aws.failoverRegion,
@@ -111,8 +114,9 @@ export class ProviderFactory {
     endpoint: string | undefined,
     identityKey: string,
     credentials: AwsCredentialIdentityProvider,
+    retry: AwsRetryPolicy | undefined,
   ): SecretsProvider {
-    const target = { region, identityKey, credentials, ...(endpoint ? { endpoint } : {}) };
+    const target = { region, identityKey, credentials, ...(endpoint ? { endpoint } : {}), ...(retry ? { retry } : {}) };
     const common = { region, logger: this.options.logger, ...(endpoint ? { endpoint } : {}) };
     return aws.service === 'SecretsManager'
       ? new SecretsManagerProvider({ client: this.options.clients.secretsManager(target), ...common })
@@ -120,9 +124,21 @@ export class ProviderFactory {
   }
 }
 
-/** Credential identity + everything else that decides what a read returns. */
-export function providerIdentityKey(credentialKey: string, aws: AwsProvider): string {
-  const shaping = [credentialKey, aws.service, aws.region, aws.endpoint ?? null, aws.failoverRegion ?? null, aws.failoverEndpoint ?? null];
+function storeRetryPolicy(store: SecretStore): AwsRetryPolicy | undefined {
+  try {
+    return retryPolicyOf(store.spec.retrySettings);
+  } catch (error) {
+    if (error instanceof InvalidDurationError) throw new ProviderError(ES_REASON.InvalidSpec, error.message);
+    throw error;
+  }
+}
+
+/**
+ * Credential identity + everything else that decides what a read returns or how it is made
+ * (stores with different retrySettings need their own clients, hence their own provider).
+ */
+export function providerIdentityKey(credentialKey: string, aws: AwsProvider, retry?: AwsRetryPolicy): string {
+  const shaping = [credentialKey, aws.service, aws.region, aws.endpoint ?? null, aws.failoverRegion ?? null, aws.failoverEndpoint ?? null, ...(retry ? [retry] : [])];
   const digest = createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 12);
   return `${credentialKey}/${aws.service}@${digest}`;
 }

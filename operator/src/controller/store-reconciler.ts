@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { API_GROUP_VERSION, STORE_REASON, type SecretStore, type SecretStoreStatus, type StoreKind } from '../api/types.js';
 import { ProviderError, type SecretsProvider } from '../api/provider.js';
+import { retryPolicyOf, retryScheduleNote } from '../aws/retry-settings.js';
 import type { EventRecorder, StatusWriter } from '../kube/ports.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { validateStoreSpec } from './store-validation.js';
@@ -25,6 +26,8 @@ export interface StoreReconcilerDeps {
   logger: Logger;
   /** How often a Valid store is re-checked. */
   revalidateAfterMs: number;
+  /** The per-call AWS deadline (--aws-call-timeout): a retrySettings schedule longer than it is noted in Ready. */
+  awsCallTimeoutMs?: number;
 }
 
 export class StoreReconciler {
@@ -55,7 +58,8 @@ export class StoreReconciler {
       return { requeueAfterMs: this.revalidateAfterMs(store) };
     }
     const aws = store.spec.provider.aws;
-    await this.record(store, 'True', STORE_REASON.Valid, `store validated: ${aws.service} in ${aws.region}${ignoredFieldsNote(store)}`, log);
+    const notes = ignoredFieldsNote(store) + (this.deps.awsCallTimeoutMs ? retryScheduleNote(retryPolicyOf(store.spec.retrySettings), this.deps.awsCallTimeoutMs) : '');
+    await this.record(store, 'True', STORE_REASON.Valid, `store validated: ${aws.service} in ${aws.region}${notes}`, log);
     return { requeueAfterMs: this.revalidateAfterMs(store) };
   }
 

@@ -5,6 +5,7 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AwsClientFactory, type AwsApiCall, type AwsApiCallOutcome } from '../../src/aws/clients.js';
+import { AwsCallDeadlineError } from '../../src/aws/errors.js';
 import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
 import { silentLogger } from './helpers.js';
 
@@ -225,6 +226,84 @@ describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
       reason: 'ProviderUnavailable',
       message: expect.stringContaining(`endpoint ${endpoint} in region eu-west-1 is unreachable (ECONNREFUSED)`),
     });
+    factory.destroy();
+  });
+});
+
+describe('AwsClientFactory with a store\'s retrySettings (ESO semantics)', () => {
+  it('2 retries make 3 attempts against a failing endpoint, each counted', async () => {
+    const calls: AwsApiCall[] = [];
+    const { handler, seen } = fakeHttp([500, 500, 500, 500, 500]);
+    const factory = new AwsClientFactory({ onApiCall: (call) => calls.push(call), requestHandler: handler });
+    const client = factory.secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k', retry: { maxRetries: 2, retryIntervalMs: 10 } });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
+    expect(seen).toHaveLength(3);
+    expect(calls).toHaveLength(3);
+    expect(await client.config.maxAttempts()).toBe(3);
+  });
+
+  it('0 retries make one attempt; a success after retries is returned', async () => {
+    const none = fakeHttp([500, 500]);
+    const once = new AwsClientFactory({ requestHandler: none.handler }).secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k', retry: { maxRetries: 0 } });
+    await expect(once.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'InternalServiceError' });
+    expect(none.seen).toHaveLength(1);
+    const recovering = fakeHttp([500, 500, 200]);
+    const client = new AwsClientFactory({ requestHandler: recovering.handler }).secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k', retry: { maxRetries: 3, retryIntervalMs: 5 } });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).resolves.toMatchObject({ SecretString: 'x' });
+    expect(recovering.seen).toHaveLength(3);
+  });
+
+  it('waits retryInterval between attempts (a fixed delay, not the SDK backoff)', async () => {
+    const at: number[] = [];
+    const { handler } = fakeHttp([500, 500, 500]);
+    const timed = { ...handler, handle: (request: Parameters<typeof handler.handle>[0]) => (at.push(performance.now()), handler.handle(request)) };
+    const client = new AwsClientFactory({ requestHandler: timed }).secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k', retry: { maxRetries: 2, retryIntervalMs: 300 } });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toBeDefined();
+    expect(at).toHaveLength(3);
+    for (const gap of [at[1]! - at[0]!, at[2]! - at[1]!]) {
+      expect(gap).toBeGreaterThanOrEqual(290);
+      expect(gap).toBeLessThan(1_000);
+    }
+  });
+
+  it('never retries a 4xx such as AccessDenied', async () => {
+    const seen: number[] = [];
+    const { handler } = fakeHttp();
+    const denying = {
+      ...handler,
+      async handle() {
+        seen.push(1);
+        const body = { __type: 'AccessDeniedException', message: 'no' };
+        return { response: { statusCode: 400, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(JSON.stringify(body))]) } };
+      },
+    };
+    const client = new AwsClientFactory({ requestHandler: denying }).secretsManager({ region: 'eu-west-1', credentials, identityKey: 'k', retry: { maxRetries: 5, retryIntervalMs: 1 } });
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(seen).toHaveLength(1);
+  });
+
+  it('the per-call deadline still bounds all attempts and waits together', async () => {
+    const { handler, seen } = fakeHttp([500, 500, 500, 500, 500]);
+    const client = new AwsClientFactory({ requestHandler: handler, callTimeoutMs: 250 }).secretsManager({
+      region: 'eu-west-1',
+      credentials,
+      identityKey: 'k',
+      retry: { maxRetries: 4, retryIntervalMs: 200 },
+    });
+    const started = performance.now();
+    await expect(client.send(new GetSecretValueCommand({ SecretId: 'db' }))).rejects.toBeInstanceOf(AwsCallDeadlineError);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(seen).toHaveLength(2);
+  });
+
+  it('stores with different retrySettings get different clients', () => {
+    const factory = new AwsClientFactory();
+    const target = { region: 'eu-west-1', credentials, identityKey: 'store-a' };
+    const plain = factory.secretsManager(target);
+    const retrying = factory.secretsManager({ ...target, retry: { maxRetries: 2 } });
+    expect(retrying).not.toBe(plain);
+    expect(factory.secretsManager({ ...target, retry: { maxRetries: 2 } })).toBe(retrying);
+    expect(factory.secretsManager({ ...target, retry: { maxRetries: 2, retryIntervalMs: 100 } })).not.toBe(retrying);
     factory.destroy();
   });
 });

@@ -21,6 +21,7 @@ function setup(store: SecretStore | undefined, failWith?: ProviderError, key = {
     now: () => new Date('2026-03-01T00:00:00Z'),
     logger: capturedLogger().logger,
     revalidateAfterMs: 1_800_000,
+    awsCallTimeoutMs: 5_000,
   });
   const ready = () => status.stores.get(`${key.kind}/${key.namespace ?? ''}/${key.name}`)?.conditions?.[0];
   return { reconciler, status, events, ready, forgotten, provider, run: () => reconciler.reconcile(key.kind, key.namespace, key.name) };
@@ -99,5 +100,16 @@ describe('StoreReconciler', () => {
     await t.run();
     expect(t.ready()).toMatchObject({ status: 'True', reason: 'Valid' });
     expect(t.ready()?.message).toMatch(/spec\.provider\.aws\.secretsManager is ignored.*PushSecret/);
+  });
+
+  it('notes in Ready when retrySettings waits longer than the per-call deadline allows', async () => {
+    const aws = { service: 'SecretsManager' as const, region: 'us-east-1' };
+    const long = setup(secretStore('SecretStore', { provider: { aws }, retrySettings: { maxRetries: 5, retryInterval: '10s' } }));
+    await long.run();
+    expect(long.ready()).toMatchObject({ status: 'True', reason: 'Valid' });
+    expect(long.ready()?.message).toMatch(/spec\.retrySettings waits 50s.*--aws-call-timeout/);
+    const fits = setup(secretStore('SecretStore', { provider: { aws }, retrySettings: { maxRetries: 2, retryInterval: '1s' } }));
+    await fits.run();
+    expect(fits.ready()?.message).toBe('store validated: SecretsManager in us-east-1');
   });
 });

@@ -16,6 +16,13 @@ describe('validateStoreSpec', () => {
     expect(validateStoreSpec(store({}))).toEqual([]);
   });
 
+  it('accepts retrySettings and names a retryInterval that is not a duration', () => {
+    expect(validateStoreSpec(store({}, 'SecretStore', { retrySettings: { maxRetries: 2, retryInterval: '500ms' } }))).toEqual([]);
+    const [problem] = validateStoreSpec(store({}, 'SecretStore', { retrySettings: { retryInterval: '5' } }));
+    expect(problem?.field).toBe('spec.retrySettings.retryInterval');
+    expect(problem?.message).toMatch(/^"5" is not a valid duration/);
+  });
+
   it('names a bad region and endpoint', () => {
     const problems = validateStoreSpec(store({ region: 'europe', endpoint: 'localhost:4566' }));
     expect(problems.map((p) => p.field)).toEqual(['spec.provider.aws.region', 'spec.provider.aws.endpoint']);
