@@ -329,6 +329,8 @@ function kubeApiCalls(): string[] {
   const found = new Set<string>();
   for (const file of readdirSync(src, { recursive: true }) as string[]) {
     if (!file.endsWith('.ts')) continue;
+    // `rotor migrate` runs with the user's kubeconfig, not the chart's ServiceAccount.
+    if (file.startsWith('migrate/')) continue;
     const text = readFileSync(join(src, file), 'utf8');
     for (const match of text.matchAll(/\.(\w+)\(/g)) if (apiMethods.has(match[1]!)) found.add(`${file}:${match[1]}`);
   }

@@ -1,0 +1,62 @@
+// What the External Secrets Operator (ESO) puts on the Secrets it writes, and the annotation
+// that lets Rotor take such a Secret over. Shared by the operator (adoption in
+// controller/target-plan.ts) and `rotor migrate` (migrate/), so both agree on ESO's marks.
+export const ESO_GROUP = 'external-secrets.io';
+/** ESO sets it to "true" on every Secret an ExternalSecret writes. */
+export const ESO_LABEL_MANAGED = 'reconcile.external-secrets.io/managed';
+/** creationPolicy Owner: md5 of "<namespace>/<name>" of the ExternalSecret; ESO deletes other Secrets carrying it. */
+export const ESO_LABEL_CREATED_BY = 'reconcile.external-secrets.io/created-by';
+/** Hash of the data ESO last wrote. */
+export const ESO_ANNOTATION_DATA_HASH = 'reconcile.external-secrets.io/data-hash';
+/** ESO's finalizer on ExternalSecrets; only ESO's controller removes it. */
+export const ESO_FINALIZER_CLEANUP = 'externalsecrets.external-secrets.io/externalsecret-cleanup';
+
+/** ESO's marks on a Secret, removed when Rotor adopts it (ESO must not find it as its own). */
+export const ESO_SECRET_LABELS = [ESO_LABEL_MANAGED, ESO_LABEL_CREATED_BY] as const;
+export const ESO_SECRET_ANNOTATIONS = [ESO_ANNOTATION_DATA_HASH] as const;
+
+/**
+ * On a Rotor ExternalSecret: the name of the ESO ExternalSecret (same namespace) whose target
+ * Secret Rotor may take over. Opt-in: without it Rotor never overwrites a Secret it does not
+ * own. Honoured only when the Secret really is that ESO ExternalSecret's (its controller owner
+ * reference), or, for ESO's creationPolicy Orphan/Merge (no owner reference), carries ESO's
+ * managed label. `rotor migrate --live` sets it.
+ */
+export const ANNOTATION_ADOPT_ESO = 'rotor.dev/adopt-eso';
+
+interface OwnerReferenceLike {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  controller?: boolean;
+}
+
+interface SecretLike {
+  metadata?: { labels?: Record<string, string>; ownerReferences?: OwnerReferenceLike[] };
+}
+
+/** The ESO ExternalSecret named by the Secret's controller owner reference, if that is one. */
+export function esoControllerOwner(secret: SecretLike): string | undefined {
+  const controller = (secret.metadata?.ownerReferences ?? []).find((ref) => ref.controller);
+  if (!controller || controller.kind !== 'ExternalSecret' || !controller.apiVersion?.startsWith(`${ESO_GROUP}/`)) return undefined;
+  return controller.name;
+}
+
+/**
+ * May a Rotor ExternalSecret annotated with adopt-eso=<esoName> take this Secret over?
+ * Yes when ESO's ExternalSecret <esoName> controls it, or when ESO wrote it without an owner
+ * reference (Orphan, Merge) and no other controller claims it.
+ */
+export function isAdoptableFromEso(secret: SecretLike, esoName: string | undefined): boolean {
+  if (!esoName) return false;
+  const controller = (secret.metadata?.ownerReferences ?? []).find((ref) => ref.controller);
+  if (controller) return esoControllerOwner(secret) === esoName;
+  return secret.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true';
+}
+
+/** True when the Secret still carries a mark by which ESO would find it as its own. */
+export function hasEsoMarks(secret: SecretLike & { metadata?: { annotations?: Record<string, string> } }): boolean {
+  const labels = secret.metadata?.labels ?? {};
+  const annotations = secret.metadata?.annotations ?? {};
+  return ESO_SECRET_LABELS.some((l) => l in labels) || ESO_SECRET_ANNOTATIONS.some((a) => a in annotations) || esoControllerOwner(secret) !== undefined;
+}

@@ -1,0 +1,291 @@
+// ESO manifests -> Rotor manifests. Rotor keeps ESO's field names, so converting is mostly a
+// change of apiVersion; the work is in saying exactly what does not carry over. Every ESO
+// object is checked against Rotor's CRD schemas (crds/): a field the API server would drop
+// silently is removed and reported, an object it would refuse (or that cannot work, such as a
+// non-AWS store) is left out and reported with the message that says what to do instead.
+// Pure: documents in, documents and findings out.
+import { ESO_GROUP } from '../api/eso.js';
+import type { RotorKind } from './crd-schemas.js';
+import { checkAgainstSchema } from './schema-check.js';
+
+/** ESO kinds Rotor has under the same name. */
+export const CONVERTIBLE_KINDS = ['SecretStore', 'ClusterSecretStore', 'ExternalSecret', 'ClusterExternalSecret'] as const;
+export type ConvertibleKind = (typeof CONVERTIBLE_KINDS)[number];
+const ESO_VERSIONS = new Set(['v1', 'v1beta1']);
+const GENERATORS_GROUP = `generators.${ESO_GROUP}`;
+
+export type FindingLevel =
+  /** The object is not in the output. */
+  | 'not-converted'
+  /** The object is in the output without this field. */
+  | 'dropped'
+  /** The converter changed the field so that Rotor behaves as ESO did. */
+  | 'changed'
+  /** Worth knowing; nothing lost. */
+  | 'note';
+
+export interface Finding {
+  /** "ExternalSecret team-a/db" */
+  object: string;
+  /** Where it came from: "file.yaml#2" or "cluster". */
+  source: string;
+  level: FindingLevel;
+  field?: string;
+  message: string;
+  /** What to do instead. */
+  action?: string;
+}
+
+export interface InputDocument {
+  source: string;
+  object: unknown;
+}
+
+export type OutputDocument =
+  | { source: string; status: 'converted'; object: Record<string, unknown>; from: Record<string, unknown> }
+  | { source: string; status: 'passed-through'; object: unknown };
+
+export interface ConversionResult {
+  documents: OutputDocument[];
+  findings: Finding[];
+}
+
+/** True when something could not be carried over (objects left out, fields dropped). */
+export function hasLosses(findings: Finding[]): boolean {
+  return findings.some((f) => f.level === 'not-converted' || f.level === 'dropped');
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function describeObject(object: object): string {
+  const o = object as Obj;
+  const meta = isObj(o.metadata) ? o.metadata : {};
+  const name = typeof meta.name === 'string' ? meta.name : '(unnamed)';
+  const ns = typeof meta.namespace === 'string' ? `${meta.namespace}/` : '';
+  return `${String(o.kind ?? '(no kind)')} ${ns}${name}`;
+}
+
+interface StoreKey {
+  kind: string;
+  name: string;
+  namespace: string | undefined;
+}
+
+export function convertDocuments(inputs: InputDocument[], kinds: Map<string, RotorKind>): ConversionResult {
+  const findings: Finding[] = [];
+  const documents: OutputDocument[] = [];
+  // Stores that cannot come along (non-AWS): the ExternalSecrets using them cannot either.
+  const lostStores: Array<StoreKey & { why: string }> = [];
+  for (const input of inputs) {
+    const o = input.object;
+    if (isObj(o) && isEso(o) && (o.kind === 'SecretStore' || o.kind === 'ClusterSecretStore')) {
+      const why = nonAwsProvider(o);
+      if (why) lostStores.push({ kind: String(o.kind), name: String((o.metadata as Obj | undefined)?.name ?? ''), namespace: namespaceOf(o), why });
+    }
+  }
+  for (const input of inputs) {
+    const result = convertDocument(input, kinds, lostStores);
+    findings.push(...result.findings);
+    if (result.document) documents.push(result.document);
+  }
+  return { documents, findings };
+}
+
+function isEso(o: Obj): boolean {
+  return typeof o.apiVersion === 'string' && o.apiVersion.startsWith(`${ESO_GROUP}/`);
+}
+
+function namespaceOf(o: Obj): string | undefined {
+  const ns = (o.metadata as Obj | undefined)?.namespace;
+  return typeof ns === 'string' ? ns : undefined;
+}
+
+function convertDocument(input: InputDocument, kinds: Map<string, RotorKind>, lostStores: Array<StoreKey & { why: string }>): { document?: OutputDocument; findings: Finding[] } {
+  const o = input.object;
+  if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
+    return { document: { source: input.source, status: 'passed-through', object: o }, findings: [] };
+  }
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/', 2) : ['', o.apiVersion];
+  const finding = (level: FindingLevel, message: string, action?: string, field?: string): Finding => ({
+    object: describeObject(o),
+    source: input.source,
+    level,
+    message,
+    ...(field ? { field } : {}),
+    ...(action ? { action } : {}),
+  });
+  if (group === GENERATORS_GROUP) {
+    return {
+      findings: [
+        finding(
+          'not-converted',
+          `ESO generators (${o.kind}) do not exist in Rotor: it syncs values that already exist in AWS`,
+          'keep ESO for generated values, or create the value in Secrets Manager (e.g. with its rotation) and read it with an ExternalSecret',
+        ),
+      ],
+    };
+  }
+  if (group !== ESO_GROUP) return { document: { source: input.source, status: 'passed-through', object: o }, findings: [] };
+  if (o.kind === 'PushSecret' || o.kind === 'ClusterPushSecret') {
+    return {
+      findings: [finding('not-converted', `${o.kind} has no Rotor equivalent: Rotor syncs AWS into the cluster, never the other way`, 'keep ESO for PushSecrets, or write the value to AWS another way')],
+    };
+  }
+  if (!(CONVERTIBLE_KINDS as readonly string[]).includes(o.kind)) {
+    return { findings: [finding('not-converted', `ESO kind ${o.kind} has no Rotor equivalent`, 'keep ESO for it')] };
+  }
+  if (!ESO_VERSIONS.has(version!)) {
+    return {
+      findings: [
+        finding(
+          'not-converted',
+          `${o.apiVersion} is not an ESO API version rotor migrate reads (v1, v1beta1)`,
+          'read the object back from a cluster running ESO (kubectl get -o yaml returns v1) and convert that',
+        ),
+      ],
+    };
+  }
+  const rotor = kinds.get(o.kind);
+  if (!rotor) {
+    return { findings: [finding('not-converted', `this Rotor release has no ${o.kind} (no CRD for it)`, `keep ESO for it, or upgrade Rotor`)] };
+  }
+  const findings: Finding[] = [];
+  if (o.kind === 'SecretStore' || o.kind === 'ClusterSecretStore') {
+    const why = nonAwsProvider(o);
+    if (why) return { findings: [finding('not-converted', why, 'keep ESO for this store and the ExternalSecrets that use it')] };
+    const missing = clusterStoreNamespaceGaps(o);
+    if (missing.length > 0) {
+      return {
+        findings: missing.map((field) =>
+          finding(
+            'not-converted',
+            `${field} has no namespace: ESO then uses the namespace of each ExternalSecret, Rotor caches credentials per store and needs it`,
+            `set ${field}.namespace to the namespace that holds it`,
+            field,
+          ),
+        ),
+      };
+    }
+  }
+  const specPrefix = o.kind === 'ClusterExternalSecret' ? 'spec.externalSecretSpec' : 'spec';
+  if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
+    const spec = specAt(o, specPrefix);
+    const ref = isObj(spec?.secretStoreRef) ? spec.secretStoreRef : undefined;
+    if (ref) {
+      const refKind = typeof ref.kind === 'string' ? ref.kind : 'SecretStore';
+      const lost = lostStores.find(
+        (s) => s.kind === refKind && s.name === ref.name && (refKind === 'ClusterSecretStore' || o.kind === 'ClusterExternalSecret' || s.namespace === namespaceOf(o) || !s.namespace || !namespaceOf(o)),
+      );
+      if (lost) {
+        return { findings: [finding('not-converted', `it reads through ${refKind} ${String(ref.name)}, which is not converted: ${lost.why}`, 'keep ESO for it', `${specPrefix}.secretStoreRef`)] };
+      }
+    }
+  }
+
+  const converted: Obj = {
+    ...structuredClone(o),
+    apiVersion: `${rotor.group}/${rotor.version}`,
+    metadata: cleanMetadata(o.metadata),
+  };
+  delete converted.status;
+  if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
+    const template = templateAt(converted, specPrefix);
+    if (template && template.engineVersion === undefined && (template.data !== undefined || template.templateFrom !== undefined)) {
+      // ESO's default engine is v2 (Go text/template + sprig); Rotor picks by parsing when unset.
+      template.engineVersion = 'v2';
+      findings.push(finding('changed', `set ${specPrefix}.target.template.engineVersion: v2 (ESO's default engine; Rotor would otherwise choose by parsing the templates)`, undefined, `${specPrefix}.target.template.engineVersion`));
+    }
+  }
+  const checked = checkAgainstSchema(converted, rotor.schema);
+  const refusals = checked.problems.filter((p) => p.kind === 'invalid');
+  if (refusals.length > 0) {
+    return {
+      findings: [
+        ...findings.filter((f) => f.level !== 'changed'),
+        ...refusals.map((p) => finding('not-converted', `Rotor's API server would refuse it: ${p.message}`, adviceFor(p.path, 'invalid'), p.path)),
+      ],
+    };
+  }
+  for (const p of checked.problems) {
+    if (p.kind === 'unknown') findings.push(finding('dropped', `${p.path} is not a Rotor field (the API server would drop it silently)`, adviceFor(p.path, 'unknown'), p.path));
+    else findings.push(finding('note', p.message, undefined, p.path));
+  }
+  return { document: { source: input.source, status: 'converted', object: checked.value as Obj, from: o }, findings };
+}
+
+function specAt(o: Obj, prefix: string): Obj | undefined {
+  let node: unknown = o;
+  for (const part of prefix.split('.')) node = isObj(node) ? node[part] : undefined;
+  return isObj(node) ? node : undefined;
+}
+
+function templateAt(o: Obj, prefix: string): Obj | undefined {
+  const target = specAt(o, prefix)?.target;
+  return isObj(target) && isObj(target.template) ? target.template : undefined;
+}
+
+/** Why a store cannot be converted, when its provider is not AWS. */
+function nonAwsProvider(store: Obj): string | undefined {
+  const spec = isObj(store.spec) ? store.spec : {};
+  const provider = isObj(spec.provider) ? spec.provider : {};
+  const names = Object.keys(provider);
+  if (names.length === 1 && names[0] === 'aws') return undefined;
+  const others = names.filter((n) => n !== 'aws');
+  if (names.length === 0) return 'it has no spec.provider';
+  return `provider ${others.join(', ')} is not supported: Rotor reads AWS Secrets Manager and Parameter Store only`;
+}
+
+/** ClusterSecretStore credential references without a namespace (fine in ESO, not in Rotor). */
+function clusterStoreNamespaceGaps(store: Obj): string[] {
+  if (store.kind !== 'ClusterSecretStore') return [];
+  const aws = specAt(store, 'spec.provider.aws');
+  const auth = isObj(aws?.auth) ? aws.auth : {};
+  const gaps: string[] = [];
+  const jwt = isObj(auth.jwt) && isObj(auth.jwt.serviceAccountRef) ? auth.jwt.serviceAccountRef : undefined;
+  if (jwt && !jwt.namespace) gaps.push('spec.provider.aws.auth.jwt.serviceAccountRef');
+  const secretRef = isObj(auth.secretRef) ? auth.secretRef : {};
+  for (const key of ['accessKeyIDSecretRef', 'secretAccessKeySecretRef', 'sessionTokenSecretRef']) {
+    const ref = secretRef[key];
+    if (isObj(ref) && !ref.namespace) gaps.push(`spec.provider.aws.auth.secretRef.${key}`);
+  }
+  return gaps;
+}
+
+const SERVER_SET_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
+
+/** The user's metadata without what the API server set and without ties to ESO's objects. */
+export function cleanMetadata(metadata: unknown): Obj {
+  const meta: Obj = isObj(metadata) ? structuredClone(metadata) : {};
+  for (const key of SERVER_SET_METADATA) delete meta[key];
+  if (isObj(meta.annotations)) {
+    delete meta.annotations['kubectl.kubernetes.io/last-applied-configuration'];
+    if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
+  }
+  if (Array.isArray(meta.ownerReferences)) {
+    // An ESO ExternalSecret stamped by a ClusterExternalSecret is owned by it; Rotor's is not.
+    meta.ownerReferences = meta.ownerReferences.filter((ref) => !(isObj(ref) && typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith(`${ESO_GROUP}/`)));
+    if ((meta.ownerReferences as unknown[]).length === 0) delete meta.ownerReferences;
+  }
+  if (Array.isArray(meta.finalizers)) {
+    meta.finalizers = meta.finalizers.filter((f) => !(typeof f === 'string' && f.includes(ESO_GROUP)));
+    if ((meta.finalizers as unknown[]).length === 0) delete meta.finalizers;
+  }
+  return meta;
+}
+
+/** What to do about a field, by its path with list indexes removed. */
+const ADVICE: Array<[RegExp, string]> = [
+  [/^spec\.controller$/, 'Rotor has no controller classes: every store is served by the Rotor deployment; remove it'],
+  [/^spec\.provider\.aws\.(sessionTagsPolicy|customSessionTags)$/, 'Rotor adds no automatic session tags; list the tags in spec.provider.aws.sessionTags (needs role)'],
+  [/\.target\.template\.metadata\.finalizers$/, 'Rotor puts no finalizers on Secrets; remove it'],
+  [/\.target\.manifest$/, 'Rotor writes Secrets only; keep ESO for other target kinds'],
+  [/\.secretStoreRef$/, 'Rotor reads every entry through spec.secretStoreRef: set it (ESO lets it be omitted when every entry has a sourceRef)'],
+];
+
+function adviceFor(path: string, kind: 'unknown' | 'invalid'): string | undefined {
+  const normalized = path.replace(/\[\d+\]/g, '');
+  const hit = ADVICE.find(([pattern]) => pattern.test(normalized));
+  if (hit) return hit[1];
+  return kind === 'unknown' ? "see the README's field tables for an equivalent; without one, remove it" : undefined;
+}

@@ -1,0 +1,339 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { convertDocuments, hasLosses, type Finding } from '../../src/migrate/convert.js';
+import { loadRotorKinds, type RotorKind } from '../../src/migrate/crd-schemas.js';
+import { parseDocuments } from '../../src/migrate/inputs.js';
+
+const kinds = loadRotorKinds(resolve(import.meta.dirname, '../../../crds'));
+const convert = (yaml: string, k: Map<string, RotorKind> = kinds) => convertDocuments(parseDocuments(yaml, 'in.yaml'), k);
+const only = (findings: Finding[], level: Finding['level']) => findings.filter((f) => f.level === level);
+
+const store = (apiVersion = 'external-secrets.io/v1', extra = '') => `
+apiVersion: ${apiVersion}
+kind: SecretStore
+metadata: {name: aws, namespace: team-a}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: eu-west-1${extra}}
+`;
+
+describe('convertDocuments', () => {
+  it('swaps the apiVersion of ESO v1 and v1beta1 objects and keeps every field Rotor has', () => {
+    const yaml = `${store('external-secrets.io/v1beta1')}---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db, namespace: team-a, labels: {app: x}}
+spec:
+  refreshInterval: 15m
+  secretStoreRef: {name: aws, kind: SecretStore}
+  target: {name: db-secret, creationPolicy: Owner, deletionPolicy: Retain}
+  data:
+    - secretKey: password
+      remoteRef: {key: prod/db, property: password, version: uuid/0f3c, conversionStrategy: Default, decodingStrategy: None, metadataPolicy: None}
+  dataFrom:
+    - extract: {key: prod/app}
+      rewrite: [{regexp: {source: "^", target: "app_"}}]
+`;
+    const { documents, findings } = convert(yaml);
+    expect(findings).toEqual([]);
+    expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
+    const [s, es] = documents.map((d) => d.object as Record<string, any>);
+    expect(s!.apiVersion).toBe('rotor.dev/v1alpha1');
+    expect(s!.spec).toEqual({ provider: { aws: { service: 'SecretsManager', region: 'eu-west-1' } } });
+    expect(es!.apiVersion).toBe('rotor.dev/v1alpha1');
+    expect(es!.metadata).toEqual({ name: 'db', namespace: 'team-a', labels: { app: 'x' } });
+    expect(es!.spec).toEqual(parse(yaml.split('---')[1]!).spec);
+  });
+
+  it('converts the whole ESO compatibility corpus without losses', () => {
+    const dir = resolve(import.meta.dirname, '../../../e2e/compat/eso-aws');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') && !f.endsWith('.expect.yaml'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const { documents, findings } = convertDocuments(parseDocuments(readFileSync(resolve(dir, file), 'utf8'), file), kinds);
+      expect(hasLosses(findings), `${file}: ${JSON.stringify(findings)}`).toBe(false);
+      expect(documents.some((d) => d.status === 'converted'), file).toBe(true);
+      expect(documents.every((d) => d.status === 'converted' || (d.object as { kind?: string }).kind === 'ConfigMap'), file).toBe(true);
+    }
+  });
+
+  it('drops what the server would prune, and says so with what to do', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: aws}
+spec:
+  controller: dev
+  provider:
+    aws: {service: SecretsManager, region: eu-west-1, sessionTagsPolicy: Simple}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db}
+spec:
+  secretStoreRef: {name: aws}
+  target:
+    template:
+      engineVersion: v2
+      metadata: {finalizers: [x/y]}
+  data: [{secretKey: a, remoteRef: {key: k}}]
+`);
+    expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
+    const dropped = only(findings, 'dropped');
+    expect(dropped.map((f) => f.field)).toEqual(['spec.controller', 'spec.provider.aws.sessionTagsPolicy', 'spec.target.template.metadata.finalizers']);
+    expect(dropped[0]!.action).toMatch(/no controller classes/);
+    expect(dropped[1]!.action).toMatch(/sessionTags/);
+    const [s, es] = documents.map((d) => d.object as Record<string, any>);
+    expect(s!.spec.controller).toBeUndefined();
+    expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1' });
+    expect(es!.spec.target.template.metadata).toEqual({});
+    expect(hasLosses(findings)).toBe(true);
+  });
+
+  it('leaves out what Rotor refuses at admission, quoting the CRD message', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: gen}
+spec:
+  secretStoreRef: {name: aws}
+  data:
+    - secretKey: pw
+      remoteRef: {key: x}
+      sourceRef: {generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: pw}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: old-engine}
+spec:
+  secretStoreRef: {name: aws}
+  target: {template: {engineVersion: v1, data: {a: "{{ .x }}"}}}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: bad-policy}
+spec:
+  secretStoreRef: {name: aws}
+  target: {creationPolicy: Merge, deletionPolicy: Delete}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: no-store}
+spec:
+  data: [{secretKey: x, remoteRef: {key: k}}]
+`);
+    expect(documents).toEqual([]);
+    const refused = only(findings, 'not-converted');
+    expect(refused.map((f) => f.object)).toEqual(['ExternalSecret gen', 'ExternalSecret old-engine', 'ExternalSecret bad-policy', 'ExternalSecret no-store']);
+    expect(refused[0]!.message).toMatch(/spec\.data\[\]\.sourceRef .* is not supported; read the value through spec\.secretStoreRef/);
+    expect(refused[1]!.message).toMatch(/engineVersion v1 .* use v2/);
+    expect(refused[2]!.message).toMatch(/deletionPolicy Delete requires spec\.target\.creationPolicy Owner/);
+    expect(refused[3]!.message).toMatch(/spec\.secretStoreRef is required/);
+    expect(refused[3]!.action).toMatch(/set it/);
+  });
+
+  it('applies CRD defaults before the CEL rules, as the API server does', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: del}
+spec:
+  secretStoreRef: {name: aws}
+  target: {deletionPolicy: Delete}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+`);
+    expect(findings).toEqual([]);
+    expect(documents).toHaveLength(1);
+  });
+
+  it('refuses enum, pattern and type violations naming the field', () => {
+    const { findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: bad}
+spec:
+  refreshInterval: 1 hour
+  secretStoreRef: {name: aws, kind: Vault}
+  target: {immutable: "yes"}
+  data: [{secretKey: "a b", remoteRef: {key: k}}]
+`);
+    const messages = only(findings, 'not-converted').map((f) => f.message);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/spec\.refreshInterval: "1 hour" does not match/),
+        expect.stringMatching(/spec\.secretStoreRef\.kind: "Vault" is not one of "SecretStore", "ClusterSecretStore"/),
+        expect.stringMatching(/spec\.target\.immutable: must be true or false/),
+        expect.stringMatching(/spec\.data\[0\]\.secretKey: "a b" does not match/),
+      ]),
+    );
+  });
+
+  it('sets engineVersion v2 on templates without one (ESO\'s engine) and reports the change', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: t}
+spec:
+  secretStoreRef: {name: aws}
+  target: {template: {data: {url: "{{ .user }}@db"}}}
+  data: [{secretKey: user, remoteRef: {key: k}}]
+`);
+    expect((documents[0]!.object as any).spec.target.template.engineVersion).toBe('v2');
+    expect(only(findings, 'changed')).toHaveLength(1);
+    expect(hasLosses(findings)).toBe(false);
+  });
+
+  it('does not convert non-AWS stores, nor the ExternalSecrets that read through them', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: vault}
+spec:
+  provider: {vault: {server: "https://vault"}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: from-vault, namespace: a}
+spec:
+  secretStoreRef: {name: vault, kind: ClusterSecretStore}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: same-name-other-kind, namespace: a}
+spec:
+  secretStoreRef: {name: vault, kind: SecretStore}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+`);
+    expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
+      ['ClusterSecretStore vault', expect.stringMatching(/provider vault is not supported/)],
+      ['ExternalSecret a/from-vault', expect.stringMatching(/reads through ClusterSecretStore vault, which is not converted/)],
+    ]);
+    expect(documents.map((d) => (d.object as any).metadata.name)).toEqual(['same-name-other-kind']);
+  });
+
+  it('reports PushSecret, generators and ESO kinds Rotor lacks, and passes other objects through', () => {
+    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, unknownField: true } };
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: push}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: Password
+metadata: {name: pw}
+---
+apiVersion: external-secrets.io/v1alpha1
+kind: ExternalSecret
+metadata: {name: ancient}
+---
+${JSON.stringify(deployment)}
+`);
+    expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
+      ['PushSecret push', expect.stringMatching(/no Rotor equivalent/)],
+      ['Password pw', expect.stringMatching(/generators \(Password\) do not exist in Rotor/)],
+      ['ExternalSecret ancient', expect.stringMatching(/v1alpha1 is not an ESO API version/)],
+    ]);
+    expect(documents).toEqual([{ source: 'in.yaml#4', status: 'passed-through', object: deployment }]);
+  });
+
+  it('needs a namespace on a ClusterSecretStore credential reference', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: irsa}
+spec:
+  provider:
+    aws:
+      service: SecretsManager
+      region: eu-west-1
+      auth: {jwt: {serviceAccountRef: {name: reader}}}
+`);
+    expect(documents).toEqual([]);
+    expect(findings[0]!.field).toBe('spec.provider.aws.auth.jwt.serviceAccountRef');
+    expect(findings[0]!.action).toMatch(/set spec\.provider\.aws\.auth\.jwt\.serviceAccountRef\.namespace/);
+  });
+
+  it('removes what the API server set and ESO\'s ties from metadata, keeping the user\'s', () => {
+    const { documents } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: stamped
+  namespace: a
+  uid: 123
+  resourceVersion: "9"
+  generation: 2
+  creationTimestamp: "2026-01-01T00:00:00Z"
+  managedFields: [{manager: x}]
+  finalizers: [externalsecrets.external-secrets.io/externalsecret-cleanup, other.io/keep]
+  annotations: {kubectl.kubernetes.io/last-applied-configuration: "{}", team: a}
+  ownerReferences:
+    - {apiVersion: external-secrets.io/v1, kind: ClusterExternalSecret, name: ces, uid: u1}
+    - {apiVersion: argoproj.io/v1alpha1, kind: Application, name: app, uid: u2}
+spec:
+  secretStoreRef: {name: aws}
+  data: [{secretKey: x, remoteRef: {key: k}}]
+status: {conditions: []}
+`);
+    const out = documents[0]!.object as any;
+    expect(out.metadata).toEqual({
+      name: 'stamped',
+      namespace: 'a',
+      finalizers: ['other.io/keep'],
+      annotations: { team: 'a' },
+      ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'app', uid: 'u2' }],
+    });
+    expect(out.status).toBeUndefined();
+  });
+
+  it('converts a ClusterExternalSecret when this Rotor has the kind, checking the nested ExternalSecret spec', () => {
+    const ces = `
+apiVersion: external-secrets.io/v1
+kind: ClusterExternalSecret
+metadata: {name: shared}
+spec:
+  namespaceSelectors: [{matchLabels: {team: a}}]
+  externalSecretSpec:
+    secretStoreRef: {name: aws, kind: ClusterSecretStore}
+    target: {template: {data: {a: "{{ .x }}"}}}
+    data: [{secretKey: x, remoteRef: {key: k}}]
+`;
+    const es = kinds.get('ExternalSecret')!;
+    const withCes = new Map(kinds);
+    withCes.set('ClusterExternalSecret', {
+      kind: 'ClusterExternalSecret',
+      group: 'rotor.dev',
+      version: 'v1alpha1',
+      plural: 'clusterexternalsecrets',
+      namespaced: false,
+      schema: {
+        type: 'object',
+        properties: {
+          apiVersion: { type: 'string' },
+          kind: { type: 'string' },
+          metadata: { type: 'object' },
+          spec: {
+            type: 'object',
+            properties: {
+              namespaceSelectors: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+              externalSecretSpec: es.schema.properties!.spec!,
+            },
+          },
+        },
+      },
+    });
+    const converted = convert(ces, withCes);
+    expect(converted.findings.map((f) => f.level)).toEqual(['changed']);
+    expect((converted.documents[0]!.object as any).spec.externalSecretSpec.target.template.engineVersion).toBe('v2');
+    expect((converted.documents[0]!.object as any).apiVersion).toBe('rotor.dev/v1alpha1');
+    if (!kinds.has('ClusterExternalSecret')) {
+      const without = convert(ces);
+      expect(without.findings[0]!.message).toMatch(/no ClusterExternalSecret/);
+    }
+  });
+});
