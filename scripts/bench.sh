@@ -7,6 +7,9 @@
 #   scripts/bench.sh scale [options]     scale benchmark (e2e/bench/scale/), on its own test bed:
 #     --sizes 1000,3000        ExternalSecrets per scenario (default 1000; 10k is for this script, not CI)
 #     --workers 4,16           operator --concurrency values (default 4)
+#     --store-concurrency X    operator --store-concurrency: workers (default: the one store may use
+#                              them all), default (the operator's own default, as the chart runs it), or N
+#     --refresh-interval 1h    spec.refreshInterval of the ExternalSecrets (shorter: refreshes in the restart window)
 #     --runs 3                 runs per scenario; times are reported as the median (default 1)
 #     --restart-window 60s     restart the operator after the sync and watch it this long (0 = skip)
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container
@@ -37,6 +40,8 @@ while (($#)); do
   case "$1" in
     --sizes) export ROTOR_BENCH_SIZES="$2"; shift 2 ;;
     --workers) export ROTOR_BENCH_WORKERS="$2"; shift 2 ;;
+    --store-concurrency) export ROTOR_BENCH_STORE_CONCURRENCY="$2"; shift 2 ;;
+    --refresh-interval) export ROTOR_BENCH_REFRESH_INTERVAL="$2"; shift 2 ;;
     --runs) export ROTOR_BENCH_RUNS="$2"; shift 2 ;;
     --restart-window) export ROTOR_BENCH_RESTART_WINDOW="$2"; shift 2 ;;
     --memory-limit) export ROTOR_BENCH_MEMORY_LIMIT="$2"; shift 2 ;;

@@ -47,6 +47,8 @@ export interface RotorMetrics {
   rolloutFailures: Counter<'kind'>;
   /** 1 while this replica holds the leader Lease (or runs without leader election). */
   leader: Gauge;
+  /** Events dropped because the event queue was full (controller/event-queue.ts), by type. */
+  eventsDropped: Counter<'type'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): RotorMetrics {
@@ -165,6 +167,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       help: '1 while this replica is the leader (or runs without leader election).',
       registers,
     }),
+    eventsDropped: new Counter({
+      name: 'rotor_events_dropped_total',
+      help: 'Kubernetes Events not written because the event queue was full, by type (Normal first; Warning only when the queue holds nothing else).',
+      labelNames: ['type'] as const,
+      registers,
+    }),
   };
 }
 
@@ -256,6 +264,11 @@ export function rolloutMetrics(metrics: RotorMetrics): { workload: (kind: string
 }
 
 /** WorkQueue hooks recording into the metrics of one queue/controller. */
+/** Hooks for the event queue (controller/event-queue.ts). */
+export function eventQueueMetrics(metrics: RotorMetrics): { onDropped: (type: 'Normal' | 'Warning') => void } {
+  return { onDropped: (type) => metrics.eventsDropped.inc({ type }) };
+}
+
 export function workQueueMetrics(metrics: RotorMetrics, queue: string): WorkQueueMetrics {
   return {
     setDepth: (depth) => metrics.workqueueDepth.set({ queue }, depth),

@@ -2,7 +2,7 @@
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
 import type { Logger } from './log.js';
-import { awsCallMetrics, createMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
+import { awsCallMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
 import { startHealthServer, type HealthServer } from './server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
@@ -21,6 +21,7 @@ import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
 import { StoreAvailability } from './controller/store-availability.js';
+import { QueuedEventRecorder } from './controller/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
@@ -29,7 +30,12 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const clients = makeKubeClients(kc);
   const metrics = createMetrics();
   const secrets = new KubeSecretClient(clients.core);
-  const events = new KubeEventRecorder({ core: clients.core, instance: config.identity, logger });
+  // Events are written in the background so a pass does not wait for them (event-queue.ts).
+  const events = new QueuedEventRecorder({
+    inner: new KubeEventRecorder({ core: clients.core, instance: config.identity, logger }),
+    ...eventQueueMetrics(metrics),
+    logger,
+  });
 
   const awsClients = new AwsClientFactory({ ...awsCallMetrics(metrics), callTimeoutMs: config.awsCallTimeoutMs });
   const credentials = new CredentialResolver({
@@ -53,7 +59,11 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     leaderElect: config.leaderElect,
     logger,
     exit: (code) => process.exit(code),
-    drain: () => rollouts.flushNow(),
+    // The rollout flush records Events: flush it first, then the event queue.
+    drain: async () => {
+      await rollouts.flushNow();
+      await events.flush();
+    },
     build: async () => {
       const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
       const manager = new Manager({

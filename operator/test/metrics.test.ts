@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ExternalSecret } from '../src/api/types.js';
-import { awsCallMetrics, createMetrics, externalSecretMetrics, rolloutMetrics, workQueueMetrics } from '../src/metrics.js';
+import { awsCallMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics, workQueueMetrics } from '../src/metrics.js';
 
 function es(spec: Partial<ExternalSecret['spec']> = {}, status?: ExternalSecret['status']): ExternalSecret {
   return {
@@ -99,6 +99,18 @@ describe('AWS call, rollout and work queue metrics', () => {
     hooks.workload('StatefulSet', 'failed');
     expect((await series(metrics, 'rotor_rollouts_total'))[0]?.value).toBe(1);
     expect(await series(metrics, 'rotor_rollout_failures_total')).toEqual([{ labels: { kind: 'StatefulSet' }, value: 1 }]);
+  });
+
+  it('counts Events dropped by the event queue, by type', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const hooks = eventQueueMetrics(metrics);
+    hooks.onDropped('Normal');
+    hooks.onDropped('Normal');
+    hooks.onDropped('Warning');
+    expect(await series(metrics, 'rotor_events_dropped_total')).toEqual([
+      { labels: { type: 'Normal' }, value: 2 },
+      { labels: { type: 'Warning' }, value: 1 },
+    ]);
   });
 
   it('records work queue adds and queue latency per queue', async () => {

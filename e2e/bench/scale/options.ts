@@ -18,6 +18,13 @@ export interface ScaleOptions {
   timeoutMs: number;
   /** Replace the generated table in docs/benchmarks.md. */
   writeDocs: boolean;
+  /**
+   * Operator --store-concurrency: 'workers' (the one store may use every worker, the default
+   * here), 'default' (the operator's own default, as the chart runs it) or a number.
+   */
+  storeConcurrency: 'workers' | 'default' | number;
+  /** spec.refreshInterval of every ExternalSecret (default 1h: no refresh during a sync). */
+  refreshInterval: string;
 }
 
 export function parseScaleOptions(env: Record<string, string | undefined>): ScaleOptions {
@@ -44,7 +51,28 @@ export function parseScaleOptions(env: Record<string, string | undefined>): Scal
     memoryLimit: env.ROTOR_BENCH_MEMORY_LIMIT || undefined,
     timeoutMs: seconds('ROTOR_BENCH_TIMEOUT', '30m'),
     writeDocs: env.ROTOR_BENCH_WRITE_DOCS === '1',
+    storeConcurrency: storeConcurrency(env.ROTOR_BENCH_STORE_CONCURRENCY),
+    refreshInterval: interval(env.ROTOR_BENCH_REFRESH_INTERVAL ?? '1h'),
   };
+}
+
+function storeConcurrency(text: string | undefined): ScaleOptions['storeConcurrency'] {
+  if (text === undefined || text === '' || text === 'workers') return 'workers';
+  if (text === 'default') return 'default';
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`ROTOR_BENCH_STORE_CONCURRENCY: "${text}" is not workers, default or a positive whole number`);
+  return n;
+}
+
+function interval(text: string): string {
+  if (!/^(\d+(ms|s|m|h))+$/.test(text)) throw new Error(`ROTOR_BENCH_REFRESH_INTERVAL: "${text}" is not a duration like 1h or 2m`);
+  return text;
+}
+
+/** The operator flags for `workers` under `option`. */
+export function concurrencyArgs(workers: number, option: ScaleOptions['storeConcurrency']): string {
+  if (option === 'default') return `--concurrency ${workers}`;
+  return `--concurrency ${workers} --store-concurrency ${option === 'workers' ? workers : Math.min(option, workers)}`;
 }
 
 export function median(values: readonly number[]): number {

@@ -39,3 +39,8 @@ export function sampleProcess(pid: number): ProcSample {
     cpuSeconds: parseStatCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8')),
   };
 }
+
+/** The 1-minute load average (/proc/loadavg): how busy the shared machine was. */
+export function loadAverage(): number {
+  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+}

@@ -78,3 +78,27 @@ export function leaseWrites(apiserverMetrics: string): number {
 export function awsCalls(operatorMetrics: string): Map<string, number> {
   return sumBy(parseSamples(operatorMetrics, ['rotor_aws_api_calls_total']), (s) => `${s.labels.service}:${s.labels.operation}`);
 }
+
+/** Refreshes done: rotor_sync_total with result synced or unchanged (not skipped passes, not errors). */
+export function refreshes(operatorMetrics: string): number {
+  return total(sumBy(parseSamples(operatorMetrics, ['rotor_sync_total']), (s) => (s.labels.result === 'synced' || s.labels.result === 'unchanged' ? 'r' : undefined)));
+}
+
+/** Cumulative counts at one point of a window, from its start. */
+export interface TimelinePoint {
+  atSeconds: number;
+  refreshes: number;
+  awsCalls: number;
+  writes: number;
+}
+
+/** "40: 1000, 120: 1000": the points of a window by which refreshes happened, and how many since the point before. */
+export function refreshSpread(timeline: readonly TimelinePoint[]): string {
+  const parts: string[] = [];
+  let previous = 0;
+  for (const point of timeline) {
+    if (point.refreshes > previous) parts.push(`${point.atSeconds}: ${point.refreshes - previous}`);
+    previous = point.refreshes;
+  }
+  return parts.join(', ') || 'none';
+}

@@ -1,8 +1,8 @@
 // Unit tests of the scale benchmark's parsers (run with the unit suite).
 import { describe, expect, it } from 'vitest';
-import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples } from './prom.js';
+import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
-import { median, parseScaleOptions } from './options.js';
+import { concurrencyArgs, median, parseScaleOptions } from './options.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
 import { timeToReadySeconds } from './bed.js';
 
@@ -29,6 +29,13 @@ describe('prom', () => {
     expect(leaseWrites(APISERVER)).toBe(40);
   });
 
+  it('counts refreshes and where in a window they happened', () => {
+    expect(refreshes('rotor_sync_total{result="synced"} 3\nrotor_sync_total{result="unchanged"} 4\nrotor_sync_total{result="skipped"} 9\n')).toBe(7);
+    const point = (atSeconds: number, n: number) => ({ atSeconds, refreshes: n, awsCalls: 0, writes: 0 });
+    expect(refreshSpread([point(10, 0), point(20, 600), point(30, 1000), point(40, 1000)])).toBe('20: 600, 30: 400');
+    expect(refreshSpread([point(10, 0)])).toBe('none');
+  });
+
   it('diffs counters', () => {
     const before = awsCalls('rotor_aws_api_calls_total{service="SecretsManager",operation="BatchGetSecretValue"} 3\n');
     const after = awsCalls('rotor_aws_api_calls_total{service="SecretsManager",operation="BatchGetSecretValue"} 5\nrotor_aws_api_calls_total{service="STS",operation="AssumeRole"} 1\n');
@@ -53,6 +60,16 @@ describe('options', () => {
     expect(o).toMatchObject({ sizes: [1000, 3000], workers: [4, 16], runs: 3, restartWindowMs: 120_000, remoteSecrets: 100 });
     expect(parseScaleOptions({ ROTOR_BENCH_RESTART_WINDOW: '0' }).restartWindowMs).toBe(0);
     expect(() => parseScaleOptions({ ROTOR_BENCH_SIZES: 'lots' })).toThrow(/ROTOR_BENCH_SIZES/);
+  });
+
+  it('passes the store share as asked: all workers, the operator default, or a number', () => {
+    expect(parseScaleOptions({})).toMatchObject({ storeConcurrency: 'workers', refreshInterval: '1h' });
+    expect(concurrencyArgs(16, parseScaleOptions({}).storeConcurrency)).toBe('--concurrency 16 --store-concurrency 16');
+    expect(concurrencyArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default' }).storeConcurrency)).toBe('--concurrency 16');
+    expect(concurrencyArgs(4, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: '8' }).storeConcurrency)).toBe('--concurrency 4 --store-concurrency 4');
+    expect(parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: '2m' }).refreshInterval).toBe('2m');
+    expect(() => parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'some' })).toThrow(/STORE_CONCURRENCY/);
+    expect(() => parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: 'soon' })).toThrow(/REFRESH_INTERVAL/);
   });
 
   it('takes the median', () => {

@@ -12,10 +12,10 @@ import { describe, it } from 'vitest';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Inspector } from './inspector.js';
 import { KubeApi } from './kube.js';
-import { median, parseScaleOptions, type ScaleOptions } from './options.js';
+import { concurrencyArgs, median, parseScaleOptions, type ScaleOptions } from './options.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
-import { sampleProcess } from './proc.js';
-import { awsCalls, growth, leaseWrites, operatorWrites, total } from './prom.js';
+import { loadAverage, sampleProcess } from './proc.js';
+import { awsCalls, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
 
 const NS = 'scale';
@@ -40,7 +40,23 @@ export interface RunResult {
   awsDetail: string;
   writes: number;
   writeDetail: string;
-  restart?: { readySeconds: number; awsCalls: number; writes: number; writeDetail: string; leaseWrites: number; peakRssMiB: number; cpuSeconds: number; windowSeconds: number };
+  /** CPU seconds of the bed's kube-apiserver and etcd over the same span as cpuSeconds. */
+  apiserverCpuSeconds: number;
+  etcdCpuSeconds: number;
+  /** 1-minute load average when the run started and when all were Ready. */
+  loadAverage: [number, number];
+  restart?: {
+    readySeconds: number;
+    awsCalls: number;
+    writes: number;
+    writeDetail: string;
+    leaseWrites: number;
+    peakRssMiB: number;
+    cpuSeconds: number;
+    windowSeconds: number;
+    /** Per bucket of the window: refreshes (rotor_sync_total synced+unchanged), AWS calls, writes, from the start. */
+    timeline: TimelinePoint[];
+  };
 }
 
 const options = parseScaleOptions(process.env);
@@ -74,22 +90,24 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
   const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
   try {
     // One store serves every ExternalSecret here, so its fair share is all the workers.
-    const operatorArgs = { args: `--concurrency ${workers} --store-concurrency ${workers}`, nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
+    const operatorArgs = { args: concurrencyArgs(workers, opts.storeConcurrency), nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
     // operator.sh installs the CRDs, so the store is created after it started.
     const pid = await startOperator(bed, operatorArgs);
     await seed(bed, kube, opts.remoteSecrets);
     const inspector = await Inspector.connect(inspectPort);
     if (profile) await inspector.startCpuProfile();
 
-    const before = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()), proc: sampleProcess(pid) };
+    const bedPids = { apiserver: bedPid(bed, 'kube-apiserver'), etcd: bedPid(bed, 'etcd') };
+    const before = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()), proc: sampleProcess(pid), apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
     const readyAt = watchReady(kube, size);
     const started = Date.now();
-    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets));
+    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets, opts.refreshInterval));
     const created = Date.now();
     const ready = await Promise.race([readyAt.done, sleep(opts.timeoutMs).then(() => undefined)]);
     readyAt.stop();
     if (ready === undefined) throw new Error(`${readyAt.count()} of ${size} Ready after ${opts.timeoutMs / 1000} s`);
     const atReady = sampleProcess(pid);
+    const bedAtReady = { apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
     const after = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()) };
     if (profile) saveCpuProfile(await inspector.stopCpuProfile(), `cpu-${size}-w${workers}`);
 
@@ -118,6 +136,9 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       awsDetail: detail(aws),
       writes: total(writes),
       writeDetail: detail(writes),
+      apiserverCpuSeconds: bedAtReady.apiserver.cpuSeconds - before.apiserver.cpuSeconds,
+      etcdCpuSeconds: bedAtReady.etcd.cpuSeconds - before.etcd.cpuSeconds,
+      loadAverage: [before.load, bedAtReady.load],
     };
     if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
     await stopOperator();
@@ -134,11 +155,20 @@ async function measureRestart(bed: Bed, kube: KubeApi, operatorArgs: Parameters<
   const before = await apiMetrics(kube);
   const startedAt = Date.now();
   const pid = await startOperator(bed, { ...operatorArgs, nodeArgs: '', restartOnly: true });
+  // Buckets of the window, so a herd of first refreshes (or their spread) shows.
+  const timeline: NonNullable<RunResult['restart']>['timeline'] = [];
+  const bucketMs = Math.max(10_000, Math.round(windowMs / 30));
+  for (let at = bucketMs; at <= windowMs; at += bucketMs) {
+    await sleep(Math.max(0, startedAt + at - Date.now()));
+    const [operator, api] = [await operatorMetrics(), await apiMetrics(kube)];
+    timeline.push({ atSeconds: at / 1000, refreshes: refreshes(operator), awsCalls: total(awsCalls(operator)), writes: total(growth(operatorWrites(api), operatorWrites(before))) });
+  }
   await sleep(Math.max(0, startedAt + windowMs - Date.now()));
   const end = sampleProcess(pid);
   const api = await apiMetrics(kube);
   const writes = growth(operatorWrites(api), operatorWrites(before));
   return {
+    timeline,
     readySeconds: timeToReadySeconds(operatorLog(bed)) ?? NaN,
     awsCalls: total(awsCalls(await operatorMetrics())),
     writes: total(writes),
@@ -169,13 +199,13 @@ async function seed(bed: Bed, kube: KubeApi, remoteSecrets: number): Promise<voi
   });
 }
 
-function externalSecrets(size: number, remoteSecrets: number): object[] {
+function externalSecrets(size: number, remoteSecrets: number, refreshInterval: string): object[] {
   return Array.from({ length: size }, (_, i) => ({
     apiVersion: 'rotor.dev/v1alpha1',
     kind: 'ExternalSecret',
     metadata: { name: `app-${String(i).padStart(5, '0')}`, namespace: NS },
     spec: {
-      refreshInterval: '1h',
+      refreshInterval,
       secretStoreRef: { name: 'aws' },
       data: [{ secretKey: 'value', remoteRef: { key: `${NS}/svc-${i % remoteSecrets}` } }],
     },
@@ -200,6 +230,10 @@ function watchReady(kube: KubeApi, size: number): { done: Promise<number>; stop(
 
 async function apiMetrics(kube: KubeApi): Promise<string> {
   return kube.ok('GET', '/metrics');
+}
+
+function bedPid(bed: Bed, component: string): number {
+  return Number(readFileSync(join(bed.dir, `${component}.pid`), 'utf8').trim());
 }
 
 async function operatorMetrics(): Promise<string> {
@@ -250,8 +284,8 @@ function shares(top: Share[], fmt: (n: number) => string, all: Share[]): string[
 
 export function renderTable(results: readonly RunResult[], opts: ScaleOptions): string {
   const rows: string[] = [
-    '| ExternalSecrets | workers | runs | apply → all Ready, s | CPU s (per 1,000) | peak RSS, MiB | RSS / live heap after GC, MiB | AWS calls | K8s writes |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| ExternalSecrets | workers | runs | apply → all Ready, s | CPU s (per 1,000) | API server / etcd CPU s | load average | peak RSS, MiB | RSS / live heap after GC, MiB | AWS calls | K8s writes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const restarts: string[] = [];
   for (const size of opts.sizes) {
@@ -265,13 +299,14 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
       };
       rows.push(
         `| ${size.toLocaleString('en')} | ${workers} | ${group.length} | ${m((r) => r.readySeconds).toFixed(1)}${range((r) => r.readySeconds, 1)} | ` +
-          `${m((r) => r.cpuSeconds).toFixed(1)} (${((1000 * m((r) => r.cpuSeconds)) / size).toFixed(1)}) | ${m((r) => r.peakRssMiB).toFixed(0)}${range((r) => r.peakRssMiB)} | ` +
+          `${m((r) => r.cpuSeconds).toFixed(1)} (${((1000 * m((r) => r.cpuSeconds)) / size).toFixed(1)}) | ${m((r) => r.apiserverCpuSeconds).toFixed(1)} / ${m((r) => r.etcdCpuSeconds).toFixed(1)} | ` +
+          `${Math.min(...group.map((r) => r.loadAverage[0])).toFixed(1)}–${Math.max(...group.map((r) => r.loadAverage[1])).toFixed(1)} | ${m((r) => r.peakRssMiB).toFixed(0)}${range((r) => r.peakRssMiB)} | ` +
           `${m((r) => r.rssAfterGcMiB).toFixed(0)} / ${m((r) => r.liveHeapMiB).toFixed(0)} | ${m((r) => r.awsCalls)} | ${m((r) => r.writes)} (${group[0]!.writeDetail}) |`,
       );
       const restart = group[0]!.restart;
       if (restart) {
         restarts.push(
-          `| ${size.toLocaleString('en')} | ${workers} | ${restart.readySeconds.toFixed(1)} | ${restart.windowSeconds} | ${restart.awsCalls} | ${restart.writes}${restart.writes ? ` (${restart.writeDetail})` : ''} | ${restart.leaseWrites} | ${restart.peakRssMiB.toFixed(0)} | ${restart.cpuSeconds.toFixed(1)} |`,
+          `| ${size.toLocaleString('en')} | ${workers} | ${restart.readySeconds.toFixed(1)} | ${restart.windowSeconds} | ${restart.awsCalls} | ${restart.writes}${restart.writes ? ` (${restart.writeDetail})` : ''} | ${restart.leaseWrites} | ${restart.peakRssMiB.toFixed(0)} | ${restart.cpuSeconds.toFixed(1)} | ${refreshSpread(restart.timeline)} |`,
         );
       }
     }
@@ -280,10 +315,10 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
   if (restarts.length) {
     out.push(
       '',
-      'Restart with every ExternalSecret synced (refreshInterval 1h):',
+      `Restart with every ExternalSecret synced (refreshInterval ${opts.refreshInterval}):`,
       '',
-      '| ExternalSecrets | workers | start → informers synced, s | window, s | AWS calls | K8s writes | Lease writes | peak RSS, MiB | CPU s |',
-      '|---|---|---|---|---|---|---|---|---|',
+      '| ExternalSecrets | workers | start → informers synced, s | window, s | AWS calls | K8s writes | Lease writes | peak RSS, MiB | CPU s | refreshes per bucket (s after start: count) |',
+      '|---|---|---|---|---|---|---|---|---|---|',
       ...restarts,
     );
   }
