@@ -2,7 +2,8 @@
 # Copies the CRDs (source of truth: crds/) into the Helm chart, which installs the files in
 # its own crds/ folder. Copies rather than symlinks so `helm package` and chart repositories
 # get real files; operator/test/chart/crds-sync.test.ts fails when the two differ.
-#   scripts/sync-crds.sh          copy crds/*.yaml -> charts/rotor/crds/
+#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml (node), then
+#                                 copy crds/*.yaml -> charts/rotor/crds/
 #   scripts/sync-crds.sh --check  exit 1 (and list the files) when they differ
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +19,9 @@ if [[ "${1:-}" == "--check" ]]; then
   diff -rq "$src" "$dst" >&2 || true
   exit 1
 fi
+
+# The ClusterExternalSecret CRD embeds the ExternalSecret spec schema: regenerate it first.
+node "$root/scripts/gen-ces-crd.mjs"
 
 mkdir -p "$dst"
 # Remove chart CRDs that no longer exist in crds/, then copy the current ones.

@@ -10,6 +10,8 @@ import { harness } from './context.js';
 
 const examplesDir = resolve(import.meta.dirname, '../../examples');
 
+const CLUSTER_SCOPED = new Set(['ClusterSecretStore', 'ClusterExternalSecret', 'Namespace']);
+
 /** A Kubernetes object as parsed from YAML; `any` because tests poke at arbitrary fields. */
 export type Manifest = Record<string, any>;
 
@@ -31,7 +33,7 @@ export function loadExample(file: string, options: ExampleOptions): Manifest[] {
     if (parsed.errors.length > 0) throw new Error(`examples/${file}: ${parsed.errors[0]!.message}`);
     const doc = parsed.toJS() as Manifest | null;
     if (!doc) continue;
-    if (doc.kind !== 'ClusterSecretStore' && doc.kind !== 'Namespace') doc.metadata = { ...doc.metadata, namespace: options.namespace };
+    if (!CLUSTER_SCOPED.has(doc.kind)) doc.metadata = { ...doc.metadata, namespace: options.namespace };
     const aws = doc.spec?.provider?.aws;
     if ((doc.kind === 'SecretStore' || doc.kind === 'ClusterSecretStore') && aws) aws.endpoint = harness().awsEndpointForStores;
     options.edit?.(doc);

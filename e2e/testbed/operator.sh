@@ -55,7 +55,7 @@ start() {
   # perStoreIRSA cluster: the auth tests use auth.jwt with ServiceAccounts in fresh namespaces.
   helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 \
     --set rbac.perStoreIRSA.mode=cluster --wait --timeout 2m >/dev/null
-  kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev >/dev/null
+  kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev crd/clusterexternalsecrets.rotor.dev >/dev/null
   "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
   : >"$LOG"
   launch

@@ -63,12 +63,14 @@ async function seed(remote: NonNullable<Expectation['remote']>): Promise<void> {
   await Promise.all(Array.from({ length: 6 }, worker));
 }
 
+const CLUSTER_SCOPED = new Set(['ClusterSecretStore', 'ClusterExternalSecret']);
+
 function loadCorpusFile(file: string, namespace: string): Array<Record<string, any>> {
   const docs: Array<Record<string, any>> = [];
   for (const parsed of parseAllDocuments(swapApiVersion(readFileSync(resolve(dir, file), 'utf8')))) {
     const doc = parsed.toJS() as Record<string, any> | null;
     if (!doc) continue;
-    if (doc.kind !== 'ClusterSecretStore') doc.metadata = { ...doc.metadata, namespace };
+    if (!CLUSTER_SCOPED.has(doc.kind)) doc.metadata = { ...doc.metadata, namespace };
     const aws = doc.spec?.provider?.aws;
     if (aws && harness().awsEndpointForStores) aws.endpoint = harness().awsEndpointForStores;
     docs.push(doc);
@@ -103,6 +105,10 @@ describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
     const docs = loadCorpusFile(file, ns);
     await apply(docs.map((d) => stringify(d)).join('---\n'));
     for (const es of docs.filter((d) => d.kind === 'ExternalSecret')) await waitForReady('externalsecret', es.metadata.name as string, ns);
+    // A ClusterExternalSecret's ExternalSecret, in the namespace its selector chose (this one).
+    for (const ces of docs.filter((d) => d.kind === 'ClusterExternalSecret')) {
+      await waitForReady('externalsecret', (ces.spec.externalSecretName ?? ces.metadata.name) as string, ns);
+    }
 
     for (const want of expectation.secrets) {
       const secret = await kubectlJson<{ type: string; data?: Record<string, string>; metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } }>(
@@ -120,6 +126,7 @@ describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
       expect(secret.metadata.annotations ?? {}).toMatchObject(want.annotations ?? {});
     }
     // Other runs' operators share this test bed: leave nothing of this file for them to reconcile.
+    for (const ces of docs.filter((d) => d.kind === 'ClusterExternalSecret')) await kubectl('delete', 'clusterexternalsecret', ces.metadata.name as string, '--ignore-not-found');
     await kubectl('delete', 'namespace', ns, '--wait=false');
   });
 });

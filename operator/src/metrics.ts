@@ -35,6 +35,8 @@ export interface RotorMetrics {
   externalSecretLastSuccess: Gauge<'namespace' | 'name'>;
   /** The ExternalSecret's refresh interval in seconds; only for Periodic ones with an interval > 0. */
   externalSecretRefreshInterval: Gauge<'namespace' | 'name'>;
+  clusterExternalSecretReady: Gauge<'name'>;
+  clusterExternalSecretNamespaces: Gauge<'name' | 'state'>;
   /** Duration of each AWS HTTP attempt (retries included), by service and operation. */
   awsApiCallDuration: Histogram<'service' | 'operation'>;
   /** Failed AWS calls, by AWS error code and class (throttled, server, network, auth, client). */
@@ -130,6 +132,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       labelNames: ['namespace', 'name'] as const,
       registers,
     }),
+    clusterExternalSecretReady: new Gauge({
+      name: 'rotor_clusterexternalsecret_ready',
+      help: '1 when every namespace the ClusterExternalSecret selects has its ExternalSecret, 0 otherwise.',
+      labelNames: ['name'] as const,
+      registers,
+    }),
+    clusterExternalSecretNamespaces: new Gauge({
+      name: 'rotor_clusterexternalsecret_namespaces',
+      help: 'Namespaces of a ClusterExternalSecret, by state (provisioned or failed).',
+      labelNames: ['name', 'state'] as const,
+      registers,
+    }),
     awsApiCallDuration: new Histogram({
       name: 'rotor_aws_api_call_duration_seconds',
       help: 'Duration of one AWS API attempt, by service and operation.',
@@ -182,6 +196,24 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
  */
 function perExternalSecretSeries(metrics: RotorMetrics): { remove(labels: { namespace: string; name: string }): void }[] {
   return [metrics.externalSecretReady, metrics.externalSecretLastSuccess, metrics.externalSecretRefreshInterval];
+}
+
+/** ClusterExternalSecret reconciler hooks: readiness and namespace counts, removed when it is deleted. */
+export function clusterExternalSecretMetrics(metrics: RotorMetrics): {
+  onResult: (name: string, result: { ready: boolean; provisioned: number; failed: number }) => void;
+  onDeleted: (name: string) => void;
+} {
+  return {
+    onResult: (name, { ready, provisioned, failed }) => {
+      metrics.clusterExternalSecretReady.set({ name }, ready ? 1 : 0);
+      metrics.clusterExternalSecretNamespaces.set({ name, state: 'provisioned' }, provisioned);
+      metrics.clusterExternalSecretNamespaces.set({ name, state: 'failed' }, failed);
+    },
+    onDeleted: (name) => {
+      metrics.clusterExternalSecretReady.remove({ name });
+      for (const state of ['provisioned', 'failed']) metrics.clusterExternalSecretNamespaces.remove({ name, state });
+    },
+  };
 }
 
 /** The interval after which a Periodic ExternalSecret is overdue; undefined when it never refreshes on a timer. */

@@ -2,11 +2,12 @@
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
 import type { Logger } from './log.js';
-import { awsCallMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
+import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
 import { startHealthServer, type HealthServer } from './server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
+import { KubeExternalSecretWriter } from './kube/external-secrets.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
@@ -93,6 +94,13 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           now: () => new Date(),
           revalidateAfterMs: config.storeRevalidateMs,
           awsCallTimeoutMs: config.awsCallTimeoutMs,
+        },
+        clusterExternalSecretDeps: {
+          writer: new KubeExternalSecretWriter(clients.customObjects),
+          status: new KubeStatusWriter(clients.customObjects),
+          events,
+          now: () => new Date(),
+          ...clusterExternalSecretMetrics(metrics),
         },
       });
       // Secrets rotated together restart a workload once: its other ExternalSecrets refresh first.

@@ -11,7 +11,17 @@ export const PLURAL = {
   ExternalSecret: 'externalsecrets',
   SecretStore: 'secretstores',
   ClusterSecretStore: 'clustersecretstores',
+  ClusterExternalSecret: 'clusterexternalsecrets',
 } as const;
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
 
 export interface ObjectMeta {
   name: string;
@@ -24,6 +34,7 @@ export interface ObjectMeta {
   creationTimestamp?: string;
   deletionTimestamp?: string;
   finalizers?: string[];
+  ownerReferences?: OwnerReference[];
 }
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
@@ -348,6 +359,51 @@ export interface ExternalSecret {
   status?: ExternalSecretStatus;
 }
 
+// ---------------------------------------------------------------- cluster external secrets
+
+/** Labels and annotations set on every ExternalSecret a ClusterExternalSecret creates. */
+export interface ExternalSecretMetadata {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** ESO's ClusterExternalSecret: one ExternalSecret stamped into every selected namespace. */
+export interface ClusterExternalSecretSpec {
+  externalSecretSpec: ExternalSecretSpec;
+  /** Name of the ExternalSecrets; default the ClusterExternalSecret's name. */
+  externalSecretName?: string;
+  externalSecretMetadata?: ExternalSecretMetadata;
+  /** Deprecated in ESO (use namespaceSelectors); ORed with the others. */
+  namespaceSelector?: LabelSelector;
+  /** Namespaces whose labels match any of these selectors. */
+  namespaceSelectors?: LabelSelector[];
+  /** Deprecated in ESO (use namespaceSelectors); namespaces by name, ORed with the selectors. */
+  namespaces?: string[];
+  /** How often the namespaces are re-checked (Go duration); default 1h. */
+  refreshTime?: string;
+}
+
+export interface ClusterExternalSecretNamespaceFailure {
+  namespace: string;
+  reason?: string;
+}
+
+export interface ClusterExternalSecretStatus {
+  externalSecretName?: string;
+  provisionedNamespaces?: string[];
+  failedNamespaces?: ClusterExternalSecretNamespaceFailure[];
+  conditions?: Condition[];
+  observedGeneration?: number;
+}
+
+export interface ClusterExternalSecret {
+  apiVersion: typeof API_GROUP_VERSION;
+  kind: 'ClusterExternalSecret';
+  metadata: ObjectMeta;
+  spec: ClusterExternalSecretSpec;
+  status?: ClusterExternalSecretStatus;
+}
+
 // ---------------------------------------------------------------- condition reasons
 
 export const ES_REASON = {
@@ -375,9 +431,20 @@ export const STORE_REASON = {
 } as const;
 export type StoreReason = (typeof STORE_REASON)[keyof typeof STORE_REASON];
 
+export const CES_REASON = {
+  /** Every selected namespace has the ExternalSecret (or none is selected). */
+  Provisioned: 'Provisioned',
+  /** At least one selected namespace could not get it: status.failedNamespaces says why. */
+  NamespacesFailed: 'NamespacesFailed',
+  InvalidSpec: 'InvalidSpec',
+} as const;
+export type CesReason = (typeof CES_REASON)[keyof typeof CES_REASON];
+
 // ---------------------------------------------------------------- labels & annotations
 
 export const LABEL_MANAGED = 'rotor.dev/managed';
+/** On an ExternalSecret created by a ClusterExternalSecret: its name (when it fits a label value). */
+export const LABEL_CLUSTER_EXTERNAL_SECRET = 'rotor.dev/cluster-external-secret';
 export const ANNOTATION_OWNER = 'rotor.dev/owner';
 export const ANNOTATION_DATA_MAC = 'rotor.dev/data-mac';
 export const ANNOTATION_FORCE_SYNC = 'rotor.dev/force-sync';

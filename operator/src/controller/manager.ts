@@ -6,6 +6,7 @@ import {
   ANNOTATION_OWNER,
   LABEL_MANAGED,
   PLURAL,
+  type ClusterExternalSecret,
   type ExternalSecret,
   type SecretStore,
   type StoreKind,
@@ -30,6 +31,8 @@ import type { SiblingRefresher } from '../rollout/coordinator.js';
 import { withDefaults } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
+import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
+import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -39,6 +42,7 @@ export interface ManagerSources {
   /** Only Secrets labelled rotor.dev/managed=true. */
   managedSecrets: ListWatchSource<V1Secret & KubeObject>;
   namespaces: ListWatchSource<V1Namespace & KubeObject>;
+  clusterExternalSecrets: ListWatchSource<ClusterExternalSecret & KubeObject>;
 }
 
 export function kubeManagerSources(clients: KubeClients, namespace: string | undefined): ManagerSources {
@@ -46,6 +50,7 @@ export function kubeManagerSources(clients: KubeClients, namespace: string | und
     externalSecrets: customResourceListWatchSource(clients, { plural: PLURAL.ExternalSecret, namespace }),
     secretStores: customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }),
     clusterSecretStores: customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }),
+    clusterExternalSecrets: customResourceListWatchSource(clients, { plural: PLURAL.ClusterExternalSecret }),
     managedSecrets: secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }),
     namespaces: kubeListWatchSource<V1Namespace & KubeObject>({
       kubeConfig: clients.kubeConfig,
@@ -68,6 +73,7 @@ export interface ManagerOptions {
   /** Everything of the reconcilers that is not a cache the manager owns. */
   externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
+  clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
 }
 
 const STORE_KEY_SEPARATOR = '|';
@@ -79,7 +85,9 @@ export class Manager {
   readonly managedSecrets: ResilientInformer<V1Secret & KubeObject>;
   /** Namespace labels decide ClusterSecretStore access; watching them admits a relabelled namespace at once. */
   readonly namespaces: ResilientInformer<V1Namespace & KubeObject>;
+  readonly clusterExternalSecrets: ResilientInformer<ClusterExternalSecret & KubeObject>;
   private readonly esQueue: WorkQueue;
+  private readonly cesQueue: WorkQueue;
   private readonly storeQueue: WorkQueue;
   private readonly esReconciler: ExternalSecretReconciler;
   private readonly log: Logger;
@@ -101,6 +109,7 @@ export class Manager {
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
     this.managedSecrets = informer('secrets', sources.managedSecrets);
     this.namespaces = informer('namespaces', sources.namespaces);
+    this.clusterExternalSecrets = informer(PLURAL.ClusterExternalSecret, sources.clusterExternalSecrets);
 
     const esReconciler = (this.esReconciler = new ExternalSecretReconciler({
       ...options.externalSecretDeps,
@@ -123,6 +132,14 @@ export class Manager {
       logger: options.logger.child({ controller: 'secretstore' }),
     });
 
+    const cesReconciler = new ClusterExternalSecretReconciler({
+      ...options.clusterExternalSecretDeps,
+      get: (name) => this.clusterExternalSecrets.get(undefined, name),
+      namespaces: () => this.namespaceViews(),
+      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name), list: () => this.externalSecrets.list() },
+      logger: options.logger.child({ controller: 'clusterexternalsecret' }),
+    });
+
     this.esQueue = new WorkQueue({
       concurrency: options.concurrency,
       // A store that hangs holds at most storeConcurrency workers; the others serve other stores.
@@ -143,6 +160,13 @@ export class Manager {
         return storeReconciler.reconcile(kind, ns || undefined, name);
       },
       onError: (key, error, retries) => this.logFailure('secretstore', key, error, retries),
+    });
+    // Few ClusterExternalSecrets, each a loop over namespaces: a small queue of its own.
+    this.cesQueue = new WorkQueue({
+      concurrency: 2,
+      metrics: workQueueMetrics(metrics, 'clusterexternalsecret'),
+      handler: (name) => cesReconciler.reconcile(name),
+      onError: (key, error, retries) => this.logFailure('clusterexternalsecret', key, error, retries),
     });
     this.routeEvents();
   }
@@ -177,11 +201,12 @@ export class Manager {
     this.log.info({ externalSecrets: this.externalSecrets.list().length }, 'informers synced; starting workers');
     this.storeQueue.start();
     this.esQueue.start();
+    this.cesQueue.start();
   }
 
   /** Stops the workers (waiting at most timeoutMs for running reconciles), then the informers. */
   async stop(timeoutMs?: number): Promise<void> {
-    await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs)]);
+    await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs), this.cesQueue.shutdown(timeoutMs)]);
     await Promise.all(this.informers().map((i) => i.stop()));
   }
 
@@ -190,7 +215,7 @@ export class Manager {
   }
 
   private informers() {
-    return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces];
+    return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces, this.clusterExternalSecrets];
   }
 
   private routeEvents(): void {
@@ -241,6 +266,8 @@ export class Manager {
     };
     this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
 
+    this.routeClusterExternalSecretEvents();
+
     // A relabelled namespace may now be allowed (or refused) by a ClusterSecretStore's conditions.
     this.namespaces.onUpdate((ns, old) => {
       if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old.metadata?.labels ?? {})) return;
@@ -248,6 +275,71 @@ export class Manager {
         if (es.spec.secretStoreRef?.kind === 'ClusterSecretStore') enqueueEs(es);
       }
     });
+  }
+
+  /**
+   * A ClusterExternalSecret is reconciled when it changes (spec, or annotations: force-sync),
+   * when any namespace appears, is relabelled or goes (it may be selected now, or no longer),
+   * and when an ExternalSecret it controls is changed or deleted by someone else (repaired at
+   * once), or a foreign ExternalSecret blocking one of its failed namespaces is deleted.
+   */
+  private routeClusterExternalSecretEvents(): void {
+    const enqueue = (name: string) => this.cesQueue.add(name);
+    const enqueueAll = () => {
+      for (const ces of this.clusterExternalSecrets.list()) enqueue(ces.metadata.name);
+    };
+    this.clusterExternalSecrets
+      .onAdd((ces) => enqueue(ces.metadata.name))
+      .onUpdate((ces, old) => {
+        if (
+          ces.metadata.generation !== old.metadata.generation ||
+          JSON.stringify(ces.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
+          ces.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
+        ) {
+          enqueue(ces.metadata.name);
+        }
+      })
+      .onDelete((ces) => enqueue(ces.metadata.name));
+
+    this.namespaces
+      .onAdd(enqueueAll)
+      .onUpdate((ns, old) => {
+        const relabelled = JSON.stringify(ns.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {});
+        if (relabelled || ns.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp) enqueueAll();
+      })
+      .onDelete(enqueueAll);
+
+    const ownerOf = (es: ExternalSecret) => controllingClusterExternalSecret(es);
+    this.externalSecrets
+      .onUpdate((es, old) => {
+        const owner = ownerOf(es) ?? ownerOf(old);
+        if (!owner) return;
+        const changed =
+          es.metadata.generation !== old.metadata.generation ||
+          JSON.stringify([es.metadata.labels, es.metadata.annotations, es.metadata.ownerReferences]) !==
+            JSON.stringify([old.metadata.labels, old.metadata.annotations, old.metadata.ownerReferences]);
+        if (changed) enqueue(owner);
+      })
+      .onDelete((es) => {
+        const owner = ownerOf(es);
+        if (owner) {
+          enqueue(owner);
+          return;
+        }
+        const namespace = es.metadata.namespace;
+        for (const ces of this.clusterExternalSecrets.list()) {
+          if (ces.status?.failedNamespaces?.some((f) => f.namespace === namespace)) enqueue(ces.metadata.name);
+        }
+      });
+  }
+
+  /** Namespaces a ClusterExternalSecret may stamp into (only the watched one with --watch-namespace). */
+  private namespaceViews(): NamespaceView[] {
+    const watched = this.options.watchNamespace;
+    return this.namespaces
+      .list()
+      .filter((ns) => !watched || ns.metadata?.name === watched)
+      .map((ns) => ({ name: ns.metadata!.name!, labels: ns.metadata?.labels ?? {}, terminating: !!ns.metadata?.deletionTimestamp }));
   }
 
   /** Namespace labels from the informer cache; the API only for a namespace not seen yet. */

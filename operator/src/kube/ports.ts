@@ -2,7 +2,7 @@
 // narrow interfaces. kube/ implements them with @kubernetes/client-node; unit tests
 // implement them with in-memory fakes.
 import type { V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
+import type { ClusterExternalSecretStatus, ExternalSecret, ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -24,6 +24,20 @@ export interface SecretClient {
 export interface StatusWriter {
   externalSecret(namespace: string, name: string, status: ExternalSecretStatus): Promise<void>;
   store(kind: StoreKind, namespace: string | undefined, name: string, status: SecretStoreStatus): Promise<void>;
+}
+
+export interface ClusterExternalSecretStatusWriter {
+  clusterExternalSecret(name: string, status: ClusterExternalSecretStatus): Promise<void>;
+}
+
+/** Writes of the ExternalSecrets a ClusterExternalSecret stamps into namespaces. */
+export interface ExternalSecretWriter {
+  /** Throws ConflictError (reason AlreadyExists) when one of that name exists. */
+  create(externalSecret: ExternalSecret): Promise<ExternalSecret>;
+  /** Full replace guarded by metadata.resourceVersion (409 ConflictError when it moved). */
+  replace(externalSecret: ExternalSecret): Promise<ExternalSecret>;
+  /** Deletes it only if it is still the object with this uid; gone already is success. */
+  delete(namespace: string, name: string, uid: string): Promise<void>;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -9,9 +9,9 @@
 // leave out (e.g. a stale servedRegion), so every known field that is absent is sent as null,
 // which a merge patch turns into "remove".
 import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
-import { API_GROUP, API_VERSION, PLURAL, type ExternalSecretStatus, type SecretStoreStatus, type StoreKind } from '../api/types.js';
+import { API_GROUP, API_VERSION, PLURAL, type ClusterExternalSecretStatus, type ExternalSecretStatus, type SecretStoreStatus, type StoreKind } from '../api/types.js';
 import { isNotFound, toKubeApiError } from './errors.js';
-import type { StatusWriter } from './ports.js';
+import type { ClusterExternalSecretStatusWriter, StatusWriter } from './ports.js';
 import { FIELD_MANAGER } from './secrets.js';
 
 // Record<keyof ..., true> makes the compiler insist that every status field is listed here.
@@ -32,6 +32,14 @@ const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {
   observedGeneration: true,
 };
 
+const CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ClusterExternalSecretStatus>, true> = {
+  externalSecretName: true,
+  provisionedNamespaces: true,
+  failedNamespaces: true,
+  conditions: true,
+  observedGeneration: true,
+};
+
 /** The merge patch body that makes the stored status equal `status`. */
 export function statusMergePatch<S extends object>(status: S, knownFields: Record<string, true>): { status: Record<string, unknown> } {
   const patch: Record<string, unknown> = {};
@@ -42,7 +50,7 @@ export function statusMergePatch<S extends object>(status: S, knownFields: Recor
 
 const mergePatchOptions = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-export class KubeStatusWriter implements StatusWriter {
+export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStatusWriter {
   constructor(private readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>) {}
 
   /** A 404 (the ExternalSecret was deleted meanwhile) is not an error: there is nothing to report on. */
@@ -79,6 +87,19 @@ export class KubeStatusWriter implements StatusWriter {
       if (isNotFound(error)) return;
       const what = kind === 'ClusterSecretStore' ? `ClusterSecretStore ${name}` : `SecretStore ${namespace}/${name}`;
       throw toKubeApiError(error, `update status of ${what}`);
+    }
+  }
+
+  async clusterExternalSecret(name: string, status: ClusterExternalSecretStatus): Promise<void> {
+    const body = statusMergePatch(status, CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS);
+    try {
+      await this.customObjects.patchClusterCustomObjectStatus(
+        { group: API_GROUP, version: API_VERSION, plural: PLURAL.ClusterExternalSecret, name, body, fieldManager: FIELD_MANAGER },
+        mergePatchOptions(),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toKubeApiError(error, `update status of ClusterExternalSecret ${name}`);
     }
   }
 }

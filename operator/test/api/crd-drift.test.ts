@@ -73,6 +73,7 @@ const crds = {
   ExternalSecret: loadCrd('rotor.dev_externalsecrets.yaml'),
   SecretStore: loadCrd('rotor.dev_secretstores.yaml'),
   ClusterSecretStore: loadCrd('rotor.dev_clustersecretstores.yaml'),
+  ClusterExternalSecret: loadCrd('rotor.dev_clusterexternalsecrets.yaml'),
 };
 
 function rootSchema(crd: Crd): Schema {
@@ -238,6 +239,8 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
     ['SecretStore', 'status', 'SecretStoreStatus'],
     ['ClusterSecretStore', 'spec', 'SecretStoreSpec'],
     ['ClusterSecretStore', 'status', 'SecretStoreStatus'],
+    ['ClusterExternalSecret', 'spec', 'ClusterExternalSecretSpec'],
+    ['ClusterExternalSecret', 'status', 'ClusterExternalSecretStatus'],
   ];
   it.each(pairs)('%s .%s matches %s', (kind, field, tsInterface) => {
     expect(drift(tsInterface, prop(rootSchema(crds[kind]), field), `${kind}.${field}`)).toEqual([]);
@@ -260,7 +263,7 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
   });
 
   it('names match the constants in types.ts', () => {
-    const expected = { ExternalSecret: 'Namespaced', SecretStore: 'Namespaced', ClusterSecretStore: 'Cluster' } as const;
+    const expected = { ExternalSecret: 'Namespaced', SecretStore: 'Namespaced', ClusterSecretStore: 'Cluster', ClusterExternalSecret: 'Cluster' } as const;
     for (const [kind, crd] of Object.entries(crds) as Array<[keyof typeof crds, Crd]>) {
       expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
       expect(crd.spec.group).toBe(API_GROUP);
@@ -276,6 +279,7 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
     expect(crds.ExternalSecret.spec.names.shortNames).toEqual(['es']);
     expect(crds.SecretStore.spec.names.shortNames).toEqual(['ss']);
     expect(crds.ClusterSecretStore.spec.names.shortNames).toEqual(['css']);
+    expect(crds.ClusterExternalSecret.spec.names.shortNames).toEqual(['ces']);
   });
 
   it('enums equal the string-literal unions they are typed with', () => {

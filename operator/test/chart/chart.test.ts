@@ -100,7 +100,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
 
     it('grants exactly the namespaced permissions reconciling needs', () => {
       expect(permissions(one(objects, 'ClusterRole', 'rotor-controller'))).toEqual({
-        'rotor.dev/externalsecrets': ['list', 'watch'],
+        'rotor.dev/externalsecrets': ['create', 'delete', 'list', 'update', 'watch'],
         'rotor.dev/secretstores': ['list', 'watch'],
         'rotor.dev/externalsecrets/status': ['patch'],
         'rotor.dev/secretstores/status': ['patch'],
@@ -120,6 +120,9 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
       expect(permissions(one(objects, 'ClusterRole', 'rotor-cluster'))).toEqual({
         'rotor.dev/clustersecretstores': ['list', 'watch'],
         'rotor.dev/clustersecretstores/status': ['patch'],
+        'rotor.dev/clusterexternalsecrets': ['list', 'watch'],
+        'rotor.dev/clusterexternalsecrets/status': ['patch'],
+        'rotor.dev/clusterexternalsecrets/finalizers': ['update'],
         'core/namespaces': ['get', 'list', 'watch'],
       });
     });
@@ -156,10 +159,10 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
       expect(find(objects, 'ServiceMonitor')).toEqual([]);
     });
 
-    it('leaves CRDs to crds/ and includes all three with --include-crds', () => {
+    it('leaves CRDs to crds/ and includes all four with --include-crds', () => {
       expect(find(objects, 'CustomResourceDefinition')).toEqual([]);
       const names = find(template({}, ['--include-crds']), 'CustomResourceDefinition').map((c) => c.metadata.name).sort();
-      expect(names).toEqual(['clustersecretstores.rotor.dev', 'externalsecrets.rotor.dev', 'secretstores.rotor.dev']);
+      expect(names).toEqual(['clusterexternalsecrets.rotor.dev', 'clustersecretstores.rotor.dev', 'externalsecrets.rotor.dev', 'secretstores.rotor.dev']);
     });
   });
 
@@ -303,9 +306,14 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
     'rotor.dev/secretstores watch',
     'rotor.dev/clustersecretstores list',
     'rotor.dev/clustersecretstores watch',
+    'rotor.dev/clusterexternalsecrets list',
+    'rotor.dev/clusterexternalsecrets watch',
   ],
   'kube/status.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/externalsecrets/status patch', 'rotor.dev/secretstores/status patch'],
-  'kube/status.ts:patchClusterCustomObjectStatus': ['rotor.dev/clustersecretstores/status patch'],
+  'kube/status.ts:patchClusterCustomObjectStatus': ['rotor.dev/clustersecretstores/status patch', 'rotor.dev/clusterexternalsecrets/status patch'],
+  'kube/external-secrets.ts:createNamespacedCustomObject': ['rotor.dev/externalsecrets create'],
+  'kube/external-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/externalsecrets update'],
+  'kube/external-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/externalsecrets delete'],
   'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
   'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
   'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
@@ -316,8 +324,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
 };
 
-/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references. */
-const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update'];
+/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret). */
+const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update'];
 
 /** "file:method" for every call of a client-node API method (CoreV1Api & co.) in operator/src. */
 function kubeApiCalls(): string[] {

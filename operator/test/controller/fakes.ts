@@ -2,9 +2,19 @@
 // as the real kube/ and aws/ modules, so the reconcilers run unchanged against them.
 import { Writable } from 'node:stream';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
+import type { ClusterExternalSecret, ClusterExternalSecretStatus, DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
-import type { EventRecorder, EventType, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../../src/kube/ports.js';
+import type {
+  ClusterExternalSecretStatusWriter,
+  EventRecorder,
+  EventType,
+  ExternalSecretWriter,
+  NamespaceClient,
+  ObjectRef,
+  SecretClient,
+  StatusWriter,
+} from '../../src/kube/ports.js';
+import { ConflictError } from '../../src/kube/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
 
 export class FakeSecrets implements SecretClient {
@@ -64,6 +74,71 @@ export class FakeStatus implements StatusWriter {
     this.stores.set(`${kind}/${namespace ?? ''}/${name}`, structuredClone(status));
   }
 }
+
+/** Status writes of ClusterExternalSecrets, by name (the last one). */
+export class FakeCesStatus implements ClusterExternalSecretStatusWriter {
+  writes = 0;
+  readonly byName = new Map<string, ClusterExternalSecretStatus>();
+  async clusterExternalSecret(name: string, status: ClusterExternalSecretStatus) {
+    this.writes++;
+    this.byName.set(name, structuredClone(status));
+  }
+}
+
+/**
+ * ExternalSecrets as the API server keeps them: create refuses an existing name, replace needs
+ * the current resourceVersion, delete checks the uid. `onWrite` lets a test feed an informer.
+ */
+export class FakeExternalSecretStore implements ExternalSecretWriter {
+  readonly objects = new Map<string, ExternalSecret>();
+  readonly calls: string[] = [];
+  private version = 100;
+  failNext?: Error;
+  constructor(private readonly onWrite: (type: 'put' | 'delete', es: ExternalSecret) => void = () => {}) {}
+
+  put(es: ExternalSecret): ExternalSecret {
+    const stored = structuredClone(es);
+    stored.metadata.resourceVersion = String(++this.version);
+    stored.metadata.uid ??= `uid-${stored.metadata.namespace}-${stored.metadata.name}-${this.version}`;
+    stored.metadata.generation = (this.objects.get(key(es))?.metadata.generation ?? 0) + 1;
+    this.objects.set(key(es), stored);
+    this.onWrite('put', stored);
+    return structuredClone(stored);
+  }
+
+  async create(es: ExternalSecret) {
+    this.calls.push(`create ${key(es)}`);
+    this.throwIfAsked();
+    if (this.objects.has(key(es))) throw new ConflictError(`externalsecrets "${es.metadata.name}" already exists`, 'AlreadyExists');
+    return this.put({ ...es, metadata: { ...es.metadata, uid: undefined } });
+  }
+
+  async replace(es: ExternalSecret) {
+    this.calls.push(`replace ${key(es)}`);
+    this.throwIfAsked();
+    const current = this.objects.get(key(es));
+    if (!current || current.metadata.resourceVersion !== es.metadata.resourceVersion) throw new ConflictError('the object has been modified', 'Conflict');
+    return this.put({ ...es, metadata: { ...es.metadata, uid: current.metadata.uid } });
+  }
+
+  async delete(namespace: string, name: string, uid: string) {
+    this.calls.push(`delete ${namespace}/${name}`);
+    this.throwIfAsked();
+    const current = this.objects.get(`${namespace}/${name}`);
+    if (!current) return;
+    if (current.metadata.uid !== uid) throw new ConflictError('Precondition failed: UID in precondition does not match', 'Conflict');
+    this.objects.delete(`${namespace}/${name}`);
+    this.onWrite('delete', current);
+  }
+
+  private throwIfAsked() {
+    const error = this.failNext;
+    this.failNext = undefined;
+    if (error) throw error;
+  }
+}
+
+const key = (es: ExternalSecret) => `${es.metadata.namespace}/${es.metadata.name}`;
 
 export class FakeEvents implements EventRecorder {
   readonly events: { object: ObjectRef; type: EventType; reason: string; message: string }[] = [];
@@ -154,5 +229,22 @@ export function secretStore(kind: StoreKind = 'SecretStore', extra: Partial<Secr
     kind,
     metadata: { name: 'aws', namespace: kind === 'SecretStore' ? 'app' : undefined, generation: 1 },
     spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, ...extra },
+  };
+}
+
+export function clusterExternalSecret(spec: Partial<ClusterExternalSecret['spec']> = {}, meta: Partial<ClusterExternalSecret['metadata']> = {}): ClusterExternalSecret {
+  return {
+    apiVersion: 'rotor.dev/v1alpha1',
+    kind: 'ClusterExternalSecret',
+    metadata: { name: 'shared-db', uid: 'ces-uid', generation: 1, ...meta },
+    spec: {
+      namespaceSelectors: [{ matchLabels: { shared: 'db' } }],
+      externalSecretSpec: {
+        secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' },
+        refreshInterval: '1h',
+        data: [{ secretKey: 'password', remoteRef: { key: 'prod/db', property: 'password' } }],
+      },
+      ...spec,
+    },
   };
 }

@@ -2,16 +2,16 @@
 // the API server: events reach the right queue, deleted objects release what they held.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
+import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/list-watch.js';
 import type { SecretsProvider } from '../../src/api/provider.js';
-import { createMetrics, externalSecretMetrics } from '../../src/metrics.js';
+import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
-import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
+import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
@@ -23,6 +23,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     clusterSecretStores: new FakeListWatch(),
     managedSecrets: new FakeListWatch(),
     namespaces: new FakeListWatch(),
+    clusterExternalSecrets: new FakeListWatch(),
   };
   const sources = {
     externalSecrets: source<ExternalSecret>(fakes.externalSecrets),
@@ -30,6 +31,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     clusterSecretStores: source<SecretStore>(fakes.clusterSecretStores),
     managedSecrets: source<V1Secret>(fakes.managedSecrets),
     namespaces: source(fakes.namespaces),
+    clusterExternalSecrets: source<ClusterExternalSecret>(fakes.clusterExternalSecrets),
   } as ManagerSources;
   const metrics = createMetrics({ defaultMetrics: false });
   const provider = new FakeProvider();
@@ -47,6 +49,9 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
       forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
   };
   const { logger } = capturedLogger();
+  // ExternalSecrets a ClusterExternalSecret writes show up in the ExternalSecret informer, as on a real server.
+  const esWriter = new FakeExternalSecretStore((type, es) => (type === 'put' ? fakes.externalSecrets.put(es as unknown as TestObject) : fakes.externalSecrets.remove(es.metadata.namespace, es.metadata.name)));
+  const cesStatus = new FakeCesStatus();
   const manager = new Manager({
     sources,
     logger,
@@ -65,9 +70,10 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
       ...externalSecretMetrics(metrics),
     },
     storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
+    clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);
-  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put };
+  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus };
 }
 
 const readySeries = async (metrics: ReturnType<typeof createMetrics>) =>
@@ -91,6 +97,28 @@ afterEach(async () => {
 });
 
 describe('Manager', () => {
+  it('ClusterExternalSecret: a namespace created or relabelled gains or loses its ExternalSecret at once; a deleted copy is re-created', async () => {
+    const t = setup();
+    t.put(t.fakes.namespaces, { metadata: { name: 'team-a', labels: { shared: 'db' } } });
+    t.put(t.fakes.clusterExternalSecrets, clusterExternalSecret({ refreshTime: '1h' }));
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect([...t.esWriter.objects.keys()]).toEqual(['team-a/shared-db']));
+
+    t.put(t.fakes.namespaces, { metadata: { name: 'team-b', labels: { shared: 'db' } } });
+    await vi.waitFor(() => expect([...t.esWriter.objects.keys()].sort()).toEqual(['team-a/shared-db', 'team-b/shared-db']));
+
+    t.put(t.fakes.namespaces, { metadata: { name: 'team-a', labels: {} } });
+    await vi.waitFor(() => expect([...t.esWriter.objects.keys()]).toEqual(['team-b/shared-db']));
+    await vi.waitFor(() => expect(t.cesStatus.byName.get('shared-db')?.provisionedNamespaces).toEqual(['team-b']));
+
+    // Someone deletes the copy: it comes back without waiting for refreshTime.
+    const copy = t.esWriter.objects.get('team-b/shared-db')!;
+    t.esWriter.objects.delete('team-b/shared-db');
+    t.fakes.externalSecrets.remove('team-b', copy.metadata.name);
+    await vi.waitFor(() => expect([...t.esWriter.objects.keys()]).toEqual(['team-b/shared-db']));
+  });
+
   it('syncs an ExternalSecret and removes its metric series when it is deleted', async () => {
     const t = await startedWithOneSyncedExternalSecret();
     await vi.waitFor(async () => expect(await readySeries(t.metrics)).toEqual(['rotor_externalsecret_ready{namespace="app",name="db"} 1']));

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ES_REASON, STORE_REASON } from '../../src/api/types.js';
+import { CES_REASON, ES_REASON, STORE_REASON } from '../../src/api/types.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const srcDir = join(repoRoot, 'operator/src');
@@ -18,13 +18,13 @@ function sources(dir: string): Array<{ file: string; text: string }> {
   });
 }
 
-/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X`, or a reason's literal, outside the definitions. */
+/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X` / `CES_REASON.X`, or a reason's literal, outside the definitions. */
 export function reasonsSetByCode(files: Array<{ file: string; text: string }>): Set<string> {
-  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON)]);
+  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON), ...Object.values(CES_REASON)]);
   const used = new Set<string>();
   for (const { file, text } of files) {
     if (file === 'api/types.ts') continue;
-    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON)\.(\w+)/g)) used.add(m[1]!);
+    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON|CES_REASON)\.(\w+)/g)) used.add(m[1]!);
     for (const m of text.matchAll(/'(\w+)'/g)) if (known.has(m[1]!)) used.add(m[1]!);
   }
   return used;
@@ -35,7 +35,7 @@ const setByCode = reasonsSetByCode(sources(srcDir));
 
 describe('docs/troubleshooting.md', () => {
   it('finds the reasons the code sets (sanity floor)', () => {
-    for (const reason of ['SecretSynced', 'AccessDenied', 'InvalidSpec', 'Valid', 'AuthFailed']) expect(setByCode).toContain(reason);
+    for (const reason of ['SecretSynced', 'AccessDenied', 'InvalidSpec', 'Valid', 'AuthFailed', 'Provisioned', 'NamespacesFailed']) expect(setByCode).toContain(reason);
   });
 
   it.each([...setByCode].sort())('documents %s', (reason) => {
@@ -50,7 +50,7 @@ describe('docs/troubleshooting.md', () => {
     const sections = doc.split(/^### /m).slice(1);
     for (const section of sections) {
       const reason = /^`(\w+)`/.exec(section)?.[1];
-      if (!reason || ['SecretSynced', 'Valid', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
+      if (!reason || ['SecretSynced', 'Valid', 'Provisioned', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
       expect(section, `${reason} has no command block`).toMatch(/```sh\n/);
     }
   });

@@ -46,6 +46,7 @@ describe.skipIf(!helm)(`scripts/release.sh${helm ? '' : ` (SKIPPED: ${skipReason
   it('bundles exactly the CRDs of crds/ in one file', () => {
     const bundle = yamlObjects(readFileSync(join(out, `rotor-crds-${version}.yaml`), 'utf8'));
     expect(bundle.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      'CustomResourceDefinition/clusterexternalsecrets.rotor.dev',
       'CustomResourceDefinition/clustersecretstores.rotor.dev',
       'CustomResourceDefinition/externalsecrets.rotor.dev',
       'CustomResourceDefinition/secretstores.rotor.dev',
