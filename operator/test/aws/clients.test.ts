@@ -215,6 +215,28 @@ describe('AwsClientFactory over real sockets (127.0.0.1)', () => {
     }
   });
 
+  it("a store's retrySettings of 2 retries make 3 requests to an endpoint answering 500", async () => {
+    let requests = 0;
+    const server = createServer((_req, res) => {
+      requests++;
+      res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' });
+      res.end(JSON.stringify({ __type: 'InternalServiceError', message: 'boom' }));
+    });
+    const port = await listen(server);
+    try {
+      const factory = new AwsClientFactory();
+      const endpoint = `http://127.0.0.1:${port}`;
+      const client = factory.secretsManager({ region: 'eu-west-1', endpoint, credentials, identityKey: 'k', retry: { maxRetries: 2, retryIntervalMs: 50 } });
+      const provider = new SecretsManagerProvider({ client, region: 'eu-west-1', endpoint, logger: silentLogger });
+      await expect(provider.get({ key: 'db' })).rejects.toMatchObject({ retryable: true });
+      expect(requests).toBe(3);
+      factory.destroy();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a closed port is reported as unreachable, naming the endpoint', async () => {
     const server = createServer();
     const port = await listen(server);
