@@ -14,6 +14,7 @@ import {
   type SyncedVersion,
 } from '../api/types.js';
 import { withDefaults, type DefaultedExternalSecret } from '../api/defaults.js';
+import { ANNOTATION_ADOPT_ESO } from '../api/eso.js';
 import { validateExternalSecret } from '../sync/validate.js';
 import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../api/provider.js';
@@ -357,7 +358,11 @@ export class ExternalSecretReconciler {
     });
     // The marker goes in the same write as the data: from then on the rollout is on record.
     if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
-    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es), { isMergeOwnerLive: this.mergeOwnerLive(es) });
+    const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
+    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es), {
+      isMergeOwnerLive: this.mergeOwnerLive(es),
+      ...(adoptFromEso ? { adoptFromEso } : {}),
+    });
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
     let written = false;
@@ -374,7 +379,12 @@ export class ExternalSecretReconciler {
         await this.deps.secrets.replace(plan.secret);
       }
       written = true;
-      await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
+      if (plan.adoptedFrom !== undefined) {
+        log.info({ from: plan.adoptedFrom }, 'took the Secret over from ESO');
+        await this.event(es, 'Normal', 'Adopted', `took Secret ${namespace}/${desired.name} over from ESO's ExternalSecret ${plan.adoptedFrom} (${countKeys(built.data)}; versions ${desired.versions})`);
+      } else {
+        await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
+      }
     }
 
     if (written && desired.rolloutPending !== undefined) {

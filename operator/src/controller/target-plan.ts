@@ -13,6 +13,7 @@ import {
   type CreationPolicy,
   type EsReason,
 } from '../api/types.js';
+import { ESO_LABEL_MANAGED, ESO_SECRET_ANNOTATIONS, ESO_SECRET_LABELS, esoControllerOwner, hasEsoMarks, isAdoptableFromEso } from '../api/eso.js';
 import { keyConflicts, mergeOwnersOf, ownsExactly, recordMergeOwner } from './merge-owners.js';
 
 export interface DesiredSecret {
@@ -44,9 +45,10 @@ export interface OwnerIdentity {
 export type TargetPlan =
   | { action: 'none'; reason: 'unchanged' | 'policy-none' }
   | { action: 'create'; secret: V1Secret }
-  | { action: 'update'; secret: V1Secret }
+  /** adoptedFrom: the ESO ExternalSecret whose Secret this write takes over. */
+  | { action: 'update'; secret: V1Secret; adoptedFrom?: string }
   /** An immutable Secret cannot be updated in place: delete and create. */
-  | { action: 'recreate'; secret: V1Secret }
+  | { action: 'recreate'; secret: V1Secret; adoptedFrom?: string }
   | { action: 'refuse'; reason: EsReason; message: string };
 
 export function ownerAnnotationValue(owner: OwnerIdentity): string {
@@ -66,6 +68,12 @@ export interface PlanOptions {
    * with creationPolicy Merge? Keys recorded for one that does not are free again. Default: yes.
    */
   isMergeOwnerLive?: (name: string) => boolean;
+  /**
+   * The ESO ExternalSecret (same namespace) whose Secret this ExternalSecret may take over
+   * (annotation rotor.dev/adopt-eso, set by `rotor migrate --live`). Without it a Secret
+   * Rotor does not own is never overwritten.
+   */
+  adoptFromEso?: string;
 }
 
 /**
@@ -89,20 +97,12 @@ export function planTargetWrite(
   if (policy === 'None') return { action: 'none', reason: 'policy-none' };
   const marker = desired.rolloutPending ?? existing?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
   if (marker !== undefined) desired = { ...desired, rolloutPending: marker };
-  if (policy === 'Merge') return planMerge(existing, desired, owner, options.isMergeOwnerLive ?? (() => true));
+  if (policy === 'Merge') return planMerge(existing, desired, owner, options.isMergeOwnerLive ?? (() => true), options.adoptFromEso);
 
   if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
   if (!isOwnedBy(existing, owner)) {
-    const otherOwner = existing.metadata?.annotations?.[ANNOTATION_OWNER];
-    const whose = otherOwner ? `is managed by ExternalSecret ${otherOwner}` : 'was not created by Rotor';
-    return {
-      action: 'refuse',
-      reason: 'TargetNotOwned',
-      message:
-        `Secret ${desired.namespace}/${desired.name} already exists and ${whose}; ` +
-        `refusing to overwrite it. Set spec.target.creationPolicy: Merge to merge keys into it, ` +
-        `choose another spec.target.name, or delete the existing Secret.`,
-    };
+    if (isAdoptableFromEso(existing, options.adoptFromEso)) return planAdoption(existing, desired, policy, owner, options.adoptFromEso!);
+    return refuseNotOwned(existing, desired, options.adoptFromEso);
   }
   const next = ownedSecret(desired, policy, owner);
   // The owner reference lets the garbage collector remove the Secret with its ExternalSecret.
@@ -114,7 +114,44 @@ export function planTargetWrite(
   return existing.immutable || typeChanged ? { action: 'recreate', secret: next } : { action: 'update', secret: next };
 }
 
-function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean): TargetPlan {
+/**
+ * Takes a Secret ESO wrote over in one write: Rotor's owner reference, label and annotations
+ * replace ESO's, the data is what Rotor fetched (the same bytes unless the remote value
+ * changed). Updated in place (guarded by resourceVersion), so the Secret never disappears;
+ * only what cannot change in place (type, an immutable Secret's data) is re-created.
+ */
+function planAdoption(existing: V1Secret, desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity, from: string): TargetPlan {
+  const next = ownedSecret(desired, policy, owner);
+  next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
+  const typeChanged = (existing.type ?? 'Opaque') !== desired.type;
+  const immutableBlocks = existing.immutable === true && (!desired.immutable || !sameData(existing, desired.data));
+  return { action: typeChanged || immutableBlocks ? 'recreate' : 'update', secret: next, adoptedFrom: from };
+}
+
+function refuseNotOwned(existing: V1Secret, desired: DesiredSecret, adoptFromEso: string | undefined): TargetPlan {
+  const target = `Secret ${desired.namespace}/${desired.name}`;
+  const eso = esoControllerOwner(existing);
+  if (eso !== undefined || existing.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true') {
+    const whose = eso !== undefined ? `ESO's ExternalSecret ${desired.namespace}/${eso} (external-secrets.io)` : "the External Secrets Operator (ESO)";
+    const hint =
+      adoptFromEso !== undefined
+        ? `the annotation rotor.dev/adopt-eso names ${JSON.stringify(adoptFromEso)}, not its owner; set it to ${JSON.stringify(eso ?? '')} or remove it`
+        : `to hand it over from ESO without a gap run \`rotor migrate --live\`, or annotate this ExternalSecret with rotor.dev/adopt-eso=${eso ?? '<ESO ExternalSecret name>'}`;
+    return { action: 'refuse', reason: 'TargetNotOwned', message: `${target} already exists and is managed by ${whose}; refusing to overwrite it: ${hint}.` };
+  }
+  const otherOwner = existing.metadata?.annotations?.[ANNOTATION_OWNER];
+  const whose = otherOwner ? `is managed by ExternalSecret ${otherOwner}` : 'was not created by Rotor';
+  return {
+    action: 'refuse',
+    reason: 'TargetNotOwned',
+    message:
+      `${target} already exists and ${whose}; ` +
+      `refusing to overwrite it. Set spec.target.creationPolicy: Merge to merge keys into it, ` +
+      `choose another spec.target.name, or delete the existing Secret.`,
+  };
+}
+
+function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean, adoptFromEso?: string): TargetPlan {
   if (!existing) {
     return {
       action: 'refuse',
@@ -161,7 +198,9 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
   // whoever wrote last: comparing them would make the writers take turns rewriting forever.
   const sole = Object.keys(owners).every((name) => name === owner.name || !isLive(name));
   const recorded = existing.metadata?.annotations?.[ANNOTATION_MERGE_OWNERS] === ownersValue && ownsExactly(owners, owner.name, keys);
-  if (recorded && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
+  // Adopting from ESO: its marks go, so that ESO's controller no longer counts the Secret as its own.
+  const dropEso = isAdoptableFromEso(existing, adoptFromEso) && hasEsoMarks(existing);
+  if (recorded && !dropEso && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
   const data = { ...(existing.data ?? {}) };
   for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
   const merged: V1Secret = {
@@ -183,6 +222,11 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
     },
     data,
   };
+  if (dropEso) {
+    for (const label of ESO_SECRET_LABELS) delete merged.metadata!.labels![label];
+    for (const annotation of ESO_SECRET_ANNOTATIONS) delete merged.metadata!.annotations![annotation];
+    return { action: 'update', secret: merged, adoptedFrom: adoptFromEso! };
+  }
   return { action: 'update', secret: merged };
 }
 

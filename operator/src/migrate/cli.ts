@@ -1,5 +1,5 @@
-// `rotor migrate`: flags, input and output, exit codes. The conversion itself is convert.ts.
-// I/O is injected so the whole command is unit-tested.
+// `rotor migrate`: flags, input and output, exit codes. The conversion itself is convert.ts;
+// the live handover is handover.ts. I/O is injected so the whole command is unit-tested.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { convertDocuments, hasLosses, type Finding } from './convert.js';
@@ -14,12 +14,15 @@ export const EXIT = {
   incomplete: 1,
   /** Bad flags or unreadable input; nothing was written. */
   usage: 2,
+  /** --live: the handover did not finish (timeout, API error); the report says where it stopped. */
+  handoverFailed: 3,
 } as const;
 
 export const MIGRATE_USAGE = `rotor migrate — move External Secrets Operator (ESO) manifests and Secrets to Rotor
 
 Usage:
   rotor migrate [flags] FILE|DIR|- ...      convert ESO YAML to Rotor YAML
+  rotor migrate --live [flags]              hand a live cluster over from ESO to Rotor
 
 Also: kubectl rotor migrate ... (kubectl plugin), npx rotor migrate ... (from a checkout, after npm run build).
 
@@ -37,17 +40,40 @@ Converting files:
   Other objects (Deployments, ConfigMaps, ...) are passed through unchanged, so a whole
   directory of manifests can be converted at once.
 
+Live handover (--live):
+  Reads ESO's objects from the cluster (kubeconfig), creates the Rotor stores and
+  ExternalSecrets, and has Rotor take over each Secret ESO wrote, in place: the Rotor
+  ExternalSecret carries the annotation rotor.dev/adopt-eso=<ESO ExternalSecret>, and the
+  operator then replaces ESO's owner reference, labels and annotations on the Secret with
+  Rotor's in one update. The Secret is never deleted and its data changes only if the value in
+  AWS differs. The command waits until every Secret is Rotor's and its ExternalSecret Ready.
+  Scale ESO's controller to 0 first (kubectl -n external-secrets scale deploy/external-secrets
+  --replicas=0; keep its webhook running until ESO's objects are deleted): a running ESO
+  keeps rewriting Orphan/Merge Secrets. Running it again is harmless: existing Rotor objects
+  with the same spec and Secrets Rotor already owns are left alone.
+  Afterwards delete ESO's objects (--delete-eso, or the kubectl commands it prints):
+  the Secrets are no longer theirs, so the garbage collector leaves them.
+
 Flags:
   -o, --output FILE         write the Rotor YAML here (default: stdout)
       --report FILE         write the report here (default: stderr)
   -R, --recursive           read directories recursively
       --crds DIR            Rotor CRDs to check against (default: the ones shipped with this rotor)
+      --live                migrate the cluster's ESO objects (no FILE arguments)
+  -n, --namespace NS        --live: only this namespace (cluster-scoped stores still count)
+  -A, --all-namespaces      --live: every namespace (default)
+      --dry-run             --live: print the Rotor YAML and the plan, change nothing
+      --delete-eso          --live: after the handover, delete the ESO objects whose Secrets Rotor now owns
+      --timeout DURATION    --live: how long to wait for the handover (default 2m)
+      --kubeconfig PATH     --live: kubeconfig (default: $KUBECONFIG, ~/.kube/config, in-cluster)
+      --context NAME        --live: kubeconfig context
   -h, --help                this text
 
 Exit codes:
-  0  everything was converted
+  0  everything was converted (and, with --live, handed over)
   1  something could not be carried over; the report lists each object or field, why, and what to do
   2  usage or input error (bad flag, unreadable file, invalid YAML); nothing was written
+  3  --live: the handover did not finish (timeout or API error); the report says where it stopped
 `;
 
 export interface MigrateIO {
@@ -74,6 +100,13 @@ export interface MigrateFlags {
   report?: string;
   recursive: boolean;
   crds?: string;
+  live: boolean;
+  namespace?: string;
+  dryRun: boolean;
+  deleteEso: boolean;
+  timeoutMs: number;
+  kubeconfig?: string;
+  context?: string;
   help: boolean;
 }
 
@@ -90,6 +123,14 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
         report: { type: 'string' },
         recursive: { type: 'boolean', short: 'R', default: false },
         crds: { type: 'string' },
+        live: { type: 'boolean', default: false },
+        namespace: { type: 'string', short: 'n' },
+        'all-namespaces': { type: 'boolean', short: 'A', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'delete-eso': { type: 'boolean', default: false },
+        timeout: { type: 'string', default: '2m' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -100,17 +141,41 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
   const flags: MigrateFlags = {
     inputs: parsed.positionals,
     recursive: v.recursive,
+    live: v.live,
+    dryRun: v['dry-run'],
+    deleteEso: v['delete-eso'],
+    timeoutMs: parseTimeout(v.timeout),
     help: v.help,
     ...(v.output !== undefined ? { output: v.output } : {}),
     ...(v.report !== undefined ? { report: v.report } : {}),
     ...(v.crds !== undefined ? { crds: v.crds } : {}),
+    ...(v.namespace !== undefined ? { namespace: v.namespace } : {}),
+    ...(v.kubeconfig !== undefined ? { kubeconfig: v.kubeconfig } : {}),
+    ...(v.context !== undefined ? { context: v.context } : {}),
   };
   if (flags.help) return flags;
-  if (flags.inputs.length === 0) throw new UsageError('give FILE, DIR or - (stdin) to convert');
+  if (flags.live) {
+    if (flags.inputs.length > 0) throw new UsageError('--live reads ESO objects from the cluster: give no FILE arguments');
+    if (flags.namespace !== undefined && v['all-namespaces']) throw new UsageError('--namespace and --all-namespaces exclude each other');
+  } else {
+    if (flags.inputs.length === 0) throw new UsageError('give FILE, DIR or - (stdin) to convert, or --live to migrate the cluster');
+    const liveOnly = (['namespace', 'all-namespaces', 'dry-run', 'delete-eso', 'kubeconfig', 'context'] as const).filter((k) => v[k] !== undefined && v[k] !== false);
+    if (liveOnly.length > 0) throw new UsageError(`--${liveOnly[0]} needs --live`);
+  }
   return flags;
 }
 
-export async function runMigrate(argv: string[], io: MigrateIO = processIO): Promise<number> {
+function parseTimeout(text: string): number {
+  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
+  if (!match) throw new UsageError(`--timeout ${JSON.stringify(text)}: give a duration such as 90s or 5m`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(match[1]) * unit;
+}
+
+/** Live handover, loaded only with --live (it brings the Kubernetes client). */
+export type LiveRunner = (flags: MigrateFlags, io: MigrateIO) => Promise<number>;
+
+export async function runMigrate(argv: string[], io: MigrateIO = processIO, live?: LiveRunner): Promise<number> {
   let flags: MigrateFlags;
   try {
     flags = parseMigrateFlags(argv);
@@ -123,6 +188,10 @@ export async function runMigrate(argv: string[], io: MigrateIO = processIO): Pro
     return EXIT.ok;
   }
   try {
+    if (flags.live) {
+      const runLive = live ?? (await import('./live.js')).runLive;
+      return await runLive(flags, io);
+    }
     const kinds = loadKinds(flags.crds);
     const inputs = await readInputs(flags.inputs, { recursive: flags.recursive, readStdin: io.readStdin });
     const result = convertDocuments(inputs, kinds);

@@ -1,0 +1,181 @@
+// `rotor migrate --live` on the real bed: Secrets that ESO wrote (owner reference to ESO's
+// ExternalSecret, ESO's labels and annotation) are handed to Rotor with no moment where one is
+// missing or holds other data; then ESO's objects are deleted and the garbage collector, which
+// deletes a control Secret still owned by ESO's ExternalSecret, leaves the handed-over ones.
+// ESO's CRDs are stand-ins (e2e/compat/eso-test-crds.yaml); no ESO controller runs.
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, aws, bedEnv, kubectl, kubectlJson, run } from '../lib/cli.js';
+import { freshNamespace, harness, secretValue } from '../lib/context.js';
+import { waitFor } from '../lib/wait.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+const ESO_CRDS = resolve(repo, 'e2e/compat/eso-test-crds.yaml');
+const ESO_RESOURCES = ['secretstores', 'clustersecretstores', 'externalsecrets', 'clusterexternalsecrets'].map((r) => `${r}.external-secrets.io`).join(',');
+const rotor = (...args: string[]) => run(process.execPath, [resolve(repo, 'bin/rotor.mjs'), ...args], { allowFail: true });
+
+interface SecretEvent {
+  type: string;
+  name: string;
+  data: Record<string, string>;
+}
+
+/** Every event on the namespace's Secrets, with the decoded data, from before the handover on. */
+async function watchSecrets(namespace: string): Promise<{ events: SecretEvent[]; stop: () => void }> {
+  const events: SecretEvent[] = [];
+  const kc = new KubeConfig();
+  kc.loadFromFile(bedEnv().KUBECONFIG!);
+  const controller = await new Watch(kc).watch(
+    `/api/v1/namespaces/${namespace}/secrets`,
+    {},
+    (type: string, secret: { metadata?: { name?: string }; data?: Record<string, string> }) => {
+      const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      events.push({ type, name: secret.metadata?.name ?? '', data });
+    },
+    () => undefined,
+  );
+  return { events, stop: () => controller.abort() };
+}
+
+/** The Secret ESO's ExternalSecret `esName` leaves behind (creationPolicy Owner). */
+function esoSecret(namespace: string, name: string, esName: string, esUid: string, data: Record<string, string>): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name,
+      namespace,
+      labels: { 'reconcile.external-secrets.io/managed': 'true', 'reconcile.external-secrets.io/created-by': createHash('md5').update(`${namespace}/${esName}`).digest('hex') },
+      annotations: { 'reconcile.external-secrets.io/data-hash': createHash('md5').update(JSON.stringify(data)).digest('hex') },
+      ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: esName, uid: esUid, controller: true, blockOwnerDeletion: true }],
+    },
+    type: 'Opaque',
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  });
+}
+
+const rv = async (kind: string, name: string, ns: string) => (await kubectlJson<{ metadata: { resourceVersion: string } }>('get', kind, name, '-n', ns)).metadata.resourceVersion;
+
+describe('rotor migrate --live', () => {
+  let ns: string;
+
+  beforeAll(async () => {
+    await kubectl('apply', '-f', ESO_CRDS);
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', '-f', ESO_CRDS);
+    // Established comes before the new resources' storage serves lists.
+    await waitFor('ESO stand-in CRDs to serve', async () => (await run('kubectl', ['get', ESO_RESOURCES, '-A'], { allowFail: true })).code === 0, { timeoutMs: 30_000 });
+  });
+
+  afterAll(async () => {
+    // ESO's cleanup finalizer (nobody removes it here) would keep the CRDs from going.
+    const left = await run('kubectl', ['get', 'externalsecrets.external-secrets.io', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'], { allowFail: true });
+    for (const item of left.stdout.split('\n').filter(Boolean)) {
+      const [namespace, name] = item.split('/');
+      await run('kubectl', ['patch', 'externalsecrets.external-secrets.io', '-n', namespace!, name!, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { allowFail: true });
+    }
+    // While they exist, `kubectl get externalsecret` in other test files would mean ESO's kind.
+    await kubectl('delete', '-f', ESO_CRDS, '--ignore-not-found', '--wait=true', '--timeout=60s');
+    if (ns) await kubectl('delete', 'namespace', ns, '--wait=false');
+  });
+
+  it('hands ESO\'s Secrets to Rotor with no gap and no data change, then ESO\'s objects go without the garbage collector taking them', async () => {
+    ns = await freshNamespace('e2e-migrate');
+    const same = secretValue('migrate-same');
+    const before = secretValue('migrate-old');
+    const after = secretValue('migrate-new');
+    await aws('secretsmanager', 'create-secret', '--name', `${ns}/db`, '--secret-string', JSON.stringify({ password: same }));
+    await aws('secretsmanager', 'create-secret', '--name', `${ns}/api`, '--secret-string', after);
+
+    // ESO's objects as an ESO user has them (the store pointed at LocalStack, as the bed does for every store).
+    await apply(`
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: aws, namespace: ${ns}}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db, namespace: ${ns}, finalizers: [externalsecrets.external-secrets.io/externalsecret-cleanup]}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {name: aws, kind: SecretStore}
+  target: {name: db, creationPolicy: Owner, deletionPolicy: Retain}
+  data:
+    - secretKey: password
+      remoteRef: {key: ${ns}/db, property: password, conversionStrategy: Default, decodingStrategy: None, metadataPolicy: None}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: api, namespace: ${ns}, finalizers: [externalsecrets.external-secrets.io/externalsecret-cleanup]}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {name: aws, kind: SecretStore}
+  target: {name: api-token}
+  data:
+    - secretKey: token
+      remoteRef: {key: ${ns}/api}
+`);
+    const uid = async (name: string) => (await kubectlJson<{ metadata: { uid: string } }>('get', 'externalsecrets.external-secrets.io', name, '-n', ns)).metadata.uid;
+    const [dbUid, apiUid] = [await uid('db'), await uid('api')];
+    await apply(esoSecret(ns, 'db', 'db', dbUid, { password: same }));
+    await apply(esoSecret(ns, 'api-token', 'api', apiUid, { token: before }));
+    // Still ESO's at the end: proves the garbage collector ran after ESO's ExternalSecret went.
+    await apply(esoSecret(ns, 'gc-control', 'db', dbUid, { x: 'y' }));
+
+    const watch = await watchSecrets(ns);
+    try {
+      const first = await rotor('migrate', '--live', '-n', ns, '--timeout', '60s');
+      expect(first.code, first.stderr).toBe(0);
+      expect(first.stderr).toContain(`Secret ${ns}/db: now Rotor's`);
+      expect(first.stderr).toContain(`kubectl delete externalsecrets.external-secrets.io -n ${ns} db`);
+
+      for (const name of ['db', 'api']) {
+        const es = await kubectlJson<{ metadata: { uid: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>('get', 'externalsecrets.rotor.dev', name, '-n', ns);
+        expect(es.status?.conditions?.find((c) => c.type === 'Ready')?.status, name).toBe('True');
+        const secret = await kubectlJson<{ metadata: { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ kind: string; uid: string; controller?: boolean }> } }>(
+          'get', 'secret', name === 'db' ? 'db' : 'api-token', '-n', ns,
+        );
+        expect(secret.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'ExternalSecret', uid: es.metadata.uid, controller: true })]);
+        expect(Object.keys(secret.metadata.labels ?? {}).filter((l) => l.includes('external-secrets.io'))).toEqual([]);
+        expect(Object.keys(secret.metadata.annotations ?? {}).filter((a) => a.includes('external-secrets.io'))).toEqual([]);
+      }
+
+      // A second run changes nothing.
+      const versions = [await rv('secret', 'db', ns), await rv('secret', 'api-token', ns), await rv('externalsecrets.rotor.dev', 'db', ns)];
+      const second = await rotor('migrate', '--live', '-n', ns, '--timeout', '60s');
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toContain(`ExternalSecret ${ns}/db: exists, kept`);
+      expect([await rv('secret', 'db', ns), await rv('secret', 'api-token', ns), await rv('externalsecrets.rotor.dev', 'db', ns)]).toEqual(versions);
+
+      const third = await rotor('migrate', '--live', '-n', ns, '--delete-eso', '--timeout', '60s');
+      expect(third.code, third.stderr).toBe(0);
+      expect(third.stderr).toContain(`ExternalSecret.external-secrets.io ${ns}/db: deleted`);
+      expect(third.stderr).toContain(`SecretStore.external-secrets.io ${ns}/aws: deleted`);
+      await waitFor('the garbage collector to delete the control Secret', async () => watch.events.some((e) => e.type === 'DELETED' && e.name === 'gc-control') || undefined, { timeoutMs: 30_000 });
+      expect(await kubectl('get', 'externalsecrets.external-secrets.io,secretstores.external-secrets.io', '-n', ns, '-o', 'name')).toBe('');
+    } finally {
+      watch.stop();
+    }
+
+    const of = (name: string) => watch.events.filter((e) => e.name === name);
+    // The watch saw each Secret before the handover (ADDED) and the takeover write (MODIFIED).
+    expect(of('db').map((e) => e.type).slice(0, 2)).toEqual(['ADDED', 'MODIFIED']);
+    expect(of('api-token').map((e) => e.type).slice(0, 2)).toEqual(['ADDED', 'MODIFIED']);
+    // db: never deleted, never other data than before.
+    expect(of('db').map((e) => e.type)).not.toContain('DELETED');
+    expect(of('db').every((e) => e.data.password === same && Object.keys(e.data).length === 1)).toBe(true);
+    // api-token: never deleted; its data changed exactly once, to the value in AWS.
+    expect(of('api-token').map((e) => e.type)).not.toContain('DELETED');
+    const values = of('api-token').map((e) => e.data.token);
+    const changes = values.filter((v, i) => i > 0 && v !== values[i - 1]);
+    expect(values[0]).toBe(before);
+    expect(changes).toEqual([after]);
+    expect(await kubectl('get', 'secret', 'db', 'api-token', '-n', ns, '-o', 'name')).toBe('secret/db\nsecret/api-token\n');
+    const remaining = await run('kubectl', ['get', 'secret', 'gc-control', '-n', ns], { allowFail: true });
+    expect(remaining.code).not.toBe(0);
+  });
+});

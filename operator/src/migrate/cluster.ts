@@ -1,0 +1,195 @@
+// The Kubernetes calls of `rotor migrate --live`, all in this one adapter behind the narrow
+// MigrateCluster port (handover.ts uses only the port; unit tests pass a fake). Runs with
+// the user's kubeconfig, not the operator's ServiceAccount.
+import { PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
+import { ESO_GROUP } from '../api/eso.js';
+import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/errors.js';
+import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
+import type { ConvertibleKind } from './convert.js';
+import type { RotorKind } from './crd-schemas.js';
+
+export interface KubeObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    finalizers?: string[];
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }>;
+  };
+  spec?: Record<string, unknown>;
+  status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string; observedGeneration?: number }>; observedGeneration?: number };
+}
+
+/** What the live handover needs from the cluster. */
+export interface MigrateCluster {
+  /** ESO's objects of a kind (all namespaces when namespace is undefined); [] when ESO's CRD is absent. */
+  listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]>;
+  /** Removes the given finalizers (ESO's) from an ESO object, keeping the others. */
+  removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void>;
+  /** Deletes an ESO object; gone already is fine. */
+  deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void>;
+  /** Is Rotor's CRD for this kind installed? */
+  rotorServed(kind: RotorKind): Promise<boolean>;
+  getRotor(kind: RotorKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
+  createRotor(kind: RotorKind, object: KubeObject): Promise<KubeObject>;
+  /** Merge-patches metadata.annotations of a Rotor object. */
+  annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void>;
+  getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+}
+
+const ESO_PLURAL: Record<ConvertibleKind, string> = {
+  SecretStore: 'secretstores',
+  ClusterSecretStore: 'clustersecretstores',
+  ExternalSecret: 'externalsecrets',
+  ClusterExternalSecret: 'clusterexternalsecrets',
+};
+const CLUSTER_SCOPED: ReadonlySet<ConvertibleKind> = new Set(['ClusterSecretStore', 'ClusterExternalSecret']);
+/** ESO serves v1 since 0.17 and v1beta1 before. */
+const ESO_VERSIONS = ['v1', 'v1beta1'];
+const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/**
+ * Retries what the API server says to retry (429, 5xx such as a CRD's storage still
+ * initializing, network errors), 5 attempts over about 3 s; anything else fails at once.
+ */
+export async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = httpStatusOf(error);
+      const transient = status === undefined || status === 0 || status === 429 || status >= 500;
+      if (!transient || attempt >= 5 || isNotFound(error)) throw error;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+export function connectCluster(options: LoadKubeConfigOptions): MigrateCluster {
+  return new KubeMigrateCluster(makeKubeClients(loadKubeConfig(options)));
+}
+
+class KubeMigrateCluster implements MigrateCluster {
+  /** The ESO version the API server serves, per kind (found by the first list). */
+  private readonly esoVersion = new Map<ConvertibleKind, string>();
+
+  constructor(private readonly clients: KubeClients) {}
+
+  async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
+    const plural = ESO_PLURAL[kind];
+    for (const version of ESO_VERSIONS) {
+      try {
+        const list = (await retryTransient(() =>
+          namespace !== undefined && !CLUSTER_SCOPED.has(kind)
+            ? this.clients.customObjects.listNamespacedCustomObject({ group: ESO_GROUP, version, namespace, plural })
+            : this.clients.customObjects.listClusterCustomObject({ group: ESO_GROUP, version, plural }),
+        )) as { items?: KubeObject[] };
+        this.esoVersion.set(kind, version);
+        return list.items ?? [];
+      } catch (error) {
+        if (isNotFound(error)) continue; // this version (or ESO's CRD) is not served
+        throw toKubeApiError(error, `list ${plural}.${ESO_GROUP}`);
+      }
+    }
+    return [];
+  }
+
+  async removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
+    const current = (await this.getEso(kind, namespace, name))?.metadata.finalizers ?? [];
+    const keep = current.filter((f) => !finalizers.includes(f));
+    if (keep.length === current.length) return;
+    const body = { metadata: { finalizers: keep.length > 0 ? keep : null } };
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name, body };
+    try {
+      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.patchClusterCustomObject(args, mergePatch());
+      else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! }, mergePatch());
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toKubeApiError(error, `remove ESO's finalizer from ${kind} ${name}`);
+    }
+  }
+
+  async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name };
+    try {
+      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.deleteClusterCustomObject(args);
+      else await this.clients.customObjects.deleteNamespacedCustomObject({ ...args, namespace: namespace! });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toKubeApiError(error, `delete ${ESO_PLURAL[kind]}.${ESO_GROUP} ${name}`);
+    }
+  }
+
+  async rotorServed(kind: RotorKind): Promise<boolean> {
+    try {
+      await retryTransient(() => this.clients.customObjects.listClusterCustomObject({ group: kind.group, version: kind.version, plural: kind.plural, limit: 1 }));
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw toKubeApiError(error, `list ${kind.plural}.${kind.group}`);
+    }
+  }
+
+  async getRotor(kind: RotorKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const args = { group: kind.group, version: kind.version, plural: kind.plural, name };
+    try {
+      return (await retryTransient(() =>
+        kind.namespaced ? this.clients.customObjects.getNamespacedCustomObject({ ...args, namespace: namespace! }) : this.clients.customObjects.getClusterCustomObject(args),
+      )) as KubeObject;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toKubeApiError(error, `get ${kind.plural}.${kind.group} ${name}`);
+    }
+  }
+
+  async createRotor(kind: RotorKind, object: KubeObject): Promise<KubeObject> {
+    const args = { group: kind.group, version: kind.version, plural: kind.plural, body: object, fieldManager: 'rotor-migrate' };
+    try {
+      return (kind.namespaced
+        ? await this.clients.customObjects.createNamespacedCustomObject({ ...args, namespace: object.metadata.namespace! })
+        : await this.clients.customObjects.createClusterCustomObject(args)) as KubeObject;
+    } catch (error) {
+      throw toKubeApiError(error, `create ${kind.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata.name}`);
+    }
+  }
+
+  async annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void> {
+    const args = { group: kind.group, version: kind.version, plural: kind.plural, name, body: { metadata: { annotations } }, fieldManager: 'rotor-migrate' };
+    try {
+      if (kind.namespaced) await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! }, mergePatch());
+      else await this.clients.customObjects.patchClusterCustomObject(args, mergePatch());
+    } catch (error) {
+      throw toKubeApiError(error, `annotate ${kind.kind} ${name}`);
+    }
+  }
+
+  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await retryTransient(() => this.clients.core.readNamespacedSecret({ namespace, name }));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toKubeApiError(error, `get Secret ${namespace}/${name}`);
+    }
+  }
+
+  private async getEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name };
+    try {
+      return (CLUSTER_SCOPED.has(kind)
+        ? await this.clients.customObjects.getClusterCustomObject(args)
+        : await this.clients.customObjects.getNamespacedCustomObject({ ...args, namespace: namespace! })) as KubeObject;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw toKubeApiError(error, `get ${ESO_PLURAL[kind]}.${ESO_GROUP} ${name}`);
+    }
+  }
+
+  private version(kind: ConvertibleKind): string {
+    return this.esoVersion.get(kind) ?? ESO_VERSIONS[0]!;
+  }
+}

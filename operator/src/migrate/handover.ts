@@ -1,0 +1,337 @@
+// `rotor migrate --live`: moves a cluster from ESO to Rotor without a moment where a Secret is
+// missing or holds other data. Order: Rotor's stores, then Rotor's ExternalSecrets carrying
+// rotor.dev/adopt-eso=<ESO ExternalSecret>, so that the operator's first write to each Secret
+// is the takeover itself (owner reference, label and annotations swapped in one update, data
+// as fetched); wait until every Secret is Rotor's and its ExternalSecret Ready; only then, and
+// only for those, delete ESO's objects (--delete-eso) or print the commands. Nothing here
+// deletes or rewrites a Secret. All cluster access goes through the MigrateCluster port.
+import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CLEANUP, ESO_GROUP, hasEsoMarks } from '../api/eso.js';
+import { ANNOTATION_OWNER } from '../api/types.js';
+import type { KubeObject, MigrateCluster } from './cluster.js';
+import { convertDocuments, describeObject, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
+import type { RotorKind } from './crd-schemas.js';
+
+export interface HandoverOptions {
+  /** Only this namespace (ClusterExternalSecrets, being cluster-wide, are then left alone). */
+  namespace?: string;
+  dryRun: boolean;
+  deleteEso: boolean;
+  timeoutMs: number;
+  pollMs?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Progress, one line per step (stderr). */
+  log: (line: string) => void;
+}
+
+export interface HandoverResult {
+  findings: Finding[];
+  /** The Rotor objects (created, kept, or with --dry-run to be created). */
+  rotorObjects: KubeObject[];
+  converted: number;
+  /** The handover did not finish (timeout, API error): exit 3. */
+  failed: boolean;
+  /** kubectl commands that delete ESO's handed-over objects, when --delete-eso was not given. */
+  deleteCommands: string[];
+}
+
+/** One ESO ExternalSecret whose Secret Rotor takes over. */
+interface Handover {
+  namespace: string;
+  name: string;
+  secretName: string;
+  creationPolicy: string;
+  /** The ESO ClusterExternalSecret that stamped it, if any. */
+  stampedBy?: string;
+  eso: KubeObject;
+  done: boolean;
+  lastState: string;
+}
+
+const ESO_PLURAL: Record<ConvertibleKind, string> = {
+  SecretStore: 'secretstores',
+  ClusterSecretStore: 'clustersecretstores',
+  ExternalSecret: 'externalsecrets',
+  ClusterExternalSecret: 'clusterexternalsecrets',
+};
+
+export async function handover(cluster: MigrateCluster, kinds: Map<string, RotorKind>, options: HandoverOptions): Promise<HandoverResult> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const ns = options.namespace;
+  const findings: Finding[] = [];
+  const clusterFinding = (object: string, level: Finding['level'], message: string, action?: string): void => {
+    findings.push({ object, source: 'cluster', level, message, ...(action ? { action } : {}) });
+  };
+
+  const [stores, allClusterStores, externalSecrets, allCes] = await Promise.all([
+    cluster.listEso('SecretStore', ns),
+    cluster.listEso('ClusterSecretStore'),
+    cluster.listEso('ExternalSecret', ns),
+    cluster.listEso('ClusterExternalSecret'),
+  ]);
+  const stamper = (es: KubeObject) =>
+    es.metadata.ownerReferences?.find((r) => r.kind === 'ClusterExternalSecret' && r.apiVersion.startsWith(`${ESO_GROUP}/`))?.name;
+  const clusterEs = ns === undefined ? allCes : [];
+  if (ns !== undefined && allCes.length > 0) {
+    for (const ces of allCes) {
+      clusterFinding(describeObject(withKind(ces, 'ClusterExternalSecret')), 'note', 'left alone: a ClusterExternalSecret spans namespaces', 'run rotor migrate --live without --namespace to move it');
+    }
+  }
+  const movedCes = new Set(clusterEs.map((c) => c.metadata.name));
+  const direct: KubeObject[] = [];
+  const stamped: KubeObject[] = [];
+  for (const es of externalSecrets) {
+    const by = stamper(es);
+    if (by === undefined) direct.push(es);
+    else if (movedCes.has(by)) stamped.push(es);
+    else clusterFinding(describeObject(withKind(es, 'ExternalSecret')), 'note', `left alone: ESO's ClusterExternalSecret ${by} manages it`, 'run rotor migrate --live without --namespace to move the ClusterExternalSecret');
+  }
+  // With --namespace, only the ClusterSecretStores the namespace uses.
+  const usedClusterStores = new Set(
+    [...direct, ...stamped].flatMap((es) => {
+      const ref = (es.spec?.secretStoreRef ?? {}) as { kind?: string; name?: string };
+      return ref.kind === 'ClusterSecretStore' && ref.name ? [ref.name] : [];
+    }),
+  );
+  const clusterStores = ns === undefined ? allClusterStores : allClusterStores.filter((s) => usedClusterStores.has(s.metadata.name));
+
+  const inputs = [
+    ...stores.map((o) => withKind(o, 'SecretStore')),
+    ...clusterStores.map((o) => withKind(o, 'ClusterSecretStore')),
+    ...direct.map((o) => withKind(o, 'ExternalSecret')),
+    ...clusterEs.map((o) => withKind(o, 'ClusterExternalSecret')),
+  ].map((object) => ({ source: 'cluster', object }));
+  const conversion = convertDocuments(inputs, kinds);
+  findings.push(...conversion.findings);
+  const converted = conversion.documents.filter((d): d is Extract<OutputDocument, { status: 'converted' }> => d.status === 'converted');
+
+  const handovers: Handover[] = [];
+  const rotorObjects: KubeObject[] = [];
+  /** ESO's ClusterExternalSecrets whose Rotor counterpart will stamp the takeover annotation. */
+  const movingCes: KubeObject[] = [];
+  /** ESO's stores converted to Rotor's: the only stores that may be deleted. */
+  const movingStores: KubeObject[] = [];
+  for (const doc of converted) {
+    const object = doc.object as unknown as KubeObject;
+    const esoName = object.metadata.name;
+    if (object.kind === 'SecretStore' || object.kind === 'ClusterSecretStore') movingStores.push(doc.from as unknown as KubeObject);
+    if (object.kind === 'ExternalSecret') {
+      object.metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_ADOPT_ESO]: esoName };
+      handovers.push(handoverOf(doc.from as unknown as KubeObject));
+    }
+    if (object.kind === 'ClusterExternalSecret') {
+      const spec = (object.spec ?? {}) as { externalSecretName?: string; externalSecretMetadata?: { annotations?: Record<string, string> } };
+      const stampedName = spec.externalSecretName ?? esoName;
+      if (!hasCesMetadataAnnotations(kinds)) {
+        clusterFinding(describeObject(object), 'not-converted', "this Rotor's ClusterExternalSecret has no spec.externalSecretMetadata.annotations, so the ExternalSecrets it stamps cannot be told to take ESO's Secrets over", 'upgrade Rotor, or move these ExternalSecrets one by one');
+        continue;
+      }
+      spec.externalSecretMetadata = { ...spec.externalSecretMetadata, annotations: { ...spec.externalSecretMetadata?.annotations, [ANNOTATION_ADOPT_ESO]: stampedName } };
+      for (const es of stamped.filter((e) => stamper(e) === esoName)) handovers.push({ ...handoverOf(es), stampedBy: esoName });
+      movingCes.push(doc.from as unknown as KubeObject);
+    }
+    rotorObjects.push(object);
+  }
+
+  const result = (failed: boolean, deleteCommands: string[] = []): HandoverResult => ({ findings, rotorObjects, converted: rotorObjects.length, failed, deleteCommands });
+  if (rotorObjects.length === 0) {
+    options.log('no ESO objects to move');
+    return result(false);
+  }
+
+  // Rotor must be installed before anything is created: an ExternalSecret nobody reconciles
+  // hands nothing over.
+  for (const kind of new Set(rotorObjects.map((o) => o.kind!))) {
+    const rotorKind = kinds.get(kind)!;
+    if (!(await cluster.rotorServed(rotorKind))) {
+      clusterFinding(`${kind} (CRD)`, 'not-converted', `Rotor's ${rotorKind.plural}.${rotorKind.group} CRD is not installed in this cluster; nothing was changed`, 'install Rotor first (helm install rotor charts/rotor, or kubectl apply --server-side -f crds/), then run again');
+      return result(true);
+    }
+  }
+
+  let failed = false;
+  for (const object of rotorObjects) {
+    const kind = kinds.get(object.kind!)!;
+    const label = describeObject(object);
+    if (options.dryRun) {
+      const exists = await cluster.getRotor(kind, object.metadata.namespace, object.metadata.name);
+      options.log(exists ? `${label}: exists, would be kept` : `${label}: would be created`);
+      continue;
+    }
+    try {
+      const existing = await cluster.getRotor(kind, object.metadata.namespace, object.metadata.name);
+      if (!existing) {
+        await cluster.createRotor(kind, object);
+        options.log(`${label}: created`);
+      } else if (kind.kind === 'ExternalSecret' && existing.metadata.annotations?.[ANNOTATION_ADOPT_ESO] !== object.metadata.annotations?.[ANNOTATION_ADOPT_ESO]) {
+        // Created earlier (by hand or an earlier run): only the opt-in is added.
+        await cluster.annotateRotor(kind, object.metadata.namespace, object.metadata.name, { [ANNOTATION_ADOPT_ESO]: object.metadata.annotations![ANNOTATION_ADOPT_ESO]! });
+        options.log(`${label}: exists; annotated ${ANNOTATION_ADOPT_ESO}=${object.metadata.annotations![ANNOTATION_ADOPT_ESO]}`);
+      } else {
+        options.log(`${label}: exists, kept`);
+      }
+    } catch (error) {
+      failed = true;
+      clusterFinding(label, 'not-converted', `could not be created: ${(error as Error).message}`, 'fix the cause and run rotor migrate --live again (it keeps what exists)');
+      for (const h of handovers) if (h.namespace === object.metadata.namespace && h.name === object.metadata.name) h.lastState = 'not created';
+    }
+  }
+  if (options.dryRun) {
+    for (const h of handovers) options.log(`Secret ${h.namespace}/${h.secretName}: would be taken over from ESO's ExternalSecret ${h.name}`);
+    return result(false, deletionCommands({ done: handovers, all: handovers, movingStores, movingCes, externalSecrets, ns }));
+  }
+
+  // Wait for the operator to take every Secret over.
+  const deadline = now() + options.timeoutMs;
+  for (;;) {
+    for (const h of handovers.filter((x) => !x.done)) {
+      try {
+        await checkHandover(cluster, kinds.get('ExternalSecret')!, h);
+      } catch (error) {
+        h.lastState = (error as Error).message;
+      }
+      if (h.done) options.log(`Secret ${h.namespace}/${h.secretName}: ${h.creationPolicy === 'None' ? 'Rotor ExternalSecret Ready (creationPolicy None)' : "now Rotor's"}`);
+    }
+    if (handovers.every((h) => h.done) || now() >= deadline) break;
+    await sleep(options.pollMs ?? 500);
+  }
+  for (const h of handovers.filter((x) => !x.done)) {
+    failed = true;
+    clusterFinding(
+      `ExternalSecret ${h.namespace}/${h.name}`,
+      'not-converted',
+      `the handover of Secret ${h.namespace}/${h.secretName} did not finish within ${Math.round(options.timeoutMs / 1000)}s (${h.lastState}); ESO's objects for it were left in place`,
+      `kubectl describe externalsecrets.rotor.dev -n ${h.namespace} ${h.name}; fix what it says, then run rotor migrate --live again`,
+    );
+  }
+
+  const done = handovers.filter((h) => h.done);
+  const scope: DeletionScope = { done, all: handovers, movingStores, movingCes, externalSecrets, ns };
+  if (!options.deleteEso) return result(failed, deletionCommands(scope));
+  await deleteEso(cluster, scope, options.log).catch((error: unknown) => {
+    failed = true;
+    clusterFinding('ESO objects', 'not-converted', `deleting them stopped: ${(error as Error).message}`, 'run rotor migrate --live --delete-eso again');
+  });
+  return result(failed);
+}
+
+function withKind(o: KubeObject, kind: ConvertibleKind): KubeObject {
+  // List items may lack kind and apiVersion; the conversion needs both.
+  return { ...o, kind, apiVersion: o.apiVersion ?? `${ESO_GROUP}/v1` };
+}
+
+function handoverOf(eso: KubeObject): Handover {
+  const target = (eso.spec?.target ?? {}) as { name?: string; creationPolicy?: string };
+  return {
+    namespace: eso.metadata.namespace!,
+    name: eso.metadata.name,
+    secretName: target.name || eso.metadata.name,
+    creationPolicy: target.creationPolicy ?? 'Owner',
+    eso,
+    done: false,
+    lastState: 'not checked yet',
+  };
+}
+
+function hasCesMetadataAnnotations(kinds: Map<string, RotorKind>): boolean {
+  const spec = kinds.get('ClusterExternalSecret')?.schema.properties?.spec;
+  return spec?.properties?.externalSecretMetadata?.properties?.annotations !== undefined;
+}
+
+/** Done = the Rotor ExternalSecret is Ready for its current spec and the Secret is Rotor's, without ESO's marks. */
+async function checkHandover(cluster: MigrateCluster, esKind: RotorKind, h: Handover): Promise<void> {
+  const rotor = await cluster.getRotor(esKind, h.namespace, h.name);
+  if (!rotor) {
+    h.lastState = 'the Rotor ExternalSecret does not exist (yet)';
+    return;
+  }
+  const ready = rotor.status?.conditions?.find((c) => c.type === 'Ready');
+  const observed = rotor.status?.observedGeneration ?? ready?.observedGeneration ?? 0;
+  if (ready?.status !== 'True' || observed < (rotor.metadata.generation ?? 0)) {
+    h.lastState = ready ? `Rotor ExternalSecret Ready=${ready.status} ${ready.reason ?? ''}: ${ready.message ?? ''}`.trim() : 'Rotor ExternalSecret not reconciled yet (is the operator running?)';
+    return;
+  }
+  if (h.creationPolicy === 'None') {
+    h.done = true;
+    return;
+  }
+  const secret = await cluster.getSecret(h.namespace, h.secretName);
+  if (!secret) {
+    h.lastState = `Secret ${h.namespace}/${h.secretName} does not exist`;
+    return;
+  }
+  if (secret.metadata?.annotations?.[ANNOTATION_OWNER] !== `${h.namespace}/${h.name}` || hasEsoMarks(secret)) {
+    h.lastState = `Secret ${h.namespace}/${h.secretName} still carries ESO's owner reference or marks`;
+    return;
+  }
+  h.done = true;
+}
+
+/** What the deletion of ESO's objects may touch, and what it must keep. */
+interface DeletionScope {
+  /** Handed over: their ESO ExternalSecrets may go. */
+  done: Handover[];
+  all: Handover[];
+  /** ESO stores converted to Rotor's (never one Rotor could not take). */
+  movingStores: KubeObject[];
+  /** ESO ClusterExternalSecrets moved to Rotor. */
+  movingCes: KubeObject[];
+  /** Every ESO ExternalSecret listed (moved or not): a store one of them uses stays. */
+  externalSecrets: KubeObject[];
+  ns: string | undefined;
+}
+
+const sameObject = (a: KubeObject, b: KubeObject) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
+
+/** ClusterExternalSecrets whose every stamped ExternalSecret was handed over. */
+function deletableCes(scope: DeletionScope): KubeObject[] {
+  return scope.movingCes.filter((ces) => scope.all.filter((h) => h.stampedBy === ces.metadata.name).every((h) => scope.done.includes(h)));
+}
+
+/** Stores no ESO ExternalSecret that stays still uses. */
+function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o: KubeObject }> {
+  const remaining = scope.externalSecrets.filter((es) => !scope.done.some((h) => sameObject(h.eso, es)));
+  const uses = (es: KubeObject, kind: string, store: KubeObject) => {
+    const ref = (es.spec?.secretStoreRef ?? {}) as { kind?: string; name?: string };
+    return (ref.kind ?? 'SecretStore') === kind && ref.name === store.metadata.name && (kind === 'ClusterSecretStore' || es.metadata.namespace === store.metadata.namespace);
+  };
+  return scope.movingStores
+    .map((o) => ({ kind: o.kind as 'SecretStore' | 'ClusterSecretStore', o }))
+    // With --namespace, ExternalSecrets of other namespaces were not listed: their ClusterSecretStores stay.
+    .filter(({ kind, o }) => (kind === 'SecretStore' || scope.ns === undefined) && !remaining.some((es) => uses(es, kind, o)));
+}
+
+function deletionCommands(scope: DeletionScope): string[] {
+  const commands: string[] = [];
+  const esoRef = (kind: ConvertibleKind) => `${ESO_PLURAL[kind]}.${ESO_GROUP}`;
+  for (const ces of deletableCes(scope)) commands.push(`kubectl delete ${esoRef('ClusterExternalSecret')} ${ces.metadata.name}`);
+  for (const h of scope.done) {
+    const at = h.eso.metadata.finalizers?.indexOf(ESO_FINALIZER_CLEANUP) ?? -1;
+    // Only ESO's controller removes its finalizer; with the controller stopped, remove it by hand.
+    if (at >= 0) commands.push(`kubectl patch ${esoRef('ExternalSecret')} -n ${h.namespace} ${h.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers/${at}"}]'`);
+    if (!h.stampedBy) commands.push(`kubectl delete ${esoRef('ExternalSecret')} -n ${h.namespace} ${h.name}`);
+  }
+  for (const { kind, o } of deletableStores(scope)) {
+    commands.push(`kubectl delete ${esoRef(kind)}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''} ${o.metadata.name}`);
+  }
+  return commands;
+}
+
+async function deleteEso(cluster: MigrateCluster, scope: DeletionScope, log: (line: string) => void): Promise<void> {
+  for (const ces of deletableCes(scope)) {
+    await cluster.deleteEso('ClusterExternalSecret', undefined, ces.metadata.name);
+    log(`ClusterExternalSecret.${ESO_GROUP} ${ces.metadata.name}: deleted`);
+  }
+  for (const h of scope.done) {
+    // ESO's cleanup finalizer is only ever removed by ESO's controller, which should be
+    // stopped by now; the Secret is no longer ESO's, so there is nothing left to clean up.
+    await cluster.removeEsoFinalizers('ExternalSecret', h.namespace, h.name, [ESO_FINALIZER_CLEANUP]);
+    await cluster.deleteEso('ExternalSecret', h.namespace, h.name);
+    log(`ExternalSecret.${ESO_GROUP} ${h.namespace}/${h.name}: deleted`);
+  }
+  for (const { kind, o } of deletableStores(scope)) {
+    await cluster.deleteEso(kind, o.metadata.namespace, o.metadata.name);
+    log(`${kind}.${ESO_GROUP} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}: deleted`);
+  }
+}

@@ -1,0 +1,231 @@
+// The live handover against an in-memory cluster whose "operator" takes Secrets over with the
+// real planTargetWrite, as the reconciler does.
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { V1Secret } from '@kubernetes/client-node';
+import { ANNOTATION_ADOPT_ESO, ESO_ANNOTATION_DATA_HASH, ESO_FINALIZER_CLEANUP, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
+import { planTargetWrite } from '../../src/controller/target-plan.js';
+import type { KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
+import type { ConvertibleKind } from '../../src/migrate/convert.js';
+import { loadRotorKinds, type RotorKind } from '../../src/migrate/crd-schemas.js';
+import { handover, type HandoverOptions } from '../../src/migrate/handover.js';
+
+const kinds = loadRotorKinds(resolve(import.meta.dirname, '../../../crds'));
+const key = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ?? ''}/${name}`;
+
+class FakeCluster implements MigrateCluster {
+  eso = new Map<string, KubeObject>();
+  rotor = new Map<string, KubeObject>();
+  secrets = new Map<string, V1Secret>();
+  served = true;
+  /** When false, the fake operator never reconciles (a handover that times out). */
+  operatorRunning = true;
+  calls: string[] = [];
+  private uid = 0;
+
+  addEso(kind: ConvertibleKind, object: Omit<KubeObject, 'kind' | 'apiVersion'>): KubeObject {
+    const o = { apiVersion: 'external-secrets.io/v1', kind, ...object, metadata: { uid: `eso-${++this.uid}`, ...object.metadata } } as KubeObject;
+    this.eso.set(key(kind, o.metadata.namespace, o.metadata.name), o);
+    return o;
+  }
+
+  /** A Secret as ESO writes it for an ExternalSecret with creationPolicy Owner. */
+  addEsoSecret(es: KubeObject, data: Record<string, string>): void {
+    const ns = es.metadata.namespace!;
+    this.secrets.set(`${ns}/${es.metadata.name}`, {
+      metadata: {
+        name: es.metadata.name,
+        namespace: ns,
+        resourceVersion: '1',
+        labels: { [ESO_LABEL_MANAGED]: 'true', [ESO_LABEL_CREATED_BY]: 'hash' },
+        annotations: { [ESO_ANNOTATION_DATA_HASH]: 'h' },
+        ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: es.metadata.name, uid: es.metadata.uid!, controller: true }],
+      },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    });
+  }
+
+  async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
+    return [...this.eso.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).map((o) => structuredClone(o));
+  }
+  async removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
+    const o = this.eso.get(key(kind, namespace, name));
+    if (o) o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => !finalizers.includes(f));
+  }
+  async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
+    const o = this.eso.get(key(kind, namespace, name));
+    if (o?.metadata.finalizers?.length) throw new Error(`${name} still has finalizers`);
+    this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}`);
+    this.eso.delete(key(kind, namespace, name));
+    // The garbage collector: Secrets whose controller is this object go with it.
+    for (const [k, s] of this.secrets) if (s.metadata?.ownerReferences?.some((r) => r.uid === o?.metadata.uid)) this.secrets.delete(k);
+  }
+  async rotorServed(): Promise<boolean> {
+    return this.served;
+  }
+  async getRotor(kind: RotorKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    this.reconcile();
+    const o = this.rotor.get(key(kind.kind, namespace, name));
+    return o && structuredClone(o);
+  }
+  async createRotor(kind: RotorKind, object: KubeObject): Promise<KubeObject> {
+    this.calls.push(`create ${kind.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`);
+    const created = { ...structuredClone(object), metadata: { ...structuredClone(object.metadata), uid: `rotor-${++this.uid}`, generation: 1 } };
+    this.rotor.set(key(kind.kind, object.metadata.namespace, object.metadata.name), created);
+    return created;
+  }
+  async annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void> {
+    this.calls.push(`annotate ${kind.kind} ${namespace ?? ''}/${name}`);
+    const o = this.rotor.get(key(kind.kind, namespace, name))!;
+    o.metadata.annotations = { ...o.metadata.annotations, ...annotations };
+  }
+  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return this.secrets.get(`${namespace}/${name}`);
+  }
+
+  /** The operator: every Rotor ExternalSecret writes its Secret through the real plan. */
+  private reconcile(): void {
+    if (!this.operatorRunning) return;
+    for (const es of this.rotor.values()) {
+      if (es.kind !== 'ExternalSecret') continue;
+      const ns = es.metadata.namespace!;
+      const target = ((es.spec?.target ?? {}) as { name?: string }).name ?? es.metadata.name;
+      const existing = this.secrets.get(`${ns}/${target}`);
+      const plan = planTargetWrite(
+        existing,
+        { namespace: ns, name: target, type: 'Opaque', data: { password: Buffer.from('remote-value') }, labels: {}, annotations: {}, immutable: false, mac: 'm', versions: 'v' },
+        'Owner',
+        { namespace: ns, name: es.metadata.name, uid: es.metadata.uid! },
+        es.metadata.annotations?.[ANNOTATION_ADOPT_ESO] ? { adoptFromEso: es.metadata.annotations[ANNOTATION_ADOPT_ESO] } : {},
+      );
+      if (plan.action === 'refuse') {
+        es.status = { conditions: [{ type: 'Ready', status: 'False', reason: plan.reason, message: plan.message }], observedGeneration: 1 };
+        continue;
+      }
+      if (plan.action !== 'none') this.secrets.set(`${ns}/${target}`, { ...plan.secret, metadata: { ...plan.secret.metadata, resourceVersion: '2' } });
+      es.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'SecretSynced' }], observedGeneration: 1 };
+    }
+  }
+}
+
+function cluster(): { c: FakeCluster; es: KubeObject } {
+  const c = new FakeCluster();
+  c.addEso('SecretStore', { metadata: { name: 'aws', namespace: 'a' }, spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } } });
+  const es = c.addEso('ExternalSecret', {
+    metadata: { name: 'db', namespace: 'a', finalizers: [ESO_FINALIZER_CLEANUP] },
+    spec: { secretStoreRef: { name: 'aws', kind: 'SecretStore' }, data: [{ secretKey: 'password', remoteRef: { key: 'db' } }] },
+  });
+  c.addEsoSecret(es, { password: 'remote-value' });
+  return { c, es };
+}
+
+const options = (over: Partial<HandoverOptions> = {}) => {
+  const lines: string[] = [];
+  let t = 0;
+  return { lines, options: { dryRun: false, deleteEso: false, timeoutMs: 2000, pollMs: 100, now: () => t, sleep: async (ms: number) => void (t += ms), log: (l: string) => void lines.push(l), ...over } };
+};
+
+describe('handover', () => {
+  it('creates the store and the annotated ExternalSecret, waits for the takeover, then deletes ESO\'s objects without the Secret going', async () => {
+    const { c } = cluster();
+    const before = c.secrets.get('a/db')!.data;
+    const { lines, options: o } = options({ deleteEso: true });
+    const result = await handover(c, kinds, o);
+    expect(result.failed).toBe(false);
+    expect(result.findings).toEqual([]);
+    expect(c.calls).toEqual(['create SecretStore a/aws', 'create ExternalSecret a/db', 'delete ExternalSecret a/db', 'delete SecretStore a/aws']);
+    expect(c.rotor.get('ExternalSecret/a/db')!.metadata.annotations).toEqual({ [ANNOTATION_ADOPT_ESO]: 'db' });
+    const secret = c.secrets.get('a/db')!;
+    expect(secret.data).toEqual(before);
+    expect(secret.metadata?.ownerReferences).toEqual([expect.objectContaining({ apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'db' })]);
+    expect(secret.metadata?.labels).toEqual({ 'rotor.dev/managed': 'true' });
+    expect(c.eso.size).toBe(0);
+    expect(lines).toContain("Secret a/db: now Rotor's");
+  });
+
+  it('is harmless when run again: keeps what exists and deletes nothing more', async () => {
+    const { c } = cluster();
+    await handover(c, kinds, options().options);
+    c.calls = [];
+    const second = await handover(c, kinds, options().options);
+    expect(second.failed).toBe(false);
+    expect(c.calls).toEqual([]);
+    expect(second.deleteCommands).toEqual([
+      `kubectl patch externalsecrets.external-secrets.io -n a db --type=json -p '[{"op":"remove","path":"/metadata/finalizers/0"}]'`,
+      'kubectl delete externalsecrets.external-secrets.io -n a db',
+      'kubectl delete secretstores.external-secrets.io -n a aws',
+    ]);
+  });
+
+  it('adds the opt-in to a Rotor ExternalSecret that already exists without it', async () => {
+    const { c } = cluster();
+    c.rotor.set('ExternalSecret/a/db', { apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'a', uid: 'u', generation: 1 }, spec: {} });
+    const result = await handover(c, kinds, options().options);
+    expect(result.failed).toBe(false);
+    expect(c.calls).toEqual(['create SecretStore a/aws', 'annotate ExternalSecret a/db']);
+  });
+
+  it('on timeout reports where it stopped and leaves ESO\'s objects (and so the Secret) in place', async () => {
+    const { c } = cluster();
+    c.operatorRunning = false;
+    const result = await handover(c, kinds, options({ deleteEso: true }).options);
+    expect(result.failed).toBe(true);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ object: 'ExternalSecret a/db', level: 'not-converted', message: expect.stringMatching(/did not finish within 2s \(Rotor ExternalSecret not reconciled yet/) }),
+    ]);
+    expect(c.eso.size).toBe(2);
+    expect(c.secrets.get('a/db')!.metadata?.labels?.[ESO_LABEL_MANAGED]).toBe('true');
+  });
+
+  it('changes nothing when Rotor is not installed', async () => {
+    const { c } = cluster();
+    c.served = false;
+    const result = await handover(c, kinds, options().options);
+    expect(result.failed).toBe(true);
+    expect(result.findings[0]!.message).toMatch(/CRD is not installed in this cluster; nothing was changed/);
+    expect(c.calls).toEqual([]);
+  });
+
+  it('--dry-run creates nothing and says what it would do', async () => {
+    const { c } = cluster();
+    const { lines, options: o } = options({ dryRun: true, deleteEso: true });
+    const result = await handover(c, kinds, o);
+    expect(c.calls).toEqual([]);
+    expect(result.rotorObjects.map((r) => r.kind)).toEqual(['SecretStore', 'ExternalSecret']);
+    expect(lines).toEqual(['SecretStore a/aws: would be created', 'ExternalSecret a/db: would be created', "Secret a/db: would be taken over from ESO's ExternalSecret db"]);
+  });
+
+  it('leaves ESO what Rotor cannot take, and the stores those still use', async () => {
+    const { c } = cluster();
+    c.addEso('ExternalSecret', {
+      metadata: { name: 'gen', namespace: 'a' },
+      spec: { secretStoreRef: { name: 'aws' }, data: [{ secretKey: 'x', remoteRef: { key: 'k' }, sourceRef: { generatorRef: { kind: 'Password', name: 'p' } } }] },
+    });
+    c.addEso('ClusterSecretStore', { metadata: { name: 'vault' }, spec: { provider: { vault: {} } } });
+    const result = await handover(c, kinds, options({ deleteEso: true }).options);
+    expect(result.failed).toBe(false);
+    expect(result.findings.map((f) => [f.object, f.level])).toEqual([
+      ['ClusterSecretStore vault', 'not-converted'],
+      ['ExternalSecret a/gen', 'not-converted'],
+    ]);
+    // db was handed over and deleted; the SecretStore stays for gen, the vault store was never Rotor's.
+    expect(c.calls.filter((x) => x.startsWith('delete'))).toEqual(['delete ExternalSecret a/db']);
+    expect([...c.eso.keys()].sort()).toEqual(['ClusterSecretStore//vault', 'ExternalSecret/a/gen', 'SecretStore/a/aws']);
+  });
+
+  it('with --namespace leaves ClusterExternalSecrets and the ExternalSecrets they stamped alone', async () => {
+    const { c } = cluster();
+    c.addEso('ClusterExternalSecret', { metadata: { name: 'shared' }, spec: { externalSecretSpec: { secretStoreRef: { name: 'aws' }, data: [] } } });
+    c.addEso('ExternalSecret', {
+      metadata: { name: 'stamped', namespace: 'a', ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ClusterExternalSecret', name: 'shared', uid: 'x' }] },
+      spec: { secretStoreRef: { name: 'aws' }, data: [{ secretKey: 'x', remoteRef: { key: 'k' } }] },
+    });
+    const result = await handover(c, kinds, options({ namespace: 'a' }).options);
+    expect(result.failed).toBe(false);
+    expect(result.findings.map((f) => [f.object, f.level, f.message])).toEqual([
+      ['ClusterExternalSecret shared', 'note', 'left alone: a ClusterExternalSecret spans namespaces'],
+      ['ExternalSecret a/stamped', 'note', "left alone: ESO's ClusterExternalSecret shared manages it"],
+    ]);
+    expect(c.calls).toEqual(['create SecretStore a/aws', 'create ExternalSecret a/db']);
+  });
+});
