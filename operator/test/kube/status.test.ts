@@ -53,6 +53,15 @@ describe('KubeStatusWriter', () => {
     await expect(writer.store('SecretStore', undefined, 'aws', {})).rejects.toThrow(/namespace is required/);
   });
 
+  it('patches ClusterExternalSecret status (cluster-scoped), removing fields left out', async () => {
+    await writer.clusterExternalSecret('shared-db', { externalSecretName: 'db', provisionedNamespaces: ['team-a'], conditions: [condition], observedGeneration: 4 });
+    const [patch] = server.requestsTo('PATCH', '/apis/rotor.dev/v1alpha1/clusterexternalsecrets/shared-db/status');
+    expect(patch?.headers['content-type']).toBe('application/merge-patch+json');
+    expect(patch?.body).toEqual({
+      status: { externalSecretName: 'db', provisionedNamespaces: ['team-a'], failedNamespaces: null, conditions: [condition], observedGeneration: 4 },
+    });
+  });
+
   it('ignores 404 (object deleted meanwhile) and surfaces other failures', async () => {
     server.reply('PATCH', ES_STATUS_PATH, { status: 404, body: status(404, 'NotFound', 'externalsecrets.rotor.dev "db" not found') });
     await expect(writer.externalSecret('team-a', 'db', {})).resolves.toBeUndefined();
