@@ -3,7 +3,7 @@
 // missing or holds other data; then ESO's objects are deleted and the garbage collector, which
 // deletes a control Secret still owned by ESO's ExternalSecret, leaves the handed-over ones.
 // ESO's CRDs are stand-ins (e2e/compat/eso-test-crds.yaml); no ESO controller runs.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,8 @@ const rv = async (kind: string, name: string, ns: string) => (await kubectlJson<
 
 describe('rotor migrate --live', () => {
   let ns: string;
+  /** Cluster-scoped Rotor objects and namespaces the ClusterExternalSecret case leaves (for afterAll). */
+  const cleanup: string[][] = [];
 
   beforeAll(async () => {
     await kubectl('apply', '-f', ESO_CRDS);
@@ -78,6 +80,84 @@ describe('rotor migrate --live', () => {
     // While they exist, `kubectl get externalsecret` in other test files would mean ESO's kind.
     await kubectl('delete', '-f', ESO_CRDS, '--ignore-not-found', '--wait=true', '--timeout=60s');
     if (ns) await kubectl('delete', 'namespace', ns, '--wait=false');
+    for (const args of cleanup) await run('kubectl', ['delete', ...args, '--ignore-not-found', '--wait=false'], { allowFail: true });
+  });
+
+  it('moves a ClusterExternalSecret: Rotor\'s stamps ExternalSecrets that take each namespace\'s Secret over, and ESO\'s finalizers on namespaces go', async () => {
+    const id = randomBytes(3).toString('hex');
+    const name = `migrate-${id}`;
+    const namespaces = [await freshNamespace('e2e-migrate-ces'), await freshNamespace('e2e-migrate-ces')];
+    cleanup.push(['clusterexternalsecrets.rotor.dev', name], ['clustersecretstores.rotor.dev', name], ['namespace', ...namespaces]);
+    const same = secretValue('migrate-ces');
+    await aws('secretsmanager', 'create-secret', '--name', `${name}/shared`, '--secret-string', JSON.stringify({ password: same }));
+    await apply(`
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: ${name}}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterExternalSecret
+metadata: {name: ${name}, finalizers: [externalsecrets.external-secrets.io/clusterexternalsecret-cleanup]}
+spec:
+  externalSecretName: shared
+  namespaceSelectors: [{matchLabels: {rotor-migrate-e2e: "${id}"}}]
+  refreshTime: 1m
+  externalSecretSpec:
+    refreshInterval: 1h
+    secretStoreRef: {name: ${name}, kind: ClusterSecretStore}
+    target: {name: shared}
+    data:
+      - secretKey: password
+        remoteRef: {key: ${name}/shared, property: password}
+`);
+    const cesUid = (await kubectlJson<{ metadata: { uid: string } }>('get', 'clusterexternalsecrets.external-secrets.io', name)).metadata.uid;
+    const watches = [];
+    for (const n of namespaces) {
+      // What ESO's ClusterExternalSecret controller leaves in each namespace it provisioned.
+      await kubectl('label', 'namespace', n, `rotor-migrate-e2e=${id}`);
+      await kubectl('patch', 'namespace', n, '--type=merge', '-p', JSON.stringify({ metadata: { finalizers: [`externalsecrets.external-secrets.io/ces-${name}`] } }));
+      await apply(JSON.stringify({
+        apiVersion: 'external-secrets.io/v1',
+        kind: 'ExternalSecret',
+        metadata: {
+          name: 'shared',
+          namespace: n,
+          finalizers: ['externalsecrets.external-secrets.io/externalsecret-cleanup'],
+          ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ClusterExternalSecret', name, uid: cesUid, controller: true, blockOwnerDeletion: true }],
+        },
+        spec: { refreshInterval: '1h', secretStoreRef: { name, kind: 'ClusterSecretStore' }, target: { name: 'shared' }, data: [{ secretKey: 'password', remoteRef: { key: `${name}/shared`, property: 'password' } }] },
+      }));
+      const esUid = (await kubectlJson<{ metadata: { uid: string } }>('get', 'externalsecrets.external-secrets.io', 'shared', '-n', n)).metadata.uid;
+      await apply(esoSecret(n, 'shared', 'shared', esUid, { password: same }));
+      watches.push(await watchSecrets(n));
+    }
+    try {
+      const result = await rotor('migrate', '--live', '--delete-eso', '--timeout', '60s');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`ClusterExternalSecret.external-secrets.io ${name}: deleted`);
+      expect(result.stderr).toContain(`namespace ${namespaces[0]}: removed ESO's finalizer externalsecrets.external-secrets.io/ces-${name}`);
+      for (const n of namespaces) {
+        const es = await kubectlJson<{ metadata: { uid: string; ownerReferences?: Array<{ kind: string }> } }>('get', 'externalsecrets.rotor.dev', 'shared', '-n', n);
+        expect(es.metadata.ownerReferences?.[0]?.kind).toBe('ClusterExternalSecret');
+        const secret = await kubectlJson<{ metadata: { ownerReferences?: Array<{ uid: string }>; labels?: Record<string, string> } }>('get', 'secret', 'shared', '-n', n);
+        expect(secret.metadata.ownerReferences?.map((r) => r.uid)).toEqual([es.metadata.uid]);
+        expect(Object.keys(secret.metadata.labels ?? {}).filter((l) => l.includes('external-secrets.io'))).toEqual([]);
+      }
+      expect(await kubectl('get', 'clusterexternalsecrets.external-secrets.io,externalsecrets.external-secrets.io', '-A', '-o', 'name')).toBe('');
+      // Without ESO's finalizer the namespace can be deleted (ESO's stopped controller would never remove it).
+      const ns0 = await kubectlJson<{ metadata: { finalizers?: string[] } }>('get', 'namespace', namespaces[0]!);
+      expect(ns0.metadata.finalizers ?? []).toEqual([]);
+    } finally {
+      for (const w of watches) w.stop();
+    }
+    for (const w of watches) {
+      expect(w.events.map((e) => e.type)).not.toContain('DELETED');
+      expect(w.events.filter((e) => e.name === 'shared').every((e) => e.data.password === same)).toBe(true);
+      expect(w.events.filter((e) => e.name === 'shared').map((e) => e.type).slice(0, 2)).toEqual(['ADDED', 'MODIFIED']);
+    }
   });
 
   it('hands ESO\'s Secrets to Rotor with no gap and no data change, then ESO\'s objects go without the garbage collector taking them', async () => {
@@ -155,7 +235,9 @@ spec:
       expect(third.code, third.stderr).toBe(0);
       expect(third.stderr).toContain(`ExternalSecret.external-secrets.io ${ns}/db: deleted`);
       expect(third.stderr).toContain(`SecretStore.external-secrets.io ${ns}/aws: deleted`);
-      await waitFor('the garbage collector to delete the control Secret', async () => watch.events.some((e) => e.type === 'DELETED' && e.name === 'gc-control') || undefined, { timeoutMs: 30_000 });
+      // The garbage collector notices a new custom resource kind on its next discovery sync
+      // (every 30 s), so right after the stand-in CRDs are installed this can take that long.
+      await waitFor('the garbage collector to delete the control Secret', async () => watch.events.some((e) => e.type === 'DELETED' && e.name === 'gc-control') || undefined, { timeoutMs: 90_000 });
       expect(await kubectl('get', 'externalsecrets.external-secrets.io,secretstores.external-secrets.io', '-n', ns, '-o', 'name')).toBe('');
     } finally {
       watch.stop();
@@ -178,4 +260,5 @@ spec:
     const remaining = await run('kubectl', ['get', 'secret', 'gc-control', '-n', ns], { allowFail: true });
     expect(remaining.code).not.toBe(0);
   });
+
 });

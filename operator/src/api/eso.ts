@@ -11,6 +11,20 @@ export const ESO_ANNOTATION_DATA_HASH = 'reconcile.external-secrets.io/data-hash
 /** ESO's finalizer on ExternalSecrets; only ESO's controller removes it. */
 export const ESO_FINALIZER_CLEANUP = 'externalsecrets.external-secrets.io/externalsecret-cleanup';
 
+/** ESO's finalizer on ClusterExternalSecrets; only ESO's controller removes it. */
+export const ESO_FINALIZER_CES_CLEANUP = 'externalsecrets.external-secrets.io/clusterexternalsecret-cleanup';
+/**
+ * ESO's finalizer on each namespace a ClusterExternalSecret provisioned:
+ * "externalsecrets.external-secrets.io/ces-<name>" (recent ESO shortens long names, keeping
+ * their first 50 characters). Left behind, it blocks the namespace's deletion for good.
+ */
+export function isEsoNamespaceFinalizerOf(finalizer: string, cesName: string): boolean {
+  const prefix = 'externalsecrets.external-secrets.io/ces-';
+  if (!finalizer.startsWith(prefix)) return false;
+  const rest = finalizer.slice(prefix.length);
+  return rest === cesName || (cesName.length > 59 && rest.startsWith(cesName.slice(0, 50)));
+}
+
 /** ESO's marks on a Secret, removed when Rotor adopts it (ESO must not find it as its own). */
 export const ESO_SECRET_LABELS = [ESO_LABEL_MANAGED, ESO_LABEL_CREATED_BY] as const;
 export const ESO_SECRET_ANNOTATIONS = [ESO_ANNOTATION_DATA_HASH] as const;

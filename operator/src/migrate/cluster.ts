@@ -40,6 +40,8 @@ export interface MigrateCluster {
   /** Merge-patches metadata.annotations of a Rotor object. */
   annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void>;
   getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  /** Removes the namespace's finalizers (metadata.finalizers) that match; gone is fine. */
+  removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]>;
 }
 
 const ESO_PLURAL: Record<ConvertibleKind, string> = {
@@ -174,6 +176,22 @@ class KubeMigrateCluster implements MigrateCluster {
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw toKubeApiError(error, `get Secret ${namespace}/${name}`);
+    }
+  }
+
+  async removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]> {
+    try {
+      const ns = await retryTransient(() => this.clients.core.readNamespace({ name: namespace }));
+      const current = ns.metadata?.finalizers ?? [];
+      const removed = current.filter(match);
+      if (removed.length === 0) return [];
+      // resourceVersion makes the merge patch fail (409) if someone changed the list meanwhile.
+      const body = { metadata: { resourceVersion: ns.metadata?.resourceVersion, finalizers: current.filter((f) => !match(f)) } };
+      await this.clients.core.patchNamespace({ name: namespace, body }, mergePatch());
+      return removed;
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw toKubeApiError(error, `remove ESO's finalizer from namespace ${namespace}`);
     }
   }
 

@@ -5,7 +5,7 @@
 // as fetched); wait until every Secret is Rotor's and its ExternalSecret Ready; only then, and
 // only for those, delete ESO's objects (--delete-eso) or print the commands. Nothing here
 // deletes or rewrites a Secret. All cluster access goes through the MigrateCluster port.
-import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CLEANUP, ESO_GROUP, hasEsoMarks } from '../api/eso.js';
+import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 import { ANNOTATION_OWNER } from '../api/types.js';
 import type { KubeObject, MigrateCluster } from './cluster.js';
 import { convertDocuments, describeObject, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
@@ -284,6 +284,13 @@ interface DeletionScope {
 
 const sameObject = (a: KubeObject, b: KubeObject) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
 
+/** Namespaces an ESO ClusterExternalSecret provisioned (its status, and where its ExternalSecrets are). */
+function provisionedNamespaces(ces: KubeObject, scope: DeletionScope): string[] {
+  const status = (ces.status ?? {}) as { provisionedNamespaces?: string[] };
+  const stamped = scope.all.filter((h) => h.stampedBy === ces.metadata.name).map((h) => h.namespace);
+  return [...new Set([...(status.provisionedNamespaces ?? []), ...stamped])].sort();
+}
+
 /** ClusterExternalSecrets whose every stamped ExternalSecret was handed over. */
 function deletableCes(scope: DeletionScope): KubeObject[] {
   return scope.movingCes.filter((ces) => scope.all.filter((h) => h.stampedBy === ces.metadata.name).every((h) => scope.done.includes(h)));
@@ -305,7 +312,15 @@ function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o
 function deletionCommands(scope: DeletionScope): string[] {
   const commands: string[] = [];
   const esoRef = (kind: ConvertibleKind) => `${ESO_PLURAL[kind]}.${ESO_GROUP}`;
-  for (const ces of deletableCes(scope)) commands.push(`kubectl delete ${esoRef('ClusterExternalSecret')} ${ces.metadata.name}`);
+  for (const ces of deletableCes(scope)) {
+    // Only ESO's controller removes its finalizers (on the ClusterExternalSecret and on each namespace it provisioned).
+    const at = ces.metadata.finalizers?.indexOf(ESO_FINALIZER_CES_CLEANUP) ?? -1;
+    if (at >= 0) commands.push(`kubectl patch ${esoRef('ClusterExternalSecret')} ${ces.metadata.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers/${at}"}]'`);
+    for (const ns of provisionedNamespaces(ces, scope)) {
+      commands.push(`kubectl edit namespace ${ns}   # remove the finalizer externalsecrets.external-secrets.io/ces-${ces.metadata.name}, or the namespace can never be deleted`);
+    }
+    commands.push(`kubectl delete ${esoRef('ClusterExternalSecret')} ${ces.metadata.name}`);
+  }
   for (const h of scope.done) {
     const at = h.eso.metadata.finalizers?.indexOf(ESO_FINALIZER_CLEANUP) ?? -1;
     // Only ESO's controller removes its finalizer; with the controller stopped, remove it by hand.
@@ -320,6 +335,12 @@ function deletionCommands(scope: DeletionScope): string[] {
 
 async function deleteEso(cluster: MigrateCluster, scope: DeletionScope, log: (line: string) => void): Promise<void> {
   for (const ces of deletableCes(scope)) {
+    // ESO's stopped controller would never remove these; a namespace left with one can never be deleted.
+    await cluster.removeEsoFinalizers('ClusterExternalSecret', undefined, ces.metadata.name, [ESO_FINALIZER_CES_CLEANUP]);
+    for (const ns of provisionedNamespaces(ces, scope)) {
+      const removed = await cluster.removeNamespaceFinalizers(ns, (f) => isEsoNamespaceFinalizerOf(f, ces.metadata.name));
+      if (removed.length > 0) log(`namespace ${ns}: removed ESO's finalizer ${removed.join(', ')}`);
+    }
     await cluster.deleteEso('ClusterExternalSecret', undefined, ces.metadata.name);
     log(`ClusterExternalSecret.${ESO_GROUP} ${ces.metadata.name}: deleted`);
   }

@@ -82,10 +82,29 @@ class FakeCluster implements MigrateCluster {
   async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
     return this.secrets.get(`${namespace}/${name}`);
   }
+  namespaceFinalizers = new Map<string, string[]>();
+  async removeNamespaceFinalizers(namespace: string, match: (f: string) => boolean): Promise<string[]> {
+    const current = this.namespaceFinalizers.get(namespace) ?? [];
+    this.namespaceFinalizers.set(namespace, current.filter((f) => !match(f)));
+    return current.filter(match);
+  }
 
-  /** The operator: every Rotor ExternalSecret writes its Secret through the real plan. */
+  /** The operator: a Rotor ClusterExternalSecret stamps its ExternalSecrets, every Rotor ExternalSecret writes its Secret through the real plan. */
   private reconcile(): void {
     if (!this.operatorRunning) return;
+    for (const ces of [...this.rotor.values()].filter((o) => o.kind === 'ClusterExternalSecret')) {
+      const spec = ces.spec as { externalSecretName?: string; externalSecretMetadata?: { annotations?: Record<string, string> }; externalSecretSpec: Record<string, unknown> };
+      const name = spec.externalSecretName ?? ces.metadata.name;
+      for (const ns of this.namespaceFinalizers.keys()) {
+        if (this.rotor.has(key('ExternalSecret', ns, name))) continue;
+        this.rotor.set(key('ExternalSecret', ns, name), {
+          apiVersion: 'rotor.dev/v1alpha1',
+          kind: 'ExternalSecret',
+          metadata: { name, namespace: ns, uid: `rotor-${++this.uid}`, generation: 1, annotations: { ...spec.externalSecretMetadata?.annotations } },
+          spec: structuredClone(spec.externalSecretSpec),
+        });
+      }
+    }
     for (const es of this.rotor.values()) {
       if (es.kind !== 'ExternalSecret') continue;
       const ns = es.metadata.namespace!;
@@ -211,6 +230,41 @@ describe('handover', () => {
     // db was handed over and deleted; the SecretStore stays for gen, the vault store was never Rotor's.
     expect(c.calls.filter((x) => x.startsWith('delete'))).toEqual(['delete ExternalSecret a/db']);
     expect([...c.eso.keys()].sort()).toEqual(['ClusterSecretStore//vault', 'ExternalSecret/a/gen', 'SecretStore/a/aws']);
+  });
+
+  it('moves a ClusterExternalSecret: the Rotor one stamps ExternalSecrets that take each namespace\'s Secret over; ESO\'s finalizers go with it', async () => {
+    const c = new FakeCluster();
+    c.addEso('ClusterSecretStore', { metadata: { name: 'aws' }, spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } } });
+    const ces = c.addEso('ClusterExternalSecret', {
+      metadata: { name: 'shared', finalizers: ['externalsecrets.external-secrets.io/clusterexternalsecret-cleanup'] },
+      spec: { namespaceSelectors: [{ matchLabels: { team: 'x' } }], externalSecretSpec: { secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' }, data: [{ secretKey: 'password', remoteRef: { key: 'k' } }] } },
+    });
+    for (const ns of ['a', 'b']) {
+      c.namespaceFinalizers.set(ns, ['externalsecrets.external-secrets.io/ces-shared', 'kubernetes']);
+      const es = c.addEso('ExternalSecret', {
+        metadata: { name: 'shared', namespace: ns, finalizers: [ESO_FINALIZER_CLEANUP], ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ClusterExternalSecret', name: 'shared', uid: ces.metadata.uid!, controller: true }] },
+        spec: (ces.spec as { externalSecretSpec: Record<string, unknown> }).externalSecretSpec,
+      });
+      c.addEsoSecret(es, { password: 'remote-value' });
+    }
+    const { lines, options: o } = options({ deleteEso: true });
+    const result = await handover(c, kinds, o);
+    expect(result.findings.filter((f) => f.level !== 'changed')).toEqual([]);
+    expect(result.failed).toBe(false);
+    const rotorCes = c.rotor.get('ClusterExternalSecret//shared')!;
+    expect((rotorCes.spec as any).externalSecretMetadata).toEqual({ annotations: { [ANNOTATION_ADOPT_ESO]: 'shared' } });
+    for (const ns of ['a', 'b']) {
+      expect(c.secrets.get(`${ns}/shared`)!.metadata?.ownerReferences?.[0]?.apiVersion).toBe('rotor.dev/v1alpha1');
+      expect(c.namespaceFinalizers.get(ns)).toEqual(['kubernetes']);
+    }
+    expect(c.eso.size).toBe(0);
+    expect(lines).toContain('namespace a: removed ESO\'s finalizer externalsecrets.external-secrets.io/ces-shared');
+    expect(c.calls.filter((x) => x.startsWith('delete'))).toEqual([
+      'delete ClusterExternalSecret /shared',
+      'delete ExternalSecret a/shared',
+      'delete ExternalSecret b/shared',
+      'delete ClusterSecretStore /aws',
+    ]);
   });
 
   it('with --namespace leaves ClusterExternalSecrets and the ExternalSecrets they stamped alone', async () => {
