@@ -8,8 +8,10 @@ import { compileUserRegExp } from '../sync/regexp.js';
 export type AccessDecision = { allowed: true } | { allowed: false; message: string };
 
 /**
- * ESO semantics: no conditions = everyone; otherwise the namespace must satisfy at least
- * one condition, and within a condition every criterion it sets (selector, list, regexes).
+ * ESO semantics: no conditions = everyone; otherwise a namespace may use the store when it
+ * matches any one criterion of any condition — a condition's namespaceSelector, one of its
+ * namespaces, or one of its namespaceRegexes (ESO's ClusterSecretStore check returns at the
+ * first match of any of them). A condition that sets none of them admits nobody.
  */
 export function checkStoreAccess(
   storeName: string,
@@ -19,11 +21,11 @@ export function checkStoreAccess(
 ): AccessDecision {
   if (!conditions || conditions.length === 0) return { allowed: true };
   const refusals: string[] = [];
-  conditions.forEach((condition, index) => {
-    const failed = failedCriterion(condition, namespace, namespaceLabels);
-    if (failed) refusals.push(`spec.conditions[${index}]: ${failed}`);
-  });
-  if (refusals.length < conditions.length) return { allowed: true };
+  for (const [index, condition] of conditions.entries()) {
+    const misses = missedCriteria(condition, namespace, namespaceLabels);
+    if (misses === 'matched') return { allowed: true };
+    refusals.push(`spec.conditions[${index}]: ${misses.length > 0 ? misses.join(', ') : 'sets no namespaceSelector, namespaces or namespaceRegexes'}`);
+  }
   return {
     allowed: false,
     message:
@@ -32,18 +34,23 @@ export function checkStoreAccess(
   };
 }
 
-function failedCriterion(c: ClusterSecretStoreCondition, namespace: string, labels: Record<string, string>): string | undefined {
-  // A list that is set means "only these": an empty one admits nobody (as in ESO), never everyone.
-  if (c.namespaces && !c.namespaces.includes(namespace)) {
-    return `namespace not in namespaces [${c.namespaces.join(', ')}]`;
+/** 'matched' when one criterion of the condition admits the namespace, else why each set criterion did not. */
+function missedCriteria(c: ClusterSecretStoreCondition, namespace: string, labels: Record<string, string>): 'matched' | string[] {
+  const misses: string[] = [];
+  if (c.namespaceSelector) {
+    if (matchesLabelSelector(c.namespaceSelector, labels)) return 'matched';
+    misses.push(`namespace labels do not match namespaceSelector ${describeSelector(c.namespaceSelector)}`);
   }
-  if (c.namespaceRegexes && !c.namespaceRegexes.some((re) => matchesAnywhere(re, namespace))) {
-    return `namespace matches none of namespaceRegexes [${c.namespaceRegexes.join(', ')}]`;
+  // A list that is set but empty admits nobody (as in ESO), never everyone.
+  if (c.namespaces) {
+    if (c.namespaces.includes(namespace)) return 'matched';
+    misses.push(`namespace not in namespaces [${c.namespaces.join(', ')}]`);
   }
-  if (c.namespaceSelector && !matchesLabelSelector(c.namespaceSelector, labels)) {
-    return `namespace labels do not match namespaceSelector ${describeSelector(c.namespaceSelector)}`;
+  if (c.namespaceRegexes) {
+    if (c.namespaceRegexes.some((re) => matchesAnywhere(re, namespace))) return 'matched';
+    misses.push(`namespace matches none of namespaceRegexes [${c.namespaceRegexes.join(', ')}]`);
   }
-  return undefined;
+  return misses;
 }
 
 /**

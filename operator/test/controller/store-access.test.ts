@@ -13,9 +13,24 @@ describe('checkStoreAccess (ClusterSecretStore conditions)', () => {
     expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'prod' }).allowed).toBe(true);
   });
 
-  it('requires every criterion within one condition', () => {
-    const conditions = [{ namespaces: ['team-a'], namespaceSelector: { matchLabels: { tier: 'prod' } } }];
-    expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'dev' }).allowed).toBe(false);
+  it('admits a namespace matching any one criterion within one condition, as ESO', () => {
+    const conditions = [{ namespaces: ['team-a'], namespaceSelector: { matchLabels: { tier: 'prod' } }, namespaceRegexes: ['^ops-'] }];
+    expect(checkStoreAccess('s', conditions, 'team-a', { tier: 'dev' }).allowed).toBe(true);
+    expect(checkStoreAccess('s', conditions, 'team-b', { tier: 'prod' }).allowed).toBe(true);
+    expect(checkStoreAccess('s', conditions, 'ops-1', {}).allowed).toBe(true);
+    const refused = checkStoreAccess('s', conditions, 'team-b', { tier: 'dev' });
+    expect(refused.allowed).toBe(false);
+    if (refused.allowed) return;
+    expect(refused.message).toContain(
+      'spec.conditions[0]: namespace labels do not match namespaceSelector {tier=prod}, namespace not in namespaces [team-a], namespace matches none of namespaceRegexes [^ops-]',
+    );
+  });
+
+  it('a condition that sets no criterion admits nobody', () => {
+    const decision = checkStoreAccess('s', [{}], 'team-a', {});
+    expect(decision.allowed).toBe(false);
+    if (decision.allowed) return;
+    expect(decision.message).toContain('spec.conditions[0]: sets no namespaceSelector, namespaces or namespaceRegexes');
   });
 
   it('matches regexes anywhere in the name, as ESO (Go regexp.MatchString); anchors restrict to the whole name', () => {
