@@ -34,7 +34,7 @@ export const ESO_SECRET_ANNOTATIONS = [ESO_ANNOTATION_DATA_HASH] as const;
  * Secret Rotor may take over. Opt-in: without it Rotor never overwrites a Secret it does not
  * own. Honoured only when the Secret really is that ESO ExternalSecret's (its controller owner
  * reference), or, for ESO's creationPolicy Orphan/Merge (no owner reference), carries ESO's
- * managed label. `rotor migrate --live` sets it.
+ * managed label or data-hash annotation. `rotor migrate --live` sets it.
  */
 export const ANNOTATION_ADOPT_ESO = 'rotor.dev/adopt-eso';
 
@@ -46,7 +46,7 @@ interface OwnerReferenceLike {
 }
 
 interface SecretLike {
-  metadata?: { labels?: Record<string, string>; ownerReferences?: OwnerReferenceLike[] };
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: OwnerReferenceLike[] };
 }
 
 /** The ESO ExternalSecret named by the Secret's controller owner reference, if that is one. */
@@ -59,17 +59,17 @@ export function esoControllerOwner(secret: SecretLike): string | undefined {
 /**
  * May a Rotor ExternalSecret annotated with adopt-eso=<esoName> take this Secret over?
  * Yes when ESO's ExternalSecret <esoName> controls it, or when ESO wrote it without an owner
- * reference (Orphan, Merge) and no other controller claims it.
+ * reference (Orphan, Merge: ESO's managed label or data-hash annotation) and no other controller claims it.
  */
 export function isAdoptableFromEso(secret: SecretLike, esoName: string | undefined): boolean {
   if (!esoName) return false;
   const controller = (secret.metadata?.ownerReferences ?? []).find((ref) => ref.controller);
   if (controller) return esoControllerOwner(secret) === esoName;
-  return secret.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true';
+  return secret.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true' || ESO_ANNOTATION_DATA_HASH in (secret.metadata?.annotations ?? {});
 }
 
 /** True when the Secret still carries a mark by which ESO would find it as its own. */
-export function hasEsoMarks(secret: SecretLike & { metadata?: { annotations?: Record<string, string> } }): boolean {
+export function hasEsoMarks(secret: SecretLike): boolean {
   const labels = secret.metadata?.labels ?? {};
   const annotations = secret.metadata?.annotations ?? {};
   return ESO_SECRET_LABELS.some((l) => l in labels) || ESO_SECRET_ANNOTATIONS.some((a) => a in annotations) || esoControllerOwner(secret) !== undefined;

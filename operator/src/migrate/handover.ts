@@ -5,7 +5,7 @@
 // as fetched); wait until every Secret is Rotor's and its ExternalSecret Ready; only then, and
 // only for those, delete ESO's objects (--delete-eso) or print the commands. Nothing here
 // deletes or rewrites a Secret. All cluster access goes through the MigrateCluster port.
-import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
+import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 import { ANNOTATION_OWNER } from '../api/types.js';
 import type { KubeObject, MigrateCluster } from './cluster.js';
 import { convertDocuments, describeObject, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
@@ -261,7 +261,10 @@ async function checkHandover(cluster: MigrateCluster, esKind: RotorKind, h: Hand
     h.lastState = `Secret ${h.namespace}/${h.secretName} does not exist`;
     return;
   }
-  if (secret.metadata?.annotations?.[ANNOTATION_OWNER] !== `${h.namespace}/${h.name}` || hasEsoMarks(secret)) {
+  // Rotor's owner annotation is written in the same update that removes ESO's owner reference
+  // and marks; a Merge target keeps ESO's marks if it had none Rotor recognises, which no longer
+  // matters once no ESO object owns it.
+  if (secret.metadata?.annotations?.[ANNOTATION_OWNER] !== `${h.namespace}/${h.name}` || esoControllerOwner(secret) !== undefined || (h.creationPolicy !== 'Merge' && hasEsoMarks(secret))) {
     h.lastState = `Secret ${h.namespace}/${h.secretName} still carries ESO's owner reference or marks`;
     return;
   }

@@ -86,6 +86,15 @@ describe('planTargetWrite: adopting a Secret from ESO', () => {
     expect(plan.action === 'update' && plan.secret.metadata?.labels).toEqual({ team: 'a', [LABEL_MANAGED]: 'true' });
   });
 
+  it('adopts an ESO Merge target known only by ESO\'s data-hash annotation, and nothing without any ESO mark', async () => {
+    const hashed: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3', annotations: { [ESO_ANNOTATION_DATA_HASH]: 'h' } }, data: {} };
+    const plan = planTargetWrite(hashed, desired, 'Merge', owner, { adoptFromEso: 'db' });
+    expect(plan.action === 'update' && plan.adoptedFrom).toBe('db');
+    expect(plan.action === 'update' && plan.secret.metadata?.annotations?.[ESO_ANNOTATION_DATA_HASH]).toBeUndefined();
+    const unmarked: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3' }, data: {} };
+    expect(planTargetWrite(unmarked, desired, 'Orphan', owner, { adoptFromEso: 'db' })).toMatchObject({ action: 'refuse' });
+  });
+
   it('keeps an immutable Secret in place when its data is unchanged, re-creates it only when the data or type must change', () => {
     const immutable = { ...desired, immutable: true };
     expect(planTargetWrite(esoSecret('db', { immutable: true }), immutable, 'Owner', owner, { adoptFromEso: 'db' }).action).toBe('update');
