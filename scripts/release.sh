@@ -4,7 +4,7 @@
 #   rotor-crds-<v>.yaml           the CRD bundle: kubectl apply --server-side -f rotor-crds-<v>.yaml
 #   rotor-<v>.oci.tar             the operator image built from the Dockerfile, as an OCI archive
 #                                 (skipped, with a message, when no image builder is available)
-#   rotor-<v>.sbom.cdx.json       SBOM of the production npm dependencies (CycloneDX, npm sbom)
+#   rotor-<v>.sbom.cdx.json       SBOM of the production npm dependencies (CycloneDX, scripts/sbom-production.mjs)
 #   SHA256SUMS                    checksums of the files above
 # The version is package.json's; Chart.yaml's version/appVersion and CHANGELOG.md must agree
 # (the script refuses otherwise). The operator reports it with --version and logs it at start.
@@ -63,7 +63,7 @@ bundle="$out/rotor-crds-$version.yaml"
 } >"$bundle"
 
 # 3. SBOM of what the image ships (production dependencies).
-npm sbom --sbom-format cyclonedx --omit dev >"$out/rotor-$version.sbom.cdx.json"
+node scripts/sbom-production.mjs >"$out/rotor-$version.sbom.cdx.json"
 
 # 4. The image, as an OCI archive.
 if [ -n "$skip_image" ]; then

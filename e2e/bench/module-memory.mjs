@@ -1,6 +1,7 @@
 // What loading each runtime dependency costs before any work: RSS, live JS heap and memory
 // outside the heap after a full GC, each in a fresh Node process (scripts/bench.sh modules).
-// Run after `npm run build` so the whole operator graph can be measured too.
+// Run after `npm run build` so the whole operator graph can be measured too. Also fails if
+// loading the operator loads @kubernetes/client-node (it must not: see kube/rest.ts).
 import { execFileSync } from 'node:child_process';
 
 const MODULES = [
@@ -15,6 +16,8 @@ const MODULES = [
   'pino',
   'prom-client',
   'liquidjs',
+  'yaml',
+  './operator/dist/kube/client.js',
   './operator/dist/operator.js',
 ];
 
@@ -34,3 +37,21 @@ for (const m of MODULES) {
   const u = JSON.parse(out);
   console.log(`| ${m || '(node alone)'} | ${(u.rss / MiB).toFixed(0)} | ${(u.heapUsed / MiB).toFixed(1)} | ${(u.external / MiB).toFixed(1)} |`);
 }
+
+// Every module the operator's graph resolves (main.ts imports operator.js after sizing the heap).
+const loaded = execFileSync(
+  process.execPath,
+  [
+    '--input-type=module',
+    '-e',
+    `import { registerHooks } from 'node:module';
+     const urls = [];
+     registerHooks({ resolve(spec, ctx, next) { const r = next(spec, ctx); urls.push(r.url); return r; } });
+     await import('./operator/dist/operator.js');
+     console.log(JSON.stringify(urls));`,
+  ],
+  { encoding: 'utf8' },
+);
+const offenders = JSON.parse(loaded).filter((url) => url.includes('/@kubernetes/client-node/'));
+console.log(`\nmodules loaded by operator/dist/operator.js: ${JSON.parse(loaded).length}, of them from @kubernetes/client-node: ${offenders.length}`);
+if (offenders.length > 0) process.exit(1);

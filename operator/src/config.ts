@@ -5,6 +5,8 @@ import { parseDuration } from './api/duration.js';
 
 export interface OperatorConfig {
   kubeconfig?: string;
+  /** kubeconfig context; default its current-context. */
+  context?: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
   concurrency: number;
   /** At most this many ExternalSecrets of one store are reconciled at once (fair share). */
@@ -35,7 +37,9 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
 
 export const USAGE = `rotor [flags]
   --version                         print the version and exit
-  --kubeconfig PATH                 kubeconfig (default: $KUBECONFIG, else in-cluster)
+  --kubeconfig PATH                 kubeconfig (default: the $KUBECONFIG list, else ~/.kube/config,
+                                    else the in-cluster ServiceAccount)
+  --context NAME                    kubeconfig context (default: its current-context)
   --log-level LEVEL                 trace|debug|info|warn|error (default: $LOG_LEVEL or info)
   --concurrency N                   ExternalSecrets reconciled in parallel (default 4)
   --store-concurrency N             at most N of them from one store, so a slow store cannot
@@ -69,6 +73,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     strict: true,
     options: {
       kubeconfig: { type: 'string' },
+      context: { type: 'string' },
       'log-level': { type: 'string' },
       concurrency: { type: 'string' },
       'store-concurrency': { type: 'string' },
@@ -100,7 +105,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const awsCallTimeoutMs = duration('--aws-call-timeout', values['aws-call-timeout'] ?? '5s');
   if (awsCallTimeoutMs < 100) throw new ConfigError(`--aws-call-timeout must be at least 100ms, got "${values['aws-call-timeout']}"`);
   return {
-    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    // $KUBECONFIG (a list of files) is read by kube/kubeconfig.ts, like kubectl does.
+    kubeconfig: values.kubeconfig,
+    context: values.context,
     logLevel,
     concurrency,
     storeConcurrency: integer('--store-concurrency', values['store-concurrency'] ?? String(Math.max(1, Math.ceil(concurrency / 2))), 1, concurrency),

@@ -27,7 +27,7 @@ import { Manager, kubeManagerSources } from './controller/manager.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
-  const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig });
+  const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   const clients = makeKubeClients(kc);
   const metrics = createMetrics();
   const secrets = new KubeSecretClient(clients.core);
@@ -48,7 +48,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const providers = new ProviderFactory({ credentials, clients: awsClients, logger });
   const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
   const rollouts = new RolloutCoordinator({
-    workloads: KubeWorkloadClient.fromKubeConfig(kc, { logger }),
+    workloads: KubeWorkloadClient.fromClients(clients, { logger }),
     events,
     logger,
     debounceMs: config.rolloutDebounceMs,

@@ -10,6 +10,11 @@ describe('parseConfig', () => {
     expect(parseConfig(['--concurrency', '7'], {}).storeConcurrency).toBe(4);
   });
 
+  it('reads --kubeconfig and --context; a $KUBECONFIG list is left to kube/kubeconfig.ts', () => {
+    expect(parseConfig(['--kubeconfig', '/k', '--context', 'prod'], {})).toMatchObject({ kubeconfig: '/k', context: 'prod' });
+    expect(parseConfig([], { KUBECONFIG: '/a:/b' }).kubeconfig).toBeUndefined();
+  });
+
   it('reads the fairness flags', () => {
     expect(parseConfig(['--concurrency', '8', '--store-concurrency', '3', '--aws-call-timeout', '2s'], {})).toMatchObject({ storeConcurrency: 3, awsCallTimeoutMs: 2_000 });
   });

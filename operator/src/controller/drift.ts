@@ -2,7 +2,7 @@
 // of the Secret and the ExternalSecret's status alone — no AWS call, no desired values — so a
 // watch event on the Secret can trigger the repair at once (docs/architecture.md, "Change
 // detection"). Pure.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../kube/objects.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, type CreationPolicy, type ExternalSecretTarget } from '../api/types.js';
 import { dataMAC } from '../sync/mac.js';
 import { ownerAnnotationValue, type OwnerIdentity } from './target-plan.js';
@@ -14,7 +14,7 @@ const RESERVED_PREFIX = 'rotor.dev/';
 export type Drift = 'content' | 'metadata';
 
 export interface DriftInput {
-  target: V1Secret;
+  target: Secret;
   policy: CreationPolicy;
   owner: OwnerIdentity;
   template?: ExternalSecretTarget['template'];

@@ -2,7 +2,7 @@
 // store and its credentials, fetch, build the desired Secret, write it only if it differs,
 // roll workloads when the remote version changed, and write status only if it differs.
 // Every collaborator is injected (docs/architecture.md); unit tests pass in-memory fakes.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../kube/objects.js';
 import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
@@ -58,7 +58,7 @@ export interface ExternalSecretReconcilerDeps {
    * (`namespace/name`), from the informer cache: finds the Secret left behind by a
    * spec.target.name change.
    */
-  managedSecretsOf?: (namespace: string, owner: string) => V1Secret[];
+  managedSecretsOf?: (namespace: string, owner: string) => Secret[];
   /** Queue this ExternalSecret for another pass (a rollout it asked for has an answer). */
   requeue?: (namespace: string, name: string) => void;
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
@@ -266,9 +266,9 @@ export class ExternalSecretReconciler {
    */
   private async progressRollout(
     es: DefaultedExternalSecret,
-    target: V1Secret | undefined,
+    target: Secret | undefined,
     log: Logger,
-  ): Promise<{ es: DefaultedExternalSecret; target: V1Secret | undefined; requeueAfterMs?: number }> {
+  ): Promise<{ es: DefaultedExternalSecret; target: Secret | undefined; requeueAfterMs?: number }> {
     const key = keyOf(es);
     const fingerprint = pendingRollout(target);
     if (!this.pendingRollouts || !target || fingerprint === undefined) return { es, target };
@@ -307,7 +307,7 @@ export class ExternalSecretReconciler {
     };
   }
 
-  private async sync(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions): Promise<void> {
+  private async sync(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
     const built = await this.deps.source.fetch(store, es, fetchOptions);
@@ -471,7 +471,7 @@ export class ExternalSecretReconciler {
     }
   }
 
-  private async applyDeletionPolicy(es: DefaultedExternalSecret, target: V1Secret, log: Logger): Promise<void> {
+  private async applyDeletionPolicy(es: DefaultedExternalSecret, target: Secret, log: Logger): Promise<void> {
     const namespace = es.metadata.namespace!;
     const name = es.spec.target.name;
     if (es.spec.target.deletionPolicy === 'Delete') {
@@ -534,7 +534,7 @@ export class ExternalSecretReconciler {
   }
 
   /** Drift: the live Secret is no longer what Rotor last wrote (see drift.ts). Merge targets are checked on refresh. */
-  private hasDrifted(es: DefaultedExternalSecret, target: V1Secret | undefined, log: Logger): boolean {
+  private hasDrifted(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger): boolean {
     const expectedMAC = es.status?.dataMAC;
     if (!target || !expectedMAC) return false;
     const drift = targetDrift({

@@ -1,6 +1,5 @@
 // Wires informers to work queues to reconcilers. Watch callbacks only enqueue keys;
 // every timer (refresh, backoff) lives in the work queues (docs/architecture.md).
-import type { V1Namespace, V1Secret } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   ANNOTATION_OWNER,
@@ -12,11 +11,11 @@ import {
   type StoreKind,
 } from '../api/types.js';
 import type { KubeClients } from '../kube/client.js';
+import type { Namespace, Secret } from '../kube/objects.js';
 import {
   customResourceListWatchSource,
   kubeListWatchSource,
   secretListWatchSource,
-  type KubeList,
   type KubeObject,
   type ListWatchSource,
 } from '../kube/list-watch.js';
@@ -40,8 +39,8 @@ export interface ManagerSources {
   secretStores: ListWatchSource<SecretStore & KubeObject>;
   clusterSecretStores: ListWatchSource<SecretStore & KubeObject>;
   /** Only Secrets labelled rotor.dev/managed=true. */
-  managedSecrets: ListWatchSource<V1Secret & KubeObject>;
-  namespaces: ListWatchSource<V1Namespace & KubeObject>;
+  managedSecrets: ListWatchSource<Secret & KubeObject>;
+  namespaces: ListWatchSource<Namespace & KubeObject>;
   clusterExternalSecrets: ListWatchSource<ClusterExternalSecret & KubeObject>;
 }
 
@@ -52,11 +51,10 @@ export function kubeManagerSources(clients: KubeClients, namespace: string | und
     clusterSecretStores: customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }),
     clusterExternalSecrets: customResourceListWatchSource(clients, { plural: PLURAL.ClusterExternalSecret }),
     managedSecrets: secretListWatchSource(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }),
-    namespaces: kubeListWatchSource<V1Namespace & KubeObject>({
-      kubeConfig: clients.kubeConfig,
+    namespaces: kubeListWatchSource<Namespace & KubeObject>({
+      rest: clients.rest,
       path: '/api/v1/namespaces',
-      listPage: async (continueToken, limit) =>
-        (await clients.core.listNamespace({ limit, _continue: continueToken })) as unknown as KubeList<V1Namespace & KubeObject>,
+      listPage: (continueToken, limit) => clients.core.listNamespace({ limit, _continue: continueToken }),
     }),
   };
 }
@@ -82,9 +80,9 @@ export class Manager {
   readonly externalSecrets: ResilientInformer<ExternalSecret & KubeObject>;
   readonly secretStores: ResilientInformer<SecretStore & KubeObject>;
   readonly clusterSecretStores: ResilientInformer<SecretStore & KubeObject>;
-  readonly managedSecrets: ResilientInformer<V1Secret & KubeObject>;
+  readonly managedSecrets: ResilientInformer<Secret & KubeObject>;
   /** Namespace labels decide ClusterSecretStore access; watching them admits a relabelled namespace at once. */
-  readonly namespaces: ResilientInformer<V1Namespace & KubeObject>;
+  readonly namespaces: ResilientInformer<Namespace & KubeObject>;
   readonly clusterExternalSecrets: ResilientInformer<ClusterExternalSecret & KubeObject>;
   private readonly esQueue: WorkQueue;
   private readonly cesQueue: WorkQueue;
@@ -260,7 +258,7 @@ export class Manager {
     }
 
     // A managed Secret edited or deleted by someone is repaired by its ExternalSecret.
-    const enqueueOwner = (secret: V1Secret) => {
+    const enqueueOwner = (secret: Secret) => {
       const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
       if (owner && owner.includes('/')) this.esQueue.add(owner);
     };

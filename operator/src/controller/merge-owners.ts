@@ -2,14 +2,14 @@
 // rotor.dev/merge-owners) so it survives restarts and is the same for every replica. Without
 // it two Merge ExternalSecrets writing the same key overwrote each other on every refresh.
 // One owner per key: the first to write it. Pure.
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../kube/objects.js';
 import { ANNOTATION_MERGE_OWNERS } from '../api/types.js';
 
 /** ExternalSecret name -> the keys it writes into this Secret. */
 export type MergeOwners = Record<string, string[]>;
 
 /** The recorded owners; an annotation that is missing or not ours to parse counts as none. */
-export function mergeOwnersOf(secret: V1Secret | undefined): MergeOwners {
+export function mergeOwnersOf(secret: Secret | undefined): MergeOwners {
   const raw = secret?.metadata?.annotations?.[ANNOTATION_MERGE_OWNERS];
   if (!raw) return {};
   try {
@@ -58,7 +58,7 @@ export function ownsExactly(owners: MergeOwners, self: string, keys: readonly st
  * deletionPolicy Merge: the Secret without `self`'s keys and without its ownership entry.
  * Keys another live owner writes stay. Returns the Secret to write and how many keys went.
  */
-export function releaseMergeKeys(secret: V1Secret, self: string, keys: Iterable<string>, isLive: (name: string) => boolean): { secret: V1Secret; removed: number } {
+export function releaseMergeKeys(secret: Secret, self: string, keys: Iterable<string>, isLive: (name: string) => boolean): { secret: Secret; removed: number } {
   const owners = mergeOwnersOf(secret);
   const keptByOthers = new Set(Object.entries(owners).flatMap(([name, owned]) => (name !== self && isLive(name) ? owned : [])));
   const release = new Set([...keys].filter((k) => !keptByOthers.has(k)));

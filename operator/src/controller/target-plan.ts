@@ -1,7 +1,7 @@
 // Plans the write of an ExternalSecret's target Secret from what exists and what is
 // desired, honouring creationPolicy. Pure: returns the object to write (or a refusal
 // the user can act on); the reconciler performs it. Values are never put in messages.
-import type { V1OwnerReference, V1Secret } from '@kubernetes/client-node';
+import type { OwnerReference, Secret } from '../kube/objects.js';
 import {
   ANNOTATION_DATA_MAC,
   ANNOTATION_MERGE_OWNERS,
@@ -44,11 +44,11 @@ export interface OwnerIdentity {
 
 export type TargetPlan =
   | { action: 'none'; reason: 'unchanged' | 'policy-none' }
-  | { action: 'create'; secret: V1Secret }
+  | { action: 'create'; secret: Secret }
   /** adoptedFrom: the ESO ExternalSecret whose Secret this write takes over. */
-  | { action: 'update'; secret: V1Secret; adoptedFrom?: string }
+  | { action: 'update'; secret: Secret; adoptedFrom?: string }
   /** An immutable Secret cannot be updated in place: delete and create. */
-  | { action: 'recreate'; secret: V1Secret; adoptedFrom?: string }
+  | { action: 'recreate'; secret: Secret; adoptedFrom?: string }
   | { action: 'refuse'; reason: EsReason; message: string };
 
 export function ownerAnnotationValue(owner: OwnerIdentity): string {
@@ -56,7 +56,7 @@ export function ownerAnnotationValue(owner: OwnerIdentity): string {
 }
 
 /** True when the Secret was written by this ExternalSecret (by annotation, owner ref, or as a Merge key owner). */
-export function isOwnedBy(secret: V1Secret, owner: OwnerIdentity): boolean {
+export function isOwnedBy(secret: Secret, owner: OwnerIdentity): boolean {
   const annotated = secret.metadata?.annotations?.[ANNOTATION_OWNER] === ownerAnnotationValue(owner);
   const referenced = (secret.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
   return annotated || referenced || mergeOwnersOf(secret)[owner.name] !== undefined;
@@ -88,7 +88,7 @@ const MANAGED_SECRET_TYPES = new Map([
 ]);
 
 export function planTargetWrite(
-  existing: V1Secret | undefined,
+  existing: Secret | undefined,
   desired: DesiredSecret,
   policy: CreationPolicy,
   owner: OwnerIdentity,
@@ -120,7 +120,7 @@ export function planTargetWrite(
  * changed). Updated in place (guarded by resourceVersion), so the Secret never disappears;
  * only what cannot change in place (type, an immutable Secret's data) is re-created.
  */
-function planAdoption(existing: V1Secret, desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity, from: string): TargetPlan {
+function planAdoption(existing: Secret, desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity, from: string): TargetPlan {
   const next = ownedSecret(desired, policy, owner);
   next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
   const typeChanged = (existing.type ?? 'Opaque') !== desired.type;
@@ -128,7 +128,7 @@ function planAdoption(existing: V1Secret, desired: DesiredSecret, policy: Creati
   return { action: typeChanged || immutableBlocks ? 'recreate' : 'update', secret: next, adoptedFrom: from };
 }
 
-function refuseNotOwned(existing: V1Secret, desired: DesiredSecret, adoptFromEso: string | undefined): TargetPlan {
+function refuseNotOwned(existing: Secret, desired: DesiredSecret, adoptFromEso: string | undefined): TargetPlan {
   const target = `Secret ${desired.namespace}/${desired.name}`;
   const eso = esoControllerOwner(existing);
   if (eso !== undefined || existing.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true') {
@@ -151,7 +151,7 @@ function refuseNotOwned(existing: V1Secret, desired: DesiredSecret, adoptFromEso
   };
 }
 
-function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean, adoptFromEso?: string): TargetPlan {
+function planMerge(existing: Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean, adoptFromEso?: string): TargetPlan {
   if (!existing) {
     return {
       action: 'refuse',
@@ -203,7 +203,7 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
   if (recorded && !dropEso && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
   const data = { ...(existing.data ?? {}) };
   for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
-  const merged: V1Secret = {
+  const merged: Secret = {
     ...existing,
     metadata: {
       ...existing.metadata,
@@ -236,7 +236,7 @@ function planMerge(existing: V1Secret | undefined, desired: DesiredSecret, owner
  * MAC is only needed where values are not, i.e. drift detection from the informer.
  * For Merge only the keys Rotor writes are compared: the rest belong to someone else.
  */
-function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIdentity, mergeOnly = false, checkLastWrite = true): boolean {
+function isUnchanged(existing: Secret, desired: DesiredSecret, owner: OwnerIdentity, mergeOnly = false, checkLastWrite = true): boolean {
   if (!sameData(existing, desired.data, mergeOnly)) return false;
   if (!mergeOnly && (existing.type ?? 'Opaque') !== desired.type) return false;
   // Without the label the Secret drops out of the operator's watch and edits go unrepaired.
@@ -252,7 +252,7 @@ function isUnchanged(existing: V1Secret, desired: DesiredSecret, owner: OwnerIde
 }
 
 /** The live Secret holds exactly `data` (or, for Merge, at least these keys with these values). */
-export function sameData(existing: V1Secret, data: Record<string, Buffer>, mergeOnly = false): boolean {
+export function sameData(existing: Secret, data: Record<string, Buffer>, mergeOnly = false): boolean {
   const live = existing.data ?? {};
   const keys = Object.keys(data);
   if (!mergeOnly && Object.keys(live).length !== keys.length) return false;
@@ -264,14 +264,14 @@ function pendingAnnotation(desired: DesiredSecret): Record<string, string> {
 }
 
 /** The Secret without its rollout-pending marker: the rollout it recorded is done. */
-export function withoutRolloutPending(secret: V1Secret): V1Secret {
+export function withoutRolloutPending(secret: Secret): Secret {
   const annotations = { ...(secret.metadata?.annotations ?? {}) };
   delete annotations[ANNOTATION_ROLLOUT_PENDING];
   return { ...secret, metadata: { ...secret.metadata, annotations } };
 }
 
 /** The fingerprint whose rollout the Secret still waits for, if any. */
-export function pendingRollout(secret: V1Secret | undefined): string | undefined {
+export function pendingRollout(secret: Secret | undefined): string | undefined {
   return secret?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
 }
 
@@ -279,8 +279,8 @@ function includesAll(live: Record<string, string> | undefined, wanted: Record<st
   return Object.entries(wanted).every(([key, value]) => live?.[key] === value);
 }
 
-function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity): V1Secret {
-  const ownerReferences: V1OwnerReference[] =
+function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity): Secret {
+  const ownerReferences: OwnerReference[] =
     policy === 'Owner'
       ? [
           {

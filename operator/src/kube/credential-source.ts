@@ -1,13 +1,14 @@
-// CredentialSourceClient on CoreV1Api: what per-store AWS credentials read from Kubernetes
+// CredentialSourceClient on CoreApi: what per-store AWS credentials read from Kubernetes
 // (static keys in Secrets, IRSA ServiceAccounts, TokenRequest). Failures become ProviderErrors
 // whose message names the namespace/name/key and says what to do, never the value.
-import type { CoreV1Api, V1TokenRequestStatus } from '@kubernetes/client-node';
+import type { CoreApi } from './api.js';
+import type { TokenRequest } from './objects.js';
 import { ES_REASON } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
 import { httpStatusOf, toKubeApiError } from './errors.js';
 import type { CredentialSourceClient, ServiceAccountToken } from './ports.js';
 
-type CoreCalls = Pick<CoreV1Api, 'readNamespacedSecret' | 'readNamespacedServiceAccount' | 'createNamespacedServiceAccountToken'>;
+type CoreCalls = Pick<CoreApi, 'readNamespacedSecret' | 'readNamespacedServiceAccount' | 'createNamespacedServiceAccountToken'>;
 
 export class KubeCredentialSource implements CredentialSourceClient {
   constructor(private readonly core: CoreCalls) {}
@@ -50,7 +51,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
 
   async requestToken(namespace: string, name: string, audiences: string[], expirationSeconds: number): Promise<ServiceAccountToken> {
     const where = `ServiceAccount ${namespace}/${name}`;
-    let status: V1TokenRequestStatus | undefined;
+    let status: TokenRequest['status'];
     try {
       const response = await this.core.createNamespacedServiceAccountToken({
         namespace,
@@ -67,7 +68,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
     if (!status?.token) {
       throw new ProviderError(ES_REASON.SecretSyncedError, `the API server returned no token for ${where}`, { retryable: true });
     }
-    // Typed as Date, but be lenient: the API gives RFC 3339; fall back to the requested lifetime.
+    // RFC 3339 from the API; fall back to the requested lifetime if it is missing or unreadable.
     const expires = status.expirationTimestamp ? new Date(status.expirationTimestamp) : undefined;
     const expiresAt = expires && !Number.isNaN(expires.getTime()) ? expires : new Date(Date.now() + expirationSeconds * 1000);
     return { token: status.token, expiresAt };

@@ -1,7 +1,6 @@
-// Kubernetes API failures as typed errors with short, safe messages.
-// client-node's ApiException message embeds the raw response body and every response
-// header; we keep only the HTTP code and the API server's Status reason/message, which
-// name objects and fields but never carry Secret values.
+// Kubernetes API failures as typed errors with short, safe messages: only the HTTP code and
+// the API server's Status reason/message, which name objects and fields but never carry
+// Secret values (kube/rest.ts's KubeHttpError carries both).
 
 /** What the API server sends as the body of a failed request (metav1.Status). */
 export interface KubeStatus {
@@ -45,7 +44,7 @@ export class ConflictError extends KubeApiError {
   }
 }
 
-/** HTTP status of a client-node failure: ApiException has `code`, Watch errors `statusCode`. */
+/** HTTP status of a failed call: KubeHttpError has `code` and `statusCode`; network errors have neither. */
 export function httpStatusOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as { code?: unknown; statusCode?: unknown };
@@ -62,7 +61,7 @@ export function isConflict(error: unknown): boolean {
   return httpStatusOf(error) === 409;
 }
 
-/** Parses the Status object client-node leaves in ApiException.body (a JSON string). */
+/** The API server's Status of a failed call (`body`: an object, or JSON text). */
 export function statusOf(error: unknown): KubeStatus | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const body = (error as { body?: unknown }).body;
@@ -77,7 +76,7 @@ export function statusOf(error: unknown): KubeStatus | undefined {
 }
 
 /**
- * Turns any client-node failure into a KubeApiError (ConflictError for 409) whose message is
+ * Turns any API call failure into a KubeApiError (ConflictError for 409) whose message is
  * `<what>: <API server message>`. `what` names the operation and object, e.g.
  * "replace Secret team-a/db".
  */

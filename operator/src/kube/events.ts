@@ -4,7 +4,8 @@
 // that repeats every retry shows as "x42 over 3h" in `kubectl describe`, not 42 lines.
 // Recording is best effort: failures are logged, never thrown at the reconciler.
 import { randomBytes } from 'node:crypto';
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
+import type { CoreApi } from './api.js';
+import type { KubeEvent } from './objects.js';
 import type { Logger } from 'pino';
 import { isNotFound } from './errors.js';
 import type { EventRecorder, EventType, ObjectRef } from './ports.js';
@@ -17,7 +18,7 @@ const DEFAULT_MAX_ENTRIES = 4096;
 const MAX_NAME = 253;
 
 export interface KubeEventRecorderOptions {
-  core: Pick<CoreV1Api, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
+  core: Pick<CoreApi, 'createNamespacedEvent' | 'patchNamespacedEvent'>;
   /** source.component / reportingComponent. Default "rotor". */
   component?: string;
   /** source.host / reportingInstance, e.g. the pod name. */
@@ -92,10 +93,12 @@ export class KubeEventRecorder implements EventRecorder {
   private async bump(seen: SeenEvent, now: Date): Promise<boolean> {
     const count = seen.count + 1;
     try {
-      await this.options.core.patchNamespacedEvent(
-        { name: seen.name, namespace: seen.namespace, body: { count, lastTimestamp: now.toISOString() } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await this.options.core.patchNamespacedEvent({
+        name: seen.name,
+        namespace: seen.namespace,
+        patch: 'merge',
+        body: { count, lastTimestamp: now.toISOString() },
+      });
     } catch (error) {
       if (isNotFound(error)) return false;
       throw error;
@@ -107,7 +110,7 @@ export class KubeEventRecorder implements EventRecorder {
 
   private async create(key: string, namespace: string, object: ObjectRef, type: EventType, reason: string, message: string, now: Date): Promise<void> {
     const name = eventName(object.name, now);
-    const event: CoreV1Event = {
+    const event: KubeEvent = {
       metadata: { name, namespace },
       involvedObject: {
         apiVersion: object.apiVersion,
@@ -122,8 +125,8 @@ export class KubeEventRecorder implements EventRecorder {
       source: { component: this.component, ...(this.options.instance ? { host: this.options.instance } : {}) },
       reportingComponent: this.component,
       reportingInstance: this.options.instance ?? this.component,
-      firstTimestamp: now,
-      lastTimestamp: now,
+      firstTimestamp: now.toISOString(),
+      lastTimestamp: now.toISOString(),
       count: 1,
     };
     await this.options.core.createNamespacedEvent({ namespace, body: event });

@@ -1,7 +1,7 @@
 // ExternalSecretWriter on CustomObjectsApi: the ExternalSecrets a ClusterExternalSecret creates,
 // updates and deletes. Writes are guarded (resourceVersion on replace, a uid precondition on
 // delete) so an ExternalSecret someone re-created meanwhile is never clobbered.
-import type { CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from './api.js';
 import { API_GROUP, API_VERSION, PLURAL, type ExternalSecret } from '../api/types.js';
 import { isNotFound, toKubeApiError } from './errors.js';
 import type { ExternalSecretWriter } from './ports.js';
@@ -15,7 +15,6 @@ export class KubeExternalSecretWriter implements ExternalSecretWriter {
   async create(externalSecret: ExternalSecret): Promise<ExternalSecret> {
     const { namespace, name } = identify(externalSecret, 'create');
     try {
-      // CustomObjectsApi returns untyped JSON (`any`): the created ExternalSecret.
       return (await this.customObjects.createNamespacedCustomObject({
         group: API_GROUP,
         version: API_VERSION,

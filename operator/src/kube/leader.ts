@@ -8,21 +8,22 @@
 //     anyone else may take over, so there is no moment with two leaders;
 //   - stop() releases the Lease (empty holder, leaseDurationSeconds 1) so a standby replica
 //     takes over at its next retry instead of waiting out the lease.
-import { V1MicroTime, type CoordinationV1Api, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import type { CoordinationApi } from './api.js';
+import { microTime, type Lease, type LeaseSpec } from './objects.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, toKubeApiError } from './errors.js';
 
-/** The three Lease calls the elector needs; kubeLeaseApi() implements them on CoordinationV1Api. */
+/** The three Lease calls the elector needs; kubeLeaseApi() implements them on CoordinationApi. */
 export interface LeaseApi {
   /** undefined when the Lease does not exist. */
-  get(namespace: string, name: string): Promise<V1Lease | undefined>;
+  get(namespace: string, name: string): Promise<Lease | undefined>;
   /** Throws ConflictError when it already exists. */
-  create(lease: V1Lease): Promise<V1Lease>;
+  create(lease: Lease): Promise<Lease>;
   /** Throws ConflictError when metadata.resourceVersion is stale. */
-  replace(lease: V1Lease): Promise<V1Lease>;
+  replace(lease: Lease): Promise<Lease>;
 }
 
-export function kubeLeaseApi(coordination: Pick<CoordinationV1Api, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>): LeaseApi {
+export function kubeLeaseApi(coordination: Pick<CoordinationApi, 'readNamespacedLease' | 'createNamespacedLease' | 'replaceNamespacedLease'>): LeaseApi {
   return {
     async get(namespace, name) {
       try {
@@ -234,14 +235,14 @@ export class LeaderElector {
     return true;
   }
 
-  private heldSpec(now: number, previous: V1LeaseSpec | undefined): V1LeaseSpec {
+  private heldSpec(now: number, previous: LeaseSpec | undefined): LeaseSpec {
     const renewing = previous?.holderIdentity === this.options.identity;
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.leaseDurationMs / 1000),
-      // MicroTime: the API server wants six fractional digits, which V1MicroTime serialises.
-      acquireTime: renewing && previous?.acquireTime ? previous.acquireTime : new V1MicroTime(now),
-      renewTime: new V1MicroTime(now),
+      // MicroTime: the API server wants six fractional digits.
+      acquireTime: renewing && previous?.acquireTime ? previous.acquireTime : microTime(now),
+      renewTime: microTime(now),
       leaseTransitions: (previous?.leaseTransitions ?? 0) + (previous && !renewing ? 1 : 0),
     };
   }
@@ -257,7 +258,7 @@ export class LeaderElector {
     try {
       const lease = await this.options.lease.get(namespace, name);
       if (!lease || lease.spec?.holderIdentity !== identity) return;
-      const now = new V1MicroTime(this.now());
+      const now = microTime(this.now());
       await this.options.lease.replace({
         ...lease,
         spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },

@@ -1,12 +1,12 @@
-// NamespaceClient on CoreV1Api: the labels ClusterSecretStore conditions select on.
+// NamespaceClient on CoreApi: the labels ClusterSecretStore conditions select on.
 // A plain GET per call: it happens once per reconcile of an ExternalSecret using a
 // ClusterSecretStore, which is cheap next to the AWS read it guards.
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreApi } from './api.js';
 import { isNotFound, toKubeApiError } from './errors.js';
 import type { NamespaceClient } from './ports.js';
 
 export class KubeNamespaceClient implements NamespaceClient {
-  constructor(private readonly core: Pick<CoreV1Api, 'readNamespace'>) {}
+  constructor(private readonly core: Pick<CoreApi, 'readNamespace'>) {}
 
   /** Labels of the namespace ({} when it has none); undefined when it does not exist. */
   async labels(name: string): Promise<Record<string, string> | undefined> {

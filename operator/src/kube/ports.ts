@@ -1,7 +1,7 @@
 // What the reconcilers and the AWS credential layer need from Kubernetes, as
-// narrow interfaces. kube/ implements them with @kubernetes/client-node; unit tests
-// implement them with in-memory fakes.
-import type { V1Secret } from '@kubernetes/client-node';
+// narrow interfaces. kube/ implements them over kube/api.ts; unit tests implement them with
+// in-memory fakes.
+import type { Secret } from './objects.js';
 import type { ClusterExternalSecretStatus, ExternalSecret, ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
 
 export interface ObjectRef {
@@ -14,10 +14,10 @@ export interface ObjectRef {
 
 export interface SecretClient {
   /** undefined when the Secret does not exist. */
-  get(namespace: string, name: string): Promise<V1Secret | undefined>;
-  create(secret: V1Secret): Promise<V1Secret>;
+  get(namespace: string, name: string): Promise<Secret | undefined>;
+  create(secret: Secret): Promise<Secret>;
   /** Full replace guarded by metadata.resourceVersion (optimistic concurrency). */
-  replace(secret: V1Secret): Promise<V1Secret>;
+  replace(secret: Secret): Promise<Secret>;
   delete(namespace: string, name: string): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
 // A watch-backed cache of one resource that never gives up.
 //
-// Why not client-node's makeInformer/ListWatch: it stops for good on any watch or list error
-// other than 410, does not ask for bookmarks, and cannot notice a watch that silently stopped
-// delivering. This informer runs list + watch in a loop:
+// Like client-go's reflector, not like @kubernetes/client-node's makeInformer (which stops for
+// good on any watch or list error other than 410, does not ask for bookmarks, and cannot notice
+// a watch that silently stopped delivering). This informer runs list + watch in a loop:
 //   - list (paginated) -> diff against the cache (emits add/update/delete, so deletions that
 //     happened while disconnected are seen) -> watch from the list's resourceVersion;
 //   - a clean close or client inactivity timeout resumes the watch from the last
@@ -19,7 +19,7 @@ import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './lis
 export type RestartCause =
   /** The server ended the stream cleanly (e.g. its watch timeout): resume from resourceVersion. */
   | 'closed'
-  /** client-node saw no bytes for its inactivity timeout: resume from resourceVersion. */
+  /** No bytes arrived for the client's inactivity timeout: resume from resourceVersion. */
   | 'timeout'
   /** 410 Gone: our resourceVersion is too old; relist. */
   | 'gone'

@@ -1,6 +1,7 @@
-// SecretClient on CoreV1Api: reads return undefined for a missing Secret, writes are guarded
+// SecretClient on CoreApi: reads return undefined for a missing Secret, writes are guarded
 // by resourceVersion, and 409s surface as ConflictError so the reconciler re-reads and retries.
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { CoreApi } from './api.js';
+import type { Secret } from './objects.js';
 import { isNotFound, toKubeApiError } from './errors.js';
 import type { SecretClient } from './ports.js';
 
@@ -8,9 +9,9 @@ import type { SecretClient } from './ports.js';
 export const FIELD_MANAGER = 'rotor';
 
 export class KubeSecretClient implements SecretClient {
-  constructor(private readonly core: Pick<CoreV1Api, 'readNamespacedSecret' | 'createNamespacedSecret' | 'replaceNamespacedSecret' | 'deleteNamespacedSecret'>) {}
+  constructor(private readonly core: Pick<CoreApi, 'readNamespacedSecret' | 'createNamespacedSecret' | 'replaceNamespacedSecret' | 'deleteNamespacedSecret'>) {}
 
-  async get(namespace: string, name: string): Promise<V1Secret | undefined> {
+  async get(namespace: string, name: string): Promise<Secret | undefined> {
     try {
       return await this.core.readNamespacedSecret({ namespace, name });
     } catch (error) {
@@ -20,7 +21,7 @@ export class KubeSecretClient implements SecretClient {
   }
 
   /** Throws ConflictError (reason AlreadyExists) when a Secret of that name exists. */
-  async create(secret: V1Secret): Promise<V1Secret> {
+  async create(secret: Secret): Promise<Secret> {
     const { namespace, name } = identify(secret, 'create');
     try {
       return await this.core.createNamespacedSecret({ namespace, body: secret, fieldManager: FIELD_MANAGER });
@@ -33,7 +34,7 @@ export class KubeSecretClient implements SecretClient {
    * Replaces the whole Secret. metadata.resourceVersion must be the one that was read: the API
    * server rejects the write with 409 (ConflictError) if the Secret changed since.
    */
-  async replace(secret: V1Secret): Promise<V1Secret> {
+  async replace(secret: Secret): Promise<Secret> {
     const { namespace, name } = identify(secret, 'replace');
     if (!secret.metadata?.resourceVersion) {
       // Without it the write would silently clobber someone else's change.
@@ -57,7 +58,7 @@ export class KubeSecretClient implements SecretClient {
   }
 }
 
-function identify(secret: V1Secret, verb: string): { namespace: string; name: string } {
+function identify(secret: Secret, verb: string): { namespace: string; name: string } {
   const namespace = secret.metadata?.namespace;
   const name = secret.metadata?.name;
   if (!namespace || !name) throw new Error(`${verb} Secret: metadata.namespace and metadata.name are required`);

@@ -2,13 +2,11 @@
 //
 // The write is a JSON merge patch (application/merge-patch+json) of {status}: it touches only
 // status (spec edits racing with us are never overwritten) and needs no resourceVersion.
-// client-node 2.x picks application/json-patch+json for CustomObjectsApi patches by default;
-// the Content-Type is overridden per call with setHeaderOptions.
 //
 // The status passed is the whole new status: a merge patch would keep a top-level field we
 // leave out (e.g. a stale servedRegion), so every known field that is absent is sent as null,
 // which a merge patch turns into "remove".
-import { PatchStrategy, setHeaderOptions, type CustomObjectsApi } from '@kubernetes/client-node';
+import type { CustomObjectsApi } from './api.js';
 import { API_GROUP, API_VERSION, PLURAL, type ClusterExternalSecretStatus, type ExternalSecretStatus, type SecretStoreStatus, type StoreKind } from '../api/types.js';
 import { isNotFound, toKubeApiError } from './errors.js';
 import type { ClusterExternalSecretStatusWriter, StatusWriter } from './ports.js';
@@ -48,8 +46,6 @@ export function statusMergePatch<S extends object>(status: S, knownFields: Recor
   return { status: patch };
 }
 
-const mergePatchOptions = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStatusWriter {
   constructor(private readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>) {}
 
@@ -57,10 +53,16 @@ export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStat
   async externalSecret(namespace: string, name: string, status: ExternalSecretStatus): Promise<void> {
     const body = statusMergePatch(status, EXTERNAL_SECRET_STATUS_FIELDS);
     try {
-      await this.customObjects.patchNamespacedCustomObjectStatus(
-        { group: API_GROUP, version: API_VERSION, namespace, plural: PLURAL.ExternalSecret, name, body, fieldManager: FIELD_MANAGER },
-        mergePatchOptions(),
-      );
+      await this.customObjects.patchNamespacedCustomObjectStatus({
+        group: API_GROUP,
+        version: API_VERSION,
+        namespace,
+        plural: PLURAL.ExternalSecret,
+        name,
+        patch: 'merge',
+        body,
+        fieldManager: FIELD_MANAGER,
+      });
     } catch (error) {
       if (isNotFound(error)) return;
       throw toKubeApiError(error, `update status of ExternalSecret ${namespace}/${name}`);
@@ -73,15 +75,18 @@ export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStat
     if (kind === 'SecretStore' && !namespace) throw new Error(`update status of SecretStore ${name}: a namespace is required`);
     try {
       if (kind === 'ClusterSecretStore') {
-        await this.customObjects.patchClusterCustomObjectStatus(
-          { group: API_GROUP, version: API_VERSION, plural, name, body, fieldManager: FIELD_MANAGER },
-          mergePatchOptions(),
-        );
+        await this.customObjects.patchClusterCustomObjectStatus({ group: API_GROUP, version: API_VERSION, plural, name, patch: 'merge', body, fieldManager: FIELD_MANAGER });
       } else {
-        await this.customObjects.patchNamespacedCustomObjectStatus(
-          { group: API_GROUP, version: API_VERSION, namespace: namespace!, plural, name, body, fieldManager: FIELD_MANAGER },
-          mergePatchOptions(),
-        );
+        await this.customObjects.patchNamespacedCustomObjectStatus({
+          group: API_GROUP,
+          version: API_VERSION,
+          namespace: namespace!,
+          plural,
+          name,
+          patch: 'merge',
+          body,
+          fieldManager: FIELD_MANAGER,
+        });
       }
     } catch (error) {
       if (isNotFound(error)) return;
@@ -93,10 +98,15 @@ export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStat
   async clusterExternalSecret(name: string, status: ClusterExternalSecretStatus): Promise<void> {
     const body = statusMergePatch(status, CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS);
     try {
-      await this.customObjects.patchClusterCustomObjectStatus(
-        { group: API_GROUP, version: API_VERSION, plural: PLURAL.ClusterExternalSecret, name, body, fieldManager: FIELD_MANAGER },
-        mergePatchOptions(),
-      );
+      await this.customObjects.patchClusterCustomObjectStatus({
+        group: API_GROUP,
+        version: API_VERSION,
+        plural: PLURAL.ClusterExternalSecret,
+        name,
+        patch: 'merge',
+        body,
+        fieldManager: FIELD_MANAGER,
+      });
     } catch (error) {
       if (isNotFound(error)) return;
       throw toKubeApiError(error, `update status of ClusterExternalSecret ${name}`);

@@ -1,11 +1,11 @@
-// TemplateSourceClient on CoreV1Api: the ConfigMaps and Secrets that templateFrom names, read
+// TemplateSourceClient on CoreApi: the ConfigMaps and Secrets that templateFrom names, read
 // when an ExternalSecret is synced (ESO reads them the same way, on each reconcile).
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreApi } from './api.js';
 import { isNotFound, toKubeApiError } from './errors.js';
 import type { TemplateSourceClient } from './ports.js';
 
 export class KubeTemplateSourceClient implements TemplateSourceClient {
-  constructor(private readonly core: Pick<CoreV1Api, 'readNamespacedConfigMap' | 'readNamespacedSecret'>) {}
+  constructor(private readonly core: Pick<CoreApi, 'readNamespacedConfigMap' | 'readNamespacedSecret'>) {}
 
   async configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined> {
     try {

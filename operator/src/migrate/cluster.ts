@@ -1,10 +1,10 @@
 // The Kubernetes calls of `rotor migrate --live`, all in this one adapter behind the narrow
 // MigrateCluster port (handover.ts uses only the port; unit tests pass a fake). Runs with
 // the user's kubeconfig, not the operator's ServiceAccount.
-import { PatchStrategy, setHeaderOptions, type V1Secret } from '@kubernetes/client-node';
 import { ESO_GROUP } from '../api/eso.js';
 import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/errors.js';
 import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
+import type { Secret } from '../kube/objects.js';
 import type { ConvertibleKind } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 
@@ -39,7 +39,7 @@ export interface MigrateCluster {
   createRotor(kind: RotorKind, object: KubeObject): Promise<KubeObject>;
   /** Merge-patches metadata.annotations of a Rotor object. */
   annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void>;
-  getSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  getSecret(namespace: string, name: string): Promise<Secret | undefined>;
   /** Removes the namespace's finalizers (metadata.finalizers) that match; gone is fine. */
   removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]>;
 }
@@ -53,7 +53,6 @@ const ESO_PLURAL: Record<ConvertibleKind, string> = {
 const CLUSTER_SCOPED: ReadonlySet<ConvertibleKind> = new Set(['ClusterSecretStore', 'ClusterExternalSecret']);
 /** ESO serves v1 since 0.17 and v1beta1 before. */
 const ESO_VERSIONS = ['v1', 'v1beta1'];
-const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /**
  * Retries what the API server says to retry (429, 5xx such as a CRD's storage still
@@ -106,10 +105,10 @@ class KubeMigrateCluster implements MigrateCluster {
     const keep = current.filter((f) => !finalizers.includes(f));
     if (keep.length === current.length) return;
     const body = { metadata: { finalizers: keep.length > 0 ? keep : null } };
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name, body };
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name, patch: 'merge' as const, body };
     try {
-      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.patchClusterCustomObject(args, mergePatch());
-      else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! }, mergePatch());
+      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.patchClusterCustomObject(args);
+      else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! });
     } catch (error) {
       if (isNotFound(error)) return;
       throw toKubeApiError(error, `remove ESO's finalizer from ${kind} ${name}`);
@@ -161,16 +160,16 @@ class KubeMigrateCluster implements MigrateCluster {
   }
 
   async annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void> {
-    const args = { group: kind.group, version: kind.version, plural: kind.plural, name, body: { metadata: { annotations } }, fieldManager: 'rotor-migrate' };
+    const args = { group: kind.group, version: kind.version, plural: kind.plural, name, patch: 'merge' as const, body: { metadata: { annotations } }, fieldManager: 'rotor-migrate' };
     try {
-      if (kind.namespaced) await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! }, mergePatch());
-      else await this.clients.customObjects.patchClusterCustomObject(args, mergePatch());
+      if (kind.namespaced) await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! });
+      else await this.clients.customObjects.patchClusterCustomObject(args);
     } catch (error) {
       throw toKubeApiError(error, `annotate ${kind.kind} ${name}`);
     }
   }
 
-  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+  async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
     try {
       return await retryTransient(() => this.clients.core.readNamespacedSecret({ namespace, name }));
     } catch (error) {
@@ -187,7 +186,7 @@ class KubeMigrateCluster implements MigrateCluster {
       if (removed.length === 0) return [];
       // resourceVersion makes the merge patch fail (409) if someone changed the list meanwhile.
       const body = { metadata: { resourceVersion: ns.metadata?.resourceVersion, finalizers: current.filter((f) => !match(f)) } };
-      await this.clients.core.patchNamespace({ name: namespace, body }, mergePatch());
+      await this.clients.core.patchNamespace({ name: namespace, patch: 'merge', body });
       return removed;
     } catch (error) {
       if (isNotFound(error)) return [];

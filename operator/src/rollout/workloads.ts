@@ -1,18 +1,12 @@
 // The workloads a rollout can restart, behind a narrow interface: list them in a namespace and
-// merge-patch their pod template annotations. KubeWorkloadClient implements it with
-// @kubernetes/client-node 2.x; unit tests use an in-memory fake.
-import {
-  ApiException,
-  AppsV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubeConfig,
-  type V1ObjectMeta,
-  type V1PodTemplateSpec,
-} from '@kubernetes/client-node';
+// merge-patch their pod template annotations. KubeWorkloadClient implements it over
+// kube/api.ts; unit tests use an in-memory fake.
 import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutKind } from '../api/types.js';
+import type { AppsApi, CustomObjectsApi } from '../kube/api.js';
+import type { KubeClients } from '../kube/client.js';
+import { statusOf } from '../kube/errors.js';
+import type { KubeList, Workload } from '../kube/objects.js';
 
 export type WorkloadKind = RolloutKind;
 
@@ -78,7 +72,7 @@ export class WorkloadApiError extends Error {
   }
 }
 
-/** HTTP status of an error from a workload call (WorkloadApiError, ApiException or similar). */
+/** HTTP status of an error from a workload call (WorkloadApiError, KubeHttpError or similar). */
 export function httpStatusOf(err: unknown): number | undefined {
   if (err instanceof WorkloadApiError) return err.status;
   if (typeof err === 'object' && err !== null) {
@@ -107,8 +101,8 @@ export function rbacHint(verb: 'list' | 'patch', kind: WorkloadKind, namespace: 
 }
 
 export interface KubeWorkloadClientOptions {
-  apps: AppsV1Api;
-  customObjects: CustomObjectsApi;
+  apps: Pick<AppsApi, 'listNamespacedDeployment' | 'listNamespacedStatefulSet' | 'listNamespacedDaemonSet' | 'patchNamespacedDeployment' | 'patchNamespacedStatefulSet' | 'patchNamespacedDaemonSet'>;
+  customObjects: Pick<CustomObjectsApi, 'listNamespacedCustomObject' | 'patchNamespacedCustomObject'>;
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /** Milliseconds clock; injected so tests can move time. */
   now?: () => number;
@@ -133,8 +127,8 @@ export class KubeWorkloadClient implements WorkloadClient {
     this.pageSize = opts.pageSize ?? 500;
   }
 
-  static fromKubeConfig(kc: KubeConfig, options: Omit<KubeWorkloadClientOptions, 'apps' | 'customObjects'> = {}): KubeWorkloadClient {
-    return new KubeWorkloadClient({ ...options, apps: kc.makeApiClient(AppsV1Api), customObjects: kc.makeApiClient(CustomObjectsApi) });
+  static fromClients(clients: Pick<KubeClients, 'apps' | 'customObjects'>, options: Omit<KubeWorkloadClientOptions, 'apps' | 'customObjects'> = {}): KubeWorkloadClient {
+    return new KubeWorkloadClient({ ...options, apps: clients.apps, customObjects: clients.customObjects });
   }
 
   /** True while a recent 404 says the Argo Rollouts CRD is not installed. */
@@ -161,23 +155,20 @@ export class KubeWorkloadClient implements WorkloadClient {
 
   async patchTemplateAnnotations(namespace: string, kind: WorkloadKind, name: string, annotations: Record<string, string>): Promise<void> {
     const body = { spec: { template: { metadata: { annotations } } } };
-    // The generated client picks application/json-patch+json by default; a merge patch must
-    // override the Content-Type header through request middleware.
-    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-    const request = { name, namespace, body, fieldManager: FIELD_MANAGER };
+    const request = { name, namespace, patch: 'merge' as const, body, fieldManager: FIELD_MANAGER };
     try {
       switch (kind) {
         case 'Deployment':
-          await this.opts.apps.patchNamespacedDeployment(request, mergePatch);
+          await this.opts.apps.patchNamespacedDeployment(request);
           return;
         case 'StatefulSet':
-          await this.opts.apps.patchNamespacedStatefulSet(request, mergePatch);
+          await this.opts.apps.patchNamespacedStatefulSet(request);
           return;
         case 'DaemonSet':
-          await this.opts.apps.patchNamespacedDaemonSet(request, mergePatch);
+          await this.opts.apps.patchNamespacedDaemonSet(request);
           return;
         case 'Rollout':
-          await this.opts.customObjects.patchNamespacedCustomObject({ ...ARGO_ROLLOUTS, ...request }, mergePatch);
+          await this.opts.customObjects.patchNamespacedCustomObject({ ...ARGO_ROLLOUTS, ...request });
           return;
       }
     } catch (err) {
@@ -190,39 +181,24 @@ export class KubeWorkloadClient implements WorkloadClient {
     let token: string | undefined;
     do {
       const page = { namespace, limit: this.pageSize, ...(token ? { _continue: token } : {}) };
-      let items: unknown[];
+      let list: KubeList<Workload>;
       switch (kind) {
-        case 'Deployment': {
-          const list = await this.opts.apps.listNamespacedDeployment(page);
-          items = list.items;
-          token = list.metadata?._continue;
+        case 'Deployment':
+          list = await this.opts.apps.listNamespacedDeployment(page);
           break;
-        }
-        case 'StatefulSet': {
-          const list = await this.opts.apps.listNamespacedStatefulSet(page);
-          items = list.items;
-          token = list.metadata?._continue;
+        case 'StatefulSet':
+          list = await this.opts.apps.listNamespacedStatefulSet(page);
           break;
-        }
-        case 'DaemonSet': {
-          const list = await this.opts.apps.listNamespacedDaemonSet(page);
-          items = list.items;
-          token = list.metadata?._continue;
+        case 'DaemonSet':
+          list = await this.opts.apps.listNamespacedDaemonSet(page);
           break;
-        }
-        case 'Rollout': {
-          // CustomObjectsApi returns untyped JSON.
-          const list = (await this.opts.customObjects.listNamespacedCustomObject({ ...ARGO_ROLLOUTS, ...page })) as {
-            items?: unknown[];
-            metadata?: { continue?: string; _continue?: string };
-          };
-          items = list.items ?? [];
-          token = list.metadata?.continue ?? list.metadata?._continue;
+        case 'Rollout':
+          list = await this.opts.customObjects.listNamespacedCustomObject<Workload>({ ...ARGO_ROLLOUTS, ...page });
           break;
-        }
       }
-      for (const item of items) {
-        const summary = summarize(kind, item as WorkloadObject);
+      token = list.metadata?.continue || undefined;
+      for (const item of list.items ?? []) {
+        const summary = summarize(kind, item);
         if (summary) out.push(summary);
       }
     } while (token);
@@ -230,18 +206,8 @@ export class KubeWorkloadClient implements WorkloadClient {
   }
 }
 
-/** The fields read from a Deployment / StatefulSet / DaemonSet / Argo Rollout. */
-interface WorkloadObject {
-  metadata?: Pick<V1ObjectMeta, 'name' | 'uid' | 'labels' | 'annotations'>;
-  spec?: {
-    template?: Pick<V1PodTemplateSpec, 'metadata'>;
-    updateStrategy?: { type?: string };
-    workloadRef?: { kind?: string; name?: string };
-  };
-}
-
 /** Reduce an API object to what rollouts need; exported for the fake-server test. */
-export function summarize(kind: WorkloadKind, obj: WorkloadObject): WorkloadSummary | undefined {
+export function summarize(kind: WorkloadKind, obj: Workload): WorkloadSummary | undefined {
   const name = obj.metadata?.name;
   if (!name) return undefined;
   const templateAnnotations = { ...(obj.spec?.template?.metadata?.annotations ?? {}) };
@@ -273,23 +239,10 @@ function toWorkloadError(err: unknown, verb: 'list' | 'patch', kind: WorkloadKin
   return new WorkloadApiError(message, status, verb, kind);
 }
 
-/**
- * The API server's Status.message, trimmed. ApiException.message embeds headers and the raw
- * body; only the Status message is kept so logs stay short.
- */
+/** The API server's Status.message (or a network error's message), trimmed so logs stay short. */
 function statusMessage(err: unknown): string | undefined {
-  if (err instanceof ApiException) {
-    let body: unknown = err.body;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body);
-      } catch {
-        return undefined;
-      }
-    }
-    const msg = (body as { message?: unknown } | undefined)?.message;
-    return typeof msg === 'string' ? msg.slice(0, 300) : undefined;
-  }
+  const status = statusOf(err);
+  if (status) return typeof status.message === 'string' ? status.message.slice(0, 300) : undefined;
   if (err instanceof Error) return err.message.slice(0, 300);
   return undefined;
 }

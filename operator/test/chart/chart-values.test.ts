@@ -13,6 +13,7 @@ import { chartDir, deployment, find, helm, one, skipReason, template, templateEr
 /** Operator flags the chart sets another way, and why. */
 const FLAGS_NOT_FROM_VALUES: Record<string, string> = {
   '--kubeconfig': 'in a pod the operator uses its in-cluster ServiceAccount',
+  '--context': 'in a pod the operator uses its in-cluster ServiceAccount',
   '--namespace': 'POD_NAMESPACE from the downward API',
   '--help': 'not for a running operator',
   '--version': 'prints the version and exits',

@@ -337,7 +337,7 @@ describe('ExternalSecretReconciler', () => {
   it('repairs the metadata it owns from the watch event alone, without a refresh being due', async () => {
     t.objects.es = externalSecret({ target: { template: { metadata: { labels: { team: 'payments' }, annotations: { note: 'from-template' } } } } });
     await t.reconcile();
-    const edits: Array<[string, (s: import('@kubernetes/client-node').V1Secret) => void]> = [
+    const edits: Array<[string, (s: import('../../src/kube/objects.js').Secret) => void]> = [
       ['managed label removed', (s) => delete s.metadata!.labels![LABEL_MANAGED]],
       ['template label edited', (s) => (s.metadata!.labels!.team = 'someone-else')],
       ['template label removed', (s) => delete s.metadata!.labels!.team],

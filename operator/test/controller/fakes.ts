@@ -1,7 +1,7 @@
 // In-memory fakes of the ports the reconcilers use. They implement the same interfaces
 // as the real kube/ and aws/ modules, so the reconcilers run unchanged against them.
 import { Writable } from 'node:stream';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import type { ClusterExternalSecret, ClusterExternalSecretStatus, DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import type {
@@ -18,19 +18,19 @@ import { ConflictError } from '../../src/kube/errors.js';
 import { createLogger, type Logger } from '../../src/log.js';
 
 export class FakeSecrets implements SecretClient {
-  readonly store = new Map<string, V1Secret>();
+  readonly store = new Map<string, Secret>();
   writes = 0;
   private rv = 1;
   async get(namespace: string, name: string) {
     const s = this.store.get(`${namespace}/${name}`);
     return s ? structuredClone(s) : undefined;
   }
-  async create(secret: V1Secret) {
+  async create(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
     if (this.store.has(key)) throw Object.assign(new Error('exists'), { code: 409 });
     return this.put(key, secret);
   }
-  async replace(secret: V1Secret) {
+  async replace(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
     const live = this.store.get(key);
     if (!live) throw Object.assign(new Error('not found'), { code: 404 });
@@ -52,7 +52,7 @@ export class FakeSecrets implements SecretClient {
     const v = this.store.get(`${namespace}/${name}`)?.data?.[key];
     return v === undefined ? undefined : Buffer.from(v, 'base64').toString();
   }
-  private put(key: string, secret: V1Secret) {
+  private put(key: string, secret: Secret) {
     this.writes++;
     const copy = structuredClone(secret);
     copy.metadata = { ...copy.metadata, resourceVersion: String(++this.rv) };

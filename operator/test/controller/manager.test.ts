@@ -1,7 +1,7 @@
 // The Manager wired as main.ts wires it, with in-memory list/watch sources standing in for
 // the API server: events reach the right queue, deleted objects release what they held.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
@@ -29,7 +29,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     externalSecrets: source<ExternalSecret>(fakes.externalSecrets),
     secretStores: source<SecretStore>(fakes.secretStores),
     clusterSecretStores: source<SecretStore>(fakes.clusterSecretStores),
-    managedSecrets: source<V1Secret>(fakes.managedSecrets),
+    managedSecrets: source<Secret>(fakes.managedSecrets),
     namespaces: source(fakes.namespaces),
     clusterExternalSecrets: source<ClusterExternalSecret>(fakes.clusterExternalSecrets),
   } as ManagerSources;

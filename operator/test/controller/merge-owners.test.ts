@@ -2,7 +2,7 @@
 // write it), recorded in the Secret; the other is not Ready and names the owner; nobody
 // rewrites the Secret on every refresh.
 import { describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { ANNOTATION_MERGE_OWNERS, type ExternalSecret } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
@@ -106,7 +106,7 @@ describe('Merge key ownership', () => {
 });
 
 describe('merge-owners annotation', () => {
-  const secret = (owners: unknown, data: Record<string, string> = {}): V1Secret => ({
+  const secret = (owners: unknown, data: Record<string, string> = {}): Secret => ({
     metadata: { name: 's', namespace: 'app', annotations: { [ANNOTATION_MERGE_OWNERS]: typeof owners === 'string' ? owners : JSON.stringify(owners) } },
     data,
   });

@@ -1,7 +1,7 @@
 // Taking a Secret over from the External Secrets Operator (rotor.dev/adopt-eso, set by
 // `rotor migrate --live`): one in-place write, never without the opt-in, never from anyone else.
 import { describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { planTargetWrite, type DesiredSecret } from '../../src/controller/target-plan.js';
 import { ANNOTATION_OWNER, LABEL_MANAGED } from '../../src/api/types.js';
 import { ESO_ANNOTATION_DATA_HASH, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
@@ -21,7 +21,7 @@ const desired: DesiredSecret = {
 };
 
 /** A Secret as ESO's ExternalSecret `esoName` (creationPolicy Owner) leaves it. */
-function esoSecret(esoName = 'db', overrides: Partial<V1Secret> = {}, data: Record<string, string> = { password: b64('s3cr3t') }): V1Secret {
+function esoSecret(esoName = 'db', overrides: Partial<Secret> = {}, data: Record<string, string> = { password: b64('s3cr3t') }): Secret {
   return {
     metadata: {
       name: 'db-secret',
@@ -74,7 +74,7 @@ describe('planTargetWrite: adopting a Secret from ESO', () => {
       metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '1', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'db', uid: 'x', controller: true }] },
     });
     expect(planTargetWrite(foreign, desired, 'Owner', owner, { adoptFromEso: 'db' })).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
-    const plain: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '1' }, data: {} };
+    const plain: Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '1' }, data: {} };
     expect(planTargetWrite(plain, desired, 'Owner', owner, { adoptFromEso: 'db' })).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
   });
 

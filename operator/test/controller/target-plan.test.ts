@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { planTargetWrite, type DesiredSecret } from '../../src/controller/target-plan.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED } from '../../src/api/types.js';
 
@@ -16,7 +16,7 @@ const desired: DesiredSecret = {
   versions: 'v-1',
 };
 
-function live(overrides: Partial<V1Secret> = {}, data: Record<string, string> = { password: Buffer.from('s3cr3t').toString('base64') }): V1Secret {
+function live(overrides: Partial<Secret> = {}, data: Record<string, string> = { password: Buffer.from('s3cr3t').toString('base64') }): Secret {
   return {
     metadata: {
       name: 'db-secret',
@@ -89,7 +89,7 @@ describe('planTargetWrite', () => {
   });
 
   it('Merge writes only its keys into an existing Secret and keeps the rest', () => {
-    const foreign: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', labels: { x: 'y' } }, type: 'Opaque', data: { other: 'b3RoZXI=' } };
+    const foreign: Secret = { metadata: { name: 'db-secret', namespace: 'app', labels: { x: 'y' } }, type: 'Opaque', data: { other: 'b3RoZXI=' } };
     const plan = planTargetWrite(foreign, desired, 'Merge', owner);
     expect(plan.action).toBe('update');
     if (plan.action !== 'update') return;
@@ -99,7 +99,7 @@ describe('planTargetWrite', () => {
   });
 
   it.each(['kubernetes.io/service-account-token', 'bootstrap.kubernetes.io/token', 'helm.sh/release.v1'])('Merge refuses a Secret of type %s', (type) => {
-    const managed: V1Secret = { metadata: { name: 'db-secret', namespace: 'app' }, type, data: { token: 'dG9rZW4=' } };
+    const managed: Secret = { metadata: { name: 'db-secret', namespace: 'app' }, type, data: { token: 'dG9rZW4=' } };
     const plan = planTargetWrite(managed, desired, 'Merge', owner);
     expect(plan).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
     expect(plan.action === 'refuse' && plan.message).toContain(`Secret app/db-secret is of type ${type}, which`);

@@ -1,4 +1,4 @@
-// KubeCredentialSource through real client-node calls against the fake API server.
+// KubeCredentialSource through the real API calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/api/provider.js';
 import { makeKubeClients } from '../../src/kube/client.js';

@@ -1,6 +1,6 @@
-// KubeEventRecorder through real client-node calls against the fake API server.
+// KubeEventRecorder through the real API calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CoreV1Event } from '@kubernetes/client-node';
+import type { KubeEvent } from '../../src/kube/objects.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { KubeEventRecorder, MAX_EVENT_MESSAGE, truncateMessage } from '../../src/kube/events.js';
 import type { ObjectRef } from '../../src/kube/ports.js';
@@ -38,7 +38,7 @@ describe('KubeEventRecorder', () => {
   it('creates a core/v1 Event naming the object, reason, type and source', async () => {
     await recorder.record(es, 'Warning', 'SyncFailed', 'AccessDeniedException: the role needs kms:Decrypt');
     const [post] = server.requestsTo('POST', EVENTS);
-    const event = post!.body as CoreV1Event & { firstTimestamp: string; lastTimestamp: string };
+    const event = post!.body as KubeEvent & { firstTimestamp: string; lastTimestamp: string };
     expect(event.metadata?.namespace).toBe('team-a');
     expect(event.metadata?.name).toMatch(/^db\.[0-9a-f]+$/);
     expect(event.involvedObject).toEqual({ apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'db', namespace: 'team-a', uid: 'uid-1' });
@@ -57,7 +57,7 @@ describe('KubeEventRecorder', () => {
 
   it('aggregates a repeat within 10 minutes into a count bump (merge patch)', async () => {
     await recorder.record(es, 'Warning', 'SyncFailed', 'same');
-    const name = (server.requestsTo('POST', EVENTS)[0]!.body as CoreV1Event).metadata!.name!;
+    const name = (server.requestsTo('POST', EVENTS)[0]!.body as KubeEvent).metadata!.name!;
     clock += 5 * 60_000;
     await recorder.record(es, 'Warning', 'SyncFailed', 'same');
     clock += 9 * 60_000; // 9 min after the last one: still aggregated
@@ -83,12 +83,12 @@ describe('KubeEventRecorder', () => {
 
   it('re-creates the Event when the one to bump has expired (404)', async () => {
     await recorder.record(es, 'Warning', 'SyncFailed', 'same');
-    const name = (server.requestsTo('POST', EVENTS)[0]!.body as CoreV1Event).metadata!.name!;
+    const name = (server.requestsTo('POST', EVENTS)[0]!.body as KubeEvent).metadata!.name!;
     server.reply('PATCH', `${EVENTS}/${name}`, { status: 404, body: status(404, 'NotFound', 'events not found') });
     clock += 60_000;
     await recorder.record(es, 'Warning', 'SyncFailed', 'same');
     expect(server.requestsTo('POST', EVENTS)).toHaveLength(2);
-    expect((server.requestsTo('POST', EVENTS)[1]!.body as CoreV1Event).count).toBe(1);
+    expect((server.requestsTo('POST', EVENTS)[1]!.body as KubeEvent).count).toBe(1);
   });
 
   it('concurrent identical records create one Event', async () => {
@@ -100,12 +100,12 @@ describe('KubeEventRecorder', () => {
   it('puts Events of cluster-scoped objects in "default"', async () => {
     await recorder.record({ apiVersion: 'rotor.dev/v1alpha1', kind: 'ClusterSecretStore', name: 'shared' }, 'Warning', 'InvalidProviderConfig', 'bad');
     const [post] = server.requestsTo('POST', '/api/v1/namespaces/default/events');
-    expect((post!.body as CoreV1Event).involvedObject.namespace).toBeUndefined();
+    expect((post!.body as KubeEvent).involvedObject.namespace).toBeUndefined();
   });
 
   it('truncates messages to 1024 characters', async () => {
     await recorder.record(es, 'Warning', 'SyncFailed', 'x'.repeat(5000));
-    const message = (server.requestsTo('POST', EVENTS)[0]!.body as CoreV1Event).message!;
+    const message = (server.requestsTo('POST', EVENTS)[0]!.body as KubeEvent).message!;
     expect(message).toHaveLength(MAX_EVENT_MESSAGE);
     expect(message.endsWith('...')).toBe(true);
     expect(truncateMessage('short')).toBe('short');

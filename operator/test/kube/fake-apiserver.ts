@@ -1,9 +1,9 @@
-// A tiny HTTP stand-in for kube-apiserver on 127.0.0.1, so the real client-node based
-// implementations are exercised end to end over HTTP: paths, query parameters, content
+// A tiny HTTP stand-in for kube-apiserver on 127.0.0.1, so the real implementations on
+// kube/rest.ts are exercised end to end over HTTP: paths, query parameters, content
 // types and how errors/streams come back. Routes are functions the test supplies.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '../../src/kube/kubeconfig.js';
 
 export interface RecordedRequest {
   method: string;
@@ -45,14 +45,7 @@ export class FakeApiServer {
   }
 
   kubeConfig(): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'fake', server: this.url, skipTLSVerify: true }],
-      users: [{ name: 'tester', token: 'test-token' }],
-      contexts: [{ name: 'fake', cluster: 'fake', user: 'tester' }],
-      currentContext: 'fake',
-    });
-    return kc;
+    return { source: 'test', context: 'fake', cluster: { server: this.url, insecureSkipTlsVerify: true }, user: { token: 'test-token' } };
   }
 
   /** Routes are tried newest first; the first that returns a reply answers. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { loadOrCreateHmacKey } from '../../src/kube/hmac-key.js';
 import { ConflictError } from '../../src/kube/errors.js';
 import { FakeSecrets } from '../controller/fakes.js';
@@ -7,7 +7,7 @@ import { FakeSecrets } from '../controller/fakes.js';
 const NS = 'rotor-system';
 const NAME = 'rotor-hmac-key';
 
-function keySecret(data: Record<string, string>): V1Secret {
+function keySecret(data: Record<string, string>): Secret {
   return { apiVersion: 'v1', kind: 'Secret', metadata: { namespace: NS, name: NAME }, data };
 }
 

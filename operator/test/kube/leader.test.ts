@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { V1Lease } from '@kubernetes/client-node';
+import type { Lease } from '../../src/kube/objects.js';
 import { ConflictError, KubeApiError } from '../../src/kube/errors.js';
 import { LeaderElector, kubeLeaseApi, type LeaseApi } from '../../src/kube/leader.js';
 
 /** One Lease store shared by all candidates, with resourceVersion checks like the API server. */
 class FakeLeaseStore {
-  lease: V1Lease | undefined;
+  lease: Lease | undefined;
   private rv = 1;
   writes = 0;
 
@@ -18,7 +18,7 @@ class FakeLeaseStore {
       get: async () => {
         guard();
         // Round-trip through JSON like the wire: MicroTimes come back as strings.
-        return this.lease ? (JSON.parse(JSON.stringify(this.lease)) as V1Lease) : undefined;
+        return this.lease ? (JSON.parse(JSON.stringify(this.lease)) as Lease) : undefined;
       },
       create: async (lease) => {
         guard();
@@ -37,9 +37,9 @@ class FakeLeaseStore {
     };
   }
 
-  private store(lease: V1Lease): V1Lease {
+  private store(lease: Lease): Lease {
     this.writes++;
-    const stored = JSON.parse(JSON.stringify(lease)) as V1Lease;
+    const stored = JSON.parse(JSON.stringify(lease)) as Lease;
     stored.metadata = { ...stored.metadata, resourceVersion: String(++this.rv) };
     return stored;
   }

@@ -1,16 +1,16 @@
-// The real ListWatchSource (client-node Watch + list calls) against a fake API server over HTTP.
+// The real ListWatchSource (kube/rest.ts watch + list calls) against a fake API server over HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { customResourceListWatchSource, secretListWatchSource, type WatchEvent } from '../../src/kube/list-watch.js';
 import { ResilientInformer } from '../../src/kube/resilient-informer.js';
 import { FakeApiServer, status, type WatchWriter } from './fake-apiserver.js';
 
-function secret(name: string, rv: string): V1Secret {
+function secret(name: string, rv: string): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, namespace: 'ns', resourceVersion: rv, creationTimestamp: '2024-05-01T10:00:00Z' as unknown as Date, labels: { 'rotor.dev/managed': 'true' } },
+    metadata: { name, namespace: 'ns', resourceVersion: rv, creationTimestamp: '2024-05-01T10:00:00Z', labels: { 'rotor.dev/managed': 'true' } },
     data: { k: 'dg==' },
   };
 }
@@ -39,7 +39,7 @@ describe('kube list/watch source over HTTP', () => {
         : { status: 200, body: { kind: 'SecretList', metadata: { resourceVersion: '50', continue: 'page2' }, items: [secret('a', '40')] } },
     );
     const clients = makeKubeClients(server.kubeConfig());
-    const source = secretListWatchSource<V1Secret>(clients, { labelSelector: 'rotor.dev/managed=true' });
+    const source = secretListWatchSource<Secret>(clients, { labelSelector: 'rotor.dev/managed=true' });
     const result = await source.list();
     expect(result.resourceVersion).toBe('50');
     expect(result.items.map((s) => s.metadata?.name)).toEqual(['a', 'b']);
@@ -57,8 +57,8 @@ describe('kube list/watch source over HTTP', () => {
     let writer: WatchWriter | undefined;
     server.reply('GET', '/api/v1/namespaces/ns/secrets', { stream: (w) => (writer = w) });
     const clients = makeKubeClients(server.kubeConfig());
-    const source = secretListWatchSource<V1Secret>(clients, { labelSelector: 'rotor.dev/managed=true', namespace: 'ns' });
-    const events: WatchEvent<V1Secret>[] = [];
+    const source = secretListWatchSource<Secret>(clients, { labelSelector: 'rotor.dev/managed=true', namespace: 'ns' });
+    const events: WatchEvent<Secret>[] = [];
     let done: unknown = 'not yet';
     const handle = await source.watch('77', (e) => events.push(e), (err) => (done = err));
     const request = server.requestsTo('GET', '/api/v1/namespaces/ns/secrets')[0]!;
@@ -101,7 +101,7 @@ describe('kube list/watch source over HTTP', () => {
     await source.watch('1', () => {}, (err) => (done = err));
     await until(() => done !== undefined, 'timeout', 5000);
     expect((done as Error).name).toBe('TimeoutError');
-    // Well under client-node's 30s default: our setting took effect.
+    // Well under the 90s default: our setting took effect.
     expect(Date.now() - startedAt).toBeLessThan(5000);
   });
 

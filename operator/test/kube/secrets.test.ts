@@ -1,6 +1,6 @@
-// KubeSecretClient and KubeNamespaceClient through real client-node calls against the fake API server.
+// KubeSecretClient and KubeNamespaceClient through the real API calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { ConflictError, KubeApiError } from '../../src/kube/errors.js';
 import { KubeNamespaceClient } from '../../src/kube/namespaces.js';
@@ -10,7 +10,7 @@ import { FakeApiServer, status } from './fake-apiserver.js';
 const PATH = '/api/v1/namespaces/team-a/secrets';
 const SECRET_VALUE = 'c3VwZXItc2VjcmV0'; // base64 of "super-secret"
 
-function secret(rv?: string): V1Secret {
+function secret(rv?: string): Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
@@ -66,7 +66,7 @@ describe('KubeSecretClient', () => {
 
   it('replace PUTs the object with its resourceVersion; a stale one is a ConflictError', async () => {
     server.reply('PUT', `${PATH}/db`, (r) =>
-      (r.body as V1Secret).metadata?.resourceVersion === '5'
+      (r.body as Secret).metadata?.resourceVersion === '5'
         ? { status: 200, body: secret('6') }
         : { status: 409, body: status(409, 'Conflict', 'Operation cannot be fulfilled on secrets "db": the object has been modified; please apply your changes to the latest version and try again') },
     );

@@ -1,4 +1,4 @@
-// KubeStatusWriter through real client-node calls: path, content type and merge-patch body.
+// KubeStatusWriter through the real API calls: path, content type and merge-patch body.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';

@@ -2,7 +2,7 @@
 // real planTargetWrite, as the reconciler does.
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { V1Secret } from '@kubernetes/client-node';
+import type { Secret } from '../../src/kube/objects.js';
 import { ANNOTATION_ADOPT_ESO, ESO_ANNOTATION_DATA_HASH, ESO_FINALIZER_CLEANUP, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
 import { planTargetWrite } from '../../src/controller/target-plan.js';
 import type { KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
@@ -16,7 +16,7 @@ const key = (kind: string, ns: string | undefined, name: string) => `${kind}/${n
 class FakeCluster implements MigrateCluster {
   eso = new Map<string, KubeObject>();
   rotor = new Map<string, KubeObject>();
-  secrets = new Map<string, V1Secret>();
+  secrets = new Map<string, Secret>();
   served = true;
   /** When false, the fake operator never reconciles (a handover that times out). */
   operatorRunning = true;
@@ -79,7 +79,7 @@ class FakeCluster implements MigrateCluster {
     const o = this.rotor.get(key(kind.kind, namespace, name))!;
     o.metadata.annotations = { ...o.metadata.annotations, ...annotations };
   }
-  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+  async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
     return this.secrets.get(`${namespace}/${name}`);
   }
   namespaceFinalizers = new Map<string, string[]>();

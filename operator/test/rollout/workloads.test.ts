@@ -1,10 +1,10 @@
 // KubeWorkloadClient against a throwaway HTTP server on 127.0.0.1 that answers like the
-// Kubernetes API server: checks the real @kubernetes/client-node 2.x wiring (URLs, merge-patch
+// Kubernetes API server: checks the real kube/api.ts wiring (URLs, merge-patch
 // Content-Type, pagination, error mapping, Argo Rollouts CRD absence).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeKubeClients } from '../../src/kube/client.js';
 import { KubeWorkloadClient, WorkloadApiError } from '../../src/rollout/workloads.js';
 
 interface Seen {
@@ -62,14 +62,8 @@ beforeEach(() => {
 });
 
 function client(now: () => number = Date.now): KubeWorkloadClient {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'test', server: baseUrl, skipTLSVerify: true }],
-    users: [{ name: 'test', token: 'test-token' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-    currentContext: 'test',
-  });
-  return KubeWorkloadClient.fromKubeConfig(kc, { now, pageSize: 2, argoRecheckMs: 60_000 });
+  const clients = makeKubeClients({ source: 'test', context: 'test', cluster: { server: baseUrl, insecureSkipTlsVerify: true }, user: { token: 'test-token' } });
+  return KubeWorkloadClient.fromClients(clients, { now, pageSize: 2, argoRecheckMs: 60_000 });
 }
 
 describe('KubeWorkloadClient', () => {

@@ -1,0 +1,190 @@
+// The credentials of each API request, from a kubeconfig user (or the in-cluster ServiceAccount):
+//   - a token file is re-read at most once a minute (projected ServiceAccount tokens are
+//     rotated by the kubelet) and at once after a 401; the last good value is kept if a read fails;
+//   - an exec credential plugin (client.authentication.k8s.io v1/v1beta1, e.g. `aws eks get-token`)
+//     runs once per credential, which is cached until its expirationTimestamp and dropped on a 401;
+//   - a static token, basic auth, or a client certificate from the kubeconfig.
+// Credentials are never logged; plugin failures are reported by command, exit code and stderr.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { ClusterConfig, ExecConfig, UserConfig } from './kubeconfig.js';
+
+export interface RequestCredentials {
+  /** Value of the Authorization header. */
+  authorization?: string;
+  /** Client certificate and key (PEM) for mutual TLS. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+export interface KubeAuthOptions {
+  now?: () => number;
+  /** How long a token file read is used before reading it again. Default 60 s (as client-go). */
+  tokenFileTtlMs?: number;
+  /** An exec plugin that runs longer is killed. Default 60 s. */
+  execTimeoutMs?: number;
+  /** A credential is renewed this long before its expirationTimestamp. Default 10 s. */
+  expiryMarginMs?: number;
+}
+
+interface Cached {
+  credentials: RequestCredentials;
+  /** Epoch ms after which it is fetched again; Infinity = until a 401. */
+  until: number;
+}
+
+export class KubeAuth {
+  private cached: Cached | undefined;
+  private pending: Promise<RequestCredentials> | undefined;
+  private readonly now: () => number;
+  private readonly tokenFileTtlMs: number;
+  private readonly execTimeoutMs: number;
+  private readonly expiryMarginMs: number;
+
+  constructor(
+    private readonly user: UserConfig,
+    private readonly cluster: ClusterConfig,
+    options: KubeAuthOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.tokenFileTtlMs = options.tokenFileTtlMs ?? 60_000;
+    this.execTimeoutMs = options.execTimeoutMs ?? 60_000;
+    this.expiryMarginMs = options.expiryMarginMs ?? 10_000;
+    if (user.username !== undefined && (user.token !== undefined || user.tokenFile !== undefined)) {
+      throw new Error('kubeconfig user: username/password and token/tokenFile are exclusive: keep one');
+    }
+  }
+
+  /** True when credentials can change at run time (a 401 is worth one retry with fresh ones). */
+  get refreshable(): boolean {
+    return this.user.exec !== undefined || this.user.tokenFile !== undefined;
+  }
+
+  /** Credentials for the next request (single flight while fetching). */
+  credentials(): Promise<RequestCredentials> {
+    const cached = this.cached;
+    if (cached && this.now() < cached.until) return Promise.resolve(cached.credentials);
+    this.pending ??= this.fetch().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  /** The API server answered 401: the next request fetches new credentials. */
+  invalidate(): void {
+    if (this.refreshable) this.cached = undefined;
+  }
+
+  private async fetch(): Promise<RequestCredentials> {
+    const staticTls = this.user.clientCertificate ? { cert: this.user.clientCertificate, key: this.user.clientKey } : {};
+    if (this.user.exec) {
+      const { credentials, expiresAt } = await runExecPlugin(this.user.exec, this.cluster, this.execTimeoutMs);
+      const until = expiresAt === undefined ? Infinity : expiresAt - this.expiryMarginMs;
+      this.cached = { credentials: { ...staticTls, ...credentials }, until };
+      return this.cached.credentials;
+    }
+    if (this.user.tokenFile) {
+      const token = await this.readTokenFile(this.user.tokenFile);
+      this.cached = { credentials: { ...staticTls, authorization: `Bearer ${token}` }, until: this.now() + this.tokenFileTtlMs };
+      return this.cached.credentials;
+    }
+    const credentials: RequestCredentials = { ...staticTls };
+    if (this.user.token) credentials.authorization = `Bearer ${this.user.token}`;
+    else if (this.user.username !== undefined) {
+      credentials.authorization = `Basic ${Buffer.from(`${this.user.username}:${this.user.password ?? ''}`).toString('base64')}`;
+    }
+    this.cached = { credentials, until: Infinity };
+    return credentials;
+  }
+
+  /** The file's token; if it cannot be read, the last good one (or the kubeconfig's `token`). */
+  private async readTokenFile(path: string): Promise<string> {
+    try {
+      const token = (await readFile(path, 'utf8')).trim();
+      if (token) return token;
+      throw new Error('the file is empty');
+    } catch (error) {
+      const previous = this.cached?.credentials.authorization?.replace(/^Bearer /, '') ?? this.user.token;
+      if (previous) return previous;
+      const why = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+      throw new Error(`cannot read the token file ${path} (${why})`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- exec credential plugins
+
+interface ExecResult {
+  credentials: RequestCredentials;
+  expiresAt?: number;
+}
+
+/** Runs the plugin non-interactively and reads its ExecCredential from stdout. */
+export async function runExecPlugin(exec: ExecConfig, cluster: ClusterConfig, timeoutMs: number): Promise<ExecResult> {
+  const execInfo = {
+    apiVersion: exec.apiVersion,
+    kind: 'ExecCredential',
+    spec: { interactive: false, ...(exec.provideClusterInfo ? { cluster: clusterInfo(cluster) } : {}) },
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(execInfo) };
+  for (const { name, value } of exec.env) env[name] = value;
+  const stdout = await new Promise<string>((resolve, reject) => {
+    const child = execFile(exec.command, exec.args, { env, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' }, (error, out, stderr) => {
+      if (!error) return resolve(out);
+      reject(new Error(pluginFailure(exec, error, stderr, timeoutMs)));
+    });
+    child.stdin?.end(); // non-interactive: nothing to read
+  });
+  return parseExecCredential(stdout, exec);
+}
+
+function pluginFailure(exec: ExecConfig, error: { code?: unknown; killed?: boolean }, stderr: string, timeoutMs: number): string {
+  const what = `exec credential plugin "${exec.command}"`;
+  if (error.code === 'ENOENT') return `${what} not found${exec.installHint ? `: ${exec.installHint.trim()}` : ': install it or fix users[].user.exec.command'}`;
+  if (error.killed) return `${what} did not finish within ${Math.round(timeoutMs / 1000)}s`;
+  const detail = stderr.trim().slice(0, 500);
+  const code = typeof error.code === 'number' ? ` (exit ${error.code})` : '';
+  return `${what} failed${code}${detail ? `: ${detail}` : ''}`;
+}
+
+export function parseExecCredential(stdout: string, exec: Pick<ExecConfig, 'command' | 'apiVersion'>): ExecResult {
+  const what = `exec credential plugin "${exec.command}"`;
+  let doc: { apiVersion?: unknown; kind?: unknown; status?: Record<string, unknown> };
+  try {
+    doc = JSON.parse(stdout) as typeof doc;
+  } catch {
+    throw new Error(`${what} did not print an ExecCredential (JSON) on stdout`);
+  }
+  if (doc?.kind !== 'ExecCredential') throw new Error(`${what} printed kind "${String(doc?.kind)}", not ExecCredential`);
+  if (doc.apiVersion !== exec.apiVersion) {
+    throw new Error(`${what} answered apiVersion "${String(doc.apiVersion)}" but the kubeconfig asks for ${exec.apiVersion}`);
+  }
+  const status = doc.status ?? {};
+  const text = (field: string) => (typeof status[field] === 'string' && status[field] !== '' ? (status[field] as string) : undefined);
+  const token = text('token');
+  const cert = text('clientCertificateData');
+  const key = text('clientKeyData');
+  if (!token && !(cert && key)) throw new Error(`${what} returned neither status.token nor status.clientCertificateData + clientKeyData`);
+  const credentials: RequestCredentials = {};
+  if (token) credentials.authorization = `Bearer ${token}`;
+  if (cert && key) {
+    credentials.cert = Buffer.from(cert);
+    credentials.key = Buffer.from(key);
+  }
+  const expiry = text('expirationTimestamp');
+  let expiresAt: number | undefined;
+  if (expiry) {
+    expiresAt = Date.parse(expiry);
+    if (Number.isNaN(expiresAt)) throw new Error(`${what} returned an invalid status.expirationTimestamp "${expiry}"`);
+  }
+  return { credentials, expiresAt };
+}
+
+function clusterInfo(cluster: ClusterConfig): Record<string, unknown> {
+  return {
+    server: cluster.server,
+    ...(cluster.tlsServerName ? { 'tls-server-name': cluster.tlsServerName } : {}),
+    ...(cluster.insecureSkipTlsVerify ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(cluster.certificateAuthority ? { 'certificate-authority-data': cluster.certificateAuthority.toString('base64') } : {}),
+  };
+}

@@ -1,0 +1,354 @@
+// A small Kubernetes REST client on node:https: JSON requests and streaming watches over ONE
+// keep-alive connection pool (one Agent) shared by every request of the process.
+//
+// Why not @kubernetes/client-node: loading it costs ~85 MiB of RSS (its KubeConfig imports the
+// whole generated client: thousands of model modules and the serializer's type map), which is
+// most of the operator's memory at 1,000 ExternalSecrets (docs/benchmarks.md). Rotor makes a
+// handful of calls; they are paths and JSON.
+//
+// Errors: an HTTP failure throws KubeHttpError carrying the status code (`code`, `statusCode`)
+// and the API server's Status (`body`), which kube/errors.ts turns into short, safe messages.
+// Network failures are Node's own errors (ECONNREFUSED, ...); a request that takes longer than
+// its timeout fails with a TimeoutError.
+import http from 'node:http';
+import https from 'node:https';
+import { createHash } from 'node:crypto';
+import { KubeAuth, type RequestCredentials } from './auth.js';
+import type { KubeStatus } from './errors.js';
+import type { KubeConfig } from './kubeconfig.js';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RestRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Absolute API path, segments already encoded (see kube/api.ts). */
+  path: string;
+  query?: Query;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Content-Type of the body; default application/json (patches name their strategy). */
+  contentType?: string;
+  /** Overrides the client's request timeout. */
+  timeoutMs?: number;
+}
+
+export const CONTENT_TYPE = {
+  json: 'application/json',
+  mergePatch: 'application/merge-patch+json',
+  strategicMergePatch: 'application/strategic-merge-patch+json',
+  jsonPatch: 'application/json-patch+json',
+  /** Server-side apply; JSON is valid YAML, so the body is sent as JSON. */
+  apply: 'application/apply-patch+yaml',
+} as const;
+
+/** The API server answered with an HTTP error. */
+export class KubeHttpError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: number,
+    readonly body: KubeStatus | undefined,
+    what: string,
+  ) {
+    super(`${what}: HTTP ${code}${body?.message ? `: ${body.message}` : ''}`);
+    this.name = 'KubeHttpError';
+    this.statusCode = code;
+  }
+}
+
+/** No response (or no watch data) within the deadline. Named like the DOMException fetch uses. */
+export class KubeTimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+export interface WatchHandle {
+  /** Ends the request and its socket; onDone is not called after this. */
+  abort(): void;
+}
+
+export interface WatchOptions {
+  /** The stream is given up (TimeoutError) when no byte arrived for this long. */
+  inactivityTimeoutMs: number;
+}
+
+export interface KubeRestClientOptions {
+  /** Deadline of a non-watch request, response body included. Default 60 s. */
+  requestTimeoutMs?: number;
+  /** Injected in tests. */
+  auth?: KubeAuth;
+}
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Idle keep-alive connections kept for reuse; more are closed once idle. */
+const MAX_FREE_SOCKETS = 16;
+
+export class KubeRestClient {
+  readonly auth: KubeAuth;
+  private readonly base: URL;
+  private readonly secure: boolean;
+  private readonly requestTimeoutMs: number;
+  private pool: { key: string; agent: http.Agent } | undefined;
+
+  constructor(
+    readonly config: KubeConfig,
+    options: KubeRestClientOptions = {},
+  ) {
+    this.base = new URL(config.cluster.server);
+    this.secure = this.base.protocol === 'https:';
+    this.auth = options.auth ?? new KubeAuth(config.user, config.cluster);
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  /** One JSON request; resolves with the parsed response (undefined for an empty body). */
+  async request<T = unknown>(request: RestRequest): Promise<T> {
+    const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    for (let attempt = 0; ; attempt++) {
+      const credentials = await this.auth.credentials();
+      const response = await this.send(request, body, credentials);
+      // Rotated token or expired exec credential: fetch new ones and try once more.
+      if (response.status === 401 && attempt === 0 && this.auth.refreshable) {
+        this.auth.invalidate();
+        continue;
+      }
+      if (response.status >= 400) throw new KubeHttpError(response.status, parseStatus(response.text), `${request.method} ${request.path}`);
+      if (response.text === '') return undefined as T;
+      return JSON.parse(response.text) as T;
+    }
+  }
+
+  /**
+   * GET `path` with watch=true and `query`; every complete line of the response is one watch
+   * event, parsed and handed to onEvent. onDone is called once: without an argument when the
+   * server ended the stream, with the error otherwise (KubeHttpError for an HTTP status such as
+   * 410, TimeoutError after inactivityTimeoutMs without data). Resolves once the server
+   * accepted the watch, or after onDone when it did not.
+   */
+  async watch(
+    path: string,
+    query: Query,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (error?: unknown) => void,
+    options: WatchOptions,
+  ): Promise<WatchHandle> {
+    let finished = false;
+    let request: http.ClientRequest | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const done = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(idleTimer);
+      onDone(error);
+    };
+    /** Reports `error` first, so the socket's own close events cannot pre-empt it. */
+    const fail = (error: Error) => {
+      done(error);
+      request?.destroy();
+    };
+    const handle: WatchHandle = {
+      abort: () => {
+        finished = true;
+        clearTimeout(idleTimer);
+        request?.destroy();
+      },
+    };
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(
+        () => fail(new KubeTimeoutError(`watch ${path}: no data for ${Math.round(options.inactivityTimeoutMs / 1000)}s`)),
+        options.inactivityTimeoutMs,
+      );
+    };
+
+    let credentials: RequestCredentials;
+    try {
+      credentials = await this.auth.credentials();
+    } catch (error) {
+      done(error);
+      return handle;
+    }
+    if (finished) return handle;
+    return new Promise<WatchHandle>((resolve) => {
+      request = this.open('GET', path, { ...query, watch: true }, credentials, undefined, undefined);
+      armIdle();
+      request.on('error', (error) => {
+        done(error);
+        resolve(handle);
+      });
+      request.on('response', (response) => {
+        if (response.statusCode !== 200) {
+          readAll(response).then(
+            (text) => {
+              if (response.statusCode === 401) this.auth.invalidate();
+              done(new KubeHttpError(response.statusCode ?? 0, parseStatus(text), `watch ${path}`));
+              resolve(handle);
+            },
+            (error: unknown) => {
+              done(error);
+              resolve(handle);
+            },
+          );
+          return;
+        }
+        resolve(handle);
+        response.setEncoding('utf8');
+        let buffered = '';
+        const deliver = (line: string): boolean => {
+          if (line.trim() === '') return true;
+          let event: { type?: unknown; object?: unknown };
+          try {
+            event = JSON.parse(line) as typeof event;
+          } catch {
+            fail(new Error(`watch ${path}: the server sent a line that is not JSON`));
+            return false;
+          }
+          if (!finished && typeof event.type === 'string') onEvent(event.type, event.object);
+          return !finished;
+        };
+        response.on('data', (chunk: string) => {
+          armIdle();
+          buffered += chunk;
+          let newline: number;
+          while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            if (!deliver(line)) return;
+          }
+        });
+        response.on('end', () => {
+          if (buffered !== '' && !deliver(buffered)) return;
+          done();
+        });
+        // A connection that breaks mid-stream ends the response without 'end'.
+        response.on('close', () => {
+          if (!response.complete) done(new Error(`watch ${path}: the connection closed mid-stream`));
+        });
+        response.on('error', (error) => done(error));
+      });
+      request.end();
+    });
+  }
+
+  /** Closes the pooled connections (watches included). */
+  close(): void {
+    this.pool?.agent.destroy();
+    this.pool = undefined;
+  }
+
+  // ------------------------------------------------------------ transport
+
+  private send(request: RestRequest, body: Buffer | undefined, credentials: RequestCredentials): Promise<{ status: number; text: string }> {
+    const timeoutMs = request.timeoutMs ?? this.requestTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const req = this.open(request.method, request.path, request.query, credentials, body, request.contentType ?? CONTENT_TYPE.json);
+      const timer = setTimeout(() => {
+        reject(new KubeTimeoutError(`${request.method} ${request.path}: no answer within ${Math.round(timeoutMs / 1000)}s`));
+        req.destroy();
+      }, timeoutMs);
+      req.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      req.on('response', (response) => {
+        readAll(response).then(
+          (text) => {
+            clearTimeout(timer);
+            resolve({ status: response.statusCode ?? 0, text });
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+      });
+      req.end(body);
+    });
+  }
+
+  private open(
+    method: string,
+    path: string,
+    query: Query | undefined,
+    credentials: RequestCredentials,
+    body: Buffer | undefined,
+    contentType: string | undefined,
+  ): http.ClientRequest {
+    const headers: http.OutgoingHttpHeaders = { accept: 'application/json', 'user-agent': 'rotor' };
+    if (credentials.authorization) headers.authorization = credentials.authorization;
+    if (body) {
+      headers['content-type'] = contentType;
+      headers['content-length'] = body.length;
+    }
+    const options: https.RequestOptions = {
+      method,
+      protocol: this.base.protocol,
+      hostname: this.base.hostname.replace(/^\[(.*)\]$/, '$1'),
+      port: this.base.port || (this.secure ? 443 : 80),
+      path: `${this.base.pathname.replace(/\/+$/, '')}${path}${queryString(query)}`,
+      headers,
+      agent: this.agent(credentials),
+    };
+    return (this.secure ? https : http).request(options);
+  }
+
+  /**
+   * The shared pool. TLS settings live on the Agent so every connection is made the same way;
+   * a client certificate that changes (an exec plugin's new credential) gets a new pool, and
+   * the old one closes its connections as they become idle.
+   */
+  private agent(credentials: RequestCredentials): http.Agent {
+    const key = credentials.cert ? createHash('sha256').update(credentials.cert).update(credentials.key ?? '').digest('hex') : '';
+    if (this.pool?.key === key) return this.pool.agent;
+    const previous = this.pool?.agent;
+    const common = { keepAlive: true, maxFreeSockets: MAX_FREE_SOCKETS };
+    const { cluster } = this.config;
+    const agent = this.secure
+      ? new https.Agent({
+          ...common,
+          ca: cluster.certificateAuthority,
+          rejectUnauthorized: !cluster.insecureSkipTlsVerify,
+          servername: cluster.tlsServerName,
+          cert: credentials.cert,
+          key: credentials.key,
+        })
+      : new http.Agent(common);
+    this.pool = { key, agent };
+    if (previous) {
+      previous.on('free', (socket: { destroy(): void }) => socket.destroy());
+      for (const sockets of Object.values(previous.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+    }
+    return agent;
+  }
+}
+
+function queryString(query: Query | undefined): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(name, String(value));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+function readAll(response: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    response.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+    response.on('close', () => {
+      if (!response.complete) reject(new Error('the connection closed before the response was complete'));
+    });
+  });
+}
+
+/** The API server's metav1.Status from an error body, if it is one. */
+function parseStatus(text: string): KubeStatus | undefined {
+  if (!text) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as KubeStatus) : undefined;
+  } catch {
+    return undefined;
+  }
+}
