@@ -309,6 +309,16 @@ describe('errors and timeouts', () => {
     expect(() => custom.patchNamespacedCustomObject({ group: 'g', version: 'v', plural: 'p', namespace: 'ns', name: 'n', patch: 'apply', body: {} })).toThrow(/needs a fieldManager/);
   });
 
+  it('sends DeleteOptions (preconditions, propagation) as the body of a DELETE', async () => {
+    const custom = new CustomObjectsApi(client());
+    await custom.deleteNamespacedCustomObject({ group: 'rotor.dev', version: 'v1alpha1', plural: 'externalsecrets', namespace: 'ns', name: 'es', body: { preconditions: { uid: 'u-1' }, propagationPolicy: 'Background' } });
+    await new CoreApi(client()).deleteNamespacedSecret({ namespace: 'ns', name: 's' });
+    expect(seen.map((s) => `${s.method} ${s.path}`)).toEqual(['DELETE /apis/rotor.dev/v1alpha1/namespaces/ns/externalsecrets/es', 'DELETE /api/v1/namespaces/ns/secrets/s']);
+    expect(seen[0]!.contentType).toBe('application/json');
+    expect(JSON.parse(seen[0]!.body)).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'u-1' }, propagationPolicy: 'Background' });
+    expect(seen[1]!.body).toBe('');
+  });
+
   it('lists with selectors and pagination parameters', async () => {
     const core = new CoreApi(client());
     await core.listNamespacedSecret({ namespace: 'a b', labelSelector: 'rotor.dev/managed=true', fieldSelector: 'type=Opaque', limit: 10, _continue: 'tok' });
