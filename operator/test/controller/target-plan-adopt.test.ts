@@ -87,11 +87,11 @@ describe('planTargetWrite: adopting a Secret from ESO', () => {
   });
 
   it('adopts an ESO Merge target known only by ESO\'s data-hash annotation, and nothing without any ESO mark', async () => {
-    const hashed: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3', annotations: { [ESO_ANNOTATION_DATA_HASH]: 'h' } }, data: {} };
+    const hashed: Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3', annotations: { [ESO_ANNOTATION_DATA_HASH]: 'h' } }, data: {} };
     const plan = planTargetWrite(hashed, desired, 'Merge', owner, { adoptFromEso: 'db' });
     expect(plan.action === 'update' && plan.adoptedFrom).toBe('db');
     expect(plan.action === 'update' && plan.secret.metadata?.annotations?.[ESO_ANNOTATION_DATA_HASH]).toBeUndefined();
-    const unmarked: V1Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3' }, data: {} };
+    const unmarked: Secret = { metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3' }, data: {} };
     expect(planTargetWrite(unmarked, desired, 'Orphan', owner, { adoptFromEso: 'db' })).toMatchObject({ action: 'refuse' });
   });
 
