@@ -28,7 +28,8 @@ COPY --chown=65532:65532 operator/gotemplate/gotemplate.wasm.gz ./operator/gotem
 # The `rotor` command (rotor migrate; also kubectl-rotor) and the CRDs it checks manifests against.
 COPY --chown=65532:65532 crds ./crds
 COPY --chown=65532:65532 bin/rotor.mjs ./bin/rotor.mjs
-RUN ln -s /app/bin/rotor.mjs /usr/local/bin/rotor && ln -s /app/bin/rotor.mjs /usr/local/bin/kubectl-rotor
+COPY image/rotor.sh /usr/local/bin/rotor
+COPY image/rotor.sh /usr/local/bin/kubectl-rotor
 # The chart also sets runAsUser 65532 and a read-only root filesystem (writable /tmp emptyDir).
 USER 65532:65532
 EXPOSE 8080 8081
