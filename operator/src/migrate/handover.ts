@@ -201,7 +201,7 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     clusterFinding(
       `ExternalSecret ${h.namespace}/${h.name}`,
       'not-converted',
-      `the handover of Secret ${h.namespace}/${h.secretName} did not finish within ${Math.round(options.timeoutMs / 1000)}s (${h.lastState}); ESO's objects for it were left in place`,
+      `the handover of Secret ${h.namespace}/${h.secretName} did not finish within ${+(options.timeoutMs / 1000).toFixed(1)}s (${h.lastState}); ESO's objects for it were left in place`,
       `kubectl describe externalsecrets.rotor.dev -n ${h.namespace} ${h.name}; fix what it says, then run rotor migrate --live again`,
     );
   }
