@@ -291,49 +291,28 @@ status: {conditions: []}
     expect(out.status).toBeUndefined();
   });
 
-  it('converts a ClusterExternalSecret when this Rotor has the kind, checking the nested ExternalSecret spec', () => {
-    const ces = `
+  it('converts a ClusterExternalSecret, checking the nested ExternalSecret spec against Rotor\'s', async () => {
+    const ces = (extra = '') => `
 apiVersion: external-secrets.io/v1
 kind: ClusterExternalSecret
 metadata: {name: shared}
 spec:
+  externalSecretName: shared-db
   namespaceSelectors: [{matchLabels: {team: a}}]
+  refreshTime: 1m
   externalSecretSpec:
     secretStoreRef: {name: aws, kind: ClusterSecretStore}
     target: {template: {data: {a: "{{ .x }}"}}}
-    data: [{secretKey: x, remoteRef: {key: k}}]
+    data: [{secretKey: x, remoteRef: {key: k}${extra}}]
 `;
-    const es = kinds.get('ExternalSecret')!;
-    const withCes = new Map(kinds);
-    withCes.set('ClusterExternalSecret', {
-      kind: 'ClusterExternalSecret',
-      group: 'rotor.dev',
-      version: 'v1alpha1',
-      plural: 'clusterexternalsecrets',
-      namespaced: false,
-      schema: {
-        type: 'object',
-        properties: {
-          apiVersion: { type: 'string' },
-          kind: { type: 'string' },
-          metadata: { type: 'object' },
-          spec: {
-            type: 'object',
-            properties: {
-              namespaceSelectors: { type: 'array', items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-              externalSecretSpec: es.schema.properties!.spec!,
-            },
-          },
-        },
-      },
-    });
-    const converted = convert(ces, withCes);
+    const converted = convert(ces());
     expect(converted.findings.map((f) => f.level)).toEqual(['changed']);
-    expect((converted.documents[0]!.object as any).spec.externalSecretSpec.target.template.engineVersion).toBe('v2');
-    expect((converted.documents[0]!.object as any).apiVersion).toBe('rotor.dev/v1alpha1');
-    if (!kinds.has('ClusterExternalSecret')) {
-      const without = convert(ces);
-      expect(without.findings[0]!.message).toMatch(/no ClusterExternalSecret/);
-    }
+    const out = converted.documents[0]!.object as any;
+    expect(out.apiVersion).toBe('rotor.dev/v1alpha1');
+    expect(out.spec.externalSecretSpec.target.template.engineVersion).toBe('v2');
+    expect(out.spec.namespaceSelectors).toEqual([{ matchLabels: { team: 'a' } }]);
+    const refused = convert(ces(', sourceRef: {generatorRef: {kind: Password, name: p}}'));
+    expect(refused.documents).toEqual([]);
+    expect(refused.findings[0]!.message).toMatch(/sourceRef .* is not supported/);
   });
 });
