@@ -68,6 +68,12 @@ export function operatorWrites(apiserverMetrics: string): Map<string, number> {
   });
 }
 
+/** Single-object GETs of Secrets (the operator reads a target that is not in its managed-Secret cache). */
+export function secretGets(apiserverMetrics: string): number {
+  return total(sumBy(parseSamples(apiserverMetrics, ['apiserver_request_total']), (s) =>
+    s.labels.verb === 'GET' && s.labels.resource === 'secrets' && s.labels.scope === 'resource' ? 'get' : undefined));
+}
+
 /** Lease writes (leader election renewals), reported apart from the per-ExternalSecret writes. */
 export function leaseWrites(apiserverMetrics: string): number {
   return total(sumBy(parseSamples(apiserverMetrics, ['apiserver_request_total']), (s) =>

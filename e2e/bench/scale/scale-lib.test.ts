@@ -1,6 +1,6 @@
 // Unit tests of the scale benchmark's parsers (run with the unit suite).
 import { describe, expect, it } from 'vitest';
-import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes } from './prom.js';
+import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
 import { concurrencyArgs, median, parseScaleOptions } from './options.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
@@ -27,6 +27,7 @@ describe('prom', () => {
     const w = operatorWrites(APISERVER);
     expect(Object.fromEntries(w)).toEqual({ 'POST secrets': 1000, 'PATCH externalsecrets/status': 1001, 'POST events': 1000 });
     expect(leaseWrites(APISERVER)).toBe(40);
+    expect(secretGets(APISERVER)).toBe(7);
   });
 
   it('counts refreshes and where in a window they happened', () => {

@@ -15,7 +15,7 @@ import { KubeApi } from './kube.js';
 import { concurrencyArgs, median, parseScaleOptions, type ScaleOptions } from './options.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
 import { loadAverage, sampleProcess } from './proc.js';
-import { awsCalls, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, total, type TimelinePoint } from './prom.js';
+import { awsCalls, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
 
 const NS = 'scale';
@@ -40,6 +40,8 @@ export interface RunResult {
   awsDetail: string;
   writes: number;
   writeDetail: string;
+  /** GETs of single Secrets during the sync (targets not found in the managed-Secret cache). */
+  secretGets: number;
   /** CPU seconds of the bed's kube-apiserver and etcd over the same span as cpuSeconds. */
   apiserverCpuSeconds: number;
   etcdCpuSeconds: number;
@@ -136,6 +138,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       awsDetail: detail(aws),
       writes: total(writes),
       writeDetail: detail(writes),
+      secretGets: secretGets(after.api) - secretGets(before.api),
       apiserverCpuSeconds: bedAtReady.apiserver.cpuSeconds - before.apiserver.cpuSeconds,
       etcdCpuSeconds: bedAtReady.etcd.cpuSeconds - before.etcd.cpuSeconds,
       loadAverage: [before.load, bedAtReady.load],

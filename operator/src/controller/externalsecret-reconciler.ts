@@ -59,6 +59,14 @@ export interface ExternalSecretReconcilerDeps {
    * spec.target.name change.
    */
   managedSecretsOf?: (namespace: string, owner: string) => Secret[];
+  /**
+   * The managed-Secret informer cache. When given, the first pass of a new ExternalSecret (no
+   * status yet) whose Owner/Orphan target is not in it creates the Secret without reading the
+   * API first: one round trip fewer per new ExternalSecret. A Secret that exists after all
+   * (not ours, or ours before the cache saw it) fails the create with 409, and the pass reads
+   * it and plans again.
+   */
+  cachedManagedSecret?: (namespace: string, name: string) => Secret | undefined;
   /** Queue this ExternalSecret for another pass (a rollout it asked for has an answer). */
   requeue?: (namespace: string, name: string) => void;
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
@@ -201,7 +209,8 @@ export class ExternalSecretReconciler {
     const storeChange = this.storeChangedFor.get(keyOf(es));
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
     // if the refresh then fails): that is what makes a rollout survive a crash.
-    const progress = await this.progressRollout(defaulted, await this.deps.secrets.get(namespace, defaulted.spec.target.name), log);
+    const read = await this.readTarget(defaulted);
+    const progress = await this.progressRollout(defaulted, read.target, log);
     const { es: spec, target } = progress;
     const ready = findCondition(es.status?.conditions, 'Ready');
     const decision = decideRefresh({
@@ -227,7 +236,7 @@ export class ExternalSecretReconciler {
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs });
+      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs }, read.assumedAbsent);
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
@@ -251,6 +260,23 @@ export class ExternalSecretReconciler {
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
     if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
     return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
+  }
+
+  /**
+   * The target Secret: from the managed-Secret cache, else from the API, except on the first
+   * pass of a new ExternalSecret with an Owner/Orphan target, which assumes a cache miss means
+   * "absent" (see cachedManagedSecret; sync() checks the assumption on create).
+   */
+  private async readTarget(es: DefaultedExternalSecret): Promise<{ target: Secret | undefined; assumedAbsent: boolean }> {
+    const namespace = es.metadata.namespace!;
+    const name = es.spec.target.name;
+    const policy = es.spec.target.creationPolicy;
+    // Not when adopting ESO's Secret (rotor.dev/adopt-eso): that one exists by design.
+    if (this.deps.cachedManagedSecret && es.status === undefined && (policy === 'Owner' || policy === 'Orphan') && !es.metadata.annotations?.[ANNOTATION_ADOPT_ESO]) {
+      const cached = this.deps.cachedManagedSecret(namespace, name);
+      return { target: cached, assumedAbsent: cached === undefined };
+    }
+    return { target: await this.deps.secrets.get(namespace, name), assumedAbsent: false };
   }
 
   /** The delay until `nextAt`, measured after the pass (a sync takes time). */
@@ -307,7 +333,18 @@ export class ExternalSecretReconciler {
     };
   }
 
-  private async sync(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions): Promise<void> {
+  /** Creates the Secret; false (nothing written) when one of that name exists (409). */
+  private async createUnlessExists(secret: Secret): Promise<boolean> {
+    try {
+      await this.deps.secrets.create(secret);
+      return true;
+    } catch (error) {
+      if (httpStatusOf(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  private async sync(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions, assumedAbsent: boolean): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
     const built = await this.deps.source.fetch(store, es, fetchOptions);
@@ -359,15 +396,27 @@ export class ExternalSecretReconciler {
     // The marker goes in the same write as the data: from then on the rollout is on record.
     if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
     const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
-    const plan = planTargetWrite(target, desired, es.spec.target.creationPolicy, ownerOf(es), {
-      isMergeOwnerLive: this.mergeOwnerLive(es),
-      ...(adoptFromEso ? { adoptFromEso } : {}),
-    });
+    const planFor = (live: Secret | undefined) =>
+      planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
+        isMergeOwnerLive: this.mergeOwnerLive(es),
+        ...(adoptFromEso ? { adoptFromEso } : {}),
+      });
+    let plan = planFor(target);
+    let created = false;
+    if (plan.action === 'create' && assumedAbsent) {
+      created = await this.createUnlessExists(plan.secret);
+      if (!created) {
+        // It exists after all (someone else's, or ours before the cache saw it): plan again
+        // from the API's copy. Only on a first sync, so the rollout decision is unaffected.
+        log.debug('target Secret exists although not cached; planning from the API copy');
+        plan = planFor(await this.deps.secrets.get(namespace, desired.name));
+      }
+    }
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
     let written = false;
     if (plan.action === 'create') {
-      await this.deps.secrets.create(plan.secret);
+      if (!created) await this.deps.secrets.create(plan.secret);
       written = true;
       await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
     } else if (plan.action === 'update' || plan.action === 'recreate') {

@@ -69,7 +69,7 @@ export interface ManagerOptions {
   watchNamespace?: string;
   watchStallMs: number;
   /** Everything of the reconcilers that is not a cache the manager owns. */
-  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf'> & { secrets: SecretClient };
+  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
 }
@@ -119,6 +119,7 @@ export class Manager {
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
+      cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
       requeue: (ns, name) => this.esQueue.add(`${ns}/${name}`),
       logger: options.logger.child({ controller: 'externalsecret' }),

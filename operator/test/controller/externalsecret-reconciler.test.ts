@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ExternalSecret, SecretStore } from '../../src/api/types.js';
 import { ANNOTATION_OWNER, ANNOTATION_ROLLOUT_PENDING, LABEL_MANAGED } from '../../src/api/types.js';
+import { ANNOTATION_ADOPT_ESO } from '../../src/api/eso.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
@@ -24,7 +25,15 @@ const HOUR = 3_600_000;
 /** A start time on a wave start of the fixture store's hourly refresh waves (refresh.ts), so delays are round. */
 const T0 = waveStart(new Date('2026-03-01T00:00:00Z').getTime(), HOUR, stableOffsetMs('SecretStore/app/aws'));
 
-function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespaceLabels?: Record<string, Record<string, string>> } = {}) {
+function setup(
+  options: {
+    es?: ExternalSecret;
+    stores?: SecretStore[];
+    namespaceLabels?: Record<string, Record<string, string>>;
+    /** The managed-Secret cache (labelled Secrets); `lagging` ones are in the API but not seen yet. */
+    cache?: { lagging?: Set<string> };
+  } = {},
+) {
   let now = T0;
   const objects = { es: options.es ?? externalSecret() };
   const secrets = new FakeSecrets();
@@ -56,6 +65,14 @@ function setup(options: { es?: ExternalSecret; stores?: SecretStore[]; namespace
       requeue,
       managedSecretsOf: (ns, owner) =>
         [...secrets.store.values()].filter((s) => s.metadata?.namespace === ns && s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
+      ...(options.cache
+        ? {
+            cachedManagedSecret: (ns: string, name: string) => {
+              const s = secrets.store.get(`${ns}/${name}`);
+              return s?.metadata?.labels?.[LABEL_MANAGED] === 'true' && !options.cache!.lagging?.has(`${ns}/${name}`) ? structuredClone(s) : undefined;
+            },
+          }
+        : {}),
       rolloutRetryMs: 30_000,
       macKey: Buffer.alloc(32, 7),
       now: () => new Date(now),
@@ -103,6 +120,58 @@ describe('ExternalSecretReconciler', () => {
     expect(status.dataMAC).toMatch(/^[0-9a-f]{64}$/);
     expect(status.observedGeneration).toBe(1);
     expect(t.events.reasons()).toEqual(['Normal/Created']);
+  });
+
+  describe('first pass of a new ExternalSecret with the managed-Secret cache', () => {
+    it('creates the Secret without reading it from the API first (one round trip fewer)', async () => {
+      const c = setup({ cache: {} });
+      await c.reconcile();
+      expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+      expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'SecretSynced' });
+      expect(c.secrets.reads).toBe(0);
+      // Later passes (status written) read as before: the cache-first client (here the API).
+      c.advance(HOUR);
+      await c.reconcile();
+      expect(c.secrets.reads).toBe(1);
+    });
+
+    it('a Secret that exists but is not ours: the create fails, the pass reads it and refuses to overwrite it', async () => {
+      const c = setup({ cache: {} });
+      await c.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { password: Buffer.from('theirs').toString('base64') } });
+      await c.reconcile();
+      expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'TargetNotOwned' });
+      expect(c.secrets.value('app', 'db', 'password')).toBe('theirs');
+      expect(c.secrets.reads).toBe(1);
+    });
+
+    it('our Secret that the cache has not seen yet is planned from the API copy, not duplicated', async () => {
+      const lagging = new Set<string>();
+      const c = setup({ cache: { lagging } });
+      await c.reconcile();
+      const written = c.secrets.writes;
+      // The status write is lost (say the process died): the next process starts without status.
+      c.objects.es = { ...c.objects.es, status: undefined };
+      lagging.add('app/db');
+      c.restart();
+      await c.reconcile();
+      expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'SecretSynced' });
+      expect(c.secrets.writes).toBe(written);
+      expect(c.secrets.reads).toBe(1);
+    });
+
+    it('an ExternalSecret adopting ESO\'s Secret reads it (it exists by design)', async () => {
+      const c = setup({ cache: {}, es: externalSecret({}, { annotations: { [ANNOTATION_ADOPT_ESO]: 'db' } }) });
+      await c.reconcile();
+      expect(c.secrets.reads).toBe(1);
+    });
+
+    it('a Merge target is always read from the API', async () => {
+      const c = setup({ cache: {}, es: externalSecret({ target: { name: 'db', creationPolicy: 'Merge' } }) });
+      await c.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { other: Buffer.from('x').toString('base64') } });
+      await c.reconcile();
+      expect(c.secrets.reads).toBe(1);
+      expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    });
   });
 
   it('makes no AWS call and no write before the interval elapses', async () => {

@@ -20,8 +20,11 @@ import { createLogger, type Logger } from '../../src/log.js';
 export class FakeSecrets implements SecretClient {
   readonly store = new Map<string, Secret>();
   writes = 0;
+  /** API reads (get), as the API server would count them. */
+  reads = 0;
   private rv = 1;
   async get(namespace: string, name: string) {
+    this.reads++;
     const s = this.store.get(`${namespace}/${name}`);
     return s ? structuredClone(s) : undefined;
   }
