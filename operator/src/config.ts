@@ -105,7 +105,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const awsCallTimeoutMs = duration('--aws-call-timeout', values['aws-call-timeout'] ?? '5s');
   if (awsCallTimeoutMs < 100) throw new ConfigError(`--aws-call-timeout must be at least 100ms, got "${values['aws-call-timeout']}"`);
   return {
-    // $KUBECONFIG (a list of files) is read by kube/kubeconfig.ts, like kubectl does.
+    // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
     context: values.context,
     logLevel,

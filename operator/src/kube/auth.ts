@@ -7,7 +7,7 @@
 // Credentials are never logged; plugin failures are reported by command, exit code and stderr.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import type { ClusterConfig, ExecConfig, UserConfig } from './kubeconfig.js';
+import type { ClusterConfig, ExecConfig, UserConfig } from './kube-config.js';
 
 export interface RequestCredentials {
   /** Value of the Authorization header. */

@@ -1,8 +1,8 @@
-// Kubernetes client setup: where the connection comes from (kube/kubeconfig.ts) and the API
+// Kubernetes client setup: where the connection comes from (kube/kube-config.ts) and the API
 // objects the rest of kube/ uses. Created once in main.ts and passed down (never a singleton).
 // All of them share one KubeRestClient, i.e. one keep-alive connection pool.
 import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from './api.js';
-import { loadKubeConfig, type KubeConfig, type LoadKubeConfigOptions } from './kubeconfig.js';
+import { loadKubeConfig, type KubeConfig, type LoadKubeConfigOptions } from './kube-config.js';
 import { KubeRestClient, type KubeRestClientOptions } from './rest.js';
 
 export { loadKubeConfig, type KubeConfig, type LoadKubeConfigOptions };

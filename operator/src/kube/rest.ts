@@ -15,7 +15,7 @@ import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { KubeAuth, type RequestCredentials } from './auth.js';
 import type { KubeStatus } from './errors.js';
-import type { KubeConfig } from './kubeconfig.js';
+import type { KubeConfig } from './kube-config.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 

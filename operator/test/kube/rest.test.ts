@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
 import { KubeAuth } from '../../src/kube/auth.js';
 import { isConflict, isNotFound, toKubeApiError } from '../../src/kube/errors.js';
-import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kubeconfig.js';
+import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kube-config.js';
 import { KubeHttpError, KubeRestClient } from '../../src/kube/rest.js';
 import { makeTestPki, type TestPki } from './tls-fixture.js';
 

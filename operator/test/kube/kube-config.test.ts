@@ -4,7 +4,7 @@ import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeKubeClients } from '../../src/kube/client.js';
 import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
-import { loadKubeConfig, NO_CONFIG_MESSAGE, type LoadKubeConfigOptions } from '../../src/kube/kubeconfig.js';
+import { loadKubeConfig, NO_CONFIG_MESSAGE, type LoadKubeConfigOptions } from '../../src/kube/kube-config.js';
 import { KubeRestClient } from '../../src/kube/rest.js';
 
 function kubeconfig(server: string, context = 'dev'): string {
