@@ -113,7 +113,12 @@ cgroups_down() {
 
 # --- configuration ------------------------------------------------------------------------------
 sign_node_cert() { # kubelet's client identity: system:node:<name> in system:nodes (Node authorizer)
-  [[ -f "$PKI/node-$NODE_NAME.crt" ]] && return
+  # Kept across runs, but only while the CA that signed it is current: up.sh makes a new CA when
+  # the state dir switches between the local and the node tier, and a certificate from the old
+  # one gets every kubelet request refused as Unauthorized.
+  if [[ -f "$PKI/node-$NODE_NAME.crt" ]] && openssl verify -CAfile "$PKI/ca.crt" "$PKI/node-$NODE_NAME.crt" >/dev/null 2>&1; then
+    return
+  fi
   openssl genrsa -out "$PKI/node-$NODE_NAME.key" 2048 2>/dev/null
   openssl req -new -key "$PKI/node-$NODE_NAME.key" -subj "/O=system:nodes/CN=system:node:$NODE_NAME" \
     -out "$PKI/node.csr" 2>/dev/null
