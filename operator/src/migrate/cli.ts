@@ -2,7 +2,7 @@
 // the live handover is handover.ts. I/O is injected so the whole command is unit-tested.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { convertDocuments, hasLosses, type Finding } from './convert.js';
+import { convertDocuments, describeObject, hasLosses, markForAdoption, type Finding } from './convert.js';
 import { loadRotorKinds } from './crd-schemas.js';
 import { InputError, readInputs, toYamlStream } from './inputs.js';
 import { formatReport } from './report.js';
@@ -39,6 +39,9 @@ Converting files:
     - a template without engineVersion gets engineVersion: v2, ESO's engine (reported as CHANGED).
   Other objects (Deployments, ConfigMaps, ...) are passed through unchanged, so a whole
   directory of manifests can be converted at once.
+  With --adopt, each ExternalSecret (and each one a ClusterExternalSecret stamps) carries
+  rotor.dev/adopt-eso=<its name>: applied by a GitOps tool, it takes over the Secret of ESO's
+  ExternalSecret of the same name in place, as --live does (stop ESO's controller first).
 
 Live handover (--live):
   Reads ESO's objects from the cluster (kubeconfig), creates the Rotor stores and
@@ -58,6 +61,7 @@ Flags:
   -o, --output FILE         write the Rotor YAML here (default: stdout)
       --report FILE         write the report here (default: stderr)
   -R, --recursive           read directories recursively
+      --adopt               files: mark ExternalSecrets to take ESO's Secrets over (rotor.dev/adopt-eso)
       --crds DIR            Rotor CRDs to check against (default: the ones shipped with this rotor)
       --live                migrate the cluster's ESO objects (no FILE arguments)
   -n, --namespace NS        --live: only this namespace (cluster-scoped stores still count)
@@ -99,6 +103,7 @@ export interface MigrateFlags {
   output?: string;
   report?: string;
   recursive: boolean;
+  adopt: boolean;
   crds?: string;
   live: boolean;
   namespace?: string;
@@ -122,6 +127,7 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
         output: { type: 'string', short: 'o' },
         report: { type: 'string' },
         recursive: { type: 'boolean', short: 'R', default: false },
+        adopt: { type: 'boolean', default: false },
         crds: { type: 'string' },
         live: { type: 'boolean', default: false },
         namespace: { type: 'string', short: 'n' },
@@ -141,6 +147,7 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
   const flags: MigrateFlags = {
     inputs: parsed.positionals,
     recursive: v.recursive,
+    adopt: v.adopt,
     live: v.live,
     dryRun: v['dry-run'],
     deleteEso: v['delete-eso'],
@@ -157,6 +164,7 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
   if (flags.live) {
     if (flags.inputs.length > 0) throw new UsageError('--live reads ESO objects from the cluster: give no FILE arguments');
     if (flags.namespace !== undefined && v['all-namespaces']) throw new UsageError('--namespace and --all-namespaces exclude each other');
+    if (flags.adopt) throw new UsageError('--adopt is for files; --live always marks the ExternalSecrets it creates');
   } else {
     if (flags.inputs.length === 0) throw new UsageError('give FILE, DIR or - (stdin) to convert, or --live to migrate the cluster');
     const liveOnly = (['namespace', 'all-namespaces', 'dry-run', 'delete-eso', 'kubeconfig', 'context'] as const).filter((k) => v[k] !== undefined && v[k] !== false);
@@ -195,6 +203,18 @@ export async function runMigrate(argv: string[], io: MigrateIO = processIO, live
     const kinds = loadKinds(flags.crds);
     const inputs = await readInputs(flags.inputs, { recursive: flags.recursive, readStdin: io.readStdin });
     const result = convertDocuments(inputs, kinds);
+    if (flags.adopt) {
+      for (const doc of result.documents) {
+        if (doc.status !== 'converted' || markForAdoption(doc.object, kinds)) continue;
+        result.findings.push({
+          object: describeObject(doc.object),
+          source: doc.source,
+          level: 'note',
+          message: "not marked for adoption: this Rotor's ClusterExternalSecret has no spec.externalSecretMetadata.annotations",
+          action: 'upgrade Rotor, or annotate the ExternalSecrets it creates with rotor.dev/adopt-eso',
+        });
+      }
+    }
     const yaml = toYamlStream(result.documents.map((d) => d.object));
     if (flags.output) io.writeFile(flags.output, yaml);
     else io.stdout(yaml);

@@ -4,7 +4,7 @@
 // silently is removed and reported, an object it would refuse (or that cannot work, such as a
 // non-AWS store) is left out and reported with the message that says what to do instead.
 // Pure: documents in, documents and findings out.
-import { ESO_GROUP } from '../api/eso.js';
+import { ANNOTATION_ADOPT_ESO, ESO_GROUP } from '../api/eso.js';
 import type { RotorKind } from './crd-schemas.js';
 import { checkAgainstSchema } from './schema-check.js';
 
@@ -188,6 +188,10 @@ function convertDocument(input: InputDocument, kinds: Map<string, RotorKind>, lo
     apiVersion: `${rotor.group}/${rotor.version}`,
     metadata: cleanMetadata(o.metadata),
   };
+  const foreignFinalizers = ((isObj(o.metadata) && Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : []) as unknown[]).filter((f) => typeof f === 'string' && !f.includes(ESO_GROUP));
+  if (foreignFinalizers.length > 0) {
+    findings.push(finding('note', `metadata.finalizers ${foreignFinalizers.join(', ')} left out: a finalizer belongs to the controller that put it on ESO's object, and nothing would remove it from Rotor's`, undefined, 'metadata.finalizers'));
+  }
   delete converted.status;
   if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
     const template = templateAt(converted, specPrefix);
@@ -267,11 +271,31 @@ export function cleanMetadata(metadata: unknown): Obj {
     meta.ownerReferences = meta.ownerReferences.filter((ref) => !(isObj(ref) && typeof ref.apiVersion === 'string' && ref.apiVersion.startsWith(`${ESO_GROUP}/`)));
     if ((meta.ownerReferences as unknown[]).length === 0) delete meta.ownerReferences;
   }
-  if (Array.isArray(meta.finalizers)) {
-    meta.finalizers = meta.finalizers.filter((f) => !(typeof f === 'string' && f.includes(ESO_GROUP)));
-    if ((meta.finalizers as unknown[]).length === 0) delete meta.finalizers;
-  }
+  // Finalizers are the state of the controllers that added them (ESO's cleanup, ...).
+  delete meta.finalizers;
   return meta;
+}
+
+/**
+ * Marks a converted ExternalSecret (or the ExternalSecrets a ClusterExternalSecret stamps) to
+ * take over the Secret of ESO's ExternalSecret of the same name: rotor.dev/adopt-eso. False
+ * when this Rotor's ClusterExternalSecret has no externalSecretMetadata.annotations to carry it.
+ */
+export function markForAdoption(object: Obj, kinds: Map<string, RotorKind>): boolean {
+  const meta = (isObj(object.metadata) ? object.metadata : (object.metadata = {})) as Obj;
+  const name = String(meta.name ?? '');
+  if (object.kind === 'ExternalSecret') {
+    meta.annotations = { ...(isObj(meta.annotations) ? meta.annotations : {}), [ANNOTATION_ADOPT_ESO]: name };
+    return true;
+  }
+  if (object.kind !== 'ClusterExternalSecret') return true;
+  if (kinds.get('ClusterExternalSecret')?.schema.properties?.spec?.properties?.externalSecretMetadata?.properties?.annotations === undefined) return false;
+  const spec = (isObj(object.spec) ? object.spec : (object.spec = {})) as Obj;
+  const stampedName = typeof spec.externalSecretName === 'string' && spec.externalSecretName ? spec.externalSecretName : name;
+  const metadata = isObj(spec.externalSecretMetadata) ? spec.externalSecretMetadata : {};
+  const annotations = isObj(metadata.annotations) ? metadata.annotations : {};
+  spec.externalSecretMetadata = { ...metadata, annotations: { ...annotations, [ANNOTATION_ADOPT_ESO]: stampedName } };
+  return true;
 }
 
 /** What to do about a field, by its path with list indexes removed. */

@@ -8,7 +8,7 @@
 import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 import { ANNOTATION_OWNER } from '../api/types.js';
 import type { KubeObject, MigrateCluster } from './cluster.js';
-import { convertDocuments, describeObject, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
+import { convertDocuments, describeObject, markForAdoption, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 
 export interface HandoverOptions {
@@ -116,18 +116,12 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     const object = doc.object as unknown as KubeObject;
     const esoName = object.metadata.name;
     if (object.kind === 'SecretStore' || object.kind === 'ClusterSecretStore') movingStores.push(doc.from as unknown as KubeObject);
-    if (object.kind === 'ExternalSecret') {
-      object.metadata.annotations = { ...object.metadata.annotations, [ANNOTATION_ADOPT_ESO]: esoName };
-      handovers.push(handoverOf(doc.from as unknown as KubeObject));
+    if (!markForAdoption(doc.object, kinds)) {
+      clusterFinding(describeObject(object), 'not-converted', "this Rotor's ClusterExternalSecret has no spec.externalSecretMetadata.annotations, so the ExternalSecrets it stamps cannot be told to take ESO's Secrets over", 'upgrade Rotor, or move these ExternalSecrets one by one');
+      continue;
     }
+    if (object.kind === 'ExternalSecret') handovers.push(handoverOf(doc.from as unknown as KubeObject));
     if (object.kind === 'ClusterExternalSecret') {
-      const spec = (object.spec ?? {}) as { externalSecretName?: string; externalSecretMetadata?: { annotations?: Record<string, string> } };
-      const stampedName = spec.externalSecretName ?? esoName;
-      if (!hasCesMetadataAnnotations(kinds)) {
-        clusterFinding(describeObject(object), 'not-converted', "this Rotor's ClusterExternalSecret has no spec.externalSecretMetadata.annotations, so the ExternalSecrets it stamps cannot be told to take ESO's Secrets over", 'upgrade Rotor, or move these ExternalSecrets one by one');
-        continue;
-      }
-      spec.externalSecretMetadata = { ...spec.externalSecretMetadata, annotations: { ...spec.externalSecretMetadata?.annotations, [ANNOTATION_ADOPT_ESO]: stampedName } };
       for (const es of stamped.filter((e) => stamper(e) === esoName)) handovers.push({ ...handoverOf(es), stampedBy: esoName });
       movingCes.push(doc.from as unknown as KubeObject);
     }
@@ -232,11 +226,6 @@ function handoverOf(eso: KubeObject): Handover {
     done: false,
     lastState: 'not checked yet',
   };
-}
-
-function hasCesMetadataAnnotations(kinds: Map<string, RotorKind>): boolean {
-  const spec = kinds.get('ClusterExternalSecret')?.schema.properties?.spec;
-  return spec?.properties?.externalSecretMetadata?.properties?.annotations !== undefined;
 }
 
 /** Done = the Rotor ExternalSecret is Ready for its current spec and the Secret is Rotor's, without ESO's marks. */

@@ -76,8 +76,27 @@ describe('rotor migrate (files)', () => {
     expect(out.files.get('/report.txt')).toMatch(/NOT CONVERTED/);
   });
 
+  it('--adopt marks ExternalSecrets and the ones a ClusterExternalSecret stamps with rotor.dev/adopt-eso', async () => {
+    const ces = `apiVersion: external-secrets.io/v1
+kind: ClusterExternalSecret
+metadata: {name: shared}
+spec:
+  externalSecretName: db
+  namespaceSelectors: [{matchLabels: {a: b}}]
+  externalSecretSpec:
+    secretStoreRef: {name: aws, kind: ClusterSecretStore}
+    data: [{secretKey: x, remoteRef: {key: k}}]
+`;
+    const { io, out } = fakeIO(`${GOOD}---\n${ces}`);
+    expect(await runMigrate(['--adopt', '-'], io)).toBe(EXIT.ok);
+    const docs = parseAllDocuments(out.stdout).map((d) => d.toJS() as any);
+    expect(docs[0].metadata.annotations).toBeUndefined();
+    expect(docs[1].metadata.annotations).toEqual({ 'rotor.dev/adopt-eso': 'db' });
+    expect(docs[2].spec.externalSecretMetadata).toEqual({ annotations: { 'rotor.dev/adopt-eso': 'db' } });
+  });
+
   it('exits 2 on usage and input errors, writing no YAML', async () => {
-    for (const argv of [[], ['--bogus', 'x'], ['--timeout', 'soon', '--live'], [join(dir, 'missing.yaml')], [join(dir, 'notes.txt')], ['--crds', join(dir, 'nested'), join(dir, 'good.yaml')], ['--live', 'file.yaml'], ['--dry-run', 'file.yaml'], ['--live', '-n', 'a', '-A']]) {
+    for (const argv of [[], ['--bogus', 'x'], ['--timeout', 'soon', '--live'], [join(dir, 'missing.yaml')], [join(dir, 'notes.txt')], ['--crds', join(dir, 'nested'), join(dir, 'good.yaml')], ['--live', 'file.yaml'], ['--dry-run', 'file.yaml'], ['--live', '-n', 'a', '-A'], ['--live', '--adopt']]) {
       const { io, out } = fakeIO();
       expect(await runMigrate(argv, io), argv.join(' ')).toBe(EXIT.usage);
       expect(out.stdout, argv.join(' ')).toBe('');

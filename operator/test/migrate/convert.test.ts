@@ -258,8 +258,8 @@ spec:
     expect(findings[0]!.action).toMatch(/set spec\.provider\.aws\.auth\.jwt\.serviceAccountRef\.namespace/);
   });
 
-  it('removes what the API server set and ESO\'s ties from metadata, keeping the user\'s', () => {
-    const { documents } = convert(`
+  it('removes what the API server set, finalizers and ESO\'s ties from metadata, keeping the user\'s', () => {
+    const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
 metadata:
@@ -284,11 +284,11 @@ status: {conditions: []}
     expect(out.metadata).toEqual({
       name: 'stamped',
       namespace: 'a',
-      finalizers: ['other.io/keep'],
       annotations: { team: 'a' },
       ownerReferences: [{ apiVersion: 'argoproj.io/v1alpha1', kind: 'Application', name: 'app', uid: 'u2' }],
     });
     expect(out.status).toBeUndefined();
+    expect(findings).toEqual([expect.objectContaining({ level: 'note', field: 'metadata.finalizers', message: expect.stringMatching(/^metadata\.finalizers other\.io\/keep left out/) })]);
   });
 
   it('converts a ClusterExternalSecret, checking the nested ExternalSecret spec against Rotor\'s', async () => {
