@@ -56,6 +56,10 @@ Live handover (--live):
   with the same spec and Secrets Rotor already owns are left alone.
   Afterwards delete ESO's objects (--delete-eso, or the kubectl commands it prints):
   the Secrets are no longer theirs, so the garbage collector leaves them.
+  A ClusterExternalSecret moves as a whole: Rotor's stamps ExternalSecrets carrying the
+  annotation. --delete-eso also removes the finalizers ESO's stopped controller would never
+  remove: on ExternalSecrets, on ClusterExternalSecrets and on the namespaces they provisioned.
+  With --namespace, ClusterExternalSecrets (and what they stamped) are left for a run without it.
 
 Flags:
   -o, --output FILE         write the Rotor YAML here (default: stdout)
@@ -78,6 +82,7 @@ Exit codes:
   1  something could not be carried over; the report lists each object or field, why, and what to do
   2  usage or input error (bad flag, unreadable file, invalid YAML); nothing was written
   3  --live: the handover did not finish (timeout or API error); the report says where it stopped
+  4  unexpected error (a bug: please report the printed stack)
 `;
 
 export interface MigrateIO {
