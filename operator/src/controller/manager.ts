@@ -19,7 +19,7 @@ import {
   type KubeObject,
   type ListWatchSource,
 } from '../kube/list-watch.js';
-import { ResilientInformer, informerReadiness } from '../kube/resilient-informer.js';
+import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/resilient-informer.js';
 import { stripForCache } from '../kube/cache-transform.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
@@ -68,6 +68,8 @@ export interface ManagerOptions {
   storeConcurrency?: number;
   watchNamespace?: string;
   watchStallMs: number;
+  /** How often to look again for a kind whose CRD is not installed (default 1 minute). */
+  optionalKindRecheckMs?: number;
   /** Everything of the reconcilers that is not a cache the manager owns. */
   externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
@@ -93,7 +95,7 @@ export class Manager {
   constructor(private readonly options: ManagerOptions) {
     const { sources, metrics } = options;
     this.log = options.logger.child({ component: 'manager' });
-    const informer = <T extends KubeObject>(resource: string, source: ListWatchSource<T>) =>
+    const informer = <T extends KubeObject>(resource: string, source: ListWatchSource<T>, optional?: ResilientInformerOptions<T>['optional']) =>
       new ResilientInformer<T>({
         resource,
         source,
@@ -101,13 +103,19 @@ export class Manager {
         logger: options.logger.child({ informer: resource }),
         transform: stripForCache,
         ...informerMetrics(metrics, resource),
+        ...(optional ? { optional } : {}),
       });
     this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);
     this.secretStores = informer(PLURAL.SecretStore, sources.secretStores);
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
     this.managedSecrets = informer('secrets', sources.managedSecrets);
     this.namespaces = informer('namespaces', sources.namespaces);
-    this.clusterExternalSecrets = informer(PLURAL.ClusterExternalSecret, sources.clusterExternalSecrets);
+    // Added after 0.1.0: an upgrade that did not apply the CRDs first (Helm never upgrades them)
+    // must not stop ExternalSecrets from syncing; ClusterExternalSecrets start once it is applied.
+    this.clusterExternalSecrets = informer(PLURAL.ClusterExternalSecret, sources.clusterExternalSecrets, {
+      absentRecheckMs: options.optionalKindRecheckMs ?? 60_000,
+      whatToDo: 'its CRD is not installed; apply it (kubectl apply --server-side -f crds/) to use ClusterExternalSecrets — everything else works without it',
+    });
 
     const esReconciler = (this.esReconciler = new ExternalSecretReconciler({
       ...options.externalSecretDeps,

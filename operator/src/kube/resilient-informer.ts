@@ -14,6 +14,7 @@
 // API calls belong in the work queue).
 import type { Logger } from 'pino';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import { isNotFound } from './errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 
 export type RestartCause =
@@ -50,6 +51,13 @@ export interface ResilientInformerOptions<T extends KubeObject> {
    * to drop fields nobody reads (kube/cache-transform.ts). Must not change the key or resourceVersion.
    */
   transform?: (object: T) => T;
+  /**
+   * A kind whose CRD may not be installed (a newer kind after an upgrade that did not apply the
+   * CRDs: Helm never upgrades them). A 404 on list then counts as "synced, nothing there" instead
+   * of blocking start() and /readyz — the other kinds keep working — and the list is retried
+   * every absentRecheckMs until the CRD appears. Unset: a 404 is an error like any other.
+   */
+  optional?: { absentRecheckMs: number; whatToDo: string };
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
@@ -94,6 +102,8 @@ export class ResilientInformer<T extends KubeObject> {
 
   private started = false;
   private stopped = false;
+  /** optional kinds only: the last list answered 404 (its CRD is not installed). */
+  private absent = false;
   private synced = false;
   private watching = false;
   private lastHealthy = false;
@@ -177,9 +187,14 @@ export class ResilientInformer<T extends KubeObject> {
     return this.synced;
   }
 
-  /** Synced at least once and a watch is open (or being resumed after a clean close). */
+  /** Synced at least once and a watch is open (or being resumed after a clean close), or an optional kind is not installed. */
   healthy(): boolean {
-    return this.started && !this.stopped && this.synced && this.watching;
+    return this.started && !this.stopped && this.synced && (this.watching || this.absent);
+  }
+
+  /** An optional kind whose CRD the API server does not serve (see options.optional). */
+  isAbsent(): boolean {
+    return this.absent;
   }
 
   /** Milliseconds since the last list, event or bookmark; Infinity before the first list. */
@@ -197,6 +212,11 @@ export class ResilientInformer<T extends KubeObject> {
           await this.relist();
         } catch (error) {
           if (this.stopped) break;
+          if (this.options.optional && isNotFound(error)) {
+            this.markAbsent();
+            await this.sleep(this.options.optional.absentRecheckMs);
+            continue;
+          }
           this.failures++;
           this.restarted('list_error', error);
           await this.sleep(backoffDelayMs(this.failures, this.backoff, this.random));
@@ -255,11 +275,37 @@ export class ResilientInformer<T extends KubeObject> {
     }
     this.resourceVersion = resourceVersion;
     this.lastActivityAt = this.now();
+    if (this.absent) {
+      this.absent = false;
+      this.options.logger?.info({ resource: this.options.resource }, 'the resource is served now; watching it');
+    }
     if (!this.synced) {
       this.synced = true;
       this.options.logger?.info({ resource: this.options.resource, objects: this.cache.size }, 'informer synced');
       this.resolveStarted?.();
     }
+  }
+
+  /**
+   * The API server does not serve this optional kind: empty the cache (its objects went with
+   * the CRD), count as synced so start() and readiness do not wait for it, and say once what to do.
+   */
+  private markAbsent(): void {
+    for (const [key, previous] of [...this.cache]) {
+      this.cache.delete(key);
+      this.emitDelete(previous);
+    }
+    if (!this.absent) {
+      this.absent = true;
+      this.options.logger?.warn({ resource: this.options.resource }, `the API server does not serve ${this.options.resource}: ${this.options.optional!.whatToDo}`);
+    }
+    this.resourceVersion = '';
+    this.lastActivityAt = this.now();
+    if (!this.synced) {
+      this.synced = true;
+      this.resolveStarted?.();
+    }
+    this.updateHealth();
   }
 
   /** Runs one watch request until it ends; resolves with why it ended. */

@@ -97,6 +97,18 @@ afterEach(async () => {
 });
 
 describe('Manager', () => {
+  it('an upgrade without the ClusterExternalSecret CRD still syncs ExternalSecrets and is ready', async () => {
+    const t = setup();
+    t.fakes.clusterExternalSecrets.listError = Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    t.put(t.fakes.secretStores, secretStore());
+    t.put(t.fakes.externalSecrets, externalSecret());
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+    expect(t.manager.readiness()).toEqual({ ok: true, reasons: [] });
+    expect(t.manager.clusterExternalSecrets.isAbsent()).toBe(true);
+  });
+
   it('ClusterExternalSecret: a namespace created or relabelled gains or loses its ExternalSecret at once; a deleted copy is re-created', async () => {
     const t = setup();
     t.put(t.fakes.namespaces, { metadata: { name: 'team-a', labels: { shared: 'db' } } });

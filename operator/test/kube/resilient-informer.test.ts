@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResilientInformer, type RestartCause } from '../../src/kube/resilient-informer.js';
 import { FakeListWatch, obj, type TestObject } from './fake-list-watch.js';
+import { recordingLogger } from '../aws/helpers.js';
 
 const STALL = 60_000;
 
@@ -244,6 +245,78 @@ describe('ResilientInformer', () => {
     expect(informer.healthy()).toBe(true);
     expect(restarts.every((c) => c === 'list_error')).toBe(true);
     await informer.stop();
+  });
+
+  describe('a kind whose CRD may not be installed (optional)', () => {
+    const notFound = () => Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    const optionalInformer = (source: FakeListWatch) => {
+      const { logger, lines } = recordingLogger();
+      const warnings = { lines, messages: () => lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40).map((l) => l.msg) };
+      const events: string[] = [];
+      const informer = new ResilientInformer<TestObject>({
+        resource: 'things',
+        source,
+        stallTimeoutMs: STALL,
+        backoff: { baseMs: 1000, maxMs: 30_000, jitter: 0 },
+        logger,
+        optional: { absentRecheckMs: 60_000, whatToDo: 'apply its CRD' },
+      });
+      informer.onAdd((o) => events.push(`add ${o.metadata.name}`)).onDelete((o) => events.push(`delete ${o.metadata.name}`));
+      return { informer, warnings, events };
+    };
+
+    it('a 404 on list counts as synced and healthy, says once what to do, and looks again until the CRD is there', async () => {
+      const source = new FakeListWatch();
+      source.listError = notFound();
+      source.putSilently(obj(undefined, 'a'));
+      const { informer, warnings, events } = optionalInformer(source);
+      let started = false;
+      void informer.start().then(() => (started = true));
+      await flush();
+      expect(started).toBe(true);
+      expect(informer.healthy()).toBe(true);
+      expect(informer.isAbsent()).toBe(true);
+      expect(source.watches).toHaveLength(0);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(source.listCalls).toBe(2);
+      expect(warnings.messages()).toEqual(['the API server does not serve things: apply its CRD']);
+
+      source.listError = undefined;
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(informer.isAbsent()).toBe(false);
+      expect(events).toEqual(['add a']);
+      expect(source.watches).toHaveLength(1);
+      expect(informer.healthy()).toBe(true);
+      await informer.stop();
+    });
+
+    it('a CRD deleted while watched empties the cache (its objects went with it)', async () => {
+      const source = new FakeListWatch();
+      source.putSilently(obj(undefined, 'a'));
+      const { informer, events } = optionalInformer(source);
+      await informer.start();
+      await flush();
+      source.listError = notFound();
+      source.open!.onDone(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(informer.isAbsent()).toBe(true);
+      expect(informer.list()).toHaveLength(0);
+      expect(events).toEqual(['add a', 'delete a']);
+      expect(informer.healthy()).toBe(true);
+      await informer.stop();
+    });
+
+    it('without the option a 404 is an error like any other: not synced, not ready', async () => {
+      const source = new FakeListWatch();
+      source.listError = notFound();
+      const { informer } = setup(source);
+      let started = false;
+      void informer.start().then(() => (started = true));
+      await vi.advanceTimersByTimeAsync(10_000);
+      expect(started).toBe(false);
+      expect(informer.healthy()).toBe(false);
+      await informer.stop();
+    });
   });
 
   it('a watch that fails to open is retried with backoff and a relist', async () => {
