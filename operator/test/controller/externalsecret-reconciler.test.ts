@@ -165,6 +165,36 @@ describe('ExternalSecretReconciler', () => {
       expect(c.secrets.reads).toBe(1);
     });
 
+    it('takes ESO\'s Secret over in one update when annotated, and refuses naming ESO\'s ExternalSecret when not', async () => {
+      const esoSecret = {
+        metadata: {
+          name: 'db',
+          namespace: 'app',
+          labels: { 'reconcile.external-secrets.io/managed': 'true', 'reconcile.external-secrets.io/created-by': 'h' },
+          annotations: { 'reconcile.external-secrets.io/data-hash': 'h' },
+          ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', name: 'db', uid: 'eso-uid', controller: true }],
+        },
+        data: { password: Buffer.from(SENTINEL).toString('base64') },
+      };
+      const refused = setup({ cache: {} });
+      await refused.secrets.create(structuredClone(esoSecret));
+      await refused.reconcile();
+      expect(refused.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'TargetNotOwned', message: expect.stringMatching(/managed by ESO's ExternalSecret app\/db .*rotor migrate --live/) });
+
+      const c = setup({ cache: {}, es: externalSecret({}, { annotations: { [ANNOTATION_ADOPT_ESO]: 'db' } }) });
+      await c.secrets.create(structuredClone(esoSecret));
+      const writes = c.secrets.writes;
+      await c.reconcile();
+      expect(c.secrets.writes - writes).toBe(1);
+      const secret = c.secrets.store.get('app/db')!;
+      expect(secret.metadata?.ownerReferences).toEqual([expect.objectContaining({ kind: 'ExternalSecret', uid: 'es-uid', controller: true })]);
+      expect(Object.keys(secret.metadata?.labels ?? {})).toEqual([LABEL_MANAGED]);
+      expect(secret.metadata?.annotations?.['reconcile.external-secrets.io/data-hash']).toBeUndefined();
+      expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+      expect(c.events.reasons()).toContain('Normal/Adopted');
+      expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'True', reason: 'SecretSynced' });
+    });
+
     it('a Merge target is always read from the API', async () => {
       const c = setup({ cache: {}, es: externalSecret({ target: { name: 'db', creationPolicy: 'Merge' } }) });
       await c.secrets.create({ metadata: { name: 'db', namespace: 'app' }, data: { other: Buffer.from('x').toString('base64') } });
