@@ -134,9 +134,23 @@ spec:
       await apply(esoSecret(n, 'shared', 'shared', esUid, { password: same }));
       watches.push(await watchSecrets(n));
     }
+    // A stand-in for ESO's controller Deployment (as ESO's chart labels it), still scaled up.
+    await apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: external-secrets, namespace: ${namespaces[0]}, labels: {app.kubernetes.io/name: external-secrets}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: eso-stand-in}}
+  template:
+    metadata: {labels: {app: eso-stand-in}}
+    spec: {containers: [{name: c, image: eso-controller-stand-in}]}
+`);
     try {
       const result = await rotor('migrate', '--live', '--delete-eso', '--timeout', '60s');
       expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`warning: ESO's controller ${namespaces[0]}/external-secrets is running`);
+      expect(result.stderr).toContain(`stop it first: kubectl -n ${namespaces[0]} scale deploy/external-secrets --replicas=0`);
       expect(result.stderr).toContain(`ClusterExternalSecret.external-secrets.io ${name}: deleted`);
       expect(result.stderr).toContain(`namespace ${namespaces[0]}: removed ESO's finalizer externalsecrets.external-secrets.io/ces-${name}`);
       for (const n of namespaces) {

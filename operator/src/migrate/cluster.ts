@@ -40,6 +40,11 @@ export interface MigrateCluster {
   /** Merge-patches metadata.annotations of a Rotor object. */
   annotateRotor(kind: RotorKind, namespace: string | undefined, name: string, annotations: Record<string, string>): Promise<void>;
   getSecret(namespace: string, name: string): Promise<Secret | undefined>;
+  /**
+   * ESO's controller Deployments that run (label app.kubernetes.io/name=external-secrets, as
+   * ESO's Helm chart sets it), as "namespace/name"; [] when they cannot be listed.
+   */
+  runningEsoControllers(): Promise<string[]>;
   /** Removes the namespace's finalizers (metadata.finalizers) that match; gone is fine. */
   removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]>;
 }
@@ -191,6 +196,21 @@ class KubeMigrateCluster implements MigrateCluster {
     } catch (error) {
       if (isNotFound(error)) return [];
       throw toKubeApiError(error, `remove ESO's finalizer from namespace ${namespace}`);
+    }
+  }
+
+  async runningEsoControllers(): Promise<string[]> {
+    try {
+      // Deployments through the generic group/version/plural path: the only apps call here.
+      const list = await this.clients.customObjects.listClusterCustomObject<{ metadata: { name: string; namespace?: string }; spec?: { replicas?: number }; status?: { replicas?: number } }>({
+        group: 'apps',
+        version: 'v1',
+        plural: 'deployments',
+        labelSelector: 'app.kubernetes.io/name=external-secrets',
+      });
+      return (list.items ?? []).filter((d) => (d.spec?.replicas ?? 1) > 0 || (d.status?.replicas ?? 0) > 0).map((d) => `${d.metadata.namespace}/${d.metadata.name}`);
+    } catch {
+      return []; // only a warning depends on it; no permission to list Deployments is fine
     }
   }
 

@@ -144,6 +144,18 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     }
   }
 
+  // A running ESO controller keeps rewriting Orphan/Merge Secrets after Rotor took them over.
+  for (const deployment of await cluster.runningEsoControllers()) {
+    const [namespace, name] = deployment.split('/');
+    clusterFinding(
+      `Deployment ${deployment}`,
+      'note',
+      "ESO's controller is running: it keeps rewriting ESO's Orphan and Merge Secrets (and their labels) after Rotor has taken them over",
+      `stop it first: kubectl -n ${namespace} scale deploy/${name} --replicas=0 (keep ESO's webhook until ESO's objects are deleted)`,
+    );
+    options.log(`warning: ESO's controller ${deployment} is running; stop it first (see the report)`);
+  }
+
   let failed = false;
   for (const object of rotorObjects) {
     const kind = kinds.get(object.kind!)!;

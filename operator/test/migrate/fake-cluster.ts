@@ -79,6 +79,11 @@ export class FakeCluster implements MigrateCluster {
   async getSecret(namespace: string, name: string): Promise<Secret | undefined> {
     return this.secrets.get(`${namespace}/${name}`);
   }
+  /** ESO controller Deployments that run ("namespace/name"). */
+  esoControllers: string[] = [];
+  async runningEsoControllers(): Promise<string[]> {
+    return this.esoControllers;
+  }
   namespaceFinalizers = new Map<string, string[]>();
   async removeNamespaceFinalizers(namespace: string, match: (f: string) => boolean): Promise<string[]> {
     const current = this.namespaceFinalizers.get(namespace) ?? [];

@@ -67,6 +67,18 @@ describe('handover', () => {
     expect(c.secrets.get('a/db')!.metadata?.labels?.[ESO_LABEL_MANAGED]).toBe('true');
   });
 
+  it('warns, with the command, when ESO\'s controller still runs', async () => {
+    const { c } = cluster();
+    c.esoControllers = ['external-secrets/external-secrets'];
+    const { lines, options: o } = options();
+    const result = await handover(c, kinds, o);
+    expect(result.failed).toBe(false);
+    expect(result.findings).toEqual([
+      expect.objectContaining({ object: 'Deployment external-secrets/external-secrets', level: 'note', action: expect.stringMatching(/^stop it first: kubectl -n external-secrets scale deploy\/external-secrets --replicas=0/) }),
+    ]);
+    expect(lines[0]).toMatch(/^warning: ESO's controller external-secrets\/external-secrets is running/);
+  });
+
   it('changes nothing when Rotor is not installed', async () => {
     const { c } = cluster();
     c.served = false;
