@@ -71,11 +71,16 @@ describe('rotor migrate --live', () => {
   });
 
   afterAll(async () => {
-    // ESO's cleanup finalizer (nobody removes it here) would keep the CRDs from going.
-    const left = await run('kubectl', ['get', 'externalsecrets.external-secrets.io', '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\\n"}{end}'], { allowFail: true });
+    // ESO's finalizers (nobody removes them here when a test failed half-way) would keep the
+    // CRDs, and the namespaces, from going; the bed is shared with the next test files.
+    const left = await run('kubectl', ['get', ESO_RESOURCES, '-A', '-o', 'jsonpath={range .items[*]}{.kind}.external-secrets.io {.metadata.namespace} {.metadata.name}{"\\n"}{end}'], { allowFail: true });
     for (const item of left.stdout.split('\n').filter(Boolean)) {
-      const [namespace, name] = item.split('/');
-      await run('kubectl', ['patch', 'externalsecrets.external-secrets.io', '-n', namespace!, name!, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { allowFail: true });
+      const [kind, namespace, name] = item.split(' ');
+      const where = namespace ? ['-n', namespace] : [];
+      await run('kubectl', ['patch', kind!.toLowerCase().replace(/\.external/, 's.external'), ...where, name!, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { allowFail: true });
+    }
+    for (const namespace of cleanup.filter((c) => c[0] === 'namespace').flatMap((c) => c.slice(1))) {
+      await run('kubectl', ['patch', 'namespace', namespace, '--type=merge', '-p', '{"metadata":{"finalizers":null}}'], { allowFail: true });
     }
     // While they exist, `kubectl get externalsecret` in other test files would mean ESO's kind.
     await kubectl('delete', '-f', ESO_CRDS, '--ignore-not-found', '--wait=true', '--timeout=60s');
