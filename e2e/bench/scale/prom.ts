@@ -108,3 +108,8 @@ export function refreshSpread(timeline: readonly TimelinePoint[]): string {
   }
   return parts.join(', ') || 'none';
 }
+
+/** Events the operator dropped because its event queue was full (rotor_events_dropped_total). */
+export function eventsDropped(operatorMetrics: string): number {
+  return total(sumBy(parseSamples(operatorMetrics, ['rotor_events_dropped_total']), () => 'dropped'));
+}

@@ -1,6 +1,6 @@
 // Unit tests of the scale benchmark's parsers (run with the unit suite).
 import { describe, expect, it } from 'vitest';
-import { awsCalls, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
+import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
 import { concurrencyArgs, median, parseScaleOptions } from './options.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
@@ -35,6 +35,7 @@ describe('prom', () => {
     const point = (atSeconds: number, n: number) => ({ atSeconds, refreshes: n, awsCalls: 0, writes: 0 });
     expect(refreshSpread([point(10, 0), point(20, 600), point(30, 1000), point(40, 1000)])).toBe('20: 600, 30: 400');
     expect(refreshSpread([point(10, 0)])).toBe('none');
+    expect(eventsDropped('rotor_events_dropped_total{type="Normal"} 3\nrotor_events_dropped_total{type="Warning"} 1\n')).toBe(4);
   });
 
   it('diffs counters', () => {

@@ -15,7 +15,7 @@ import { KubeApi } from './kube.js';
 import { concurrencyArgs, median, parseScaleOptions, type ScaleOptions } from './options.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
 import { loadAverage, sampleProcess } from './proc.js';
-import { awsCalls, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
+import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
 
 const NS = 'scale';
@@ -40,6 +40,8 @@ export interface RunResult {
   awsDetail: string;
   writes: number;
   writeDetail: string;
+  /** rotor_events_dropped_total when all were Ready (event queue full). */
+  eventsDropped: number;
   /** GETs of single Secrets during the sync (targets not found in the managed-Secret cache). */
   secretGets: number;
   /** CPU seconds of the bed's kube-apiserver and etcd over the same span as cpuSeconds. */
@@ -110,7 +112,8 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     if (ready === undefined) throw new Error(`${readyAt.count()} of ${size} Ready after ${opts.timeoutMs / 1000} s`);
     const atReady = sampleProcess(pid);
     const bedAtReady = { apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
-    const after = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()) };
+    const operatorAtReady = await operatorMetrics();
+    const after = { api: await apiMetrics(kube), aws: awsCalls(operatorAtReady) };
     if (profile) saveCpuProfile(await inspector.stopCpuProfile(), `cpu-${size}-w${workers}`);
 
     await sleep(5_000);
@@ -139,6 +142,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       writes: total(writes),
       writeDetail: detail(writes),
       secretGets: secretGets(after.api) - secretGets(before.api),
+      eventsDropped: eventsDropped(operatorAtReady),
       apiserverCpuSeconds: bedAtReady.apiserver.cpuSeconds - before.apiserver.cpuSeconds,
       etcdCpuSeconds: bedAtReady.etcd.cpuSeconds - before.etcd.cpuSeconds,
       loadAverage: [before.load, bedAtReady.load],

@@ -73,6 +73,16 @@ describe('QueuedEventRecorder', () => {
     expect(inner.written).toEqual(['running:Normal:Created', 'w1:Warning:SyncFailed', 'w2:Warning:SyncFailed']);
   });
 
+  it('by default holds a burst of 10,000 new ExternalSecrets\' Events without dropping one', async () => {
+    const dropped: EventType[] = [];
+    const events = new QueuedEventRecorder({ inner: { record: () => new Promise(() => undefined) }, onDropped: (t) => dropped.push(t) });
+    // 2 being written + 10,000 queued.
+    for (let i = 0; i < 10_002; i++) await events.record(obj(`es-${i}`), 'Normal', 'Created', 'm');
+    expect(dropped).toEqual([]);
+    await events.record(obj('one-more'), 'Normal', 'Created', 'm');
+    expect(dropped).toEqual(['Normal']);
+  });
+
   it('drops a Warning only when the queue holds nothing but Warnings, and says so', async () => {
     const inner = new GatedRecorder();
     const dropped: EventType[] = [];
