@@ -84,6 +84,10 @@ describe('rotor migrate --live', () => {
     }
     // While they exist, `kubectl get externalsecret` in other test files would mean ESO's kind.
     await kubectl('delete', '-f', ESO_CRDS, '--ignore-not-found', '--wait=true', '--timeout=60s');
+    // kubectl's discovery cache on disk still maps `externalsecret` and `secretstore` to ESO's
+    // group (it ranks external-secrets.io first); refresh it so the next test files' kubectl
+    // resolves them to rotor.dev again.
+    await kubectl('api-resources', '--cached=false');
     if (ns) await kubectl('delete', 'namespace', ns, '--wait=false');
     for (const args of cleanup) await run('kubectl', ['delete', ...args, '--ignore-not-found', '--wait=false'], { allowFail: true });
   });
