@@ -3,14 +3,8 @@
 // base64 text). Rotor's own client (kube/rest.ts) returns parsed JSON, so there is no model
 // class behind these and nothing to convert.
 
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+import type { OwnerReference } from '../api/types.js';
+export type { OwnerReference };
 
 export interface ObjectMeta {
   name?: string;

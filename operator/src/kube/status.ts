@@ -46,70 +46,46 @@ export function statusMergePatch<S extends object>(status: S, knownFields: Recor
   return { status: patch };
 }
 
+/** Which object's status a patch writes, and how errors name it. */
+interface StatusTarget {
+  plural: string;
+  /** undefined for cluster-scoped kinds. */
+  namespace?: string;
+  name: string;
+  /** e.g. "ExternalSecret team-a/db", for error messages. */
+  what: string;
+}
+
 export class KubeStatusWriter implements StatusWriter, ClusterExternalSecretStatusWriter {
   constructor(private readonly customObjects: Pick<CustomObjectsApi, 'patchNamespacedCustomObjectStatus' | 'patchClusterCustomObjectStatus'>) {}
 
   /** A 404 (the ExternalSecret was deleted meanwhile) is not an error: there is nothing to report on. */
   async externalSecret(namespace: string, name: string, status: ExternalSecretStatus): Promise<void> {
-    const body = statusMergePatch(status, EXTERNAL_SECRET_STATUS_FIELDS);
-    try {
-      await this.customObjects.patchNamespacedCustomObjectStatus({
-        group: API_GROUP,
-        version: API_VERSION,
-        namespace,
-        plural: PLURAL.ExternalSecret,
-        name,
-        patch: 'merge',
-        body,
-        fieldManager: FIELD_MANAGER,
-      });
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw toKubeApiError(error, `update status of ExternalSecret ${namespace}/${name}`);
-    }
+    await this.patchStatus({ plural: PLURAL.ExternalSecret, namespace, name, what: `ExternalSecret ${namespace}/${name}` }, statusMergePatch(status, EXTERNAL_SECRET_STATUS_FIELDS));
   }
 
   async store(kind: StoreKind, namespace: string | undefined, name: string, status: SecretStoreStatus): Promise<void> {
-    const body = statusMergePatch(status, STORE_STATUS_FIELDS);
-    const plural = PLURAL[kind];
     if (kind === 'SecretStore' && !namespace) throw new Error(`update status of SecretStore ${name}: a namespace is required`);
-    try {
-      if (kind === 'ClusterSecretStore') {
-        await this.customObjects.patchClusterCustomObjectStatus({ group: API_GROUP, version: API_VERSION, plural, name, patch: 'merge', body, fieldManager: FIELD_MANAGER });
-      } else {
-        await this.customObjects.patchNamespacedCustomObjectStatus({
-          group: API_GROUP,
-          version: API_VERSION,
-          namespace: namespace!,
-          plural,
-          name,
-          patch: 'merge',
-          body,
-          fieldManager: FIELD_MANAGER,
-        });
-      }
-    } catch (error) {
-      if (isNotFound(error)) return;
-      const what = kind === 'ClusterSecretStore' ? `ClusterSecretStore ${name}` : `SecretStore ${namespace}/${name}`;
-      throw toKubeApiError(error, `update status of ${what}`);
-    }
+    const target =
+      kind === 'ClusterSecretStore'
+        ? { plural: PLURAL.ClusterSecretStore, name, what: `ClusterSecretStore ${name}` }
+        : { plural: PLURAL.SecretStore, namespace: namespace!, name, what: `SecretStore ${namespace}/${name}` };
+    await this.patchStatus(target, statusMergePatch(status, STORE_STATUS_FIELDS));
   }
 
   async clusterExternalSecret(name: string, status: ClusterExternalSecretStatus): Promise<void> {
-    const body = statusMergePatch(status, CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS);
+    await this.patchStatus({ plural: PLURAL.ClusterExternalSecret, name, what: `ClusterExternalSecret ${name}` }, statusMergePatch(status, CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS));
+  }
+
+  /** The object was deleted meanwhile (404): nothing to report on, not an error. */
+  private async patchStatus(target: StatusTarget, body: { status: Record<string, unknown> }): Promise<void> {
+    const common = { group: API_GROUP, version: API_VERSION, plural: target.plural, name: target.name, patch: 'merge' as const, body, fieldManager: FIELD_MANAGER };
     try {
-      await this.customObjects.patchClusterCustomObjectStatus({
-        group: API_GROUP,
-        version: API_VERSION,
-        plural: PLURAL.ClusterExternalSecret,
-        name,
-        patch: 'merge',
-        body,
-        fieldManager: FIELD_MANAGER,
-      });
+      if (target.namespace === undefined) await this.customObjects.patchClusterCustomObjectStatus(common);
+      else await this.customObjects.patchNamespacedCustomObjectStatus({ ...common, namespace: target.namespace });
     } catch (error) {
       if (isNotFound(error)) return;
-      throw toKubeApiError(error, `update status of ClusterExternalSecret ${name}`);
+      throw toKubeApiError(error, `update status of ${target.what}`);
     }
   }
 }
