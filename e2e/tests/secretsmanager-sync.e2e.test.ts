@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, aws, kubectl, kubectlJson, secretValue as readSecret } from '../lib/cli.js';
 import { freshNamespace, harness, readyOf, secretValue, statusOf } from '../lib/context.js';
 import { waitFor } from '../lib/wait.js';
+import { killOperator, operatorRunning, resumeOperator } from '../lib/operator.js';
 
 let ns: string;
 const name = (suffix: string) => `${ns}/${suffix}`;
@@ -163,5 +164,20 @@ spec:
     await waitFor('synced from us-east-1', async () => (await readSecret(ns, 'regional', 'value').catch(() => undefined)) === east);
     await kubectl('patch', 'secretstore', 'regional', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { provider: { aws: { region: 'us-west-2' } } } }));
     await waitFor('re-synced from us-west-2', async () => (await readSecret(ns, 'regional', 'value')) === west, { timeoutMs: 20_000 });
+
+    // The same edit while no operator runs: only status.syncedStore (store uid/generation)
+    // can tell the next process that this OnChange ExternalSecret read an older store spec.
+    const uid = (await kubectlJson<{ metadata: { uid: string } }>('get', 'secretstore', 'regional', '-n', ns)).metadata.uid;
+    await waitFor('status.syncedStore recorded', async () => (await statusOf('externalsecret', 'regional', ns))?.syncedStore === `${uid}/2`);
+    try {
+      await killOperator();
+      await kubectl('patch', 'secretstore', 'regional', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { provider: { aws: { region: 'us-east-1' } } } }));
+      await resumeOperator();
+      await waitFor('re-synced from us-east-1 after the restart', async () => (await readSecret(ns, 'regional', 'value')) === east, { timeoutMs: 30_000 });
+      expect((await statusOf('externalsecret', 'regional', ns))?.syncedStore).toBe(`${uid}/3`);
+    } finally {
+      // Never leave the bed without an operator: every later test file needs it.
+      if (!(await operatorRunning())) await resumeOperator();
+    }
   });
 });

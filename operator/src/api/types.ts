@@ -341,6 +341,12 @@ export interface ExternalSecretStatus {
   refreshTime?: string;
   observedGeneration?: number;
   syncedResourceVersion?: string;
+  /**
+   * The store spec the last successful sync read through, as "<store uid>/<generation>". A store
+   * whose uid or generation differs since has a new spec (or was re-created): the ExternalSecret
+   * re-syncs under every refresh policy, also when the operator restarted in between.
+   */
+  syncedStore?: string;
   syncedVersions?: SyncedVersion[];
   /** Keyed HMAC of the written data; change detection without reading values into logs. */
   dataMAC?: string;

@@ -226,7 +226,9 @@ export class ExternalSecretReconciler {
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
       targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
-      storeChanged: storeChange !== undefined,
+      // In memory (the store watch saw the change) or on record (status.syncedStore, which
+      // survives a restart between the store's change and this ExternalSecret's next pass).
+      storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
       rolloutSibling,
     });
     if (!decision.sync) {
@@ -457,6 +459,7 @@ export class ExternalSecretReconciler {
       version: desired.versions,
       ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
       ...(lastRollout ? { lastRollout } : {}),
+      ...(storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
     };
     // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
     // refreshTime moves with any other change, or on the heartbeat.
@@ -478,18 +481,24 @@ export class ExternalSecretReconciler {
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }
 
+  /** The store the ExternalSecret names, from the informer cache; no access check. */
+  private findStore(es: DefaultedExternalSecret): SecretStore | undefined {
+    const ref = es.spec.secretStoreRef;
+    return ref.kind === 'ClusterSecretStore' ? this.deps.stores.clusterSecretStore(ref.name) : this.deps.stores.secretStore(es.metadata.namespace!, ref.name);
+  }
+
   private async resolveStore(es: DefaultedExternalSecret): Promise<SecretStore> {
     const ref = es.spec.secretStoreRef;
     const namespace = es.metadata.namespace!;
     if (ref.kind === 'ClusterSecretStore') {
-      const store = this.deps.stores.clusterSecretStore(ref.name);
+      const store = this.findStore(es);
       if (!store) throw new SyncError(ES_REASON.StoreNotFound, `ClusterSecretStore ${ref.name} not found; create it or fix spec.secretStoreRef.name`, { field: 'spec.secretStoreRef' });
       const labels = (await this.deps.namespaces.labels(namespace)) ?? {};
       const access = checkStoreAccess(ref.name, store.spec.conditions, namespace, labels);
       if (!access.allowed) throw new SyncError(ES_REASON.StoreNotAllowed, access.message, { field: 'spec.secretStoreRef' });
       return store;
     }
-    const store = this.deps.stores.secretStore(namespace, ref.name);
+    const store = this.findStore(es);
     if (!store) {
       throw new SyncError(
         ES_REASON.StoreNotFound,
@@ -711,4 +720,20 @@ export function describeFailure(error: unknown): { reason: string; message: stri
 function kubeMessage(error: unknown): string {
   if (error instanceof KubeApiError) return error.message;
   return statusOf(error)?.message ?? 'invalid object';
+}
+
+/** "<uid>/<generation>" of a store's spec: changes with every spec edit and when it is re-created. */
+export function storeSpecId(store: SecretStore): string | undefined {
+  const { uid, generation } = store.metadata;
+  return uid && generation !== undefined ? `${uid}/${generation}` : undefined;
+}
+
+/**
+ * The store's spec is not the one the last sync read through. Unknown on either side (a status
+ * from before syncedStore existed, a store not in the cache) is not a change: the first would
+ * re-sync every ExternalSecret at once after an upgrade, the second fails in the sync anyway.
+ */
+function storeMovedOn(syncedStore: string | undefined, store: SecretStore | undefined): boolean {
+  const current = store ? storeSpecId(store) : undefined;
+  return syncedStore !== undefined && current !== undefined && syncedStore !== current;
 }

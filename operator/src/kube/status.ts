@@ -18,6 +18,7 @@ const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>
   refreshTime: true,
   observedGeneration: true,
   syncedResourceVersion: true,
+  syncedStore: true,
   syncedVersions: true,
   dataMAC: true,
   servedRegion: true,

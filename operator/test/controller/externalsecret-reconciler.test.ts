@@ -504,6 +504,44 @@ describe('ExternalSecretReconciler', () => {
     }
   });
 
+  it('a store spec change made while no operator ran re-syncs after the restart (status.syncedStore)', async () => {
+    for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
+      const store = secretStore();
+      store.metadata.uid = 'store-uid';
+      const r = setup({ es: externalSecret({ refreshPolicy }), stores: [store] });
+      await r.reconcile();
+      expect(r.objects.es.status?.syncedStore, refreshPolicy).toBe('store-uid/1');
+      r.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
+      r.restart();
+      r.advance(HOUR);
+      await r.reconcile();
+      expect(r.secrets.value('app', 'db', 'password'), `${refreshPolicy}: same store, no refresh of its own`).toBe(SENTINEL);
+      // Edited while the operator was down: no watch event reaches the new process, only the status remembers.
+      store.metadata.generation = 2;
+      r.restart();
+      await r.reconcile();
+      expect(r.secrets.value('app', 'db', 'password'), refreshPolicy).toBe('from-the-new-store');
+      expect(r.objects.es.status?.syncedStore).toBe('store-uid/2');
+      const calls = r.provider.calls;
+      await r.reconcile();
+      expect(r.provider.calls, `${refreshPolicy}: once`).toBe(calls);
+    }
+  });
+
+  it('a status written before syncedStore existed is not a store change (no re-sync of everything at upgrade)', async () => {
+    const store = secretStore();
+    store.metadata.uid = 'store-uid';
+    const r = setup({ es: externalSecret({ refreshPolicy: 'OnChange' }), stores: [store] });
+    await r.reconcile();
+    const { syncedStore: _dropped, ...older } = r.objects.es.status!;
+    r.objects.es = { ...r.objects.es, status: older };
+    store.metadata.generation = 5;
+    r.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
+    r.restart();
+    await r.reconcile();
+    expect(r.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+  });
+
   it('renaming spec.target.name deletes the Secret it owned under the old name, after writing the new one', async () => {
     t.objects.es = externalSecret({ target: { creationPolicy: 'Owner' } });
     await t.reconcile();

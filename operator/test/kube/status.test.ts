@@ -32,6 +32,7 @@ describe('KubeStatusWriter', () => {
         refreshTime: '2024-05-01T10:00:00Z',
         observedGeneration: 3,
         syncedResourceVersion: null,
+        syncedStore: null,
         syncedVersions: null,
         dataMAC: null,
         servedRegion: null,
