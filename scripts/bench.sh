@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ensure-node.sh)"
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+. scripts/ensure-deps.sh
 npx tsc -p tsconfig.json
 
 if [[ "${1:-}" == modules ]]; then

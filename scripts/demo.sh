@@ -19,7 +19,7 @@ if [[ "${1:-}" == "--down" ]]; then
   exit 0
 fi
 eval "$(scripts/ensure-node.sh)"
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+. scripts/ensure-deps.sh
 npx tsc -p tsconfig.json
 if $pod; then
   e2e/testbed/up.sh --node

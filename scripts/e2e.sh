@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ensure-node.sh)"
-[ -d node_modules ] || npm ci --no-audit --no-fund --loglevel=error
+. scripts/ensure-deps.sh
 npx tsc -p tsconfig.json
 exec 9>"${TMPDIR:-/tmp}/rotor-e2e.lock"
 if ! flock -n 9; then

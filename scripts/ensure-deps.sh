@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the npm dependencies when they are missing or older than package-lock.json (a pull
+# that changed the lock file), so `npm run demo`, scripts/e2e.sh and scripts/bench.sh never
+# run against a stale node_modules. npm ci rewrites node_modules/.package-lock.json, which
+# then is newer than the lock file it installed from. Source it after ensure-node.sh.
+#   . scripts/ensure-deps.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
