@@ -56,6 +56,33 @@ function esoSecret(namespace: string, name: string, esName: string, esUid: strin
   });
 }
 
+/**
+ * The garbage collector learns new kinds from discovery every 30 s, and a dependent whose owner's
+ * kind it cannot map yet is retried with a growing backoff (it once took longer than 90 s after
+ * the owner went). So before any ESO-owned object exists, wait until it collects a fresh probe:
+ * a ConfigMap owned by an ESO SecretStore that is then deleted. Each try uses new objects, so no
+ * backoff carries over.
+ */
+async function waitForGarbageCollectorToKnowEsoKinds(): Promise<void> {
+  const probeNs = await freshNamespace('e2e-migrate-gc');
+  let attempt = 0;
+  await waitFor(
+    'the garbage collector to collect a dependent of an ESO kind',
+    async () => {
+      const name = `gc-probe-${++attempt}`;
+      await apply(`{"apiVersion": "external-secrets.io/v1", "kind": "SecretStore", "metadata": {"name": "${name}", "namespace": "${probeNs}"}, "spec": {}}`);
+      const uid = (await kubectlJson<{ metadata: { uid: string } }>('get', 'secretstores.external-secrets.io', name, '-n', probeNs)).metadata.uid;
+      await apply(JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: probeNs, ownerReferences: [{ apiVersion: 'external-secrets.io/v1', kind: 'SecretStore', name, uid }] } }));
+      await kubectl('delete', 'secretstores.external-secrets.io', name, '-n', probeNs, '--wait=true');
+      const collected = await waitFor(`${name} collected`, async () => (await run('kubectl', ['get', 'configmap', name, '-n', probeNs], { allowFail: true })).code !== 0, { timeoutMs: 10_000 }).catch(() => false);
+      if (!collected) await kubectl('delete', 'configmap', name, '-n', probeNs, '--ignore-not-found');
+      return collected;
+    },
+    { timeoutMs: 120_000, intervalMs: 0 },
+  );
+  await kubectl('delete', 'namespace', probeNs, '--wait=false');
+}
+
 const rv = async (kind: string, name: string, ns: string) => (await kubectlJson<{ metadata: { resourceVersion: string } }>('get', kind, name, '-n', ns)).metadata.resourceVersion;
 
 describe('rotor migrate --live', () => {
@@ -68,6 +95,7 @@ describe('rotor migrate --live', () => {
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', '-f', ESO_CRDS);
     // Established comes before the new resources' storage serves lists.
     await waitFor('ESO stand-in CRDs to serve', async () => (await run('kubectl', ['get', ESO_RESOURCES, '-A'], { allowFail: true })).code === 0, { timeoutMs: 30_000 });
+    await waitForGarbageCollectorToKnowEsoKinds();
   });
 
   afterAll(async () => {
