@@ -156,16 +156,17 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
   const data = template.mergePolicy === 'Merge' ? new Map(fetched) : new Map<string, Buffer>();
   const labels = new Map<string, string>();
   const annotations = new Map<string, string>();
-  const put = (unit: Unit, key: string, value: Buffer) => {
+  /** `shown`: the key quoted for messages, or undefined when it may have been rendered from a value. */
+  const put = (unit: Unit, key: string, value: Buffer, shown: string | undefined) => {
     if (unit.target === 'Data') {
       const keyProblem = secretKeyProblem(key);
-      if (keyProblem) problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${quote(key)} cannot be a Secret key: ${keyProblem}`, { field: unit.field }));
+      if (keyProblem) problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${shown ?? '(not shown: it may hold a value)'} cannot be a Secret key: ${keyProblem}`, { field: unit.field }));
       else data.set(key, value);
       return;
     }
     if (key.startsWith('rotor.dev/')) {
       // Rotor's bookkeeping (managed label, MAC, versions) must not be overwritten by a rendered key.
-      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: renders ${quote(key)}; the rotor.dev/ prefix is reserved for Rotor's own bookkeeping`, { field: unit.field }));
+      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: renders ${shown ?? 'a key'}; the rotor.dev/ prefix is reserved for Rotor's own bookkeeping`, { field: unit.field }));
       return;
     }
     const text = value.toString('utf8');
@@ -173,7 +174,7 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
       if (text.length > 63 || !LABEL_VALUE.test(text)) {
         // The value may be secret-derived: describe the rule, do not echo it.
         problems.push(
-          new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered value of label ${quote(key)} is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)`, {
+          new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered value of label ${shown ?? '(not shown: its key may hold a value)'} is not a valid label value (at most 63 letters, digits, "-", "_", "."; starting and ending with a letter or digit)`, {
             field: unit.field,
           }),
         );
@@ -185,8 +186,10 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
   results.forEach((result, i) => {
     const unit = units[i]!;
     if (!result.ok) problems.push(result.problem);
-    else if ('pairs' in result) for (const [k, v] of Object.entries(result.pairs)) put(unit, k, Buffer.from(v, 'utf8'));
-    else put(unit, unit.key, result.out);
+    // A KeysAndValues key is rendered, possibly from a fetched value: a message names it only
+    // when the template spells it out (as sync/select.ts does for keys a jmesPath produced).
+    else if ('pairs' in result) for (const [k, v] of Object.entries(result.pairs)) put(unit, k, Buffer.from(v, 'utf8'), unit.text.includes(k) ? quote(k) : undefined);
+    else put(unit, unit.key, result.out, quote(unit.key));
   });
   const producesData = Object.keys(template.data ?? {}).length > 0 || (template.templateFrom ?? []).length > 0;
   return {

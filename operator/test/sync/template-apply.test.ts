@@ -146,6 +146,19 @@ describe('applyTemplate: Go (ESO v2)', () => {
     expect(out.labels).toEqual({});
     expect(out.problems[0]!.message).toMatch(/templateFrom\[0\]\.literal: renders "rotor\.dev\/managed"; the rotor\.dev\/ prefix is reserved/);
   });
+  it('a KeysAndValues key rendered from a value is never quoted in a problem', async () => {
+    const out = await apply({
+      engineVersion: 'v2',
+      templateFrom: [
+        { literal: '{{ index . "db-password" }}/x: "1"' },
+        { literal: 'rotor.dev/{{ index . "db-password" }}: "1"', target: 'Annotations' },
+        { literal: '{{ index . "db-password" }}: "not a label!"', target: 'Labels' },
+      ],
+    });
+    expect(out.problems).toHaveLength(3);
+    for (const p of out.problems) expect(p.message).not.toContain('s3cr3t-pw');
+    expect(out.problems[0]!.message).toMatch(/templateFrom\[0\]\.literal: the rendered key \(not shown: it may hold a value\) cannot be a Secret key/);
+  });
   it('templateFrom: a missing ConfigMap or key names the field', async () => {
     const out = await apply({ engineVersion: 'v2', templateFrom: [{ configMap: { name: 'gone', items: [{ key: 'k' }] } }, { secret: { name: 's', items: [{ key: 'nokey' }] } }] }, {
       configMaps: new Map([['gone', undefined]]),
