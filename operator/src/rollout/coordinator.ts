@@ -174,32 +174,36 @@ export class RolloutCoordinator {
     });
   }
 
-  /** Flush every waiting batch now (shutdown, tests). Resolves when all flushes finished. */
+  /**
+   * Flush every waiting batch now: the drain at shutdown or step-down. Resolves when all flushes
+   * finished. Siblings are not refreshed: the controllers have stopped, so a refresh asked for
+   * now would never run and the drain would wait siblingWaitMs for nothing.
+   */
   async flushNow(): Promise<void> {
     for (const [namespace, batch] of [...this.batches]) {
       this.timers.clearTimeout(batch.timer);
-      this.startFlush(namespace);
+      this.startFlush(namespace, { siblings: false });
     }
     await Promise.all([...this.chains.values()]);
   }
 
-  private startFlush(namespace: string): void {
+  private startFlush(namespace: string, options: { siblings: boolean } = { siblings: true }): void {
     const batch = this.batches.get(namespace);
     if (!batch) return;
     this.batches.delete(namespace);
     const previous = this.chains.get(namespace) ?? Promise.resolve();
-    const next = previous.then(() => this.flush(namespace, batch.pending));
+    const next = previous.then(() => this.flush(namespace, batch.pending, options.siblings));
     this.chains.set(namespace, next);
     void next.finally(() => {
       if (this.chains.get(namespace) === next) this.chains.delete(namespace);
     });
   }
 
-  private async flush(namespace: string, pending: Pending[]): Promise<void> {
+  private async flush(namespace: string, pending: Pending[], withSiblings: boolean): Promise<void> {
     try {
       // One listing per kind for the whole flush, sibling search included.
       const snapshot = memoizeLists(this.opts.workloads);
-      if (this.siblings) await this.refreshSiblings(this.siblings, namespace, pending, snapshot);
+      if (this.siblings && withSiblings) await this.refreshSiblings(this.siblings, namespace, pending, snapshot);
       await this.flushUnsafe(namespace, pending, snapshot);
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.

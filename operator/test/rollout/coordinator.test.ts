@@ -332,6 +332,17 @@ describe('RolloutCoordinator: secrets rotating together restart a workload once'
     expect(workloads.patches).toHaveLength(1);
   });
 
+  it('the drain at shutdown (flushNow) applies the restart without waiting for sibling refreshes', async () => {
+    const { coordinator, workloads } = setup({ siblingWaitMs: 10_000 });
+    const asked: string[][] = [];
+    coordinator.refreshSiblingsWith({ candidates: () => [sibling('cache-creds')], refresh: (refs) => (asked.push(refs.map((r) => r.name)), new Promise<void>(() => undefined)) });
+    const first = coordinator.request(req('db-creds', 'db@v2'));
+    await coordinator.flushNow();
+    expect(await first).toMatchObject({ targets: ['Deployment/web'] });
+    expect(workloads.patches).toHaveLength(1);
+    expect(asked).toEqual([]);
+  });
+
   it('a sibling refresh that hangs delays the restart by siblingWaitMs at most', async () => {
     const { coordinator, workloads } = setup({ siblingWaitMs: 3000 });
     coordinator.refreshSiblingsWith({ candidates: () => [sibling('cache-creds')], refresh: () => new Promise<void>(() => undefined) });
