@@ -237,7 +237,8 @@ export async function runMigrate(argv: string[], io: MigrateIO = processIO, live
   }
 }
 
-function loadKinds(dir: string | undefined): ReturnType<typeof loadRotorKinds> {
+/** Rotor's CRD schemas; a missing or unreadable --crds folder is an input error (exit 2), not a bug. */
+export function loadKinds(dir: string | undefined): ReturnType<typeof loadRotorKinds> {
   try {
     return loadRotorKinds(dir);
   } catch (error) {

@@ -2,14 +2,13 @@
 // exit code. Loaded only with --live, so converting files never loads the Kubernetes client.
 import { hasLosses } from './convert.js';
 import { connectCluster } from './cluster.js';
-import { loadRotorKinds } from './crd-schemas.js';
 import { handover } from './handover.js';
 import { toYamlStream } from './inputs.js';
-import { EXIT, writeReport, type MigrateFlags, type MigrateIO } from './cli.js';
+import { EXIT, loadKinds, writeReport, type MigrateFlags, type MigrateIO } from './cli.js';
 import type { MigrateCluster } from './cluster.js';
 
 export async function runLive(flags: MigrateFlags, io: MigrateIO, cluster?: MigrateCluster): Promise<number> {
-  const kinds = loadRotorKinds(flags.crds);
+  const kinds = loadKinds(flags.crds);
   let target: MigrateCluster;
   try {
     target =

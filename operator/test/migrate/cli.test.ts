@@ -96,7 +96,7 @@ spec:
   });
 
   it('exits 2 on usage and input errors, writing no YAML', async () => {
-    for (const argv of [[], ['--bogus', 'x'], ['--timeout', 'soon', '--live'], [join(dir, 'missing.yaml')], [join(dir, 'notes.txt')], ['--crds', join(dir, 'nested'), join(dir, 'good.yaml')], ['--live', 'file.yaml'], ['--dry-run', 'file.yaml'], ['--live', '-n', 'a', '-A'], ['--live', '--adopt']]) {
+    for (const argv of [[], ['--bogus', 'x'], ['--timeout', 'soon', '--live'], [join(dir, 'missing.yaml')], [join(dir, 'notes.txt')], ['--crds', join(dir, 'nested'), join(dir, 'good.yaml')], ['--live', 'file.yaml'], ['--dry-run', 'file.yaml'], ['--live', '-n', 'a', '-A'], ['--live', '--adopt'], ['--live', '--crds', join(dir, 'nested')]]) {
       const { io, out } = fakeIO();
       expect(await runMigrate(argv, io), argv.join(' ')).toBe(EXIT.usage);
       expect(out.stdout, argv.join(' ')).toBe('');
