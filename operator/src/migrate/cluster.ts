@@ -2,6 +2,8 @@
 // MigrateCluster port (handover.ts uses only the port; unit tests pass a fake). Runs with
 // the user's kubeconfig, not the operator's ServiceAccount.
 import { ESO_GROUP } from '../api/eso.js';
+// ESO's kinds have the plurals of Rotor's kinds of the same name.
+import { PLURAL } from '../api/types.js';
 import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/errors.js';
 import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
 import type { Secret } from '../kube/objects.js';
@@ -49,12 +51,6 @@ export interface MigrateCluster {
   removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]>;
 }
 
-const ESO_PLURAL: Record<ConvertibleKind, string> = {
-  SecretStore: 'secretstores',
-  ClusterSecretStore: 'clustersecretstores',
-  ExternalSecret: 'externalsecrets',
-  ClusterExternalSecret: 'clusterexternalsecrets',
-};
 const CLUSTER_SCOPED: ReadonlySet<ConvertibleKind> = new Set(['ClusterSecretStore', 'ClusterExternalSecret']);
 /** ESO serves v1 since 0.17 and v1beta1 before. */
 const ESO_VERSIONS = ['v1', 'v1beta1'];
@@ -87,7 +83,7 @@ class KubeMigrateCluster implements MigrateCluster {
   constructor(private readonly clients: KubeClients) {}
 
   async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
-    const plural = ESO_PLURAL[kind];
+    const plural = PLURAL[kind];
     for (const version of ESO_VERSIONS) {
       try {
         const list = (await retryTransient(() =>
@@ -110,7 +106,7 @@ class KubeMigrateCluster implements MigrateCluster {
     const keep = current.filter((f) => !finalizers.includes(f));
     if (keep.length === current.length) return;
     const body = { metadata: { finalizers: keep.length > 0 ? keep : null } };
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name, patch: 'merge' as const, body };
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name, patch: 'merge' as const, body };
     try {
       if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.patchClusterCustomObject(args);
       else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! });
@@ -121,13 +117,13 @@ class KubeMigrateCluster implements MigrateCluster {
   }
 
   async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name };
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name };
     try {
       if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.deleteClusterCustomObject(args);
       else await this.clients.customObjects.deleteNamespacedCustomObject({ ...args, namespace: namespace! });
     } catch (error) {
       if (isNotFound(error)) return;
-      throw toKubeApiError(error, `delete ${ESO_PLURAL[kind]}.${ESO_GROUP} ${name}`);
+      throw toKubeApiError(error, `delete ${PLURAL[kind]}.${ESO_GROUP} ${name}`);
     }
   }
 
@@ -215,14 +211,14 @@ class KubeMigrateCluster implements MigrateCluster {
   }
 
   private async getEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: ESO_PLURAL[kind], name };
+    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name };
     try {
       return (CLUSTER_SCOPED.has(kind)
         ? await this.clients.customObjects.getClusterCustomObject(args)
         : await this.clients.customObjects.getNamespacedCustomObject({ ...args, namespace: namespace! })) as KubeObject;
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw toKubeApiError(error, `get ${ESO_PLURAL[kind]}.${ESO_GROUP} ${name}`);
+      throw toKubeApiError(error, `get ${PLURAL[kind]}.${ESO_GROUP} ${name}`);
     }
   }
 

@@ -6,7 +6,8 @@
 // only for those, delete ESO's objects (--delete-eso) or print the commands. Nothing here
 // deletes or rewrites a Secret. All cluster access goes through the MigrateCluster port.
 import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
-import { ANNOTATION_OWNER } from '../api/types.js';
+// ESO's kinds have the plurals of Rotor's kinds of the same name.
+import { ANNOTATION_OWNER, PLURAL } from '../api/types.js';
 import type { KubeObject, MigrateCluster } from './cluster.js';
 import { convertDocuments, describeObject, markForAdoption, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
@@ -47,13 +48,6 @@ interface Handover {
   done: boolean;
   lastState: string;
 }
-
-const ESO_PLURAL: Record<ConvertibleKind, string> = {
-  SecretStore: 'secretstores',
-  ClusterSecretStore: 'clustersecretstores',
-  ExternalSecret: 'externalsecrets',
-  ClusterExternalSecret: 'clusterexternalsecrets',
-};
 
 export async function handover(cluster: MigrateCluster, kinds: Map<string, RotorKind>, options: HandoverOptions): Promise<HandoverResult> {
   const now = options.now ?? Date.now;
@@ -315,7 +309,7 @@ function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o
 
 function deletionCommands(scope: DeletionScope): string[] {
   const commands: string[] = [];
-  const esoRef = (kind: ConvertibleKind) => `${ESO_PLURAL[kind]}.${ESO_GROUP}`;
+  const esoRef = (kind: ConvertibleKind) => `${PLURAL[kind]}.${ESO_GROUP}`;
   for (const ces of deletableCes(scope)) {
     // Only ESO's controller removes its finalizers (on the ClusterExternalSecret and on each namespace it provisioned).
     const at = ces.metadata.finalizers?.indexOf(ESO_FINALIZER_CES_CLEANUP) ?? -1;
