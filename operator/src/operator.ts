@@ -31,6 +31,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const clients = makeKubeClients(kc);
   const metrics = createMetrics();
   const secrets = new KubeSecretClient(clients.core);
+  const status = new KubeStatusWriter(clients.customObjects);
   // Events are written in the background so a pass does not wait for them (event-queue.ts).
   const events = new QueuedEventRecorder({
     inner: new KubeEventRecorder({ core: clients.core, instance: config.identity, logger }),
@@ -78,7 +79,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
         externalSecretDeps: {
           namespaces: new KubeNamespaceClient(clients.core),
           secrets,
-          status: new KubeStatusWriter(clients.customObjects),
+          status,
           events,
           source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs })),
           rollouts,
@@ -89,7 +90,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
         },
         storeDeps: {
           providers,
-          status: new KubeStatusWriter(clients.customObjects),
+          status,
           events,
           now: () => new Date(),
           revalidateAfterMs: config.storeRevalidateMs,
@@ -97,7 +98,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
         },
         clusterExternalSecretDeps: {
           writer: new KubeExternalSecretWriter(clients.customObjects),
-          status: new KubeStatusWriter(clients.customObjects),
+          status,
           events,
           now: () => new Date(),
           ...clusterExternalSecretMetrics(metrics),

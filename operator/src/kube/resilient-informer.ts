@@ -14,7 +14,7 @@
 // API calls belong in the work queue).
 import type { Logger } from 'pino';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
-import { isNotFound } from './errors.js';
+import { httpStatusOf, isNotFound } from './errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 
 export type RestartCause =
@@ -457,8 +457,7 @@ export class ResilientInformer<T extends KubeObject> {
 }
 
 function isGone(error: unknown): boolean {
-  const e = error as { statusCode?: unknown; code?: unknown };
-  return e.statusCode === 410 || e.code === 410;
+  return httpStatusOf(error) === 410;
 }
 
 function isTimeout(error: unknown): boolean {
