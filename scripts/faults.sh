@@ -15,6 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 eval "$(scripts/ensure-node.sh)"
+. scripts/ensure-deps.sh
 STATE="${ROTOR_TESTBED_DIR:?set ROTOR_TESTBED_DIR (and the ports) to a test bed of its own: this script stops its API server}"
 [[ "$STATE" != /tmp/rotor-testbed ]] || { echo "refusing the shared test bed /tmp/rotor-testbed" >&2; exit 2; }
 HEALTH_PORT="${ROTOR_OPERATOR_HEALTH_PORT:-28081}"
@@ -62,7 +63,7 @@ cleanup() {
   kill -CONT "$(cat "$STATE/kube-apiserver.pid")" "$(cat "$STATE/localstack.pid")" 2>/dev/null || true
   [[ -f "$STATE/faults-operator.pid" ]] && kill "$(cat "$STATE/faults-operator.pid")" 2>/dev/null || true
   wait "$SUPERVISOR" 2>/dev/null || true
-  kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  [[ -n "${NS:-}" ]] && kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 leading() { [[ "$(grep -c 'informers synced' "$LOG")" -ge "$1" ]]; }

@@ -44,8 +44,12 @@ rm -rf "$out" && mkdir -p "$out"
 log "Rotor $version -> $out"
 
 # helm: PATH, else the test bed's cache.
-helm_bin="$(command -v helm || ls -d "${ROTOR_CACHE:-$HOME/.cache/rotor}"/helm-*/bin/helm 2>/dev/null | sort | tail -1 || true)"
-[ -x "$helm_bin" ] || die "helm not found (PATH or ~/.cache/rotor/helm-*/bin/helm; e2e/testbed/build.sh builds one)"
+# The cache holds the bed's pinned version (versions.env); a text sort of helm-* would pick v3.9 over v3.22.
+helm_bin="$(command -v helm || true)"
+if [ -z "$helm_bin" ]; then
+  helm_bin="${ROTOR_CACHE:-$HOME/.cache/rotor}/helm-$(sed -n 's/^HELM_VERSION=//p' e2e/testbed/versions.env)/bin/helm"
+fi
+[ -x "$helm_bin" ] || die "helm not found (PATH or $helm_bin; e2e/testbed/build.sh builds it)"
 
 # 1. The operator, compiled, and its version stamp checked.
 npm run --silent build
