@@ -96,6 +96,14 @@ export function inClusterConfig(env: NodeJS.ProcessEnv, dir: string): KubeConfig
   const tokenFile = join(dir, 'token');
   if (!host || !port || !existsSync(tokenFile)) return undefined;
   const caFile = join(dir, 'ca.crt');
+  // Fail closed: without the cluster CA the TLS client would fall back to the public roots and
+  // trust any server with a public certificate for the service address, so the token could
+  // be sent to an impostor. The kubelet always mounts ca.crt next to the token.
+  if (!existsSync(caFile)) {
+    throw new Error(
+      `in-cluster config: the cluster CA ${caFile} is missing (the token is there): mount the ServiceAccount token volume with its ca.crt (automountServiceAccountToken, or a projected volume with the kube-root-ca.crt ConfigMap), or pass --kubeconfig`,
+    );
+  }
   const namespaceFile = join(dir, 'namespace');
   return {
     source: 'in-cluster',
@@ -103,7 +111,7 @@ export function inClusterConfig(env: NodeJS.ProcessEnv, dir: string): KubeConfig
     namespace: existsSync(namespaceFile) ? readFileSync(namespaceFile, 'utf8').trim() : undefined,
     cluster: {
       server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-      certificateAuthority: existsSync(caFile) ? readFileSync(caFile) : undefined,
+      certificateAuthority: readFileSync(caFile),
       insecureSkipTlsVerify: false,
     },
     user: { tokenFile },

@@ -95,6 +95,15 @@ current-context: ""
     expect(v6.cluster.server).toBe('https://[fd00::1]:443');
   });
 
+  it('fails closed when the in-cluster CA is missing instead of trusting the public roots', () => {
+    write('sa/token', 'sa-token\n');
+    const env = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const caFile = join(dir, 'sa', 'ca.crt');
+    expect(() => loadKubeConfig({ ...isolated, env, serviceAccountDir: join(dir, 'sa') })).toThrow(
+      `in-cluster config: the cluster CA ${caFile} is missing (the token is there): mount the ServiceAccount token volume with its ca.crt`,
+    );
+  });
+
   it('fails fast when nothing is configured', () => {
     expect(() => loadKubeConfig(isolated)).toThrow(NO_CONFIG_MESSAGE);
     // The service address alone is not enough: there must be a token.
