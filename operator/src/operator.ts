@@ -28,7 +28,7 @@ import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
-  const clients = makeKubeClients(kc);
+  const clients = makeKubeClients(kc, { logger });
   const metrics = createMetrics();
   const secrets = new KubeSecretClient(clients.core);
   const status = new KubeStatusWriter(clients.customObjects);

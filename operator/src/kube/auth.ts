@@ -4,9 +4,13 @@
 //   - an exec credential plugin (client.authentication.k8s.io v1/v1beta1, e.g. `aws eks get-token`)
 //     runs once per credential, which is cached until its expirationTimestamp and dropped on a 401;
 //   - a static token, basic auth, or a client certificate from the kubeconfig.
-// Credentials are never logged; plugin failures are reported by command, exit code and stderr.
+// Credentials are never logged. A plugin failure is reported by command and exit code only:
+// the error message travels to status conditions and Events of every object whose reconcile
+// hit it, and a plugin's stderr is free text we do not control (it can echo a profile, a
+// role, an SSO URL, ...). The stderr goes to the operator log (warn, truncated) instead.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import type { ClusterConfig, ExecConfig, UserConfig } from './kube-config.js';
 
 export interface RequestCredentials {
@@ -25,7 +29,14 @@ export interface KubeAuthOptions {
   execTimeoutMs?: number;
   /** A credential is renewed this long before its expirationTimestamp. Default 10 s. */
   expiryMarginMs?: number;
+  /** Where a failing exec plugin's stderr goes (it never goes into an error message). */
+  logger?: PluginLogger;
 }
+
+export type PluginLogger = Pick<Logger, 'warn'>;
+
+/** At most this much of a failing plugin's stderr is logged. */
+export const PLUGIN_STDERR_LOG_LIMIT = 2_048;
 
 interface Cached {
   credentials: RequestCredentials;
@@ -40,6 +51,7 @@ export class KubeAuth {
   private readonly tokenFileTtlMs: number;
   private readonly execTimeoutMs: number;
   private readonly expiryMarginMs: number;
+  private readonly logger: PluginLogger | undefined;
 
   constructor(
     private readonly user: UserConfig,
@@ -50,6 +62,7 @@ export class KubeAuth {
     this.tokenFileTtlMs = options.tokenFileTtlMs ?? 60_000;
     this.execTimeoutMs = options.execTimeoutMs ?? 60_000;
     this.expiryMarginMs = options.expiryMarginMs ?? 10_000;
+    this.logger = options.logger;
     if (user.username !== undefined && (user.token !== undefined || user.tokenFile !== undefined)) {
       throw new Error('kubeconfig user: username/password and token/tokenFile are exclusive: keep one');
     }
@@ -78,7 +91,7 @@ export class KubeAuth {
   private async fetch(): Promise<RequestCredentials> {
     const staticTls = this.user.clientCertificate ? { cert: this.user.clientCertificate, key: this.user.clientKey } : {};
     if (this.user.exec) {
-      const { credentials, expiresAt } = await runExecPlugin(this.user.exec, this.cluster, this.execTimeoutMs);
+      const { credentials, expiresAt } = await runExecPlugin(this.user.exec, this.cluster, this.execTimeoutMs, this.logger);
       const until = expiresAt === undefined ? Infinity : expiresAt - this.expiryMarginMs;
       this.cached = { credentials: { ...staticTls, ...credentials }, until };
       return this.cached.credentials;
@@ -120,7 +133,7 @@ interface ExecResult {
 }
 
 /** Runs the plugin non-interactively and reads its ExecCredential from stdout. */
-export async function runExecPlugin(exec: ExecConfig, cluster: ClusterConfig, timeoutMs: number): Promise<ExecResult> {
+export async function runExecPlugin(exec: ExecConfig, cluster: ClusterConfig, timeoutMs: number, logger?: PluginLogger): Promise<ExecResult> {
   const execInfo = {
     apiVersion: exec.apiVersion,
     kind: 'ExecCredential',
@@ -131,20 +144,29 @@ export async function runExecPlugin(exec: ExecConfig, cluster: ClusterConfig, ti
   const stdout = await new Promise<string>((resolve, reject) => {
     const child = execFile(exec.command, exec.args, { env, timeout: timeoutMs, maxBuffer: 1 << 20, encoding: 'utf8' }, (error, out, stderr) => {
       if (!error) return resolve(out);
-      reject(new Error(pluginFailure(exec, error, stderr, timeoutMs)));
+      const detail = stderr.trim();
+      if (detail) {
+        const exitCode = typeof error.code === 'number' ? error.code : undefined;
+        logger?.warn({ command: exec.command, exitCode, stderr: truncate(detail, PLUGIN_STDERR_LOG_LIMIT) }, 'exec credential plugin failed; its stderr follows');
+      }
+      reject(new Error(pluginFailure(exec, error, timeoutMs)));
     });
     child.stdin?.end(); // non-interactive: nothing to read
   });
   return parseExecCredential(stdout, exec);
 }
 
-function pluginFailure(exec: ExecConfig, error: { code?: unknown; killed?: boolean }, stderr: string, timeoutMs: number): string {
+/** A fixed text per kind of failure: command, exit code and what to do; never the plugin's output. */
+function pluginFailure(exec: ExecConfig, error: { code?: unknown; killed?: boolean }, timeoutMs: number): string {
   const what = `exec credential plugin "${exec.command}"`;
   if (error.code === 'ENOENT') return `${what} not found${exec.installHint ? `: ${exec.installHint.trim()}` : ': install it or fix users[].user.exec.command'}`;
   if (error.killed) return `${what} did not finish within ${Math.round(timeoutMs / 1000)}s`;
-  const detail = stderr.trim().slice(0, 500);
   const code = typeof error.code === 'number' ? ` (exit ${error.code})` : '';
-  return `${what} failed${code}${detail ? `: ${detail}` : ''}`;
+  return `${what} failed${code}: fix its configuration or credentials; its stderr is in the operator log (never in status or Events), or run it by hand with the same environment to see why`;
+}
+
+function truncate(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
 }
 
 export function parseExecCredential(stdout: string, exec: Pick<ExecConfig, 'command' | 'apiVersion'>): ExecResult {

@@ -13,7 +13,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
-import { KubeAuth, type RequestCredentials } from './auth.js';
+import { KubeAuth, type PluginLogger, type RequestCredentials } from './auth.js';
 import type { KubeStatus } from './errors.js';
 import type { KubeConfig } from './kube-config.js';
 
@@ -78,6 +78,8 @@ export interface KubeRestClientOptions {
   requestTimeoutMs?: number;
   /** Injected in tests. */
   auth?: KubeAuth;
+  /** Gets a failing exec credential plugin's stderr (kube/auth.ts). */
+  logger?: PluginLogger;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -97,7 +99,7 @@ export class KubeRestClient {
   ) {
     this.base = new URL(config.cluster.server);
     this.secure = this.base.protocol === 'https:';
-    this.auth = options.auth ?? new KubeAuth(config.user, config.cluster);
+    this.auth = options.auth ?? new KubeAuth(config.user, config.cluster, { logger: options.logger });
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 

@@ -1,7 +1,11 @@
 // KubeCredentialSource through the real API calls against the fake API server.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/api/provider.js';
-import { makeKubeClients } from '../../src/kube/client.js';
+import type { PluginLogger } from '../../src/kube/auth.js';
+import { makeKubeClients, type KubeConfig } from '../../src/kube/client.js';
 import { KubeCredentialSource } from '../../src/kube/credential-source.js';
 import { FakeApiServer, status } from './fake-apiserver.js';
 
@@ -103,5 +107,28 @@ describe('KubeCredentialSource', () => {
     const error = (await source.serviceAccountAnnotations('team-a', 'locked').catch((e: unknown) => e)) as ProviderError;
     expect(error.reason).toBe('AccessDenied');
     expect(error.message).toContain('the operator may not read ServiceAccount team-a/locked: per-store IRSA is not allowed for it; set the chart value rbac.perStoreIRSA.mode');
+  });
+
+  it("an operator exec-plugin failure reaches the store's status as a fixed message, never the plugin's stderr", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotor-cs-'));
+    try {
+      const script = join(dir, 'plugin.mjs');
+      writeFileSync(script, "process.stderr.write('SSO session for arn:aws:iam::111122223333:role/admin expired'); process.exit(255);\n");
+      const config: KubeConfig = {
+        ...server.kubeConfig(),
+        user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [script], env: [], provideClusterInfo: false } },
+      };
+      const logged: unknown[] = [];
+      const logger = { warn: (fields: unknown) => logged.push(fields) } as unknown as PluginLogger;
+      const failing = new KubeCredentialSource(makeKubeClients(config, { logger }).core);
+      const error = (await failing.readSecretKey('team-a', 'aws-creds', 'secret-access-key').catch((e: unknown) => e)) as ProviderError;
+      expect(error).toBeInstanceOf(ProviderError);
+      expect(error.message).toContain(`exec credential plugin "${process.execPath}" failed (exit 255): fix its configuration or credentials`);
+      expect(error.message).not.toContain('111122223333');
+      expect(JSON.stringify(logged)).toContain('111122223333'); // the operator log has it, for the admin
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

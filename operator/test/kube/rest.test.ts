@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
-import { KubeAuth } from '../../src/kube/auth.js';
+import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../src/kube/auth.js';
 import { isConflict, isNotFound, toKubeApiError } from '../../src/kube/errors.js';
 import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kube-config.js';
 import { KubeHttpError, KubeRestClient } from '../../src/kube/rest.js';
@@ -242,10 +242,24 @@ console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential'
     expect(p.runs()).toHaveLength(3);
   });
 
-  it('reports a failing or missing plugin by command, exit code and stderr', async () => {
+  it('reports a failing or missing plugin by command and exit code; its stderr goes only to the log, truncated', async () => {
     const p = plugin();
-    const failing: UserConfig = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: p.command, args: p.args, env: [{ name: 'FAIL', value: 'no SSO session' }], provideClusterInfo: false } };
-    await expect(get(client(failing))).rejects.toThrow(`exec credential plugin "${process.execPath}" failed (exit 3): boom: no SSO session`);
+    const failing: UserConfig = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: p.command, args: p.args, env: [{ name: 'FAIL', value: 'role arn:aws:iam::123456789012:role/team-b' }], provideClusterInfo: false } };
+    const logged: { fields: Record<string, unknown>; message: string }[] = [];
+    const logger = { warn: (fields: Record<string, unknown>, message: string) => logged.push({ fields, message }) } as unknown as PluginLogger;
+    const error = (await get(client(failing, {}, { logger })).catch((e: unknown) => e)) as Error;
+    // The message reaches status conditions and Events: fixed text, no plugin output.
+    expect(error.message).toBe(
+      `exec credential plugin "${process.execPath}" failed (exit 3): fix its configuration or credentials; its stderr is in the operator log (never in status or Events), or run it by hand with the same environment to see why`,
+    );
+    expect(error.message).not.toContain('123456789012');
+    expect(logged).toEqual([{ fields: { command: process.execPath, exitCode: 3, stderr: 'boom: role arn:aws:iam::123456789012:role/team-b' }, message: 'exec credential plugin failed; its stderr follows' }]);
+    // A plugin that writes megabytes to stderr is logged truncated.
+    const chatty: UserConfig = { exec: { ...failing.exec!, env: [{ name: 'FAIL', value: 'x'.repeat(10_000) }] } };
+    await get(client(chatty, {}, { logger })).catch(() => undefined);
+    const stderr = String(logged[1]!.fields.stderr);
+    expect(stderr.length).toBeLessThan(PLUGIN_STDERR_LOG_LIMIT + 40);
+    expect(stderr).toMatch(/… \(\d+ more characters\)$/);
     const missing: UserConfig = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'rotor-no-such-plugin', args: [], env: [], installHint: 'install it from the docs', provideClusterInfo: false } };
     await expect(get(client(missing))).rejects.toThrow('exec credential plugin "rotor-no-such-plugin" not found: install it from the docs');
     const script = join(dir, 'wrong.sh');
