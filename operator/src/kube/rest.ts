@@ -71,6 +71,26 @@ export interface WatchHandle {
 export interface WatchOptions {
   /** The stream is given up (TimeoutError) when no byte arrived for this long. */
   inactivityTimeoutMs: number;
+  /** The stream is given up when one event line grows longer (characters). Default MAX_WATCH_LINE_CHARS. */
+  maxLineChars?: number;
+}
+
+/**
+ * Longest watch event line accepted: 4 Mi characters. A line is one object in JSON. etcd
+ * refuses writes above ~1.5 MiB (the API server's default request limit), and the JSON of
+ * the largest object a server can hold stays near 2 MiB (base64 Secret data grows by 4/3,
+ * plus managedFields); 4 Mi leaves room for that and for a server configured a little
+ * higher, while a stream that never sends a newline (a broken or hostile peer) can hold
+ * at most this much memory per watch instead of growing until the pod is OOM-killed.
+ */
+export const MAX_WATCH_LINE_CHARS = 4 * 1024 * 1024;
+
+/** A watch line exceeded WatchOptions.maxLineChars; the watch is ended (the informer relists). */
+export class WatchLineTooLongError extends Error {
+  constructor(path: string, limit: number) {
+    super(`watch ${path}: an event line is longer than ${limit} characters (no object is that large): ended the watch; it restarts with a relist`);
+    this.name = 'WatchLineTooLongError';
+  }
 }
 
 export interface KubeRestClientOptions {
@@ -208,15 +228,26 @@ export class KubeRestClient {
           if (!finished && typeof event.type === 'string') onEvent(event.type, event.object);
           return !finished;
         };
+        const maxLine = options.maxLineChars ?? MAX_WATCH_LINE_CHARS;
+        const tooLong = () => {
+          buffered = ''; // free it now, not when the socket is collected
+          fail(new WatchLineTooLongError(path, maxLine));
+        };
         response.on('data', (chunk: string) => {
+          if (finished) return;
           armIdle();
-          buffered += chunk;
+          // Only the new chunk is searched for newlines, so a long line costs linear time.
+          let start = 0;
           let newline: number;
-          while ((newline = buffered.indexOf('\n')) >= 0) {
-            const line = buffered.slice(0, newline);
-            buffered = buffered.slice(newline + 1);
+          while ((newline = chunk.indexOf('\n', start)) >= 0) {
+            if (buffered.length + (newline - start) > maxLine) return tooLong();
+            const line = buffered + chunk.slice(start, newline);
+            buffered = '';
+            start = newline + 1;
             if (!deliver(line)) return;
           }
+          if (buffered.length + (chunk.length - start) > maxLine) return tooLong();
+          buffered += chunk.slice(start);
         });
         response.on('end', () => {
           if (buffered !== '' && !deliver(buffered)) return;

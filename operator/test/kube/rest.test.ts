@@ -14,7 +14,7 @@ import { CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
 import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../src/kube/auth.js';
 import { isConflict, isNotFound, toKubeApiError } from '../../src/kube/errors.js';
 import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kube-config.js';
-import { KubeHttpError, KubeRestClient } from '../../src/kube/rest.js';
+import { KubeHttpError, KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../src/kube/rest.js';
 import { makeTestPki, type TestPki } from './tls-fixture.js';
 
 interface Seen {
@@ -410,6 +410,46 @@ describe('watch stream', () => {
     aborted.handle.abort();
     await new Promise((r) => setTimeout(r, 50));
     expect(aborted.done()).toBeUndefined();
+  });
+
+  it('ends with WatchLineTooLongError when a line outgrows the cap, without buffering the rest', async () => {
+    const chunk = 'x'.repeat(64 * 1024);
+    let written = 0;
+    let stopped = false;
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.write('{"type":"ADDED","object":{}}\n{"type":"ADDED","object":{"data":"');
+      // A peer that never sends a newline: 16 MiB unless the client hangs up first.
+      const pump = () => {
+        if (stopped || written >= 16 * 1024 * 1024 || res.destroyed) return void res.end();
+        written += chunk.length;
+        if (res.write(chunk)) setImmediate(pump);
+        else res.once('drain', pump);
+      };
+      res.on('close', () => (stopped = true));
+      pump();
+    };
+    const giant = await watch(client());
+    await until(() => giant.done() !== undefined, 'onDone');
+    const error = giant.done()!.error as Error;
+    expect(error).toBeInstanceOf(WatchLineTooLongError);
+    expect(error.message).toBe(`watch /api/v1/secrets: an event line is longer than ${MAX_WATCH_LINE_CHARS} characters (no object is that large): ended the watch; it restarts with a relist`);
+    expect(giant.events).toHaveLength(1);
+    await until(() => stopped, 'the server to see the hang-up');
+    expect(written).toBeLessThan(12 * 1024 * 1024); // the client hung up near the cap, not at the end
+  });
+
+  it('delivers a legitimately large object (3 MiB line) split across many chunks', async () => {
+    const big = 'v'.repeat(3 * 1024 * 1024);
+    handler = (_req, res) => {
+      res.writeHead(200);
+      res.end(JSON.stringify({ type: 'ADDED', object: { data: { k: big } } }) + '\n' + JSON.stringify({ type: 'DELETED', object: {} }) + '\n');
+    };
+    const w = await watch(client());
+    await until(() => w.done() !== undefined, 'onDone');
+    expect(w.done()).toEqual({ error: undefined });
+    expect(w.events.map(([t]) => t)).toEqual(['ADDED', 'DELETED']);
+    expect((w.events[0]![1] as { data: { k: string } }).data.k).toHaveLength(big.length);
   });
 
   it('ends with an error on a line that is not JSON, and on a connection cut mid-stream', async () => {
