@@ -96,7 +96,8 @@ export class ClusterExternalSecretReconciler {
       if (!isControlledBy(es, name) || (selectedSet.has(namespace) && es.metadata.name === esName)) continue;
       if (this.current(namespace, es.metadata.name) === undefined) continue; // deleted by us already
       try {
-        await this.deps.writer.delete(namespace, es.metadata.name, es.metadata.uid ?? '');
+        // Decided from the cache: the preconditions make a changed or replaced one fail (409) instead.
+        await this.deps.writer.delete(namespace, es.metadata.name, es.metadata.uid ?? '', es.metadata.resourceVersion);
         this.remember(namespace, es.metadata.name, es.metadata.resourceVersion ?? '', undefined);
         log.info({ namespace, externalSecret: es.metadata.name }, 'deleted ExternalSecret of a namespace no longer selected');
       } catch (error) {

@@ -423,7 +423,7 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
     } else if (plan.action === 'update' || plan.action === 'recreate') {
       if (plan.action === 'recreate') {
-        await this.deps.secrets.delete(namespace, desired.name);
+        await this.deps.secrets.delete(namespace, desired.name, { uid: target?.metadata?.uid, resourceVersion: plan.secret.metadata?.resourceVersion });
         delete plan.secret.metadata!.resourceVersion;
         await this.deps.secrets.create(plan.secret);
       } else {
@@ -523,7 +523,7 @@ export class ExternalSecretReconciler {
       const oldName = old.metadata?.name;
       if (!oldName || oldName === es.spec.target.name || !uid) continue;
       if (!(old.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)) continue;
-      await this.deps.secrets.delete(namespace, oldName);
+      await this.deps.secrets.delete(namespace, oldName, old.metadata ?? {});
       log.info({ secret: oldName, target: es.spec.target.name }, 'deleted the Secret of the previous spec.target.name');
       await this.event(es, 'Normal', 'Deleted', `deleted Secret ${namespace}/${oldName}: spec.target.name is now ${es.spec.target.name}`);
     }
@@ -533,7 +533,7 @@ export class ExternalSecretReconciler {
     const namespace = es.metadata.namespace!;
     const name = es.spec.target.name;
     if (es.spec.target.deletionPolicy === 'Delete') {
-      await this.deps.secrets.delete(namespace, name);
+      await this.deps.secrets.delete(namespace, name, target.metadata ?? {});
       await this.event(es, 'Normal', 'Deleted', `deleted Secret ${namespace}/${name}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
     } else {
       const managedKeys = new Set([...(es.spec.data ?? []).map((d) => d.secretKey), ...(es.status?.syncedVersions ?? []).map((v) => v.key)]);

@@ -379,7 +379,7 @@ export class Manager {
       get: async (ns, name) => this.managedSecrets.get(ns, name) ?? api.get(ns, name),
       create: (s) => api.create(s),
       replace: (s) => api.replace(s),
-      delete: (ns, name) => api.delete(ns, name),
+      delete: (ns, name, expected) => api.delete(ns, name, expected),
     };
   }
 

@@ -157,8 +157,8 @@ export class CoreApi {
   patchNamespacedSecret(p: PatchParams & Named): Promise<Secret> {
     return this.secrets.patch(p.namespace, p.name, p);
   }
-  deleteNamespacedSecret(p: Named): Promise<unknown> {
-    return this.secrets.delete(p.namespace, p.name);
+  deleteNamespacedSecret(p: Named & { body?: DeleteOptions }): Promise<unknown> {
+    return this.secrets.delete(p.namespace, p.name, p.body);
   }
 
   readNamespacedConfigMap(p: Named): Promise<ConfigMap> {

@@ -46,7 +46,7 @@ export class KubeExternalSecretWriter implements ExternalSecretWriter {
     }
   }
 
-  async delete(namespace: string, name: string, uid: string): Promise<void> {
+  async delete(namespace: string, name: string, uid: string, resourceVersion?: string): Promise<void> {
     try {
       await this.customObjects.deleteNamespacedCustomObject({
         group: API_GROUP,
@@ -55,7 +55,7 @@ export class KubeExternalSecretWriter implements ExternalSecretWriter {
         plural: PLURAL.ExternalSecret,
         name,
         // Background: its Secret (owned by it) is collected by the garbage collector.
-        body: { preconditions: { uid }, propagationPolicy: 'Background' },
+        body: { preconditions: { uid, ...(resourceVersion ? { resourceVersion } : {}) }, propagationPolicy: 'Background' },
       });
     } catch (error) {
       if (isNotFound(error)) return;

@@ -18,7 +18,17 @@ export interface SecretClient {
   create(secret: Secret): Promise<Secret>;
   /** Full replace guarded by metadata.resourceVersion (optimistic concurrency). */
   replace(secret: Secret): Promise<Secret>;
-  delete(namespace: string, name: string): Promise<void>;
+  /**
+   * Deletes the Secret only if it is still the object the caller decided on: same uid and
+   * resourceVersion (409 ConflictError otherwise, so the caller re-reads and decides again).
+   */
+  delete(namespace: string, name: string, expected: DeletePreconditions): Promise<void>;
+}
+
+/** The version of an object a delete was decided on (from its metadata). */
+export interface DeletePreconditions {
+  uid?: string;
+  resourceVersion?: string;
 }
 
 export interface StatusWriter {
@@ -36,8 +46,11 @@ export interface ExternalSecretWriter {
   create(externalSecret: ExternalSecret): Promise<ExternalSecret>;
   /** Full replace guarded by metadata.resourceVersion (409 ConflictError when it moved). */
   replace(externalSecret: ExternalSecret): Promise<ExternalSecret>;
-  /** Deletes it only if it is still the object with this uid; gone already is success. */
-  delete(namespace: string, name: string, uid: string): Promise<void>;
+  /**
+   * Deletes it only if it is still the object with this uid (and, when given, this
+   * resourceVersion: unchanged since the decision); gone already is success.
+   */
+  delete(namespace: string, name: string, uid: string, resourceVersion?: string): Promise<void>;
 }
 
 export type EventType = 'Normal' | 'Warning';

@@ -1,9 +1,10 @@
-// SecretClient on CoreApi: reads return undefined for a missing Secret, writes are guarded
-// by resourceVersion, and 409s surface as ConflictError so the reconciler re-reads and retries.
+// SecretClient on CoreApi: reads return undefined for a missing Secret, writes and deletes are
+// guarded by resourceVersion (deletes by uid too), and 409s surface as ConflictError so the
+// reconciler re-reads and retries.
 import type { CoreApi } from './api.js';
 import type { Secret } from './objects.js';
-import { isNotFound, toKubeApiError } from './errors.js';
-import type { SecretClient } from './ports.js';
+import { ConflictError, isConflict, isNotFound, toKubeApiError } from './errors.js';
+import type { DeletePreconditions, SecretClient } from './ports.js';
 
 /** Shown in managedFields, so `kubectl get secret -o yaml` says who wrote what. */
 export const FIELD_MANAGER = 'rotor';
@@ -47,12 +48,25 @@ export class KubeSecretClient implements SecretClient {
     }
   }
 
-  /** Deleting a Secret that is already gone succeeds. */
-  async delete(namespace: string, name: string): Promise<void> {
+  /**
+   * Deletes the Secret only if it is still the one the caller saw: the API server checks the
+   * preconditions (uid, resourceVersion) atomically with the delete. The decision to delete is
+   * made from a cached or earlier read; without them a Secret that a tenant (or anyone) replaced
+   * or edited since would be deleted on stale grounds. A failed precondition is a 409
+   * ConflictError: the reconciler re-reads and decides again. Already gone is success.
+   */
+  async delete(namespace: string, name: string, expected: DeletePreconditions): Promise<void> {
+    if (!expected.resourceVersion) {
+      throw new Error(`delete Secret ${namespace}/${name}: the resourceVersion it was decided on is required (read the Secret first)`);
+    }
+    const preconditions = { resourceVersion: expected.resourceVersion, ...(expected.uid ? { uid: expected.uid } : {}) };
     try {
-      await this.core.deleteNamespacedSecret({ namespace, name });
+      await this.core.deleteNamespacedSecret({ namespace, name, body: { preconditions } });
     } catch (error) {
       if (isNotFound(error)) return;
+      if (isConflict(error)) {
+        throw new ConflictError(`delete Secret ${namespace}/${name}: it changed or was replaced since it was read; not deleted (it is read again and the decision made again)`, 'Conflict', { cause: error });
+      }
       throw toKubeApiError(error, `delete Secret ${namespace}/${name}`);
     }
   }

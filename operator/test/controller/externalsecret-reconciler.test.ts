@@ -604,6 +604,28 @@ describe('ExternalSecretReconciler', () => {
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
   });
 
+  it('deletionPolicy Delete never deletes a Secret that changed after the decision: 409, retried from a re-read', async () => {
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
+    await t.reconcile();
+    t.provider.values.clear();
+    t.advance(HOUR);
+    // Someone writes the Secret between the operator's read and its delete.
+    const realDelete = t.secrets.delete.bind(t.secrets);
+    const deletes: unknown[] = [];
+    t.secrets.delete = async (ns, name, expected) => {
+      deletes.push(expected);
+      if (deletes.length === 1) t.secrets.tamper(ns, name, { other: 'eA==' });
+      return realDelete(ns, name, expected);
+    };
+    const failure = await t.reconcile().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ReconcileFailure);
+    expect((failure as ReconcileFailure).retryable).toBe(true);
+    expect(t.secrets.store.has('app/db')).toBe(true);
+    expect(deletes[0]).toMatchObject({ resourceVersion: expect.any(String) });
+    await t.reconcile(); // the retry reads the Secret again and decides on that version
+    expect(t.secrets.store.has('app/db')).toBe(false);
+  });
+
   it('deletionPolicy Delete: later refreshes keep reporting SecretDeleted, without failing or warning again', async () => {
     t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
     await t.reconcile();

@@ -6,6 +6,7 @@ import type { ClusterExternalSecret, ClusterExternalSecretStatus, DataFromFind, 
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import type {
   ClusterExternalSecretStatusWriter,
+  DeletePreconditions,
   EventRecorder,
   EventType,
   ExternalSecretWriter,
@@ -42,7 +43,16 @@ export class FakeSecrets implements SecretClient {
     }
     return this.put(key, secret);
   }
-  async delete(namespace: string, name: string) {
+  /**
+   * Honours the preconditions like the API server: 409 when the Secret is not the one expected.
+   * Tests call it without any to play someone deleting the Secret.
+   */
+  async delete(namespace: string, name: string, expected: DeletePreconditions = {}) {
+    const live = this.store.get(`${namespace}/${name}`);
+    if (!live) return;
+    if ((expected.uid && expected.uid !== live.metadata?.uid) || (expected.resourceVersion && expected.resourceVersion !== live.metadata?.resourceVersion)) {
+      throw new ConflictError('precondition failed', 'Conflict');
+    }
     this.store.delete(`${namespace}/${name}`);
   }
   /** A human editing the Secret behind the operator's back. */
@@ -124,12 +134,13 @@ export class FakeExternalSecretStore implements ExternalSecretWriter {
     return this.put({ ...es, metadata: { ...es.metadata, uid: current.metadata.uid } });
   }
 
-  async delete(namespace: string, name: string, uid: string) {
+  async delete(namespace: string, name: string, uid: string, resourceVersion?: string) {
     this.calls.push(`delete ${namespace}/${name}`);
     this.throwIfAsked();
     const current = this.objects.get(`${namespace}/${name}`);
     if (!current) return;
     if (current.metadata.uid !== uid) throw new ConflictError('Precondition failed: UID in precondition does not match', 'Conflict');
+    if (resourceVersion && current.metadata.resourceVersion !== resourceVersion) throw new ConflictError('Precondition failed: ResourceVersion in precondition does not match', 'Conflict');
     this.objects.delete(`${namespace}/${name}`);
     this.onWrite('delete', current);
   }

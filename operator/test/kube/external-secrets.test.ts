@@ -49,4 +49,18 @@ describe('KubeExternalSecretWriter', () => {
     server.reply('DELETE', `${PATH}/db`, { status: 404, body: status(404, 'NotFound', 'not found') });
     await expect(writer.delete('team-a', 'db', 'uid-1')).resolves.toBeUndefined();
   });
+
+  it('deletes with the resourceVersion it decided on too; a changed one is a ConflictError', async () => {
+    server.reply('DELETE', `${PATH}/db`, (r) =>
+      (r.body as { preconditions?: { resourceVersion?: string } }).preconditions?.resourceVersion === '7'
+        ? { status: 200, body: status(200, '', '') }
+        : { status: 409, body: status(409, 'Conflict', 'Precondition failed: ResourceVersion in precondition: 6, ResourceVersion in object meta: 7') },
+    );
+    await expect(writer.delete('team-a', 'db', 'uid-1', '6')).rejects.toBeInstanceOf(ConflictError);
+    await writer.delete('team-a', 'db', 'uid-1', '7');
+    expect(server.requestsTo('DELETE', `${PATH}/db`).map((r) => r.body)).toEqual([
+      { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'uid-1', resourceVersion: '6' }, propagationPolicy: 'Background' },
+      { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'uid-1', resourceVersion: '7' }, propagationPolicy: 'Background' },
+    ]);
+  });
 });

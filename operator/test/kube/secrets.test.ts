@@ -82,14 +82,50 @@ describe('KubeSecretClient', () => {
     expect(server.requestsTo('PUT', `${PATH}/db`)).toHaveLength(0);
   });
 
+  const seen = { uid: 'uid-1', resourceVersion: '5' };
+
   it('delete succeeds when the Secret is already gone', async () => {
     server.reply('DELETE', `${PATH}/db`, { status: 200, body: status(200, '', '') });
-    await client.delete('team-a', 'db');
-    await client.delete('team-a', 'missing');
+    await client.delete('team-a', 'db', seen);
+    await client.delete('team-a', 'missing', seen);
     expect(server.requestsTo('DELETE', `${PATH}/missing`)).toHaveLength(1);
     server.reply('DELETE', `${PATH}/db`, { status: 500, body: status(500, 'InternalError', 'etcd timeout') });
-    const error = await client.delete('team-a', 'db').catch((e: unknown) => e);
+    const error = await client.delete('team-a', 'db', seen).catch((e: unknown) => e);
     expect((error as KubeApiError).retryable).toBe(true);
+  });
+
+  it('delete sends the uid and resourceVersion it was decided on as preconditions', async () => {
+    server.reply('DELETE', `${PATH}/db`, { status: 200, body: status(200, 'Success', '') });
+    await client.delete('team-a', 'db', seen);
+    const [request] = server.requestsTo('DELETE', `${PATH}/db`);
+    expect(request!.headers['content-type']).toBe('application/json');
+    expect(request!.body).toEqual({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: 'uid-1', resourceVersion: '5' } });
+  });
+
+  it('delete of a Secret replaced or changed since it was read is a ConflictError, and nothing is deleted', async () => {
+    // The API server checks preconditions atomically with the delete.
+    let live: Secret | undefined = { ...secret('9'), metadata: { ...secret('9').metadata, uid: 'uid-2' } };
+    server.reply('DELETE', `${PATH}/db`, (r) => {
+      const pre = (r.body as { preconditions?: { uid?: string; resourceVersion?: string } } | undefined)?.preconditions;
+      if (pre?.uid !== live?.metadata?.uid || pre?.resourceVersion !== live?.metadata?.resourceVersion) {
+        return { status: 409, body: status(409, 'Conflict', `Precondition failed: UID in precondition: ${pre?.uid}, UID in object meta: ${live?.metadata?.uid}`) };
+      }
+      live = undefined;
+      return { status: 200, body: status(200, 'Success', '') };
+    });
+    const error = await client.delete('team-a', 'db', seen).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConflictError);
+    expect((error as ConflictError).retryable).toBe(true);
+    expect((error as Error).message).toBe('delete Secret team-a/db: it changed or was replaced since it was read; not deleted (it is read again and the decision made again)');
+    expect(live).toBeDefined();
+    // After a re-read the decision uses the live version, and the delete goes through.
+    await client.delete('team-a', 'db', { uid: 'uid-2', resourceVersion: '9' });
+    expect(live).toBeUndefined();
+  });
+
+  it('delete refuses to send without the resourceVersion it was decided on', async () => {
+    await expect(client.delete('team-a', 'db', { uid: 'uid-1' })).rejects.toThrow('delete Secret team-a/db: the resourceVersion it was decided on is required (read the Secret first)');
+    expect(server.requestsTo('DELETE', `${PATH}/db`)).toHaveLength(0);
   });
 });
 
