@@ -8,9 +8,13 @@
 // and a second "won" (the elector keeps campaigning) never builds a second set.
 //
 // A deposed leader stops its work queues, flushes pending rollouts and exits within
-// `stepDownTimeoutMs`: the elector steps down renewDeadline (10 s) after its last renewal and
-// nobody else may take the Lease before leaseDuration (15 s), so finishing inside those 5 s
-// means the next leader never runs beside us. The pod restarts clean.
+// `stepDownTimeoutMs`: the elector steps down renewDeadline (10 s) after the START of its last
+// successful renewal, on its own timer even while a renewal hangs, and nobody else may take
+// the Lease before leaseDuration (15 s) from then, so finishing inside those 5 s means the
+// next leader never runs beside us. That is enforced, not hoped for: kube/write-fence.ts
+// refuses every write from 14 s on and aborts the ones in flight, whatever this class or the
+// work it stops is still doing (a stuck reconcile, a slow drain, a frozen event loop).
+// The pod restarts clean.
 import type { Logger } from 'pino';
 import type { Readiness } from './server.js';
 

@@ -12,6 +12,7 @@ import { KubeEventRecorder } from './kube/events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
 import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
+import { WriteFence } from './kube/write-fence.js';
 import { loadOrCreateHmacKey } from './kube/hmac-key.js';
 import { AwsClientFactory } from './aws/clients.js';
 import { CredentialResolver } from './aws/credentials.js';
@@ -28,7 +29,10 @@ import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
-  const clients = makeKubeClients(kc, { logger });
+  // With leader election only the leader writes: the elector opens this fence at each renewal,
+  // and every mutating API call is admitted by it and aborted when it closes (kube/write-fence.ts).
+  const writeFence = config.leaderElect ? new WriteFence() : undefined;
+  const clients = makeKubeClients(kc, { logger, writeGate: writeFence });
   const metrics = createMetrics();
   const secrets = new KubeSecretClient(clients.core);
   const status = new KubeStatusWriter(clients.customObjects);
@@ -124,6 +128,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       name: config.leaderElectionId,
       identity: config.identity,
       logger,
+      writeFence,
       onStartedLeading: () => {
         metrics.leader.set(1);
         lifecycle.onStartedLeading();

@@ -53,6 +53,8 @@ class Resource<T> {
     private readonly rest: KubeRestClient,
     private readonly base: string,
     private readonly plural: string,
+    /** Writes skip the leader write gate (kube/write-fence.ts): only for the election's Lease. */
+    private readonly unfenced = false,
   ) {}
 
   path(namespace: string | undefined, name?: string, subresource?: string): string {
@@ -74,11 +76,11 @@ class Resource<T> {
 
   create<B = T, R = T>(namespace: string | undefined, body: B, params: WriteParams = {}, subresource?: { name: string; path: string }): Promise<R> {
     const path = subresource ? this.path(namespace, subresource.name, subresource.path) : this.path(namespace);
-    return this.rest.request<R>({ method: 'POST', path, body, query: writeQuery(params) });
+    return this.rest.request<R>({ method: 'POST', path, body, query: writeQuery(params), unfenced: this.unfenced });
   }
 
   replace(namespace: string | undefined, name: string, body: T, params: WriteParams = {}): Promise<T> {
-    return this.rest.request<T>({ method: 'PUT', path: this.path(namespace, name), body, query: writeQuery(params) });
+    return this.rest.request<T>({ method: 'PUT', path: this.path(namespace, name), body, query: writeQuery(params), unfenced: this.unfenced });
   }
 
   patch(namespace: string | undefined, name: string, params: PatchParams, subresource?: string): Promise<T> {
@@ -89,12 +91,13 @@ class Resource<T> {
       body: params.body,
       contentType: PATCH_CONTENT_TYPE[params.patch],
       query: { ...writeQuery(params), force: params.patch === 'apply' && params.force ? true : undefined },
+      unfenced: this.unfenced,
     });
   }
 
   delete(namespace: string | undefined, name: string, options?: DeleteOptions): Promise<unknown> {
     const body = options ? { apiVersion: 'v1', kind: 'DeleteOptions', ...options } : undefined;
-    return this.rest.request({ method: 'DELETE', path: this.path(namespace, name), body });
+    return this.rest.request({ method: 'DELETE', path: this.path(namespace, name), body, unfenced: this.unfenced });
   }
 }
 
@@ -220,7 +223,8 @@ export class CoordinationApi {
   private readonly leases: Resource<Lease>;
 
   constructor(rest: KubeRestClient) {
-    this.leases = new Resource(rest, '/apis/coordination.k8s.io/v1', 'leases');
+    // The elector writes the Lease to become leader, so these writes cannot wait for leadership.
+    this.leases = new Resource(rest, '/apis/coordination.k8s.io/v1', 'leases', true);
   }
 
   readNamespacedLease(p: Named): Promise<Lease> {

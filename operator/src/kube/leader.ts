@@ -4,11 +4,19 @@
 //     holder wrote, so clock skew between nodes does not matter;
 //   - the leader renews every retryPeriod; every write is a full replace guarded by
 //     resourceVersion, so two candidates racing for the same Lease cannot both win;
-//   - a leader that could not renew for renewDeadline (< leaseDuration) steps down before
-//     anyone else may take over, so there is no moment with two leaders;
-//   - stop() releases the Lease (empty holder, leaseDurationSeconds 1) so a standby replica
-//     takes over at its next retry instead of waiting out the lease.
+//   - a leader's term is measured from the moment it STARTED its last successful renewal (the
+//     write cannot have landed earlier, and any standby saw it later still, so no standby may
+//     take over before that start + leaseDuration). It steps down at start + renewDeadline on a
+//     timer of its own, whether or not a renewal is still hanging (waiting for the hung request
+//     to time out first let two leaders overlap by seconds);
+//   - writes are fenced (kube/write-fence.ts): allowed until start + leaseDuration - a margin,
+//     refused after, and aborted in flight then. Between renewDeadline and that point the
+//     deposed leader drains (lifecycle.ts); the margin covers a request already on the wire;
+//   - a leader that sees another holder on the Lease steps down and closes the fence at once;
+//   - stop() closes the fence, then releases the Lease (empty holder, leaseDurationSeconds 1)
+//     so a standby replica takes over at its next retry instead of waiting out the lease.
 import type { CoordinationApi } from './api.js';
+import type { WriteFenceControl } from './write-fence.js';
 import { microTime, type Lease, type LeaseSpec } from './objects.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, toKubeApiError } from './errors.js';
@@ -65,6 +73,13 @@ export interface LeaderElectorOptions {
   renewDeadlineMs?: number;
   /** Time between attempts to acquire or renew. Default 2s. */
   retryPeriodMs?: number;
+  /**
+   * Opened until (renewal start + leaseDuration - writeFenceMarginMs) at each renewal, closed
+   * on a definite loss and on stop(). Unset: nothing is fenced.
+   */
+  writeFence?: WriteFenceControl;
+  /** How long before the Lease may expire writes stop. Default 1s; leaseDuration - margin must exceed renewDeadline. */
+  writeFenceMarginMs?: number;
   onStartedLeading?: () => void;
   /** Called when leadership is lost or released. The elector keeps campaigning unless stopped. */
   onStoppedLeading?: () => void;
@@ -73,7 +88,7 @@ export interface LeaderElectorOptions {
   random?: () => number;
 }
 
-const DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
+const DEFAULTS = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, writeFenceMarginMs: 1_000 };
 /** client-go waits retryPeriod * (1 + up to 1.2) between acquire attempts so standbys spread out. */
 const ACQUIRE_JITTER = 1.2;
 
@@ -81,13 +96,17 @@ export class LeaderElector {
   private readonly leaseDurationMs: number;
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
+  private readonly writeFenceMarginMs: number;
   private readonly now: () => number;
   private readonly random: () => number;
   private leading = false;
   private running = false;
   private timer: NodeJS.Timeout | undefined;
+  /** Fires at lastRenewStart + renewDeadline: steps down even while a renewal hangs. */
+  private stepDownTimer: NodeJS.Timeout | undefined;
   private attempt: Promise<void> | undefined;
-  private lastRenewAt = 0;
+  /** When the last successful acquire/renew attempt started (before its first request). */
+  private lastRenewStart = 0;
   /** The last Lease record we saw and when we first saw it (our clock). */
   private observedRecord = '';
   private observedAt = 0;
@@ -97,15 +116,20 @@ export class LeaderElector {
     this.leaseDurationMs = options.leaseDurationMs ?? DEFAULTS.leaseDurationMs;
     this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULTS.renewDeadlineMs;
     this.retryPeriodMs = options.retryPeriodMs ?? DEFAULTS.retryPeriodMs;
+    this.writeFenceMarginMs = options.writeFenceMarginMs ?? DEFAULTS.writeFenceMarginMs;
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     if (this.renewDeadlineMs >= this.leaseDurationMs) {
       throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
     }
+    if (this.writeFenceMarginMs < 0 || this.leaseDurationMs - this.writeFenceMarginMs <= this.renewDeadlineMs) {
+      throw new Error('leader election: the write fence margin must be >= 0 and leave writes open past renewDeadline (leaseDuration - margin > renewDeadline)');
+    }
   }
 
+  /** Judged by the clock too: a leader whose step-down timer has not run yet (busy loop) is not one. */
   isLeader(): boolean {
-    return this.leading;
+    return this.leading && this.now() < this.lastRenewStart + this.renewDeadlineMs;
   }
 
   /** Holder identity last seen on the Lease ('' when released, undefined before the first read). */
@@ -127,6 +151,8 @@ export class LeaderElector {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     await this.attempt;
+    // Nothing may write once the release lets a standby in.
+    this.options.writeFence?.close('this replica released the leader Lease');
     // Release even when not (yet) leading: an attempt that finished during stop() may hold it.
     // Bounded: a hung API server must not hold up shutdown (the lease then simply expires).
     await this.withDeadline(this.release().then(() => true));
@@ -145,26 +171,47 @@ export class LeaderElector {
   }
 
   private async tick(): Promise<void> {
-    let renewed = false;
+    // Taken before the first request: the term is counted from here, not from the answer.
+    const startedAt = this.now();
+    let held = false;
     try {
-      renewed = await this.withDeadline(this.tryAcquireOrRenew());
+      held = await this.withDeadline(this.tryAcquireOrRenew(startedAt));
     } catch (error) {
       this.options.logger?.warn({ lease: this.leaseName(), err: error instanceof Error ? error.message : String(error) }, 'lease update failed');
     }
     if (!this.running) return;
-    const now = this.now();
-    if (renewed) {
-      this.lastRenewAt = now;
-      if (!this.leading) {
-        this.leading = true;
-        this.options.logger?.info({ lease: this.leaseName(), identity: this.options.identity }, 'became leader');
-        this.callHook(this.options.onStartedLeading, 'onStartedLeading');
+    if (held && this.now() < startedAt + this.renewDeadlineMs) {
+      this.held(startedAt);
+    } else if (this.leading) {
+      const holder = this.observedHolder;
+      if (holder && holder !== this.options.identity) {
+        this.options.writeFence?.close(`replica ${holder} holds the leader Lease`);
+        this.stepDown('lost');
+      } else if (this.now() >= this.lastRenewStart + this.renewDeadlineMs) {
+        this.stepDown('lost'); // the timer normally got here first
       }
-    } else if (this.leading && now - this.lastRenewAt >= this.renewDeadlineMs) {
-      this.stepDown('lost');
     }
     const delay = this.leading ? this.retryPeriodMs : this.retryPeriodMs * (1 + ACQUIRE_JITTER * this.random());
     this.schedule(delay);
+  }
+
+  /** We hold the Lease as of `startedAt`: extend the term, the write fence and the step-down timer. */
+  private held(startedAt: number): void {
+    this.lastRenewStart = startedAt;
+    this.options.writeFence?.openUntil(startedAt + this.leaseDurationMs - this.writeFenceMarginMs);
+    clearTimeout(this.stepDownTimer);
+    this.stepDownTimer = setTimeout(
+      () => {
+        this.stepDownTimer = undefined;
+        this.stepDown('lost');
+      },
+      Math.max(0, startedAt + this.renewDeadlineMs - this.now()),
+    );
+    if (!this.leading) {
+      this.leading = true;
+      this.options.logger?.info({ lease: this.leaseName(), identity: this.options.identity }, 'became leader');
+      this.callHook(this.options.onStartedLeading, 'onStartedLeading');
+    }
   }
 
   /** A hung API call must not keep us "leading" past the renew deadline. */
@@ -177,6 +224,8 @@ export class LeaderElector {
   }
 
   private stepDown(why: 'lost' | 'released'): void {
+    clearTimeout(this.stepDownTimer);
+    this.stepDownTimer = undefined;
     if (!this.leading) return;
     this.leading = false;
     const log = why === 'lost' ? this.options.logger?.warn : this.options.logger?.info;
@@ -193,11 +242,13 @@ export class LeaderElector {
     }
   }
 
-  /** true when we hold the Lease after this call. */
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** true when we hold the Lease after this call; `startedAt` is when the attempt began. */
+  private async tryAcquireOrRenew(startedAt: number): Promise<boolean> {
     const { namespace, name, identity } = this.options;
-    const now = this.now();
     const lease = await this.options.lease.get(namespace, name);
+    // After the read: a record seen now changed at the latest now, so expiry counts from here
+    // (a time taken before the read could predate a renewal that landed during it).
+    const now = this.now();
     if (!lease) {
       try {
         await this.options.lease.create({
@@ -210,7 +261,7 @@ export class LeaderElector {
         if (isConflict(error)) return false; // another candidate created it first
         throw error;
       }
-      this.observe(identity, now);
+      this.observe(identity, startedAt);
       return true;
     }
 
@@ -231,7 +282,7 @@ export class LeaderElector {
       if (isConflict(error)) return false; // someone wrote the Lease since we read it
       throw error;
     }
-    this.observe(identity, now);
+    this.observe(identity, startedAt);
     return true;
   }
 

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { KubeAuth, type PluginLogger, type RequestCredentials } from './auth.js';
 import type { KubeStatus } from './errors.js';
 import type { KubeConfig } from './kube-config.js';
+import type { WriteGate } from './write-fence.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -30,6 +31,11 @@ export interface RestRequest {
   contentType?: string;
   /** Overrides the client's request timeout. */
   timeoutMs?: number;
+  /**
+   * Skips the write gate: only the Lease calls of leader election, which must write in order
+   * to become leader.
+   */
+  unfenced?: boolean;
 }
 
 export const CONTENT_TYPE = {
@@ -100,6 +106,11 @@ export interface KubeRestClientOptions {
   auth?: KubeAuth;
   /** Gets a failing exec credential plugin's stderr (kube/auth.ts). */
   logger?: PluginLogger;
+  /**
+   * With leader election: every mutating request (POST/PUT/PATCH/DELETE) is admitted by it
+   * and aborted when leadership is lost (kube/write-fence.ts). Reads and watches are not.
+   */
+  writeGate?: WriteGate;
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -111,6 +122,7 @@ export class KubeRestClient {
   private readonly base: URL;
   private readonly secure: boolean;
   private readonly requestTimeoutMs: number;
+  private readonly writeGate: WriteGate | undefined;
   private pool: { key: string; agent: http.Agent } | undefined;
 
   constructor(
@@ -121,14 +133,18 @@ export class KubeRestClient {
     this.secure = this.base.protocol === 'https:';
     this.auth = options.auth ?? new KubeAuth(config.user, config.cluster, { logger: options.logger });
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.writeGate = options.writeGate;
   }
 
   /** One JSON request; resolves with the parsed response (undefined for an empty body). */
   async request<T = unknown>(request: RestRequest): Promise<T> {
     const body = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
+    const gated = this.writeGate !== undefined && request.method !== 'GET' && !request.unfenced;
     for (let attempt = 0; ; attempt++) {
       const credentials = await this.auth.credentials();
-      const response = await this.send(request, body, credentials);
+      // Admitted after the credentials (an exec plugin may take a while), right before sending.
+      const signal = gated ? this.writeGate!.admit(`${request.method} ${request.path}`) : undefined;
+      const response = await this.send(request, body, credentials, signal);
       // Rotated token or expired exec credential: fetch new ones and try once more.
       if (response.status === 401 && attempt === 0 && this.auth.refreshable) {
         this.auth.invalidate();
@@ -271,26 +287,39 @@ export class KubeRestClient {
 
   // ------------------------------------------------------------ transport
 
-  private send(request: RestRequest, body: Buffer | undefined, credentials: RequestCredentials): Promise<{ status: number; text: string }> {
+  /** `signal` (the write gate's) aborts the request and rejects with its reason. */
+  private send(request: RestRequest, body: Buffer | undefined, credentials: RequestCredentials, signal?: AbortSignal): Promise<{ status: number; text: string }> {
     const timeoutMs = request.timeoutMs ?? this.requestTimeoutMs;
     return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
       const req = this.open(request.method, request.path, request.query, credentials, body, request.contentType ?? CONTENT_TYPE.json);
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        settle();
+        reject(signal!.reason);
+        req.destroy();
+      };
       const timer = setTimeout(() => {
+        settle();
         reject(new KubeTimeoutError(`${request.method} ${request.path}: no answer within ${Math.round(timeoutMs / 1000)}s`));
         req.destroy();
       }, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error) => {
-        clearTimeout(timer);
+        settle();
         reject(error);
       });
       req.on('response', (response) => {
         readAll(response).then(
           (text) => {
-            clearTimeout(timer);
+            settle();
             resolve({ status: response.statusCode ?? 0, text });
           },
           (error: unknown) => {
-            clearTimeout(timer);
+            settle();
             reject(error);
           },
         );

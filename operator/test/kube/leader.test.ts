@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lease } from '../../src/kube/objects.js';
 import { ConflictError, KubeApiError } from '../../src/kube/errors.js';
 import { LeaderElector, kubeLeaseApi, type LeaseApi } from '../../src/kube/leader.js';
+import { LeadershipLostError, WriteFence } from '../../src/kube/write-fence.js';
 
 /** One Lease store shared by all candidates, with resourceVersion checks like the API server. */
 class FakeLeaseStore {
@@ -225,6 +226,124 @@ describe('LeaderElector', () => {
     hang = false;
     await elector.stop();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  describe('term counted from the start of the last renewal; writes fenced', () => {
+    /** A leader whose Lease calls can be made to hang or answer late, with a write fence. */
+    function hangable() {
+      const store = new FakeLeaseStore();
+      const api = store.client();
+      const control = { hang: false, replaceDelayMs: 0, onReplace: (_lease: Lease) => {} };
+      const lease: LeaseApi = {
+        ...api,
+        get: (ns, n) => (control.hang ? new Promise(() => {}) : api.get(ns, n)),
+        replace: async (l) => {
+          if (control.replaceDelayMs > 0) await new Promise((r) => setTimeout(r, control.replaceDelayMs));
+          control.onReplace(l);
+          return api.replace(l);
+        },
+      };
+      const log: Array<[string, number]> = [];
+      const fence = new WriteFence();
+      const elector = new LeaderElector({
+        lease,
+        namespace: 'n',
+        name: 'l',
+        identity: 'pod-a',
+        writeFence: fence,
+        onStartedLeading: () => log.push(['started', Date.now()]),
+        onStoppedLeading: () => log.push(['stopped', Date.now()]),
+      });
+      /** Stops it, letting a hung attempt run into its deadline. */
+      const stop = async () => {
+        control.hang = false;
+        const stopping = elector.stop();
+        await vi.advanceTimersByTimeAsync(20_000);
+        await stopping;
+      };
+      return { store, control, log, fence, elector, stop };
+    }
+
+    it('steps down at renewal start + renewDeadline while the next renewal hangs, not when it times out', async () => {
+      const h = hangable();
+      const t0 = Date.now();
+      h.elector.start();
+      await vi.advanceTimersByTimeAsync(5_000); // renewals started at 0, 2 s and 4 s succeeded
+      h.control.hang = true; // the one at 6 s never answers
+      await vi.advanceTimersByTimeAsync(8_999);
+      expect(h.elector.isLeader()).toBe(true);
+      expect(h.log.map(([e]) => e)).toEqual(['started']);
+      await vi.advanceTimersByTimeAsync(1);
+      // 4 s + 10 s: on time, although the hung request has 2 s left before it times out.
+      expect(h.log).toEqual([['started', t0], ['stopped', t0 + 14_000]]);
+      expect(h.elector.isLeader()).toBe(false);
+      await h.stop();
+    });
+
+    it('counts the term from when a slow renewal was sent, not from when its answer came', async () => {
+      const h = hangable();
+      const t0 = Date.now();
+      h.elector.start();
+      await vi.advanceTimersByTimeAsync(5_000);
+      h.control.replaceDelayMs = 5_000; // the renewal sent at 6 s is answered at 11 s
+      await vi.advanceTimersByTimeAsync(5_500);
+      h.control.hang = true; // and nothing answers after it
+      await vi.advanceTimersByTimeAsync(20_000);
+      // The write may have landed at 6 s, so the term ends at 6 + 10 s, not 11 + 10 s.
+      expect(h.log).toEqual([['started', t0], ['stopped', t0 + 16_000]]);
+      await h.stop();
+    });
+
+    it('fences writes at renewal start + leaseDuration - margin: admitted before, refused and aborted after', async () => {
+      const h = hangable();
+      const t0 = Date.now();
+      expect(() => h.fence.admit('PATCH secret')).toThrow(LeadershipLostError); // not leading yet
+      h.elector.start();
+      await vi.advanceTimersByTimeAsync(5_000);
+      h.control.hang = true; // last good renewal started at 4 s
+      const inFlight = h.fence.admit('PUT /api/v1/namespaces/a/secrets/db'); // a write sent while still leading
+      await vi.advanceTimersByTimeAsync(t0 + 14_000 - Date.now()); // stepped down: the drain may still write
+      expect(h.elector.isLeader()).toBe(false);
+      expect(h.fence.open).toBe(true);
+      expect(inFlight.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(3_999); // 17.999 s
+      expect(() => h.fence.admit('PATCH status')).not.toThrow();
+      await vi.advanceTimersByTimeAsync(1); // 4 s + 15 s lease - 1 s margin
+      expect(inFlight.aborted).toBe(true);
+      expect(inFlight.reason).toBeInstanceOf(LeadershipLostError);
+      expect(() => h.fence.admit('PATCH status')).toThrow('PATCH status: refused: the leader Lease was not renewed in time; only the leader writes');
+      await h.stop();
+    });
+
+    it('steps down and fences at once when another replica holds the Lease', async () => {
+      const h = hangable();
+      h.elector.start();
+      await vi.advanceTimersByTimeAsync(3_000);
+      const inFlight = h.fence.admit('PATCH x');
+      // Someone else's write (e.g. a replica whose clock ran fast) took it over.
+      await h.store.client().replace({ ...h.store.lease!, spec: { ...h.store.lease!.spec, holderIdentity: 'pod-b' } });
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(h.elector.isLeader()).toBe(false);
+      expect(h.log.map(([e]) => e)).toEqual(['started', 'stopped']);
+      expect(inFlight.aborted).toBe(true);
+      expect(() => h.fence.admit('PATCH y')).toThrow('PATCH y: refused: replica pod-b holds the leader Lease; only the leader writes');
+      await h.elector.stop();
+    });
+
+    it('stop() closes the fence before it releases the Lease', async () => {
+      const h = hangable();
+      h.elector.start();
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(h.fence.open).toBe(true); // opened by the renewals
+      const openWhenReleased: boolean[] = [];
+      h.control.onReplace = (lease) => {
+        if (lease.spec?.holderIdentity === '') openWhenReleased.push(h.fence.open);
+      };
+      await h.elector.stop();
+      expect(openWhenReleased).toEqual([false]);
+      expect(h.store.lease!.spec!.holderIdentity).toBe('');
+      expect(vi.getTimerCount()).toBe(0);
+    });
   });
 
   it('keeps renewing when a leadership callback throws', async () => {

@@ -10,11 +10,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
+import { CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
 import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../src/kube/auth.js';
 import { isConflict, isNotFound, toKubeApiError } from '../../src/kube/errors.js';
 import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kube-config.js';
 import { KubeHttpError, KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../src/kube/rest.js';
+import { LeadershipLostError, WriteFence } from '../../src/kube/write-fence.js';
 import { makeTestPki, type TestPki } from './tls-fixture.js';
 
 interface Seen {
@@ -338,6 +339,51 @@ describe('errors and timeouts', () => {
     await core.listNamespacedSecret({ namespace: 'a b', labelSelector: 'rotor.dev/managed=true', fieldSelector: 'type=Opaque', limit: 10, _continue: 'tok' });
     expect(seen[0]!.path).toBe('/api/v1/namespaces/a%20b/secrets');
     expect(Object.fromEntries(seen[0]!.query)).toEqual({ labelSelector: 'rotor.dev/managed=true', fieldSelector: 'type=Opaque', limit: '10', continue: 'tok' });
+  });
+});
+
+describe('write gate (leader election)', () => {
+  const patch = (rest: KubeRestClient) =>
+    rest.request({ method: 'PATCH', path: '/api/v1/namespaces/ns/secrets/x', body: { metadata: { labels: { a: 'b' } } }, contentType: 'application/merge-patch+json' });
+
+  it('refuses writes while the fence is closed without sending them; reads and Lease writes pass', async () => {
+    const fence = new WriteFence();
+    const rest = client(undefined, {}, { writeGate: fence });
+    await expect(patch(rest)).rejects.toThrow('PATCH /api/v1/namespaces/ns/secrets/x: refused: this replica has not acquired the leader Lease; only the leader writes');
+    await expect(new CoreApi(rest).deleteNamespacedSecret({ namespace: 'ns', name: 'x' })).rejects.toBeInstanceOf(LeadershipLostError);
+    expect(seen).toHaveLength(0);
+    await expect(get(rest)).resolves.toMatchObject({ metadata: { name: 'x' } });
+    // The elector must write the Lease to become leader.
+    await new CoordinationApi(rest).replaceNamespacedLease({ namespace: 'ns', name: 'l', body: { metadata: { name: 'l' } } });
+    expect(seen.map((r) => r.method)).toEqual(['GET', 'PUT']);
+    fence.openUntil(Date.now() + 60_000);
+    await expect(patch(rest)).resolves.toBeDefined();
+    fence.close('test');
+  });
+
+  it('aborts a write in flight when leadership is lost', async () => {
+    const fence = new WriteFence();
+    fence.openUntil(Date.now() + 60_000);
+    handler = () => {}; // the API server never answers
+    const rest = client(undefined, {}, { writeGate: fence });
+    const pending = patch(rest).catch((e: unknown) => e);
+    const deadline = Date.now() + 5_000;
+    while (seen.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    fence.close('replica pod-b holds the leader Lease');
+    const error = await pending;
+    expect(error).toBeInstanceOf(LeadershipLostError);
+    expect((error as Error).message).toBe('write aborted: replica pod-b holds the leader Lease');
+  });
+
+  it('aborts a write in flight at the fence deadline, with no other call needed', async () => {
+    const fence = new WriteFence();
+    fence.openUntil(Date.now() + 300);
+    handler = () => {};
+    const rest = client(undefined, {}, { writeGate: fence });
+    const started = Date.now();
+    const error = await patch(rest).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeadershipLostError);
+    expect(Date.now() - started).toBeLessThan(5_000); // long before the 60 s request timeout
   });
 });
 
