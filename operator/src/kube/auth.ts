@@ -169,6 +169,8 @@ function truncate(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}… (${text.length - limit} more characters)`;
 }
 
+const EXEC_API_VERSIONS = new Set(['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1', 'client.authentication.k8s.io/v1alpha1']);
+
 export function parseExecCredential(stdout: string, exec: Pick<ExecConfig, 'command' | 'apiVersion'>): ExecResult {
   const what = `exec credential plugin "${exec.command}"`;
   let doc: { apiVersion?: unknown; kind?: unknown; status?: Record<string, unknown> };
@@ -177,9 +179,11 @@ export function parseExecCredential(stdout: string, exec: Pick<ExecConfig, 'comm
   } catch {
     throw new Error(`${what} did not print an ExecCredential (JSON) on stdout`);
   }
-  if (doc?.kind !== 'ExecCredential') throw new Error(`${what} printed kind "${String(doc?.kind)}", not ExecCredential`);
+  // The plugin's stdout carries the credential: only known words of it are quoted back.
+  if (doc?.kind !== 'ExecCredential') throw new Error(`${what} printed a JSON document that is not an ExecCredential (kind)`);
   if (doc.apiVersion !== exec.apiVersion) {
-    throw new Error(`${what} answered apiVersion "${String(doc.apiVersion)}" but the kubeconfig asks for ${exec.apiVersion}`);
+    const answered = typeof doc.apiVersion === 'string' && EXEC_API_VERSIONS.has(doc.apiVersion) ? `"${doc.apiVersion}"` : 'another version';
+    throw new Error(`${what} answered apiVersion ${answered} but the kubeconfig asks for ${exec.apiVersion}`);
   }
   const status = doc.status ?? {};
   const text = (field: string) => (typeof status[field] === 'string' && status[field] !== '' ? (status[field] as string) : undefined);

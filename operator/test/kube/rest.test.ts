@@ -268,6 +268,16 @@ console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential'
     chmodSync(script, 0o755);
     const wrongVersion: UserConfig = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: script, args: [], env: [], provideClusterInfo: false } };
     await expect(get(client(wrongVersion))).rejects.toThrow(/answered apiVersion "client.authentication.k8s.io\/v1beta1" but the kubeconfig asks for client.authentication.k8s.io\/v1/);
+    // What the plugin printed is never quoted unless it is a known word: stdout carries the credential.
+    const leaky = join(dir, 'leaky.sh');
+    writeFileSync(leaky, `#!/bin/sh\necho '{"apiVersion":"tok-SECRET-1","kind":"tok-SECRET-2","status":{"token":"t"}}'\n`);
+    chmodSync(leaky, 0o755);
+    const leakyUser: UserConfig = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: leaky, args: [], env: [], provideClusterInfo: false } };
+    const leakError = (await get(client(leakyUser)).catch((e: unknown) => e)) as Error;
+    expect(leakError.message).toBe(`exec credential plugin "${leaky}" printed a JSON document that is not an ExecCredential (kind)`);
+    writeFileSync(leaky, `#!/bin/sh\necho '{"apiVersion":"tok-SECRET-1","kind":"ExecCredential","status":{"token":"t"}}'\n`);
+    const versionError = (await get(client(leakyUser)).catch((e: unknown) => e)) as Error;
+    expect(versionError.message).toBe(`exec credential plugin "${leaky}" answered apiVersion another version but the kubeconfig asks for client.authentication.k8s.io/v1`);
     expect(seen).toHaveLength(0);
   });
 });
