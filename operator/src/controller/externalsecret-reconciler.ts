@@ -401,6 +401,7 @@ export class ExternalSecretReconciler {
     const planFor = (live: Secret | undefined) =>
       planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
         isMergeOwnerLive: this.mergeOwnerLive(es),
+        isTargetOwnerLive: this.targetOwnerLive(es),
         ...(adoptFromEso ? { adoptFromEso } : {}),
       });
     let plan = planFor(target);
@@ -551,6 +552,19 @@ export class ExternalSecretReconciler {
       const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
       if (!other || other.metadata.deletionTimestamp) return false;
       return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && other.spec?.target?.creationPolicy === 'Merge';
+    };
+  }
+
+  /**
+   * Whether the ExternalSecret `name` (same namespace; this uid when given) still writes
+   * `es`'s target as its whole owner (creationPolicy Owner or Orphan, the default Owner).
+   */
+  private targetOwnerLive(es: DefaultedExternalSecret): (name: string, uid?: string) => boolean {
+    return (name, uid) => {
+      const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
+      if (!other || other.metadata.deletionTimestamp || (uid !== undefined && other.metadata.uid !== uid)) return false;
+      const policy = other.spec?.target?.creationPolicy ?? 'Owner';
+      return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && (policy === 'Owner' || policy === 'Orphan');
     };
   }
 

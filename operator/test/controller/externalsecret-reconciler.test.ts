@@ -32,6 +32,8 @@ function setup(
     namespaceLabels?: Record<string, Record<string, string>>;
     /** The managed-Secret cache (labelled Secrets); `lagging` ones are in the API but not seen yet. */
     cache?: { lagging?: Set<string> };
+    /** Other ExternalSecrets of the namespace, by name (every other name finds `es`). */
+    others?: ExternalSecret[];
   } = {},
 ) {
   let now = T0;
@@ -51,7 +53,7 @@ function setup(
   /** A reconciler as a fresh operator process builds it: the same API server state, no memory. */
   const start = (rolloutPort: Pick<RolloutCoordinator, 'request'> = rollouts) =>
     new ExternalSecretReconciler({
-      externalSecrets: { get: () => objects.es },
+      externalSecrets: { get: (_ns, name) => options.others?.find((o) => o.metadata.name === name) ?? objects.es },
       stores: {
         secretStore: (ns, name) => stores.find((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns && s.metadata.name === name),
         clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
@@ -679,6 +681,33 @@ describe('ExternalSecretReconciler', () => {
     expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
     expect(secret.metadata?.ownerReferences).toBeUndefined();
     expect(secret.metadata?.annotations?.[ANNOTATION_OWNER]).toBe('app/db');
+  });
+
+  it('Merge refuses a Secret another ExternalSecret owns, naming it in status and a Warning, and leaves the Secret alone', async () => {
+    const owner = externalSecret({ target: { name: 'db' } }, { name: 'owner-es', uid: 'owner-uid' });
+    const c = setup({ others: [owner], es: externalSecret({ target: { name: 'db', creationPolicy: 'Merge' } }, { name: 'merger', uid: 'merger-uid' }) });
+    await c.secrets.create({
+      metadata: {
+        name: 'db',
+        namespace: 'app',
+        labels: { [LABEL_MANAGED]: 'true' },
+        annotations: { [ANNOTATION_OWNER]: 'app/owner-es' },
+        ownerReferences: [{ apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'owner-es', uid: 'owner-uid', controller: true }],
+      },
+      data: { user: 'YXBw' },
+    });
+    const writes = c.secrets.writes;
+    await c.reconcile();
+    expect(c.secrets.writes).toBe(writes);
+    expect(c.secrets.store.get('app/db')!.data).toEqual({ user: 'YXBw' });
+    expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'TargetNotOwned' });
+    expect(c.objects.es.status?.conditions?.[0]?.message).toContain('is owned by ExternalSecret app/owner-es');
+    expect(c.events.events.find((e) => e.type === 'Warning')?.message).toContain('ExternalSecret app/owner-es');
+    // Once the owner stops writing the Secret whole (here: it merges too), the keys go in.
+    owner.spec.target = { name: 'db', creationPolicy: 'Merge' };
+    c.advance(HOUR);
+    await c.reconcile();
+    expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
   });
 
   it('refuses a Secret over the 1 MiB Kubernetes limit with advice, keeping the last good one', async () => {
