@@ -80,7 +80,7 @@ const crd = {
       plural: 'clusterexternalsecrets',
       singular: 'clusterexternalsecret',
       shortNames: ['ces'],
-      categories: ['rotor', 'externalsecrets'],
+      categories: ['rotor'],
     },
     versions: [
       {

@@ -88,6 +88,9 @@ describe('RBAC of the chart', () => {
       ['watch', 'daemonsets.apps'],
       ['get', 'rollouts.argoproj.io'],
       ['watch', 'rollouts.argoproj.io'],
+      // Argo Rollouts: only with the chart value rbac.argoRollouts=true (off by default).
+      ['list', 'rollouts.argoproj.io'],
+      ['patch', 'rollouts.argoproj.io'],
       ['patch', 'secrets'],
       ['update', 'externalsecrets.rotor.dev', '--subresource=status'],
       ['update', 'secretstores.rotor.dev', '--subresource=status'],

@@ -65,6 +65,8 @@ spec:
     const table = await kubectl('get', 'externalsecrets', '-n', ns);
     expect(table).toMatch(/NAME\s+STORE\s+REFRESH INTERVAL\s+STATUS\s+READY/);
     expect(table).toMatch(/db\s+aws\s+5s\s+SecretSynced\s+True/);
+    // The plural means ExternalSecrets only: no CRD declares it as a category any more.
+    expect(table).not.toContain('secretstore.rotor.dev/');
     const described = await kubectl('describe', 'externalsecret', 'db', '-n', ns);
     expect(described).toMatch(/Created/);
     expect(described).not.toContain(password);

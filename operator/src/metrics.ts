@@ -51,6 +51,8 @@ export interface RotorMetrics {
   leader: Gauge;
   /** Events dropped because the event queue was full (controller/event-queue.ts), by type. */
   eventsDropped: Counter<'type'>;
+  /** Target Secrets deleted for re-creation (type change, immutable) whose create then failed: left missing. */
+  secretRecreateFailures: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): RotorMetrics {
@@ -187,6 +189,13 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       labelNames: ['type'] as const,
       registers,
     }),
+    secretRecreateFailures: new Counter({
+      // No namespace/name labels: the Warning Event names the ExternalSecret; series per
+      // tenant object would let tenants grow the metric set.
+      name: 'rotor_secret_recreate_failures_total',
+      help: 'Target Secrets deleted to be re-created (type change or immutable) whose create then failed, leaving no Secret until a retry succeeds.',
+      registers,
+    }),
   };
 }
 
@@ -243,6 +252,7 @@ export function externalSecretMetrics(
 ): {
   onSyncResult: (result: SyncResult, es: ExternalSecret) => void;
   onDeleted: (namespace: string, name: string) => void;
+  onRecreateFailed: () => void;
 } {
   // ExternalSecrets whose last success this process has seen: status.refreshTime moves only
   // with a change or on the heartbeat, so it must not overwrite the exact time.
@@ -268,6 +278,7 @@ export function externalSecretMetrics(
       seenSuccess.delete(`${namespace}/${name}`);
       for (const series of perExternalSecretSeries(metrics)) series.remove({ namespace, name });
     },
+    onRecreateFailed: () => metrics.secretRecreateFailures.inc(),
   };
 }
 

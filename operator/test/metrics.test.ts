@@ -19,6 +19,14 @@ async function series(metrics: ReturnType<typeof createMetrics>, name: string): 
 }
 
 describe('per-ExternalSecret metrics', () => {
+  it('counts re-creates that left no Secret, without per-object labels', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const hooks = externalSecretMetrics(metrics);
+    hooks.onRecreateFailed();
+    hooks.onRecreateFailed();
+    expect(await series(metrics, 'rotor_secret_recreate_failures_total')).toEqual([{ labels: {}, value: 2 }]);
+  });
+
   it('records the last successful sync time and the Periodic interval, not on errors', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     let now = 1_700_000_000_000;

@@ -31,6 +31,7 @@ import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { targetDrift, targetMAC } from './drift.js';
 import { releaseMergeKeys } from './merge-owners.js';
+import { recreateSecret } from './recreate.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
@@ -80,6 +81,11 @@ export interface ExternalSecretReconcilerDeps {
    */
   statusHeartbeatMs?: number;
   onSyncResult?: (result: 'synced' | 'unchanged' | 'error' | 'skipped', es: ExternalSecret) => void;
+  /** A delete-then-create left no Secret: the create failed after its immediate retries (metric). */
+  onRecreateFailed?: (es: ExternalSecret) => void;
+  /** Pauses between immediate retries of a failed re-create (recreate.ts); tests shorten them. */
+  recreateRetryDelaysMs?: readonly number[];
+  sleep?: (ms: number) => Promise<void>;
   /** The ExternalSecret is gone: drop what is kept per ExternalSecret outside this class (metric series). */
   onDeleted?: (namespace: string, name: string) => void;
 }
@@ -335,6 +341,33 @@ export class ExternalSecretReconciler {
     };
   }
 
+  /**
+   * Delete-then-create (type change, immutable Secret; recreate.ts). A create that still fails
+   * after its immediate retries leaves no Secret: that gets its own Warning and metric, and the
+   * thrown error makes the work queue retry with backoff (the next pass creates the Secret).
+   */
+  private async recreate(es: DefaultedExternalSecret, live: Secret | undefined, secret: Secret, log: Logger): Promise<void> {
+    const target = `Secret ${es.metadata.namespace}/${es.spec.target.name}`;
+    const outcome = await recreateSecret(this.deps.secrets, live, secret, {
+      ...(this.deps.recreateRetryDelaysMs ? { delaysMs: this.deps.recreateRetryDelaysMs } : {}),
+      ...(this.deps.sleep ? { sleep: this.deps.sleep } : {}),
+    });
+    if (outcome.ok) {
+      if (outcome.attempts > 1) log.warn({ attempts: outcome.attempts }, 're-created the target Secret after failed creates; it was missing meanwhile');
+      return;
+    }
+    const cause = describeFailure(outcome.error).message;
+    if (!outcome.secretMissing) throw outcome.error;
+    this.deps.onRecreateFailed?.(es);
+    log.error({ attempts: outcome.attempts, code: httpStatusOf(outcome.error) }, 'target Secret deleted to re-create it, and the create failed: it is missing until a retry succeeds');
+    const message =
+      `${target} was deleted to re-create it (its type changed or it is immutable, which Kubernetes cannot update in place) ` +
+      `and creating it again failed ${outcome.attempts} time${outcome.attempts === 1 ? '' : 's'} (${cause}); ` +
+      `it is missing until a retry succeeds, retrying with backoff`;
+    await this.event(es, 'Warning', 'RecreateFailed', message);
+    throw new SyncError(ES_REASON.SecretSyncedError, message, { field: 'spec.target' });
+  }
+
   /** Creates the Secret; false (nothing written) when one of that name exists (409). */
   private async createUnlessExists(secret: Secret): Promise<boolean> {
     try {
@@ -401,9 +434,12 @@ export class ExternalSecretReconciler {
     const planFor = (live: Secret | undefined) =>
       planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
         isMergeOwnerLive: this.mergeOwnerLive(es),
+        isTargetOwnerLive: this.targetOwnerLive(es),
         ...(adoptFromEso ? { adoptFromEso } : {}),
       });
-    let plan = planFor(target);
+    /** The live Secret the plan was made from. */
+    let planned = target;
+    let plan = planFor(planned);
     let created = false;
     if (plan.action === 'create' && assumedAbsent) {
       created = await this.createUnlessExists(plan.secret);
@@ -411,7 +447,8 @@ export class ExternalSecretReconciler {
         // It exists after all (someone else's, or ours before the cache saw it): plan again
         // from the API's copy. Only on a first sync, so the rollout decision is unaffected.
         log.debug('target Secret exists although not cached; planning from the API copy');
-        plan = planFor(await this.deps.secrets.get(namespace, desired.name));
+        planned = await this.deps.secrets.get(namespace, desired.name);
+        plan = planFor(planned);
       }
     }
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
@@ -423,9 +460,7 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
     } else if (plan.action === 'update' || plan.action === 'recreate') {
       if (plan.action === 'recreate') {
-        await this.deps.secrets.delete(namespace, desired.name, { uid: target?.metadata?.uid, resourceVersion: plan.secret.metadata?.resourceVersion });
-        delete plan.secret.metadata!.resourceVersion;
-        await this.deps.secrets.create(plan.secret);
+        await this.recreate(es, planned, plan.secret, log);
       } else {
         await this.deps.secrets.replace(plan.secret);
       }
@@ -551,6 +586,19 @@ export class ExternalSecretReconciler {
       const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
       if (!other || other.metadata.deletionTimestamp) return false;
       return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && other.spec?.target?.creationPolicy === 'Merge';
+    };
+  }
+
+  /**
+   * Whether the ExternalSecret `name` (same namespace; this uid when given) still writes
+   * `es`'s target as its whole owner (creationPolicy Owner or Orphan, the default Owner).
+   */
+  private targetOwnerLive(es: DefaultedExternalSecret): (name: string, uid?: string) => boolean {
+    return (name, uid) => {
+      const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
+      if (!other || other.metadata.deletionTimestamp || (uid !== undefined && other.metadata.uid !== uid)) return false;
+      const policy = other.spec?.target?.creationPolicy ?? 'Owner';
+      return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && (policy === 'Owner' || policy === 'Orphan');
     };
   }
 

@@ -8,6 +8,7 @@ import {
   ANNOTATION_OWNER,
   ANNOTATION_ROLLOUT_PENDING,
   ANNOTATION_VERSIONS,
+  API_GROUP,
   API_GROUP_VERSION,
   LABEL_MANAGED,
   type CreationPolicy,
@@ -74,6 +75,12 @@ export interface PlanOptions {
    * Rotor does not own is never overwritten.
    */
   adoptFromEso?: string;
+  /**
+   * Merge only: does the ExternalSecret of this name (same namespace; of this uid when given)
+   * still write this Secret as its whole owner (creationPolicy Owner or Orphan)? Such a Secret
+   * is refused as a Merge target. Default: yes (refusing is the safe side).
+   */
+  isTargetOwnerLive?: (name: string, uid?: string) => boolean;
 }
 
 /**
@@ -97,7 +104,12 @@ export function planTargetWrite(
   if (policy === 'None') return { action: 'none', reason: 'policy-none' };
   const marker = desired.rolloutPending ?? existing?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
   if (marker !== undefined) desired = { ...desired, rolloutPending: marker };
-  if (policy === 'Merge') return planMerge(existing, desired, owner, options.isMergeOwnerLive ?? (() => true), options.adoptFromEso);
+  if (policy === 'Merge') {
+    const isMergeLive = options.isMergeOwnerLive ?? (() => true);
+    const whole = existing && wholeOwnerOf(existing, owner, isMergeLive, options.isTargetOwnerLive ?? (() => true));
+    if (whole !== undefined) return refuseOwnedByOther(desired, whole);
+    return planMerge(existing, desired, owner, isMergeLive, options.adoptFromEso);
+  }
 
   if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
   if (!isOwnedBy(existing, owner)) {
@@ -148,6 +160,48 @@ function refuseNotOwned(existing: Secret, desired: DesiredSecret, adoptFromEso: 
       `${target} already exists and ${whose}; ` +
       `refusing to overwrite it. Set spec.target.creationPolicy: Merge to merge keys into it, ` +
       `choose another spec.target.name, or delete the existing Secret.`,
+  };
+}
+
+/**
+ * The other ExternalSecret (same namespace) that writes this whole Secret, if any: named by a
+ * Rotor owner reference (creationPolicy Owner) or, failing that, by the rotor.dev/owner
+ * annotation when the writer it names is not a live Merge writer (creationPolicy Orphan).
+ * Merging into such a Secret made the two take turns: the owner rewrote the whole Secret
+ * without the merged keys at every refresh, the Merge writer put them back at its own.
+ */
+function wholeOwnerOf(
+  existing: Secret,
+  self: OwnerIdentity,
+  isMergeLive: (name: string) => boolean,
+  isTargetOwnerLive: (name: string, uid?: string) => boolean,
+): string | undefined {
+  for (const ref of existing.metadata?.ownerReferences ?? []) {
+    if (ref.kind !== 'ExternalSecret' || !ref.apiVersion.startsWith(`${API_GROUP}/`)) continue;
+    if (ref.uid === self.uid || ref.name === self.name) continue;
+    if (isTargetOwnerLive(ref.name, ref.uid)) return ref.name;
+  }
+  const annotated = existing.metadata?.annotations?.[ANNOTATION_OWNER];
+  if (annotated === undefined) return undefined;
+  const slash = annotated.indexOf('/');
+  // An annotation naming another namespace cannot be an owner's (targets live in their
+  // ExternalSecret's namespace): someone else wrote it, and it proves nothing.
+  if (slash < 0 || annotated.slice(0, slash) !== self.namespace) return undefined;
+  const name = annotated.slice(slash + 1);
+  if (name === self.name || (mergeOwnersOf(existing)[name] !== undefined && isMergeLive(name))) return undefined;
+  return isTargetOwnerLive(name) ? name : undefined;
+}
+
+function refuseOwnedByOther(desired: DesiredSecret, other: string): TargetPlan {
+  const target = `Secret ${desired.namespace}/${desired.name}`;
+  const otherRef = `ExternalSecret ${desired.namespace}/${other}`;
+  return {
+    action: 'refuse',
+    reason: 'TargetNotOwned',
+    message:
+      `spec.target.creationPolicy is Merge but ${target} is owned by ${otherRef} (creationPolicy Owner or Orphan), ` +
+      `which rewrites the whole Secret at every refresh and would drop the merged keys; refusing to merge into it. ` +
+      `Add these keys to ${otherRef} instead, set its spec.target.creationPolicy to Merge as well, or choose another spec.target.name.`,
   };
 }
 

@@ -3,6 +3,8 @@
 // silently (pruning of unknown fields) and which it would refuse (types, enums, patterns,
 // sizes, required fields and the CEL rules in x-kubernetes-validations, whose messages name
 // the field and the alternative). Pure: the schema comes in, findings go out.
+// Findings name the field and the expected type or constraint, never the value: the input
+// may hold secret material (literals, templates), and the report goes to terminals and CI logs.
 import { parse as parseCel } from '@marcbachmann/cel-js';
 
 export interface StructuralSchema {
@@ -117,11 +119,12 @@ function walk(value: unknown, schema: StructuralSchema, path: string, problems: 
     let ok: unknown;
     try {
       ok = compile(validation.rule)(walked.cel);
-    } catch (error) {
+    } catch {
+      // The evaluator's message can quote the value (a bad regex, a duration, a map key).
       problems.push({
         path: path || '(root)',
         kind: 'unchecked',
-        message: `${path || '(root)'}: rule ${JSON.stringify(validation.rule)} could not be checked here (${(error as Error).message}); the API server checks it`,
+        message: `${path || '(root)'}: rule ${JSON.stringify(validation.rule)} could not be checked here; the API server checks it`,
       });
       continue;
     }
@@ -164,19 +167,19 @@ function walkObject(value: Record<string, unknown>, schema: StructuralSchema, pa
 function checkScalar(value: unknown, schema: StructuralSchema, invalid: (message: string) => void): void {
   switch (schema.type) {
     case 'string':
-      if (typeof value !== 'string') return invalid(`must be a string (is ${JSON.stringify(value)})`);
+      if (typeof value !== 'string') return invalid(`must be a string (is ${kindOf(value)})`);
       if (schema.maxLength !== undefined && [...value].length > schema.maxLength) invalid(`must be at most ${schema.maxLength} characters`);
       if (schema.minLength !== undefined && [...value].length < schema.minLength) invalid(`must be at least ${schema.minLength} characters`);
-      if (schema.pattern !== undefined && !matches(schema.pattern, value)) invalid(`${JSON.stringify(value)} does not match ${schema.pattern}`);
+      if (schema.pattern !== undefined && !matches(schema.pattern, value)) invalid(`does not match ${schema.pattern}`);
       break;
     case 'integer':
-      if (!Number.isInteger(value)) return invalid(`must be an integer (is ${JSON.stringify(value)})`);
+      if (!Number.isInteger(value)) return invalid(`must be an integer (is ${kindOf(value)})`);
       break;
     case 'number':
-      if (typeof value !== 'number') return invalid(`must be a number (is ${JSON.stringify(value)})`);
+      if (typeof value !== 'number') return invalid(`must be a number (is ${kindOf(value)})`);
       break;
     case 'boolean':
-      if (typeof value !== 'boolean') return invalid(`must be true or false (is ${JSON.stringify(value)})`);
+      if (typeof value !== 'boolean') return invalid(`must be true or false (is ${kindOf(value)})`);
       break;
     default:
       break;
@@ -185,7 +188,17 @@ function checkScalar(value: unknown, schema: StructuralSchema, invalid: (message
     if (schema.minimum !== undefined && value < schema.minimum) invalid(`must be at least ${schema.minimum}`);
     if (schema.maximum !== undefined && value > schema.maximum) invalid(`must be at most ${schema.maximum}`);
   }
-  if (schema.enum && !schema.enum.includes(value)) invalid(`${JSON.stringify(value)} is not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
+  // The allowed values come from the schema: naming them is safe, naming the given one is not.
+  if (schema.enum && !schema.enum.includes(value)) invalid(`must be one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
+}
+
+/** What kind of value was given, for "must be X (is Y)": the type, never the value. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a number';
+  if (typeof value === 'boolean') return 'true or false';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function matches(pattern: string, value: string): boolean {

@@ -54,10 +54,19 @@ export async function resolveTargets(
 
   // Every kind is listed: opt-in annotations can sit on any of them.
   const byKind = new Map<WorkloadKind, WorkloadSummary[]>();
+  /** Why Argo Rollouts could not be listed when the operator may not (403): reported only for a target naming one. */
+  let rolloutsForbidden: string | undefined;
   for (const kind of WORKLOAD_KINDS) {
     try {
       byKind.set(kind, await client.list(namespace, kind));
     } catch (err) {
+      if (kind === 'Rollout' && httpStatusOf(err) === 403) {
+        // The chart leaves Argo Rollouts out unless rbac.argoRollouts is set: not a failure of
+        // every rollout, only of one that names a Rollout (selector and annotation matches
+        // among Rollouts cannot be seen, as when Argo Rollouts is not installed).
+        rolloutsForbidden = listProblem(err, kind, namespace);
+        continue;
+      }
       log?.warn({ namespace, kind, status: httpStatusOf(err), err: safeErrorText(err) }, 'listing workloads for rollout failed');
       problems.push(listProblem(err, kind, namespace));
       listFailed = true;
@@ -82,6 +91,10 @@ export async function resolveTargets(
       const field = `spec.rollout.targets[${i}]`;
       if (!WORKLOAD_KINDS.includes(target.kind)) {
         problems.push(`${field}: kind "${String(target.kind)}" is not supported; use one of ${WORKLOAD_KINDS.join(', ')}`);
+        return;
+      }
+      if (target.kind === 'Rollout' && rolloutsForbidden !== undefined) {
+        problems.push(`${field}: Rollout/${target.name}: ${rolloutsForbidden}`);
         return;
       }
       const listed = byKind.get(target.kind);

@@ -97,8 +97,13 @@ export function safeErrorText(err: unknown): string {
 /** What the operator's ClusterRole must grant for `verb` on `kind`, in RBAC terms. */
 export function rbacHint(verb: 'list' | 'patch', kind: WorkloadKind, namespace: string): string {
   const { group, resource } = WORKLOAD_RESOURCES[kind];
-  return `the operator's ClusterRole needs "${verb}" on ${resource}.${group} (apiGroups: ["${group}"], resources: ["${resource}"]) in namespace ${namespace}`;
+  const rule = `the operator's ClusterRole needs "${verb}" on ${resource}.${group} (apiGroups: ["${group}"], resources: ["${resource}"]) in namespace ${namespace}`;
+  // The chart grants Argo Rollouts only on request: name the value that does it.
+  return kind === 'Rollout' ? `${rule}; with the Helm chart, set ${ARGO_ROLLOUTS_CHART_VALUE}` : rule;
 }
+
+/** The chart value that grants list/patch on Argo Rollouts (off by default). */
+export const ARGO_ROLLOUTS_CHART_VALUE = 'rbac.argoRollouts=true';
 
 export interface KubeWorkloadClientOptions {
   apps: Pick<AppsApi, 'listNamespacedDeployment' | 'listNamespacedStatefulSet' | 'listNamespacedDaemonSet' | 'patchNamespacedDeployment' | 'patchNamespacedStatefulSet' | 'patchNamespacedDaemonSet'>;
@@ -106,7 +111,7 @@ export interface KubeWorkloadClientOptions {
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
   /** Milliseconds clock; injected so tests can move time. */
   now?: () => number;
-  /** How long a 404 on Argo Rollouts means "not installed" before asking again. Default 10 min. */
+  /** How long a 404 (not installed) or 403 (not permitted) on Argo Rollouts holds before asking again. Default 10 min. */
   argoRecheckMs?: number;
   /** Page size for list calls. */
   pageSize?: number;
@@ -120,6 +125,8 @@ export class KubeWorkloadClient implements WorkloadClient {
   private readonly pageSize: number;
   /** Until when (ms) Argo Rollouts counts as not installed; 0 = unknown / installed. */
   private argoMissingUntil = 0;
+  /** Until when (ms) listing Argo Rollouts counts as forbidden (chart rbac.argoRollouts off), and the answer that said so. */
+  private argoForbidden: { until: number; error: WorkloadApiError } | undefined;
 
   constructor(private readonly opts: KubeWorkloadClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -138,9 +145,20 @@ export class KubeWorkloadClient implements WorkloadClient {
 
   async list(namespace: string, kind: WorkloadKind): Promise<WorkloadSummary[]> {
     if (kind === 'Rollout' && this.argoRolloutsMissing()) return [];
+    // Forbidden is the default (the chart grants Argo Rollouts on request): each rollout would
+    // otherwise cost a 403 per namespace. RBAC is cluster-wide or bound to one namespace, so
+    // the answer holds for every namespace; asked again after argoRecheckMs.
+    if (kind === 'Rollout' && this.argoForbidden && this.now() < this.argoForbidden.until) throw this.argoForbidden.error;
     try {
-      return await this.listPages(namespace, kind);
+      const listed = await this.listPages(namespace, kind);
+      if (kind === 'Rollout') this.argoForbidden = undefined;
+      return listed;
     } catch (err) {
+      if (kind === 'Rollout' && httpStatusOf(err) === 403) {
+        const error = toWorkloadError(err, 'list', kind, namespace);
+        this.argoForbidden = { until: this.now() + this.argoRecheckMs, error };
+        throw error;
+      }
       if (kind === 'Rollout' && httpStatusOf(err) === 404) {
         // The API group is not served: Argo Rollouts is not installed. Remember it so every
         // rollout does not cost another failing request; ask again after argoRecheckMs in

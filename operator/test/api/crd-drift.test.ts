@@ -274,12 +274,29 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
       expect(crd.spec.versions).toHaveLength(1);
       const [version] = crd.spec.versions;
       expect(version).toMatchObject({ name: API_VERSION, served: true, storage: true, subresources: { status: {} } });
-      expect(crd.spec.names.categories).toEqual(['rotor', 'externalsecrets']);
+      expect(crd.spec.names.categories).toEqual(['rotor']);
     }
     expect(crds.ExternalSecret.spec.names.shortNames).toEqual(['es']);
     expect(crds.SecretStore.spec.names.shortNames).toEqual(['ss']);
     expect(crds.ClusterSecretStore.spec.names.shortNames).toEqual(['css']);
     expect(crds.ClusterExternalSecret.spec.names.shortNames).toEqual(['ces']);
+  });
+
+  it('no category shadows a resource name: kubectl expands a category before a plural', () => {
+    // A category `externalsecrets` made `kubectl get externalsecrets` list every Rotor kind and
+    // `kubectl delete externalsecrets --all` delete the stores too. Every file in crds/, so a
+    // new CRD is covered without editing this test.
+    const all = readdirSync(join(repoRoot, 'crds'))
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => loadCrd(f));
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const names = new Set(
+      all.flatMap(({ spec: { names } }) => [names.plural, names.singular, names.kind.toLowerCase(), ...(names.shortNames ?? [])].map((n) => n.toLowerCase())),
+    );
+    for (const crd of all) {
+      const shadowing = (crd.spec.names.categories ?? []).filter((c) => names.has(c.toLowerCase()));
+      expect(shadowing, `${crd.metadata.name}: categories that are also a resource name`).toEqual([]);
+    }
   });
 
   it('enums equal the string-literal unions they are typed with', () => {

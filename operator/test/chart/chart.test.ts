@@ -111,7 +111,6 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'apps/deployments': ['list', 'patch'],
         'apps/statefulsets': ['list', 'patch'],
         'apps/daemonsets': ['list', 'patch'],
-        'argoproj.io/rollouts': ['list', 'patch'],
       });
       expect(one(objects, 'ClusterRoleBinding', 'rotor-controller').roleRef).toMatchObject({ kind: 'ClusterRole', name: 'rotor-controller' });
     });
@@ -193,6 +192,11 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
     expect(one(objects, 'ClusterRoleBinding', 'rotor-cluster').roleRef).toMatchObject({ name: 'rotor-cluster' });
   });
 
+  it('grants Argo Rollouts list/patch only when rbac.argoRollouts is true (off by default)', () => {
+    expect(Object.keys(permissions(one(template(), 'ClusterRole', 'rotor-controller')))).not.toContain('argoproj.io/rollouts');
+    expect(permissions(one(template({ 'rbac.argoRollouts': 'true' }), 'ClusterRole', 'rotor-controller'))['argoproj.io/rollouts']).toEqual(['list', 'patch']);
+  });
+
   it('supports IRSA annotations, extra env, a ServiceMonitor and dropping Argo Rollouts RBAC', () => {
     const objects = template({
       'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn': 'arn:aws:iam::123456789012:role/rotor',
@@ -267,7 +271,8 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
     const unknown = calls.filter((c) => !(c in CALL_PERMISSIONS));
     expect(unknown, 'Kubernetes API calls without an entry in CALL_PERMISSIONS').toEqual([]);
     const needed = new Set([...calls.flatMap((c) => CALL_PERMISSIONS[c]!), ...NEEDED_WITHOUT_A_CALL]);
-    const objects = template({ 'rbac.perStoreIRSA.mode': 'cluster' });
+    // Every optional grant on, so that each call the code can make is checked against one.
+    const objects = template({ 'rbac.perStoreIRSA.mode': 'cluster', 'rbac.argoRollouts': 'true' });
     const granted = new Set<string>();
     for (const role of [...find(objects, 'ClusterRole'), ...find(objects, 'Role')]) {
       for (const [resource, verbs] of Object.entries(permissions(role))) for (const verb of verbs) granted.add(`${resource.split('#')[0]} ${verb}`);

@@ -32,6 +32,8 @@ function setup(
     namespaceLabels?: Record<string, Record<string, string>>;
     /** The managed-Secret cache (labelled Secrets); `lagging` ones are in the API but not seen yet. */
     cache?: { lagging?: Set<string> };
+    /** Other ExternalSecrets of the namespace, by name (every other name finds `es`). */
+    others?: ExternalSecret[];
   } = {},
 ) {
   let now = T0;
@@ -46,12 +48,13 @@ function setup(
   const stores = options.stores ?? [secretStore()];
   const rollouts = { request: vi.fn(async (): Promise<RolloutResult> => ({ targets: ['Deployment/web'], unchanged: [], problems: [] })) };
   const requeue = vi.fn();
+  const recreateFailed = vi.fn();
   const { logger, output } = capturedLogger();
   const fetcher = new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 });
   /** A reconciler as a fresh operator process builds it: the same API server state, no memory. */
   const start = (rolloutPort: Pick<RolloutCoordinator, 'request'> = rollouts) =>
     new ExternalSecretReconciler({
-      externalSecrets: { get: () => objects.es },
+      externalSecrets: { get: (_ns, name) => options.others?.find((o) => o.metadata.name === name) ?? objects.es },
       stores: {
         secretStore: (ns, name) => stores.find((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns && s.metadata.name === name),
         clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
@@ -74,6 +77,8 @@ function setup(
           }
         : {}),
       rolloutRetryMs: 30_000,
+      onRecreateFailed: recreateFailed,
+      sleep: async () => undefined,
       macKey: Buffer.alloc(32, 7),
       now: () => new Date(now),
       logger,
@@ -86,6 +91,7 @@ function setup(
     provider,
     rollouts,
     requeue,
+    recreateFailed,
     output,
     objects,
     advance: (ms: number) => (now += ms),
@@ -701,6 +707,73 @@ describe('ExternalSecretReconciler', () => {
     expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
     expect(secret.metadata?.ownerReferences).toBeUndefined();
     expect(secret.metadata?.annotations?.[ANNOTATION_OWNER]).toBe('app/db');
+  });
+
+  it('Merge refuses a Secret another ExternalSecret owns, naming it in status and a Warning, and leaves the Secret alone', async () => {
+    const owner = externalSecret({ target: { name: 'db' } }, { name: 'owner-es', uid: 'owner-uid' });
+    const c = setup({ others: [owner], es: externalSecret({ target: { name: 'db', creationPolicy: 'Merge' } }, { name: 'merger', uid: 'merger-uid' }) });
+    await c.secrets.create({
+      metadata: {
+        name: 'db',
+        namespace: 'app',
+        labels: { [LABEL_MANAGED]: 'true' },
+        annotations: { [ANNOTATION_OWNER]: 'app/owner-es' },
+        ownerReferences: [{ apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'owner-es', uid: 'owner-uid', controller: true }],
+      },
+      data: { user: 'YXBw' },
+    });
+    const writes = c.secrets.writes;
+    await c.reconcile();
+    expect(c.secrets.writes).toBe(writes);
+    expect(c.secrets.store.get('app/db')!.data).toEqual({ user: 'YXBw' });
+    expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'TargetNotOwned' });
+    expect(c.objects.es.status?.conditions?.[0]?.message).toContain('is owned by ExternalSecret app/owner-es');
+    expect(c.events.events.find((e) => e.type === 'Warning')?.message).toContain('ExternalSecret app/owner-es');
+    // Once the owner stops writing the Secret whole (here: it merges too), the keys go in.
+    owner.spec.target = { name: 'db', creationPolicy: 'Merge' };
+    c.advance(HOUR);
+    await c.reconcile();
+    expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+  });
+
+  describe('re-creating an immutable Secret (delete, then create)', () => {
+    const unavailable = () => Object.assign(new Error('etcdserver: request timed out'), { code: 503 });
+    const rotate = async (c: ReturnType<typeof setup>) => {
+      await c.reconcile();
+      c.provider.set('prod/db', JSON.stringify({ password: `${SENTINEL}-2` }), 'v-2');
+      c.advance(HOUR);
+    };
+
+    it.each([1, 2])('retries a create that failed %i time(s) at once: the new Secret stands, no Warning', async (failures) => {
+      const c = setup({ es: externalSecret({ target: { name: 'db', immutable: true } }) });
+      await rotate(c);
+      const create = vi.spyOn(c.secrets, 'create');
+      for (let i = 0; i < failures; i++) create.mockRejectedValueOnce(unavailable());
+      await c.reconcile();
+      expect(create).toHaveBeenCalledTimes(failures + 1);
+      expect(c.secrets.value('app', 'db', 'password')).toBe(`${SENTINEL}-2`);
+      expect(c.secrets.store.get('app/db')!.immutable).toBe(true);
+      expect(c.events.reasons()).not.toContain('Warning/RecreateFailed');
+      expect(c.recreateFailed).not.toHaveBeenCalled();
+    });
+
+    it('a create that keeps failing: Warning naming the gap, metric, backoff; the next pass creates the Secret', async () => {
+      const c = setup({ es: externalSecret({ target: { name: 'db', immutable: true } }) });
+      await rotate(c);
+      const create = vi.spyOn(c.secrets, 'create').mockRejectedValue(unavailable());
+      await expect(c.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+      expect(create).toHaveBeenCalledTimes(4);
+      expect(c.secrets.store.has('app/db')).toBe(false);
+      expect(c.recreateFailed).toHaveBeenCalledTimes(1);
+      const warning = c.events.events.find((e) => e.reason === 'RecreateFailed');
+      expect(warning?.type).toBe('Warning');
+      expect(warning?.message).toMatch(/Secret app\/db was deleted to re-create it .* failed 4 times .* missing until a retry succeeds/);
+      expect(c.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False', reason: 'SecretSyncedError' });
+      expect(JSON.stringify([c.events.events, c.objects.es.status, c.output()])).not.toContain(SENTINEL);
+      create.mockRestore();
+      await c.reconcile();
+      expect(c.secrets.value('app', 'db', 'password')).toBe(`${SENTINEL}-2`);
+    });
   });
 
   it('refuses a Secret over the 1 MiB Kubernetes limit with advice, keeping the last good one', async () => {

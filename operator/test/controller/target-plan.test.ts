@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Secret } from '../../src/kube/objects.js';
 import { planTargetWrite, type DesiredSecret } from '../../src/controller/target-plan.js';
-import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED } from '../../src/api/types.js';
+import { ANNOTATION_DATA_MAC, ANNOTATION_MERGE_OWNERS, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED } from '../../src/api/types.js';
 
 const owner = { namespace: 'app', name: 'db', uid: 'uid-1' };
 const desired: DesiredSecret = {
@@ -104,6 +104,66 @@ describe('planTargetWrite', () => {
     expect(plan).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
     expect(plan.action === 'refuse' && plan.message).toContain(`Secret app/db-secret is of type ${type}, which`);
     expect(plan.action === 'refuse' && plan.message).toContain('Choose another spec.target.name');
+  });
+
+  describe('Merge into a Secret another ExternalSecret owns whole', () => {
+    const other = { namespace: 'app', name: 'owner-es', uid: 'uid-owner' };
+    /** What the Owner ExternalSecret `other` wrote (owner reference + owner annotation). */
+    const ownedByOther = () => {
+      const plan = planTargetWrite(undefined, { ...desired, data: { user: Buffer.from('app') } }, 'Owner', other);
+      if (plan.action !== 'create') throw new Error('expected a create');
+      return { ...plan.secret, metadata: { ...plan.secret.metadata, resourceVersion: '3' } };
+    };
+
+    it('refuses, naming the owner and what to do, and writes nothing', () => {
+      const plan = planTargetWrite(ownedByOther(), desired, 'Merge', owner, { isTargetOwnerLive: () => true });
+      expect(plan).toMatchObject({ action: 'refuse', reason: 'TargetNotOwned' });
+      const message = plan.action === 'refuse' ? plan.message : '';
+      expect(message).toContain('is owned by ExternalSecret app/owner-es');
+      expect(message).toContain('creationPolicy');
+      expect(message).not.toContain('s3cr3t');
+    });
+
+    it('the owner and the Merge writer no longer take turns rewriting the Secret', () => {
+      // Before: the Merge writer added its key, the owner's refresh removed it, and so on.
+      let secret: Secret = ownedByOther();
+      const ownerDesired = { ...desired, data: { user: Buffer.from('app') } };
+      for (let refresh = 0; refresh < 3; refresh++) {
+        const merge = planTargetWrite(secret, desired, 'Merge', owner);
+        if (merge.action === 'update') secret = merge.secret;
+        const whole = planTargetWrite(secret, ownerDesired, 'Owner', other);
+        if (whole.action === 'update') secret = whole.secret;
+        expect(merge.action).toBe('refuse');
+        expect(whole.action).toBe('none');
+      }
+    });
+
+    it('refuses a Secret an Orphan ExternalSecret wrote (owner annotation, no reference)', () => {
+      const orphan = ownedByOther();
+      delete orphan.metadata!.ownerReferences;
+      const plan = planTargetWrite(orphan, desired, 'Merge', owner, { isTargetOwnerLive: (name) => name === 'owner-es' });
+      expect(plan.action === 'refuse' && plan.message).toContain('ExternalSecret app/owner-es');
+    });
+
+    it('merges once that owner is gone or no longer writes the Secret whole', () => {
+      expect(planTargetWrite(ownedByOther(), desired, 'Merge', owner, { isTargetOwnerLive: () => false }).action).toBe('update');
+    });
+
+    it('an owner annotation naming another namespace, or another live Merge writer, is no owner', () => {
+      const forged = ownedByOther();
+      delete forged.metadata!.ownerReferences;
+      forged.metadata!.annotations![ANNOTATION_OWNER] = 'elsewhere/owner-es';
+      expect(planTargetWrite(forged, desired, 'Merge', owner).action).toBe('update');
+      const merged = ownedByOther();
+      delete merged.metadata!.ownerReferences;
+      merged.metadata!.annotations![ANNOTATION_MERGE_OWNERS] = JSON.stringify({ 'owner-es': ['user'] });
+      expect(planTargetWrite(merged, desired, 'Merge', owner).action).toBe('update');
+    });
+
+    it('its own earlier Owner write (policy changed to Merge) is no other owner', () => {
+      const plan = planTargetWrite(live(), desired, 'Merge', owner);
+      expect(plan.action).not.toBe('refuse');
+    });
   });
 
   it('Merge refuses when the Secret does not exist yet', () => {

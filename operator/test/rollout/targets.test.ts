@@ -118,6 +118,32 @@ describe('resolveTargets', () => {
     expect(r.problems[0]).toMatch(/^spec\.rollout\.targets\[0\]: Rollout\/canary takes its pod template from Deployment\/web.*target that Deployment instead/);
   });
 
+  describe('Argo Rollouts not permitted (chart rbac.argoRollouts off, the default)', () => {
+    const forbidden = () => {
+      const client = cluster().add({ kind: 'Rollout', name: 'canary', labels: { uses: 'db' } });
+      client.listErrors.set('Rollout', new WorkloadApiError('list rollouts failed (HTTP 403)', 403, 'list', 'Rollout'));
+      return client;
+    };
+
+    it('is no problem for a rollout that names no Rollout: the other kinds restart, no retry', async () => {
+      const r = await resolveTargets({ namespace: 'apps', secretName: 'db-creds', rollout: { selector: { matchLabels: { uses: 'db' } } } }, forbidden());
+      expect(ids(r.targets)).toEqual(['Deployment/web', 'Deployment/worker', 'StatefulSet/cache', 'DaemonSet/agent']);
+      expect(r.problems).toEqual([]);
+      expect(r.listFailed).toBeUndefined();
+    });
+
+    it('a target of kind Rollout is reported, naming the chart value that grants it', async () => {
+      const r = await resolveTargets(
+        { namespace: 'apps', secretName: 'db-creds', rollout: { targets: [{ kind: 'Deployment', name: 'web' }, { kind: 'Rollout', name: 'canary' }] } },
+        forbidden(),
+      );
+      expect(ids(r.targets)).toEqual(['Deployment/web', 'DaemonSet/agent']);
+      expect(r.problems).toEqual([
+        'spec.rollout.targets[1]: Rollout/canary: cannot list rollouts.argoproj.io in namespace apps (HTTP 403): the operator\'s ClusterRole needs "list" on rollouts.argoproj.io (apiGroups: ["argoproj.io"], resources: ["rollouts"]) in namespace apps; with the Helm chart, set rbac.argoRollouts=true',
+      ]);
+    });
+  });
+
   it('turns a forbidden list into a problem with the RBAC rule needed, and keeps other kinds', async () => {
     const client = cluster();
     client.listErrors.set('StatefulSet', new WorkloadApiError('list statefulsets failed (HTTP 403)', 403, 'list', 'StatefulSet'));

@@ -165,6 +165,22 @@ describe('KubeWorkloadClient', () => {
     expect(c.argoRolloutsMissing()).toBe(false);
   });
 
+  it('remembers that listing Argo Rollouts is forbidden (403) and asks again only after the recheck interval', async () => {
+    handler = (_req, res) => json(res, 403, statusBody(403, 'Forbidden', 'rollouts.argoproj.io is forbidden'));
+    let now = 1_000_000;
+    const c = client(() => now);
+    for (const namespace of ['apps', 'apps', 'other']) {
+      const err = await c.list(namespace, 'Rollout').then(() => undefined, (e: unknown) => e);
+      expect((err as WorkloadApiError).status).toBe(403);
+    }
+    expect(seen).toHaveLength(1);
+    now += 60_001;
+    handler = (_req, res) => json(res, 200, { kind: 'RolloutList', metadata: {}, items: [{ metadata: { name: 'canary' }, spec: { template: {} } }] });
+    expect((await c.list('apps', 'Rollout')).map((w) => w.name)).toEqual(['canary']);
+    expect((await c.list('apps', 'Rollout')).map((w) => w.name)).toEqual(['canary']);
+    expect(seen).toHaveLength(3);
+  });
+
   it('a 404 on a built-in kind is an error, not "not installed"', async () => {
     const err = await client()
       .list('apps', 'Deployment')
