@@ -18,7 +18,7 @@ import { ANNOTATION_ADOPT_ESO } from '../api/eso.js';
 import { validateExternalSecret } from '../sync/validate.js';
 import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../api/provider.js';
-import { KubeApiError, httpStatusOf, statusOf } from '../kube/errors.js';
+import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
 import { versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
@@ -709,18 +709,18 @@ export function describeFailure(error: unknown): { reason: string; message: stri
       retryable: true,
     };
   }
+  // Field paths only (kube/errors.ts invalidMessage): the API server's own text repeats the
+  // rejected label/annotation keys, which a template may render from secret values.
   if (status === 422) {
-    return { reason: ES_REASON.SecretSyncedError, message: `the API server rejected the target Secret: ${kubeMessage(error)}`, retryable: false };
-
+    return {
+      reason: ES_REASON.SecretSyncedError,
+      message: `${invalidMessage(error).replace('the object', 'the target Secret')}; check the keys spec.target.template renders (labels, annotations, data)`,
+      retryable: false,
+    };
   }
   return { reason: ES_REASON.SecretSyncedError, message: 'internal error while syncing; see the operator log', retryable: true };
 }
 
-/** The API server's own message (it names fields, never values); KubeApiError carries it. */
-function kubeMessage(error: unknown): string {
-  if (error instanceof KubeApiError) return error.message;
-  return statusOf(error)?.message ?? 'invalid object';
-}
 
 /** "<uid>/<generation>" of a store's spec: changes with every spec edit and when it is re-created. */
 export function storeSpecId(store: SecretStore): string | undefined {
