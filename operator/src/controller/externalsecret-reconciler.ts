@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
   ANNOTATION_FORCE_SYNC,
+  ANNOTATION_OWNER_UID,
   ES_REASON,
   type ExternalSecret,
   type ExternalSecretStatus,
@@ -31,7 +32,7 @@ import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { targetDrift, targetMAC } from './drift.js';
 import { releaseMergeKeys } from './merge-owners.js';
-import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
+import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
@@ -399,10 +400,13 @@ export class ExternalSecretReconciler {
     if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
     const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
     const planFor = (live: Secret | undefined) =>
-      planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
-        isMergeOwnerLive: this.mergeOwnerLive(es),
-        ...(adoptFromEso ? { adoptFromEso } : {}),
-      });
+      withOwnerUid(
+        planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
+          isMergeOwnerLive: this.mergeOwnerLive(es),
+          ...(adoptFromEso ? { adoptFromEso } : {}),
+        }),
+        es.metadata.uid,
+      );
     let plan = planFor(target);
     let created = false;
     if (plan.action === 'create' && assumedAbsent) {
@@ -624,6 +628,18 @@ export class ExternalSecretReconciler {
     const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
     if (value) this.forceSyncSeen.set(keyOf(es), value);
   }
+}
+
+/**
+ * Every write of the target records the ExternalSecret's uid (rotor.dev/owner-uid): what ties
+ * a watch event on the Secret to this very ExternalSecret when there is no owner reference
+ * (secret-owner.ts). Added to writes only, so Secrets an older Rotor wrote are not rewritten
+ * for it.
+ */
+function withOwnerUid(plan: TargetPlan, uid: string | undefined): TargetPlan {
+  if (!uid || (plan.action !== 'create' && plan.action !== 'update' && plan.action !== 'recreate')) return plan;
+  const metadata = plan.secret.metadata ?? {};
+  return { ...plan, secret: { ...plan.secret, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [ANNOTATION_OWNER_UID]: uid } } } };
 }
 
 /** The earlier of two optional requeue delays. */

@@ -32,6 +32,7 @@ import { parseDuration } from '../api/duration.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
+import { ownerToRepair } from './secret-owner.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -266,10 +267,13 @@ export class Manager {
         .onDelete((s) => this.storeQueue.add(storeKey(s, kind)));
     }
 
-    // A managed Secret edited or deleted by someone is repaired by its ExternalSecret.
+    // A managed Secret edited or deleted by someone is repaired by its ExternalSecret: only one
+    // of the Secret's own namespace whose uid it records (secret-owner.ts), and through the
+    // queue's event limits, so edits can neither reach another namespace nor cut a failing
+    // ExternalSecret's backoff short.
     const enqueueOwner = (secret: Secret) => {
-      const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
-      if (owner && owner.includes('/')) this.esQueue.add(owner);
+      const key = ownerToRepair(secret, (ns, name) => this.externalSecrets.get(ns, name));
+      if (key) this.esQueue.addForEvent(key);
     };
     this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
 

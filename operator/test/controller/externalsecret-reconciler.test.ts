@@ -122,6 +122,14 @@ describe('ExternalSecretReconciler', () => {
     expect(t.events.reasons()).toEqual(['Normal/Created']);
   });
 
+  it('records its uid on every target it writes, Orphan ones too (rotor.dev/owner-uid: what ties Secret events to it)', async () => {
+    for (const creationPolicy of ['Owner', 'Orphan'] as const) {
+      const c = setup({ es: externalSecret({ target: { name: 'db', creationPolicy } }) });
+      await c.reconcile();
+      expect(c.secrets.store.get('app/db')!.metadata?.annotations?.['rotor.dev/owner-uid'], creationPolicy).toBe('es-uid');
+    }
+  });
+
   describe('first pass of a new ExternalSecret with the managed-Secret cache', () => {
     it('creates the Secret without reading it from the API first (one round trip fewer)', async () => {
       const c = setup({ cache: {} });

@@ -8,7 +8,7 @@ import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/list-watch.js';
-import type { SecretsProvider } from '../../src/api/provider.js';
+import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
 import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
@@ -179,6 +179,27 @@ describe('Manager', () => {
     await t.secrets.delete('app', 'db');
     t.fakes.managedSecrets.remove('app', 'db');
     await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('Secret edits naming a failing ExternalSecret cause no AWS read: not from another namespace, not past its backoff (issue #15 item 4)', async () => {
+    const t = setup();
+    t.provider.failWith = new ProviderError('AccessDenied', 'denied', { code: 'AccessDeniedException', retryable: true });
+    t.put(t.fakes.secretStores, secretStore());
+    t.put(t.fakes.externalSecrets, externalSecret());
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.provider.calls).toBe(1));
+
+    // 30 edits of a Secret in another namespace that names the victim, and 30 of one in its
+    // own namespace (no uid recorded, as an older Rotor wrote Orphan targets): both within the
+    // victim's first backoff (1 s).
+    for (let i = 0; i < 30; i++) {
+      t.put(t.fakes.managedSecrets, { metadata: { name: 'forged', namespace: 'evil', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db', n: String(i) } } });
+      t.put(t.fakes.managedSecrets, { metadata: { name: 'local', namespace: 'app', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db', n: String(i) } } });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.provider.calls).toBe(1);
   });
 
   it('a store that hangs holds at most storeConcurrency workers: another store’s ExternalSecret syncs meanwhile', async () => {
