@@ -117,7 +117,7 @@ describe('ExternalSecretReconciler', () => {
     const status = t.objects.es.status!;
     expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'SecretSynced' });
     expect(status.syncedVersions).toEqual([{ key: 'password', remoteKey: 'prod/db', versionId: 'v-1111aaaa' }]);
-    expect(status.dataMAC).toMatch(/^[0-9a-f]{64}$/);
+    expect(status.dataMAC).toMatch(/^v2:[0-9a-f]{64}$/);
     expect(status.observedGeneration).toBe(1);
     expect(t.events.reasons()).toEqual(['Normal/Created']);
   });
