@@ -202,6 +202,19 @@ describe('Manager', () => {
     expect(t.provider.calls).toBe(1);
   });
 
+  it('the managed-Secret cache keeps no values, nor Secrets claiming an owner in another namespace; edits are still repaired (issue #15 item 6)', async () => {
+    const t = await startedWithOneSyncedExternalSecret();
+    t.put(t.fakes.managedSecrets, (await t.secrets.get('app', 'db'))!);
+    t.put(t.fakes.managedSecrets, { metadata: { name: 'big', namespace: 'evil', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db' } }, data: { x: 'QUFB'.repeat(4096) } });
+    await vi.waitFor(() => expect(t.manager.managedSecrets.get('app', 'db')).toBeDefined());
+    expect(t.manager.managedSecrets.get('app', 'db')!.data).toBeUndefined();
+    expect(t.manager.managedSecrets.get('evil', 'big')).toBeUndefined();
+
+    t.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
+    t.put(t.fakes.managedSecrets, (await t.secrets.get('app', 'db'))!);
+    await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
   it('a store that hangs holds at most storeConcurrency workers: another store’s ExternalSecret syncs meanwhile', async () => {
     const hanging = new FakeProvider();
     const calls: string[] = [];
