@@ -33,6 +33,7 @@ import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
 import { ownerToRepair } from './secret-owner.js';
+import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -412,7 +413,10 @@ export class Manager {
       this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
       return;
     }
-    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+    // A raw 422 (kube/rest.ts KubeHttpError) carries the API server's text, which may repeat
+    // rendered keys and values: only its field paths are logged (kube/errors.ts).
+    const message = httpStatusOf(error) === 422 ? invalidMessage(error) : (error as Error)?.message;
+    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message } }, 'unexpected reconcile error');
   }
 }
 

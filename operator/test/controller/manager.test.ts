@@ -16,7 +16,7 @@ import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, Fak
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 
-function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider | undefined; concurrency?: number; storeConcurrency?: number } = {}) {
+function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider | undefined; concurrency?: number; storeConcurrency?: number; storeStatus?: FakeStatus } = {}) {
   const fakes = {
     externalSecrets: new FakeListWatch(),
     secretStores: new FakeListWatch(),
@@ -48,7 +48,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     forgetStore: (s: { kind: StoreKind; metadata: { namespace?: string; name: string } }) =>
       forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
   };
-  const { logger } = capturedLogger();
+  const { logger, output } = capturedLogger();
   // ExternalSecrets a ClusterExternalSecret writes show up in the ExternalSecret informer, as on a real server.
   const esWriter = new FakeExternalSecretStore((type, es) => (type === 'put' ? fakes.externalSecrets.put(es as unknown as TestObject) : fakes.externalSecrets.remove(es.metadata.namespace, es.metadata.name)));
   const cesStatus = new FakeCesStatus();
@@ -69,11 +69,11 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
       now: () => new Date(),
       ...externalSecretMetrics(metrics),
     },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
+    storeDeps: { providers, status: options.storeStatus ?? new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
     clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);
-  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus };
+  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus, output };
 }
 
 const readySeries = async (metrics: ReturnType<typeof createMetrics>) =>
@@ -213,6 +213,21 @@ describe('Manager', () => {
     t.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
     t.put(t.fakes.managedSecrets, (await t.secrets.get('app', 'db'))!);
     await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('an unexpected 422 is logged by its field paths, never with the API server\'s text (issue #15 item 7)', async () => {
+    const storeStatus = new FakeStatus();
+    storeStatus.store = async () => {
+      const body = { code: 422, reason: 'Invalid', message: 'Invalid value: "hunter2-from-a-template"', details: { causes: [{ field: 'status.conditions', message: 'hunter2-from-a-template' }] } };
+      throw Object.assign(new Error(`update status: HTTP 422: ${body.message}`), { code: 422, statusCode: 422, body });
+    };
+    const t = setup({ storeStatus });
+    t.put(t.fakes.secretStores, secretStore());
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.output()).toContain('unexpected reconcile error'));
+    expect(t.output()).toContain('status.conditions');
+    expect(t.output()).not.toContain('hunter2-from-a-template');
   });
 
   it('a store that hangs holds at most storeConcurrency workers: another store’s ExternalSecret syncs meanwhile', async () => {
