@@ -21,8 +21,8 @@ export function sameNamespaceOwner(secret: Secret): { namespace: string; name: s
  * The work-queue key (`namespace/name`) of the ExternalSecret an event on `secret` should
  * repair, or undefined. Required: the owner annotation names the Secret's own namespace, that
  * ExternalSecret exists, and every uid the Secret records for it matches — the controller
- * owner reference (creationPolicy Owner) and the rotor.dev/owner-uid annotation (written by
- * Rotor since 0.2 on every target). A Secret an older Rotor wrote without an owner reference
+ * owner reference (creationPolicy Owner) and the rotor.dev/owner-uid annotation (written on every
+ * target write since issue #15). A Secret an older Rotor wrote without an owner reference
  * (Orphan, Merge) has neither and is accepted by the same-namespace annotation alone, so its
  * drift is still repaired: the most such a forgery can do is wake an ExternalSecret of its own
  * namespace, rate-limited by the work queue (WorkQueue.addForEvent).
