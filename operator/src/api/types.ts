@@ -452,6 +452,12 @@ export const LABEL_MANAGED = 'rotor.dev/managed';
 /** On an ExternalSecret created by a ClusterExternalSecret: its name (when it fits a label value). */
 export const LABEL_CLUSTER_EXTERNAL_SECRET = 'rotor.dev/cluster-external-secret';
 export const ANNOTATION_OWNER = 'rotor.dev/owner';
+/**
+ * On a target Secret: the uid of the ExternalSecret named by rotor.dev/owner. Merge and Orphan
+ * targets carry no owner reference, so this is what ties an event on the Secret to that very
+ * ExternalSecret (not a namesake re-created since, nor one a forged annotation names).
+ */
+export const ANNOTATION_OWNER_UID = 'rotor.dev/owner-uid';
 export const ANNOTATION_DATA_MAC = 'rotor.dev/data-mac';
 export const ANNOTATION_FORCE_SYNC = 'rotor.dev/force-sync';
 export const ANNOTATION_RELOAD = 'rotor.dev/reload';

@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
   ANNOTATION_FORCE_SYNC,
+  ANNOTATION_OWNER_UID,
+  ANNOTATION_DATA_MAC,
   ES_REASON,
   type ExternalSecret,
   type ExternalSecretStatus,
@@ -18,9 +20,9 @@ import { ANNOTATION_ADOPT_ESO } from '../api/eso.js';
 import { validateExternalSecret } from '../sync/validate.js';
 import { parseDuration } from '../api/duration.js';
 import { ProviderError } from '../api/provider.js';
-import { KubeApiError, httpStatusOf, statusOf } from '../kube/errors.js';
+import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../kube/ports.js';
-import { versionFingerprint } from '../sync/mac.js';
+import { dataDigest, isLegacyMAC, versionFingerprint } from '../sync/mac.js';
 import { SyncError } from '../sync/errors.js';
 import { versionSummary } from '../sync/build.js';
 import { shouldRollOut } from '../rollout/decide.js';
@@ -29,10 +31,11 @@ import { PendingRollouts } from '../rollout/pending.js';
 import { abbreviateFingerprint } from '../rollout/restarted-for.js';
 import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
-import { targetDrift, targetMAC } from './drift.js';
+import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
+import { cachedDataDigest, isDataStripped, type CachedSecret } from '../kube/cache-transform.js';
 import { releaseMergeKeys } from './merge-owners.js';
 import { recreateSecret } from './recreate.js';
-import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret } from './target-plan.js';
+import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
@@ -68,6 +71,12 @@ export interface ExternalSecretReconcilerDeps {
    * it and plans again.
    */
   cachedManagedSecret?: (namespace: string, name: string) => Secret | undefined;
+  /**
+   * The Secret as the API server has it, with its data. `secrets.get` may answer from the
+   * informer cache, which keeps a digest in place of the data (kube/cache-transform.ts): this is
+   * read where the values are needed. Default: secrets.get.
+   */
+  readLive?: (namespace: string, name: string) => Promise<Secret | undefined>;
   /** Queue this ExternalSecret for another pass (a rollout it asked for has an answer). */
   requeue?: (namespace: string, name: string) => void;
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
@@ -217,7 +226,7 @@ export class ExternalSecretReconciler {
     // if the refresh then fails): that is what makes a rollout survive a crash.
     const read = await this.readTarget(defaulted);
     const progress = await this.progressRollout(defaulted, read.target, log);
-    const { es: spec, target } = progress;
+    const { es: spec, target } = await this.convertLegacyMAC(progress.es, progress.target, log);
     const ready = findCondition(es.status?.conditions, 'Ready');
     const decision = decideRefresh({
       policy: spec.spec.refreshPolicy,
@@ -306,6 +315,9 @@ export class ExternalSecretReconciler {
     const key = keyOf(es);
     const fingerprint = pendingRollout(target);
     if (!this.pendingRollouts || !target || fingerprint === undefined) return { es, target };
+    // The marker is cleared by writing the Secret back: that needs its data.
+    if (isDataStripped(target)) target = await this.liveTarget(es.metadata.namespace!, es.spec.target.name);
+    if (!target) return { es, target };
     const progress = this.pendingRollouts.advance(key, this.rolloutRequest(es, fingerprint));
     if (progress.state === 'requested' || progress.state === 'cleared') return { es, target };
     if (progress.state === 'retry-later') return { es, target, requeueAfterMs: progress.afterMs };
@@ -368,6 +380,44 @@ export class ExternalSecretReconciler {
     throw new SyncError(ES_REASON.SecretSyncedError, message, { field: 'spec.target' });
   }
 
+  /** The Secret from the API server, values included (see readLive). */
+  private liveTarget(namespace: string, name: string): Promise<Secret | undefined> {
+    return this.deps.readLive ? this.deps.readLive(namespace, name) : this.deps.secrets.get(namespace, name);
+  }
+
+  /**
+   * The target with its data, for planning a write. A cached copy holds only a digest of its
+   * data: when that is the digest of what we are about to write (the usual no-op refresh), the
+   * values are exactly `desired`'s and need no read; otherwise (a change, a Merge target whose
+   * other keys we do not know) the Secret is read from the API server.
+   */
+  private async withData(es: DefaultedExternalSecret, target: Secret | undefined, desired: Record<string, Buffer>): Promise<Secret | undefined> {
+    if (!target || !isDataStripped(target)) return target;
+    if (es.spec.target.creationPolicy !== 'Merge' && cachedDataDigest(target) === dataDigest(this.deps.macKey, desired)) return restoredData(target, desired);
+    return this.liveTarget(es.metadata.namespace!, es.spec.target.name);
+  }
+
+  /**
+   * A status.dataMAC written by an older Rotor (one cluster-wide key, sync/mac.ts) is converted
+   * once to this ExternalSecret's own key: when the live Secret is still what that MAC says,
+   * only status is rewritten — no Secret write, no rollout, no drift. A Secret that no longer
+   * matches it has drifted and is repaired as usual. Costs one read of the Secret per
+   * ExternalSecret, once.
+   */
+  private async convertLegacyMAC(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger): Promise<{ es: DefaultedExternalSecret; target: Secret | undefined }> {
+    const expected = es.status?.dataMAC;
+    const policy = es.spec.target.creationPolicy;
+    if (!isLegacyMAC(expected) || !target || (policy !== 'Owner' && policy !== 'Orphan')) return { es, target };
+    const live = isDataStripped(target) ? await this.liveTarget(es.metadata.namespace!, es.spec.target.name) : target;
+    if (!live) return { es, target: live };
+    const content = { ...liveTemplateMetadata(live, es.spec.target.template), type: live.type ?? 'Opaque', data: decodedData(live) };
+    if (legacyTargetMAC(this.deps.macKey, content) !== expected) return { es, target: live };
+    const status: ExternalSecretStatus = { ...es.status, dataMAC: targetMAC(this.deps.macKey, es.metadata.uid ?? '', content) };
+    await this.writeStatus(es, status);
+    log.info('status.dataMAC converted to this ExternalSecret\'s own key (written by an older Rotor); the Secret is unchanged');
+    return { es: { ...es, status }, target: live };
+  }
+
   /** Creates the Secret; false (nothing written) when one of that name exists (409). */
   private async createUnlessExists(secret: Secret): Promise<boolean> {
     try {
@@ -383,6 +433,7 @@ export class ExternalSecretReconciler {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
     const built = await this.deps.source.fetch(store, es, fetchOptions);
+    target = await this.withData(es, target, built.data);
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
@@ -404,7 +455,11 @@ export class ExternalSecretReconciler {
         { field: 'spec.data' },
       );
     }
-    const mac = targetMAC(this.deps.macKey, built);
+    const mac = targetMAC(this.deps.macKey, es.metadata.uid ?? '', built);
+    // A Secret an older Rotor wrote keeps its v1 annotation while its content is what we would
+    // write (the annotation is checked exactly against that content): no rewrite at upgrade.
+    const annotated = target?.metadata?.annotations?.[ANNOTATION_DATA_MAC];
+    const annotationMAC = isLegacyMAC(annotated) && annotated === legacyTargetMAC(this.deps.macKey, built) ? annotated : mac;
     const fingerprint = versionFingerprint(built.syncedVersions);
     const desired: DesiredSecret = {
       namespace,
@@ -414,7 +469,7 @@ export class ExternalSecretReconciler {
       labels: built.labels,
       annotations: built.annotations,
       immutable: es.spec.target.immutable ?? false,
-      mac,
+      mac: annotationMAC,
       versions: versionSummary(built.syncedVersions),
     };
     const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
@@ -432,11 +487,14 @@ export class ExternalSecretReconciler {
     if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
     const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
     const planFor = (live: Secret | undefined) =>
-      planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
-        isMergeOwnerLive: this.mergeOwnerLive(es),
-        isTargetOwnerLive: this.targetOwnerLive(es),
-        ...(adoptFromEso ? { adoptFromEso } : {}),
-      });
+      withOwnerUid(
+        planTargetWrite(live, desired, es.spec.target.creationPolicy, ownerOf(es), {
+          isMergeOwnerLive: this.mergeOwnerLive(es),
+          isTargetOwnerLive: this.targetOwnerLive(es),
+          ...(adoptFromEso ? { adoptFromEso } : {}),
+        }),
+        es.metadata.uid,
+      );
     /** The live Secret the plan was made from. */
     let planned = target;
     let plan = planFor(planned);
@@ -447,7 +505,7 @@ export class ExternalSecretReconciler {
         // It exists after all (someone else's, or ours before the cache saw it): plan again
         // from the API's copy. Only on a first sync, so the rollout decision is unaffected.
         log.debug('target Secret exists although not cached; planning from the API copy');
-        planned = await this.deps.secrets.get(namespace, desired.name);
+        planned = await this.liveTarget(namespace, desired.name);
         plan = planFor(planned);
       }
     }
@@ -674,6 +732,26 @@ export class ExternalSecretReconciler {
   }
 }
 
+/**
+ * Every write of the target records the ExternalSecret's uid (rotor.dev/owner-uid): what ties
+ * a watch event on the Secret to this very ExternalSecret when there is no owner reference
+ * (secret-owner.ts). Added to writes only, so Secrets an older Rotor wrote are not rewritten
+ * for it.
+ */
+function withOwnerUid(plan: TargetPlan, uid: string | undefined): TargetPlan {
+  if (!uid || (plan.action !== 'create' && plan.action !== 'update' && plan.action !== 'recreate')) return plan;
+  const metadata = plan.secret.metadata ?? {};
+  return { ...plan, secret: { ...plan.secret, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [ANNOTATION_OWNER_UID]: uid } } } };
+}
+
+/** The cached Secret with the data its digest proved it holds (and no digest: it may be written). */
+function restoredData(cached: Secret, data: Record<string, Buffer>): Secret {
+  const { rotorDataDigest: _digest, ...secret } = cached as CachedSecret;
+  const encoded: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) encoded[key] = value.toString('base64');
+  return { ...secret, data: encoded };
+}
+
 /** The earlier of two optional requeue delays. */
 function requeueAt(a: number | undefined, b: number | undefined): ReconcileResult {
   if (a === undefined && b === undefined) return {};
@@ -757,18 +835,18 @@ export function describeFailure(error: unknown): { reason: string; message: stri
       retryable: true,
     };
   }
+  // Field paths only (kube/errors.ts invalidMessage): the API server's own text repeats the
+  // rejected label/annotation keys, which a template may render from secret values.
   if (status === 422) {
-    return { reason: ES_REASON.SecretSyncedError, message: `the API server rejected the target Secret: ${kubeMessage(error)}`, retryable: false };
-
+    return {
+      reason: ES_REASON.SecretSyncedError,
+      message: `${invalidMessage(error).replace('the object', 'the target Secret')}; check the keys spec.target.template renders (labels, annotations, data)`,
+      retryable: false,
+    };
   }
   return { reason: ES_REASON.SecretSyncedError, message: 'internal error while syncing; see the operator log', retryable: true };
 }
 
-/** The API server's own message (it names fields, never values); KubeApiError carries it. */
-function kubeMessage(error: unknown): string {
-  if (error instanceof KubeApiError) return error.message;
-  return statusOf(error)?.message ?? 'invalid object';
-}
 
 /** "<uid>/<generation>" of a store's spec: changes with every spec edit and when it is re-created. */
 export function storeSpecId(store: SecretStore): string | undefined {

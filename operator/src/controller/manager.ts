@@ -20,7 +20,7 @@ import {
   type ListWatchSource,
 } from '../kube/list-watch.js';
 import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/resilient-informer.js';
-import { stripForCache } from '../kube/cache-transform.js';
+import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/cache-transform.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { NamespaceClient, SecretClient } from '../kube/ports.js';
@@ -32,6 +32,8 @@ import { parseDuration } from '../api/duration.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
+import { ownerToRepair } from './secret-owner.js';
+import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -71,7 +73,7 @@ export interface ManagerOptions {
   /** How often to look again for a kind whose CRD is not installed (default 1 minute). */
   optionalKindRecheckMs?: number;
   /** Everything of the reconcilers that is not a cache the manager owns. */
-  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret'> & { secrets: SecretClient };
+  externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret' | 'readLive'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
 }
@@ -95,20 +97,30 @@ export class Manager {
   constructor(private readonly options: ManagerOptions) {
     const { sources, metrics } = options;
     this.log = options.logger.child({ component: 'manager' });
-    const informer = <T extends KubeObject>(resource: string, source: ListWatchSource<T>, optional?: ResilientInformerOptions<T>['optional']) =>
+    const informer = <T extends KubeObject>(
+      resource: string,
+      source: ListWatchSource<T>,
+      optional?: ResilientInformerOptions<T>['optional'],
+      keep: Pick<ResilientInformerOptions<T>, 'transform' | 'admit'> = { transform: stripForCache },
+    ) =>
       new ResilientInformer<T>({
         resource,
         source,
         stallTimeoutMs: options.watchStallMs,
         logger: options.logger.child({ informer: resource }),
-        transform: stripForCache,
+        ...keep,
         ...informerMetrics(metrics, resource),
         ...(optional ? { optional } : {}),
       });
     this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);
     this.secretStores = informer(PLURAL.SecretStore, sources.secretStores);
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
-    this.managedSecrets = informer('secrets', sources.managedSecrets);
+    // Metadata and a digest of the data only, and only Secrets claiming an owner in their own
+    // namespace: what a tenant labels managed must not decide the operator's memory.
+    this.managedSecrets = informer('secrets', sources.managedSecrets, undefined, {
+      transform: secretForCache(options.externalSecretDeps.macKey),
+      admit: admitSecret,
+    });
     this.namespaces = informer('namespaces', sources.namespaces);
     // Added after 0.1.0: an upgrade that did not apply the CRDs first (Helm never upgrades them)
     // must not stop ExternalSecrets from syncing; ClusterExternalSecrets start once it is applied.
@@ -126,6 +138,7 @@ export class Manager {
         clusterSecretStore: (name) => withKind(this.clusterSecretStores.get(undefined, name), 'ClusterSecretStore'),
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
+      readLive: (ns, name) => options.externalSecretDeps.secrets.get(ns, name),
       managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
       cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
@@ -266,10 +279,13 @@ export class Manager {
         .onDelete((s) => this.storeQueue.add(storeKey(s, kind)));
     }
 
-    // A managed Secret edited or deleted by someone is repaired by its ExternalSecret.
+    // A managed Secret edited or deleted by someone is repaired by its ExternalSecret: only one
+    // of the Secret's own namespace whose uid it records (secret-owner.ts), and through the
+    // queue's event limits, so edits can neither reach another namespace nor cut a failing
+    // ExternalSecret's backoff short.
     const enqueueOwner = (secret: Secret) => {
-      const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
-      if (owner && owner.includes('/')) this.esQueue.add(owner);
+      const key = ownerToRepair(secret, (ns, name) => this.externalSecrets.get(ns, name));
+      if (key) this.esQueue.addForEvent(key);
     };
     this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
 
@@ -373,12 +389,20 @@ export class Manager {
       .filter((es) => es.spec.secretStoreRef?.name === store.metadata.name && (es.spec.secretStoreRef.kind ?? 'SecretStore') === kind);
   }
 
-  /** Managed Secrets come from the informer cache (no API call per pass); others (Merge targets) from the API. */
+  /**
+   * Managed Secrets come from the informer cache (no API call per pass), without their data
+   * (a digest instead; the reconciler reads the API where it needs values); others (Merge
+   * targets) from the API. A cached copy is never written back: it would erase the data.
+   */
   private cacheFirstSecrets(api: SecretClient): SecretClient {
+    const writable = (s: Secret): Secret => {
+      if (isDataStripped(s)) throw new Error(`refusing to write the informer's data-less copy of Secret ${s.metadata?.namespace}/${s.metadata?.name}`);
+      return s;
+    };
     return {
       get: async (ns, name) => this.managedSecrets.get(ns, name) ?? api.get(ns, name),
-      create: (s) => api.create(s),
-      replace: (s) => api.replace(s),
+      create: (s) => api.create(writable(s)),
+      replace: (s) => api.replace(writable(s)),
       delete: (ns, name, expected) => api.delete(ns, name, expected),
     };
   }
@@ -389,7 +413,10 @@ export class Manager {
       this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
       return;
     }
-    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+    // A raw 422 (kube/rest.ts KubeHttpError) carries the API server's text, which may repeat
+    // rendered keys and values: only its field paths are logged (kube/errors.ts).
+    const message = httpStatusOf(error) === 422 ? invalidMessage(error) : (error as Error)?.message;
+    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message } }, 'unexpected reconcile error');
   }
 }
 

@@ -4,6 +4,8 @@
 //     and never by two handlers at once;
 //   - addAfter() delays a key (earliest time wins); addRateLimited() delays it by a per-key
 //     exponential backoff with jitter that forget() resets;
+//   - addForEvent() is add() for events someone else causes: it never cuts a failing key's
+//     backoff short and admits one pass per key per eventIntervalMs (a burst is coalesced);
 //   - at most `concurrency` handlers run at once, and with `groupOf` at most `maxPerGroup` of
 //     one group (e.g. one store), served round-robin across groups (fair-queue.ts).
 // All timers live here, never in watch callbacks, so shutdown() can clear every one of them.
@@ -43,6 +45,8 @@ export interface WorkQueueOptions {
   groupOf?: (key: string) => string;
   /** Handlers one group may run at once. Default: concurrency (no limit). */
   maxPerGroup?: number;
+  /** addForEvent(): at most one event-caused pass per key per this many ms. Default 1 s. */
+  eventIntervalMs?: number;
   /** Per-key retry backoff; default 1s doubling to 5 min, up to +20% jitter. */
   backoff?: Partial<BackoffPolicy>;
   random?: () => number;
@@ -52,6 +56,7 @@ export interface WorkQueueOptions {
   onError?: (key: string, error: unknown, retries: number) => void;
 }
 
+export const DEFAULT_EVENT_INTERVAL_MS = 1_000;
 export const DEFAULT_QUEUE_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 5 * 60_000, jitter: 0.2 };
 /** setTimeout fires at once for delays above 2^31-1 ms (~24.8 days); longer waits are chained. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -70,6 +75,8 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   /** When each queued key entered the queue (for the queue-latency metric). */
   private readonly queuedAt = new Map<string, number>();
+  /** When addForEvent last queued each key (pruned once older than eventIntervalMs). */
+  private readonly eventAddedAt = new Map<string, number>();
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
@@ -104,6 +111,28 @@ export class WorkQueue {
     if (this.processing.has(key)) return;
     this.enqueue(key);
     this.pump();
+  }
+
+  /**
+   * Queues a key because of an event someone else caused (an edit of a Secret, which any user
+   * of its namespace can repeat at will), with two limits add() does not have:
+   *   - a key in failure backoff is left to its backoff timer (which exists for every failed
+   *     key): edits must not turn a failing key's retries into one AWS read per edit;
+   *   - at most one such add per key per eventIntervalMs; a later one within the interval is
+   *     coalesced into one delayed add at the interval's end.
+   */
+  addForEvent(key: string): void {
+    if (this.shuttingDown || this.failures.has(key)) return;
+    const now = this.now();
+    const interval = this.options.eventIntervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
+    this.pruneEventTimes(now, interval);
+    const last = this.eventAddedAt.get(key);
+    if (last !== undefined && now - last < interval) {
+      this.addAfter(key, last + interval - now);
+      return;
+    }
+    this.eventAddedAt.set(key, now);
+    this.add(key);
   }
 
   /** Queues a key after `delayMs`. If it is already waiting, the earlier time wins. */
@@ -168,6 +197,7 @@ export class WorkQueue {
     this.delayed.clear();
     this.queue.clear();
     this.queuedAt.clear();
+    this.eventAddedAt.clear();
     this.dirty.clear();
     this.reportDepth();
     if (this.processing.size === 0) return true;
@@ -185,6 +215,12 @@ export class WorkQueue {
   }
 
   // ------------------------------------------------------------ internals
+
+  /** Keeps eventAddedAt to the keys seen within the last interval (bounded by recent activity). */
+  private pruneEventTimes(now: number, interval: number): void {
+    if (this.eventAddedAt.size < 256) return;
+    for (const [key, at] of this.eventAddedAt) if (now - at >= interval) this.eventAddedAt.delete(key);
+  }
 
   private schedule(key: string, readyAt: number): void {
     const wait = Math.min(MAX_TIMER_MS, Math.max(0, readyAt - this.now()));

@@ -1,6 +1,8 @@
 // The key for change-detection MACs lives in a Secret in the operator's namespace, so
 // every replica (and every restart) computes the same MACs and a restart is not a change.
 // Read once at start (get; create when absent); never updated, so RBAC needs no update on it.
+// It is the cluster-wide root only: each ExternalSecret's MACs use a key derived from it and
+// the ExternalSecret's uid (sync/mac.ts objectMacKey), so no two tenants share a MAC key.
 import { randomBytes } from 'node:crypto';
 import type { SecretClient } from './ports.js';
 import { isConflict } from './errors.js';

@@ -35,7 +35,11 @@ export interface ListResult<T> {
 }
 
 export interface ListWatchSource<T> {
-  list(): Promise<ListResult<T>>;
+  /**
+   * Lists every object. With `prepare`, each page's items are passed through it as they arrive
+   * (undefined drops one), so the caller never holds a whole large list in full.
+   */
+  list(prepare?: (item: T) => T | undefined): Promise<ListResult<T>>;
   /**
    * Opens a watch from `resourceVersion` with bookmarks enabled. Resolves once the request is
    * under way. `onDone` is called once when the watch ends: with no argument when the server
@@ -65,18 +69,23 @@ export interface KubeListWatchOptions<T> {
 
 export const DEFAULT_WATCH_INACTIVITY_TIMEOUT_MS = 90_000;
 const DEFAULT_PAGE_SIZE = 500;
+/** Secrets per list page: at most 50 MiB at the 1 MiB limit, ~4 MiB for 64 KiB Secrets. */
+export const SECRET_PAGE_SIZE = 50;
 
 export function kubeListWatchSource<T extends KubeObject>(options: KubeListWatchOptions<T>): ListWatchSource<T> {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   const inactivityTimeoutMs = options.inactivityTimeoutMs ?? DEFAULT_WATCH_INACTIVITY_TIMEOUT_MS;
   return {
-    async list() {
+    async list(prepare) {
       const items: T[] = [];
       let continueToken: string | undefined;
       let resourceVersion = '';
       do {
         const page = await options.listPage(continueToken, pageSize);
-        for (const item of page.items ?? []) items.push(item);
+        for (const item of page.items ?? []) {
+          const kept = prepare ? prepare(item) : item;
+          if (kept !== undefined) items.push(kept);
+        }
         resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
         continueToken = page.metadata?.continue || undefined;
       } while (continueToken);
@@ -117,11 +126,14 @@ function toWatchEvent<T>(type: string, object: unknown): WatchEvent<T> | undefin
 /** Secrets matching `labelSelector` (e.g. rotor.dev/managed=true), all namespaces or one. */
 export function secretListWatchSource<T extends KubeObject>(
   clients: Pick<KubeClients, 'rest' | 'core'>,
-  options: { labelSelector: string; namespace?: string; inactivityTimeoutMs?: number },
+  options: { labelSelector: string; namespace?: string; inactivityTimeoutMs?: number; pageSize?: number },
 ): ListWatchSource<T> {
   const { namespace, labelSelector } = options;
   return kubeListWatchSource<T>({
     rest: clients.rest,
+    // A Secret may hold up to 1 MiB, and anyone may label theirs: small pages bound what one
+    // list response costs before the cache transform drops the data (issue #15, item 6).
+    pageSize: options.pageSize ?? SECRET_PAGE_SIZE,
     path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : '/api/v1/secrets',
     labelSelector,
     inactivityTimeoutMs: options.inactivityTimeoutMs,

@@ -48,9 +48,16 @@ export interface ResilientInformerOptions<T extends KubeObject> {
   onHealthChange?: (healthy: boolean) => void;
   /**
    * Applied to every listed or watched object before it is cached or handed to handlers, e.g.
-   * to drop fields nobody reads (kube/cache-transform.ts). Must not change the key or resourceVersion.
+   * to drop fields nobody reads (kube/cache-transform.ts). Must not change the key or
+   * resourceVersion, and must be idempotent (the list may apply it per page already).
    */
   transform?: (object: T) => T;
+  /**
+   * Objects to keep (checked before transform). One that fails it is not cached and is seen by
+   * handlers as deleted when it was cached before (e.g. a Secret whose owner annotation now
+   * names another namespace: kube/cache-transform.ts admitSecret).
+   */
+  admit?: (object: T) => boolean;
   /**
    * A kind whose CRD may not be installed (a newer kind after an upgrade that did not apply the
    * CRDs: Helm never upgrades them). A 404 on list then counts as "synced, nothing there" instead
@@ -255,11 +262,15 @@ export class ResilientInformer<T extends KubeObject> {
   }
 
   private async relist(): Promise<void> {
-    const { items, resourceVersion } = await this.options.source.list();
+    // Admitted and transformed page by page where the source supports it, so a large list
+    // never holds every object in full at once.
+    const { items, resourceVersion } = await this.options.source.list((item) => this.prepare(item));
     if (this.stopped) return;
     const fresh = new Map<string, T>();
-    const transform = this.options.transform;
-    for (const item of items) fresh.set(keyOf(item), transform ? transform(item) : item);
+    for (const item of items) {
+      const prepared = this.prepare(item);
+      if (prepared !== undefined) fresh.set(keyOf(prepared), prepared);
+    }
     // Deletions first: consumers learn what vanished while we were not watching.
     for (const [key, previous] of [...this.cache]) {
       if (!fresh.has(key)) {
@@ -367,11 +378,28 @@ export class ResilientInformer<T extends KubeObject> {
     });
   }
 
+  /** The object as cached (admitted and transformed), or undefined when it is not kept. */
+  private prepare(object: T): T | undefined {
+    if (this.options.admit && !this.options.admit(object)) return undefined;
+    return this.options.transform ? this.options.transform(object) : object;
+  }
+
   private apply(type: 'ADDED' | 'MODIFIED' | 'DELETED', received: T): void {
-    const object = this.options.transform ? this.options.transform(received) : received;
-    const key = keyOf(object);
-    const rv = resourceVersionOf(object);
+    const admitted = this.prepare(received);
+    const rv = resourceVersionOf(received);
     if (rv) this.resourceVersion = rv;
+    if (admitted === undefined) {
+      // Not (or no longer) kept: gone as far as handlers know; they hear of what was cached.
+      const key = keyOf(received);
+      const previous = this.cache.get(key);
+      if (previous) {
+        this.cache.delete(key);
+        this.emitDelete(previous);
+      }
+      return;
+    }
+    const object = admitted;
+    const key = keyOf(object);
     const previous = this.cache.get(key);
     if (type === 'DELETED') {
       if (!previous) return;

@@ -1,10 +1,18 @@
 // Change and drift detection without reading values into logs or status (docs/architecture.md).
 //
-// dataMAC = HMAC-SHA256(key, canonical(secret)). The canonical form is unambiguous: every
-// string is length-prefixed and every section carries its entry count, so {a:"bc"} and
+// Two layers, so that the informer cache need not keep Secret data (issue #15, item 6) and a
+// MAC in one tenant's status cannot confirm guesses about another tenant's value (item 7):
+//   dataDigest = HMAC-SHA256(clusterKey, canonical(data))          — in memory only, never shown
+//   targetMAC  = "v2:" + HMAC-SHA256(objectKey, canonical(type, dataDigest, labels, annotations))
+//   objectKey  = HMAC-SHA256(clusterKey, "rotor-object-mac-key-v2" ‖ ExternalSecret uid)
+// The informer computes dataDigest when a Secret arrives and drops the data; drift detection
+// then needs only the digest and the Secret's metadata. The canonical form is unambiguous:
+// every string is length-prefixed and every section carries its entry count, so {a:"bc"} and
 // {ab:"c"}, or a label and an annotation with the same text, never serialise alike. Keys are
-// sorted, so object insertion order does not matter. A random per-cluster key means the MAC
-// in status reveals nothing that could be checked against a guessed value.
+// sorted, so object insertion order does not matter.
+//
+// dataMAC (format v1, one cluster-wide key over the values themselves) is what Rotor wrote
+// before; it is still computed to recognise a status written by an older version at upgrade.
 import { createHash, createHmac, type Hmac } from 'node:crypto';
 import type { SyncedVersion } from '../api/types.js';
 
@@ -16,7 +24,60 @@ export interface MacInput {
 }
 
 const FORMAT_VERSION = 'rotor-data-mac-v1';
+const FORMAT_V2 = 'rotor-data-mac-v2';
+const DIGEST_FORMAT = 'rotor-data-digest-v1';
+const OBJECT_KEY_CONTEXT = 'rotor-object-mac-key-v2';
+/** Marks a targetMAC; a status or annotation without it was written by an older Rotor (v1). */
+export const MAC_V2_PREFIX = 'v2:';
 
+/** The key of one ExternalSecret's MACs: a MAC in its status says nothing about another's values. */
+export function objectMacKey(clusterKey: Buffer, uid: string): Buffer {
+  const hmac = createHmac('sha256', clusterKey);
+  writeField(hmac, Buffer.from(OBJECT_KEY_CONTEXT, 'utf8'));
+  writeField(hmac, Buffer.from(uid, 'utf8'));
+  return hmac.digest();
+}
+
+/** Keyed digest of a Secret's data (decoded bytes), hex. Kept in memory in place of the data. */
+export function dataDigest(clusterKey: Buffer, data: Record<string, Buffer>): string {
+  const hmac = createHmac('sha256', clusterKey);
+  writeField(hmac, Buffer.from(DIGEST_FORMAT, 'utf8'));
+  writeSection(hmac, 'data', Object.entries(data));
+  return hmac.digest('hex');
+}
+
+/** Like dataDigest, from the API's base64 text (what the informer receives). */
+export function dataDigestOfBase64(clusterKey: Buffer, data: Record<string, string> | undefined): string {
+  const decoded: Record<string, Buffer> = {};
+  for (const [key, value] of Object.entries(data ?? {})) decoded[key] = Buffer.from(value, 'base64');
+  return dataDigest(clusterKey, decoded);
+}
+
+export interface DigestMacInput {
+  /** dataDigest() of the data. */
+  dataDigest: string;
+  type: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** "v2:<hex>": the MAC in status.dataMAC and the rotor.dev/data-mac annotation. */
+export function dataMACv2(objectKey: Buffer, secret: DigestMacInput): string {
+  const hmac = createHmac('sha256', objectKey);
+  writeField(hmac, Buffer.from(FORMAT_V2, 'utf8'));
+  writeField(hmac, Buffer.from(secret.type ?? '', 'utf8'));
+  writeField(hmac, Buffer.from(secret.dataDigest, 'utf8'));
+  writeSection(hmac, 'labels', Object.entries(secret.labels ?? {}).map(([k, v]) => [k, Buffer.from(v, 'utf8')] as [string, Buffer]));
+  writeSection(hmac, 'annotations', Object.entries(secret.annotations ?? {}).map(([k, v]) => [k, Buffer.from(v, 'utf8')] as [string, Buffer]));
+  return MAC_V2_PREFIX + hmac.digest('hex');
+}
+
+/** A MAC an older Rotor wrote (format v1, cluster-wide key); undefined is not one. */
+export function isLegacyMAC(mac: string | undefined): mac is string {
+  return mac !== undefined && mac !== '' && !mac.startsWith(MAC_V2_PREFIX);
+}
+
+/** Format v1 (before 0.2): one cluster-wide key over the values. Only to recognise old statuses. */
 export function dataMAC(key: Buffer, secret: MacInput): string {
   const hmac = createHmac('sha256', key);
   writeField(hmac, Buffer.from(FORMAT_VERSION, 'utf8'));

@@ -7,6 +7,10 @@ import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { ExternalSecretReconciler, ReconcileFailure } from '../../src/controller/externalsecret-reconciler.js';
 import { stableOffsetMs, waveStart } from '../../src/controller/refresh.js';
+import { legacyTargetMAC, targetMAC } from '../../src/controller/drift.js';
+import { isDataStripped, secretForCache } from '../../src/kube/cache-transform.js';
+import type { Secret } from '../../src/kube/objects.js';
+import type { SecretClient } from '../../src/kube/ports.js';
 import type { RolloutCoordinator, RolloutResult } from '../../src/rollout/coordinator.js';
 import {
   FakeEvents,
@@ -34,6 +38,11 @@ function setup(
     cache?: { lagging?: Set<string> };
     /** Other ExternalSecrets of the namespace, by name (every other name finds `es`). */
     others?: ExternalSecret[];
+    /**
+     * `secrets.get` answers as the manager's cache-first client does: labelled Secrets from a
+     * cache that keeps a digest instead of data (not counted as API reads); readLive is the API.
+     */
+    dataLessCache?: boolean;
   } = {},
 ) {
   let now = T0;
@@ -60,7 +69,8 @@ function setup(
         clusterSecretStore: (name) => stores.find((s) => s.kind === 'ClusterSecretStore' && s.metadata.name === name),
       },
       namespaces: new FakeNamespaces(options.namespaceLabels),
-      secrets,
+      secrets: options.dataLessCache ? dataLessCacheFirst(secrets) : secrets,
+      ...(options.dataLessCache ? { readLive: (ns: string, name: string) => secrets.get(ns, name) } : {}),
       status,
       events,
       source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
@@ -79,7 +89,7 @@ function setup(
       rolloutRetryMs: 30_000,
       onRecreateFailed: recreateFailed,
       sleep: async () => undefined,
-      macKey: Buffer.alloc(32, 7),
+      macKey: MAC_KEY,
       now: () => new Date(now),
       logger,
     });
@@ -107,6 +117,26 @@ function setup(
   return t;
 }
 
+const MAC_KEY = Buffer.alloc(32, 7);
+
+/** The manager's cache-first Secret client over a data-less cache (controller/manager.ts). */
+function dataLessCacheFirst(api: FakeSecrets): SecretClient {
+  const refuseStripped = (s: Secret) => {
+    if (isDataStripped(s)) throw new Error('wrote the cache copy back');
+    return s;
+  };
+  return {
+    get: async (ns, name) => {
+      const s = api.store.get(`${ns}/${name}`);
+      if (s?.metadata?.labels?.[LABEL_MANAGED] === 'true') return secretForCache(MAC_KEY)(structuredClone(s));
+      return api.get(ns, name);
+    },
+    create: (s) => api.create(refuseStripped(s)),
+    replace: (s) => api.replace(refuseStripped(s)),
+    delete: (ns, name) => api.delete(ns, name),
+  };
+}
+
 describe('ExternalSecretReconciler', () => {
   let t: ReturnType<typeof setup>;
   beforeEach(() => {
@@ -123,9 +153,97 @@ describe('ExternalSecretReconciler', () => {
     const status = t.objects.es.status!;
     expect(status.conditions?.[0]).toMatchObject({ type: 'Ready', status: 'True', reason: 'SecretSynced' });
     expect(status.syncedVersions).toEqual([{ key: 'password', remoteKey: 'prod/db', versionId: 'v-1111aaaa' }]);
-    expect(status.dataMAC).toMatch(/^[0-9a-f]{64}$/);
+    expect(status.dataMAC).toMatch(/^v2:[0-9a-f]{64}$/);
     expect(status.observedGeneration).toBe(1);
     expect(t.events.reasons()).toEqual(['Normal/Created']);
+  });
+
+  it('records its uid on every target it writes, Orphan ones too (rotor.dev/owner-uid: what ties Secret events to it)', async () => {
+    for (const creationPolicy of ['Owner', 'Orphan'] as const) {
+      const c = setup({ es: externalSecret({ target: { name: 'db', creationPolicy } }) });
+      await c.reconcile();
+      expect(c.secrets.store.get('app/db')!.metadata?.annotations?.['rotor.dev/owner-uid'], creationPolicy).toBe('es-uid');
+    }
+  });
+
+  describe('Secrets cached without their data (issue #15, item 6)', () => {
+    it('a refresh that changes nothing reads no Secret from the API; a rotation and a repair read it and write the values', async () => {
+      const c = setup({ dataLessCache: true });
+      await c.reconcile();
+      const reads = c.secrets.reads;
+      c.advance(HOUR);
+      await c.reconcile();
+      expect(c.provider.calls).toBe(2);
+      expect(c.secrets.reads).toBe(reads);
+      expect(c.secrets.writes).toBe(1);
+
+      c.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
+      c.advance(1000);
+      await c.reconcile();
+      expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+
+      c.provider.set('prod/db', JSON.stringify({ username: 'app', password: 'rotated' }), 'v-2222bbbb');
+      c.advance(HOUR);
+      await c.reconcile();
+      expect(c.secrets.value('app', 'db', 'password')).toBe('rotated');
+      expect(Object.keys(c.secrets.store.get('app/db')!.data ?? {})).toEqual(['password']);
+      expect(c.rollouts.request).toHaveBeenCalledTimes(1);
+      // The rollout marker is cleared by writing the Secret back: from the API copy, values intact.
+      await c.reconcile();
+      expect(c.secrets.store.get('app/db')!.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING]).toBeUndefined();
+      expect(c.secrets.value('app', 'db', 'password')).toBe('rotated');
+    });
+  });
+
+  describe('upgrade from a status.dataMAC with the cluster-wide key (issue #15, item 7)', () => {
+    const content = { data: { password: Buffer.from(SENTINEL) }, type: 'Opaque', labels: {}, annotations: {} };
+
+    /** The state an older Rotor left: v1 MAC in status and on the Secret, no owner-uid annotation. */
+    async function writtenByOlderRotor() {
+      const c = setup({ dataLessCache: true });
+      await c.reconcile();
+      const legacy = legacyTargetMAC(MAC_KEY, content);
+      c.objects.es = { ...c.objects.es, status: { ...c.objects.es.status, dataMAC: legacy } };
+      const annotations = c.secrets.store.get('app/db')!.metadata!.annotations!;
+      annotations['rotor.dev/data-mac'] = legacy;
+      delete annotations['rotor.dev/owner-uid'];
+      c.restart();
+      return { c, legacy };
+    }
+
+    it('the first pass only rewrites status: no Secret write, no AWS read, no rollout; later refreshes keep the Secret', async () => {
+      const { c, legacy } = await writtenByOlderRotor();
+      const writes = c.secrets.writes;
+      const calls = c.provider.calls;
+      const reads = c.secrets.reads;
+      c.advance(60_000); // not due: only drift could make this pass sync
+      await c.reconcile();
+      expect(c.objects.es.status?.dataMAC).toBe(targetMAC(MAC_KEY, 'es-uid', content));
+      expect(c.secrets.writes).toBe(writes);
+      expect(c.provider.calls).toBe(calls);
+      expect(c.secrets.reads).toBe(reads + 1); // the one read that checks the old MAC against the values
+      expect(c.rollouts.request).not.toHaveBeenCalled();
+
+      // Next passes: no drift, no read; the refresh leaves the old annotation until the data changes.
+      c.advance(60_000);
+      await c.reconcile();
+      c.advance(HOUR);
+      await c.reconcile();
+      expect(c.provider.calls).toBe(calls + 1);
+      expect(c.secrets.writes).toBe(writes);
+      expect(c.secrets.reads).toBe(reads + 1);
+      expect(c.secrets.store.get('app/db')!.metadata?.annotations?.['rotor.dev/data-mac']).toBe(legacy);
+      expect(c.rollouts.request).not.toHaveBeenCalled();
+    });
+
+    it('a Secret edited while the old MAC was on record is still repaired', async () => {
+      const { c } = await writtenByOlderRotor();
+      c.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
+      c.advance(60_000);
+      await c.reconcile();
+      expect(c.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+      expect(c.objects.es.status?.dataMAC).toBe(targetMAC(MAC_KEY, 'es-uid', content));
+    });
   });
 
   describe('first pass of a new ExternalSecret with the managed-Secret cache', () => {

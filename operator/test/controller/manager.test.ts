@@ -8,7 +8,7 @@ import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/list-watch.js';
-import type { SecretsProvider } from '../../src/api/provider.js';
+import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
 import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
@@ -16,7 +16,7 @@ import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, Fak
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 
-function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider | undefined; concurrency?: number; storeConcurrency?: number } = {}) {
+function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider | undefined; concurrency?: number; storeConcurrency?: number; storeStatus?: FakeStatus } = {}) {
   const fakes = {
     externalSecrets: new FakeListWatch(),
     secretStores: new FakeListWatch(),
@@ -48,7 +48,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     forgetStore: (s: { kind: StoreKind; metadata: { namespace?: string; name: string } }) =>
       forgotten.push(`${s.kind}/${s.metadata.namespace ?? ''}/${s.metadata.name}`),
   };
-  const { logger } = capturedLogger();
+  const { logger, output } = capturedLogger();
   // ExternalSecrets a ClusterExternalSecret writes show up in the ExternalSecret informer, as on a real server.
   const esWriter = new FakeExternalSecretStore((type, es) => (type === 'put' ? fakes.externalSecrets.put(es as unknown as TestObject) : fakes.externalSecrets.remove(es.metadata.namespace, es.metadata.name)));
   const cesStatus = new FakeCesStatus();
@@ -69,11 +69,11 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
       now: () => new Date(),
       ...externalSecretMetrics(metrics),
     },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
+    storeDeps: { providers, status: options.storeStatus ?? new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
     clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);
-  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus };
+  return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus, output };
 }
 
 const readySeries = async (metrics: ReturnType<typeof createMetrics>) =>
@@ -179,6 +179,55 @@ describe('Manager', () => {
     await t.secrets.delete('app', 'db');
     t.fakes.managedSecrets.remove('app', 'db');
     await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('Secret edits naming a failing ExternalSecret cause no AWS read: not from another namespace, not past its backoff (issue #15 item 4)', async () => {
+    const t = setup();
+    t.provider.failWith = new ProviderError('AccessDenied', 'denied', { code: 'AccessDeniedException', retryable: true });
+    t.put(t.fakes.secretStores, secretStore());
+    t.put(t.fakes.externalSecrets, externalSecret());
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.provider.calls).toBe(1));
+
+    // 30 edits of a Secret in another namespace that names the victim, and 30 of one in its
+    // own namespace (no uid recorded, as an older Rotor wrote Orphan targets): both within the
+    // victim's first backoff (1 s).
+    for (let i = 0; i < 30; i++) {
+      t.put(t.fakes.managedSecrets, { metadata: { name: 'forged', namespace: 'evil', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db', n: String(i) } } });
+      t.put(t.fakes.managedSecrets, { metadata: { name: 'local', namespace: 'app', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db', n: String(i) } } });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.provider.calls).toBe(1);
+  });
+
+  it('the managed-Secret cache keeps no values, nor Secrets claiming an owner in another namespace; edits are still repaired (issue #15 item 6)', async () => {
+    const t = await startedWithOneSyncedExternalSecret();
+    t.put(t.fakes.managedSecrets, (await t.secrets.get('app', 'db'))!);
+    t.put(t.fakes.managedSecrets, { metadata: { name: 'big', namespace: 'evil', labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: 'app/db' } }, data: { x: 'QUFB'.repeat(4096) } });
+    await vi.waitFor(() => expect(t.manager.managedSecrets.get('app', 'db')).toBeDefined());
+    expect(t.manager.managedSecrets.get('app', 'db')!.data).toBeUndefined();
+    expect(t.manager.managedSecrets.get('evil', 'big')).toBeUndefined();
+
+    t.secrets.tamper('app', 'db', { password: Buffer.from('edited').toString('base64') });
+    t.put(t.fakes.managedSecrets, (await t.secrets.get('app', 'db'))!);
+    await vi.waitFor(() => expect(t.secrets.value('app', 'db', 'password')).toBe('p-1'));
+  });
+
+  it('an unexpected 422 is logged by its field paths, never with the API server\'s text (issue #15 item 7)', async () => {
+    const storeStatus = new FakeStatus();
+    storeStatus.store = async () => {
+      const body = { code: 422, reason: 'Invalid', message: 'Invalid value: "hunter2-from-a-template"', details: { causes: [{ field: 'status.conditions', message: 'hunter2-from-a-template' }] } };
+      throw Object.assign(new Error(`update status: HTTP 422: ${body.message}`), { code: 422, statusCode: 422, body });
+    };
+    const t = setup({ storeStatus });
+    t.put(t.fakes.secretStores, secretStore());
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.output()).toContain('unexpected reconcile error'));
+    expect(t.output()).toContain('status.conditions');
+    expect(t.output()).not.toContain('hunter2-from-a-template');
   });
 
   it('a store that hangs holds at most storeConcurrency workers: another store’s ExternalSecret syncs meanwhile', async () => {

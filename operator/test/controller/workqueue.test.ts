@@ -392,4 +392,41 @@ describe('WorkQueue', () => {
     await flush();
     expect(h.calls).toEqual(['a']);
   });
+
+  describe('addForEvent (events someone else causes, issue #15 item 4)', () => {
+    it('never cuts a failing key\'s backoff short: 30 events during the backoff cause no extra pass', async () => {
+      const h = controllableHandler();
+      const q = new WorkQueue({ handler: h.handler, random: () => 0, backoff: { baseMs: 1_000, maxMs: 60_000, jitter: 0 } });
+      q.start();
+      q.add('app/db');
+      await flush();
+      h.fail('app/db');
+      await flush();
+      expect(h.calls).toEqual(['app/db']);
+      for (let i = 0; i < 30; i++) {
+        q.addForEvent('app/db');
+        await vi.advanceTimersByTimeAsync(30);
+      }
+      expect(h.calls).toHaveLength(1);
+      // The backoff timer still brings it back, once.
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(h.calls).toHaveLength(2);
+    });
+
+    it('a burst for a healthy key is coalesced to one pass per interval', async () => {
+      const h = controllableHandler();
+      const q = new WorkQueue({ handler: h.handler, eventIntervalMs: 1_000 });
+      q.start();
+      for (let i = 0; i < 30; i++) {
+        q.addForEvent('app/db');
+        await flush();
+        if (h.running().includes('app/db')) h.finish('app/db');
+        await vi.advanceTimersByTimeAsync(30);
+      }
+      // 30 events over 900 ms: the first runs at once, the rest wait for the interval's end.
+      expect(h.calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(h.calls).toHaveLength(2);
+    });
+  });
 });

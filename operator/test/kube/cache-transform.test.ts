@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED_ANNOTATION, stripForCache } from '../../src/kube/cache-transform.js';
+import { LAST_APPLIED_ANNOTATION, admitSecret, cachedDataDigest, isDataStripped, secretForCache, stripForCache } from '../../src/kube/cache-transform.js';
+import { dataDigest } from '../../src/sync/mac.js';
+import type { Secret } from '../../src/kube/objects.js';
 
 describe('stripForCache', () => {
   const secret = {
@@ -42,5 +44,39 @@ describe('stripForCache', () => {
     expect(stripForCache(plain)).toBe(plain);
     const noMeta = { kind: 'X' };
     expect(stripForCache(noMeta)).toBe(noMeta);
+  });
+});
+
+describe('secretForCache (issue #15, item 6: the cache keeps no Secret values)', () => {
+  const key = Buffer.alloc(32, 3);
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 's', namespace: 'ns', resourceVersion: '7', annotations: { 'rotor.dev/owner': 'ns/es' }, managedFields: [{}] },
+    type: 'Opaque',
+    data: { a: Buffer.from('value').toString('base64') },
+  };
+
+  it('replaces data by its keyed digest and keeps the metadata', () => {
+    const cached = secretForCache(key)(secret);
+    expect(cached).not.toHaveProperty('data');
+    expect(JSON.stringify(cached)).not.toContain(secret.data.a);
+    expect(cachedDataDigest(cached)).toBe(dataDigest(key, { a: Buffer.from('value') }));
+    expect(cached.metadata).toEqual({ name: 's', namespace: 'ns', resourceVersion: '7', annotations: { 'rotor.dev/owner': 'ns/es' } });
+    expect(isDataStripped(cached)).toBe(true);
+    expect(isDataStripped(secret)).toBe(false);
+  });
+
+  it('is idempotent (the list applies it per page, the informer again)', () => {
+    const once = secretForCache(key)(secret);
+    expect(secretForCache(key)(once)).toEqual(once);
+  });
+
+  it('admits only Secrets whose owner is in their own namespace', () => {
+    expect(admitSecret(secret)).toBe(true);
+    const other = (namespace: string, annotations?: Record<string, string>): Secret => ({ metadata: { name: 's', namespace, ...(annotations ? { annotations } : {}) } });
+    expect(admitSecret(other('evil', { 'rotor.dev/owner': 'ns/es' }))).toBe(false);
+    expect(admitSecret(other('ns'))).toBe(false);
+    expect(admitSecret(other('ns', { 'rotor.dev/owner': 'nsx/es' }))).toBe(false);
   });
 });

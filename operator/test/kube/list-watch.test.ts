@@ -40,15 +40,22 @@ describe('kube list/watch source over HTTP', () => {
     );
     const clients = makeKubeClients(server.kubeConfig());
     const source = secretListWatchSource<Secret>(clients, { labelSelector: 'rotor.dev/managed=true' });
-    const result = await source.list();
+    const seen: string[] = [];
+    const result = await source.list((s) => {
+      seen.push(s.metadata!.name!);
+      return s.metadata?.name === 'b' ? undefined : s;
+    });
     expect(result.resourceVersion).toBe('50');
-    expect(result.items.map((s) => s.metadata?.name)).toEqual(['a', 'b']);
+    // Each page passes through `prepare` as it arrives; what it drops is not returned.
+    expect(seen).toEqual(['a', 'b']);
+    expect(result.items.map((s) => s.metadata?.name)).toEqual(['a']);
     // Same shape as watch events: timestamps stay strings.
     expect(typeof result.items[0]!.metadata!.creationTimestamp).toBe('string');
     const lists = server.requestsTo('GET', '/api/v1/secrets');
     expect(lists).toHaveLength(2);
     expect(lists[0]!.query.get('labelSelector')).toBe('rotor.dev/managed=true');
-    expect(lists[0]!.query.get('limit')).toBe('500');
+    // Small pages: a Secret may hold 1 MiB and anyone may label theirs (issue #15, item 6).
+    expect(lists[0]!.query.get('limit')).toBe('50');
     expect(lists[1]!.query.get('continue')).toBe('page2');
     expect(lists[0]!.headers.authorization).toBe('Bearer test-token');
   });

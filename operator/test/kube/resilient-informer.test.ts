@@ -56,6 +56,25 @@ describe('ResilientInformer', () => {
     await informer.stop();
   });
 
+  it('admit: keeps only admitted objects; one that stops being admitted is a delete to handlers', async () => {
+    const source = new FakeListWatch();
+    source.putSilently(obj('ns', 'kept', 'ok'));
+    source.putSilently(obj('ns', 'dropped', 'no'));
+    const events: string[] = [];
+    const informer = new ResilientInformer<TestObject>({ resource: 'things', source, stallTimeoutMs: STALL, admit: (o) => o.value === 'ok' });
+    informer.onAdd((o) => events.push(`add ${o.metadata.name}`)).onDelete((o) => events.push(`delete ${o.metadata.name}@${o.value}`));
+    await informer.start();
+    await flush();
+    expect(informer.list().map((o) => o.metadata.name)).toEqual(['kept']);
+    source.put(obj('ns', 'other', 'no'));
+    source.put(obj('ns', 'kept', 'no'));
+    await flush();
+    expect(informer.list()).toEqual([]);
+    // Handlers hear of the object as it was cached (its owner then), not as it is now.
+    expect(events).toEqual(['add kept', 'delete kept@ok']);
+    await informer.stop();
+  });
+
   it('caches and hands out transformed objects, from the list and from the watch', async () => {
     const source = new FakeListWatch();
     source.putSilently(obj('ns', 'listed', 'raw'));

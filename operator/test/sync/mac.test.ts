@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataMAC, versionFingerprint } from '../../src/sync/mac.js';
+import { dataDigest, dataDigestOfBase64, dataMAC, dataMACv2, isLegacyMAC, objectMacKey, versionFingerprint } from '../../src/sync/mac.js';
 
 const key = Buffer.from('0123456789abcdef0123456789abcdef');
 const b = (s: string) => Buffer.from(s, 'utf8');
@@ -63,5 +63,26 @@ describe('versionFingerprint', () => {
   });
   it('is empty without versions', () => {
     expect(versionFingerprint([])).toBe('');
+  });
+});
+
+describe('per-ExternalSecret MAC (v2)', () => {
+  const digest = dataDigest(key, { a: b('1') });
+  it('is keyed per uid: the same content gives unrelated MACs in two ExternalSecrets', () => {
+    const one = dataMACv2(objectMacKey(key, 'uid-1'), { dataDigest: digest, type: 'Opaque' });
+    const two = dataMACv2(objectMacKey(key, 'uid-2'), { dataDigest: digest, type: 'Opaque' });
+    expect(one).toMatch(/^v2:[0-9a-f]{64}$/);
+    expect(one).not.toBe(two);
+    expect(dataMACv2(objectMacKey(key, 'uid-1'), { dataDigest: digest, type: 'Opaque' })).toBe(one);
+  });
+  it('the digest of the API\'s base64 text is the digest of the bytes, and changes with any byte', () => {
+    expect(dataDigestOfBase64(key, { a: b('1').toString('base64') })).toBe(digest);
+    expect(dataDigest(key, { a: b('2') })).not.toBe(digest);
+    expect(dataDigest(key, { a: b('1'), b: b('') })).not.toBe(digest);
+  });
+  it('tells a v1 MAC (older Rotor) from a v2 one', () => {
+    expect(isLegacyMAC(dataMAC(key, { data: { a: b('1') }, type: 'Opaque' }))).toBe(true);
+    expect(isLegacyMAC(dataMACv2(objectMacKey(key, 'u'), { dataDigest: digest, type: 'Opaque' }))).toBe(false);
+    expect(isLegacyMAC(undefined)).toBe(false);
   });
 });
