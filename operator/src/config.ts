@@ -2,6 +2,8 @@
 // parsing and its error message are unit-tested.
 import { parseArgs } from 'node:util';
 import { parseDuration } from './api/duration.js';
+import { EndpointPatternError, parseEndpointPattern } from './aws/endpoint-policy.js';
+import { OPERATOR_IDENTITY_SCOPES, type OperatorIdentityScope } from './aws/tenancy.js';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -31,6 +33,12 @@ export interface OperatorConfig {
   storeRevalidateMs: number;
   rolloutDebounceMs: number;
   watchStallMs: number;
+  /** Endpoint patterns a namespaced SecretStore may name besides AWS's and the operator's own. */
+  allowedEndpoints: string[];
+  /** Which stores may read with the operator's own AWS identity. */
+  operatorIdentityScope: OperatorIdentityScope;
+  /** Audiences a store may request a ServiceAccount token for. */
+  tokenAudiences: string[];
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -60,7 +68,14 @@ export const USAGE = `rotor [flags]
                                     refreshes change nothing at most this often; 0 = only on changes (default 5m)
   --store-revalidate-interval DUR   how often a Valid store is re-checked (default 30m)
   --rollout-debounce DURATION       window that coalesces restarts of one workload (default 2s)
-  --watch-stall-timeout DURATION    restart a watch silent for this long (default 5m)`;
+  --watch-stall-timeout DURATION    restart a watch silent for this long (default 5m)
+  --allowed-endpoint PATTERN        an endpoint namespaced SecretStores may name besides AWS's own and the
+                                    operator's AWS_ENDPOINT_URL*: https://host[:port], https://*.domain,
+                                    http://host:* (repeatable or comma-separated; default none)
+  --operator-identity-scope SCOPE   AllStores|ClusterSecretStoresOnly: which stores may read with the
+                                    operator's own AWS identity (default AllStores)
+  --token-audience AUDIENCE         an audience stores may request ServiceAccount tokens for
+                                    (repeatable or comma-separated; default sts.amazonaws.com)`;
 
 export class ConfigError extends Error {}
 
@@ -92,6 +107,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       'store-revalidate-interval': { type: 'string' },
       'rollout-debounce': { type: 'string' },
       'watch-stall-timeout': { type: 'string' },
+      'allowed-endpoint': { type: 'string', multiple: true },
+      'operator-identity-scope': { type: 'string' },
+      'token-audience': { type: 'string', multiple: true },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -104,6 +122,20 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const concurrency = integer('--concurrency', values.concurrency ?? '16', 1, 256);
   const awsCallTimeoutMs = duration('--aws-call-timeout', values['aws-call-timeout'] ?? '5s');
   if (awsCallTimeoutMs < 100) throw new ConfigError(`--aws-call-timeout must be at least 100ms, got "${values['aws-call-timeout']}"`);
+  const allowedEndpoints = listFlag(values['allowed-endpoint']);
+  for (const pattern of allowedEndpoints) {
+    try {
+      parseEndpointPattern(pattern);
+    } catch (error) {
+      if (error instanceof EndpointPatternError) throw new ConfigError(`--allowed-endpoint: ${error.message}`);
+      throw error;
+    }
+  }
+  const operatorIdentityScope = (values['operator-identity-scope'] ?? 'AllStores') as OperatorIdentityScope;
+  if (!OPERATOR_IDENTITY_SCOPES.includes(operatorIdentityScope)) {
+    throw new ConfigError(`--operator-identity-scope must be one of ${OPERATOR_IDENTITY_SCOPES.join(', ')}, got "${operatorIdentityScope}"`);
+  }
+  const tokenAudiences = listFlag(values['token-audience']);
   return {
     // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
@@ -127,7 +159,15 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     storeRevalidateMs: duration('--store-revalidate-interval', values['store-revalidate-interval'] ?? '30m'),
     rolloutDebounceMs: duration('--rollout-debounce', values['rollout-debounce'] ?? '2s'),
     watchStallMs: duration('--watch-stall-timeout', values['watch-stall-timeout'] ?? '5m'),
+    allowedEndpoints,
+    operatorIdentityScope,
+    tokenAudiences: tokenAudiences.length > 0 ? tokenAudiences : ['sts.amazonaws.com'],
   };
+}
+
+/** A repeatable flag whose values may also be comma-separated; blanks dropped. */
+function listFlag(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
 }
 
 function integer(flag: string, text: string, min: number, max: number): number {

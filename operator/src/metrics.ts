@@ -155,7 +155,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
     }),
     awsApiErrors: new Counter({
       name: 'rotor_aws_api_errors_total',
-      help: 'Failed AWS API attempts, by service, operation, AWS error code and class.',
+      help: 'Failed AWS API attempts, by service, operation, AWS error code (a known code, else "other") and class.',
       labelNames: ['service', 'operation', 'code', 'class'] as const,
       registers,
     }),

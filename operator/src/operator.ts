@@ -17,6 +17,7 @@ import { loadOrCreateHmacKey } from './kube/hmac-key.js';
 import { AwsClientFactory } from './aws/clients.js';
 import { CredentialResolver } from './aws/credentials.js';
 import { ProviderFactory } from './aws/provider-factory.js';
+import { EndpointPolicy } from './aws/endpoint-policy.js';
 import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
@@ -48,9 +49,16 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     sources: new KubeCredentialSource(clients.core),
     clients: awsClients,
     logger,
+    tokenAudiences: config.tokenAudiences,
     onCacheLookup: (result) => metrics.credentialCache.inc({ result }),
   });
-  const providers = new ProviderFactory({ credentials, clients: awsClients, logger });
+  // Chart-decided: the endpoints namespaced stores may name, who may use the operator identity, token audiences.
+  const tenancy = {
+    endpoints: new EndpointPolicy({ env: process.env, patterns: config.allowedEndpoints }),
+    operatorIdentity: config.operatorIdentityScope,
+    tokenAudiences: config.tokenAudiences,
+  };
+  const providers = new ProviderFactory({ credentials, clients: awsClients, logger, tenancy });
   const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
   const rollouts = new RolloutCoordinator({
     workloads: KubeWorkloadClient.fromClients(clients, { logger }),

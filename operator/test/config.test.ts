@@ -33,4 +33,26 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--fetch-cache-ttl', 'soon'], {})).toThrow(/--fetch-cache-ttl must be a duration/);
     expect(() => parseConfig(['--status-heartbeat', 'often'], {})).toThrow(/--status-heartbeat must be a duration/);
   });
+
+  it('reads the tenancy flags: repeatable or comma-separated endpoint patterns, identity scope, token audiences', () => {
+    const defaults = parseConfig([], {});
+    expect(defaults).toMatchObject({ allowedEndpoints: [], operatorIdentityScope: 'AllStores', tokenAudiences: ['sts.amazonaws.com'] });
+    const c = parseConfig(
+      [
+        '--allowed-endpoint', 'https://*.corp.internal,http://127.0.0.1:*',
+        '--allowed-endpoint', 'https://vault.example.com:8443',
+        '--operator-identity-scope', 'ClusterSecretStoresOnly',
+        '--token-audience', 'sts.amazonaws.com,rotor',
+      ],
+      {},
+    );
+    expect(c).toMatchObject({
+      allowedEndpoints: ['https://*.corp.internal', 'http://127.0.0.1:*', 'https://vault.example.com:8443'],
+      operatorIdentityScope: 'ClusterSecretStoresOnly',
+      tokenAudiences: ['sts.amazonaws.com', 'rotor'],
+    });
+    expect(() => parseConfig(['--allowed-endpoint', 'ftp://x'], {})).toThrow(/--allowed-endpoint: "ftp:\/\/x" is not an endpoint pattern/);
+    expect(() => parseConfig(['--allowed-endpoint', 'https://*'], {})).toThrow(/--allowed-endpoint/);
+    expect(() => parseConfig(['--operator-identity-scope', 'Nobody'], {})).toThrow(/--operator-identity-scope must be one of AllStores, ClusterSecretStoresOnly, got "Nobody"/);
+  });
 });

@@ -34,6 +34,10 @@ export function tagsAsValue(tags: Array<{ Key?: string | undefined; Value?: stri
   return Buffer.from(JSON.stringify(Object.fromEntries(entries)), 'utf8');
 }
 
+export interface FindOptions {
+  signal?: AbortSignal;
+}
+
 /** A provider bound to one store identity (credentials, region, endpoint). */
 export interface SecretsProvider {
   readonly service: AwsService;
@@ -44,8 +48,11 @@ export interface SecretsProvider {
    * Per-key failures come back in the map instead of failing the whole batch.
    */
   getMany(requests: FetchRequest[]): Promise<Map<string, RemoteSecret | ProviderError>>;
-  /** dataFrom.find: every value matching path / name regexp / tags. */
-  find(query: DataFromFind): Promise<RemoteSecret[]>;
+  /**
+   * dataFrom.find: every value matching path / name regexp / tags. Its listing stops when
+   * `options.signal` fires (the reconcile's deadline, or its ExternalSecret or store deleted).
+   */
+  find(query: DataFromFind, options?: FindOptions): Promise<RemoteSecret[]>;
   /** Cheap check that the identity works (used for store status). Throws ProviderError. */
   validate(): Promise<void>;
 }

@@ -7,7 +7,11 @@
 //   attempts, default 5s, --aws-call-timeout) enforced with an AbortSignal, so an endpoint
 //   that accepts connections and never answers holds a worker for 5s, not 2 x 10s;
 // - one client per (service, region, endpoint, identity) so keep-alive sockets are reused;
-// - a middleware that reports every HTTP attempt, for the "AWS calls per secret" metric.
+// - a middleware that reports every HTTP attempt, for the "AWS calls per secret" metric;
+// - a cap on every response body (4 MiB: the largest legitimate answer, BatchGetSecretValue
+//   of 20 secrets of at most 64 KiB, is far below it), counted
+//   while the body streams in: past the cap the socket is destroyed, so an endpoint answering
+//   150 MiB costs 4 MiB of memory, not 150 (issue #15 item 2a).
 //
 // Endpoint resolution: an explicit store endpoint wins. Otherwise the SDK itself honours
 // AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_STS and the
@@ -18,6 +22,10 @@ import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { ConfiguredRetryStrategy, StandardRetryStrategy } from '@smithy/core/retry';
 import { AwsCallDeadlineError, classifyAwsError, type AwsApiService, type AwsErrorClass } from './errors.js';
+import { capResponseBody } from './bounded-body.js';
+
+/** Largest response body accepted from any endpoint (see the top of this file). */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 import type { AwsRetryPolicy } from './retry-settings.js';
 
 export interface AwsClientTarget {
@@ -62,6 +70,8 @@ export interface AwsClientFactoryOptions {
   onApiCallDone?: (call: AwsApiCall, outcome: AwsApiCallOutcome) => void;
   /** Monotonic clock in ms for the duration (tests). Default performance.now. */
   clock?: () => number;
+  /** Largest response body read from an endpoint. Default MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
   /** Replaces the HTTP layer (tests). Production uses the SDK's Node handler with the timeouts above. */
   requestHandler?: SecretsManagerClientConfig['requestHandler'];
 }
@@ -96,6 +106,7 @@ export class AwsClientFactory {
    */
   ephemeralSts(target: Omit<AwsClientTarget, 'identityKey'>): STSClient {
     const client = new STSClient(this.config({ ...target, identityKey: 'ephemeral' }));
+    this.capBodies(client);
     this.instrument(client, 'STS', target.region);
     this.enforceDeadline(client);
     return client;
@@ -126,6 +137,7 @@ export class AwsClientFactory {
     const hit = this.cache.get(key);
     if (hit) return hit.client as C;
     const client = build();
+    this.capBodies(client);
     this.instrument(client, service, target.region);
     this.enforceDeadline(client);
     this.cache.set(key, { client, identityKey: target.identityKey });
@@ -187,6 +199,27 @@ export class AwsClientFactory {
     };
     // The three clients' send() overloads differ only in their command types.
     (client as unknown as { send: Send }).send = bounded;
+  }
+
+  /**
+   * Between the SDK's deserializer and the HTTP handler: every attempt's body is read through
+   * a counter that destroys the socket past the cap (bounded-body.ts), so the deserializer
+   * fails with ResponseTooLargeError instead of buffering the whole answer.
+   */
+  private capBodies(client: AnyAwsClient): void {
+    const limit = this.options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    const stack = client.middlewareStack as unknown as {
+      add(middleware: unknown, options: { step: 'deserialize'; name: string; priority: 'low' }): void;
+    };
+    stack.add(
+      (next: (args: unknown) => Promise<{ response: unknown }>) => async (args: unknown) => {
+        const result = await next(args);
+        capResponseBody(result.response, limit);
+        return result;
+      },
+      // 'low': inside the deserializer (which has normal priority), right after the handler.
+      { step: 'deserialize', name: 'rotorResponseBodyCap', priority: 'low' },
+    );
   }
 
   private instrument(client: AnyAwsClient, service: AwsApiService, region: string): void {

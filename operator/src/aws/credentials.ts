@@ -16,8 +16,14 @@
 // 10-minute lifetime so an edited credentials Secret is picked up without a restart.
 //
 // We call STS ourselves (rather than credential-providers' fromTemporaryCredentials /
-// fromWebToken) so every call goes through our client factory: the store's endpoint
-// (LocalStack, VPC endpoint), our timeouts, the API-call metric, and one cache policy.
+// fromWebToken) so every call goes through our client factory: our timeouts, the API-call
+// metric, and one cache policy.
+//
+// STS calls never go to the store's `endpoint` (issue #15 item 3): that URL may be a
+// tenant's server, and AssumeRoleWithWebIdentity carries a ServiceAccount token, AssumeRole a
+// request signed with the previous hop's credentials. They go to the operator's own STS
+// endpoint (stsEndpoint; undefined: the SDK's, i.e. AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL
+// as the admin set them, else the real regional STS).
 import { createHash } from 'node:crypto';
 import { AssumeRoleCommand, AssumeRoleWithWebIdentityCommand, type Credentials } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
@@ -57,6 +63,13 @@ export interface CredentialResolverOptions {
   /** ServiceAccount token lifetime requested from the TokenRequest API. Default 3600. */
   tokenExpirationSeconds?: number;
   /**
+   * Where every STS call goes, whatever the store's endpoint says. Undefined: the SDK's
+   * resolution (AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, else the regional STS endpoint).
+   */
+  stsEndpoint?: string;
+  /** Audiences of a ServiceAccount token when the store names none. Default [sts.amazonaws.com]. */
+  tokenAudiences?: string[];
+  /**
    * One call per lookup of cached credentials (store validation, each fetch, each SDK signing):
    * `miss` when it starts a resolution (STS / TokenRequest / Secret read), `hit` otherwise.
    * The SDK default chain keeps its own cache and is not counted.
@@ -85,7 +98,6 @@ interface RoleHop {
 /** Everything needed to (re)build a store's credentials; derived from the spec alone. */
 interface CredentialRecipe {
   region: string;
-  endpoint?: string;
   base: BaseIdentity;
   hops: RoleHop[];
   sessionName: string;
@@ -111,7 +123,7 @@ export class CredentialResolver {
   }
 
   async forStore(store: SecretStore): Promise<StoreCredentials> {
-    const recipe = buildRecipe(store);
+    const recipe = buildRecipe(store, this.options.tokenAudiences ?? DEFAULT_TOKEN_AUDIENCES);
     const identityKey = credentialIdentityKey(store);
     const storeRef = storeRefOf(store);
     const previous = this.keyByStore.get(storeRef);
@@ -125,7 +137,7 @@ export class CredentialResolver {
       try {
         await chain();
       } catch (err) {
-        throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: recipe.endpoint });
+        throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: this.options.stsEndpoint });
       }
       return { identityKey, credentials: chain };
     }
@@ -214,7 +226,7 @@ export class CredentialResolver {
         try {
           return await this.defaultChain()();
         } catch (err) {
-          throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: recipe.endpoint });
+          throw toProviderError(err, { service: 'STS', operation: 'ResolveCredentials', region: recipe.region, endpoint: this.options.stsEndpoint });
         }
       case 'static':
         return this.staticCredentials(base);
@@ -272,7 +284,7 @@ export class CredentialResolver {
       );
     }
     // AssumeRoleWithWebIdentity is unsigned: the token is the credential.
-    const sts = this.options.clients.sts({ region: recipe.region, endpoint: recipe.endpoint, identityKey: 'unsigned' });
+    const sts = this.options.clients.sts({ region: recipe.region, endpoint: this.options.stsEndpoint, identityKey: 'unsigned' });
     try {
       const out = await sts.send(
         new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: recipe.sessionName, WebIdentityToken: token }),
@@ -285,14 +297,14 @@ export class CredentialResolver {
         operation: 'AssumeRoleWithWebIdentity',
         key: roleArn,
         region: recipe.region,
-        endpoint: recipe.endpoint,
+        endpoint: this.options.stsEndpoint,
         hint: `The role's trust policy must trust the cluster's OIDC provider for system:serviceaccount:${namespace}:${serviceAccount} with audience ${audiences.join(',')}.`,
       });
     }
   }
 
   private async assumeRole(recipe: CredentialRecipe, hop: RoleHop, previous: AwsCredentialIdentity, last: boolean): Promise<AwsCredentialIdentity> {
-    const sts = this.options.clients.ephemeralSts({ region: recipe.region, endpoint: recipe.endpoint, credentials: previous });
+    const sts = this.options.clients.ephemeralSts({ region: recipe.region, endpoint: this.options.stsEndpoint, credentials: previous });
     try {
       const out = await sts.send(
         new AssumeRoleCommand({
@@ -312,7 +324,7 @@ export class CredentialResolver {
         hop.tags?.length ? ' and sts:TagSession (sessionTags are set)' : '',
         last ? '.' : ' (this role is in spec.provider.aws.additionalRoles).',
       ].join('');
-      throw toProviderError(err, { service: 'STS', operation: 'AssumeRole', key: hop.roleArn, region: recipe.region, endpoint: recipe.endpoint, hint: needs });
+      throw toProviderError(err, { service: 'STS', operation: 'AssumeRole', key: hop.roleArn, region: recipe.region, endpoint: this.options.stsEndpoint, hint: needs });
     } finally {
       sts.destroy();
     }
@@ -394,7 +406,7 @@ function secretKeyRef(store: SecretStore, selector: SecretKeySelector, field: st
   return { namespace: refNamespace(store, selector.namespace, `${field}.namespace`), name: selector.name, key: selector.key };
 }
 
-function baseIdentity(store: SecretStore, aws: AwsProvider): BaseIdentity {
+function baseIdentity(store: SecretStore, aws: AwsProvider, defaultAudiences: string[]): BaseIdentity {
   const auth = aws.auth;
   if (auth?.jwt && auth.secretRef) {
     throw invalidSpec('spec.provider.aws.auth: set exactly one of jwt or secretRef');
@@ -406,7 +418,7 @@ function baseIdentity(store: SecretStore, aws: AwsProvider): BaseIdentity {
       kind: 'webIdentity',
       namespace: refNamespace(store, ref.namespace, `${field}.namespace`),
       serviceAccount: ref.name,
-      audiences: ref.audiences?.length ? ref.audiences : DEFAULT_TOKEN_AUDIENCES,
+      audiences: ref.audiences?.length ? ref.audiences : defaultAudiences,
     };
   }
   if (auth?.secretRef) {
@@ -422,7 +434,7 @@ function baseIdentity(store: SecretStore, aws: AwsProvider): BaseIdentity {
   return { kind: 'default' };
 }
 
-function buildRecipe(store: SecretStore): CredentialRecipe {
+function buildRecipe(store: SecretStore, defaultAudiences: string[]): CredentialRecipe {
   const aws = store.spec?.provider?.aws;
   if (!aws) throw invalidSpec('spec.provider.aws is required');
   if (!aws.region) throw invalidSpec('spec.provider.aws.region is required');
@@ -432,8 +444,7 @@ function buildRecipe(store: SecretStore): CredentialRecipe {
   }
   return {
     region: aws.region,
-    ...(aws.endpoint ? { endpoint: aws.endpoint } : {}),
-    base: baseIdentity(store, aws),
+    base: baseIdentity(store, aws, defaultAudiences),
     hops,
     sessionName: roleSessionName(store),
   };

@@ -3,8 +3,15 @@
 // down) and whose flags drive the controller (retry with backoff, fail over, skip an
 // optional key). Messages name keys, regions and IAM actions only: the calls we make are
 // reads, so neither our inputs nor AWS's error text can carry a secret value.
+//
+// An endpoint that is not AWS's own (a store's `endpoint`: LocalStack, or anything the chart
+// allowed) is not trusted to write into status or Events (issue #15 item 2c): from it only an
+// error code of the known set below and the HTTP status are shown, never its message text. The
+// error-code metric label likewise takes only known codes (anything else is `other`), so an
+// endpoint cannot create series without bound.
 import { ES_REASON, type AwsService } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
+import { isAwsServiceEndpoint } from './endpoint-policy.js';
 
 export type AwsApiService = AwsService | 'STS';
 
@@ -17,6 +24,20 @@ export class AwsCallDeadlineError extends Error {
   constructor(readonly deadlineMs: number) {
     super(`no answer within ${deadlineMs / 1000}s`);
     this.name = 'TimeoutError';
+  }
+}
+
+/**
+ * A response body grew past the operator's cap (clients.ts, bounded-body.ts): the socket was
+ * destroyed after `limit` bytes.
+ */
+export class ResponseTooLargeError extends Error {
+  constructor(
+    readonly limit: number,
+    readonly status?: number,
+  ) {
+    super(`response body larger than ${limit} bytes; stopped reading`);
+    this.name = 'ResponseTooLarge';
   }
 }
 
@@ -108,6 +129,50 @@ const INVALID_INPUT = new Set([
   'UnsupportedParameterType',
 ]);
 
+const OTHER_KNOWN = [
+  'DecryptionFailure',
+  'InvalidKeyId',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSInvalidStateException',
+  'KMSNotFoundException',
+  'UnknownOperationException',
+  'InvalidAction',
+  'NotImplemented',
+  'UnsupportedOperation',
+  'RegionDisabledException',
+  'IDPCommunicationError',
+  'MalformedPolicyDocument',
+  'PackedPolicyTooLarge',
+  'LimitExceededException',
+  'HierarchyLevelLimitExceededException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'AbortError',
+  'CredentialsProviderError',
+  'ResponseTooLarge',
+  'SyntaxError',
+  'Unknown',
+  'UnknownError',
+];
+/** Every error code the operator knows by name; the only ones shown from a non-AWS endpoint or used as a metric label. */
+const KNOWN_CODES: ReadonlySet<string> = new Set([
+  ...NOT_FOUND,
+  ...THROTTLED,
+  ...ACCESS_DENIED,
+  ...CREDENTIALS_REJECTED,
+  ...SERVER_SIDE,
+  ...NETWORK_CODES,
+  ...INVALID_INPUT,
+  ...OTHER_KNOWN,
+]);
+
+/** The code as a bounded label: itself when known, else `other`. */
+export function knownErrorCode(code: string): string {
+  return KNOWN_CODES.has(code) ? code : 'other';
+}
+
 /** What we can learn about an error without assuming its shape. */
 interface ErrorFacts {
   name: string;
@@ -165,7 +230,7 @@ function errorFacts(err: unknown): ErrorFacts {
 /** AWS's own wording, one line and bounded, so status messages stay readable. */
 function awsDetail(facts: ErrorFacts): string {
   const text = facts.message.replace(/\s+/g, ' ').trim();
-  if (!text) return facts.name;
+  if (!text) return facts.status !== undefined ? `${facts.name}, HTTP ${facts.status}` : facts.name;
   const bounded = text.length > 300 ? `${text.slice(0, 297)}...` : text;
   return `${facts.name}: ${bounded}`;
 }
@@ -218,7 +283,11 @@ export type AwsErrorClass = 'throttled' | 'server' | 'network' | 'auth' | 'clien
  * `auth` is access denied / rejected credentials, `client` is everything else (not found, bad input).
  */
 export function classifyAwsError(err: unknown): { code: string; class: AwsErrorClass } {
-  const facts = errorFacts(err);
+  const { code, class: kind } = classifyFacts(errorFacts(err));
+  return { code: knownErrorCode(code), class: kind };
+}
+
+function classifyFacts(facts: ErrorFacts): { code: string; class: AwsErrorClass } {
   if (isThrottle(facts)) return { code: facts.name, class: 'throttled' };
   if (isNetworkFailure(facts)) return { code: facts.networkCode ?? facts.name, class: 'network' };
   if (isServerFailure(facts)) return { code: facts.name, class: 'server' };
@@ -241,11 +310,23 @@ export function isAuthorizationDenial(error: ProviderError): boolean {
  */
 export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderError {
   if (err instanceof ProviderError) return err;
-  const facts = errorFacts(err);
+  const raw = errorFacts(err);
+  const facts = serverTextTrusted(ctx) ? raw : withoutServerText(raw);
   const service = SERVICE_LABEL[ctx.service];
   const about = subject(ctx);
   const aboutClause = about ? ` for ${about}` : '';
   const base = { code: facts.name, cause: err };
+
+  if (err instanceof ResponseTooLargeError || facts.name === 'ResponseTooLarge') {
+    const endpoint = ctx.endpoint ? `endpoint ${ctx.endpoint}` : `the endpoint for region ${ctx.region}`;
+    const limit = err instanceof ResponseTooLargeError ? err.limit : undefined;
+    return new ProviderError(
+      ES_REASON.ProviderUnavailable,
+      `${endpoint} answered ${ctx.operation}${aboutClause} with a body larger than ${limit !== undefined ? `${limit / (1024 * 1024)} MiB` : 'the limit'}, far more than ${service} ever sends; ` +
+        `the operator stopped reading — check spec.provider.aws.endpoint; retrying with backoff`,
+      { ...base, code: 'ResponseTooLarge', retryable: true },
+    );
+  }
 
   if (isThrottle(facts)) {
     return new ProviderError(
@@ -349,6 +430,23 @@ export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderErr
     `${service} ${ctx.operation}${aboutClause} ${where(ctx)} failed (${awsDetail(facts)})`,
     { ...base, retryable: true },
   );
+}
+
+/**
+ * Error text is shown only from AWS's own endpoints (and the SDK's default one, which the
+ * admin configured): a store's other endpoint may be a tenant's server reflecting whatever it
+ * fetched (blind SSRF with read-back).
+ */
+function serverTextTrusted(ctx: AwsErrorContext): boolean {
+  return ctx.endpoint === undefined || isAwsServiceEndpoint(ctx.endpoint);
+}
+
+/** The facts with the server's words removed: a known code (else UnrecognizedError) and no message. */
+function withoutServerText(raw: ErrorFacts): ErrorFacts {
+  // Network and timeout errors are made locally by Node / the SDK: nothing from the server.
+  if (isNetworkFailure(raw)) return raw;
+  const name = isNotAwsAnswer(raw) ? 'UnknownError' : KNOWN_CODES.has(raw.name) ? raw.name : 'UnrecognizedError';
+  return { ...raw, name, message: '' };
 }
 
 /**

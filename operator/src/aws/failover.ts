@@ -10,7 +10,7 @@
 import type { Logger } from 'pino';
 import type { DataFromFind } from '../api/types.js';
 import { systemClock, type Clock } from './clock.js';
-import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
+import { ProviderError, fetchRequestId, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface FailoverOptions {
   primaryRegion: string;
@@ -39,8 +39,8 @@ export class FailoverProvider implements SecretsProvider {
     return this.withFailover((provider) => provider.get(request));
   }
 
-  find(query: DataFromFind): Promise<RemoteSecret[]> {
-    return this.withFailover((provider) => provider.find(query));
+  find(query: DataFromFind, options?: FindOptions): Promise<RemoteSecret[]> {
+    return this.withFailover((provider) => provider.find(query, options));
   }
 
   /** The store is usable when either region answers. */

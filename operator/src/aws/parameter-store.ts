@@ -23,7 +23,8 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
-import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
+import { MAX_FIND_PAGES, findTooLarge, walkPages } from './paging.js';
+import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const GET_PARAMETERS_LIMIT = 10;
 export const SECRETS_MANAGER_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
@@ -93,21 +94,22 @@ export class ParameterStoreProvider implements SecretsProvider {
    * values in one paginated walk. Otherwise (tags, or only a name regexp) DescribeParameters
    * filters by path/tags server-side, then GetParameters reads the values.
    */
-  async find(query: DataFromFind): Promise<RemoteSecret[]> {
+  async find(query: DataFromFind, options: FindOptions = {}): Promise<RemoteSecret[]> {
     const criteria = compileFindQuery(query);
-    if (criteria.path && criteria.tags.length === 0) return this.findByPath(criteria, criteria.path);
+    if (criteria.path && criteria.tags.length === 0) return this.findByPath(criteria, criteria.path, options.signal);
 
     const filters: ParameterStringFilter[] = [];
     if (criteria.path) filters.push({ Key: 'Path', Option: 'Recursive', Values: [criteria.path] });
     for (const [key, value] of criteria.tags) filters.push({ Key: `tag:${key}`, Values: [value] });
 
     const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
+    const bounds = { operation: 'DescribeParameters', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('DescribeParameters'), signal: options.signal };
+    await walkPages(bounds, async (nextToken, abortSignal) => {
       let page;
       try {
         page = await this.options.client.send(
           new DescribeParametersCommand({ MaxResults: 50, ...(filters.length ? { ParameterFilters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
+          { abortSignal },
         );
       } catch (err) {
         throw toProviderError(err, this.context('DescribeParameters'));
@@ -115,8 +117,8 @@ export class ParameterStoreProvider implements SecretsProvider {
       for (const meta of page.Parameters ?? []) {
         if (meta.Name && nameMatches(criteria, meta.Name)) names.push(meta.Name);
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+      return page.NextToken;
+    });
 
     const requests = names.map((key) => ({ key }));
     return readListed(this, requests);
@@ -133,14 +135,16 @@ export class ParameterStoreProvider implements SecretsProvider {
     );
   }
 
-  private async findByPath(criteria: FindCriteria, path: string): Promise<RemoteSecret[]> {
+  private async findByPath(criteria: FindCriteria, path: string, signal: AbortSignal | undefined): Promise<RemoteSecret[]> {
     const found: RemoteSecret[] = [];
-    let nextToken: string | undefined;
-    do {
+    // 10 parameters a page: the page cap allows 1,000 parameters, more than a Secret can hold.
+    const bounds = { operation: 'GetParametersByPath', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('GetParametersByPath'), signal };
+    await walkPages(bounds, async (nextToken, abortSignal) => {
       let page;
       try {
         page = await this.options.client.send(
           new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10, ...(nextToken ? { NextToken: nextToken } : {}) }),
+          { abortSignal },
         );
       } catch (err) {
         throw toProviderError(err, { ...this.context('GetParametersByPath'), key: path });
@@ -148,8 +152,8 @@ export class ParameterStoreProvider implements SecretsProvider {
       for (const parameter of page.Parameters ?? []) {
         if (parameter.Name && nameMatches(criteria, parameter.Name)) found.push(this.toRemote(parameter, { key: parameter.Name }));
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+      return page.NextToken;
+    });
     return found;
   }
 

@@ -3,6 +3,8 @@
 // failoverRegion is set. Providers are cached per identity key, so the per-provider
 // memory (e.g. "BatchGetSecretValue is denied") and the clients' sockets survive between
 // reconciles; a spec change yields a new key and the old provider is dropped.
+// The chart's tenancy policy (tenancy.ts) is checked first: a store it refuses gets no
+// credentials, no client, and no request is ever sent to its endpoint.
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Logger } from 'pino';
@@ -15,6 +17,7 @@ import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
 import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
 import { SecretsManagerProvider } from './secrets-manager.js';
+import { defaultTenancy, tenancyProblems, type TenancyPolicy } from './tenancy.js';
 import { ProviderError, type SecretsProvider } from '../api/provider.js';
 
 export interface StoreProvider {
@@ -30,6 +33,8 @@ export interface ProviderFactoryOptions {
   clock?: Clock;
   /** How long failover skips a primary that just failed. Default 30 s. */
   primaryDownForMs?: number;
+  /** What a store may ask of the operator (endpoints, identity, audiences). Default: the chart's defaults for process.env. */
+  tenancy?: TenancyPolicy;
 }
 
 interface CachedProvider {
@@ -41,13 +46,23 @@ export class ProviderFactory {
   private readonly providers = new Map<string, CachedProvider>();
   private readonly keyByStore = new Map<string, string>();
 
-  constructor(private readonly options: ProviderFactoryOptions) {}
+  private readonly tenancy: TenancyPolicy;
+
+  constructor(private readonly options: ProviderFactoryOptions) {
+    this.tenancy = options.tenancy ?? defaultTenancy(process.env);
+  }
 
   async forStore(store: SecretStore): Promise<StoreProvider> {
     const aws = store.spec?.provider?.aws;
     if (!aws) throw new ProviderError(ES_REASON.InvalidSpec, 'spec.provider.aws is required');
     if (aws.service !== 'SecretsManager' && aws.service !== 'ParameterStore') {
       throw new ProviderError(ES_REASON.InvalidSpec, `spec.provider.aws.service must be SecretsManager or ParameterStore, got "${String(aws.service)}"`);
+    }
+    const refused = tenancyProblems(store, this.tenancy);
+    if (refused.length > 0) {
+      // Whatever the store held under an earlier, allowed spec must not be used either.
+      this.forgetStore(store);
+      throw new ProviderError(ES_REASON.InvalidSpec, refused.join('; '));
     }
     const retry = storeRetryPolicy(store);
     const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store);

@@ -27,9 +27,10 @@ import {
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
-import { awsErrorIdentity, isAuthorizationDenial, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
+import { awsErrorIdentity, isAuthorizationDenial, knownErrorCode, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
-import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
+import { MAX_BATCH_PAGES, MAX_FIND_PAGES, findTooLarge, walkPages } from './paging.js';
+import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const BATCH_GET_LIMIT = 20;
 /** Individual reads / batch chunks in flight at once. */
@@ -118,7 +119,7 @@ export class SecretsManagerProvider implements SecretsProvider {
     return results;
   }
 
-  async find(query: DataFromFind): Promise<RemoteSecret[]> {
+  async find(query: DataFromFind, options: FindOptions = {}): Promise<RemoteSecret[]> {
     const criteria = compileFindQuery(query);
     const filters: Filter[] = [];
     if (criteria.path) filters.push({ Key: 'name', Values: [criteria.path] });
@@ -127,12 +128,13 @@ export class SecretsManagerProvider implements SecretsProvider {
     }
 
     const matches: SecretListEntry[] = [];
-    let nextToken: string | undefined;
-    do {
+    const bounds = { operation: 'ListSecrets', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('ListSecrets'), signal: options.signal };
+    await walkPages(bounds, async (nextToken, abortSignal) => {
       let page;
       try {
         page = await this.options.client.send(
           new ListSecretsCommand({ MaxResults: 100, ...(filters.length ? { Filters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
+          { abortSignal },
         );
       } catch (err) {
         throw toProviderError(err, this.context('ListSecrets'));
@@ -141,8 +143,8 @@ export class SecretsManagerProvider implements SecretsProvider {
         if (!entry.Name || entry.DeletedDate) continue;
         if (nameMatches(criteria, entry.Name) && tagsMatch(criteria, entry.Tags)) matches.push(entry);
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+      return page.NextToken;
+    });
 
     // Read by ARN: unique even when names are ambiguous across partial-ARN forms.
     const requests = matches.map((entry) => ({ key: entry.ARN ?? (entry.Name as string) }));
@@ -161,50 +163,69 @@ export class SecretsManagerProvider implements SecretsProvider {
     );
   }
 
-  /** One BatchGetSecretValue round (all pages) for up to 20 keys; per-key outcomes, or 'disabled'. */
+  /**
+   * One BatchGetSecretValue round (all pages, at most MAX_BATCH_PAGES) for up to 20 keys;
+   * per-key outcomes, or 'disabled'.
+   */
   private async batchGet(keys: string[]): Promise<Map<string, RemoteSecret | ProviderError> | 'disabled'> {
     if (this.batchDisabled) return 'disabled';
     const served = new Map<string, RemoteSecret | ProviderError>();
-    let nextToken: string | undefined;
-    do {
-      let page: BatchGetSecretValueCommandOutput;
+    const tooMany = (maxPages: number) =>
+      new ProviderError(ES_REASON.SecretSyncedError, `BatchGetSecretValue answered more than ${maxPages} pages for ${keys.length} secrets; check spec.provider.aws.endpoint`, {
+        retryable: true,
+      });
+    let disabled = false;
+    try {
+      await walkPages({ operation: 'BatchGetSecretValue', maxPages: MAX_BATCH_PAGES, tooMany }, async (nextToken) => {
+        const next = await this.batchPage(keys, nextToken, served);
+        disabled = next === 'disabled';
+        return next === 'disabled' ? undefined : next;
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      for (const key of keys) if (!served.has(key)) served.set(key, error);
+    }
+    return disabled ? 'disabled' : served;
+  }
+
+  /** One page: fills `served`; returns the next token, or 'disabled' when the operation is denied/unsupported. */
+  private async batchPage(keys: string[], nextToken: string | undefined, served: Map<string, RemoteSecret | ProviderError>): Promise<string | undefined | 'disabled'> {
+    let page: BatchGetSecretValueCommandOutput;
+    try {
+      page = await this.options.client.send(new BatchGetSecretValueCommand({ SecretIdList: keys, ...(nextToken ? { NextToken: nextToken } : {}) }));
+    } catch (err) {
+      const mapped = toProviderError(err, this.context('BatchGetSecretValue'));
+      const { name, status } = awsErrorIdentity(err);
+      if (isAuthorizationDenial(mapped) || BATCH_UNSUPPORTED.has(name) || status === 501) {
+        if (!this.batchDisabled) {
+          this.options.logger.info(
+            { region: this.options.region, code: knownErrorCode(name) },
+            'BatchGetSecretValue not allowed for this store; using GetSecretValue per secret (grant secretsmanager:BatchGetSecretValue to save calls)',
+          );
+        }
+        this.batchDisabled = true;
+        return 'disabled';
+      }
+      // The whole call failed (throttled, unavailable, bad credentials): same outcome for every key.
+      for (const key of keys) served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
+      return undefined;
+    }
+    for (const entry of page.SecretValues ?? []) {
+      const key = matchKey(keys, entry);
+      if (key === undefined) continue;
       try {
-        page = await this.options.client.send(new BatchGetSecretValueCommand({ SecretIdList: keys, ...(nextToken ? { NextToken: nextToken } : {}) }));
+        served.set(key, this.toRemote(entry, { key }));
       } catch (err) {
-        const mapped = toProviderError(err, this.context('BatchGetSecretValue'));
-        const { name, status } = awsErrorIdentity(err);
-        if (isAuthorizationDenial(mapped) || BATCH_UNSUPPORTED.has(name) || status === 501) {
-          if (!this.batchDisabled) {
-            this.options.logger.info(
-              { region: this.options.region, code: name },
-              'BatchGetSecretValue not allowed for this store; using GetSecretValue per secret (grant secretsmanager:BatchGetSecretValue to save calls)',
-            );
-          }
-          this.batchDisabled = true;
-          return 'disabled';
-        }
-        // The whole call failed (throttled, unavailable, bad credentials): same outcome for every key.
-        for (const key of keys) served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
-        return served;
+        served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
       }
-      for (const entry of page.SecretValues ?? []) {
-        const key = matchKey(keys, entry);
-        if (key === undefined) continue;
-        try {
-          served.set(key, this.toRemote(entry, { key }));
-        } catch (err) {
-          served.set(key, toProviderError(err, this.context('BatchGetSecretValue', { key })));
-        }
-      }
-      for (const error of page.Errors ?? []) {
-        const key = error.SecretId !== undefined && keys.includes(error.SecretId) ? error.SecretId : undefined;
-        if (key === undefined) continue;
-        const raw = { name: error.ErrorCode ?? 'UnknownError', message: error.Message ?? '' };
-        served.set(key, toProviderError(raw, this.context('GetSecretValue', { key })));
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return served;
+    }
+    for (const error of page.Errors ?? []) {
+      const key = error.SecretId !== undefined && keys.includes(error.SecretId) ? error.SecretId : undefined;
+      if (key === undefined) continue;
+      const raw = { name: error.ErrorCode ?? 'UnknownError', message: error.Message ?? '' };
+      served.set(key, toProviderError(raw, this.context('GetSecretValue', { key })));
+    }
+    return page.NextToken;
   }
 
   /** metadataPolicy Fetch: the secret's tags (DescribeSecret) as a JSON object. */

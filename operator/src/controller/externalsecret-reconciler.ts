@@ -39,6 +39,7 @@ import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPen
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
+import { objectsGone, reconcileScope } from './reconcile-scope.js';
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -432,7 +433,9 @@ export class ExternalSecretReconciler {
   private async sync(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions, assumedAbsent: boolean): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
-    const built = await this.deps.source.fetch(store, es, fetchOptions);
+    // AWS reads stop at the pass's deadline or when the ExternalSecret or store goes away.
+    const scope = reconcileScope({ stillWanted: () => objectsGone(es, store, this.deps.externalSecrets.get(namespace, es.metadata.name), this.findStore(es)) });
+    const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal }).finally(scope.dispose);
     target = await this.withData(es, target, built.data);
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {

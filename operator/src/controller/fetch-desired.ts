@@ -22,6 +22,8 @@ export interface FetchDesiredOptions {
   fresh?: boolean;
   /** Share only reads started at or after this time (the refresh wave's start, refresh.ts). */
   notBefore?: number;
+  /** Stops dataFrom.find listings: the pass's deadline, or its ExternalSecret or store deleted (reconcile-scope.ts). */
+  signal?: AbortSignal;
 }
 
 export interface SecretSource {
@@ -80,7 +82,7 @@ export class FetchingSecretSource implements SecretSource {
         if (d.extract) return readOf(dataRequest(d.extract));
         if (!d.find) return undefined;
         try {
-          return await provider.find(d.find);
+          return await provider.find(d.find, options.signal ? { signal: options.signal } : {});
         } catch (error) {
           if (error instanceof ProviderError) return error;
           throw error;

@@ -280,7 +280,9 @@ describe('toProviderError', () => {
 describe('classifyAwsError (the error metric labels)', () => {
   it.each([
     [awsError('ThrottlingException', 'Rate exceeded'), { code: 'ThrottlingException', class: 'throttled' }],
-    [awsError('SomethingElse', '', 429), { code: 'SomethingElse', class: 'throttled' }],
+    // An endpoint chooses its error codes: unknown ones become `other`, so the label set stays bounded.
+    [awsError('SomethingElse', '', 429), { code: 'other', class: 'throttled' }],
+    [awsError('x'.repeat(200), '', 400), { code: 'other', class: 'client' }],
     [awsError('InternalServiceError', '', 500), { code: 'InternalServiceError', class: 'server' }],
     [awsError('ServiceUnavailable', '', 503), { code: 'ServiceUnavailable', class: 'server' }],
     [networkError('ECONNREFUSED'), { code: 'ECONNREFUSED', class: 'network' }],

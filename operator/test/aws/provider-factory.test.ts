@@ -5,6 +5,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ES_REASON, type AwsProvider } from '../../src/api/types.js';
 import { AwsClientFactory } from '../../src/aws/clients.js';
 import { CredentialResolver } from '../../src/aws/credentials.js';
+import { EndpointPolicy } from '../../src/aws/endpoint-policy.js';
 import { FailoverProvider } from '../../src/aws/failover.js';
 import { ParameterStoreProvider } from '../../src/aws/parameter-store.js';
 import { ProviderFactory } from '../../src/aws/provider-factory.js';
@@ -14,7 +15,7 @@ import { FakeCredentialSources, ManualClock, makeStore, silentLogger } from './h
 const sm = mockClient(SecretsManagerClient);
 const sts = mockClient(STSClient);
 
-function setup() {
+function setup(tenancy = { endpoints: new EndpointPolicy({ env: {}, patterns: ['http://127.0.0.1:*'] }), operatorIdentity: 'AllStores' as const, tokenAudiences: ['sts.amazonaws.com'] }) {
   const clock = new ManualClock();
   const sources = new FakeCredentialSources().setSecret('team-a', 'creds', 'id', 'AKIDSTATIC').setSecret('team-a', 'creds', 'secret', 'SECRETSTATIC');
   const clients = new AwsClientFactory();
@@ -25,7 +26,7 @@ function setup() {
     clock,
     defaultChain: async () => ({ accessKeyId: 'DEFAULT', secretAccessKey: 'DEFAULT' }),
   });
-  const factory = new ProviderFactory({ credentials, clients, logger: silentLogger, clock });
+  const factory = new ProviderFactory({ credentials, clients, logger: silentLogger, clock, tenancy });
   return { factory, clients, sources };
 }
 

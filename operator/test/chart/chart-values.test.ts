@@ -30,6 +30,7 @@ const EVERY_FLAG: Record<string, string> = {
   rolloutDebounce: '5s',
   watchStallTimeout: '10m',
   bindAddress: '127.0.0.1',
+  'tenancy.allowedEndpoints[0]': 'https://*.corp.internal',
 };
 
 /** The values files of the lint/template matrix: each one a way users run the chart. */

@@ -79,6 +79,8 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         '--metrics-port=8080',
         '--health-port=8081',
         '--hmac-secret-name=rotor-hmac-key',
+        '--operator-identity-scope=AllStores',
+        '--token-audience=sts.amazonaws.com',
       ]);
       expect(container.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
       expect(container.ports).toEqual(expect.arrayContaining([
@@ -220,6 +222,26 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
   it('leaves out the leader-election flags when leader election is off (single replica)', () => {
     const { container } = deployment(template({ 'leaderElection.enabled': 'false' }));
     expect(container.args.filter((a) => a.startsWith('--leader-elect'))).toEqual([]);
+  });
+
+  it('passes the tenancy values as flags and validates them (docs/operations.md, Shared clusters)', () => {
+    const { container } = deployment(
+      template(
+        { 'tenancy.operatorIdentity': 'ClusterSecretStoresOnly' },
+        ['--set-json', 'tenancy.allowedEndpoints=["https://*.corp.internal","http://127.0.0.1:*"]', '--set-json', 'tenancy.tokenAudiences=["sts.amazonaws.com","rotor"]'],
+      ),
+    );
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--allowed-endpoint=https://*.corp.internal',
+        '--allowed-endpoint=http://127.0.0.1:*',
+        '--operator-identity-scope=ClusterSecretStoresOnly',
+        '--token-audience=sts.amazonaws.com',
+        '--token-audience=rotor',
+      ]),
+    );
+    expect(templateError({ 'tenancy.operatorIdentity': 'Everyone' })).toMatch(/operatorIdentity/);
+    expect(templateError({}, ['--set-json', 'tenancy.allowedEndpoints=["ftp://x"]'])).toMatch(/allowedEndpoints/);
   });
 
   it('rejects an unknown log level at render time', () => {
