@@ -143,7 +143,7 @@ async function renderUnits(engine: 'v2' | 'Liquid', units: Unit[], fetched: Map<
       if (!(error instanceof GoEngineError)) throw error;
       // All Go templates render in one call: the budget (or the worker) failed them together.
       const field = 'spec.target.template';
-      const problem = new SyncError(ES_REASON.InvalidSpec, `${field}: the Go templates were stopped: ${error.message}; make them do less work (for example a range over a huge count); the time budget is ${TEMPLATE_BUDGET_MS} ms for all templates of an ExternalSecret`, { field });
+      const problem = new SyncError(ES_REASON.InvalidSpec, `${field}: the Go templates failed together: ${error.message}; make them do less work, for example no range over a huge count (an ExternalSecret's templates have ${TEMPLATE_BUDGET_MS} ms in all)`, { field });
       return units.map((_, i): UnitResult => (i === 0 ? { ok: false, problem } : { ok: false }));
     }
     return results.map((r, i): UnitResult => {

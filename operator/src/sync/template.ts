@@ -212,9 +212,16 @@ export function describeLiquidError(error: unknown, sensitive = false): string {
       // position only
     }
   }
-  const own = e.originalError instanceof FilterError ? `: ${e.originalError.message}` : '';
+  const limit = LIMIT_MESSAGES[(e.originalError as Error | undefined)?.message ?? ''];
+  const own = e.originalError instanceof FilterError ? `: ${e.originalError.message}` : limit ? `: ${limit}` : '';
   return `${kind[name] ?? 'template error'}${where}${own}`;
 }
+
+/** LiquidJS's DoS limits (its own constant messages), said in words that tell what to do. */
+const LIMIT_MESSAGES: Record<string, string> = {
+  'template render limit exceeded': "its time ran out (at most 1 s per template, within the ExternalSecret's one budget for all its templates); make it do less work",
+  'memory alloc limit exceeded': 'it allocated more than the 32 MiB a template may; make it build less',
+};
 
 /** Longest library message (about template text) quoted in a status. */
 const MAX_MESSAGE_CHARS = 200;

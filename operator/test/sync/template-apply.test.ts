@@ -182,7 +182,7 @@ describe('applyTemplate: Go (ESO v2)', () => {
     try {
       // The last good Secret stays: a problem naming the template, not a crash of the pass.
       const stopped = await applyTemplate({ engineVersion: 'v2', data: { x: '{{ range 10000000000 }}{{ end }}' } }, fetched(), NO_TEMPLATE_SOURCES, slow);
-      expect(stopped.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^spec\.target\.template: the Go templates were stopped: .*longer than 300 ms/)]);
+      expect(stopped.problems.map((p) => p.message)).toEqual([expect.stringMatching(/^spec\.target\.template: the Go templates failed together: the template was stopped: .*longer than the 300 ms/)]);
       // The next call gets a fresh worker.
       const again = await applyTemplate({ engineVersion: 'v2', data: { x: '{{ .username }}' } }, fetched(), NO_TEMPLATE_SOURCES, slow);
       expect(again.data.get('x')?.toString()).toBe('admin');

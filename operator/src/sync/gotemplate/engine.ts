@@ -160,7 +160,7 @@ export class WasmGoEngine implements GoEngine {
       final = await this.pool.run(scope, { request: Buffer.from(JSON.stringify(request), 'utf8') });
     } catch (error) {
       if (error instanceof DeadlineError && error.queued) throw new WorkersBusyError();
-      if (error instanceof DeadlineError) throw new GoEngineError(error.message);
+      if (error instanceof DeadlineError) throw new GoEngineError(`the template was stopped: ${error.message}`);
       if (error instanceof PoolWorkerError) throw new GoEngineError(error.message.replace('template worker', 'template engine worker'));
       throw error;
     }

@@ -19,16 +19,27 @@ export class FairQueue<T> {
     this.count++;
   }
 
+  /** The tenant served last: it goes behind every other tenant, including ones that arrived since. */
+  private lastServed: string | undefined;
+
   /**
-   * The next item: the first of the tenant whose turn it is. That tenant then goes to the
-   * back of the rotation (re-inserted into the Map), so tenants alternate job by job.
+   * The next item: the first of the tenant whose turn it is. The tenant served before goes
+   * to the back of the rotation first, so tenants alternate job by job and a tenant that
+   * arrives while another's backlog runs is served next.
    */
   shift(): T | undefined {
+    const last = this.lastServed;
+    if (last !== undefined) {
+      const queue = this.byTenant.get(last);
+      if (queue) {
+        this.byTenant.delete(last);
+        this.byTenant.set(last, queue);
+      }
+    }
     for (const [tenant, queue] of this.byTenant) {
-      const item = queue.shift();
-      this.byTenant.delete(tenant);
-      if (item === undefined) continue;
-      if (queue.length > 0) this.byTenant.set(tenant, queue);
+      const item = queue.shift()!;
+      if (queue.length === 0) this.byTenant.delete(tenant);
+      this.lastServed = tenant;
       this.count--;
       return item;
     }

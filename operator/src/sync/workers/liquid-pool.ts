@@ -76,7 +76,7 @@ export class LiquidWorkerPool implements LiquidRenderer {
       const field = units[at]?.field ?? 'spec.target.template';
       const message =
         error instanceof DeadlineError
-          ? `${field}: stopped: the templates of this ExternalSecret used up their time budget while rendering this one (${error.message}); make it do less work (for example a loop over a huge range)`
+          ? `${field}: the template was stopped while rendering: ${error.message}; make it (or the templates before it) do less work, for example no loop over a huge range`
           : `${field}: the template worker stopped while rendering this template (it ran out of memory or crashed); make the template allocate less`;
       return results.map((r, i) => r ?? (i === at ? { ok: false, message } : { ok: false, message: '', skipped: true }));
     }

@@ -150,13 +150,14 @@ export class WorkerPool {
       job.scope = { ...job.scope, deadline: job.scope.deadline + (now() - began) };
     }
     if (slot.job !== job) return;
-    const left = Math.min(job.scope.deadline - now(), this.options.maxRunMs);
+    const budgetLeft = job.scope.deadline - now();
+    const byBudget = budgetLeft <= this.options.maxRunMs;
+    const left = byBudget ? budgetLeft : this.options.maxRunMs;
     slot.runTimer = setTimeout(() => {
       if (slot.job !== job) return;
-      const budget = job.scope.deadline - now() <= 1;
       void this.stop(slot);
       this.finish(slot, job);
-      job.reject(new DeadlineError(budget ? 'the time budget ran out while the template was rendering' : `the template ran longer than ${this.options.maxRunMs} ms and was stopped`, false));
+      job.reject(new DeadlineError(byBudget ? "the ExternalSecret's time budget for all its templates ran out" : `it ran longer than the ${this.options.maxRunMs} ms one template call may take`, false));
     }, Math.max(1, left));
     slot.runTimer.unref();
     // The worker's clock is its own: it gets the time left, not the deadline.
