@@ -205,8 +205,8 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
     }
     const keyProblem = qualifiedNameProblem(key);
     if (keyProblem) {
-      const what = unit.target === 'Labels' ? 'label' : 'annotation';
-      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${shown ?? hidden} cannot be a ${what} key: ${keyProblem}`, { field: unit.field }));
+      const what = unit.target === 'Labels' ? 'a label' : 'an annotation';
+      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${shown ?? hidden} cannot be ${what} key: ${keyProblem}`, { field: unit.field }));
       return;
     }
     const text = value.toString('utf8');
