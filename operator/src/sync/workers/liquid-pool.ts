@@ -1,6 +1,7 @@
 // Renders Liquid templates in a pool of worker threads (pool.ts, liquid-worker.ts): the main
-// thread only sends the texts and values and waits. All Liquid templates of one
-// ExternalSecret go to one worker in one request, under the ExternalSecret's single budget.
+// thread only sends the texts and values and waits. The Liquid templates of one
+// ExternalSecret render one after the other under the ExternalSecret's single budget, each
+// for at most 1 s, taking turns with other namespaces' templates.
 import { Worker } from 'node:worker_threads';
 import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from './pool.js';
 import { poolSizes } from './sizing.js';
@@ -25,7 +26,7 @@ export interface LiquidRenderer {
 
 export interface LiquidWorkerPoolOptions {
   workers?: number;
-  /** Longest one request (all Liquid templates of an ExternalSecret) may run. */
+  /** Longest one template may run: the slice for which one tenant holds a worker. */
   maxRunMs?: number;
   idleStopMs?: number;
   /** V8 old-generation cap of each worker, MiB: a template that allocates without end stops its worker only. */
@@ -46,7 +47,9 @@ export class LiquidWorkerPool implements LiquidRenderer {
     const maxHeapMiB = options.maxHeapMiB ?? 48;
     this.pool = new WorkerPool({
       size: options.workers ?? poolSizes().liquidWorkers,
-      maxRunMs: options.maxRunMs ?? 10_000,
+      // LiquidJS stops a template itself at 1 s (template.ts, renderLimit) with a clear message;
+      // the pool's cap is a little later, for work LiquidJS cannot interrupt (one huge filter call).
+      maxRunMs: options.maxRunMs ?? 1250,
       ...(options.idleStopMs !== undefined ? { idleStopMs: options.idleStopMs } : {}),
       create: async () =>
         new Worker(WORKER_URL, {
@@ -58,29 +61,35 @@ export class LiquidWorkerPool implements LiquidRenderer {
   }
 
   async render(units: LiquidUnit[], values: ReadonlyMap<string, Buffer>, scope: JobScope): Promise<LiquidResult[]> {
-    if (units.length === 0) return [];
-    const results: Array<LiquidResult | undefined> = units.map(() => undefined);
     // A Map, not an object: a fetched key named __proto__ must stay data on both sides.
     const wire = new Map([...values].map(([k, v]) => [k, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)]));
-    try {
-      await this.pool.run(scope, { units, values: wire }, (progress) => {
-        const p = progress as Progress;
-        results[p.index] = p.result;
-      });
-    } catch (error) {
-      if (error instanceof DeadlineError && error.queued) {
-        throw new WorkersBusyError();
+    const results: LiquidResult[] = [];
+    // One request per template: between two of them the pool serves other namespaces, so a
+    // tenant's many entries take turns with everyone else's instead of holding a worker.
+    for (const [at, unit] of units.entries()) {
+      let result: LiquidResult | undefined;
+      try {
+        await this.pool.run(scope, { units: [unit], values: wire }, (progress) => {
+          result = (progress as Progress).result;
+        });
+      } catch (error) {
+        if (!(error instanceof DeadlineError) && !(error instanceof PoolWorkerError)) throw error;
+        // Not one template ran: other namespaces' templates held the workers. Retryable.
+        if (error instanceof DeadlineError && error.queued && at === 0) throw new WorkersBusyError();
+        const message =
+          error instanceof PoolWorkerError
+            ? `${unit.field}: the template worker stopped while rendering this template (it ran out of memory or crashed); make the template allocate less`
+            : error.queued
+              ? `${unit.field}: not rendered: the ExternalSecret's time budget for all its templates ran out before this template's turn; make the templates before it do less work`
+              : `${unit.field}: the template was stopped while rendering: ${error.message}; make it do less work, for example no loop over a huge range`;
+        results.push({ ok: false, message });
+        // The rest cannot run in the budget that is left: the message above says why.
+        for (let i = at + 1; i < units.length; i++) results.push({ ok: false, message: '', skipped: true });
+        return results;
       }
-      if (!(error instanceof DeadlineError) && !(error instanceof PoolWorkerError)) throw error;
-      const at = results.findIndex((r) => r === undefined);
-      const field = units[at]?.field ?? 'spec.target.template';
-      const message =
-        error instanceof DeadlineError
-          ? `${field}: the template was stopped while rendering: ${error.message}; make it (or the templates before it) do less work, for example no loop over a huge range`
-          : `${field}: the template worker stopped while rendering this template (it ran out of memory or crashed); make the template allocate less`;
-      return results.map((r, i) => r ?? (i === at ? { ok: false, message } : { ok: false, message: '', skipped: true }));
+      results.push(result ?? { ok: false, message: `${unit.field}: internal error: the template worker gave no result` });
     }
-    return results.map((r, i) => r ?? { ok: false, message: `${units[i]!.field}: internal error: the template worker gave no result` });
+    return results;
   }
 
   /** Stops the workers (tests, shutdown). */

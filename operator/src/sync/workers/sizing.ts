@@ -4,12 +4,14 @@
 //   - a Go template worker costs ~110 MiB of RSS once its wasm instance has run a template
 //     (the Go runtime's heap plus V8's compiled code for the module); its linear memory is
 //     capped at 128 MiB (wasm-limits.ts);
-//   - a Liquid worker costs ~10-15 MiB of RSS (a V8 isolate with LiquidJS loaded) and its
-//     JS heap is capped by resourceLimits (liquid-pool.ts), so a runaway template ends the
-//     worker (out of memory), not the operator.
-// So under the chart's 256 MiB limit: one Go worker and two Liquid workers. Each further
-// 512 MiB buys a Go worker, each 128 MiB a Liquid worker, up to 4 of each: more would only
-// contend for the same few cores, since templates are CPU work.
+//   - a Liquid worker costs ~16 MiB of RSS (a V8 isolate with LiquidJS loaded; 2 workers added
+//     32 MiB in scripts/bench-templates.sh) and its JS heap is capped by resourceLimits
+//     (liquid-pool.ts), so a runaway template ends the worker (out of memory), not the operator.
+// The operator itself uses ~120 MiB at 1,000 ExternalSecrets (docs/benchmarks.md), so under
+// the chart's 256 MiB limit there is room for one Go worker and one Liquid worker. Each further
+// 512 MiB buys a Go worker, each 256 MiB a Liquid worker, up to 4 of each: more would only
+// contend for the same few cores, since templates are CPU work. Fairness does not need more
+// workers: the queues serve namespaces in turn and a call runs for at most 1 s.
 import { memoryLimitBytes } from '../../api/memory-limit.js';
 
 const MiB = 1024 * 1024;
@@ -26,7 +28,7 @@ export function poolSizesFor(limitBytes: number | undefined): PoolSizes {
   const clamp = (n: number) => Math.max(1, Math.min(MAX_WORKERS, n));
   return {
     goWorkers: clamp(Math.floor(limitBytes / (512 * MiB))),
-    liquidWorkers: clamp(Math.floor(limitBytes / (128 * MiB))),
+    liquidWorkers: clamp(Math.floor(limitBytes / (256 * MiB))),
   };
 }
 

@@ -5,10 +5,11 @@ import { poolSizesFor } from '../../../src/sync/workers/sizing.js';
 const MiB = 1024 * 1024;
 
 describe('poolSizesFor', () => {
-  it("gives the chart's 256 MiB limit one Go worker (~110 MiB each) and two cheap Liquid workers", () => {
-    expect(poolSizesFor(256 * MiB)).toEqual({ goWorkers: 1, liquidWorkers: 2 });
+  it("gives the chart's 256 MiB limit one Go worker (~110 MiB) and one Liquid worker (~16 MiB)", () => {
+    expect(poolSizesFor(256 * MiB)).toEqual({ goWorkers: 1, liquidWorkers: 1 });
   });
   it('grows with the limit, up to 4 of each, never below 1', () => {
+    expect(poolSizesFor(512 * MiB)).toEqual({ goWorkers: 1, liquidWorkers: 2 });
     expect(poolSizesFor(1024 * MiB)).toEqual({ goWorkers: 2, liquidWorkers: 4 });
     expect(poolSizesFor(16 * 1024 * MiB)).toEqual({ goWorkers: 4, liquidWorkers: 4 });
     expect(poolSizesFor(64 * MiB)).toEqual({ goWorkers: 1, liquidWorkers: 1 });
