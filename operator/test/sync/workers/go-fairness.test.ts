@@ -61,3 +61,15 @@ describe('Go engine: fairness between namespaces', () => {
     expect(performance.now() - started).toBeLessThan(900);
   });
 });
+
+describe('Go engine: start-up is not charged to the budget', () => {
+  it('the first call of a fresh engine (module read and compiled, worker started) succeeds within a 300 ms budget', { timeout: 60_000 }, async () => {
+    const fresh = new WasmGoEngine({ workers: 1 });
+    try {
+      const out = await fresh.scoped(scope('team-a', 300)).property(Buffer.from('{"a":"b"}'), 'a');
+      expect(out?.toString()).toBe('b');
+    } finally {
+      await fresh.close();
+    }
+  });
+});
