@@ -20,7 +20,7 @@ import { SyncError, quote } from './errors.js';
 import { GoEngineError, type GoEngine } from './gotemplate/engine.js';
 import { describeGoTemplateError } from './template-go.js';
 import { secretKeyProblem } from './keys.js';
-import { MAX_RENDERED_BYTES, liquidParses } from './template.js';
+import { MAX_RENDERED_BYTES } from './template.js';
 import { TEMPLATE_BUDGET_MS, templateLimitProblems } from './template-limits.js';
 import { MAX_TEMPLATE_ANNOTATIONS_BYTES, annotationsSize, isLabelValue, qualifiedNameProblem } from './metadata-rules.js';
 import { liquidRenderer, type LiquidRenderer } from './workers/liquid-pool.js';
@@ -113,15 +113,15 @@ const MAX_REMEMBERED = 2000;
  * engine that parses more of the templates, Go on a tie: all-Go templates are Go, a Liquid
  * template with a typo still gets Liquid's message, and an ESO template with a typo Go's.
  */
-export async function chooseEngine(texts: string[], go: Pick<GoEngine, 'parse'>): Promise<'v2' | 'Liquid'> {
+export async function chooseEngine(texts: string[], go: Pick<GoEngine, 'parse'>, liquid: Pick<LiquidRenderer, 'parses'> = liquidRenderer(), scope: JobScope = defaultScope()): Promise<'v2' | 'Liquid'> {
   if (!texts.some((t) => t.includes('{{') || t.includes('{%'))) return 'Liquid';
   if (texts.some((t) => t.includes('{%'))) return 'Liquid';
   const cacheKey = JSON.stringify(texts);
   const known = engineChoices.get(cacheKey);
   if (known) return known;
   const goParses = (await go.parse(texts.map((text) => ({ text })))).filter((e) => e === undefined).length;
-  const liquid = goParses === texts.length ? 0 : texts.filter((t) => liquidParses(t)).length;
-  const choice = goParses >= liquid ? 'v2' : 'Liquid';
+  const liquidParses = goParses === texts.length ? 0 : (await liquid.parses(texts, scope)).filter(Boolean).length;
+  const choice = goParses >= liquidParses ? 'v2' : 'Liquid';
   if (engineChoices.size >= MAX_REMEMBERED) engineChoices.clear();
   engineChoices.set(cacheKey, choice);
   return choice;
@@ -175,16 +175,22 @@ async function renderUnits(engine: 'v2' | 'Liquid', units: Unit[], fetched: Map<
   return out;
 }
 
+/** No tenant, a whole budget from now: for callers outside an ExternalSecret's build (tests). */
+function defaultScope(): JobScope {
+  return { tenant: '', deadline: performance.now() + TEMPLATE_BUDGET_MS };
+}
+
 export async function applyTemplate(template: ExternalSecretTemplate, fetched: Map<string, Buffer>, sources: TemplateSources, go: GoEngine, run: TemplateRunContext = {}): Promise<AppliedTemplate> {
   const requested = template.engineVersion;
   const overCap = templateLimitProblems(template);
   if (overCap.length > 0) return { data: new Map(), labels: {}, annotations: {}, engine: requested === 'Liquid' ? 'Liquid' : 'v2', problems: overCap };
-  const scope = run.scope ?? { tenant: '', deadline: performance.now() + TEMPLATE_BUDGET_MS };
+  const scope = run.scope ?? defaultScope();
+  const liquid = run.liquid ?? liquidRenderer();
   const scopedGo = go.scoped?.(scope) ?? go;
   const problems: SyncError[] = [];
   const units = collectUnits(template, sources, problems);
-  const engine = requested === 'v2' || requested === 'Liquid' ? requested : await chooseEngine(units.map((u) => u.text), scopedGo);
-  const results = units.length ? await renderUnits(engine, units, fetched, scopedGo, run.liquid ?? liquidRenderer(), scope) : [];
+  const engine = requested === 'v2' || requested === 'Liquid' ? requested : await chooseEngine(units.map((u) => u.text), scopedGo, liquid, scope);
+  const results = units.length ? await renderUnits(engine, units, fetched, scopedGo, liquid, scope) : [];
 
   const data = template.mergePolicy === 'Merge' ? new Map(fetched) : new Map<string, Buffer>();
   const labels = new Map<string, string>();

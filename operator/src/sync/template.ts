@@ -253,7 +253,7 @@ function renderWithScope(source: string, scope: Record<string, unknown>, strings
   return rendered;
 }
 
-/** Whether `source` is a valid Liquid template (for choosing the engine; nothing is rendered). */
+/** Whether `source` is a valid Liquid template (for choosing the engine; called in the Liquid worker, nothing is rendered). */
 export function liquidParses(source: string): boolean {
   try {
     engine.parse(normalizeGoStyleReferences(source));

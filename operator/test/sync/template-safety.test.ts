@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExternalSecretTemplate } from '../../src/api/types.js';
 import { WasmGoEngine, type GoEngine } from '../../src/sync/gotemplate/engine.js';
-import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../src/sync/template-apply.js';
+import { applyTemplate, chooseEngine, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../src/sync/template-apply.js';
 import { TEMPLATE_CAPS } from '../../src/sync/template-limits.js';
 import { MAX_TEMPLATE_ANNOTATIONS_BYTES, qualifiedNameProblem } from '../../src/sync/metadata-rules.js';
 
@@ -109,5 +109,21 @@ describe('rendered label and annotation keys and values are checked before the w
     expect(qualifiedNameProblem('n'.repeat(64))).toMatch(/longer than 63/);
     expect(qualifiedNameProblem('-x')).toMatch(/start and end/);
     expect(qualifiedNameProblem(`${'a'.repeat(254)}/x`)).toMatch(/DNS subdomain/);
+  });
+});
+
+describe('the engine choice parses Liquid off the main thread', () => {
+  it('asks the Liquid workers, not the main thread, whether the texts parse', async () => {
+    const asked: string[][] = [];
+    const workers = {
+      parses: async (texts: string[]) => {
+        asked.push(texts);
+        return texts.map(() => true);
+      },
+    };
+    // Neither engine could parse these on the main thread; the workers' answer decides.
+    const texts = ['{{ unclosed', '{{ also unclosed'];
+    expect(await chooseEngine(texts, go, workers, { tenant: 't', deadline: Number.MAX_SAFE_INTEGER })).toBe('Liquid');
+    expect(asked).toEqual([texts]);
   });
 });

@@ -22,6 +22,8 @@ export type LiquidResult = { ok: true; out: string } | { ok: false; message: str
 
 export interface LiquidRenderer {
   render(units: LiquidUnit[], values: ReadonlyMap<string, Buffer>, scope: JobScope): Promise<LiquidResult[]>;
+  /** Whether each text parses as Liquid (nothing is rendered). */
+  parses(texts: string[], scope: JobScope): Promise<boolean[]>;
 }
 
 export interface LiquidWorkerPoolOptions {
@@ -90,6 +92,19 @@ export class LiquidWorkerPool implements LiquidRenderer {
       results.push(result ?? { ok: false, message: `${unit.field}: internal error: the template worker gave no result` });
     }
     return results;
+  }
+
+  async parses(texts: string[], scope: JobScope): Promise<boolean[]> {
+    try {
+      const out = await this.pool.run(scope, { parse: texts });
+      return Array.isArray(out.parsed) ? (out.parsed as boolean[]) : texts.map(() => false);
+    } catch (error) {
+      if (error instanceof DeadlineError && error.queued) throw new WorkersBusyError();
+      // Texts too costly to parse in the budget are not Liquid for the engine choice; rendering
+      // with the chosen engine then reports what is wrong with them.
+      if (error instanceof DeadlineError || error instanceof PoolWorkerError) return texts.map(() => false);
+      throw error;
+    }
   }
 
   /** Stops the workers (tests, shutdown). */

@@ -1,5 +1,5 @@
-// Worker thread that renders Liquid templates (sync/template.ts), so that a slow or hostile
-// template never runs on the operator's main thread (see pool.ts). One message renders all
+// Worker thread that parses and renders Liquid templates (sync/template.ts), so that a slow or
+// hostile template never runs on the operator's main thread (see pool.ts). One message renders all
 // the Liquid templates of one ExternalSecret in order, reporting each result as it is done,
 // so that when the pool terminates this worker for running out of budget the main thread
 // knows which template was rendering.
@@ -28,6 +28,12 @@ interface RenderRequest {
   values: Map<string, Uint8Array>;
 }
 
+/** Whether each text parses as Liquid (the engine choice, template-apply.ts): parsing is work too. */
+interface ParseRequest {
+  id: number;
+  parse: string[];
+}
+
 const fromSource = import.meta.url.endsWith('.ts');
 if (fromSource) {
   nodeModule.registerHooks({
@@ -48,7 +54,11 @@ if (fromSource) {
 
 const template = (await import(new URL(fromSource ? '../template.ts' : '../template.js', import.meta.url).href)) as typeof import('../template.js');
 
-parentPort!.on('message', (request: RenderRequest) => {
+parentPort!.on('message', (request: RenderRequest | ParseRequest) => {
+  if ('parse' in request) {
+    parentPort!.postMessage({ id: request.id, parsed: request.parse.map((text) => template.liquidParses(text)) });
+    return;
+  }
   const deadline = performance.now() + request.budgetMs;
   const values = new Map<string, Buffer>();
   for (const [key, bytes] of request.values) values.set(key, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
