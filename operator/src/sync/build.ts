@@ -7,6 +7,7 @@
 //   - mergePolicy Merge: the fetched keys with the template's keys on top.
 // Problems are collected rather than thrown, so one status message lists everything to fix.
 // When `problems` is non-empty the caller must not write: the last good Secret stays.
+import { performance } from 'node:perf_hooks';
 import type { SyncedVersion } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import type { DefaultedExternalSecret } from '../api/defaults.js';
@@ -19,6 +20,9 @@ import { assertValidKey, keyFromRemoteName, rewriteKeys } from './keys.js';
 import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
 import { validateSecretType } from './secret-types.js';
 import { goEngine, type GoEngine } from './gotemplate/engine.js';
+import { WorkersBusyError } from './workers/pool.js';
+import type { LiquidRenderer } from './workers/liquid-pool.js';
+import { TEMPLATE_BUDGET_MS } from './template-limits.js';
 
 /** What the reconciler got for one remote read: the value, or the provider's error. */
 export type FetchResult = RemoteSecret | ProviderError;
@@ -37,9 +41,12 @@ export interface BuildInputs {
   templateSources?: TemplateSources;
 }
 
-/** The Go engine (templates, gjson, transform); tests pass their own. */
+/** The template engines (Go: templates, gjson, transform; Liquid); tests pass their own. */
 export interface BuildDeps {
   go?: GoEngine;
+  liquid?: LiquidRenderer;
+  /** Time for all template-engine work of this build, queueing included (default TEMPLATE_BUDGET_MS). */
+  templateBudgetMs?: number;
 }
 
 export interface SkippedEntry {
@@ -67,8 +74,22 @@ export interface BuiltSecret {
 }
 
 export async function buildSecretData(inputs: BuildInputs, deps: BuildDeps = {}): Promise<BuiltSecret> {
-  const go = deps.go ?? goEngine();
+  try {
+    return await build(inputs, deps);
+  } catch (error) {
+    // Not the ExternalSecret's fault: other templates held every worker. Retried with backoff.
+    if (error instanceof WorkersBusyError) throw new ProviderError(ES_REASON.SecretSyncedError, error.message, { retryable: true });
+    throw error;
+  }
+}
+
+async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret> {
   const es = inputs.externalSecret;
+  // One budget for every template-engine call of this ExternalSecret, charged to its namespace
+  // so that the engines' queues serve namespaces in turn (sync/workers/pool.ts).
+  const scope = { tenant: es.metadata.namespace ?? '', deadline: performance.now() + (deps.templateBudgetMs ?? TEMPLATE_BUDGET_MS) };
+  const shared = deps.go ?? goEngine();
+  const go = shared.scoped?.(scope) ?? shared;
   const spec = es.spec;
   const fetched = new Map<string, Buffer>();
   const syncedVersions: SyncedVersion[] = [];
@@ -215,7 +236,7 @@ export async function buildSecretData(inputs: BuildInputs, deps: BuildDeps = {})
   let annotations: Record<string, string> = {};
   // Rendering on top of failed reads would only add "undefined variable" noise to the real cause.
   if (template && problems.length === 0) {
-    const applied = await applyTemplate(template, fetched, inputs.templateSources ?? NO_TEMPLATE_SOURCES, go);
+    const applied = await applyTemplate(template, fetched, inputs.templateSources ?? NO_TEMPLATE_SOURCES, go, { scope, ...(deps.liquid ? { liquid: deps.liquid } : {}) });
     problems.push(...applied.problems);
     labels = applied.labels;
     annotations = applied.annotations;

@@ -4,8 +4,10 @@
 //   template: t:LINE:COL: executing "t" at <NODE>: DETAIL
 // where NODE is the template's own text, but DETAIL may quote a value (sprig's `fail`, a
 // JSON syntax error of mustFromJson, ...). So: parse errors (about the template source only)
-// are kept; for execution errors only the position, the node and a few known-safe details
-// are kept, and the rest is described by the function that failed.
+// are kept (shortened); for execution errors only the position, the node and a few known-safe
+// details are kept, and the rest is described by the function that failed. A template that
+// comes from a Secret is secret itself: then only the kind of error and its position are
+// given (Go's parse errors quote whole identifiers and tokens of the template).
 import { scrubValues } from './errors.js';
 
 const EXEC = /^template: [^:]*:(\d+):(\d+): executing "[^"]*" at <(.*?)>: ([\s\S]*)$/;
@@ -17,8 +19,17 @@ const SAFE_DETAIL = [
   /^error calling b64dec: the input is not valid base64$/,
 ];
 
-export function describeGoTemplateError(error: string, values: Iterable<string>): string {
+/** Longest parse detail (about the template's own text) quoted in a status. */
+const MAX_DETAIL_CHARS = 200;
+
+export function describeGoTemplateError(error: string, values: Iterable<string>, sensitive = false): string {
   const exec = EXEC.exec(error);
+  if (exec && sensitive) {
+    const [, line, column, , detail] = exec;
+    const call = /^error calling (\w+):/.exec(detail!);
+    const kind = call ? `the function ${call[1]} failed on its input` : 'execution failed';
+    return `${kind} (line ${line}, column ${column}; not quoted: the template comes from a Secret)`;
+  }
   if (exec) {
     const [, line, column, node, detail] = exec;
     const where = `at <${node!.slice(0, 120)}> (line ${line}, column ${column})`;
@@ -30,7 +41,10 @@ export function describeGoTemplateError(error: string, values: Iterable<string>)
   const parse = PARSE.exec(error);
   if (parse) {
     const [, line, column, detail] = parse;
-    return scrubValues(`parse error (line ${line}${column ? `, column ${column}` : ''}): ${detail}`, values);
+    const where = `line ${line}${column ? `, column ${column}` : ''}`;
+    if (sensitive) return `parse error (${where}; not quoted: the template comes from a Secret)`;
+    const flat = detail!.replace(/\s+/g, ' ');
+    return scrubValues(`parse error (${where}): ${flat.length > MAX_DETAIL_CHARS ? `${flat.slice(0, MAX_DETAIL_CHARS)}…` : flat}`, values);
   }
   if (error === 'the output is larger than the limit') return error;
   if (error.startsWith('the rendered text is not a YAML map of strings')) return 'the rendered text is not a YAML map of string keys to string values';

@@ -9,8 +9,11 @@
 //   - strict filters (a typo is an error, not silent empty output) and strict variables like
 //     ESO's `missingkey=error` (a misspelt key is an error naming it); `lenientIf` keeps
 //     `{% if data.maybe %}` and `| default:` usable for keys that may be absent;
-//   - DoS bounds: template size (parseLimit), render time (renderLimit), allocations inside
-//     filters and ranges (memoryLimit) and the rendered size of each value (1 MiB).
+//   - DoS bounds: template size (parseLimit), render time (renderLimit, at most the time left
+//     of the ExternalSecret's budget), allocations inside filters and ranges (memoryLimit) and
+//     the rendered size of each value (1 MiB). Rendering runs in a worker thread
+//     (workers/liquid-worker.ts), never on the main thread: renderLimit is only checked between
+//     template nodes, so the worker is terminated when the budget runs out regardless.
 //
 // Scope: every fetched key as a string variable (`{{ password }}`; keys with "-" also work,
 // `{{ db-password }}`), and all of them under `data` for keys with "." or other characters
@@ -129,13 +132,23 @@ function scopeOf(values: Record<string, Buffer> | Map<string, Buffer>): { scope:
   return { scope: { ...strings, data: strings }, strings };
 }
 
+export interface RenderTextOptions {
+  /**
+   * The template text itself is secret (templateFrom a Secret): errors give only the kind
+   * and the position, never template text.
+   */
+  sensitive?: boolean;
+  /** Render time limit in ms (default and maximum 1 s). */
+  renderLimitMs?: number;
+}
+
 /**
  * Renders one template text. Throws SyncError naming `field` with Liquid's message; any
  * fetched value that a library message might quote is scrubbed first.
  */
-export function renderTemplateText(source: string, values: Record<string, Buffer> | Map<string, Buffer>, field: string): string {
+export function renderTemplateText(source: string, values: Record<string, Buffer> | Map<string, Buffer>, field: string, options: RenderTextOptions = {}): string {
   const { scope, strings } = scopeOf(values);
-  return renderWithScope(source, scope, strings, field);
+  return renderWithScope(source, scope, strings, field, options);
 }
 
 /**
@@ -168,35 +181,63 @@ interface LiquidErrorShape {
  * position. Parse and tokenization errors happen before any value is touched, so their
  * messages (about the template source) are kept.
  */
-export function describeLiquidError(error: unknown): string {
+export function describeLiquidError(error: unknown, sensitive = false): string {
   const e = (error ?? {}) as LiquidErrorShape;
   const name = e.name ?? 'Error';
-  if (name === 'ParseError' || name === 'TokenizationError') return e.message ?? name;
+  const position = (): string => {
+    try {
+      if (!e.token) return '';
+      const [line, column] = e.token.getPosition();
+      return ` (line ${line}, column ${column})`;
+    } catch {
+      return '';
+    }
+  };
+  if (name === 'ParseError' || name === 'TokenizationError') {
+    // Liquid's parse messages quote the template (whole tags and identifiers): fine for spec or
+    // ConfigMap text, but a Secret's template is secret. Either way the message stays short.
+    if (sensitive) return `${name === 'ParseError' ? 'parse error' : 'syntax error'}${position()} (not quoted: the template comes from a Secret)`;
+    return shorten(e.message ?? name, MAX_MESSAGE_CHARS);
+  }
   const kind: Record<string, string> = {
     UndefinedVariableError: 'undefined variable',
     RenderError: 'rendering failed',
     LiquidErrors: 'rendering failed',
   };
-  let where = '';
-  try {
-    if (e.token) {
-      const [line, column] = e.token.getPosition();
-      const text = e.token.getText().replace(/\s+/g, ' ').slice(0, 120);
-      where = ` at ${JSON.stringify(text)} (line ${line}, column ${column})`;
+  let where = position();
+  if (!sensitive) {
+    try {
+      if (e.token) where = ` at ${JSON.stringify(e.token.getText().replace(/\s+/g, ' ').slice(0, 120))}${where}`;
+    } catch {
+      // position only
     }
-  } catch {
-    where = '';
   }
-  const own = e.originalError instanceof FilterError ? `: ${e.originalError.message}` : '';
+  const limit = LIMIT_MESSAGES[(e.originalError as Error | undefined)?.message ?? ''];
+  const own = e.originalError instanceof FilterError ? `: ${e.originalError.message}` : limit ? `: ${limit}` : '';
   return `${kind[name] ?? 'template error'}${where}${own}`;
 }
 
-function renderWithScope(source: string, scope: Record<string, unknown>, strings: Record<string, string>, field: string): string {
+/** LiquidJS's DoS limits (its own constant messages), said in words that tell what to do. */
+const LIMIT_MESSAGES: Record<string, string> = {
+  'template render limit exceeded': "its time ran out (at most 1 s per template, within the ExternalSecret's one budget for all its templates); make it do less work",
+  'memory alloc limit exceeded': 'it allocated more than the 32 MiB a template may; make it build less',
+};
+
+/** Longest library message (about template text) quoted in a status. */
+const MAX_MESSAGE_CHARS = 200;
+
+function shorten(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
+}
+
+function renderWithScope(source: string, scope: Record<string, unknown>, strings: Record<string, string>, field: string, options: RenderTextOptions): string {
   let out: unknown;
   try {
-    out = engine.parseAndRenderSync(normalizeGoStyleReferences(source), scope);
+    const renderLimit = Math.max(1, Math.min(RENDER_TIME_LIMIT_MS, options.renderLimitMs ?? RENDER_TIME_LIMIT_MS));
+    out = engine.parseAndRenderSync(normalizeGoStyleReferences(source), scope, { renderLimit });
   } catch (error) {
-    let message = scrubValues(describeLiquidError(error), Object.values(strings));
+    let message = scrubValues(describeLiquidError(error, options.sensitive), Object.values(strings));
     if ((error as Error)?.name === 'UndefinedVariableError') {
       const keys = Object.keys(strings);
       const shown = keys.slice(0, 20).join(', ') + (keys.length > 20 ? `, … (${keys.length - 20} more)` : '');
@@ -212,7 +253,7 @@ function renderWithScope(source: string, scope: Record<string, unknown>, strings
   return rendered;
 }
 
-/** Whether `source` is a valid Liquid template (for choosing the engine; nothing is rendered). */
+/** Whether `source` is a valid Liquid template (for choosing the engine; called in the Liquid worker, nothing is rendered). */
 export function liquidParses(source: string): boolean {
   try {
     engine.parse(normalizeGoStyleReferences(source));

@@ -1,17 +1,25 @@
 // The Go template engine (text/template + sprig + ESO's functions, and gjson), compiled to
-// WebAssembly from operator/gotemplate and run in one worker thread:
+// WebAssembly from operator/gotemplate and run in worker threads (sync/workers/pool.ts):
 //   - loaded lazily: nothing is read, compiled or started until the first Go template or
 //     gjson property needs it, so operators without them pay no memory;
-//   - one instance reused for every call; calls are queued and run one at a time;
-//   - every call has a deadline: a runaway template (a huge range) cannot block the event
-//     loop, because it runs in the worker, and the worker is terminated when the deadline
-//     passes (the next call starts a fresh one from the compiled module);
+//   - a small pool (one worker under the chart's 256 MiB limit, see workers/sizing.ts), each
+//     worker's instance reused for every call;
+//   - fair between tenants: calls queue per namespace and are served round-robin, so a
+//     harmless gjson read of one namespace never waits behind another's backlog;
+//   - every call has a deadline that counts its time in the queue: the ExternalSecret's one
+//     template budget (`scoped`), or `callTimeoutMs` from the call for unscoped callers; a
+//     dispatched call runs at most `callTimeoutMs`. A runaway template (a huge range) cannot
+//     block the event loop, because it runs in a worker, and that worker is terminated when
+//     the deadline passes (the next call starts a fresh one from the compiled module);
 //   - the instance's memory is capped (wasm-limits.ts), output is capped inside the module;
 //   - an idle worker is stopped after a while to give its memory back.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { withMemoryLimit } from './wasm-limits.js';
+import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from '../workers/pool.js';
+import { poolSizes } from '../workers/sizing.js';
 
 /** The artifact built by scripts/build-gotemplate.sh (committed; see docs/architecture.md). */
 export const WASM_ARTIFACT = new URL('../../../gotemplate/gotemplate.wasm.gz', import.meta.url);
@@ -39,6 +47,11 @@ export interface GoEngine {
   extract(json: Buffer, property: string | undefined): Promise<Map<string, Buffer> | undefined>;
   /** ESO's rewrite.transform: `template` run once per name, the name being `.value`. */
   transform(template: string, names: string[], maxOutput: number): Promise<GoTemplateOut[]>;
+  /**
+   * The same engine with every call charged to `scope`: queued with the tenant's other calls
+   * and failing once the scope's deadline passes (an ExternalSecret's template budget).
+   */
+  scoped?(scope: JobScope): GoEngine;
 }
 
 /** The engine did not answer: timeout, crash or a bad artifact. Never caused by a value. */
@@ -52,21 +65,16 @@ export class NotAnObjectError extends Error {
 }
 
 export interface WasmGoEngineOptions {
-  /** Deadline of one call. */
+  /** Longest one call may run once dispatched; also the deadline of an unscoped call. */
   callTimeoutMs?: number;
   /** Largest memory the instance may use. */
   maxMemoryBytes?: number;
-  /** Stop the worker after this long without calls. */
+  /** Stop a worker after this long without calls. */
   idleStopMs?: number;
   /** Where the gzipped wasm is (tests). */
   artifact?: URL | string;
-}
-
-interface Pending {
-  id: number;
-  request: Uint8Array;
-  resolve: (text: string) => void;
-  reject: (error: Error) => void;
+  /** Workers (default: from the memory limit, workers/sizing.ts). */
+  workers?: number;
 }
 
 interface WireResult {
@@ -83,28 +91,114 @@ interface WireResponse {
   error?: string;
 }
 
-const STARTUP_TIMEOUT_MS = 30_000;
 const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+/** Calls made outside any ExternalSecret (tests, tools) share this tenant. */
+const UNSCOPED_TENANT = '';
 
 export class WasmGoEngine implements GoEngine {
   private module: Promise<WebAssembly.Module> | undefined;
-  private worker: Worker | undefined;
-  private starting: Promise<Worker> | undefined;
-  private readonly queue: Pending[] = [];
-  private running: Pending | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private nextId = 1;
+  private readonly pool: WorkerPool;
   private readonly callTimeoutMs: number;
   private readonly maxMemoryBytes: number;
-  private readonly idleStopMs: number;
   private readonly artifact: URL | string;
 
   constructor(options: WasmGoEngineOptions = {}) {
-    this.callTimeoutMs = options.callTimeoutMs ?? 2000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 1000;
     this.maxMemoryBytes = options.maxMemoryBytes ?? 128 * 1024 * 1024;
-    this.idleStopMs = options.idleStopMs ?? 5 * 60_000;
     this.artifact = options.artifact ?? WASM_ARTIFACT;
+    this.pool = new WorkerPool({
+      size: options.workers ?? poolSizes().goWorkers,
+      maxRunMs: this.callTimeoutMs,
+      ...(options.idleStopMs !== undefined ? { idleStopMs: options.idleStopMs } : {}),
+      create: async () => new Worker(WORKER_URL, { workerData: { module: await this.loadModule() }, stdout: true, stderr: true }),
+    });
+  }
+
+  scoped(scope: JobScope): GoEngine {
+    const run = (request: object) => this.callRaw(request, scope);
+    return new ScopedGoEngine(run, this);
+  }
+
+  render(templates: GoTemplateIn[], data: ReadonlyMap<string, Buffer> | Record<string, Buffer>, maxOutput: number): Promise<GoTemplateOut[]> {
+    return this.scoped(this.unscoped()).render(templates, data, maxOutput);
+  }
+
+  extract(json: Buffer, property: string | undefined): Promise<Map<string, Buffer> | undefined> {
+    return this.scoped(this.unscoped()).extract(json, property);
+  }
+
+  transform(template: string, names: string[], maxOutput: number): Promise<GoTemplateOut[]> {
+    return this.scoped(this.unscoped()).transform(template, names, maxOutput);
+  }
+
+  parse(templates: GoTemplateIn[]): Promise<Array<string | undefined>> {
+    return this.scoped(this.unscoped()).parse(templates);
+  }
+
+  property(json: Buffer, path: string): Promise<Buffer | undefined> {
+    return this.scoped(this.unscoped()).property(json, path);
+  }
+
+  /** Stops the workers (tests, shutdown). The next call starts them again. */
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  /** Workers alive now (tests). */
+  get liveWorkers(): number {
+    return this.pool.liveWorkers;
+  }
+
+  private unscoped(): JobScope {
+    return { tenant: UNSCOPED_TENANT, deadline: performance.now() + this.callTimeoutMs };
+  }
+
+  private async callRaw(request: object, given: JobScope): Promise<WireResponse> {
+    const began = performance.now();
+    await this.loadModule();
+    // Reading and compiling the module (seconds, once per process) is the engine's cost, not
+    // the template's: it does not count against the budget.
+    const scope = { ...given, deadline: given.deadline + (performance.now() - began) };
+    let final: Record<string, unknown>;
+    try {
+      final = await this.pool.run(scope, { request: Buffer.from(JSON.stringify(request), 'utf8') });
+    } catch (error) {
+      if (error instanceof DeadlineError && error.queued) throw new WorkersBusyError();
+      if (error instanceof DeadlineError) throw new GoEngineError(`the template was stopped: ${error.message}`);
+      if (error instanceof PoolWorkerError) throw new GoEngineError(error.message.replace('template worker', 'template engine worker'));
+      throw error;
+    }
+    if (typeof final.error === 'string') throw new GoEngineError(final.error);
+    return JSON.parse(typeof final.response === 'string' ? final.response : '{}') as WireResponse;
+  }
+
+  private loadModule(): Promise<WebAssembly.Module> {
+    this.module ??= (async () => {
+      const wasm = withMemoryLimit(gunzipSync(readFileSync(this.artifact)), this.maxMemoryBytes);
+      return WebAssembly.compile(wasm);
+    })().catch((error: unknown) => {
+      this.module = undefined;
+      throw new GoEngineError(`the Go template engine could not be loaded: ${(error as Error).message}`);
+    });
+    return this.module;
+  }
+}
+
+/** The engine's operations over one scope (tenant and deadline); see GoEngine.scoped. */
+class ScopedGoEngine implements GoEngine {
+  constructor(
+    private readonly run: (request: object) => Promise<WireResponse>,
+    private readonly parent: GoEngine,
+  ) {}
+
+  scoped(scope: JobScope): GoEngine {
+    return this.parent.scoped!(scope);
+  }
+
+  private async call(request: object): Promise<WireResponse> {
+    const res = await this.run(request);
+    if (res.error) throw new GoEngineError(`the template engine refused the request: ${res.error}`);
+    return res;
   }
 
   async render(templates: GoTemplateIn[], data: ReadonlyMap<string, Buffer> | Record<string, Buffer>, maxOutput: number): Promise<GoTemplateOut[]> {
@@ -115,7 +209,7 @@ export class WasmGoEngine implements GoEngine {
   }
 
   async extract(json: Buffer, property: string | undefined): Promise<Map<string, Buffer> | undefined> {
-    const res = await this.callRaw({ op: 'extract', json: json.toString('base64'), path: property ?? '' });
+    const res = await this.run({ op: 'extract', json: json.toString('base64'), path: property ?? '' });
     if (!res.exists) return undefined;
     if (res.error) throw new NotAnObjectError();
     return new Map(Object.entries(res.map ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
@@ -135,117 +229,6 @@ export class WasmGoEngine implements GoEngine {
     const res = await this.call({ op: 'gjson', json: json.toString('base64'), path });
     return res.exists ? Buffer.from(res.value ?? '', 'base64') : undefined;
   }
-
-  /** Stops the worker (tests, shutdown). The next call starts it again. */
-  async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
-  }
-
-  private async call(request: object): Promise<WireResponse> {
-    const res = await this.callRaw(request);
-    if (res.error) throw new GoEngineError(`the template engine refused the request: ${res.error}`);
-    return res;
-  }
-
-  private async callRaw(request: object): Promise<WireResponse> {
-    await this.loadModule();
-    const text = await new Promise<string>((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request: Buffer.from(JSON.stringify(request), 'utf8'), resolve, reject });
-      this.pump();
-    });
-    return JSON.parse(text) as WireResponse;
-  }
-
-  private loadModule(): Promise<WebAssembly.Module> {
-    this.module ??= (async () => {
-      const wasm = withMemoryLimit(gunzipSync(readFileSync(this.artifact)), this.maxMemoryBytes);
-      return WebAssembly.compile(wasm);
-    })().catch((error: unknown) => {
-      this.module = undefined;
-      throw new GoEngineError(`the Go template engine could not be loaded: ${(error as Error).message}`);
-    });
-    return this.module;
-  }
-
-  private pump(): void {
-    if (this.running || this.queue.length === 0) return;
-    const next = this.queue.shift()!;
-    this.running = next;
-    clearTimeout(this.idleTimer);
-    void this.module!.then(async (module) => {
-      const worker = await this.ensureWorker(module);
-      if (this.running !== next) return;
-      // The deadline covers only the request: start-up has its own (STARTUP_TIMEOUT_MS).
-      this.timer = setTimeout(() => this.fail(new GoEngineError(`the template took longer than ${this.callTimeoutMs} ms and was stopped`), true), this.callTimeoutMs);
-      worker.postMessage({ id: next.id, request: next.request });
-    }).catch((error: unknown) => {
-      if (this.running === next) this.fail(error instanceof Error ? error : new GoEngineError('the template engine could not start'), true);
-    });
-  }
-
-  private ensureWorker(module: WebAssembly.Module): Promise<Worker> {
-    if (this.worker) return Promise.resolve(this.worker);
-    this.starting ??= new Promise<Worker>((resolve, reject) => {
-      const worker = new Worker(WORKER_URL, { workerData: { module }, stdout: true, stderr: true });
-      worker.unref();
-      const startup = setTimeout(() => {
-        void worker.terminate();
-        reject(new GoEngineError(`the template engine did not start within ${STARTUP_TIMEOUT_MS} ms`));
-      }, STARTUP_TIMEOUT_MS);
-      worker.once('message', () => {
-        clearTimeout(startup);
-        this.worker = worker;
-        this.listen(worker);
-        resolve(worker);
-      });
-      worker.once('error', () => {
-        clearTimeout(startup);
-        reject(new GoEngineError('the template engine worker failed to start'));
-      });
-    }).finally(() => {
-      this.starting = undefined;
-    });
-    return this.starting;
-  }
-
-  private listen(worker: Worker): void {
-    worker.on('message', (message: { id: number; response?: string; error?: string }) => {
-      const current = this.running;
-      if (!current || current.id !== message.id) return;
-      this.finish();
-      if (message.error !== undefined) current.reject(new GoEngineError(message.error));
-      else current.resolve(message.response ?? '{}');
-    });
-    worker.on('error', () => this.workerGone(worker, 'the template engine worker failed'));
-    worker.on('exit', () => this.workerGone(worker, 'the template engine worker exited'));
-  }
-
-  private workerGone(worker: Worker, reason: string): void {
-    if (this.worker !== worker) return;
-    this.worker = undefined;
-    if (this.running) this.fail(new GoEngineError(reason), false);
-  }
-
-  private finish(): void {
-    clearTimeout(this.timer);
-    this.running = undefined;
-    this.idleTimer = setTimeout(() => void this.close(), this.idleStopMs);
-    this.idleTimer.unref();
-    this.pump();
-  }
-
-  private fail(error: Error, terminate: boolean): void {
-    const current = this.running;
-    if (terminate && this.worker) {
-      const worker = this.worker;
-      this.worker = undefined;
-      void worker.terminate();
-    }
-    this.finish();
-    current?.reject(error);
-  }
 }
 
 function fromWire(r: WireResult): GoTemplateOut {
@@ -260,7 +243,7 @@ function toWire(t: GoTemplateIn): { text: string; scope: string; strict: boolean
 
 let shared: WasmGoEngine | undefined;
 
-/** The process-wide engine (one worker, started on first use). */
+/** The process-wide engine (a pool sized from the memory limit, started on first use). */
 export function goEngine(): WasmGoEngine {
   shared ??= new WasmGoEngine();
   return shared;
