@@ -28,7 +28,7 @@ export class KindHarness implements Harness {
       env,
       awsEndpointForStores: 'http://localstack.localstack.svc:4566',
       // A Service with no endpoints behind it: connections are refused, as with a dead endpoint.
-      deadEndpoint: 'http://127.0.0.1:1',
+      deadEndpoint: 'http://127.0.0.2:1',
       operatorNamespace: 'rotor-system',
       operatorServiceAccount: 'rotor',
       inCluster: true,

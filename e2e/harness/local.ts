@@ -29,7 +29,7 @@ export class LocalHarness implements Harness {
       },
       awsEndpointForStores: env.AWS_ENDPOINT_URL!,
       // Port 1 on loopback: nothing listens, connections are refused at once.
-      deadEndpoint: 'http://127.0.0.1:1',
+      deadEndpoint: 'http://127.0.0.2:1',
       operatorNamespace: 'rotor-system',
       operatorServiceAccount: 'rotor',
       inCluster: false,

@@ -30,7 +30,7 @@ export class NodeHarness implements Harness {
       // The bridge address: the operator pods and the tests on the host both reach it.
       awsEndpointForStores: this.env.AWS_ENDPOINT_URL!,
       // Port 1 on the pod's own loopback: nothing listens, connections are refused at once.
-      deadEndpoint: 'http://127.0.0.1:1',
+      deadEndpoint: 'http://127.0.0.2:1',
       operatorNamespace: 'rotor-system',
       operatorServiceAccount: 'rotor',
       inCluster: true,

@@ -1,4 +1,4 @@
-// A TCP endpoint on 127.0.0.1 that forwards to a real one (LocalStack) until it is told to
+// A TCP endpoint on 127.0.0.2 (the test bed's allowed stand-in address, e2e/testbed/operator.sh) that forwards to a real one (LocalStack) until it is told to
 // hang: then it drops the open connections and accepts new ones without ever answering —
 // the AWS endpoint that stalls. Only reachable by an operator running on this host (the
 // local harness).
@@ -29,8 +29,8 @@ export class SwitchableEndpoint {
       client.on('error', close).on('close', close);
       upstream.on('error', close).on('close', close);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = new SwitchableEndpoint(server, `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.2', resolve));
+    endpoint = new SwitchableEndpoint(server, `http://127.0.0.2:${(server.address() as net.AddressInfo).port}`);
     return endpoint;
   }
 

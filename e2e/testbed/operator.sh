@@ -69,9 +69,11 @@ launch() {
   local node_args=() operator_args=()
   read -r -a node_args <<<"${ROTOR_OPERATOR_NODE_ARGS:-}"
   read -r -a operator_args <<<"${ROTOR_OPERATOR_ARGS:-}"
-  # --allowed-endpoint: the dead-endpoint, failover and fairness tests give namespaced stores
-  # endpoints on http://127.0.0.1:<port>, which the default endpoint policy refuses (LocalStack
-  # itself is allowed as the operator's own AWS_ENDPOINT_URL). docs/operations.md, Shared clusters.
+  # --allowed-endpoint: the dead-endpoint and fairness tests give namespaced stores stand-in
+  # endpoints on http://127.0.0.2:<port>, which the default endpoint policy refuses (LocalStack
+  # itself is allowed as the operator's own AWS_ENDPOINT_URL). Only 127.0.0.2 is allowed, so a
+  # store naming any other local server (127.0.0.1:<port>, as a hostile tenant would) is still
+  # refused on the test bed. docs/operations.md, Shared clusters.
   env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
     POD_NAMESPACE="$NS" POD_NAME=rotor-local \
     ${ROTOR_MEMORY_LIMIT:+ROTOR_MEMORY_LIMIT="$ROTOR_MEMORY_LIMIT"} \
@@ -80,7 +82,7 @@ launch() {
       --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$NS" \
       --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
       --leader-elect --log-level "${ROTOR_LOG_LEVEL:-debug}" --rollout-debounce 1s \
-      --allowed-endpoint 'http://127.0.0.1:*' \
+      --allowed-endpoint 'http://127.0.0.2:*' \
       "${operator_args[@]}" \
       >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"

@@ -38,13 +38,13 @@ helm_install() {
   helm status "$RELEASE" -n "$NS" >/dev/null 2>&1 && verb=upgrade
   # The exact command the README shows; the only test-bed values are the image (imported, so
   # never pulled), LocalStack's endpoint and test keys in place of an AWS identity, and loopback
-  # as an allowed store endpoint (the dead-endpoint and failover tests name http://127.0.0.1:1).
+  # 127.0.0.2 as an allowed store endpoint (the dead-endpoint test names http://127.0.0.2:1).
   helm "$verb" "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace \
     --set image.repository=rotor --set image.tag="$TAG" --set image.pullPolicy=Never \
     --set replicaCount=2 --set logLevel=debug \
     --set-string env.AWS_ENDPOINT_URL="$endpoint" --set-string env.AWS_REGION=us-east-1 \
     --set-string env.AWS_ACCESS_KEY_ID=test --set-string env.AWS_SECRET_ACCESS_KEY=test \
-    --set-json 'tenancy.allowedEndpoints=["http://127.0.0.1:*"]' \
+    --set-json 'tenancy.allowedEndpoints=["http://127.0.0.2:*"]' \
     "$@" --wait --timeout 5m >/dev/null
   # Same tag, maybe a new image: an upgrade on a kept bed restarts the pods so they run it.
   if [[ "$verb" == upgrade ]]; then kubectl -n "$NS" rollout restart deployment/"$RELEASE" >/dev/null; fi

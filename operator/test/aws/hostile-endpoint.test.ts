@@ -122,8 +122,11 @@ describe('paging loops are bounded', () => {
     await expect.poll(() => server.requests.length).toBeGreaterThanOrEqual(3);
     deleted = true;
     await expect(listing).rejects.toThrow('ListSecrets stopped: the ExternalSecret was deleted');
+    // The request aborted on our side may already be on the wire and reach the server just
+    // after; let it land, then no further page may follow.
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const afterAbort = server.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(server.requests.length).toBe(afterAbort);
     expect(afterAbort).toBeLessThan(MAX_FIND_PAGES);
   });
