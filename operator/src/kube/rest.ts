@@ -14,7 +14,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { KubeAuth, type PluginLogger, type RequestCredentials } from './auth.js';
-import type { KubeStatus } from './errors.js';
+import { invalidMessage, type KubeStatus } from './errors.js';
 import type { KubeConfig } from './kube-config.js';
 import type { WriteGate } from './write-fence.js';
 
@@ -55,7 +55,9 @@ export class KubeHttpError extends Error {
     readonly body: KubeStatus | undefined,
     what: string,
   ) {
-    super(`${what}: HTTP ${code}${body?.message ? `: ${body.message}` : ''}`);
+    // A 422's text repeats the rejected keys and values (maybe rendered from secret values):
+    // its message names the rejected field paths only, wherever this error ends up.
+    super(code === 422 ? `${what}: ${invalidMessage({ body })}` : `${what}: HTTP ${code}${body?.message ? `: ${body.message}` : ''}`);
     this.name = 'KubeHttpError';
     this.statusCode = code;
   }

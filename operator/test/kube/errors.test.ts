@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { invalidFields, invalidMessage, toKubeApiError } from '../../src/kube/errors.js';
 import { describeFailure } from '../../src/controller/externalsecret-reconciler.js';
+import { KubeHttpError } from '../../src/kube/rest.js';
 
 const SECRET_VALUE = 'hunter2-s3cr3t';
 
@@ -29,6 +30,13 @@ function invalid422(): Error & { code: number; body: unknown } {
 }
 
 describe('422 mapping', () => {
+  it('the client\'s own KubeHttpError of a 422 names field paths only, so no path that logs or wraps it can leak the text', () => {
+    const error = new KubeHttpError(422, invalid422().body as never, 'PUT /api/v1/namespaces/team-a/secrets/db');
+    expect(error.message).toBe('PUT /api/v1/namespaces/team-a/secrets/db: the API server rejected the object as invalid (HTTP 422) in fields metadata.labels, data[…], metadata.annotations[…]');
+    expect(error.message).not.toContain(SECRET_VALUE);
+    expect(new KubeHttpError(403, { message: 'secrets is forbidden' } as never, 'GET x').message).toBe('GET x: HTTP 403: secrets is forbidden');
+  });
+
   it('keeps only the structure of the causes\' field paths', () => {
     expect(invalidFields(invalid422())).toEqual(['metadata.labels', 'data[…]', 'metadata.annotations[…]']);
   });
