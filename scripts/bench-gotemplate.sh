@@ -7,9 +7,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 eval "$(scripts/ensure-node.sh)"
-out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
-npx tsc -p tsconfig.json --outDir "$out/dist" >/dev/null
-mkdir -p "$out/gotemplate" && cp operator/gotemplate/gotemplate.wasm.gz "$out/gotemplate/"
+# shellcheck source=scripts/lib/compiled-operator.sh
+. scripts/lib/compiled-operator.sh
 cat > "$out/bench.mjs" <<'JS'
 const { WasmGoEngine } = await import(process.argv[2]);
 const mb = () => (process.memoryUsage().rss / 1048576).toFixed(0);

@@ -15,9 +15,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 eval "$(scripts/ensure-node.sh)"
-out="$(mktemp -d)"; trap 'rm -rf "$out"' EXIT
-npx tsc -p tsconfig.json --outDir "$out/dist" >/dev/null
-mkdir -p "$out/gotemplate" && cp operator/gotemplate/gotemplate.wasm.gz "$out/gotemplate/"
+# shellcheck source=scripts/lib/compiled-operator.sh
+. scripts/lib/compiled-operator.sh
 # The compiled code (and its Liquid worker) resolves liquidjs from here.
 ln -s "$root/node_modules" "$out/node_modules"
 echo '{"type":"module"}' > "$out/package.json"
