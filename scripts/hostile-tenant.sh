@@ -358,9 +358,17 @@ EOF
   # Let its backoff grow as it would have in a cluster where it fails for a while.
   sleep 20
   local e0; e0=$(gsv_errors); sleep 8; local quiet; quiet=$(delta "$e0" "$(gsv_errors)")
-  kubectl create secret generic forged -n "$TENANT" --from-literal=x=y >/dev/null
-  kubectl label secret forged -n "$TENANT" rotor.dev/managed=true >/dev/null
-  kubectl annotate secret forged -n "$TENANT" "rotor.dev/owner=$VICTIM/broken" >/dev/null
+  # Created with its label and annotation in one write: only the 30 edits below are updates.
+  kubectl apply -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Secret
+metadata:
+  name: forged
+  namespace: $TENANT
+  labels: {rotor.dev/managed: "true"}
+  annotations: {rotor.dev/owner: $VICTIM/broken}
+stringData: {x: y}
+EOF
   rm -f "$STATE/edits-errors.txt" "$STATE/edits.json"
   log "scenario 5: hostile window 15 s (30 edits in 2 s at its start)"
   measure 15 H forged_edits
