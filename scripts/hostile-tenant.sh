@@ -75,11 +75,11 @@ aws_calls() { H metric --url "$METRICS" --name rotor_aws_api_calls_total "$@"; }
 start_server() { # mode
   SERVER_STATS="$STATE/hostile-server-$1.json"
   rm -f "$SERVER_STATS"
-  H server --mode "$1" --port "$HOSTILE_PORT" --stats "$SERVER_STATS" --max-seconds 900 >>"$STATE/hostile-server.log" 2>&1 &
+  # node itself in the background (not the H function, whose subshell a kill would leave the
+  # server orphaned); it also stops by itself after 15 minutes.
+  node "$HELPER_OUT/hostile/main.js" server --mode "$1" --port "$HOSTILE_PORT" --stats "$SERVER_STATS" --max-seconds 900 >>"$STATE/hostile-server.log" 2>&1 &
   SERVER_PID=$!
-  wait_until 10 curl -s -o /dev/null "http://127.0.0.1:$HOSTILE_PORT/" || { log "hostile server did not start"; return 1; }
-  # The readiness request above is not the operator's: count from here.
-  sleep 0.3
+  wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$HOSTILE_PORT/__hostile/ready" || { log "hostile server did not start"; return 1; }
   SERVER_FROM=$(now_ms)
 }
 stop_server() {
@@ -156,14 +156,19 @@ measure() {
   printf -v "${prefix}_ROT" '%s' "$rot)"
   printf -v "${prefix}_HZ" '%s' "$(json "$p" healthzMaxMs) ms ($(json "$p" healthzFailures) failed)"
   printf -v "${prefix}_RSS" '%s' "$(json "$p" peakRssMiB) MiB"
-  printf -v "${prefix}_AWS" '%s' "$(rate "$aws0" "$aws1" "$elapsed")/s"
+  local r; r=$(rate "$aws0" "$aws1" "$elapsed")
+  printf -v "${prefix}_AWS" '%s' "$r"
+  [[ "$r" == n/a ]] || printf -v "${prefix}_AWS" '%s' "$r/s"
   printf -v "${prefix}_ALIVE" '%s' "$(json "$p" alive)"
 }
 
 ROWS=()
 row() { # title, hostile-server cell, other cell
-  local alive=""
-  [[ "$H_ALIVE" == false ]] && alive=" — operator process exited"
+  local alive="" cause
+  if [[ "$H_ALIVE" == false ]]; then
+    cause=$(tail -n "+$((LOG_FROM + 1))" "$STATE/operator.log" | grep -m1 -o 'FATAL ERROR: .*' | cut -c1-90 || true)
+    alive=" — operator process exited${cause:+ ($cause)}"
+  fi
   ROWS+=("| $1 | ${Q_ROT} → ${H_ROT} | ${Q_HZ} → ${H_HZ} | ${Q_RSS} → ${H_RSS}${alive} | ${Q_AWS} → ${H_AWS} | $2 | $3 |")
   log "row: ${ROWS[-1]}"
 }
@@ -177,6 +182,7 @@ FIRST=1
 begin() { # scenario number: fresh operator, fresh tenant namespace, quiet window
   TENANT="hostile-a$1"
   if ((FIRST)); then FIRST=0; else bash e2e/testbed/operator.sh resume >/dev/null; fi
+  LOG_FROM=$(wc -l <"$STATE/operator.log")
   kubectl create namespace "$TENANT" >/dev/null
   rotate 120 >/dev/null || true
   log "scenario $1: quiet window ${QUIET_SECONDS} s"
@@ -367,7 +373,7 @@ metadata:
   namespace: $TENANT
   labels: {rotor.dev/managed: "true"}
   annotations: {rotor.dev/owner: $VICTIM/broken}
-stringData: {x: y}
+stringData: {x: "v"}
 EOF
   rm -f "$STATE/edits-errors.txt" "$STATE/edits.json"
   log "scenario 5: hostile window 15 s (30 edits in 2 s at its start)"

@@ -73,6 +73,11 @@ export function startEndpoint(mode: EndpointMode, port: number): Promise<{ serve
       size += c.length;
     });
     req.on('end', () => {
+      // The script's own readiness check: not the operator's, not counted.
+      if (req.url === '/__hostile/ready') {
+        res.writeHead(204).end();
+        return;
+      }
       const body = Buffer.concat(chunks).toString('utf8');
       stats.requests++;
       if (stats.times.length < MAX_TIMES) stats.times.push(Date.now());
