@@ -392,7 +392,7 @@ done
 
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-echo "Hostile tenant, $(git rev-parse --short HEAD) $(date -u +%F), $(nproc) cores, load average $LOAD_BEFORE before / $LOAD_AFTER after, ROTOR_MEMORY_LIMIT=$ROTOR_MEMORY_LIMIT"
+echo "Hostile tenant, operator/ at $(git log -1 --format=%h -- operator/ charts/ crds/) (HEAD $(git rev-parse --short HEAD)) $(date -u +%F), $(nproc) cores, load average $LOAD_BEFORE before / $LOAD_AFTER after, ROTOR_MEMORY_LIMIT=$ROTOR_MEMORY_LIMIT"
 echo "Each cell: quiet window → hostile window (victim rotation: put until its Secret has the value, force-sync)."
 echo
 echo "| hostile object (tenant hostile-aN) | victim rotation latency | /healthz max | operator peak RSS | AWS calls/s | hostile server received | other |"
