@@ -27,7 +27,7 @@ export class KubeApi {
     });
   }
 
-  call(method: string, path: string, body?: unknown, accept = 'application/json'): Promise<KubeResponse> {
+  call(method: string, path: string, body?: unknown, accept = 'application/json', contentType = 'application/json'): Promise<KubeResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = request(
@@ -37,7 +37,7 @@ export class KubeApi {
           port: this.url.port,
           method,
           path,
-          headers: { accept, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) },
+          headers: { accept, ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}) },
         },
         (res) => {
           const chunks: Buffer[] = [];
