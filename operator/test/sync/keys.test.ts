@@ -34,11 +34,11 @@ describe('rewriteKeys (regexp)', () => {
   it('replaces every match (like Go ReplaceAllString)', async () => {
     expect(await applyRewrites('a.b.c', [rw('\\.', '-')])).toBe('a-b-c');
   });
-  it('supports $1, ${1} and named groups in Go and JavaScript spellings', async () => {
+  it('supports $1, ${1} and named groups as Go does ($<name> is literal text in Go)', async () => {
     expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '$2-$1')])).toBe('db-prod');
     expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '${2}0')])).toBe('db0');
     expect(await applyRewrites('prod/db', [rw('^(?P<env>\\w+)/(?P<name>\\w+)$', '${name}_$env')])).toBe('db_prod');
-    expect(await applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '$<name>.$<env>')])).toBe('db.prod');
+    expect(await applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '${name}.$<env>')])).toBe('db.$<env>');
   });
   it('replaces empty matches as Go does', async () => {
     expect(await applyRewrites('abc', [rw('', '-')])).toBe('-a-b-c-');
@@ -129,7 +129,7 @@ describe('expandTemplate (Go Regexp.Expand)', () => {
     ['$9', ''],
     ['$01', ''], // Go: "01" is a name, not a number
     ['${env}/$name', 'prod/db'],
-    ['$<name>.$<env>', 'db.prod'],
+    ['$<name>.$<env>', '$<name>.$<env>'], // Go: `$<` is literal text
     ['$$1 $ $& ${ ${x', '$1 $ $& ${ ${x'],
   ])('%j', (template, expected) => {
     expect(expandTemplate(template, groups, { env: 'prod', name: 'db' })).toBe(expected);
