@@ -64,20 +64,24 @@ describe('rewriteKeys (regexp)', () => {
   });
 });
 
-describe('keyFromRemoteName', () => {
+describe('keyFromRemoteName (ESO conversionStrategy)', () => {
   it.each([
-    ['/prod/api/db-password', 'prod_api_db-password'],
+    ['/e2e/find/one', '_e2e_find_one'],
+    ['/prod/api/db-password', '_prod_api_db-password'],
     ['prod/db', 'prod_db'],
-    ['//double', 'double'],
+    ['//double', '__double'],
     ['with space:colon', 'with_space_colon'],
-    ['naïve', 'na_ve'],
     ['already.valid_key-1', 'already.valid_key-1'],
   ])('%s -> %s', (name, key) => {
     expect(keyFromRemoteName(name)).toBe(key);
     expect(isValidSecretKey(key)).toBe(true);
   });
-  it('Unicode strategy encodes the code point', () => {
-    expect(keyFromRemoteName('/a/b c', 'Unicode')).toBe('a_U002f_b_U0020_c');
+  it('keeps Unicode letters and numbers, as Go’s unicode.IsLetter / IsNumber (the key check then refuses them)', () => {
+    expect(keyFromRemoteName('naïve/²')).toBe('naïve_²');
+    expect(isValidSecretKey('naïve_²')).toBe(false);
+  });
+  it('Unicode strategy encodes the code point, leading "/" included', () => {
+    expect(keyFromRemoteName('/a/b c', 'Unicode')).toBe('_U002f_a_U002f_b_U0020_c');
   });
 });
 
