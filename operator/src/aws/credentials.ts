@@ -409,7 +409,7 @@ function secretKeyRef(store: SecretStore, selector: SecretKeySelector, field: st
 function baseIdentity(store: SecretStore, aws: AwsProvider, defaultAudiences: string[]): BaseIdentity {
   const auth = aws.auth;
   if (auth?.jwt && auth.secretRef) {
-    throw invalidSpec('spec.provider.aws.auth: set exactly one of jwt or secretRef');
+    throw invalidSpec('spec.provider.aws.auth: set at most one of jwt or secretRef');
   }
   if (auth?.jwt) {
     const ref = auth.jwt.serviceAccountRef;

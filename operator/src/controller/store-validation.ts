@@ -26,7 +26,7 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
     if (value !== undefined && !isHttpUrl(value)) problems.push({ field: `${base}.${field}`, message: `"${value}" is not an http(s) URL` });
   }
   const auth = aws.auth;
-  if (auth?.jwt && auth.secretRef) problems.push({ field: `${base}.auth`, message: 'set exactly one of jwt or secretRef' });
+  if (auth?.jwt && auth.secretRef) problems.push({ field: `${base}.auth`, message: 'set at most one of jwt or secretRef (none, or auth: {}, uses the operator\'s own identity)' });
   if (store.kind === 'SecretStore') {
     const ns = store.metadata.namespace;
     const saNamespace = auth?.jwt?.serviceAccountRef.namespace;
