@@ -236,11 +236,12 @@ export class CredentialResolver {
   }
 
   private async staticCredentials(base: Extract<BaseIdentity, { kind: 'static' }>): Promise<AwsCredentialIdentity> {
-    const read = async (ref: SecretKeyRef) => (await this.options.sources.readSecretKey(ref.namespace, ref.name, ref.key)).trim();
+    const read = async (ref: SecretKeyRef, allowEmpty = false) => (await this.options.sources.readSecretKey(ref.namespace, ref.name, ref.key, { allowEmpty })).trim();
     const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
       read(base.accessKeyId),
       read(base.secretAccessKey),
-      base.sessionToken ? read(base.sessionToken) : Promise.resolve(undefined),
+      // As ESO: an empty (or blank) sessionToken key means "no session token"; a missing key is still an error.
+      base.sessionToken ? read(base.sessionToken, true) : Promise.resolve(undefined),
     ]);
     return {
       accessKeyId,

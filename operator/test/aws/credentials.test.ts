@@ -193,6 +193,19 @@ describe('CredentialResolver: static keys', () => {
     expect(lines.join('')).not.toContain('STATIC-SECRET-VALUE');
   });
 
+  it('an empty sessionToken key means no session token (ESO); empty access keys are still refused', async () => {
+    const { resolver, sources } = setup();
+    sources.setSecret('team-a', 'aws-creds', 'id', 'AKIASTATIC').setSecret('team-a', 'aws-creds', 'secret', 'STATIC-SECRET-VALUE').setSecret('team-a', 'aws-creds', 'token', '');
+    const { credentials } = await resolver.forStore(staticStore());
+    const identity = await credentials();
+    expect(identity).toMatchObject({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'STATIC-SECRET-VALUE' });
+    expect(identity).not.toHaveProperty('sessionToken');
+
+    const empty = setup();
+    empty.sources.setSecret('team-a', 'aws-creds', 'id', '').setSecret('team-a', 'aws-creds', 'secret', 'S').setSecret('team-a', 'aws-creds', 'token', 'T');
+    await expect(empty.resolver.forStore(staticStore())).rejects.toMatchObject({ reason: ES_REASON.InvalidSpec, message: expect.stringContaining('key "id" of Secret team-a/aws-creds is empty') });
+  });
+
   it('refuses a namespaced store reading a Secret in another namespace', async () => {
     const { resolver, sources } = setup();
     await expect(resolver.forStore(staticStore('other'))).rejects.toMatchObject({
