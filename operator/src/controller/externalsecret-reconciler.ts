@@ -471,6 +471,7 @@ export class ExternalSecretReconciler {
       data: built.data,
       labels: built.labels,
       annotations: built.annotations,
+      ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
       immutable: es.spec.target.immutable ?? false,
       mac: annotationMAC,
       versions: versionSummary(built.syncedVersions),
