@@ -44,16 +44,8 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
     }
     if (store.spec.conditions?.length) problems.push({ field: 'spec.conditions', message: 'only a ClusterSecretStore has conditions' });
   }
-  if (store.kind === 'ClusterSecretStore') {
-    // Credentials are resolved (and cached) per store, not per ExternalSecret, so a cluster
-    // store must say where its ServiceAccount / key Secret live.
-    if (auth?.jwt && !auth.jwt.serviceAccountRef.namespace) {
-      problems.push({ field: `${base}.auth.jwt.serviceAccountRef.namespace`, message: 'is required on a ClusterSecretStore: name the ServiceAccount\'s namespace' });
-    }
-    for (const [name, ref] of auth?.secretRef ? Object.entries(auth.secretRef) : []) {
-      if (ref && !ref.namespace) problems.push({ field: `${base}.auth.secretRef.${name}.namespace`, message: "is required on a ClusterSecretStore: name the Secret's namespace" });
-    }
-  }
+  // A ClusterSecretStore reference without namespace is ESO's referent authentication: resolved
+  // in each ExternalSecret's namespace (aws/credentials.ts), not a problem of the store.
   (store.spec.conditions ?? []).forEach((condition, i) =>
     (condition.namespaceRegexes ?? []).forEach((re, j) => {
       try {
