@@ -96,35 +96,35 @@ describe('dataFrom.find (Secrets Manager) -> Kubernetes Secret', () => {
     expect(await secretData('shared')).toEqual({ 'smtp-password': smtp, 'oauth_client-secret': oauth });
   });
 
-  it('a name with characters a Secret key cannot hold is converted ("@" -> "_")', async () => {
+  it('without a rewrite, every character a Secret key cannot hold ("/", "@") becomes "_", as in ESO', async () => {
     const value = secretValue('odd');
     await createSecret(`${ns}/odd/user@host`, value);
-    await apply(findSpec('odd', { path: `${ns}/odd/` }, [{ source: `^${ns}/odd/`, target: '' }]));
+    await apply(findSpec('odd', { path: `${ns}/odd/` }, []));
     await waitReady('odd');
-    expect(await secretData('odd')).toEqual({ user_host: value });
+    expect(await secretData('odd')).toEqual({ [`${ns}_odd_user_host`]: value });
   });
 
-  it('a rewrite that yields an invalid (empty) key is rejected with a message naming the remote and the rewrite', async () => {
-    await apply(findSpec('empty-key', { path: `${ns}/odd/` }, [{ source: '.*', target: '' }]));
-    const ready = await waitNotReady('empty-key');
+  it('a rewrite that leaves a character a key cannot hold is rejected with a message naming the remote and the rewrite', async () => {
+    await apply(findSpec('bad-key', { path: `${ns}/odd/` }, [{ source: `^${ns}/odd/`, target: '' }]));
+    const ready = await waitNotReady('bad-key');
     expect(ready.reason).toBe('InvalidSpec');
     expect(ready.message).toContain('spec.dataFrom[0]');
     expect(ready.message).toContain(`${ns}/odd/user@host`);
-    expect(ready.message).toMatch(/must not be empty/);
+    expect(ready.message).toMatch(/may only contain/);
     expect(ready.message).toMatch(/rewrite/);
     const secrets = await kubectlJson<{ items: Array<{ metadata: { name: string } }> }>('get', 'secrets', '-n', ns);
-    expect(secrets.items.map((s) => s.metadata.name)).not.toContain('empty-key');
+    expect(secrets.items.map((s) => s.metadata.name)).not.toContain('bad-key');
   });
 
   it('two names that become the same key are rejected with both names in the message', async () => {
     await createSecret(`${ns}/clash/a@b`, secretValue('clash1'));
     await createSecret(`${ns}/clash/a+b`, secretValue('clash2'));
-    await apply(findSpec('clash', { name: { regexp: `^${ns}/clash/` } }, [{ source: `^${ns}/clash/`, target: '' }]));
+    await apply(findSpec('clash', { name: { regexp: `^${ns}/clash/` } }, []));
     const ready = await waitNotReady('clash');
     expect(ready.reason).toBe('InvalidSpec');
     expect(ready.message).toContain(`${ns}/clash/a@b`);
     expect(ready.message).toContain(`${ns}/clash/a+b`);
-    expect(ready.message).toContain('"a_b"');
+    expect(ready.message).toContain(`"${ns}_clash_a_b"`);
   });
 
   it('an invalid name.regexp is refused before any AWS call, naming the field', async () => {

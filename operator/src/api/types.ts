@@ -240,6 +240,8 @@ export interface ExternalSecretDataFrom {
 export interface TemplateMetadata {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
+  /** ESO's field: added to the Secret while it is not being deleted, never removed by Rotor. */
+  finalizers?: string[];
 }
 
 export type TemplateMergePolicy = 'Replace' | 'Merge';

@@ -9,8 +9,15 @@
 // Then additionalRoles (in order) and finally role are assumed on top, each hop signed
 // with the previous hop's credentials; externalID and session tags apply to `role`.
 //
+// Referent authentication (ESO's semantics): a ClusterSecretStore whose auth.secretRef or
+// jwt.serviceAccountRef leaves out `namespace` reads that Secret / ServiceAccount from the
+// namespace of the ExternalSecret being synced, so each tenant signs with what its own namespace
+// holds. Such a store has no identity of its own: forStore needs the ExternalSecret's namespace,
+// and the identity key includes it, so credentials (and everything keyed by them: clients,
+// fetched values) are never shared between namespaces.
+//
 // Caching: one entry per identity key (store kind/namespace/name/generation + the auth
-// and role-chain spec, so any spec change gets a fresh entry). An entry is reused until
+// and role-chain spec, so any spec change gets a fresh entry; + the referent namespace). An entry is reused until
 // ~5 minutes (+ jitter) before its expiry; concurrent callers share one in-flight
 // resolution. So a steady-state refresh makes no STS call. Static keys get a synthetic
 // 10-minute lifetime so an edited credentials Secret is picked up without a restart.
@@ -122,13 +129,18 @@ export class CredentialResolver {
     this.clock = options.clock ?? systemClock;
   }
 
-  async forStore(store: SecretStore): Promise<StoreCredentials> {
-    const recipe = buildRecipe(store, this.options.tokenAudiences ?? DEFAULT_TOKEN_AUDIENCES);
-    const identityKey = credentialIdentityKey(store);
-    const storeRef = storeRefOf(store);
-    const previous = this.keyByStore.get(storeRef);
+  /**
+   * `referentNamespace`: the namespace of the ExternalSecret being synced; used (and part of the
+   * identity) only when the store uses referent authentication (isReferentAuth).
+   */
+  async forStore(store: SecretStore, referentNamespace?: string): Promise<StoreCredentials> {
+    const referent = isReferentAuth(store) ? referentNamespace : undefined;
+    const recipe = buildRecipe(store, this.options.tokenAudiences ?? DEFAULT_TOKEN_AUDIENCES, referent);
+    const identityKey = credentialIdentityKey(store, referent);
+    const slot = storeSlot(store, referent);
+    const previous = this.keyByStore.get(slot);
     if (previous !== undefined && previous !== identityKey) this.invalidate(previous);
-    this.keyByStore.set(storeRef, identityKey);
+    this.keyByStore.set(slot, identityKey);
 
     if (recipe.base.kind === 'default' && recipe.hops.length === 0) {
       // The default chain memoizes and refreshes itself; wrapping it would only add a
@@ -152,12 +164,13 @@ export class CredentialResolver {
     this.cache.delete(identityKey);
   }
 
-  /** Drops everything kept for a deleted store. */
+  /** Drops everything kept for a deleted store (for every referent namespace). */
   forgetStore(store: Pick<SecretStore, 'kind' | 'metadata'>): void {
-    const storeRef = storeRefOf(store);
-    const key = this.keyByStore.get(storeRef);
-    if (key !== undefined) this.invalidate(key);
-    this.keyByStore.delete(storeRef);
+    for (const [slot, key] of this.keyByStore) {
+      if (!slotOfStore(slot, store)) continue;
+      this.invalidate(key);
+      this.keyByStore.delete(slot);
+    }
   }
 
   private defaultChain(): AwsCredentialIdentityProvider {
@@ -236,11 +249,12 @@ export class CredentialResolver {
   }
 
   private async staticCredentials(base: Extract<BaseIdentity, { kind: 'static' }>): Promise<AwsCredentialIdentity> {
-    const read = async (ref: SecretKeyRef) => (await this.options.sources.readSecretKey(ref.namespace, ref.name, ref.key)).trim();
+    const read = async (ref: SecretKeyRef, allowEmpty = false) => (await this.options.sources.readSecretKey(ref.namespace, ref.name, ref.key, { allowEmpty })).trim();
     const [accessKeyId, secretAccessKey, sessionToken] = await Promise.all([
       read(base.accessKeyId),
       read(base.secretAccessKey),
-      base.sessionToken ? read(base.sessionToken) : Promise.resolve(undefined),
+      // As ESO: an empty (or blank) sessionToken key means "no session token"; a missing key is still an error.
+      base.sessionToken ? read(base.sessionToken, true) : Promise.resolve(undefined),
     ]);
     return {
       accessKeyId,
@@ -347,9 +361,34 @@ export function storeRefOf(store: Pick<SecretStore, 'kind' | 'metadata'>): strin
   return `${store.kind}/${store.metadata.namespace ?? ''}/${store.metadata.name}`;
 }
 
+/** Per-store bookkeeping key: the store, plus the referent namespace for a referent store. */
+export function storeSlot(store: Pick<SecretStore, 'kind' | 'metadata'>, referentNamespace: string | undefined): string {
+  return `${storeRefOf(store)}|${referentNamespace ?? ''}`;
+}
+
+/** Whether a storeSlot belongs to `store` (any referent namespace). */
+export function slotOfStore(slot: string, store: Pick<SecretStore, 'kind' | 'metadata'>): boolean {
+  return slot.startsWith(`${storeRefOf(store)}|`);
+}
+
+/**
+ * ESO's referent authentication: a ClusterSecretStore with an auth reference (the
+ * ServiceAccount, or any of the Secret keys) that names no namespace. That reference is then
+ * resolved in each ExternalSecret's namespace.
+ */
+export function isReferentAuth(store: Pick<SecretStore, 'kind' | 'spec'>): boolean {
+  if (store.kind !== 'ClusterSecretStore') return false;
+  const auth = store.spec?.provider?.aws?.auth;
+  if (auth?.jwt?.serviceAccountRef && !auth.jwt.serviceAccountRef.namespace) return true;
+  const s = auth?.secretRef;
+  if (!s) return false;
+  return [s.accessKeyIDSecretRef, s.secretAccessKeySecretRef, s.sessionTokenSecretRef].some((ref) => ref !== undefined && !ref.namespace);
+}
+
 /** RoleSessionName: shows up in CloudTrail, so make it say which store it was. */
-export function roleSessionName(store: SecretStore): string {
-  const raw = ['rotor', store.metadata.namespace, store.metadata.name].filter(Boolean).join('-');
+export function roleSessionName(store: SecretStore, referentNamespace?: string): string {
+  // A referent store's session names the tenant namespace whose credentials signed, too.
+  const raw = ['rotor', store.metadata.namespace, store.metadata.name, referentNamespace].filter(Boolean).join('-');
   return raw.replace(/[^\w+=,.@-]/g, '-').slice(0, 64);
 }
 
@@ -358,7 +397,7 @@ export function roleSessionName(store: SecretStore): string {
  * generation) and everything that shapes its credentials. Readable prefix for logs,
  * hash for the spec.
  */
-export function credentialIdentityKey(store: SecretStore): string {
+export function credentialIdentityKey(store: SecretStore, referentNamespace?: string): string {
   const aws = store.spec.provider.aws;
   const shaping = [
     store.kind,
@@ -373,10 +412,13 @@ export function credentialIdentityKey(store: SecretStore): string {
     aws.additionalRoles ?? null,
     aws.region,
     aws.endpoint ?? null,
+    referentNamespace ?? null,
   ];
   const digest = createHash('sha256').update(JSON.stringify(shaping)).digest('hex').slice(0, 16);
   const scope = store.metadata.namespace ? `${store.metadata.namespace}/${store.metadata.name}` : store.metadata.name;
-  return `${store.kind}/${scope}@${digest}`;
+  // Readable in logs: which namespace's credentials a referent store is using.
+  const referent = referentNamespace !== undefined ? `[${referentNamespace}]` : '';
+  return `${store.kind}/${scope}${referent}@${digest}`;
 }
 
 function invalidSpec(message: string): ProviderError {
@@ -385,9 +427,10 @@ function invalidSpec(message: string): ProviderError {
 
 /**
  * Where an auth reference may point. A SecretStore reads only its own namespace (the
- * namespace boundary of §5); a ClusterSecretStore must say which namespace.
+ * namespace boundary of §5); a ClusterSecretStore reads the namespace it names, else (referent
+ * authentication, as ESO) the namespace of the ExternalSecret being synced: the tenant's own.
  */
-function refNamespace(store: SecretStore, requested: string | undefined, field: string): string {
+function refNamespace(store: SecretStore, requested: string | undefined, field: string, referentNamespace: string | undefined): string {
   if (store.kind === 'SecretStore') {
     const own = store.metadata.namespace;
     if (!own) throw invalidSpec(`SecretStore ${store.metadata.name} has no namespace`);
@@ -398,25 +441,27 @@ function refNamespace(store: SecretStore, requested: string | undefined, field: 
     }
     return own;
   }
-  if (!requested) throw invalidSpec(`${field} is required for a ClusterSecretStore`);
-  return requested;
+  if (requested) return requested;
+  if (referentNamespace) return referentNamespace;
+  // Only reachable without an ExternalSecret (store validation skips referent stores).
+  throw invalidSpec(`${field} is not set: this ClusterSecretStore uses referent authentication, resolved in the namespace of each ExternalSecret that uses it`);
 }
 
-function secretKeyRef(store: SecretStore, selector: SecretKeySelector, field: string): SecretKeyRef {
-  return { namespace: refNamespace(store, selector.namespace, `${field}.namespace`), name: selector.name, key: selector.key };
+function secretKeyRef(store: SecretStore, selector: SecretKeySelector, field: string, referentNamespace: string | undefined): SecretKeyRef {
+  return { namespace: refNamespace(store, selector.namespace, `${field}.namespace`, referentNamespace), name: selector.name, key: selector.key };
 }
 
-function baseIdentity(store: SecretStore, aws: AwsProvider, defaultAudiences: string[]): BaseIdentity {
+function baseIdentity(store: SecretStore, aws: AwsProvider, defaultAudiences: string[], referentNamespace: string | undefined): BaseIdentity {
   const auth = aws.auth;
   if (auth?.jwt && auth.secretRef) {
-    throw invalidSpec('spec.provider.aws.auth: set exactly one of jwt or secretRef');
+    throw invalidSpec('spec.provider.aws.auth: set at most one of jwt or secretRef');
   }
   if (auth?.jwt) {
     const ref = auth.jwt.serviceAccountRef;
     const field = 'spec.provider.aws.auth.jwt.serviceAccountRef';
     return {
       kind: 'webIdentity',
-      namespace: refNamespace(store, ref.namespace, `${field}.namespace`),
+      namespace: refNamespace(store, ref.namespace, `${field}.namespace`, referentNamespace),
       serviceAccount: ref.name,
       audiences: ref.audiences?.length ? ref.audiences : defaultAudiences,
     };
@@ -426,15 +471,15 @@ function baseIdentity(store: SecretStore, aws: AwsProvider, defaultAudiences: st
     const s = auth.secretRef;
     return {
       kind: 'static',
-      accessKeyId: secretKeyRef(store, s.accessKeyIDSecretRef, `${field}.accessKeyIDSecretRef`),
-      secretAccessKey: secretKeyRef(store, s.secretAccessKeySecretRef, `${field}.secretAccessKeySecretRef`),
-      ...(s.sessionTokenSecretRef ? { sessionToken: secretKeyRef(store, s.sessionTokenSecretRef, `${field}.sessionTokenSecretRef`) } : {}),
+      accessKeyId: secretKeyRef(store, s.accessKeyIDSecretRef, `${field}.accessKeyIDSecretRef`, referentNamespace),
+      secretAccessKey: secretKeyRef(store, s.secretAccessKeySecretRef, `${field}.secretAccessKeySecretRef`, referentNamespace),
+      ...(s.sessionTokenSecretRef ? { sessionToken: secretKeyRef(store, s.sessionTokenSecretRef, `${field}.sessionTokenSecretRef`, referentNamespace) } : {}),
     };
   }
   return { kind: 'default' };
 }
 
-function buildRecipe(store: SecretStore, defaultAudiences: string[]): CredentialRecipe {
+function buildRecipe(store: SecretStore, defaultAudiences: string[], referentNamespace: string | undefined): CredentialRecipe {
   const aws = store.spec?.provider?.aws;
   if (!aws) throw invalidSpec('spec.provider.aws is required');
   if (!aws.region) throw invalidSpec('spec.provider.aws.region is required');
@@ -444,8 +489,8 @@ function buildRecipe(store: SecretStore, defaultAudiences: string[]): Credential
   }
   return {
     region: aws.region,
-    base: baseIdentity(store, aws, defaultAudiences),
+    base: baseIdentity(store, aws, defaultAudiences, referentNamespace),
     hops,
-    sessionName: roleSessionName(store),
+    sessionName: roleSessionName(store, referentNamespace),
   };
 }

@@ -12,7 +12,7 @@ import { InvalidDurationError } from '../api/duration.js';
 import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
 import type { Clock } from './clock.js';
-import { storeRefOf, type CredentialResolver } from './credentials.js';
+import { isReferentAuth, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
 import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
@@ -52,7 +52,12 @@ export class ProviderFactory {
     this.tenancy = options.tenancy ?? defaultTenancy(process.env);
   }
 
-  async forStore(store: SecretStore): Promise<StoreProvider> {
+  /**
+   * `referentNamespace`: the namespace of the ExternalSecret being synced. A ClusterSecretStore
+   * with referent authentication (credentials.ts) gets one provider per namespace, each with that
+   * namespace's credentials; every other store ignores it and has one provider.
+   */
+  async forStore(store: SecretStore, referentNamespace?: string): Promise<StoreProvider> {
     const aws = store.spec?.provider?.aws;
     if (!aws) throw new ProviderError(ES_REASON.InvalidSpec, 'spec.provider.aws is required');
     if (aws.service !== 'SecretsManager' && aws.service !== 'ParameterStore') {
@@ -65,13 +70,14 @@ export class ProviderFactory {
       throw new ProviderError(ES_REASON.InvalidSpec, refused.join('; '));
     }
     const retry = storeRetryPolicy(store);
-    const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store);
+    const referent = isReferentAuth(store) ? referentNamespace : undefined;
+    const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store, referent);
     const identityKey = providerIdentityKey(credentialKey, aws, retry);
 
-    const storeRef = storeRefOf(store);
-    const previous = this.keyByStore.get(storeRef);
+    const slot = storeSlot(store, referent);
+    const previous = this.keyByStore.get(slot);
     if (previous !== undefined && previous !== identityKey) this.drop(previous);
-    this.keyByStore.set(storeRef, identityKey);
+    this.keyByStore.set(slot, identityKey);
 
     const cached = this.providers.get(identityKey);
     if (cached) return { identityKey, provider: cached.provider };
@@ -92,10 +98,11 @@ export class ProviderFactory {
 
   /** Drops the provider, clients and credentials of a deleted store. */
   forgetStore(store: Pick<SecretStore, 'kind' | 'metadata'>): void {
-    const storeRef = storeRefOf(store);
-    const key = this.keyByStore.get(storeRef);
-    if (key !== undefined) this.drop(key);
-    this.keyByStore.delete(storeRef);
+    for (const [slot, key] of this.keyByStore) {
+      if (!slotOfStore(slot, store)) continue;
+      this.drop(key);
+      this.keyByStore.delete(slot);
+    }
     this.options.credentials.forgetStore(store);
   }
 

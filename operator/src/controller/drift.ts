@@ -6,7 +6,7 @@ import type { Secret } from '../kube/objects.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, type CreationPolicy, type ExternalSecretTarget } from '../api/types.js';
 import { dataDigest, dataDigestOfBase64, dataMAC, dataMACv2, isLegacyMAC, objectMacKey } from '../sync/mac.js';
 import { cachedDataDigest } from '../kube/cache-transform.js';
-import { ownerAnnotationValue, type OwnerIdentity } from './target-plan.js';
+import { missingFinalizers, ownerAnnotationValue, type OwnerIdentity } from './target-plan.js';
 
 /** Labels and annotations under this prefix are Rotor's own, never taken from a template. */
 const RESERVED_PREFIX = 'rotor.dev/';
@@ -96,6 +96,8 @@ export function targetDrift(input: DriftInput): Drift | undefined {
   if (input.expectedVersions !== undefined && meta.annotations?.[ANNOTATION_VERSIONS] !== input.expectedVersions) return 'metadata';
   // The owner reference is what lets the garbage collector remove the Secret with its ExternalSecret.
   if (policy === 'Owner' && !(meta.ownerReferences ?? []).some((ref) => ref.uid === input.owner.uid)) return 'metadata';
+  // A template finalizer someone removed is put back, as ESO does on its next reconcile.
+  if (missingFinalizers(target, { finalizers: input.template?.metadata?.finalizers }).length > 0) return 'metadata';
   return undefined;
 }
 

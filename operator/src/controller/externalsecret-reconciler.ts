@@ -40,6 +40,7 @@ import { findCondition, readyCondition, sameJson, setCondition } from './conditi
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 import { objectsGone, reconcileScope } from './reconcile-scope.js';
+import { syncedResourceVersion } from './synced-resource-version.js';
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -242,6 +243,7 @@ export class ExternalSecretReconciler {
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
       targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
+      metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
       // In memory (the store watch saw the change) or on record (status.syncedStore, which
       // survives a restart between the store's change and this ExternalSecret's next pass).
       storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
@@ -471,6 +473,7 @@ export class ExternalSecretReconciler {
       data: built.data,
       labels: built.labels,
       annotations: built.annotations,
+      ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
       immutable: es.spec.target.immutable ?? false,
       mac: annotationMAC,
       versions: versionSummary(built.syncedVersions),
@@ -550,6 +553,7 @@ export class ExternalSecretReconciler {
       ),
       refreshTime: previousRefresh,
       observedGeneration: es.metadata.generation,
+      syncedResourceVersion: syncedResourceVersion(es.metadata),
       syncedVersions: built.syncedVersions,
       dataMAC: mac,
       version: desired.versions,
@@ -767,6 +771,8 @@ function deletedStatus(es: DefaultedExternalSecret, now: Date): ExternalSecretSt
     ...es.status,
     conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, now, es.metadata.generation)),
     observedGeneration: es.metadata.generation,
+    // ESO records it for a deletion policy applied too (its markAsDone).
+    syncedResourceVersion: syncedResourceVersion(es.metadata),
   };
 }
 

@@ -31,7 +31,8 @@ export interface SecretSource {
 }
 
 export interface ProviderLookup {
-  forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
+  /** `referentNamespace`: the ExternalSecret's namespace, where a referent ClusterSecretStore's credentials live. */
+  forStore(store: SecretStore, referentNamespace?: string): Promise<{ identityKey: string; provider: SecretsProvider }>;
   /** Drop the provider and cached credentials of an identity AWS has rejected. */
   invalidate?(identityKey: string): void;
 }
@@ -58,7 +59,8 @@ export class FetchingSecretSource implements SecretSource {
   }
 
   async fetch(store: SecretStore, given: DefaultedExternalSecret, options: FetchDesiredOptions = {}): Promise<DesiredData> {
-    const { identityKey, provider } = await this.providers.forStore(store);
+    // A referent ClusterSecretStore signs with this namespace's credentials (never another's).
+    const { identityKey, provider } = await this.providers.forStore(store, given.metadata.namespace);
     const es = withStorePrefix(given, store.spec.provider.aws.prefix);
     const silent = this.availability?.check(identityKey);
     if (silent) throw silent;

@@ -49,6 +49,12 @@ export interface RefreshFacts {
   rolloutSibling?: boolean;
   /** rotor.dev/force-sync annotation value differs from the one last honoured. */
   forceRequested: boolean;
+  /**
+   * status.syncedResourceVersion is set and differs from the ExternalSecret's current one (its
+   * generation, labels or annotations changed since the last sync): ESO re-syncs then, under
+   * every policy but CreatedOnce. Unset (a status from before the field) is not a change.
+   */
+  metadataChanged?: boolean;
 }
 
 export type RefreshReason =
@@ -58,6 +64,7 @@ export type RefreshReason =
   | 'target-missing'
   | 'target-drifted'
   | 'forced'
+  | 'metadata-changed'
   | 'rollout-sibling'
   | 'last-sync-failed'
   | 'interval-elapsed';
@@ -100,6 +107,7 @@ function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | 
   if (f.forceRequested) return 'forced';
   if (f.targetDrifted) return 'target-drifted';
   if (f.generation !== undefined && f.generation !== f.observedGeneration) return 'spec-changed';
+  if (f.metadataChanged) return 'metadata-changed';
   if (wave === undefined) return undefined;
   if (f.syncedWaveMs === undefined) {
     if (f.lastSyncFailed) return 'last-sync-failed';

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { API_GROUP_VERSION, STORE_REASON, type SecretStore, type SecretStoreStatus, type StoreKind } from '../api/types.js';
 import { ProviderError, type SecretsProvider } from '../api/provider.js';
 import { retryPolicyOf, retryScheduleNote } from '../aws/retry-settings.js';
+import { isReferentAuth } from '../aws/credentials.js';
 import type { EventRecorder, StatusWriter } from '../kube/ports.js';
 import { readyCondition, sameJson, setCondition } from './conditions.js';
 import { validateStoreSpec } from './store-validation.js';
@@ -47,6 +48,14 @@ export class StoreReconciler {
       const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
       await this.record(store, 'False', STORE_REASON.InvalidProviderConfig, message, log);
       return {};
+    }
+    if (isReferentAuth(store)) {
+      // As ESO: a referent store has no identity of its own to check; each ExternalSecret's
+      // sync uses (and reports problems with) the credentials of its own namespace.
+      const aws = store.spec.provider.aws;
+      const message = `store accepted: ${aws.service} in ${aws.region}; referent authentication: credentials are read from the namespace of each ExternalSecret that uses it and checked at its sync${ignoredFieldsNote(store)}`;
+      await this.record(store, 'True', STORE_REASON.Valid, message, log);
+      return { requeueAfterMs: this.revalidateAfterMs(store) };
     }
     try {
       const { provider } = await this.deps.providers.forStore(store);

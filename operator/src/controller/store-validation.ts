@@ -26,7 +26,7 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
     if (value !== undefined && !isHttpUrl(value)) problems.push({ field: `${base}.${field}`, message: `"${value}" is not an http(s) URL` });
   }
   const auth = aws.auth;
-  if (auth?.jwt && auth.secretRef) problems.push({ field: `${base}.auth`, message: 'set exactly one of jwt or secretRef' });
+  if (auth?.jwt && auth.secretRef) problems.push({ field: `${base}.auth`, message: 'set at most one of jwt or secretRef (none, or auth: {}, uses the operator\'s own identity)' });
   if (store.kind === 'SecretStore') {
     const ns = store.metadata.namespace;
     const saNamespace = auth?.jwt?.serviceAccountRef.namespace;
@@ -44,16 +44,8 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
     }
     if (store.spec.conditions?.length) problems.push({ field: 'spec.conditions', message: 'only a ClusterSecretStore has conditions' });
   }
-  if (store.kind === 'ClusterSecretStore') {
-    // Credentials are resolved (and cached) per store, not per ExternalSecret, so a cluster
-    // store must say where its ServiceAccount / key Secret live.
-    if (auth?.jwt && !auth.jwt.serviceAccountRef.namespace) {
-      problems.push({ field: `${base}.auth.jwt.serviceAccountRef.namespace`, message: 'is required on a ClusterSecretStore: name the ServiceAccount\'s namespace' });
-    }
-    for (const [name, ref] of auth?.secretRef ? Object.entries(auth.secretRef) : []) {
-      if (ref && !ref.namespace) problems.push({ field: `${base}.auth.secretRef.${name}.namespace`, message: "is required on a ClusterSecretStore: name the Secret's namespace" });
-    }
-  }
+  // A ClusterSecretStore reference without namespace is ESO's referent authentication: resolved
+  // in each ExternalSecret's namespace (aws/credentials.ts), not a problem of the store.
   (store.spec.conditions ?? []).forEach((condition, i) =>
     (condition.namespaceRegexes ?? []).forEach((re, j) => {
       try {

@@ -24,6 +24,8 @@ export interface DesiredSecret {
   data: Record<string, Buffer>;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** template.metadata.finalizers: added (ESO), never removed; the owners of finalizers remove them. */
+  finalizers?: string[];
   immutable: boolean;
   /** Keyed MAC of data+type+metadata; stored on the Secret for drift detection. */
   mac: string;
@@ -111,12 +113,12 @@ export function planTargetWrite(
     return planMerge(existing, desired, owner, isMergeLive, options.adoptFromEso);
   }
 
-  if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner) };
+  if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner, undefined) };
   if (!isOwnedBy(existing, owner)) {
     if (isAdoptableFromEso(existing, options.adoptFromEso)) return planAdoption(existing, desired, policy, owner, options.adoptFromEso!);
     return refuseNotOwned(existing, desired, options.adoptFromEso);
   }
-  const next = ownedSecret(desired, policy, owner);
+  const next = ownedSecret(desired, policy, owner, existing);
   // The owner reference lets the garbage collector remove the Secret with its ExternalSecret.
   const ownerReferenced = policy !== 'Owner' || (existing.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
   if (isUnchanged(existing, desired, owner) && ownerReferenced) return { action: 'none', reason: 'unchanged' };
@@ -133,7 +135,7 @@ export function planTargetWrite(
  * only what cannot change in place (type, an immutable Secret's data) is re-created.
  */
 function planAdoption(existing: Secret, desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity, from: string): TargetPlan {
-  const next = ownedSecret(desired, policy, owner);
+  const next = ownedSecret(desired, policy, owner, existing);
   next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
   const typeChanged = (existing.type ?? 'Opaque') !== desired.type;
   const immutableBlocks = existing.immutable === true && (!desired.immutable || !sameData(existing, desired.data));
@@ -264,6 +266,7 @@ function planMerge(existing: Secret | undefined, desired: DesiredSecret, owner: 
       name: desired.name,
       namespace: desired.namespace,
       labels: { ...(existing.metadata?.labels ?? {}), ...desired.labels },
+      ...finalizersOf(existing, desired),
       annotations: {
         ...(existing.metadata?.annotations ?? {}),
         ...desired.annotations,
@@ -302,7 +305,28 @@ function isUnchanged(existing: Secret, desired: DesiredSecret, owner: OwnerIdent
     if (annotations[ANNOTATION_OWNER] !== ownerAnnotationValue(owner)) return false;
     if (annotations[ANNOTATION_DATA_MAC] !== desired.mac || annotations[ANNOTATION_VERSIONS] !== desired.versions) return false;
   }
+  if (missingFinalizers(existing, desired).length > 0) return false;
   return includesAll(existing.metadata?.labels, desired.labels) && includesAll(annotations, desired.annotations);
+}
+
+/**
+ * The template's finalizers the live Secret lacks. None while it is being deleted: the API
+ * server refuses new finalizers then, and ESO adds them only before.
+ */
+export function missingFinalizers(existing: Pick<Secret, 'metadata'>, desired: { finalizers?: string[] }): string[] {
+  if (existing.metadata?.deletionTimestamp) return [];
+  const live = new Set(existing.metadata?.finalizers ?? []);
+  return (desired.finalizers ?? []).filter((f) => !live.has(f));
+}
+
+/**
+ * metadata.finalizers for a write (a PUT replaces the list): the live Secret's (Rotor removes
+ * none, whoever added them does) plus the template's that are missing.
+ */
+function finalizersOf(existing: Secret | undefined, desired: DesiredSecret): { finalizers?: string[] } {
+  const live = existing?.metadata?.finalizers ?? [];
+  const all = [...live, ...(existing ? missingFinalizers(existing, desired) : [...new Set(desired.finalizers ?? [])])];
+  return all.length > 0 ? { finalizers: all } : {};
 }
 
 /** The live Secret holds exactly `data` (or, for Merge, at least these keys with these values). */
@@ -333,7 +357,7 @@ function includesAll(live: Record<string, string> | undefined, wanted: Record<st
   return Object.entries(wanted).every(([key, value]) => live?.[key] === value);
 }
 
-function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity): Secret {
+function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: OwnerIdentity, existing: Secret | undefined): Secret {
   const ownerReferences: OwnerReference[] =
     policy === 'Owner'
       ? [
@@ -363,6 +387,7 @@ function ownedSecret(desired: DesiredSecret, policy: CreationPolicy, owner: Owne
         [ANNOTATION_VERSIONS]: desired.versions,
         ...pendingAnnotation(desired),
       },
+      ...finalizersOf(existing, desired),
       ...(ownerReferences.length ? { ownerReferences } : {}),
     },
     type: desired.type,

@@ -13,7 +13,7 @@ type CoreCalls = Pick<CoreApi, 'readNamespacedSecret' | 'readNamespacedServiceAc
 export class KubeCredentialSource implements CredentialSourceClient {
   constructor(private readonly core: CoreCalls) {}
 
-  async readSecretKey(namespace: string, name: string, key: string): Promise<string> {
+  async readSecretKey(namespace: string, name: string, key: string, options: { allowEmpty?: boolean } = {}): Promise<string> {
     const where = `Secret ${namespace}/${name}`;
     let data: Record<string, string> | undefined;
     try {
@@ -31,7 +31,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
       throw new ProviderError(ES_REASON.InvalidSpec, `key "${key}" not found in ${where}${hint}: fix the key in the store's secretRef`);
     }
     const value = Buffer.from(encoded, 'base64').toString('utf8');
-    if (value.length === 0) {
+    if (value.length === 0 && !options.allowEmpty) {
       throw new ProviderError(ES_REASON.InvalidSpec, `key "${key}" of ${where} is empty: put the credential in it`);
     }
     return value;

@@ -67,8 +67,11 @@ export interface ServiceAccountToken {
 
 /** What per-store credentials need: static keys, IRSA ServiceAccounts, TokenRequest. */
 export interface CredentialSourceClient {
-  /** Value of one key of a Secret; throws a ProviderError naming the Secret and key when missing. */
-  readSecretKey(namespace: string, name: string, key: string): Promise<string>;
+  /**
+   * Value of one key of a Secret; throws a ProviderError naming the Secret and key when missing,
+   * and when empty unless `allowEmpty` (an empty sessionToken means "no session token", as in ESO).
+   */
+  readSecretKey(namespace: string, name: string, key: string, options?: { allowEmpty?: boolean }): Promise<string>;
   /** Annotations of a ServiceAccount; undefined when it does not exist. */
   serviceAccountAnnotations(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** TokenRequest API for the ServiceAccount. */

@@ -154,19 +154,6 @@ function convertDocument(input: InputDocument, kinds: Map<string, RotorKind>, lo
   if (o.kind === 'SecretStore' || o.kind === 'ClusterSecretStore') {
     const why = nonAwsProvider(o);
     if (why) return { findings: [finding('not-converted', why, 'keep ESO for this store and the ExternalSecrets that use it')] };
-    const missing = clusterStoreNamespaceGaps(o);
-    if (missing.length > 0) {
-      return {
-        findings: missing.map((field) =>
-          finding(
-            'not-converted',
-            `${field} has no namespace: ESO then uses the namespace of each ExternalSecret, Rotor caches credentials per store and needs it`,
-            `set ${field}.namespace to the namespace that holds it`,
-            field,
-          ),
-        ),
-      };
-    }
   }
   const specPrefix = o.kind === 'ClusterExternalSecret' ? 'spec.externalSecretSpec' : 'spec';
   if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
@@ -240,22 +227,6 @@ function nonAwsProvider(store: Obj): string | undefined {
   return `provider ${others.join(', ')} is not supported: Rotor reads AWS Secrets Manager and Parameter Store only`;
 }
 
-/** ClusterSecretStore credential references without a namespace (fine in ESO, not in Rotor). */
-function clusterStoreNamespaceGaps(store: Obj): string[] {
-  if (store.kind !== 'ClusterSecretStore') return [];
-  const aws = specAt(store, 'spec.provider.aws');
-  const auth = isObj(aws?.auth) ? aws.auth : {};
-  const gaps: string[] = [];
-  const jwt = isObj(auth.jwt) && isObj(auth.jwt.serviceAccountRef) ? auth.jwt.serviceAccountRef : undefined;
-  if (jwt && !jwt.namespace) gaps.push('spec.provider.aws.auth.jwt.serviceAccountRef');
-  const secretRef = isObj(auth.secretRef) ? auth.secretRef : {};
-  for (const key of ['accessKeyIDSecretRef', 'secretAccessKeySecretRef', 'sessionTokenSecretRef']) {
-    const ref = secretRef[key];
-    if (isObj(ref) && !ref.namespace) gaps.push(`spec.provider.aws.auth.secretRef.${key}`);
-  }
-  return gaps;
-}
-
 const SERVER_SET_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'managedFields', 'selfLink'];
 
 /** The user's metadata without what the API server set and without ties to ESO's objects. */
@@ -302,7 +273,6 @@ export function markForAdoption(object: Obj, kinds: Map<string, RotorKind>): boo
 const ADVICE: Array<[RegExp, string]> = [
   [/^spec\.controller$/, 'Rotor has no controller classes: every store is served by the Rotor deployment; remove it'],
   [/^spec\.provider\.aws\.(sessionTagsPolicy|customSessionTags)$/, 'Rotor adds no automatic session tags; list the tags in spec.provider.aws.sessionTags (needs role)'],
-  [/\.target\.template\.metadata\.finalizers$/, 'Rotor puts no finalizers on Secrets; remove it'],
   [/\.target\.manifest$/, 'Rotor writes Secrets only; keep ESO for other target kinds'],
   [/\.secretStoreRef$/, 'Rotor reads every entry through spec.secretStoreRef: set it (ESO lets it be omitted when every entry has a sourceRef)'],
 ];

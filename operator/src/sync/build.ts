@@ -130,9 +130,11 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
         const rewrites = entry.rewrite ?? [];
         const names = [...pairs.keys()];
         // As ESO: rewrites when there are any, else the conversion strategy.
-        const renamed = rewrites.length > 0 ? await rewriteKeys(names, rewrites, `${base}.rewrite`, go) : names.map((n) => keyFromRemoteName(n, extract.conversionStrategy, { keepLeadingSlash: true }));
+        const renamed = rewrites.length > 0 ? await rewriteKeys(names, rewrites, `${base}.rewrite`, go) : names.map((n) => keyFromRemoteName(n, extract.conversionStrategy));
         const keys: Array<[string, Buffer]> = [];
         names.forEach((jsonKey, k) => {
+          // ESO leaves out a key a rewrite made empty.
+          if (renamed[k] === '' && rewrites.length > 0) return;
           const key = assertValidKey(renamed[k]!, {
             source: `JSON key ${quote(jsonKey)} of remote key ${quote(extract.key)}`,
             field: base,
@@ -166,16 +168,20 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
         const keys: Array<[string, Buffer, RemoteSecret]> = [];
         // Sorted so that the produced Secret (and any collision message) does not depend on AWS paging order.
         const remotes = [...result].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        // Rewrites see the raw remote name (as in ESO); the conversion then drops leading "/"
-        // and replaces what a Secret key cannot hold, so only empty or over-long keys can fail.
-        const renamed = await rewriteKeys(
-          remotes.map((r) => r.name),
-          entry.rewrite ?? [],
-          `${base}.rewrite`,
-          go,
-        );
+        // As ESO: the rewrites when there are any (on the raw remote name), else the
+        // conversion strategy on the whole name ("/" included).
+        const renamed = rewritten
+          ? await rewriteKeys(
+              remotes.map((r) => r.name),
+              entry.rewrite ?? [],
+              `${base}.rewrite`,
+              go,
+            )
+          : remotes.map((r) => keyFromRemoteName(r.name, find.conversionStrategy));
         for (const [k, remote] of remotes.entries()) {
-          const key = assertValidKey(keyFromRemoteName(renamed[k]!, find.conversionStrategy), {
+          // ESO leaves out a key a rewrite made empty.
+          if (renamed[k] === '') continue;
+          const key = assertValidKey(renamed[k]!, {
             source: `remote ${quote(remote.name)}`,
             field: base,
             rewritten,

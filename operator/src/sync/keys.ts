@@ -61,16 +61,16 @@ export async function rewriteKeys(names: string[], rewrites: Rewrite[], field: s
 }
 
 /**
- * Turns a remote name found by `dataFrom.find` into a Secret key the way ESO's key conversion
- * does: leading "/" are dropped (`/prod/api/db-password` -> `prod_api_db-password`), then every
- * character a Secret key cannot hold becomes "_" (Default) or `_UXXXX_` (Unicode, the code point).
+ * ESO's key conversion (conversionStrategy, applied to find names and extract keys when the
+ * entry has no rewrite): every character that is not a letter, a number, "-", "." or "_"
+ * becomes "_" (Default) or `_UXXXX_` (Unicode, the code point), "/" included, so the
+ * Parameter Store name `/e2e/find/one` becomes `_e2e_find_one`. Letters and numbers are Unicode
+ * classes, as in Go: a non-ASCII letter stays, and the key check then says it cannot be a key.
  */
-export function keyFromRemoteName(name: string, strategy: ConversionStrategy = 'Default', options: { keepLeadingSlash?: boolean } = {}): string {
-  // find drops leading "/" of names; extract (JSON keys) converts them like any other character.
-  const trimmed = options.keepLeadingSlash ? name : name.replace(/^\/+/, '');
+export function keyFromRemoteName(name: string, strategy: ConversionStrategy = 'Default'): string {
   let out = '';
-  for (const ch of trimmed) {
-    if (/[-._a-zA-Z0-9]/.test(ch)) out += ch;
+  for (const ch of name) {
+    if (/^[\p{L}\p{N}._-]$/u.test(ch)) out += ch;
     else if (strategy === 'Unicode') out += `_U${ch.codePointAt(0)!.toString(16).padStart(4, '0')}_`;
     else out += '_';
   }

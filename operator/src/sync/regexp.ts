@@ -33,29 +33,53 @@ export function compileUserRegExp(source: string): UserRegExp {
 
 /**
  * Go's ReplaceAllString (which ESO's rewrite uses): every match of `regexp` in `input` is
- * replaced by `template` expanded for that match (see expandTemplate).
+ * replaced by `template` expanded for that match (see expandTemplate). The scan is Go's, not
+ * the JavaScript/Java one: an empty match right after the previous match is not replaced (so
+ * `(.*)` on "abc" gives one replacement, not a second one at the end), the search always moves
+ * on by at least one character, and `^` / `\b` see the whole input at every step.
  */
 export function replaceAll(regexp: UserRegExp, input: string, template: string): string {
-  return regexp.matcher(input).replaceAll((...args: unknown[]) => {
-    // Replacer arguments as for String.prototype.replace: match, groups…, offset, input[, named].
-    const groupCount = regexp.groupCount();
-    const groups = args.slice(0, groupCount + 1) as Array<string | null | undefined>;
-    const named = args.length > groupCount + 3 ? (args[groupCount + 3] as Record<string, string | null | undefined>) : undefined;
-    return expandTemplate(template, groups, named);
-  });
+  const matcher = regexp.matcher(input);
+  const groupCount = regexp.groupCount();
+  const names = regexp.namedGroups();
+  let out = '';
+  let lastMatchEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= input.length && matcher.find(searchPos)) {
+    const start = matcher.start();
+    const end = matcher.end();
+    out += input.slice(lastMatchEnd, start);
+    // Go: no replacement for an empty match adjacent to the previous match.
+    if (end > lastMatchEnd || start === 0) {
+      const groups: Array<string | null> = [];
+      for (let g = 0; g <= groupCount; g++) groups.push(matcher.group(g));
+      const named: Record<string, string | null> = {};
+      for (const [name, index] of Object.entries(names)) named[name] = groups[index] ?? null;
+      out += expandTemplate(template, groups, named);
+    }
+    lastMatchEnd = end;
+    // Advance past the match, and always by at least one character (a whole code point).
+    const width = searchPos < input.length ? String.fromCodePoint(input.codePointAt(searchPos)!).length : 1;
+    if (searchPos + width > end) searchPos += width;
+    else if (searchPos + 1 > end) searchPos++;
+    else searchPos = end;
+  }
+  return out + input.slice(lastMatchEnd);
 }
 
-const NAME_CHAR = /[A-Za-z0-9_]/;
+/** Go's extract: letters, digits (Unicode) and `_`. */
+const NAME_CHAR = /^[\p{L}\p{Nd}_]$/u;
 
 /**
  * Go's Regexp.Expand: `$1` / `${1}` a numbered group, `$name` / `${name}` a named group (the
  * name is the longest run of letters, digits and `_`, so `$1x` means group "1x" — write
- * `${1}x`), `$$` a literal `$`; a group that does not exist or did not match is empty, and any
- * other `$` is literal. JavaScript's `$<name>` is also accepted, for specs written that way.
+ * `${1}x`), `$$` a literal `$`; a group that does not exist or did not match is empty, a
+ * number with a leading zero is a name (so `$01` is empty), and any other `$` — `${` without
+ * its `}`, `$<name>`, `$&` — is literal text.
  */
 export function expandTemplate(template: string, groups: ReadonlyArray<string | null | undefined>, named: Readonly<Record<string, string | null | undefined>> | undefined): string {
   const group = (name: string): string => {
-    if (/^(0|[1-9][0-9]{0,7})$/.test(name)) return groups[Number(name)] ?? '';
+    if (/^(0|[1-9][0-9]{0,8})$/.test(name)) return groups[Number(name)] ?? '';
     return named?.[name] ?? '';
   };
   let out = '';
@@ -68,22 +92,26 @@ export function expandTemplate(template: string, groups: ReadonlyArray<string | 
     }
     out += template.slice(i, dollar);
     i = dollar + 1;
-    const next = template[i];
-    if (next === '$') {
+    if (template[i] === '$') {
       out += '$';
       i++;
       continue;
     }
-    const close = next === '{' ? '}' : next === '<' ? '>' : undefined;
-    let end = close ? i + 1 : i;
-    while (end < template.length && NAME_CHAR.test(template[end]!)) end++;
-    const name = template.slice(close ? i + 1 : i, end);
-    if (name === '' || (close && template[end] !== close)) {
+    const brace = template[i] === '{';
+    const nameStart = brace ? i + 1 : i;
+    let end = nameStart;
+    while (end < template.length) {
+      const ch = String.fromCodePoint(template.codePointAt(end)!);
+      if (!NAME_CHAR.test(ch)) break;
+      end += ch.length;
+    }
+    const name = template.slice(nameStart, end);
+    if (name === '' || (brace && template[end] !== '}')) {
       out += '$'; // malformed reference: the `$` is literal text, as in Go
       continue;
     }
     out += group(name);
-    i = close ? end + 1 : end;
+    i = brace ? end + 1 : end;
   }
   return out;
 }

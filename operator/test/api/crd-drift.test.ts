@@ -383,6 +383,22 @@ describe('CRD schema quality', () => {
     for (const bad of ['', 'us-east', 'US-EAST-1', 'useast1', 'us-east-1a']) expect(pattern.test(bad), bad).toBe(false);
   });
 
+  it.each(['SecretStore', 'ClusterSecretStore'] as const)('%s: auth admits {} (ESO\'s "no auth") and one of jwt / secretRef, never both', (kind) => {
+    const auth = prop(prop(prop(prop(rootSchema(crds[kind]), 'spec'), 'provider'), 'aws'), 'auth');
+    const rules = (auth['x-kubernetes-validations'] ?? []).map((v) => v.rule);
+    // The rules use only has(self.<field>) and boolean operators: evaluate them for each shape.
+    const admits = (present: Set<string>) =>
+      rules.every((rule) => {
+        const expr = rule.replace(/has\(self\.(\w+)\)/g, (_m, field: string) => String(present.has(field)));
+        expect(expr, `rule ${rule} uses only has() and boolean operators`).toMatch(/^[\s()!&|=truefals]+$/);
+        return Function(`return (${expr});`)() === true;
+      });
+    expect(admits(new Set())).toBe(true);
+    expect(admits(new Set(['jwt']))).toBe(true);
+    expect(admits(new Set(['secretRef']))).toBe(true);
+    expect(admits(new Set(['jwt', 'secretRef']))).toBe(false);
+  });
+
   it('SecretStore and ClusterSecretStore share one schema; only SecretStore rejects spec.conditions', () => {
     const strip = (schema: Schema): unknown =>
       JSON.parse(JSON.stringify(schema, (key, value: unknown) => (key === 'description' ? undefined : value)));

@@ -150,12 +150,43 @@ describe('CredentialResolver: jwt (per-store IRSA)', () => {
     expect(sources.tokenRequests[0]?.namespace).toBe('team-a');
   });
 
-  it('requires the namespace on a ClusterSecretStore and uses it', async () => {
+  it('referent auth: a ClusterSecretStore ServiceAccount without namespace is the ExternalSecret namespace\'s (ESO), one identity per namespace', async () => {
     const { resolver, sources } = setup();
-    await expect(resolver.forStore(jwtStore({ name: 'app' }, { kind: 'ClusterSecretStore' }))).rejects.toMatchObject({
-      reason: ES_REASON.InvalidSpec,
-      message: expect.stringContaining('spec.provider.aws.auth.jwt.serviceAccountRef.namespace is required for a ClusterSecretStore'),
-    });
+    const store = jwtStore({ name: 'app' }, { kind: 'ClusterSecretStore', name: 'shared' });
+    // Without an ExternalSecret there is no namespace to resolve it in.
+    await expect(resolver.forStore(store)).rejects.toMatchObject({ reason: ES_REASON.InvalidSpec, message: expect.stringContaining('referent authentication') });
+    sources.setServiceAccount('team-a', 'app', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/a' });
+    sources.setServiceAccount('team-b', 'app', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/b' });
+    const a = await resolver.forStore(store, 'team-a');
+    const b = await resolver.forStore(store, 'team-b');
+    expect(sources.tokenRequests.map((r) => r.namespace)).toEqual(['team-a', 'team-b']);
+    expect(webIdentityCalls().map((c) => [c.RoleArn, c.RoleSessionName])).toEqual([
+      ['arn:aws:iam::1:role/a', 'rotor-shared-team-a'],
+      ['arn:aws:iam::1:role/b', 'rotor-shared-team-b'],
+    ]);
+    expect(a.identityKey).not.toBe(b.identityKey);
+    expect(a.identityKey).toContain('[team-a]');
+    // Each namespace keeps its own cached credentials: team-a's are not replaced by team-b's.
+    await a.credentials();
+    expect(sources.tokenRequests).toHaveLength(2);
+    // Forgetting the store drops every namespace's entry.
+    resolver.forgetStore(store);
+    await resolver.forStore(store, 'team-a');
+    expect(sources.tokenRequests).toHaveLength(3);
+  });
+
+  it('a store that names the namespace (or a SecretStore) ignores the ExternalSecret namespace: one identity', async () => {
+    const { resolver, sources } = setup();
+    sources.setServiceAccount('platform', 'app', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/app' });
+    const store = jwtStore({ name: 'app', namespace: 'platform' }, { kind: 'ClusterSecretStore', name: 'global' });
+    const a = await resolver.forStore(store, 'team-a');
+    const b = await resolver.forStore(store, 'team-b');
+    expect(a.identityKey).toBe(b.identityKey);
+    expect(sources.tokenRequests.map((r) => r.namespace)).toEqual(['platform']);
+  });
+
+  it('uses the namespace a ClusterSecretStore names', async () => {
+    const { resolver, sources } = setup();
     sources.setServiceAccount('platform', 'app', { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/app' });
     await resolver.forStore(jwtStore({ name: 'app', namespace: 'platform' }, { kind: 'ClusterSecretStore', name: 'global' }));
     expect(sources.tokenRequests[0]?.namespace).toBe('platform');
@@ -191,6 +222,37 @@ describe('CredentialResolver: static keys', () => {
     const { credentials } = await resolver.forStore(staticStore());
     expect(await credentials()).toMatchObject({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'STATIC-SECRET-VALUE', sessionToken: 'STATIC-TOKEN' });
     expect(lines.join('')).not.toContain('STATIC-SECRET-VALUE');
+  });
+
+  it('an empty sessionToken key means no session token (ESO); empty access keys are still refused', async () => {
+    const { resolver, sources } = setup();
+    sources.setSecret('team-a', 'aws-creds', 'id', 'AKIASTATIC').setSecret('team-a', 'aws-creds', 'secret', 'STATIC-SECRET-VALUE').setSecret('team-a', 'aws-creds', 'token', '');
+    const { credentials } = await resolver.forStore(staticStore());
+    const identity = await credentials();
+    expect(identity).toMatchObject({ accessKeyId: 'AKIASTATIC', secretAccessKey: 'STATIC-SECRET-VALUE' });
+    expect(identity).not.toHaveProperty('sessionToken');
+
+    const empty = setup();
+    empty.sources.setSecret('team-a', 'aws-creds', 'id', '').setSecret('team-a', 'aws-creds', 'secret', 'S').setSecret('team-a', 'aws-creds', 'token', 'T');
+    await expect(empty.resolver.forStore(staticStore())).rejects.toMatchObject({ reason: ES_REASON.InvalidSpec, message: expect.stringContaining('key "id" of Secret team-a/aws-creds is empty') });
+  });
+
+  it('referent auth: static keys without namespace come from the ExternalSecret\'s namespace, never shared between namespaces', async () => {
+    const { resolver, sources } = setup();
+    const store = makeStore(
+      { auth: { secretRef: { accessKeyIDSecretRef: { name: 'aws-creds', key: 'id' }, secretAccessKeySecretRef: { name: 'aws-creds', key: 'secret', namespace: 'ops' } } } },
+      { kind: 'ClusterSecretStore', name: 'shared' },
+    );
+    sources.setSecret('team-a', 'aws-creds', 'id', 'AKIA-A').setSecret('team-b', 'aws-creds', 'id', 'AKIA-B').setSecret('ops', 'aws-creds', 'secret', 'S');
+    const a = await resolver.forStore(store, 'team-a');
+    const b = await resolver.forStore(store, 'team-b');
+    expect((await a.credentials()).accessKeyId).toBe('AKIA-A');
+    expect((await b.credentials()).accessKeyId).toBe('AKIA-B');
+    // The reference that names a namespace keeps it (ESO: it takes precedence).
+    expect(sources.secretReads).toContain('ops/aws-creds/secret');
+    expect(sources.secretReads).not.toContain('team-a/aws-creds/secret');
+    // A namespace without the Secret fails on its own, naming where it looked.
+    await expect(resolver.forStore(store, 'team-c')).rejects.toMatchObject({ message: expect.stringContaining('team-c/aws-creds') });
   });
 
   it('refuses a namespaced store reading a Secret in another namespace', async () => {

@@ -51,10 +51,12 @@ export class FakeCredentialSources implements CredentialSourceClient {
     return this;
   }
 
-  async readSecretKey(namespace: string, name: string, key: string): Promise<string> {
+  async readSecretKey(namespace: string, name: string, key: string, options: { allowEmpty?: boolean } = {}): Promise<string> {
     this.secretReads.push(`${namespace}/${name}/${key}`);
     const value = this.secrets.get(`${namespace}/${name}/${key}`);
     if (value === undefined) throw new ProviderError(ES_REASON.InvalidSpec, `Secret ${namespace}/${name} has no key ${key}`);
+    // As the real source (kube/credential-source.ts): empty is refused unless the caller allows it.
+    if (value === '' && !options.allowEmpty) throw new ProviderError(ES_REASON.InvalidSpec, `key "${key}" of Secret ${namespace}/${name} is empty`);
     return value;
   }
 

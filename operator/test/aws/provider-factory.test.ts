@@ -47,6 +47,22 @@ afterAll(() => {
 });
 
 describe('ProviderFactory', () => {
+  it('a referent ClusterSecretStore gets one provider per ExternalSecret namespace, with that namespace\'s keys; forgetStore drops them all', async () => {
+    const { factory, sources } = setup();
+    sources.setSecret('team-b', 'creds', 'id', 'AKIDB').setSecret('team-b', 'creds', 'secret', 'SECRETB');
+    const store = makeStore(staticAuth, { kind: 'ClusterSecretStore', name: 'shared' });
+    const a = await factory.forStore(store, 'team-a');
+    const b = await factory.forStore(store, 'team-b');
+    expect(a.identityKey).not.toBe(b.identityKey);
+    expect(a.provider).not.toBe(b.provider);
+    expect((await factory.forStore(store, 'team-a')).provider).toBe(a.provider);
+    factory.forgetStore(store);
+    expect((await factory.forStore(store, 'team-a')).provider).not.toBe(a.provider);
+    // A SecretStore ignores the namespace argument: one provider.
+    const own = makeStore(staticAuth, { name: 'own' });
+    expect((await factory.forStore(own, 'x')).provider).toBe((await factory.forStore(own, 'y')).provider);
+  });
+
   it('builds the provider for the store service', async () => {
     const { factory } = setup();
     expect((await factory.forStore(makeStore({ service: 'SecretsManager' }, { name: 'a' }))).provider).toBeInstanceOf(SecretsManagerProvider);

@@ -41,6 +41,15 @@ describe('targetDrift on the cache\'s copy (a digest, no data)', () => {
     expect(targetDrift(input(cache(written(mac, '12345'))))).toBe('content');
   });
 
+  it('a template finalizer missing from the Secret is drift (ESO puts it back); not while the Secret is being deleted', () => {
+    const template = { metadata: { finalizers: ['example.com/keep'] } };
+    const withFinalizer = { ...written(mac), metadata: { ...written(mac).metadata, finalizers: ['example.com/keep', 'other/x'] } };
+    expect(targetDrift({ ...input(cache(withFinalizer)), template })).toBeUndefined();
+    expect(targetDrift({ ...input(cache(written(mac))), template })).toBe('metadata');
+    const deleting = { ...written(mac), metadata: { ...written(mac).metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    expect(targetDrift({ ...input(cache(deleting)), template })).toBeUndefined();
+  });
+
   it('accepts the rotor.dev/data-mac annotation an older Rotor wrote; any other value is drift', () => {
     expect(targetDrift(input(cache(written(legacyTargetMAC(macKey, content)))))).toBeUndefined();
     expect(targetDrift(input(cache(written(targetMAC(macKey, 'other-uid', content)))))).toBe('metadata');

@@ -356,6 +356,26 @@ describe('ExternalSecretReconciler', () => {
     expect(Date.parse(t.objects.es.status!.refreshTime!) - Date.parse(firstWrite)).toBe(5 * 60_000);
   });
 
+  it('status.syncedResourceVersion is ESO\'s "<generation>-<metadata hash>"; a label change re-syncs and updates it, idle refreshes write nothing', async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
+    await t.reconcile();
+    const first = t.objects.es.status!.syncedResourceVersion!;
+    expect(first).toMatch(new RegExp(`^${t.objects.es.metadata.generation ?? 0}-[0-9a-f]{56}$`));
+    const calls = t.provider.calls;
+    const writes = t.status.writes;
+    // A label edit: no generation change, yet ESO syncs again and records the new version.
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, labels: { ...t.objects.es.metadata.labels, tier: 'gold' } } };
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+    expect(t.status.writes).toBe(writes + 1);
+    expect(t.objects.es.status!.syncedResourceVersion).not.toBe(first);
+    // In step again: the next passes before the interval neither read nor write.
+    await t.reconcile();
+    t.advance(60_000);
+    await t.reconcile();
+    expect(t.status.writes).toBe(writes + 1);
+  });
+
   it('writes status with a fresh refreshTime whenever something else in it changes', async () => {
     t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
     await t.reconcile();

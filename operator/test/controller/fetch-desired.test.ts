@@ -29,6 +29,18 @@ async function fetchPassword(refreshInterval: string, notBefore?: number): Promi
 }
 
 describe('FetchingSecretSource', () => {
+  it('asks for the store\'s provider with the ExternalSecret\'s namespace (where a referent store\'s credentials live)', async () => {
+    const asked: Array<string | undefined> = [];
+    const lookup = new FetchingSecretSource(
+      { forStore: async (_store, namespace) => (asked.push(namespace), { identityKey: `store[${namespace}]`, provider }) },
+      new SharedFetcher({ clock, ttlMs: 0, batchWindowMs: 1 }),
+    );
+    const pending = lookup.fetch(secretStore('ClusterSecretStore'), withDefaults(externalSecret()));
+    await vi.advanceTimersByTimeAsync(1);
+    await pending;
+    expect(asked).toEqual([externalSecret().metadata.namespace]);
+  });
+
   it('reads again for a new refresh wave although the cached read is younger than the cache TTL', async () => {
     const wave = clock.now();
     expect(await fetchPassword('5s', wave)).toBe('one');

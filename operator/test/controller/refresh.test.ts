@@ -54,6 +54,11 @@ describe('decideRefresh', () => {
     expect(decideRefresh({ ...base, targetDrifted: true })).toMatchObject({ sync: true, reason: 'target-drifted' });
   });
 
+  it('re-syncs when status.syncedResourceVersion is outdated (ESO), except under CreatedOnce', () => {
+    expect(decideRefresh({ ...base, metadataChanged: true })).toMatchObject({ sync: true, reason: 'metadata-changed' });
+    expect(decideRefresh({ ...base, policy: 'CreatedOnce', metadataChanged: true })).toMatchObject({ sync: false });
+  });
+
   it('honours force-sync', () => {
     expect(decideRefresh({ ...base, forceRequested: true })).toMatchObject({ sync: true, reason: 'forced' });
   });

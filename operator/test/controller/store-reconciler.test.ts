@@ -52,6 +52,15 @@ describe('StoreReconciler', () => {
     expect(t.forgotten).toEqual([]);
   });
 
+  it('a referent ClusterSecretStore is accepted without resolving credentials (ESO): each ExternalSecret\'s namespace supplies them', async () => {
+    const store = secretStore('ClusterSecretStore');
+    store.spec.provider.aws.auth = { jwt: { serviceAccountRef: { name: 'reader' } } };
+    const t = setup(store, new ProviderError('InvalidSpec', 'must not be called'));
+    expect(await t.run()).toEqual({ requeueAfterMs: 1_800_000 });
+    expect(t.ready()).toMatchObject({ status: 'True', reason: 'Valid', message: expect.stringContaining('referent authentication') });
+    expect(t.provider.calls).toBe(0);
+  });
+
   it('marks a working store Valid and re-checks it only on the slow timer', async () => {
     const t = setup(secretStore());
     expect(await t.run()).toEqual({ requeueAfterMs: 1_800_000 });

@@ -38,13 +38,10 @@ describe('validateStoreSpec', () => {
     expect(validateStoreSpec(store({ auth: { jwt: { serviceAccountRef: { name: 'sa', namespace: 'kube-system' } } } }, 'ClusterSecretStore'))).toEqual([]);
   });
 
-  it('requires a ClusterSecretStore to name the namespace of its ServiceAccount and key Secrets', () => {
-    expect(validateStoreSpec(store({ auth: { jwt: { serviceAccountRef: { name: 'sa' } } } }, 'ClusterSecretStore'))[0]?.field).toBe(
-      'spec.provider.aws.auth.jwt.serviceAccountRef.namespace',
-    );
+  it('accepts a ClusterSecretStore reference without namespace (ESO referent auth: the ExternalSecret namespace)', () => {
+    expect(validateStoreSpec(store({ auth: { jwt: { serviceAccountRef: { name: 'sa' } } } }, 'ClusterSecretStore'))).toEqual([]);
     const ref = { name: 'keys', key: 'id' };
-    const fields = validateStoreSpec(store({ auth: { secretRef: { accessKeyIDSecretRef: ref, secretAccessKeySecretRef: { ...ref, namespace: 'ops' } } } }, 'ClusterSecretStore')).map((p) => p.field);
-    expect(fields).toEqual(['spec.provider.aws.auth.secretRef.accessKeyIDSecretRef.namespace']);
+    expect(validateStoreSpec(store({ auth: { secretRef: { accessKeyIDSecretRef: ref, secretAccessKeySecretRef: { ...ref, namespace: 'ops' } } } }, 'ClusterSecretStore'))).toEqual([]);
   });
 
   it('requires role for externalID', () => {

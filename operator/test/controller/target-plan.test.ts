@@ -52,6 +52,36 @@ describe('planTargetWrite', () => {
     expect(planTargetWrite(live(), desired, 'Owner', owner)).toEqual({ action: 'none', reason: 'unchanged' });
   });
 
+  describe('template.metadata.finalizers (ESO: added while not deleting, never removed)', () => {
+    const withFinalizers: DesiredSecret = { ...desired, finalizers: ['example.com/protect'] };
+
+    it('creates the Secret with them', () => {
+      const plan = planTargetWrite(undefined, withFinalizers, 'Owner', owner);
+      expect(plan.action === 'create' && plan.secret.metadata?.finalizers).toEqual(['example.com/protect']);
+    });
+
+    it('adds a missing one to a live Secret, keeping the finalizers others put there', () => {
+      const plan = planTargetWrite(live({ metadata: { ...live().metadata!, finalizers: ['other.io/hold'] } }), withFinalizers, 'Owner', owner);
+      expect(plan.action).toBe('update');
+      expect(plan.action === 'update' && plan.secret.metadata?.finalizers).toEqual(['other.io/hold', 'example.com/protect']);
+    });
+
+    it('keeps live finalizers on an update for another reason (a PUT would drop them)', () => {
+      const plan = planTargetWrite(live({ metadata: { ...live().metadata!, finalizers: ['other.io/hold'] } }, { password: Buffer.from('old').toString('base64') }), desired, 'Owner', owner);
+      expect(plan.action === 'update' && plan.secret.metadata?.finalizers).toEqual(['other.io/hold']);
+    });
+
+    it('is unchanged when they are present, and adds none to a Secret being deleted', () => {
+      expect(planTargetWrite(live({ metadata: { ...live().metadata!, finalizers: ['example.com/protect'] } }), withFinalizers, 'Owner', owner).action).toBe('none');
+      expect(planTargetWrite(live({ metadata: { ...live().metadata!, deletionTimestamp: '2026-01-01T00:00:00Z' } }), withFinalizers, 'Owner', owner).action).toBe('none');
+    });
+
+    it('Merge adds them too', () => {
+      const plan = planTargetWrite(live({ metadata: { name: 'db-secret', namespace: 'app', resourceVersion: '3' } }, {}), withFinalizers, 'Merge', owner);
+      expect(plan.action === 'update' && plan.secret.metadata?.finalizers).toEqual(['example.com/protect']);
+    });
+  });
+
   it('updates, guarded by resourceVersion, when a value changed', () => {
     const plan = planTargetWrite(live({}, { password: Buffer.from('old').toString('base64') }), desired, 'Owner', owner);
     expect(plan.action).toBe('update');

@@ -46,6 +46,9 @@ describe('KubeCredentialSource', () => {
       expect(error.message).not.toContain(ACCESS_KEY);
     });
 
+    it('an empty value is returned when the caller allows it (sessionToken)', async () => {
+      expect(await source.readSecretKey('team-a', 'aws-creds', 'empty', { allowEmpty: true })).toBe('');
+    });
     it('an empty value is InvalidSpec', async () => {
       const error = (await source.readSecretKey('team-a', 'aws-creds', 'empty').catch((e: unknown) => e)) as ProviderError;
       expect(error.reason).toBe('InvalidSpec');

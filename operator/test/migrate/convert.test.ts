@@ -55,7 +55,8 @@ spec:
       const { documents, findings } = convertDocuments(parseDocuments(readFileSync(resolve(dir, file), 'utf8'), file), kinds);
       expect(hasLosses(findings), `${file}: ${JSON.stringify(findings)}`).toBe(false);
       expect(documents.some((d) => d.status === 'converted'), file).toBe(true);
-      expect(documents.every((d) => d.status === 'converted' || (d.object as { kind?: string }).kind === 'ConfigMap'), file).toBe(true);
+      // Plain ConfigMaps and Secrets (templateFrom sources, referent credentials) pass through.
+      expect(documents.every((d) => d.status === 'converted' || ['ConfigMap', 'Secret'].includes((d.object as { kind?: string }).kind ?? '')), file).toBe(true);
     }
   });
 
@@ -82,13 +83,14 @@ spec:
 `);
     expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
     const dropped = only(findings, 'dropped');
-    expect(dropped.map((f) => f.field)).toEqual(['spec.controller', 'spec.provider.aws.sessionTagsPolicy', 'spec.target.template.metadata.finalizers']);
+    // template.metadata.finalizers carries over (ESO's field, issue #17 item 7).
+    expect(dropped.map((f) => f.field)).toEqual(['spec.controller', 'spec.provider.aws.sessionTagsPolicy']);
     expect(dropped[0]!.action).toMatch(/no controller classes/);
     expect(dropped[1]!.action).toMatch(/sessionTags/);
     const [s, es] = documents.map((d) => d.object as Record<string, any>);
     expect(s!.spec.controller).toBeUndefined();
     expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1' });
-    expect(es!.spec.target.template.metadata).toEqual({});
+    expect(es!.spec.target.template.metadata).toEqual({ finalizers: ['x/y'] });
     expect(hasLosses(findings)).toBe(true);
   });
 
@@ -241,7 +243,7 @@ ${JSON.stringify(deployment)}
     expect(documents).toEqual([{ source: 'in.yaml#4', status: 'passed-through', object: deployment }]);
   });
 
-  it('needs a namespace on a ClusterSecretStore credential reference', () => {
+  it('converts a ClusterSecretStore credential reference without namespace (referent auth) unchanged', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
 kind: ClusterSecretStore
@@ -253,9 +255,9 @@ spec:
       region: eu-west-1
       auth: {jwt: {serviceAccountRef: {name: reader}}}
 `);
-    expect(documents).toEqual([]);
-    expect(findings[0]!.field).toBe('spec.provider.aws.auth.jwt.serviceAccountRef');
-    expect(findings[0]!.action).toMatch(/set spec\.provider\.aws\.auth\.jwt\.serviceAccountRef\.namespace/);
+    expect(hasLosses(findings)).toBe(false);
+    expect(documents.map((d) => d.status)).toEqual(['converted']);
+    expect((documents[0]!.object as Record<string, any>).spec.provider.aws.auth).toEqual({ jwt: { serviceAccountRef: { name: 'reader' } } });
   });
 
   it('removes what the API server set, finalizers and ESO\'s ties from metadata, keeping the user\'s', () => {

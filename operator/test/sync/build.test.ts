@@ -123,17 +123,28 @@ describe('buildSecretData: dataFrom', () => {
     const found = [remote('/prod/api/db-password', 'p', { versionId: 'v2' }), remote('/prod/api/api-key', 'k', { versionId: 'v1' })];
     const out = await build({ dataFrom: [{ find: { path: '/prod/api' } }] }, [], [found]);
     expect(out.problems).toEqual([]);
-    expect(Object.keys(out.data)).toEqual(['prod_api_api-key', 'prod_api_db-password']);
+    // As ESO: every "/" becomes "_", the leading one included.
+    expect(Object.keys(out.data)).toEqual(['_prod_api_api-key', '_prod_api_db-password']);
     expect(out.syncedVersions.map((v) => [v.key, v.remoteKey])).toEqual([
-      ['prod_api_api-key', '/prod/api/api-key'],
-      ['prod_api_db-password', '/prod/api/db-password'],
+      ['_prod_api_api-key', '/prod/api/api-key'],
+      ['_prod_api_db-password', '/prod/api/db-password'],
     ]);
   });
 
-  it('find applies rewrites to the raw name before conversion', async () => {
+  it('find applies rewrites to the raw name instead of the conversion, as ESO', async () => {
     const found = [remote('/prod/api/db-password', 'p')];
     const out = await build({ dataFrom: [{ find: { path: '/prod/api' }, rewrite: [{ regexp: { source: '^/prod/api/', target: '' } }, { regexp: { source: '-', target: '_' } }] }] }, [], [found]);
     expect(Object.keys(out.data)).toEqual(['db_password']);
+    // No conversion after a rewrite: a "/" left by it makes an invalid key, as in ESO.
+    const kept = await build({ dataFrom: [{ find: { path: '/prod/api' }, rewrite: [{ regexp: { source: '^/prod/', target: '' } }] }] }, [], [found]);
+    expect(kept.problems[0]!.message).toContain('gives the Secret key "api/db-password"');
+  });
+
+  it('find leaves out a key that a rewrite made empty, as ESO', async () => {
+    const found = [remote('/prod/api/db-password', 'p'), remote('/prod/api/drop', 'x')];
+    const out = await build({ dataFrom: [{ find: { path: '/prod/api' }, rewrite: [{ regexp: { source: '^/prod/api/(drop)?', target: '' } }] }] }, [], [found]);
+    expect(out.problems).toEqual([]);
+    expect(Object.keys(out.data)).toEqual(['db-password']);
   });
 
   it('find reports two remotes colliding on one key', async () => {

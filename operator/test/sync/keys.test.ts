@@ -34,11 +34,11 @@ describe('rewriteKeys (regexp)', () => {
   it('replaces every match (like Go ReplaceAllString)', async () => {
     expect(await applyRewrites('a.b.c', [rw('\\.', '-')])).toBe('a-b-c');
   });
-  it('supports $1, ${1} and named groups in Go and JavaScript spellings', async () => {
+  it('supports $1, ${1} and named groups as Go does ($<name> is literal text in Go)', async () => {
     expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '$2-$1')])).toBe('db-prod');
     expect(await applyRewrites('prod/db', [rw('^(\\w+)/(\\w+)$', '${2}0')])).toBe('db0');
     expect(await applyRewrites('prod/db', [rw('^(?P<env>\\w+)/(?P<name>\\w+)$', '${name}_$env')])).toBe('db_prod');
-    expect(await applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '$<name>.$<env>')])).toBe('db.prod');
+    expect(await applyRewrites('prod/db', [rw('^(?<env>\\w+)/(?<name>\\w+)$', '${name}.$<env>')])).toBe('db.$<env>');
   });
   it('replaces empty matches as Go does', async () => {
     expect(await applyRewrites('abc', [rw('', '-')])).toBe('-a-b-c-');
@@ -64,20 +64,24 @@ describe('rewriteKeys (regexp)', () => {
   });
 });
 
-describe('keyFromRemoteName', () => {
+describe('keyFromRemoteName (ESO conversionStrategy)', () => {
   it.each([
-    ['/prod/api/db-password', 'prod_api_db-password'],
+    ['/e2e/find/one', '_e2e_find_one'],
+    ['/prod/api/db-password', '_prod_api_db-password'],
     ['prod/db', 'prod_db'],
-    ['//double', 'double'],
+    ['//double', '__double'],
     ['with space:colon', 'with_space_colon'],
-    ['naïve', 'na_ve'],
     ['already.valid_key-1', 'already.valid_key-1'],
   ])('%s -> %s', (name, key) => {
     expect(keyFromRemoteName(name)).toBe(key);
     expect(isValidSecretKey(key)).toBe(true);
   });
-  it('Unicode strategy encodes the code point', () => {
-    expect(keyFromRemoteName('/a/b c', 'Unicode')).toBe('a_U002f_b_U0020_c');
+  it('keeps Unicode letters and numbers, as Go’s unicode.IsLetter / IsNumber (the key check then refuses them)', () => {
+    expect(keyFromRemoteName('naïve/²')).toBe('naïve_²');
+    expect(isValidSecretKey('naïve_²')).toBe(false);
+  });
+  it('Unicode strategy encodes the code point, leading "/" included', () => {
+    expect(keyFromRemoteName('/a/b c', 'Unicode')).toBe('_U002f_a_U002f_b_U0020_c');
   });
 });
 
@@ -129,7 +133,7 @@ describe('expandTemplate (Go Regexp.Expand)', () => {
     ['$9', ''],
     ['$01', ''], // Go: "01" is a name, not a number
     ['${env}/$name', 'prod/db'],
-    ['$<name>.$<env>', 'db.prod'],
+    ['$<name>.$<env>', '$<name>.$<env>'], // Go: `$<` is literal text
     ['$$1 $ $& ${ ${x', '$1 $ $& ${ ${x'],
   ])('%j', (template, expected) => {
     expect(expandTemplate(template, groups, { env: 'prod', name: 'db' })).toBe(expected);
