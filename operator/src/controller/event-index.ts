@@ -109,6 +109,9 @@ export class EventIndex {
    * before that read began is already in what was read.
    */
   lastReadOf(change: SecretChange): number | undefined {
+    // By ARN when both sides have one: a name is shared by the secrets of every account.
+    const byArn = change.arn ? this.lastRead.get(arnKey(change.service, change.arn)) : undefined;
+    if (byArn !== undefined) return byArn;
     let latest: number | undefined;
     for (const remote of remoteKeysOfChange(change)) {
       const at = this.lastRead.get(remote);
