@@ -55,6 +55,12 @@ export interface RefreshFacts {
    * every policy but CreatedOnce. Unset (a status from before the field) is not a change.
    */
   metadataChanged?: boolean;
+  /**
+   * AWS said a secret this ExternalSecret reads changed (an event from the operator's queue,
+   * issue #16): refresh now instead of at the next wave. Periodic refreshes only — OnChange and
+   * CreatedOnce do not follow remote changes, and events do not change that.
+   */
+  eventTriggered?: boolean;
 }
 
 export type RefreshReason =
@@ -66,6 +72,7 @@ export type RefreshReason =
   | 'forced'
   | 'metadata-changed'
   | 'rollout-sibling'
+  | 'event'
   | 'last-sync-failed'
   | 'interval-elapsed';
 
@@ -115,6 +122,7 @@ function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | 
     return 'interval-elapsed';
   }
   // An early periodic refresh; OnChange and CreatedOnce do not follow rotations at all.
+  if (f.eventTriggered) return 'event';
   if (f.rolloutSibling) return 'rollout-sibling';
   return undefined;
 }
