@@ -234,3 +234,20 @@ describe('event-patterns.json', () => {
     });
   });
 });
+
+describe('the docs of deploy/events', () => {
+  const docs = ['docs/events.md', 'deploy/events/README.md', 'docs/iam/README.md'];
+  it.each(docs)('%s links only to files that exist', (doc) => {
+    const text = readFileSync(join(repoRoot, doc), 'utf8');
+    const links = [...text.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)].map((m) => m[1]!).filter((l) => !/^[a-z]+:/.test(l));
+    expect(links.length).toBeGreaterThan(0);
+    for (const link of links) expect(existsSync(resolve(repoRoot, dirname(doc), link)), `${doc} -> ${link}`).toBe(true);
+  });
+
+  it('docs/events.md shows the patterns of event-patterns.json by name', () => {
+    const text = readFileSync(join(repoRoot, 'docs/events.md'), 'utf8');
+    for (const pattern of Object.values(patterns) as Array<{ 'detail-type': string[]; detail?: { eventName?: string[] } }>) {
+      for (const name of [...pattern['detail-type'], ...(pattern.detail?.eventName ?? [])]) expect(text).toContain(name);
+    }
+  });
+});
