@@ -14,6 +14,15 @@ if command -v go >/dev/null; then
   echo "== Go template engine artifact matches its source"
   bash scripts/build-gotemplate.sh --check
 fi
+echo "== IaC checkers for the unit tests (cached: cfn-lint venv, HCL parser)"
+# deploy/events is validated by operator/test/deploy/events-iac.test.ts with these; both are
+# pinned and cached under ~/.cache/rotor, so this costs milliseconds after the first run.
+ROTOR_CFN_LINT="$(bash scripts/ensure-cfn-lint.sh)"
+export ROTOR_CFN_LINT
+if command -v go >/dev/null; then
+  ROTOR_HCL_CHECK="$(bash scripts/hcl-check/build.sh)"
+  export ROTOR_HCL_CHECK
+fi
 echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"
