@@ -197,15 +197,15 @@ if $node; then LS_LISTEN+=",$LISTEN_IP:$LOCALSTACK_PORT"; fi
 # Host mode, in-process providers only: no Docker, no downloads, no DNS server on :53, no
 # telemetry, nothing persisted; every directory LocalStack writes lives in the state dir.
 # hypercorn, because the default twisted gateway ignores GATEWAY_LISTEN's host and binds 0.0.0.0.
-# SQS_ENDPOINT_STRATEGY=path: queue URLs are http://<LOCALSTACK_HOST>/queue/<region>/<account>/<name>,
-# an address that resolves (the default names a host sqs.<region>.<LOCALSTACK_HOST> nothing serves),
-# so the queue URL the operator's --events-queue gets is one it can also reach.
+# SQS_ENDPOINT_STRATEGY=off: queue URLs are http://<LOCALSTACK_HOST>/<account>/<name>, the shape of
+# an AWS queue URL on an address that resolves (the default names a host sqs.<region>.<LOCALSTACK_HOST>
+# nothing serves), so the operator's --events-queue URL,region=us-east-1 takes it as it is.
 start localstack env \
   GATEWAY_SERVER=hypercorn \
   GATEWAY_LISTEN="$LS_LISTEN" \
   LOCALSTACK_HOST="$LISTEN_IP:$LOCALSTACK_PORT" \
   SERVICES="$LOCALSTACK_SERVICES" \
-  SQS_ENDPOINT_STRATEGY=path \
+  SQS_ENDPOINT_STRATEGY=off \
   EAGER_SERVICE_LOADING=1 \
   PERSISTENCE=0 \
   DNS_ADDRESS=0 \
