@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from './api/duration.js';
 import { EndpointPatternError, parseEndpointPattern } from './aws/endpoint-policy.js';
 import { OPERATOR_IDENTITY_SCOPES, type OperatorIdentityScope } from './aws/tenancy.js';
+import { distinctQueues, parseEventQueue, type EventQueueSpec } from './aws/events/queue-spec.js';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -39,6 +40,8 @@ export interface OperatorConfig {
   operatorIdentityScope: OperatorIdentityScope;
   /** Audiences a store may request a ServiceAccount token for. */
   tokenAudiences: string[];
+  /** SQS queues of AWS change events (issue #16), read by the leader with the operator's own identity; empty = polling only. */
+  eventQueues: EventQueueSpec[];
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -75,7 +78,11 @@ export const USAGE = `rotor [flags]
   --operator-identity-scope SCOPE   AllStores|ClusterSecretStoresOnly: which stores may read with the
                                     operator's own AWS identity (default AllStores)
   --token-audience AUDIENCE         an audience stores may request ServiceAccount tokens for
-                                    (repeatable or comma-separated; default sts.amazonaws.com)`;
+                                    (repeatable or comma-separated; default sts.amazonaws.com)
+  --events-queue URL[,region=R]     an SQS queue of AWS change events (EventBridge) to refresh from at once,
+                                    read by the leader with the operator's own AWS identity; region is read
+                                    from sqs.<region>.amazonaws.com URLs, required otherwise (LocalStack).
+                                    Repeatable, one queue per flag (default none: polling only)`;
 
 export class ConfigError extends Error {}
 
@@ -110,6 +117,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       'allowed-endpoint': { type: 'string', multiple: true },
       'operator-identity-scope': { type: 'string' },
       'token-audience': { type: 'string', multiple: true },
+      'events-queue': { type: 'string', multiple: true },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -136,6 +144,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     throw new ConfigError(`--operator-identity-scope must be one of ${OPERATOR_IDENTITY_SCOPES.join(', ')}, got "${operatorIdentityScope}"`);
   }
   const tokenAudiences = listFlag(values['token-audience']);
+  let eventQueues: EventQueueSpec[];
+  try {
+    // Not comma-split: a comma separates a queue's options (region=...).
+    eventQueues = distinctQueues((values['events-queue'] ?? []).filter((v) => v.trim() !== '').map(parseEventQueue));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   return {
     // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
@@ -162,6 +177,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     allowedEndpoints,
     operatorIdentityScope,
     tokenAudiences: tokenAudiences.length > 0 ? tokenAudiences : ['sts.amazonaws.com'],
+    eventQueues,
   };
 }
 

@@ -8,6 +8,8 @@ import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
 import type { WorkQueueMetrics } from './controller/workqueue.js';
 import type { RestartCause } from './kube/resilient-informer.js';
+import type { ConsumerMetrics } from './aws/events/consumer.js';
+import type { EventRouterMetrics } from './controller/event-router.js';
 
 export interface RotorMetrics {
   registry: Registry;
@@ -53,6 +55,17 @@ export interface RotorMetrics {
   eventsDropped: Counter<'type'>;
   /** Target Secrets deleted for re-creation (type change, immutable) whose create then failed: left missing. */
   secretRecreateFailures: Counter;
+  // AWS change events from the operator's SQS queues (issue #16). Labels are bounded: the
+  // source is aws.secretsmanager, aws.ssm, other or unknown; the queue is a chart value.
+  awsEventsReceived: Counter<'source'>;
+  awsEventsMatched: Counter<'source'>;
+  awsEventsUnmatched: Counter<'source'>;
+  awsEventsMalformed: Counter<'reason'>;
+  awsEventsIgnored: Counter<'reason'>;
+  awsEventAge: Histogram;
+  awsEventToSecret: Histogram;
+  awsEventsQueueUp: Gauge<'queue'>;
+  awsRotationFailures: Counter;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): RotorMetrics {
@@ -196,6 +209,79 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       help: 'Target Secrets deleted to be re-created (type change or immutable) whose create then failed, leaving no Secret until a retry succeeds.',
       registers,
     }),
+    awsEventsReceived: new Counter({
+      name: 'rotor_events_received_total',
+      help: 'AWS change events received from the event queues, by source (aws.secretsmanager, aws.ssm, other, unknown).',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    awsEventsMatched: new Counter({
+      name: 'rotor_events_matched_total',
+      help: 'AWS change events that queued at least one ExternalSecret, by source.',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    awsEventsUnmatched: new Counter({
+      name: 'rotor_events_unmatched_total',
+      help: 'AWS change events about a secret no ExternalSecret reads (in that region and account), by source.',
+      labelNames: ['source'] as const,
+      registers,
+    }),
+    awsEventsMalformed: new Counter({
+      name: 'rotor_events_malformed_total',
+      help: 'Queue messages that are not a supported AWS change event (deleted), by reason: not-json, not-an-event, unknown-source, bad-field, unsupported.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    awsEventsIgnored: new Counter({
+      name: 'rotor_events_ignored_total',
+      help: 'AWS change events dropped before matching, by reason: duplicate (same event id), older-than-read (the last read already had it).',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    awsEventAge: new Histogram({
+      name: 'rotor_event_age_seconds',
+      help: 'Age of an AWS change event when received (from the time AWS stamped on it).',
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
+      registers,
+    }),
+    awsEventToSecret: new Histogram({
+      name: 'rotor_event_to_secret_seconds',
+      help: 'From the receipt of an AWS change event to the Secret written by the refresh it triggered.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    }),
+    awsEventsQueueUp: new Gauge({
+      name: 'rotor_events_queue_up',
+      help: '1 while the last call to the event queue succeeded, 0 while it fails (deleted, access denied, KMS, network); refreshes go on by polling.',
+      labelNames: ['queue'] as const,
+      registers,
+    }),
+    awsRotationFailures: new Counter({
+      name: 'rotor_aws_rotation_failures_total',
+      help: 'RotationFailed events from Secrets Manager about a secret an ExternalSecret reads.',
+      registers,
+    }),
+  };
+}
+
+/** Hooks of one event queue's consumer (aws/events/consumer.ts). */
+export function eventConsumerMetrics(metrics: RotorMetrics, queue: string): ConsumerMetrics {
+  return {
+    received: (source) => metrics.awsEventsReceived.inc({ source }),
+    malformed: (reason) => metrics.awsEventsMalformed.inc({ reason }),
+    age: (seconds) => metrics.awsEventAge.observe(seconds),
+    up: (up) => metrics.awsEventsQueueUp.set({ queue }, up ? 1 : 0),
+  };
+}
+
+/** Hooks of the event router (controller/event-router.ts). */
+export function eventRouterMetrics(metrics: RotorMetrics): EventRouterMetrics {
+  return {
+    matched: (source) => metrics.awsEventsMatched.inc({ source }),
+    unmatched: (source) => metrics.awsEventsUnmatched.inc({ source }),
+    ignored: (reason) => metrics.awsEventsIgnored.inc({ reason }),
+    rotationFailure: () => metrics.awsRotationFailures.inc(),
   };
 }
 

@@ -26,6 +26,8 @@ import { KubeTemplateSourceClient } from './kube/template-sources.js';
 import { StoreAvailability } from './controller/store-availability.js';
 import { QueuedEventRecorder } from './controller/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
+import { EventIndex } from './controller/event-index.js';
+import { SqsEventQueue } from './aws/events/sqs-queue.js';
 import { ControllerLifecycle } from './lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
@@ -59,7 +61,13 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     tokenAudiences: config.tokenAudiences,
   };
   const providers = new ProviderFactory({ credentials, clients: awsClients, logger, tenancy });
-  const fetcher = new SharedFetcher({ ttlMs: config.fetchCacheTtlMs });
+  // With event queues (issue #16): which ExternalSecrets read which secret, and when each was
+  // last read (fed by the fetcher), so an AWS change event refreshes exactly its readers.
+  const eventIndex = config.eventQueues.length > 0 ? new EventIndex() : undefined;
+  const fetcher = new SharedFetcher({
+    ttlMs: config.fetchCacheTtlMs,
+    ...(eventIndex ? { onRead: (service, value, startedAtMs) => eventIndex.recordRead(service, value, startedAtMs) } : {}),
+  });
   const rollouts = new RolloutCoordinator({
     workloads: KubeWorkloadClient.fromClients(clients, { logger }),
     events,
@@ -115,6 +123,16 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           now: () => new Date(),
           ...clusterExternalSecretMetrics(metrics),
         },
+        // Built per leadership: the consumers start with the workers and stop on step-down.
+        ...(eventIndex
+          ? {
+              events: {
+                index: eventIndex,
+                queues: config.eventQueues.map((spec) => ({ name: spec.url, queue: new SqsEventQueue(spec, awsClients) })),
+                invalidate: (service, key) => fetcher.invalidateRemote(service, key),
+              },
+            }
+          : {}),
       });
       // Secrets rotated together restart a workload once: its other ExternalSecrets refresh first.
       rollouts.refreshSiblingsWith(manager.siblingRefresher());

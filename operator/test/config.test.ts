@@ -55,4 +55,20 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--allowed-endpoint', 'https://*'], {})).toThrow(/--allowed-endpoint/);
     expect(() => parseConfig(['--operator-identity-scope', 'Nobody'], {})).toThrow(/--operator-identity-scope must be one of AllStores, ClusterSecretStoresOnly, got "Nobody"/);
   });
+
+  it('reads --events-queue: repeatable, one queue per flag, region from the AWS host or given; errors name the flag', () => {
+    expect(parseConfig([], {}).eventQueues).toEqual([]);
+    const c = parseConfig(
+      ['--events-queue', 'https://sqs.eu-west-1.amazonaws.com/111122223333/rotor-events', '--events-queue', 'http://127.0.0.1:4566/000000000000/rotor-events,region=us-east-1'],
+      {},
+    );
+    expect(c.eventQueues).toEqual([
+      { url: 'https://sqs.eu-west-1.amazonaws.com/111122223333/rotor-events', region: 'eu-west-1' },
+      { url: 'http://127.0.0.1:4566/000000000000/rotor-events', region: 'us-east-1' },
+    ]);
+    // The same queue twice is one long-poll loop.
+    expect(parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q,region=us-east-1', '--events-queue', 'http://127.0.0.1:4566/000000000000/q,region=us-east-1'], {}).eventQueues).toHaveLength(1);
+    expect(() => parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q'], {})).toThrow(ConfigError);
+    expect(() => parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q'], {})).toThrow(/--events-queue .*add ,region=<region>/);
+  });
 });

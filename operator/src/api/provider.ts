@@ -17,6 +17,8 @@ export interface RemoteSecret {
   version?: number;
   /** Region that served the read (the failover region when the primary was down). */
   region: string;
+  /** The secret's or parameter's ARN as AWS returned it: tells the event index its account. */
+  arn?: string;
 }
 
 export interface FetchRequest {

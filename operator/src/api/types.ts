@@ -355,6 +355,18 @@ export interface ExternalSecretStatus {
   /** Short summary of the version(s) synced, for the printer column. */
   version?: string;
   lastRollout?: LastRollout;
+  /** (+) The last AWS change event that triggered a refresh (issue #16); polled refreshes leave it. */
+  lastEvent?: LastEvent;
+}
+
+/** An AWS change event, as recorded in status: names and times only. */
+export interface LastEvent {
+  /** When AWS says the change happened. */
+  time: string;
+  /** e.g. SecretLabelUpdated, PutSecretValue, RotationFailed, ParameterStoreChange. */
+  type: string;
+  /** aws.secretsmanager or aws.ssm. */
+  source: string;
 }
 
 export interface ExternalSecret {

@@ -17,6 +17,7 @@
 // AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_STS and the
 // global AWS_ENDPOINT_URL (its serviceConfiguredEndpoint lookup), so we do not duplicate it.
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
@@ -76,7 +77,7 @@ export interface AwsClientFactoryOptions {
   requestHandler?: SecretsManagerClientConfig['requestHandler'];
 }
 
-type AnyAwsClient = SecretsManagerClient | SSMClient | STSClient;
+type AnyAwsClient = SecretsManagerClient | SSMClient | STSClient | SQSClient;
 
 interface CachedClient {
   client: AnyAwsClient;
@@ -98,6 +99,17 @@ export class AwsClientFactory {
 
   sts(target: AwsClientTarget): STSClient {
     return this.cached('STS', target, () => new STSClient(this.config(target)));
+  }
+
+  /**
+   * The event queue's client (aws/events/). A ReceiveMessage long poll holds the request for
+   * `longPollMs` (20 s) before answering with nothing: its attempt timeout and whole-call
+   * deadline are that plus the usual deadline, so only an endpoint that stays silent past the
+   * poll is cut off. Counted, capped and timed like every other client.
+   */
+  sqs(target: AwsClientTarget, longPollMs: number): SQSClient {
+    const extraMs = longPollMs;
+    return this.cached('SQS', target, () => new SQSClient(this.config(target, extraMs)), extraMs);
   }
 
   /**
@@ -132,19 +144,19 @@ export class AwsClientFactory {
     return this.cache.size;
   }
 
-  private cached<C extends AnyAwsClient>(service: AwsApiService, target: AwsClientTarget, build: () => C): C {
-    const key = JSON.stringify([service, target.region, target.endpoint ?? '', target.identityKey, target.retry ?? null]);
+  private cached<C extends AnyAwsClient>(service: AwsApiService, target: AwsClientTarget, build: () => C, extraMs = 0): C {
+    const key = JSON.stringify([service, target.region, target.endpoint ?? '', target.identityKey, target.retry ?? null, extraMs]);
     const hit = this.cache.get(key);
     if (hit) return hit.client as C;
     const client = build();
     this.capBodies(client);
     this.instrument(client, service, target.region);
-    this.enforceDeadline(client);
+    this.enforceDeadline(client, extraMs);
     this.cache.set(key, { client, identityKey: target.identityKey });
     return client;
   }
 
-  private config(target: AwsClientTarget) {
+  private config(target: AwsClientTarget, extraMs = 0) {
     return {
       region: target.region,
       ...(target.endpoint ? { endpoint: target.endpoint } : {}),
@@ -152,7 +164,7 @@ export class AwsClientFactory {
       ...this.retryConfig(target.retry),
       requestHandler: this.options.requestHandler ?? {
         connectionTimeout: this.options.connectionTimeoutMs ?? 3_000,
-        requestTimeout: Math.min(this.options.requestTimeoutMs ?? 10_000, this.callTimeoutMs),
+        requestTimeout: Math.min(this.options.requestTimeoutMs ?? 10_000, this.callTimeoutMs) + extraMs,
         // Without this the SDK only logs a warning when requestTimeout passes.
         throwOnRequestTimeout: true,
       },
@@ -180,8 +192,8 @@ export class AwsClientFactory {
    * socket and stops retrying. The race makes the caller's promise settle at the deadline
    * even if a layer below ignored the signal.
    */
-  private enforceDeadline(client: AnyAwsClient): void {
-    const timeoutMs = this.callTimeoutMs;
+  private enforceDeadline(client: AnyAwsClient, extraMs = 0): void {
+    const timeoutMs = this.callTimeoutMs + extraMs;
     type Send = (command: unknown, options?: { abortSignal?: AbortSignal }) => Promise<unknown>;
     const send = client.send.bind(client) as Send;
     const bounded: Send = (command, options) => {

@@ -13,7 +13,8 @@ import { ES_REASON, type AwsService } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
 import { isAwsServiceEndpoint } from './endpoint-policy.js';
 
-export type AwsApiService = AwsService | 'STS';
+/** SQS: the event queue (aws/events/), read with the operator's own identity. */
+export type AwsApiService = AwsService | 'STS' | 'SQS';
 
 /**
  * A whole AWS call (every SDK attempt) took longer than the operator's per-call deadline
@@ -60,12 +61,14 @@ const SERVICE_LABEL: Record<AwsApiService, string> = {
   SecretsManager: 'Secrets Manager',
   ParameterStore: 'SSM Parameter Store',
   STS: 'STS',
+  SQS: 'SQS',
 };
 
 const SUBJECT_NOUN: Record<AwsApiService, string> = {
   SecretsManager: 'secret',
   ParameterStore: 'parameter',
   STS: 'role',
+  SQS: 'queue',
 };
 
 /** The IAM permission each operation needs, as a user would write it in a policy. */
@@ -78,10 +81,13 @@ const IAM_ACTION: Record<string, string> = {
   GetParametersByPath: 'ssm:GetParametersByPath',
   DescribeParameters: 'ssm:DescribeParameters',
   AssumeRole: 'sts:AssumeRole',
+  ReceiveMessage: 'sqs:ReceiveMessage',
+  DeleteMessageBatch: 'sqs:DeleteMessage',
+  GetQueueAttributes: 'sqs:GetQueueAttributes',
   AssumeRoleWithWebIdentity: 'sts:AssumeRoleWithWebIdentity',
 };
 
-const IAM_PREFIX: Record<AwsApiService, string> = { SecretsManager: 'secretsmanager', ParameterStore: 'ssm', STS: 'sts' };
+const IAM_PREFIX: Record<AwsApiService, string> = { SecretsManager: 'secretsmanager', ParameterStore: 'ssm', STS: 'sts', SQS: 'sqs' };
 
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'ParameterNotFound', 'ParameterVersionNotFound']);
 const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded', 'ThrottledException']);
@@ -155,6 +161,18 @@ const OTHER_KNOWN = [
   'SyntaxError',
   'Unknown',
   'UnknownError',
+  // SQS (the event queue, aws/events/): the queue is gone, or its SSE-KMS key refuses us.
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+  'KmsAccessDenied',
+  'KmsDisabled',
+  'KmsNotFound',
+  'KmsInvalidState',
+  'KmsInvalidKeyUsage',
+  'KmsThrottled',
+  'KmsOptInRequired',
+  'OverLimit',
+  'ReceiptHandleIsInvalid',
 ];
 /** Every error code the operator knows by name; the only ones shown from a non-AWS endpoint or used as a metric label. */
 const KNOWN_CODES: ReadonlySet<string> = new Set([

@@ -11,7 +11,11 @@
 //   sync) keeps sharing its reads for as long as it runs, and an idle cache stays empty;
 // - requests for the same identity arriving within a tiny window (default 5 ms) are sent
 //   as one getMany (BatchGetSecretValue / GetParameters);
-// - errors are never cached; invalidate() drops values for a force-sync.
+// - errors are never cached; invalidate() drops values for a force-sync, invalidateRemote()
+//   every identity's values of a secret AWS says changed (issue #16: the refreshes the event
+//   triggers then share one new read);
+// - onRead reports each successful read with its start time (the event router ignores events
+//   older than the last read of their secret).
 //
 // Cached RemoteSecrets are shared between callers and must be treated as read-only.
 import { ES_REASON } from '../api/types.js';
@@ -29,6 +33,8 @@ export interface SharedFetcherOptions {
   batchWindowMs?: number;
   /** Send a pending batch at once when it reaches this size. Default 100. */
   maxBatchSize?: number;
+  /** Every successful read, with the time it was requested (ms). */
+  onRead?: (service: SecretsProvider['service'], value: RemoteSecret, startedAtMs: number) => void;
 }
 
 export interface FetcherStats {
@@ -44,6 +50,8 @@ export interface FetcherStats {
 
 interface CachedValue {
   identityKey: string;
+  service: string;
+  key: string;
   value: RemoteSecret;
   /** When the read was requested: the value reflects every change made before this time. */
   startedAt: number;
@@ -61,6 +69,7 @@ export interface FetchOptions {
 
 interface Waiter {
   cacheKey: string;
+  service: SecretsProvider['service'];
   startedAt: number;
   request: FetchRequest;
   promise: Promise<RemoteSecret>;
@@ -82,6 +91,7 @@ export class SharedFetcher {
   private readonly ttlMs: number;
   private readonly batchWindowMs: number;
   private readonly maxBatchSize: number;
+  private readonly onRead: SharedFetcherOptions['onRead'];
   private lastSweep = 0;
   readonly stats: FetcherStats = { cacheHits: 0, sharedInFlight: 0, reads: 0, batches: 0 };
 
@@ -90,6 +100,7 @@ export class SharedFetcher {
     this.ttlMs = options.ttlMs ?? 10_000;
     this.batchWindowMs = options.batchWindowMs ?? 5;
     this.maxBatchSize = options.maxBatchSize ?? 100;
+    this.onRead = options.onRead;
   }
 
   /** One value, through the cache, single-flight and batching. Rejects with ProviderError. */
@@ -111,7 +122,7 @@ export class SharedFetcher {
     }
     // A new read; one still in flight from before notBefore answers its own callers but,
     // being older, no longer fills the cache (settle() checks it is still the current one).
-    const waiter = newWaiter(cacheKey, request, now);
+    const waiter = newWaiter(cacheKey, provider.service, request, now);
     this.inflight.set(cacheKey, waiter);
     this.enqueue(identityKey, provider, waiter);
     return waiter.promise;
@@ -153,6 +164,16 @@ export class SharedFetcher {
       const [identity] = JSON.parse(cacheKey) as [string];
       if (matches(cacheKey, identity)) this.inflight.delete(cacheKey);
     }
+  }
+
+  /**
+   * Drops every identity's cached and in-flight reads of `key` (any version) of `service`: AWS
+   * said it changed. Reads in flight still answer their callers but fill no cache; the next
+   * caller starts one new read that every other caller then shares.
+   */
+  invalidateRemote(service: SecretsProvider['service'], key: string): void {
+    for (const [cacheKey, entry] of this.cache) if (entry.service === service && entry.key === key) this.cache.delete(cacheKey);
+    for (const [cacheKey, waiter] of this.inflight) if (waiter.service === service && waiter.request.key === key) this.inflight.delete(cacheKey);
   }
 
   /** Number of cached values (for a gauge and tests). */
@@ -217,8 +238,9 @@ export class SharedFetcher {
       return;
     }
     if (current && this.ttlMs > 0) {
-      this.cache.set(waiter.cacheKey, { identityKey, value: outcome, startedAt: waiter.startedAt, lastUsedAt: this.clock.now() });
+      this.cache.set(waiter.cacheKey, { identityKey, service: waiter.service, key: waiter.request.key, value: outcome, startedAt: waiter.startedAt, lastUsedAt: this.clock.now() });
     }
+    this.onRead?.(waiter.service, outcome, waiter.startedAt);
     waiter.resolve(outcome);
   }
 
@@ -231,14 +253,14 @@ export class SharedFetcher {
   }
 }
 
-function newWaiter(cacheKey: string, request: FetchRequest, startedAt: number): Waiter {
+function newWaiter(cacheKey: string, service: SecretsProvider['service'], request: FetchRequest, startedAt: number): Waiter {
   let resolve!: (value: RemoteSecret) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<RemoteSecret>((res, rej) => {
     resolve = res;
     reject = rej;
   });
-  return { cacheKey, startedAt, request, promise, resolve, reject };
+  return { cacheKey, service, startedAt, request, promise, resolve, reject };
 }
 
 function asProviderError(err: unknown): ProviderError {

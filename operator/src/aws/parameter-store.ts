@@ -206,6 +206,7 @@ export class ParameterStoreProvider implements SecretsProvider {
       value: Buffer.from(parameter.Value, 'utf8'),
       binary: false,
       ...(parameter.Version !== undefined ? { version: parameter.Version } : {}),
+      ...(parameter.ARN ? { arn: parameter.ARN } : {}),
       region: this.options.region,
     };
   }

@@ -243,6 +243,8 @@ export class SecretsManagerProvider implements SecretsProvider {
       name: out.Name ?? request.key,
       region: this.options.region,
       ...(out.VersionId ? { versionId: out.VersionId } : {}),
+      // The event index learns the secret's ARN (and account) from it (issue #16).
+      ...(out.ARN ? { arn: out.ARN } : {}),
     };
     if (out.SecretString !== undefined) return { ...base, value: Buffer.from(out.SecretString, 'utf8'), binary: false };
     if (out.SecretBinary !== undefined) return { ...base, value: Buffer.from(out.SecretBinary), binary: true };

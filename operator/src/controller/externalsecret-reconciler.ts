@@ -12,6 +12,7 @@ import {
   ES_REASON,
   type ExternalSecret,
   type ExternalSecretStatus,
+  type LastEvent,
   type SecretStore,
   type SyncedVersion,
 } from '../api/types.js';
@@ -40,6 +41,20 @@ import { findCondition, readyCondition, sameJson, setCondition } from './conditi
 import { checkStoreAccess } from './store-access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 import { objectsGone, reconcileScope } from './reconcile-scope.js';
+import type { LearnedRead } from './event-index.js';
+import type { AwsService } from '../api/types.js';
+
+/** An AWS change event that asks for a refresh (controller/event-router.ts). */
+export interface EventTrigger {
+  event: LastEvent;
+  /** When the operator received it (ms): the start of rotor_event_to_secret_seconds. */
+  receivedAtMs: number;
+  /** A rotation ended: the AWSRotation condition records how. */
+  rotation?: 'Succeeded' | 'Failed';
+}
+
+/** The condition a RotationFailed / RotationSucceeded event sets (issue #16). */
+export const CONDITION_AWS_ROTATION = 'AWSRotation';
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -98,6 +113,10 @@ export interface ExternalSecretReconcilerDeps {
   sleep?: (ms: number) => Promise<void>;
   /** The ExternalSecret is gone: drop what is kept per ExternalSecret outside this class (metric series). */
   onDeleted?: (namespace: string, name: string) => void;
+  /** A sync succeeded: what it read (names, ARNs, regions), for the event index. */
+  onSynced?: (namespace: string, name: string, service: AwsService, reads: LearnedRead[]) => void;
+  /** A refresh an AWS event triggered wrote the Secret: seconds from the event's receipt. */
+  onEventSynced?: (seconds: number) => void;
 }
 
 export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
@@ -140,6 +159,8 @@ export class ExternalSecretReconciler {
    * status.refreshTime is not rewritten on every refresh (it would cost a write per refresh).
    */
   private readonly syncedWave = new Map<string, number>();
+  /** AWS change events not yet taken by a pass (refreshForEvent), the latest per ExternalSecret. */
+  private readonly eventTriggers = new Map<string, EventTrigger>();
   private readonly startedAtMs: number;
 
   /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
@@ -185,19 +206,39 @@ export class ExternalSecretReconciler {
     });
   }
 
+  /**
+   * AWS says a secret this ExternalSecret reads changed (or its rotation ended): the next pass
+   * refreshes now if it refreshes periodically, and records the event in status.lastEvent (and
+   * a rotation's outcome in the AWSRotation condition). The caller enqueues the key, after
+   * dropping the changed secret from the shared fetch cache.
+   */
+  refreshForEvent(namespace: string, name: string, trigger: EventTrigger): void {
+    const key = `${namespace}/${name}`;
+    const pending = this.eventTriggers.get(key);
+    // A rotation outcome is not lost to a later plain change of the same secret.
+    this.eventTriggers.set(key, pending?.rotation && !trigger.rotation ? { ...trigger, rotation: pending.rotation } : trigger);
+  }
+
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
     // Taken at the start: a request that arrives during this pass is for the next one.
     const siblingWaiters = this.siblingRefresh.get(key);
     this.siblingRefresh.delete(key);
+    const trigger = this.eventTriggers.get(key);
+    this.eventTriggers.delete(key);
+    let done = false;
     try {
-      return await this.reconcileOnce(namespace, name, siblingWaiters !== undefined);
+      const result = await this.reconcileOnce(namespace, name, siblingWaiters !== undefined, trigger);
+      done = true;
+      return result;
     } finally {
       for (const resolve of siblingWaiters ?? []) resolve();
+      // A failed pass is retried with backoff: the retry still records the event.
+      if (!done && trigger && !this.eventTriggers.has(key)) this.eventTriggers.set(key, trigger);
     }
   }
 
-  private async reconcileOnce(namespace: string, name: string, rolloutSibling: boolean): Promise<ReconcileResult> {
+  private async reconcileOnce(namespace: string, name: string, rolloutSibling: boolean, trigger?: EventTrigger): Promise<ReconcileResult> {
     const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
     if (!es || es.metadata.deletionTimestamp) {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
@@ -205,6 +246,7 @@ export class ExternalSecretReconciler {
       this.writtenStatus.delete(`${namespace}/${name}`);
       this.storeChangedFor.delete(`${namespace}/${name}`);
       this.syncedWave.delete(`${namespace}/${name}`);
+      this.eventTriggers.delete(`${namespace}/${name}`);
       this.deps.onDeleted?.(namespace, name);
       this.pendingRollouts?.forget(`${namespace}/${name}`);
       return {};
@@ -246,6 +288,7 @@ export class ExternalSecretReconciler {
       // survives a restart between the store's change and this ExternalSecret's next pass).
       storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
       rolloutSibling,
+      eventTriggered: trigger !== undefined,
     });
     if (!decision.sync) {
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
@@ -254,7 +297,16 @@ export class ExternalSecretReconciler {
     }
     log.debug({ reason: decision.reason }, 'refreshing');
     try {
-      await this.sync(spec, target, log, { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs }, read.assumedAbsent);
+      // An event's refresh is not "fresh": the router already dropped the changed secret from
+      // the shared cache, so every ExternalSecret it queued shares one new read.
+      await this.sync(
+        spec,
+        target,
+        log,
+        { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs },
+        read.assumedAbsent,
+        trigger,
+      );
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
@@ -430,7 +482,14 @@ export class ExternalSecretReconciler {
     }
   }
 
-  private async sync(es: DefaultedExternalSecret, target: Secret | undefined, log: Logger, fetchOptions: FetchDesiredOptions, assumedAbsent: boolean): Promise<void> {
+  private async sync(
+    es: DefaultedExternalSecret,
+    target: Secret | undefined,
+    log: Logger,
+    fetchOptions: FetchDesiredOptions,
+    assumedAbsent: boolean,
+    trigger?: EventTrigger,
+  ): Promise<void> {
     const namespace = es.metadata.namespace!;
     const store = await this.resolveStore(es);
     // AWS reads stop at the pass's deadline or when the ExternalSecret or store goes away.
@@ -542,12 +601,14 @@ export class ExternalSecretReconciler {
     }
     const lastRollout = es.status?.lastRollout;
     const previousRefresh = es.status?.refreshTime;
+    const ready = setCondition(
+      es.status?.conditions,
+      readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
+    );
     const status: ExternalSecretStatus = {
       ...es.status,
-      conditions: setCondition(
-        es.status?.conditions,
-        readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
-      ),
+      conditions: trigger?.rotation ? setCondition(ready, rotationCondition(trigger)) : ready,
+      ...(trigger ? { lastEvent: trigger.event } : {}),
       refreshTime: previousRefresh,
       observedGeneration: es.metadata.generation,
       syncedVersions: built.syncedVersions,
@@ -573,6 +634,8 @@ export class ExternalSecretReconciler {
       this.rememberStatus(es, next);
     }
     await this.deleteRenamedTargets(es, log);
+    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+    this.deps.onSynced?.(namespace, es.metadata.name, store.spec.provider.aws.service, built.reads ?? []);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }
@@ -767,6 +830,20 @@ function deletedStatus(es: DefaultedExternalSecret, now: Date): ExternalSecretSt
     ...es.status,
     conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, message, now, es.metadata.generation)),
     observedGeneration: es.metadata.generation,
+  };
+}
+
+/** AWSRotation from a rotation's outcome; the transition time is the event's. */
+function rotationCondition(trigger: EventTrigger) {
+  const failed = trigger.rotation === 'Failed';
+  return {
+    type: CONDITION_AWS_ROTATION,
+    status: failed ? ('False' as const) : ('True' as const),
+    reason: failed ? 'RotationFailed' : 'RotationSucceeded',
+    message: failed
+      ? `AWS reported that rotating a secret this ExternalSecret reads failed at ${trigger.event.time}; the Secret keeps the current version. Check the rotation function's logs in AWS`
+      : `AWS reported a successful rotation at ${trigger.event.time}`,
+    lastTransitionTime: trigger.event.time,
   };
 }
 

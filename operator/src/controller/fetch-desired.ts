@@ -11,10 +11,13 @@ import { SyncError } from '../sync/errors.js';
 import { NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../sync/template-apply.js';
 import type { TemplateSourceClient } from '../kube/ports.js';
 import type { StoreAvailability } from './store-availability.js';
+import type { LearnedRead } from './event-index.js';
 
 export interface DesiredData extends BuiltSecret {
   /** Region that served the reads when it was not the store's own (failover). */
   servedRegion?: string;
+  /** Every remote value read (names, ARNs, regions; never values): the event index learns from them. */
+  reads?: LearnedRead[];
 }
 
 export interface FetchDesiredOptions {
@@ -94,9 +97,14 @@ export class FetchingSecretSource implements SecretSource {
     const built = await buildSecretData({ externalSecret: es, data, dataFrom, templateSources });
     const primary = store.spec.provider.aws.region;
     const regions = new Set<string>();
-    for (const r of [...data, ...dataFrom.flat()]) if (r && !(r instanceof ProviderError)) regions.add(r.region);
+    const learned: LearnedRead[] = [];
+    for (const r of [...data, ...dataFrom.flat()]) {
+      if (!r || r instanceof ProviderError) continue;
+      regions.add(r.region);
+      learned.push({ name: r.name, region: r.region, ...(r.arn ? { arn: r.arn } : {}) });
+    }
     const servedRegion = [...regions].find((r) => r !== primary);
-    return servedRegion ? { ...built, servedRegion } : built;
+    return { ...built, ...(servedRegion ? { servedRegion } : {}), reads: learned };
   }
 }
 

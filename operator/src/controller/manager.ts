@@ -34,6 +34,13 @@ import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDe
 import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
 import { ownerToRepair } from './secret-owner.js';
 import { httpStatusOf, invalidMessage } from '../kube/errors.js';
+import { EventIndex, type IndexedRead } from './event-index.js';
+import { EventRouter } from './event-router.js';
+import { QueueConsumer } from '../aws/events/consumer.js';
+import type { EventQueue } from '../aws/events/sqs-queue.js';
+import type { BackoffPolicy } from '../kube/backoff.js';
+import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
+import type { AwsService } from '../api/types.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -76,6 +83,20 @@ export interface ManagerOptions {
   externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret' | 'readLive'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
+  /** AWS change events (issue #16): the operator's queues, read only while this manager runs (on the leader). */
+  events?: ManagerEventOptions;
+}
+
+export interface ManagerEventOptions {
+  /** One consumer per distinct queue; `name` labels its metric and log lines (the URL). */
+  queues: Array<{ name: string; queue: EventQueue }>;
+  /** The index the fetcher's onRead feeds (last reads); a new one when absent. */
+  index?: EventIndex;
+  /** SharedFetcher.invalidateRemote. */
+  invalidate: (service: AwsService, key: string) => void;
+  /** Consumer backoff and sleep (tests). */
+  backoff?: BackoffPolicy;
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 const STORE_KEY_SEPARATOR = '|';
@@ -93,6 +114,9 @@ export class Manager {
   private readonly storeQueue: WorkQueue;
   private readonly esReconciler: ExternalSecretReconciler;
   private readonly log: Logger;
+  /** Remote secret -> ExternalSecrets, only when event queues are configured. */
+  readonly eventIndex: EventIndex | undefined;
+  private readonly consumers: QueueConsumer[] = [];
 
   constructor(private readonly options: ManagerOptions) {
     const { sources, metrics } = options;
@@ -129,8 +153,23 @@ export class Manager {
       whatToDo: 'its CRD is not installed; apply it (kubectl apply --server-side -f crds/) to use ClusterExternalSecrets — everything else works without it',
     });
 
+    const index = (this.eventIndex = options.events ? (options.events.index ?? new EventIndex()) : undefined);
+    const esDeps = options.externalSecretDeps;
     const esReconciler = (this.esReconciler = new ExternalSecretReconciler({
-      ...options.externalSecretDeps,
+      ...esDeps,
+      ...(index
+        ? {
+            onSynced: (ns: string, name: string, service: AwsService, reads: Parameters<EventIndex['learn']>[2]) => {
+              // Only while it still exists: a pass that finishes after the delete must not re-file it.
+              if (this.externalSecrets.get(ns, name)) index.learn(`${ns}/${name}`, service, reads);
+              esDeps.onSynced?.(ns, name, service, reads);
+            },
+            onEventSynced: (seconds: number) => {
+              metrics.awsEventToSecret.observe(seconds);
+              esDeps.onEventSynced?.(seconds);
+            },
+          }
+        : {}),
       namespaces: this.cachedNamespaces(options.externalSecretDeps.namespaces),
       externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name) },
       stores: {
@@ -189,6 +228,52 @@ export class Manager {
       onError: (key, error, retries) => this.logFailure('clusterexternalsecret', key, error, retries),
     });
     this.routeEvents();
+    if (options.events && index) this.setUpEventConsumers(options.events, index);
+  }
+
+  /** One long-poll loop per queue, all feeding one router; started and stopped with the workers. */
+  private setUpEventConsumers(events: ManagerEventOptions, index: EventIndex): void {
+    const router = new EventRouter({
+      index,
+      invalidate: events.invalidate,
+      mark: (ns, name, trigger) => this.esReconciler.refreshForEvent(ns, name, trigger),
+      enqueue: (key) => this.esQueue.add(key),
+      events: this.options.externalSecretDeps.events,
+      uidOf: (ns, name) => this.externalSecrets.get(ns, name)?.metadata.uid,
+      metrics: eventRouterMetrics(this.options.metrics),
+    });
+    for (const { name, queue } of events.queues) {
+      this.consumers.push(
+        new QueueConsumer({
+          name,
+          queue,
+          handle: (change, receivedAt) => router.route(change, receivedAt),
+          metrics: eventConsumerMetrics(this.options.metrics, name),
+          logger: this.options.logger.child({ component: 'event-queue' }),
+          ...(events.backoff ? { backoff: events.backoff } : {}),
+          ...(events.sleep ? { sleep: events.sleep } : {}),
+        }),
+      );
+    }
+  }
+
+  /** Files an ExternalSecret in the event index under the remote keys its spec reads through its store. */
+  private indexExternalSecret(es: ExternalSecret): void {
+    const index = this.eventIndex;
+    if (!index) return;
+    const key = `${es.metadata.namespace}/${es.metadata.name}`;
+    const ref = es.spec?.secretStoreRef;
+    const store = ref ? (ref.kind === 'ClusterSecretStore' ? this.clusterSecretStores.get(undefined, ref.name) : this.secretStores.get(es.metadata.namespace, ref.name)) : undefined;
+    const aws = store?.spec?.provider?.aws;
+    // No store (yet): nothing to match; the store's add files it.
+    if (!aws?.region || !aws.service) {
+      index.setSpec(key, []);
+      return;
+    }
+    const prefix = aws.prefix ?? '';
+    const keys = [...(es.spec.data ?? []).map((d) => d.remoteRef?.key), ...(es.spec.dataFrom ?? []).map((d) => d.extract?.key)];
+    const reads: IndexedRead[] = keys.filter((k): k is string => typeof k === 'string' && k.length > 0).map((k) => ({ service: aws.service, region: aws.region, key: prefix + k }));
+    index.setSpec(key, reads);
   }
 
   /**
@@ -222,10 +307,14 @@ export class Manager {
     this.storeQueue.start();
     this.esQueue.start();
     this.cesQueue.start();
+    // The index is complete once the informers synced: events from now on find their readers.
+    for (const consumer of this.consumers) consumer.start();
   }
 
-  /** Stops the workers (waiting at most timeoutMs for running reconciles), then the informers. */
+  /** Stops the event queues and the workers (waiting at most timeoutMs for running reconciles), then the informers. */
   async stop(timeoutMs?: number): Promise<void> {
+    // First: a message received from now on is not handled, so it stays for the next leader.
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs), this.cesQueue.shutdown(timeoutMs)]);
     await Promise.all(this.informers().map((i) => i.stop()));
   }
@@ -240,6 +329,15 @@ export class Manager {
 
   private routeEvents(): void {
     const enqueueEs = (es: ExternalSecret) => this.esQueue.add(`${es.metadata.namespace}/${es.metadata.name}`);
+    if (this.eventIndex) {
+      const index = this.eventIndex;
+      this.externalSecrets
+        .onAdd((es) => this.indexExternalSecret(es))
+        .onUpdate((es, old) => {
+          if (es.metadata.generation !== old.metadata.generation) this.indexExternalSecret(es);
+        })
+        .onDelete((es) => index.remove(`${es.metadata.namespace}/${es.metadata.name}`));
+    }
     this.externalSecrets
       .onAdd(enqueueEs)
       // Status writes also arrive as updates; only spec, metadata or deletion changes need a pass.
@@ -262,8 +360,12 @@ export class Manager {
       informer
         .onAdd((s) => {
           this.storeQueue.add(storeKey(s, kind));
-          // ExternalSecrets that failed because the store did not exist retry now.
-          for (const es of this.externalSecretsUsing(s, kind)) enqueueEs(es);
+          // ExternalSecrets that failed because the store did not exist retry now (and are
+          // filed in the event index under the store's region).
+          for (const es of this.externalSecretsUsing(s, kind)) {
+            this.indexExternalSecret(es);
+            enqueueEs(es);
+          }
         })
         .onUpdate((s, old) => {
           if (s.metadata.generation === old.metadata.generation) return;
@@ -272,6 +374,7 @@ export class Manager {
           // failing one retries now instead of at its next backoff).
           for (const es of this.externalSecretsUsing(s, kind)) {
             this.esReconciler.storeChanged(es.metadata.namespace!, es.metadata.name);
+            this.indexExternalSecret(es); // region, service or prefix may have changed
             enqueueEs(es);
           }
         })

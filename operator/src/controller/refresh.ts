@@ -49,6 +49,12 @@ export interface RefreshFacts {
   rolloutSibling?: boolean;
   /** rotor.dev/force-sync annotation value differs from the one last honoured. */
   forceRequested: boolean;
+  /**
+   * AWS said a secret this ExternalSecret reads changed (an event from the operator's queue,
+   * issue #16): refresh now instead of at the next wave. Periodic refreshes only — OnChange and
+   * CreatedOnce do not follow remote changes, and events do not change that.
+   */
+  eventTriggered?: boolean;
 }
 
 export type RefreshReason =
@@ -59,6 +65,7 @@ export type RefreshReason =
   | 'target-drifted'
   | 'forced'
   | 'rollout-sibling'
+  | 'event'
   | 'last-sync-failed'
   | 'interval-elapsed';
 
@@ -107,6 +114,7 @@ function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | 
     return 'interval-elapsed';
   }
   // An early periodic refresh; OnChange and CreatedOnce do not follow rotations at all.
+  if (f.eventTriggered) return 'event';
   if (f.rolloutSibling) return 'rollout-sibling';
   return undefined;
 }

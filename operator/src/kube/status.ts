@@ -24,6 +24,7 @@ const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>
   servedRegion: true,
   version: true,
   lastRollout: true,
+  lastEvent: true,
 };
 
 const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {

@@ -280,6 +280,32 @@ describe('SharedFetcher', () => {
     expect(provider.getCalls).toHaveLength(2);
   });
 
+  it('invalidateRemote drops every identity\'s reads of a changed secret, any version; then one read serves every caller again', async () => {
+    await Promise.all([fetcher.get('store-1', provider, { key: 'a' }), fetcher.get('store-2', provider, { key: 'a', version: 'AWSCURRENT' }), fetcher.get('store-1', provider, { key: 'b' }), settle()]);
+    const readsBefore = provider.getCalls.length + provider.getManyCalls.flat().length;
+    provider.values.set('a', 'A2');
+    fetcher.invalidateRemote('SecretsManager', 'a');
+    fetcher.invalidateRemote('ParameterStore', 'b'); // another service: b stays cached
+    const again = Promise.all([fetcher.get('store-1', provider, { key: 'a' }), fetcher.get('store-1', provider, { key: 'a' }), fetcher.get('store-1', provider, { key: 'b' })]);
+    await settle();
+    const [a1, a2, b] = await again;
+    expect([a1.value.toString(), a2.value.toString(), b.value.toString()]).toEqual(['A2', 'A2', 'B1']);
+    // One new read of a (shared by both callers); b came from the cache.
+    expect(provider.getCalls.length + provider.getManyCalls.flat().length - readsBefore).toBe(1);
+  });
+
+  it('onRead reports each successful read with the time it was requested', async () => {
+    const reads: Array<[string, string, number]> = [];
+    const reporting = new SharedFetcher({ clock, batchWindowMs: 5, onRead: (service, value, at) => reads.push([service, value.name, at]) });
+    const startedAt = clock.now();
+    const done = reporting.get('s', provider, { key: 'a' });
+    clock.advance(3);
+    await settle();
+    await done;
+    await expect(Promise.all([reporting.get('s', provider, { key: 'missing' }), settle()])).rejects.toThrow();
+    expect(reads).toEqual([['SecretsManager', 'a', startedAt]]);
+  });
+
   it('sends a full batch without waiting for the window', async () => {
     const small = new SharedFetcher({ clock, batchWindowMs: 1_000, maxBatchSize: 2 });
     const pending = [small.get('s', provider, { key: 'a' }), small.get('s', provider, { key: 'b' })];

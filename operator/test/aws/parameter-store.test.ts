@@ -53,6 +53,12 @@ describe('ParameterStoreProvider.get', () => {
     expect(ssm.commandCalls(GetParameterCommand)[0]?.args[0].input).toEqual({ Name: '/app/db', WithDecryption: true });
   });
 
+  it('returns the ARN AWS gives (the event index learns the account from it)', async () => {
+    const arn = 'arn:aws:ssm:us-east-1:111122223333:parameter/app/db';
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/app/db', ARN: arn, Value: 's3cr3t', Version: 7, Type: 'SecureString' } });
+    expect((await provider().get({ key: '/app/db' })).arn).toBe(arn);
+  });
+
   it('selects a version number or a label', async () => {
     ssm.on(GetParameterCommand).resolves({ Parameter: { Name: '/app/db', Value: 'v', Version: 3 } });
     await provider().get({ key: '/app/db', version: '3' });

@@ -55,10 +55,10 @@ describe('versionSelector', () => {
 });
 
 describe('SecretsManagerProvider.get', () => {
-  it('returns SecretString as UTF-8 bytes with the VersionId and region', async () => {
+  it('returns SecretString as UTF-8 bytes with the VersionId, region and ARN', async () => {
     sm.on(GetSecretValueCommand).resolves({ Name: 'prod/db', ARN: arnOf('prod/db'), VersionId: 'v1', SecretString: '{"password":"häß"}' });
     const value = await provider().get({ key: 'prod/db' });
-    expect(value).toEqual({ name: 'prod/db', value: Buffer.from('{"password":"häß"}', 'utf8'), binary: false, versionId: 'v1', region: 'eu-west-1' });
+    expect(value).toEqual({ name: 'prod/db', value: Buffer.from('{"password":"häß"}', 'utf8'), binary: false, versionId: 'v1', region: 'eu-west-1', arn: arnOf('prod/db') });
     expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: 'prod/db' });
   });
 

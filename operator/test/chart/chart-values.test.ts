@@ -31,6 +31,7 @@ const EVERY_FLAG: Record<string, string> = {
   watchStallTimeout: '10m',
   bindAddress: '127.0.0.1',
   'tenancy.allowedEndpoints[0]': 'https://*.corp.internal',
+  'events.queues[0].url': 'https://sqs.eu-west-1.amazonaws.com/111122223333/rotor-events',
 };
 
 /** The values files of the lint/template matrix: each one a way users run the chart. */

@@ -244,6 +244,22 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
     expect(templateError({}, ['--set-json', 'tenancy.allowedEndpoints=["ftp://x"]'])).toMatch(/allowedEndpoints/);
   });
 
+  it('passes each events.queues entry as one --events-queue flag (region only when given) and validates them', () => {
+    const { container } = deployment(
+      template({}, [
+        '--set-json',
+        'events.queues=[{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/rotor-events"},{"url":"http://localstack.localstack:4566/000000000000/rotor-events","region":"us-east-1"}]',
+      ]),
+    );
+    expect(container.args.filter((a: string) => a.startsWith('--events-queue'))).toEqual([
+      '--events-queue=https://sqs.eu-west-1.amazonaws.com/111122223333/rotor-events',
+      '--events-queue=http://localstack.localstack:4566/000000000000/rotor-events,region=us-east-1',
+    ]);
+    expect(deployment(template({})).container.args.some((a: string) => a.startsWith('--events-queue'))).toBe(false);
+    expect(templateError({}, ['--set-json', 'events.queues=[{"url":"not a url"}]'])).toMatch(/url/);
+    expect(templateError({}, ['--set-json', 'events.queues=[{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","zone":"a"}]'])).toMatch(/zone/);
+  });
+
   it('rejects an unknown log level at render time', () => {
     expect(templateError({ logLevel: 'verbose' })).toMatch(/logLevel/);
   });

@@ -610,6 +610,44 @@ describe('ExternalSecretReconciler', () => {
     expect(t.provider.calls, 'OnChange does not follow rotations').toBe(calls);
   });
 
+  it('refreshForEvent: the next pass reads AWS now and records status.lastEvent in its one status write; a failed pass keeps the event for its retry', async () => {
+    await t.reconcile();
+    const writes = t.status.writes;
+    t.provider.set('prod/db', JSON.stringify({ password: 'rotated' }), 'v-2222bbbb');
+    t.advance(60_000); // not due for another 59 minutes
+    const event = { time: '2026-03-01T00:00:30.000Z', type: 'SecretLabelUpdated', source: 'aws.secretsmanager' };
+    t.provider.failWith = new ProviderError('ProviderUnavailable', 'endpoint down', { retryable: true, unavailable: true });
+    t.reconciler.refreshForEvent('app', 'db', { event, receivedAtMs: T0 + 59_000 });
+    await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+    t.provider.failWith = undefined;
+    const afterFailure = t.status.writes;
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe('rotated');
+    expect(t.objects.es.status?.lastEvent).toEqual(event);
+    expect(t.status.writes - afterFailure, 'one status write for the refresh, lastEvent in it').toBe(1);
+    expect(afterFailure - writes).toBe(1); // the failure's Ready=False
+    // Taken: the next pass is back to the schedule.
+    const calls = t.provider.calls;
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls);
+  });
+
+  it('refreshForEvent with a rotation outcome sets AWSRotation (transition time = event time) and keeps it across a later plain change', async () => {
+    await t.reconcile();
+    t.advance(60_000);
+    const failedAt = '2026-03-01T00:00:40.000Z';
+    t.reconciler.refreshForEvent('app', 'db', { event: { time: failedAt, type: 'RotationFailed', source: 'aws.secretsmanager' }, receivedAtMs: T0, rotation: 'Failed' });
+    t.reconciler.refreshForEvent('app', 'db', { event: { time: failedAt, type: 'PutSecretValue', source: 'aws.secretsmanager' }, receivedAtMs: T0 });
+    await t.reconcile();
+    expect(t.objects.es.status?.conditions?.find((c) => c.type === 'AWSRotation')).toMatchObject({ status: 'False', reason: 'RotationFailed', lastTransitionTime: failedAt });
+    expect(t.objects.es.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(t.objects.es.status?.lastEvent?.type).toBe('PutSecretValue');
+    t.advance(60_000);
+    t.reconciler.refreshForEvent('app', 'db', { event: { time: '2026-03-01T00:02:00.000Z', type: 'RotationSucceeded', source: 'aws.secretsmanager' }, receivedAtMs: T0, rotation: 'Succeeded' });
+    await t.reconcile();
+    expect(t.objects.es.status?.conditions?.find((c) => c.type === 'AWSRotation')).toMatchObject({ status: 'True', reason: 'RotationSucceeded' });
+  });
+
   it('a store spec change re-syncs a Ready ExternalSecret under every refresh policy', async () => {
     for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
       t = setup({ es: externalSecret({ refreshPolicy }) });

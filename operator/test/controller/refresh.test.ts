@@ -27,6 +27,13 @@ describe('decideRefresh', () => {
     }
   });
 
+  it('an AWS change event refreshes a periodic ExternalSecret now, inside a covered wave; never OnChange, CreatedOnce or sync-once', () => {
+    expect(decideRefresh({ ...base, eventTriggered: true })).toEqual({ sync: true, reason: 'event', waveMs: WAVE, nextAt: WAVE + HOUR });
+    expect(decideRefresh({ ...base, policy: 'OnChange', eventTriggered: true })).toEqual({ sync: false });
+    expect(decideRefresh({ ...base, policy: 'CreatedOnce', eventTriggered: true })).toEqual({ sync: false });
+    expect(decideRefresh({ ...base, intervalMs: 0, eventTriggered: true })).toEqual({ sync: false });
+  });
+
   it('waits for the next wave when this one is already covered', () => {
     expect(decideRefresh(base)).toEqual({ sync: false, waveMs: WAVE, nextAt: WAVE + HOUR });
   });

@@ -14,6 +14,7 @@ const IAM_PREFIX_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-sts': 'sts',
+  '@aws-sdk/client-sqs': 'sqs',
 };
 
 function filesUnder(dir: string, suffix: string): string[] {

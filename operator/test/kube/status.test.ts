@@ -38,6 +38,7 @@ describe('KubeStatusWriter', () => {
         servedRegion: null,
         version: null,
         lastRollout: null,
+        lastEvent: null,
       },
     });
   });

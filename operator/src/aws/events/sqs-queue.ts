@@ -1,0 +1,56 @@
+// The event queue's I/O: one SQS queue read with the operator's own identity, through the
+// shared client factory (aws/clients.ts: body cap, deadlines, every call counted in
+// rotor_aws_api_calls_total{service="SQS"}). The consumer (consumer.ts) sees only the
+// EventQueue port, so its loop is unit-tested with an in-memory queue.
+import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { AwsClientFactory } from '../clients.js';
+import type { EventQueueSpec } from './queue-spec.js';
+import { sqsEndpoint } from './queue-spec.js';
+
+export interface QueueMessage {
+  body: string;
+  receiptHandle: string;
+}
+
+/** What the consumer needs of a queue. */
+export interface EventQueue {
+  /** Checks the queue exists and may be read (GetQueueAttributes). Throws the SDK error. */
+  check(signal: AbortSignal): Promise<void>;
+  /** One long poll: waits up to the poll time for at most `max` messages. */
+  receive(max: number, signal: AbortSignal): Promise<QueueMessage[]>;
+  delete(receiptHandle: string): Promise<void>;
+}
+
+/** SQS's longest long poll: the fewest calls on an idle queue (3 per minute). */
+export const LONG_POLL_SECONDS = 20;
+
+export class SqsEventQueue implements EventQueue {
+  private readonly client;
+
+  constructor(
+    private readonly spec: EventQueueSpec,
+    clients: AwsClientFactory,
+    env: Record<string, string | undefined> = process.env,
+  ) {
+    // No credentials given: the SDK's default chain, i.e. the operator's own identity (IRSA,
+    // Pod Identity, instance role). The identity key keeps it apart from every store's clients.
+    this.client = clients.sqs({ region: spec.region, endpoint: sqsEndpoint(spec, env), identityKey: 'operator-events' }, LONG_POLL_SECONDS * 1000);
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.spec.url, AttributeNames: ['QueueArn'] }), { abortSignal: signal });
+  }
+
+  async receive(max: number, signal: AbortSignal): Promise<QueueMessage[]> {
+    const out = await this.client.send(
+      new ReceiveMessageCommand({ QueueUrl: this.spec.url, MaxNumberOfMessages: max, WaitTimeSeconds: LONG_POLL_SECONDS }),
+      { abortSignal: signal },
+    );
+    return (out.Messages ?? []).flatMap((m) => (m.ReceiptHandle !== undefined ? [{ body: m.Body ?? '', receiptHandle: m.ReceiptHandle }] : []));
+  }
+
+  async delete(receiptHandle: string): Promise<void> {
+    // One DeleteMessage per message (not the batch call): its IAM action is the one docs/iam grants.
+    await this.client.send(new DeleteMessageCommand({ QueueUrl: this.spec.url, ReceiptHandle: receiptHandle }));
+  }
+}

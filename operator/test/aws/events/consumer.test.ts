@@ -1,0 +1,113 @@
+// The long-poll loop with an in-memory queue behind the same EventQueue port the SDK queue implements.
+import { describe, expect, it, vi } from 'vitest';
+import { QueueConsumer, type ConsumerMetrics } from '../../../src/aws/events/consumer.js';
+import type { EventQueue, QueueMessage } from '../../../src/aws/events/sqs-queue.js';
+import type { SecretChange } from '../../../src/aws/events/parse.js';
+import { labelUpdated } from './fixtures.js';
+
+const quiet = { info: () => {}, warn: vi.fn(), debug: () => {} };
+
+/** Hands out scripted receive results, then waits (like a long poll) until aborted. */
+class FakeQueue implements EventQueue {
+  readonly deleted: string[] = [];
+  checks = 0;
+  receives = 0;
+  constructor(
+    private readonly script: Array<QueueMessage[] | Error>,
+    private readonly checkScript: Array<Error | undefined> = [],
+  ) {}
+  async check(): Promise<void> {
+    const outcome = this.checkScript[this.checks++];
+    if (outcome) throw outcome;
+  }
+  receive(_max: number, signal: AbortSignal): Promise<QueueMessage[]> {
+    const next = this.script[this.receives++];
+    if (next instanceof Error) return Promise.reject(next);
+    if (next) return Promise.resolve(next);
+    return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
+  }
+  async delete(receiptHandle: string): Promise<void> {
+    this.deleted.push(receiptHandle);
+  }
+}
+
+function recorder() {
+  const counts = { received: [] as string[], malformed: [] as string[], ages: [] as number[], up: [] as boolean[] };
+  const metrics: ConsumerMetrics = {
+    received: (s) => counts.received.push(s),
+    malformed: (r) => counts.malformed.push(r),
+    age: (a) => counts.ages.push(a),
+    up: (u) => counts.up.push(u),
+  };
+  return { counts, metrics };
+}
+
+const msg = (body: unknown, receiptHandle: string): QueueMessage => ({ body: typeof body === 'string' ? body : JSON.stringify(body), receiptHandle });
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 1));
+  expect(condition()).toBe(true);
+}
+
+describe('QueueConsumer', () => {
+  it('hands each change to the router, then deletes it; malformed and unsupported events are counted and deleted', async () => {
+    const queue = new FakeQueue([[msg(labelUpdated(), 'r1'), msg('{nope', 'r2'), msg({ ...labelUpdated(), 'detail-type': 'Something Else' }, 'r3'), msg({ ...labelUpdated(), source: 'evil' }, 'r4')]]);
+    const handled: SecretChange[] = [];
+    const { counts, metrics } = recorder();
+    const consumer = new QueueConsumer({ name: 'q', queue, metrics, logger: quiet, now: () => Date.parse('2026-12-06T12:00:07Z'), handle: async (c) => void handled.push(c) });
+    consumer.start();
+    await until(() => queue.deleted.length === 4);
+    await consumer.stop();
+    expect(handled.map((c) => c.name)).toEqual(['prod/db']);
+    expect(queue.deleted).toEqual(['r1', 'r2', 'r3', 'r4']);
+    expect(counts.received).toEqual(['aws.secretsmanager', 'unknown', 'aws.secretsmanager', 'other']);
+    expect(counts.malformed).toEqual(['not-json', 'unsupported', 'unknown-source']);
+    expect(counts.ages).toEqual([2]);
+    expect(counts.up).toEqual([true]);
+  });
+
+  it('a message whose handling failed is not deleted (redelivered after the visibility timeout); the next one is', async () => {
+    const queue = new FakeQueue([[msg(labelUpdated({ id: 'a' }), 'r1'), msg(labelUpdated({ id: 'b' }), 'r2')]]);
+    const { metrics } = recorder();
+    const consumer = new QueueConsumer({
+      name: 'q',
+      queue,
+      metrics,
+      logger: quiet,
+      handle: async (c) => {
+        if (c.id === 'a') throw new Error('work queue closed');
+      },
+    });
+    consumer.start();
+    await until(() => queue.deleted.length === 1);
+    await consumer.stop();
+    expect(queue.deleted).toEqual(['r2']);
+  });
+
+  it('a broken queue backs off, reports down, checks again and recovers; stop ends the long poll', async () => {
+    const denied = Object.assign(new Error('denied'), { name: 'AccessDenied' });
+    const gone = Object.assign(new Error('gone'), { name: 'QueueDoesNotExist' });
+    const queue = new FakeQueue([gone, [msg(labelUpdated(), 'r1')]], [denied, undefined, undefined]);
+    const { counts, metrics } = recorder();
+    const sleeps: number[] = [];
+    const warn = vi.fn();
+    const consumer = new QueueConsumer({
+      name: 'q',
+      queue,
+      metrics,
+      logger: { ...quiet, warn },
+      handle: async () => {},
+      backoff: { baseMs: 100, maxMs: 1000, jitter: 0 },
+      sleep: async (ms) => void sleeps.push(ms),
+    });
+    consumer.start();
+    await until(() => queue.deleted.length === 1);
+    await consumer.stop();
+    expect(sleeps).toEqual([100, 200]);
+    expect(counts.up).toEqual([false, false, true]);
+    expect(queue.checks).toBe(3); // checked again after each failure
+    // One log line for the outage, not one per retry.
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toMatchObject({ code: 'AccessDenied', class: 'auth' });
+  });
+});
