@@ -3,6 +3,10 @@
 # docs/benchmarks.md come from here.
 #
 #   scripts/bench.sh [vitest filter]     AWS calls per refresh, STS calls (e2e/bench/aws-calls.bench.ts)
+#   scripts/bench.sh e2e/bench/events.bench.ts   event-driven refresh: rotation → every Secret, reads per
+#                                        rotation, idle AWS calls with events vs polling at 1m (by hand,
+#                                        ~25 min; ROTOR_BENCH_EVENTS_RUNS=3 for medians of 3; best on a bed
+#                                        of its own: ROTOR_TESTBED_DIR and the ROTOR_*_PORT variables)
 #   scripts/bench.sh modules             memory each runtime dependency costs when loaded (e2e/bench/module-memory.mjs)
 #   scripts/bench.sh scale [options]     scale benchmark (e2e/bench/scale/), on its own test bed:
 #     --sizes 1000,3000        ExternalSecrets per scenario (default 1000; 10k is for this script, not CI)

@@ -11,7 +11,9 @@
 # Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080),
 #      ROTOR_OPERATOR_ARGS (extra operator flags, e.g. "--concurrency 16"), ROTOR_OPERATOR_NODE_ARGS
 #      (node flags, e.g. "--inspect=127.0.0.1:9329"), ROTOR_MEMORY_LIMIT (passed through: sizes the
-#      heap as a container limit of that size would; see operator/src/heap.ts).
+#      heap as a container limit of that size would; see operator/src/heap.ts), ROTOR_E2E_EVENTS=0
+#      (start without the bed's events queue; by default start/resume make sure it exists with
+#      events-queue.sh and pass --events-queue for it, so the operator runs with events on).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -69,6 +71,16 @@ launch() {
   local node_args=() operator_args=()
   read -r -a node_args <<<"${ROTOR_OPERATOR_NODE_ARGS:-}"
   read -r -a operator_args <<<"${ROTOR_OPERATOR_ARGS:-}"
+  # The bed's events queue (events-queue.sh), re-created if a test deleted it. A bed started
+  # before LocalStack ran sqs/events cannot have one: the operator then runs without events.
+  if [[ "${ROTOR_E2E_EVENTS:-1}" != 0 ]]; then
+    local queue
+    if queue="$("$here/events-queue.sh" ensure 2>>"$LOG")"; then
+      operator_args+=(--events-queue "$queue,region=us-east-1")
+    else
+      echo "operator.sh: no events queue on this test bed (LocalStack without sqs,events? restart it with up.sh); starting without --events-queue" | tee -a "$LOG" >&2
+    fi
+  fi
   # --allowed-endpoint: the dead-endpoint and fairness tests give namespaced stores stand-in
   # endpoints on http://127.0.0.2:<port>, which the default endpoint policy refuses (LocalStack
   # itself is allowed as the operator's own AWS_ENDPOINT_URL). Only 127.0.0.2 is allowed, so a

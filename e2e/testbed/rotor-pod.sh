@@ -34,6 +34,15 @@ helm_install() {
   local t0=$SECONDS endpoint="${ROTOR_POD_AWS_ENDPOINT:-${AWS_ENDPOINT_URL:?no LocalStack endpoint: set ROTOR_POD_AWS_ENDPOINT}}"  # Helm installs crds/ only on first install and never upgrades them: apply this tree's CRDs
   # so a bed kept up between runs always serves the API under test.
   kubectl apply --server-side --force-conflicts -f "$repo/crds/" >/dev/null
+  # The bed's events queue (events-queue.sh) as events.queues, so the pods run with events on as
+  # the docs recommend; not on kind (ROTOR_POD_AWS_ENDPOINT: its LocalStack is another one) nor
+  # with ROTOR_E2E_EVENTS=0.
+  local events=()
+  if [[ -z "${ROTOR_POD_AWS_ENDPOINT:-}" && "${ROTOR_E2E_EVENTS:-1}" != 0 ]]; then
+    local queue
+    queue="$("$here/events-queue.sh" ensure)" || { echo "no events queue on this test bed (LocalStack without sqs,events? restart it with up.sh)" >&2; exit 1; }
+    events=(--set-json "events.queues=[{\"url\":\"$queue\",\"region\":\"us-east-1\"}]")
+  fi
   local verb=install
   helm status "$RELEASE" -n "$NS" >/dev/null 2>&1 && verb=upgrade
   # The exact command the README shows; the only test-bed values are the image (imported, so
@@ -45,7 +54,7 @@ helm_install() {
     --set-string env.AWS_ENDPOINT_URL="$endpoint" --set-string env.AWS_REGION=us-east-1 \
     --set-string env.AWS_ACCESS_KEY_ID=test --set-string env.AWS_SECRET_ACCESS_KEY=test \
     --set-json 'tenancy.allowedEndpoints=["http://127.0.0.2:*"]' \
-    "$@" --wait --timeout 5m >/dev/null
+    "${events[@]}" "$@" --wait --timeout 5m >/dev/null
   # Same tag, maybe a new image: an upgrade on a kept bed restarts the pods so they run it.
   if [[ "$verb" == upgrade ]]; then kubectl -n "$NS" rollout restart deployment/"$RELEASE" >/dev/null; fi
   kubectl -n "$NS" rollout status deployment/"$RELEASE" --timeout=3m >/dev/null

@@ -65,6 +65,17 @@ aws ssm put-parameter --name "/$secret" --type SecureString --value y >/dev/null
   fail "ssm SecureString round trip"
 ok "ssm SecureString"
 
+# EventBridge rule -> SQS queue, the path event-driven refresh uses (events-queue.sh). aws CLI v1
+# sends sqs commands to queue.amazonaws.com unless given the endpoint.
+sqs() { aws sqs --endpoint-url "$AWS_ENDPOINT_URL" --output text "$@"; }
+q="$(sqs create-queue --queue-name "$secret" --query QueueUrl)"
+aws events put-rule --name "$secret" --event-pattern '{"source":["aws.ssm"]}' >/dev/null
+aws events put-targets --rule "$secret" --targets "Id=q,Arn=$(sqs get-queue-attributes --queue-url "$q" --attribute-names QueueArn --query Attributes.QueueArn)" >/dev/null
+aws ssm put-parameter --name "/$secret/events" --type String --value z >/dev/null
+body="$(sqs receive-message --queue-url "$q" --wait-time-seconds 10 --query 'Messages[0].Body')"
+[[ "$body" == *'"Parameter Store Change"'* && "$body" == *"/$secret/events"* ]] || fail "no Parameter Store Change on the queue (got: $body)"
+ok "eventbridge rule -> sqs (Parameter Store Change)"
+
 role=arn:aws:iam::000000000000:role/rotor-smoke
 token="$(kubectl -n "$ns" create token rotor --audience sts.amazonaws.com)"
 arn="$(aws sts assume-role-with-web-identity --role-arn "$role" --role-session-name smoke \

@@ -19,7 +19,7 @@ ETCD_PORT="${ROTOR_ETCD_PORT:-22379}"
 ETCD_PEER_PORT="${ROTOR_ETCD_PEER_PORT:-22380}"
 APISERVER_PORT="${ROTOR_APISERVER_PORT:-26443}"
 KCM_PORT="${ROTOR_KCM_PORT:-20257}"
-LOCALSTACK_SERVICES="${ROTOR_LOCALSTACK_SERVICES:-secretsmanager,ssm,sts,kms,iam}"
+LOCALSTACK_SERVICES="${ROTOR_LOCALSTACK_SERVICES:-secretsmanager,ssm,sts,kms,iam,sqs,events}"
 SERVICE_CIDR="${ROTOR_SERVICE_CIDR:-10.96.0.0/16}"
 TIMEOUT="${ROTOR_TESTBED_TIMEOUT:-120}"
 
@@ -197,11 +197,15 @@ if $node; then LS_LISTEN+=",$LISTEN_IP:$LOCALSTACK_PORT"; fi
 # Host mode, in-process providers only: no Docker, no downloads, no DNS server on :53, no
 # telemetry, nothing persisted; every directory LocalStack writes lives in the state dir.
 # hypercorn, because the default twisted gateway ignores GATEWAY_LISTEN's host and binds 0.0.0.0.
+# SQS_ENDPOINT_STRATEGY=off: queue URLs are http://<LOCALSTACK_HOST>/<account>/<name>, the shape of
+# an AWS queue URL on an address that resolves (the default names a host sqs.<region>.<LOCALSTACK_HOST>
+# nothing serves), so the operator's --events-queue URL,region=us-east-1 takes it as it is.
 start localstack env \
   GATEWAY_SERVER=hypercorn \
   GATEWAY_LISTEN="$LS_LISTEN" \
   LOCALSTACK_HOST="$LISTEN_IP:$LOCALSTACK_PORT" \
   SERVICES="$LOCALSTACK_SERVICES" \
+  SQS_ENDPOINT_STRATEGY=off \
   EAGER_SERVICE_LOADING=1 \
   PERSISTENCE=0 \
   DNS_ADDRESS=0 \
