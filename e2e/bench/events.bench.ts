@@ -8,7 +8,7 @@
 //   B. 1,000 ExternalSecrets on 100 secrets (10 each), 10 rotations, each of another secret.
 // A rotation is PutSecretValue (SDK, the clock starts when it is sent) followed by Secrets
 // Manager's `Secret Label Updated` event put on LocalStack's bus (LocalStack emits none itself,
-// docs/events-localstack.md); it ends when the API server's watch shows every reader's Secret
+// docs/events.md "LocalStack and the test bed"); it ends when the API server's watch shows every reader's Secret
 // with the new value. Per rotation: p50 and max of that time over the readers, and the
 // Secrets Manager reads the operator made (rotor_aws_api_calls_total, GetSecretValue +
 // BatchGetSecretValue). Then AWS calls at idle: a window with events on (refreshInterval 1h),

@@ -3,7 +3,7 @@
 // sends, put on LocalStack's default bus, and messages put straight on the queue.
 //
 // LocalStack 4.14 emits Parameter Store Change itself but no Secrets Manager event at all
-// (docs/events-localstack.md), so Secrets Manager events are put on the bus by the tests, in
+// (docs/events.md "LocalStack and the test bed"), so Secrets Manager events are put on the bus by the tests, in
 // the shapes AWS documents; the bus accepts `aws.*` sources (real AWS refuses them), so they
 // travel the real rule → queue path.
 import { randomUUID } from 'node:crypto';

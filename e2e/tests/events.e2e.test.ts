@@ -3,7 +3,7 @@
 // rotor-pod.sh run the operator with it). Every ExternalSecret here refreshes every hour, so a
 // Secret that changes within seconds changed because of an event.
 // Secrets Manager events are put on the bus by the test in the shapes AWS sends (LocalStack emits
-// none); Parameter Store changes come from LocalStack itself (docs/events-localstack.md).
+// none); Parameter Store changes come from LocalStack itself (docs/events.md "LocalStack and the test bed").
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
