@@ -130,6 +130,8 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
                 index: eventIndex,
                 queues: config.eventQueues.map((spec) => ({ name: spec.url, queue: new SqsEventQueue(spec, awsClients) })),
                 invalidate: (service, key) => fetcher.invalidateRemote(service, key),
+                // A broken queue is an Event on the operator's own Pod (identity = the pod name).
+                reportTo: { apiVersion: 'v1', kind: 'Pod', name: config.identity, namespace: config.namespace },
               },
             }
           : {}),

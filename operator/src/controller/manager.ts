@@ -23,7 +23,7 @@ import { ResilientInformer, informerReadiness, type ResilientInformerOptions } f
 import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/cache-transform.js';
 import type { Readiness } from '../server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
-import type { NamespaceClient, SecretClient } from '../kube/ports.js';
+import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';
 import { WorkQueue } from './workqueue.js';
 import { ExternalSecretReconciler, ReconcileFailure, refOf, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
@@ -36,7 +36,7 @@ import { ownerToRepair } from './secret-owner.js';
 import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 import { EventIndex, type IndexedRead } from './event-index.js';
 import { EventRouter } from './event-router.js';
-import { QueueConsumer } from '../aws/events/consumer.js';
+import { QueueConsumer, type QueueConsumerOptions } from '../aws/events/consumer.js';
 import type { EventQueue } from '../aws/events/sqs-queue.js';
 import type { BackoffPolicy } from '../kube/backoff.js';
 import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
@@ -94,6 +94,11 @@ export interface ManagerEventOptions {
   index?: EventIndex;
   /** SharedFetcher.invalidateRemote. */
   invalidate: (service: AwsService, key: string) => void;
+  /**
+   * The object a queue's health changes are recorded on as Events (the operator's own Pod):
+   * queues are the chart's, not any store's, so no store carries their condition.
+   */
+  reportTo?: ObjectRef;
   /** Consumer backoff and sleep (tests). */
   backoff?: BackoffPolicy;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -250,6 +255,7 @@ export class Manager {
           handle: (change, receivedAt) => router.route(change, receivedAt),
           metrics: eventConsumerMetrics(this.options.metrics, name),
           logger: this.options.logger.child({ component: 'event-queue' }),
+          ...(events.reportTo ? { onHealthChange: queueHealthEvents(this.options.externalSecretDeps.events, events.reportTo, name) } : {}),
           ...(events.backoff ? { backoff: events.backoff } : {}),
           ...(events.sleep ? { sleep: events.sleep } : {}),
         }),
@@ -540,4 +546,23 @@ function splitKey(key: string): [string, string] {
 /** Informer objects from the same list share a kind; the reconcilers rely on it being set. */
 function withKind(store: SecretStore | undefined, kind: StoreKind): SecretStore | undefined {
   return store && store.kind !== kind ? { ...store, kind } : store;
+}
+
+/**
+ * Records a broken events queue, and its recovery, as Events on `object` (the operator's Pod):
+ * `kubectl describe pod` and `kubectl get events -n <operator namespace>` show it. Refreshes go
+ * on by polling meanwhile, so nothing else changes.
+ */
+export function queueHealthEvents(recorder: EventRecorder, object: ObjectRef, queue: string): NonNullable<QueueConsumerOptions['onHealthChange']> {
+  return (change) => {
+    const recorded = change.up
+      ? recorder.record(object, 'Normal', 'EventQueueReadable', `events queue ${queue} is read again: AWS change events refresh ExternalSecrets within seconds`)
+      : recorder.record(
+          object,
+          'Warning',
+          'EventQueueUnreadable',
+          `events queue ${queue} cannot be read (${change.code}): check that it exists and that the operator's role has sqs:ReceiveMessage, sqs:GetQueueAttributes, sqs:DeleteMessage (and kms:Decrypt for SSE-KMS); ExternalSecrets refresh by polling (refreshInterval) until it is readable`,
+        );
+    void recorded.catch(() => undefined); // the recorder logs its own failures
+  };
 }

@@ -39,6 +39,12 @@ export interface QueueConsumerOptions {
   handle: (change: SecretChange, receivedAtMs: number) => Promise<void>;
   metrics: ConsumerMetrics;
   logger: Pick<Logger, 'info' | 'warn' | 'debug'>;
+  /**
+   * Told when the queue becomes unreadable, and when it is read again after that (not at the
+   * first successful read): the operator turns it into a Kubernetes Event users can see.
+   * `code` is the classified AWS error code (never server text).
+   */
+  onHealthChange?: (change: { up: false; code: string } | { up: true }) => void;
   now?: () => number;
   backoff?: BackoffPolicy;
   /** Waits `ms` or until `signal` fires (tests replace it). */
@@ -134,9 +140,11 @@ export class QueueConsumer {
     this.healthy = up;
     if (up) {
       this.options.logger.info({ queue: this.options.name }, first ? 'event queue: reading' : 'event queue: reading again');
+      if (!first) this.options.onHealthChange?.({ up: true });
       return;
     }
     const { code, class: kind } = classifyAwsError(error);
+    this.options.onHealthChange?.({ up: false, code });
     this.options.logger.warn(
       { queue: this.options.name, code, class: kind },
       'event queue: cannot read it (deleted? sqs:ReceiveMessage / sqs:GetQueueAttributes / kms:Decrypt granted to the operator?); retrying with backoff, refreshes go on by polling',

@@ -1,6 +1,7 @@
 // The long-poll loop with an in-memory queue behind the same EventQueue port the SDK queue implements.
 import { describe, expect, it, vi } from 'vitest';
 import { QueueConsumer, type ConsumerMetrics } from '../../../src/aws/events/consumer.js';
+import { queueHealthEvents } from '../../../src/controller/manager.js';
 import type { EventQueue, QueueMessage } from '../../../src/aws/events/sqs-queue.js';
 import type { SecretChange } from '../../../src/aws/events/parse.js';
 import { labelUpdated } from './fixtures.js';
@@ -110,4 +111,31 @@ describe('QueueConsumer', () => {
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]![0]).toMatchObject({ code: 'AccessDenied', class: 'auth' });
   });
+
+  it('a broken queue becomes one Warning Event on the operator, its recovery one Normal Event (not the first read)', async () => {
+    const denied = Object.assign(new Error('User: arn:aws:sts::1:assumed-role/r is not authorized'), { name: 'AccessDenied' });
+    const queue = new FakeQueue([denied, denied, [msg(labelUpdated(), 'r1')]]);
+    const { metrics } = recorder();
+    const recorded: Array<{ type: string; reason: string; message: string }> = [];
+    const events = { record: async (_o: unknown, type: string, reason: string, message: string) => void recorded.push({ type, reason, message }) };
+    const consumer = new QueueConsumer({
+      name: 'https://sqs.us-east-1.amazonaws.com/1/rotor-events',
+      queue,
+      metrics,
+      logger: quiet,
+      handle: async () => {},
+      backoff: { baseMs: 1, maxMs: 1, jitter: 0 },
+      sleep: async () => {},
+      onHealthChange: queueHealthEvents(events, { apiVersion: 'v1', kind: 'Pod', name: 'rotor-0', namespace: 'rotor-system' }, 'https://sqs.us-east-1.amazonaws.com/1/rotor-events'),
+    });
+    consumer.start();
+    await until(() => queue.deleted.length === 1);
+    await consumer.stop();
+    // The first check succeeded (no Event for starting), then two failed receives (one Event), then a read again.
+    expect(recorded.map((e) => `${e.type}/${e.reason}`)).toEqual(['Warning/EventQueueUnreadable', 'Normal/EventQueueReadable']);
+    expect(recorded[0]!.message).toContain('(AccessDenied)');
+    expect(recorded[0]!.message).toContain('sqs:ReceiveMessage');
+    expect(recorded[0]!.message).not.toContain('not authorized'); // no server text
+  });
 });
+
