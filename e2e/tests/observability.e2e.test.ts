@@ -134,7 +134,7 @@ afterAll(async () => {
 describe('Grafana dashboard and alerts on the real /metrics', () => {
   it('evaluates every panel query and alert expression', () => {
     expect(queries.filter((q) => q.id.startsWith('panel')).length).toBeGreaterThan(20);
-    expect(queries.filter((q) => q.id.startsWith('alert')).length).toBe(6);
+    expect(queries.filter((q) => q.id.startsWith('alert')).length).toBe(7);
     expect(results.size).toBe(queries.length);
     // No checker-level error (bad PromQL, evaluation failure) hides behind another assertion.
     expect([...results.values()].filter((r) => r.error && !r.ok && !r.error.startsWith('selectors') && !r.error.startsWith('the query')).map((r) => `${r.id}: ${r.error}`)).toEqual([]);

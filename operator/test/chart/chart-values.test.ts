@@ -153,8 +153,13 @@ describe.skipIf(!helm)(`chart values${helm ? '' : ` (SKIPPED: ${skipReason})`}`,
       'RotorAwsThrottledOrUnavailable',
       'RotorRolloutFailures',
       'RotorWatchUnhealthy',
+      'RotorAwsRotationFailed',
       'RotorLeaderAbsent',
     ]);
+    // The events-queue alert only where there are queues to read.
+    const withQueues = template({ 'events.queues[0].url': 'https://sqs.us-east-1.amazonaws.com/111122223333/rotor-events' }, ['-f', valuesFile(MATRIX.monitoring!)]);
+    const rules = (one(withQueues, 'PrometheusRule').spec as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups[0]!.rules;
+    expect(rules.find((r) => r.alert === 'RotorEventQueueUnreadable')?.expr).toBe('rotor_events_queue_up == 0');
     const dashboard = one(objects, 'ConfigMap', 'rotor-dashboard');
     expect(dashboard.metadata.namespace).toBe('monitoring');
     expect(dashboard.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
