@@ -33,7 +33,6 @@ import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
 import { ownerToRepair } from './secret-owner.js';
-import { httpStatusOf, invalidMessage } from '../kube/errors.js';
 import { EventIndex, type IndexedRead } from './event-index.js';
 import { EventRouter } from './event-router.js';
 import { QueueConsumer, type QueueConsumerOptions } from '../aws/events/consumer.js';
@@ -522,10 +521,9 @@ export class Manager {
       this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
       return;
     }
-    // A raw 422 (kube/rest.ts KubeHttpError) carries the API server's text, which may repeat
-    // rendered keys and values: only its field paths are logged (kube/errors.ts).
-    const message = httpStatusOf(error) === 422 ? invalidMessage(error) : (error as Error)?.message;
-    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message } }, 'unexpected reconcile error');
+    // Kubernetes errors are safe to log: a 422's message names field paths only, from where it
+    // is raised (kube/rest.ts KubeHttpError, kube/errors.ts toKubeApiError).
+    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
   }
 }
 

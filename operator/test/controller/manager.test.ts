@@ -12,6 +12,7 @@ import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
 import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
+import { KubeHttpError } from '../../src/kube/rest.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
@@ -219,7 +220,7 @@ describe('Manager', () => {
     const storeStatus = new FakeStatus();
     storeStatus.store = async () => {
       const body = { code: 422, reason: 'Invalid', message: 'Invalid value: "hunter2-from-a-template"', details: { causes: [{ field: 'status.conditions', message: 'hunter2-from-a-template' }] } };
-      throw Object.assign(new Error(`update status: HTTP 422: ${body.message}`), { code: 422, statusCode: 422, body });
+      throw new KubeHttpError(422, body, 'PUT /apis/rotor.dev/v1alpha1/namespaces/app/secretstores/aws/status');
     };
     const t = setup({ storeStatus });
     t.put(t.fakes.secretStores, secretStore());
