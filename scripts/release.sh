@@ -37,7 +37,7 @@ while [ $# -gt 0 ]; do
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
     --registry) registry="${2:?--registry needs a registry host}"; shift 2 ;;
     --owner) owner="${2:?--owner needs the repository owner}"; shift 2 ;;
-    --image-archive) image_archive="$(realpath "${2:?--image-archive needs a file}")"; shift 2 ;;
+    --image-archive) image_archive="$(realpath -m "${2:?--image-archive needs a file}")"; shift 2 ;;
     --skip-image) skip_image=1; shift ;;
     *) echo "$usage" >&2; exit 2 ;;
   esac

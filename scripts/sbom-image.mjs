@@ -177,6 +177,8 @@ function readImage(archive, { platform }) {
     const manifest = json(blob(dir, desc.digest));
     // An archive's index need not say the platform (buildah's does not); the config always does.
     const config = json(blob(dir, manifest.config.digest));
+    const got = `${config.os}/${config.architecture}`;
+    if (platform && got !== platform) die(`no image for ${platform} in the archive (has: ${got})`);
     const root = join(dir, 'rootfs');
     mkdirSync(root);
     for (const layer of manifest.layers) {
@@ -197,7 +199,7 @@ function readImage(archive, { platform }) {
       writeFileSync(list, files.map((n) => (dotted ? `./${n}` : n)).join('\n') + '\n');
       execFileSync('tar', ['-xf', file, '-C', root, '--no-same-owner', '--no-same-permissions', '--verbatim-files-from', '-T', list], { stdio: ['ignore', 'ignore', 'pipe'] });
     }
-    return { root, digest: desc.digest, platform: `${config.os}/${config.architecture}`, dir };
+    return { root, digest: desc.digest, platform: got, dir };
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
