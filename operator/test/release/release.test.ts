@@ -73,6 +73,14 @@ describe.skipIf(!helm)(`scripts/release.sh${helm ? '' : ` (SKIPPED: ${skipReason
 });
 
 describe('release metadata', () => {
+  it('ships the Apache License 2.0 that package.json declares, and a security policy', () => {
+    expect((JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { license: string }).license).toBe('Apache-2.0');
+    // The standard text, byte for byte (the sha256 of the ASF's LICENSE-2.0.txt).
+    expect(createHash('sha256').update(readFileSync(join(repoRoot, 'LICENSE'))).digest('hex')).toBe('cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30');
+    const security = readFileSync(join(repoRoot, 'SECURITY.md'), 'utf8');
+    for (const heading of ['## Reporting a vulnerability', '## What to expect', '## Supported versions', '## Scope']) expect(security).toContain(heading);
+  });
+
   it('package.json, Chart.yaml and CHANGELOG.md agree on the version', () => {
     const chart = readFileSync(join(repoRoot, 'charts/rotor/Chart.yaml'), 'utf8');
     expect(chart).toMatch(new RegExp(`^version: ${version}$`, 'm'));
