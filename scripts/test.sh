@@ -32,8 +32,20 @@ if command -v go >/dev/null; then
 fi
 echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
+echo "== end-to-end tests (local test bed)"
+bash scripts/e2e.sh --reporter=default --reporter=json --outputFile.json="$reports/e2e.json"
+reports_all=("$reports/unit.json" "$reports/e2e.json")
+# The in-cluster tier needs root (a kubelet, containers, a bridge); ROTOR_CLUSTER_TIER=0 skips it.
+if [[ "${ROTOR_CLUSTER_TIER:-$([[ $EUID == 0 ]] && echo 1 || echo 0)}" == 1 ]]; then
+  echo "== in-cluster tier (node tier: kubelet + containerd; image from the Dockerfile; helm install)"
+  ROTOR_E2E_HARNESS=node bash scripts/e2e.sh e2e/tests/cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json"
+  reports_all+=("$reports/cluster.json")
+else
+  echo "== in-cluster tier skipped (needs root; ROTOR_CLUSTER_TIER=1 to force)"
+fi
 # The release tier: scripts/release.sh with the image (buildah; base image made locally, no
-# registry), its chart, CRD bundle, SBOM and checksums checked. ~2 min on a fresh machine,
+# registry), its chart, CRD bundle, SBOM and checksums checked. After the end-to-end suite, whose
+# test bed build provides helm on a fresh machine. ~2 min on a fresh machine,
 # ~1 min with the layers cached. Needs buildah, installed here from Debian when running as root;
 # ROTOR_RELEASE_TIER=0 skips it.
 if [[ "${ROTOR_RELEASE_TIER:-$([[ $EUID == 0 ]] || command -v buildah >/dev/null && echo 1 || echo 0)}" == 1 ]]; then
@@ -42,20 +54,8 @@ if [[ "${ROTOR_RELEASE_TIER:-$([[ $EUID == 0 ]] || command -v buildah >/dev/null
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null
   fi
   npx vitest run --config e2e/release/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/release.json"
-  release_report=("$reports/release.json")
+  reports_all+=("$reports/release.json")
 else
   echo "== release tier skipped (needs buildah, or root to install it; ROTOR_RELEASE_TIER=1 to force)"
-  release_report=()
-fi
-echo "== end-to-end tests (local test bed)"
-bash scripts/e2e.sh --reporter=default --reporter=json --outputFile.json="$reports/e2e.json"
-reports_all=("$reports/unit.json" "${release_report[@]}" "$reports/e2e.json")
-# The in-cluster tier needs root (a kubelet, containers, a bridge); ROTOR_CLUSTER_TIER=0 skips it.
-if [[ "${ROTOR_CLUSTER_TIER:-$([[ $EUID == 0 ]] && echo 1 || echo 0)}" == 1 ]]; then
-  echo "== in-cluster tier (node tier: kubelet + containerd; image from the Dockerfile; helm install)"
-  ROTOR_E2E_HARNESS=node bash scripts/e2e.sh e2e/tests/cluster --reporter=default --reporter=json --outputFile.json="$reports/cluster.json"
-  reports_all+=("$reports/cluster.json")
-else
-  echo "== in-cluster tier skipped (needs root; ROTOR_CLUSTER_TIER=1 to force)"
 fi
 node scripts/test-summary.mjs "${reports_all[@]}"
