@@ -222,11 +222,24 @@ export interface RewriteTransform {
   template: string;
 }
 
+/** ESO's merge rewrite: the entry's JSON-object values merged into one map (sync/rewrite-merge.ts). */
+export interface RewriteMerge {
+  /** Key receiving the merged JSON object; required with strategy JSON, ignored otherwise. */
+  into?: string;
+  /** Keys merged last, in this order (a later one wins a conflict). */
+  priority?: string[];
+  /** Strict (default): a priority key the entry does not produce is an error. */
+  priorityPolicy?: 'IgnoreNotFound' | 'Strict';
+  /** Error (default): a field present in two merged keys is an error. */
+  conflictPolicy?: 'Ignore' | 'Error';
+  /** Extract (default): each merged field becomes a key. JSON: one key (`into`) holds the object. */
+  strategy?: 'Extract' | 'JSON';
+}
+
 export interface Rewrite {
   regexp?: RewriteRegexp;
   transform?: RewriteTransform;
-  /** ESO's merge rewrite; refused by the CRD. */
-  merge?: RefusedField;
+  merge?: RewriteMerge;
 }
 
 export interface ExternalSecretDataFrom {

@@ -100,10 +100,13 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
     }
     (entry.rewrite ?? []).forEach((rewrite, k) => {
       const field = `${base}.rewrite[${k}].regexp`;
-      if (rewrite.transform) {
-        if (rewrite.regexp) add(`${base}.rewrite[${k}]`, 'set exactly one of regexp or transform');
-        else if (!rewrite.transform.template) add(`${base}.rewrite[${k}].transform.template`, 'set the Go template that renames each key (the key is .value)');
-      } else if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target (or transform.template)');
+      const kinds = [rewrite.merge, rewrite.regexp, rewrite.transform].filter((x) => x !== undefined).length;
+      if (kinds > 1) add(`${base}.rewrite[${k}]`, 'set exactly one of merge, regexp or transform');
+      else if (rewrite.merge) {
+        if (rewrite.merge.strategy === 'JSON' && !rewrite.merge.into) add(`${base}.rewrite[${k}].merge.into`, 'set the key that receives the merged JSON object (required with strategy JSON)');
+      } else if (rewrite.transform) {
+        if (!rewrite.transform.template) add(`${base}.rewrite[${k}].transform.template`, 'set the Go template that renames each key (the key is .value)');
+      } else if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target (or transform.template, or merge)');
       else {
         checkRegExp(rewrite.regexp.source ?? '', `${field}.source`, add);
         if (typeof rewrite.regexp.target !== 'string') add(`${field}.target`, 'set the replacement text ("" to delete the match)');

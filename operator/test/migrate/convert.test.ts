@@ -60,6 +60,23 @@ spec:
     }
   });
 
+  it('converts ESO 2.9 rewrite merge unchanged (no longer refused)', () => {
+    const { documents, findings } = convert(`${store()}---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: merged, namespace: team-a}
+spec:
+  secretStoreRef: {name: aws}
+  dataFrom:
+    - find: {path: db/}
+      rewrite:
+        - regexp: {source: "^db/", target: ""}
+        - merge: {into: all, priority: [b], priorityPolicy: IgnoreNotFound, conflictPolicy: Ignore, strategy: JSON}
+`);
+    expect(findings).toEqual([]);
+    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[0].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
+  });
+
   it('drops what the server would prune, and says so with what to do', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
