@@ -162,6 +162,8 @@ export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
 export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';
 export type ConversionStrategy = 'Default' | 'Unicode';
 export type MetadataPolicy = 'None' | 'Fetch';
+/** ESO's: Fail refuses a fetched value holding a NUL byte; Ignore (default) keeps it. */
+export type NullBytePolicy = 'Ignore' | 'Fail';
 
 export interface RemoteRef {
   key: string;
@@ -178,6 +180,7 @@ export interface RemoteRef {
   /** Fetch: read the remote secret's tags (a JSON object) instead of its value. */
   metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface ExternalSecretData {
@@ -201,6 +204,7 @@ export interface DataFromExtract {
   conversionStrategy?: ConversionStrategy;
   metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface DataFromFind {
@@ -210,6 +214,7 @@ export interface DataFromFind {
   tags?: Record<string, string>;
   conversionStrategy?: ConversionStrategy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface RewriteRegexp {

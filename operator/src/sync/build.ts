@@ -16,6 +16,7 @@ import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
 import { decode } from './decode.js';
+import { assertNoNullBytes } from './null-bytes.js';
 import { assertValidKey, keyFromRemoteName, rewriteMap } from './keys.js';
 import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
 import { validateSecretType } from './secret-types.js';
@@ -148,6 +149,7 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
             keys.push([key, decode(value, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
           }
         }
+        assertNoNullBytes(extract.nullBytePolicy, keys, `${field}.nullBytePolicy`);
         for (const [key, value] of keys) {
           fetched.set(key, value);
           record(key, result);
@@ -202,6 +204,7 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
             keys.push([key, decode(remote.value, find.decodingStrategy, { field: `${field}.decodingStrategy`, key: remote.name }), [remote]]);
           }
         }
+        assertNoNullBytes(find.nullBytePolicy, keys.map(([key, value]) => [key, value] as const), `${field}.nullBytePolicy`);
         for (const [key, value, origins] of keys) {
           fetched.set(key, value);
           for (const remote of origins) record(key, remote);
@@ -231,7 +234,9 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
     try {
       const ctx = { field: `${base}.remoteRef`, key: ref.key };
       const selected = ref.property && !ref.jmesPath && !ref.jsonPath ? await selectProperty(result.value, ref.property, ctx, go) : selectValue(result.value, ref, ctx);
-      fetched.set(entry.secretKey, decode(selected, ref.decodingStrategy, { field: `${base}.remoteRef.decodingStrategy`, key: ref.key }));
+      const value = decode(selected, ref.decodingStrategy, { field: `${base}.remoteRef.decodingStrategy`, key: ref.key });
+      assertNoNullBytes(ref.nullBytePolicy, [[entry.secretKey, value]], `${base}.remoteRef.nullBytePolicy`);
+      fetched.set(entry.secretKey, value);
       record(entry.secretKey, result);
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;

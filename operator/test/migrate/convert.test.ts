@@ -60,21 +60,25 @@ spec:
     }
   });
 
-  it('converts ESO 2.9 rewrite merge unchanged (no longer refused)', () => {
+  it('converts ESO 2.9 rewrite merge and nullBytePolicy unchanged (no longer refused or dropped)', () => {
     const { documents, findings } = convert(`${store()}---
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
 metadata: {name: merged, namespace: team-a}
 spec:
   secretStoreRef: {name: aws}
+  data: [{secretKey: a, remoteRef: {key: k, nullBytePolicy: Fail}}]
   dataFrom:
-    - find: {path: db/}
+    - extract: {key: x, nullBytePolicy: Ignore}
+    - find: {path: db/, nullBytePolicy: Fail}
       rewrite:
         - regexp: {source: "^db/", target: ""}
         - merge: {into: all, priority: [b], priorityPolicy: IgnoreNotFound, conflictPolicy: Ignore, strategy: JSON}
 `);
     expect(findings).toEqual([]);
-    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[0].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
+    expect((documents[1]!.object as Record<string, any>).spec.data[0].remoteRef.nullBytePolicy).toBe('Fail');
+    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].find.nullBytePolicy).toBe('Fail');
+    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
   });
 
   it('drops what the server would prune, and says so with what to do', () => {
