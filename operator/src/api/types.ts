@@ -156,7 +156,16 @@ export interface SecretStore {
 
 // ---------------------------------------------------------------- external secrets
 
-export type CreationPolicy = 'Owner' | 'Orphan' | 'Merge' | 'None';
+/**
+ * CreateOrMerge (ESO 2.9): create the Secret when missing (no owner reference, like Orphan),
+ * merge keys into it when it exists (like Merge); a deleted target is created again.
+ */
+export type CreationPolicy = 'Owner' | 'Orphan' | 'Merge' | 'None' | 'CreateOrMerge';
+
+/** Merge and CreateOrMerge write only their own keys into a Secret others may write too. */
+export function mergesInto(policy: CreationPolicy | undefined): boolean {
+  return policy === 'Merge' || policy === 'CreateOrMerge';
+}
 export type DeletionPolicy = 'Retain' | 'Delete' | 'Merge';
 export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
 export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';

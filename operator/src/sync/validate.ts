@@ -4,6 +4,7 @@
 // on them. It lives in sync/ because it applies sync's own rules (key names, regexps, paths).
 import { compile as jmesCompile } from '@jmespath-community/jmespath';
 import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types.js';
+import { mergesInto } from '../api/types.js';
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './keys.js';
@@ -44,8 +45,8 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   if (deletion === 'Delete' && creation !== 'Owner') {
     add('spec.target.deletionPolicy', `deletionPolicy Delete needs creationPolicy Owner (it is ${creation}): Rotor only deletes Secrets it owns`);
   }
-  if (deletion === 'Merge' && creation !== 'Merge') {
-    add('spec.target.deletionPolicy', `deletionPolicy Merge needs creationPolicy Merge (it is ${creation})`);
+  if (deletion === 'Merge' && !mergesInto(creation)) {
+    add('spec.target.deletionPolicy', `deletionPolicy Merge needs creationPolicy Merge or CreateOrMerge (it is ${creation})`);
   }
   if (target.name !== undefined && target.name !== '' && (target.name.length > 253 || !DNS_SUBDOMAIN.test(target.name))) {
     add('spec.target.name', `${JSON.stringify(target.name)} is not a valid Secret name (lower-case letters, digits, "-" and ".", at most 253 characters)`);
