@@ -284,6 +284,7 @@ export class ExternalSecretReconciler {
       generation: es.metadata.generation,
       observedGeneration: es.status?.observedGeneration,
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
+      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
       targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
       metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
