@@ -82,6 +82,8 @@ export interface SessionTag {
   value: string;
 }
 
+export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
+
 export interface AwsProvider {
   service: AwsService;
   region: string;
@@ -92,6 +94,14 @@ export interface AwsProvider {
   externalID?: string;
   sessionTags?: SessionTag[];
   transitiveTagKeys?: string[];
+  /**
+   * ESO's automatic session tags on the assumed `role`. None (default): `sessionTags` as
+   * written. Simple: esoNamespace (the ExternalSecret's namespace), esoStoreName and
+   * esoStoreKind instead of `sessionTags`. Custom: those three plus `customSessionTags`.
+   */
+  sessionTagsPolicy?: SessionTagsPolicy;
+  /** Tags added under sessionTagsPolicy Custom (entries with an empty key or value are left out, as ESO). */
+  customSessionTags?: Record<string, string>;
   /** Roles assumed in order before `role` (a role chain). */
   additionalRoles?: string[];
   auth?: AwsAuth;

@@ -12,7 +12,7 @@ import { InvalidDurationError } from '../api/duration.js';
 import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
 import type { Clock } from './clock.js';
-import { isReferentAuth, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
+import { identityPerNamespace, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
 import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
@@ -70,7 +70,7 @@ export class ProviderFactory {
       throw new ProviderError(ES_REASON.InvalidSpec, refused.join('; '));
     }
     const retry = storeRetryPolicy(store);
-    const referent = isReferentAuth(store) ? referentNamespace : undefined;
+    const referent = identityPerNamespace(store) ? referentNamespace : undefined;
     const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store, referent);
     const identityKey = providerIdentityKey(credentialKey, aws, retry);
 

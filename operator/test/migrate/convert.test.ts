@@ -104,13 +104,13 @@ spec:
 `);
     expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
     const dropped = only(findings, 'dropped');
-    // template.metadata.finalizers carries over (ESO's field, issue #17 item 7).
-    expect(dropped.map((f) => f.field)).toEqual(['spec.controller', 'spec.provider.aws.sessionTagsPolicy']);
+    // template.metadata.finalizers carries over (ESO's field, issue #17 item 7), and so does
+    // sessionTagsPolicy (ESO 2.9's automatic session tags, item 10).
+    expect(dropped.map((f) => f.field)).toEqual(['spec.controller']);
     expect(dropped[0]!.action).toMatch(/no controller classes/);
-    expect(dropped[1]!.action).toMatch(/sessionTags/);
     const [s, es] = documents.map((d) => d.object as Record<string, any>);
     expect(s!.spec.controller).toBeUndefined();
-    expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1' });
+    expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1', sessionTagsPolicy: 'Simple' });
     expect(es!.spec.target.template.metadata).toEqual({ finalizers: ['x/y'] });
     expect(hasLosses(findings)).toBe(true);
   });
