@@ -325,6 +325,8 @@ export interface ExternalSecretTarget {
   deletionPolicy?: DeletionPolicy;
   immutable?: boolean;
   template?: ExternalSecretTemplate;
+  /** ESO's non-Secret target; refused by the CRD (not supported yet), never read. */
+  manifest?: { apiVersion?: string; kind?: string };
 }
 
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Rollout';

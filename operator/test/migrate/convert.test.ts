@@ -81,6 +81,23 @@ spec:
     expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
   });
 
+  it('refuses target.manifest (non-Secret targets) at admission instead of dropping it silently', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: cm}
+spec:
+  secretStoreRef: {name: aws}
+  target: {name: cm, manifest: {apiVersion: v1, kind: ConfigMap}}
+  data: [{secretKey: a, remoteRef: {key: k}}]
+`);
+    expect(documents).toEqual([]);
+    const refused = only(findings, 'not-converted');
+    expect(refused.map((f) => f.field)).toEqual(['spec.target.manifest']);
+    expect(refused[0]!.message).toMatch(/spec\.target\.manifest .* is not supported yet/);
+    expect(refused[0]!.action).toMatch(/keep ESO/);
+  });
+
   it('drops what the server would prune, and says so with what to do', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
