@@ -82,6 +82,8 @@ export interface SessionTag {
   value: string;
 }
 
+export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
+
 export interface AwsProvider {
   service: AwsService;
   region: string;
@@ -92,6 +94,14 @@ export interface AwsProvider {
   externalID?: string;
   sessionTags?: SessionTag[];
   transitiveTagKeys?: string[];
+  /**
+   * ESO's automatic session tags on the assumed `role`. None (default): `sessionTags` as
+   * written. Simple: esoNamespace (the ExternalSecret's namespace), esoStoreName and
+   * esoStoreKind instead of `sessionTags`. Custom: those three plus `customSessionTags`.
+   */
+  sessionTagsPolicy?: SessionTagsPolicy;
+  /** Tags added under sessionTagsPolicy Custom (entries with an empty key or value are left out, as ESO). */
+  customSessionTags?: Record<string, string>;
   /** Roles assumed in order before `role` (a role chain). */
   additionalRoles?: string[];
   auth?: AwsAuth;
@@ -156,12 +166,23 @@ export interface SecretStore {
 
 // ---------------------------------------------------------------- external secrets
 
-export type CreationPolicy = 'Owner' | 'Orphan' | 'Merge' | 'None';
+/**
+ * CreateOrMerge (ESO 2.9): create the Secret when missing (no owner reference, like Orphan),
+ * merge keys into it when it exists (like Merge); a deleted target is created again.
+ */
+export type CreationPolicy = 'Owner' | 'Orphan' | 'Merge' | 'None' | 'CreateOrMerge';
+
+/** Merge and CreateOrMerge write only their own keys into a Secret others may write too. */
+export function mergesInto(policy: CreationPolicy | undefined): boolean {
+  return policy === 'Merge' || policy === 'CreateOrMerge';
+}
 export type DeletionPolicy = 'Retain' | 'Delete' | 'Merge';
 export type RefreshPolicy = 'Periodic' | 'OnChange' | 'CreatedOnce';
 export type DecodingStrategy = 'None' | 'Base64' | 'Base64URL' | 'Auto';
 export type ConversionStrategy = 'Default' | 'Unicode';
 export type MetadataPolicy = 'None' | 'Fetch';
+/** ESO's: Fail refuses a fetched value holding a NUL byte; Ignore (default) keeps it. */
+export type NullBytePolicy = 'Ignore' | 'Fail';
 
 export interface RemoteRef {
   key: string;
@@ -178,6 +199,7 @@ export interface RemoteRef {
   /** Fetch: read the remote secret's tags (a JSON object) instead of its value. */
   metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface ExternalSecretData {
@@ -201,6 +223,7 @@ export interface DataFromExtract {
   conversionStrategy?: ConversionStrategy;
   metadataPolicy?: MetadataPolicy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface DataFromFind {
@@ -210,6 +233,7 @@ export interface DataFromFind {
   tags?: Record<string, string>;
   conversionStrategy?: ConversionStrategy;
   decodingStrategy?: DecodingStrategy;
+  nullBytePolicy?: NullBytePolicy;
 }
 
 export interface RewriteRegexp {
@@ -222,11 +246,24 @@ export interface RewriteTransform {
   template: string;
 }
 
+/** ESO's merge rewrite: the entry's JSON-object values merged into one map (sync/rewrite-merge.ts). */
+export interface RewriteMerge {
+  /** Key receiving the merged JSON object; required with strategy JSON, ignored otherwise. */
+  into?: string;
+  /** Keys merged last, in this order (a later one wins a conflict). */
+  priority?: string[];
+  /** Strict (default): a priority key the entry does not produce is an error. */
+  priorityPolicy?: 'IgnoreNotFound' | 'Strict';
+  /** Error (default): a field present in two merged keys is an error. */
+  conflictPolicy?: 'Ignore' | 'Error';
+  /** Extract (default): each merged field becomes a key. JSON: one key (`into`) holds the object. */
+  strategy?: 'Extract' | 'JSON';
+}
+
 export interface Rewrite {
   regexp?: RewriteRegexp;
   transform?: RewriteTransform;
-  /** ESO's merge rewrite; refused by the CRD. */
-  merge?: RefusedField;
+  merge?: RewriteMerge;
 }
 
 export interface ExternalSecretDataFrom {
@@ -288,6 +325,8 @@ export interface ExternalSecretTarget {
   deletionPolicy?: DeletionPolicy;
   immutable?: boolean;
   template?: ExternalSecretTemplate;
+  /** ESO's non-Secret target; refused by the CRD (not supported yet), never read. */
+  manifest?: { apiVersion?: string; kind?: string };
 }
 
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Rollout';

@@ -134,7 +134,7 @@ export class CredentialResolver {
    * identity) only when the store uses referent authentication (isReferentAuth).
    */
   async forStore(store: SecretStore, referentNamespace?: string): Promise<StoreCredentials> {
-    const referent = isReferentAuth(store) ? referentNamespace : undefined;
+    const referent = identityPerNamespace(store) ? referentNamespace : undefined;
     const recipe = buildRecipe(store, this.options.tokenAudiences ?? DEFAULT_TOKEN_AUDIENCES, referent);
     const identityKey = credentialIdentityKey(store, referent);
     const slot = storeSlot(store, referent);
@@ -385,6 +385,37 @@ export function isReferentAuth(store: Pick<SecretStore, 'kind' | 'spec'>): boole
   return [s.accessKeyIDSecretRef, s.secretAccessKeySecretRef, s.sessionTokenSecretRef].some((ref) => ref !== undefined && !ref.namespace);
 }
 
+/**
+ * Whether a store's credentials differ per ExternalSecret namespace: referent authentication,
+ * or a ClusterSecretStore whose assumed role carries ESO's automatic session tags (esoNamespace
+ * is the ExternalSecret's namespace, so each namespace has its own session and cache entry).
+ */
+export function identityPerNamespace(store: Pick<SecretStore, 'kind' | 'spec'>): boolean {
+  if (isReferentAuth(store)) return true;
+  const aws = store.spec?.provider?.aws;
+  return store.kind === 'ClusterSecretStore' && !!aws?.role && (aws.sessionTagsPolicy === 'Simple' || aws.sessionTagsPolicy === 'Custom');
+}
+
+/**
+ * The session tags of the assumed `role`, as ESO's buildSessionTags: under Simple and Custom
+ * they replace `sessionTags`; esoNamespace is the namespace of the ExternalSecret being synced
+ * (the store's own for a SecretStore; empty when a ClusterSecretStore is checked on its own).
+ * Sorted by key so that the same spec always makes the same request.
+ */
+export function sessionTagsFor(store: SecretStore, namespace: string | undefined): SessionTag[] | undefined {
+  const aws = store.spec.provider.aws;
+  const policy = aws.sessionTagsPolicy ?? 'None';
+  if (policy === 'None') return aws.sessionTags;
+  const tags: Record<string, string> = {};
+  if (policy === 'Custom') for (const [key, value] of Object.entries(aws.customSessionTags ?? {})) if (key !== '' && value !== '') tags[key] = value;
+  tags.esoNamespace = namespace ?? store.metadata.namespace ?? '';
+  tags.esoStoreName = store.metadata.name;
+  tags.esoStoreKind = store.kind;
+  return Object.keys(tags)
+    .sort()
+    .map((key) => ({ key, value: tags[key]! }));
+}
+
 /** RoleSessionName: shows up in CloudTrail, so make it say which store it was. */
 export function roleSessionName(store: SecretStore, referentNamespace?: string): string {
   // A referent store's session names the tenant namespace whose credentials signed, too.
@@ -408,6 +439,9 @@ export function credentialIdentityKey(store: SecretStore, referentNamespace?: st
     aws.role ?? null,
     aws.externalID ?? null,
     aws.sessionTags ?? null,
+    // Normalized: a spec that spells out the default keeps the identity (and its cache entry).
+    aws.sessionTagsPolicy === 'Simple' || aws.sessionTagsPolicy === 'Custom' ? aws.sessionTagsPolicy : null,
+    aws.sessionTagsPolicy === 'Custom' ? (aws.customSessionTags ?? null) : null,
     aws.transitiveTagKeys ?? null,
     aws.additionalRoles ?? null,
     aws.region,
@@ -485,7 +519,7 @@ function buildRecipe(store: SecretStore, defaultAudiences: string[], referentNam
   if (!aws.region) throw invalidSpec('spec.provider.aws.region is required');
   const hops: RoleHop[] = (aws.additionalRoles ?? []).map((roleArn) => ({ roleArn }));
   if (aws.role) {
-    hops.push({ roleArn: aws.role, externalId: aws.externalID, tags: aws.sessionTags, transitiveTagKeys: aws.transitiveTagKeys });
+    hops.push({ roleArn: aws.role, externalId: aws.externalID, tags: sessionTagsFor(store, referentNamespace), transitiveTagKeys: aws.transitiveTagKeys });
   }
   return {
     region: aws.region,

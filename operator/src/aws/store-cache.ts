@@ -10,7 +10,7 @@ import { InvalidDurationError } from '../api/duration.js';
 import { ProviderError } from '../api/provider.js';
 import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
-import { isReferentAuth, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
+import { identityPerNamespace, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
 import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
 import { tenancyProblems, type TenancyPolicy } from './tenancy.js';
 
@@ -64,7 +64,7 @@ export class StoreBoundCache<T> {
       throw new ProviderError(ES_REASON.InvalidSpec, refused.join('; '));
     }
     const retry = storeRetryPolicy(store);
-    const referent = isReferentAuth(store) ? referentNamespace : undefined;
+    const referent = identityPerNamespace(store) ? referentNamespace : undefined;
     const { identityKey: credentialKey, credentials } = await this.deps.credentials.forStore(store, referent);
     const binding: StoreBinding = { aws, credentialKey, credentials, retry };
     const identityKey = this.identityOf(binding);

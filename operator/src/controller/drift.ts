@@ -3,7 +3,7 @@
 // ExternalSecret's status alone — no AWS call, no desired values — so a watch event on the
 // Secret can trigger the repair at once (docs/architecture.md, "Change detection"). Pure.
 import type { Secret } from '../kube/objects.js';
-import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, type CreationPolicy, type ExternalSecretTarget } from '../api/types.js';
+import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, mergesInto, type CreationPolicy, type ExternalSecretTarget } from '../api/types.js';
 import { dataDigest, dataDigestOfBase64, dataMAC, dataMACv2, isLegacyMAC, objectMacKey } from '../sync/mac.js';
 import { cachedDataDigest } from '../kube/cache-transform.js';
 import { missingFinalizers, ownerAnnotationValue, type OwnerIdentity } from './target-plan.js';
@@ -68,10 +68,14 @@ export function decodedData(target: Secret): Record<string, Buffer> {
   return data;
 }
 
-/** What drifted, or undefined when the live Secret is still what Rotor last wrote. Merge and None targets are not Rotor's to watch. */
+/**
+ * What drifted, or undefined when the live Secret is still what Rotor last wrote. Merge,
+ * CreateOrMerge and None targets are not Rotor's to watch (their other keys are someone
+ * else's); a missing CreateOrMerge target is created again through targetMissing.
+ */
 export function targetDrift(input: DriftInput): Drift | undefined {
   const { target, policy } = input;
-  if (policy === 'Merge' || policy === 'None') return undefined;
+  if (mergesInto(policy) || policy === 'None') return undefined;
   const metadata = liveTemplateMetadata(target, input.template);
   const type = target.type ?? 'Opaque';
   const cached = cachedDataDigest(target);

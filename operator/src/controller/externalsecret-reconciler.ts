@@ -10,6 +10,7 @@ import {
   ANNOTATION_OWNER_UID,
   ANNOTATION_DATA_MAC,
   ES_REASON,
+  mergesInto,
   type ExternalSecret,
   type ExternalSecretStatus,
   type LastEvent,
@@ -283,6 +284,7 @@ export class ExternalSecretReconciler {
       generation: es.metadata.generation,
       observedGeneration: es.status?.observedGeneration,
       targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
+      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
       targetDrifted: this.hasDrifted(spec, target, log),
       forceRequested: this.forceRequested(es),
       metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
@@ -448,7 +450,7 @@ export class ExternalSecretReconciler {
    */
   private async withData(es: DefaultedExternalSecret, target: Secret | undefined, desired: Record<string, Buffer>): Promise<Secret | undefined> {
     if (!target || !isDataStripped(target)) return target;
-    if (es.spec.target.creationPolicy !== 'Merge' && cachedDataDigest(target) === dataDigest(this.deps.macKey, desired)) return restoredData(target, desired);
+    if (!mergesInto(es.spec.target.creationPolicy) && cachedDataDigest(target) === dataDigest(this.deps.macKey, desired)) return restoredData(target, desired);
     return this.liveTarget(es.metadata.namespace!, es.spec.target.name);
   }
 
@@ -544,7 +546,7 @@ export class ExternalSecretReconciler {
       // The data itself, not just the Secret: a rewrite for metadata (version annotation,
       // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
       // pods still run with what it held before.
-      dataChanged: !target || !sameData(target, built.data, es.spec.target.creationPolicy === 'Merge'),
+      dataChanged: !target || !sameData(target, built.data, mergesInto(es.spec.target.creationPolicy)),
       firstSync: previousFingerprint === undefined,
       stages: requestedStages(es),
     });
@@ -713,7 +715,7 @@ export class ExternalSecretReconciler {
     return (name) => {
       const other = this.deps.externalSecrets.get(es.metadata.namespace!, name);
       if (!other || other.metadata.deletionTimestamp) return false;
-      return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && other.spec?.target?.creationPolicy === 'Merge';
+      return (other.spec?.target?.name || other.metadata.name) === es.spec.target.name && mergesInto(other.spec?.target?.creationPolicy);
     };
   }
 

@@ -36,6 +36,12 @@ export interface RefreshFacts {
   /** The target Secret is absent (deleted by someone, or never created). */
   targetMissing: boolean;
   /**
+   * creationPolicy Orphan: ESO counts such a target as always valid (isSecretValid), so an
+   * edit or a deletion is left alone until the next periodic refresh, and for good under
+   * CreatedOnce or refreshInterval 0 (users edit Orphan Secrets on purpose).
+   */
+  targetOrphan?: boolean;
+  /**
    * The target Secret no longer holds what Rotor wrote: its data or template metadata no longer
    * match status.dataMAC, or the managed label, owner annotation or owner reference is gone.
    */
@@ -104,18 +110,29 @@ export function decideRefresh(f: RefreshFacts): RefreshDecision {
 
 function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | undefined {
   if (f.lastSyncMs === undefined) return 'first-sync';
-  // A managed Secret that disappeared or was edited is repaired under every policy,
-  // CreatedOnce included: "created once" means "not refreshed", not "allowed to vanish".
-  if (f.targetMissing) return 'target-missing';
-  // A new store spec (endpoint, region, role) may serve different data: pick it up under every
-  // policy, as a spec change of the ExternalSecret itself would.
-  if (f.storeChanged) return 'store-changed';
-  if (f.policy === 'CreatedOnce') return undefined;
+  // ESO's shouldRefresh + isSecretValid: a target that is missing or no longer what was written
+  // is repaired under every policy, CreatedOnce included ("created once" means "not refreshed",
+  // not "allowed to vanish"), except an Orphan target, which ESO always counts as valid.
+  const missing = f.targetMissing && !f.targetOrphan;
+  const drifted = f.targetDrifted && !f.targetOrphan;
+  if (missing) return 'target-missing';
+  // ESO: CreatedOnce, and Periodic with refreshInterval 0, never fetch again once synced: not
+  // on a spec, metadata or store change either (ESO >= 0.11). rotor.dev/force-sync, Rotor's
+  // own annotation, still works for refreshInterval 0: an explicit request.
+  const once = f.policy === 'CreatedOnce' || (f.policy === 'Periodic' && f.intervalMs <= 0);
+  if (once) {
+    if (drifted) return 'target-drifted';
+    if (f.forceRequested && f.policy !== 'CreatedOnce') return 'forced';
+    return undefined;
+  }
   if (f.forceRequested) return 'forced';
-  if (f.targetDrifted) return 'target-drifted';
+  if (drifted) return 'target-drifted';
   if (f.generation !== undefined && f.generation !== f.observedGeneration) return 'spec-changed';
   if (f.metadataChanged) return 'metadata-changed';
+  // OnChange follows only the ExternalSecret (ESO). A new store spec (endpoint, region, role)
+  // may serve different data: a periodic ExternalSecret picks it up now instead of at its next wave.
   if (wave === undefined) return undefined;
+  if (f.storeChanged) return 'store-changed';
   if (f.syncedWaveMs === undefined) {
     if (f.lastSyncFailed) return 'last-sync-failed';
   } else if (wave > f.syncedWaveMs) {

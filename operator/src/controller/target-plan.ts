@@ -11,6 +11,7 @@ import {
   API_GROUP,
   API_GROUP_VERSION,
   LABEL_MANAGED,
+  mergesInto,
   type CreationPolicy,
   type EsReason,
 } from '../api/types.js';
@@ -106,11 +107,15 @@ export function planTargetWrite(
   if (policy === 'None') return { action: 'none', reason: 'policy-none' };
   const marker = desired.rolloutPending ?? existing?.metadata?.annotations?.[ANNOTATION_ROLLOUT_PENDING];
   if (marker !== undefined) desired = { ...desired, rolloutPending: marker };
-  if (policy === 'Merge') {
+  if (mergesInto(policy)) {
     const isMergeLive = options.isMergeOwnerLive ?? (() => true);
     const whole = existing && wholeOwnerOf(existing, owner, isMergeLive, options.isTargetOwnerLive ?? (() => true));
-    if (whole !== undefined) return refuseOwnedByOther(desired, whole);
-    return planMerge(existing, desired, owner, isMergeLive, options.adoptFromEso);
+    if (whole !== undefined) return refuseOwnedByOther(desired, whole, policy);
+    // CreateOrMerge (ESO): a missing Secret is created, without an owner reference, its keys
+    // recorded as this ExternalSecret's so that later Merge writers and deletionPolicy Merge
+    // treat them as for a Merge target.
+    if (!existing && policy === 'CreateOrMerge') return { action: 'create', secret: createdForMerge(desired, owner, isMergeLive) };
+    return planMerge(existing, desired, owner, isMergeLive, options.adoptFromEso, policy);
   }
 
   if (!existing) return { action: 'create', secret: ownedSecret(desired, policy, owner, undefined) };
@@ -194,20 +199,34 @@ function wholeOwnerOf(
   return isTargetOwnerLive(name) ? name : undefined;
 }
 
-function refuseOwnedByOther(desired: DesiredSecret, other: string): TargetPlan {
+function refuseOwnedByOther(desired: DesiredSecret, other: string, policy: CreationPolicy): TargetPlan {
   const target = `Secret ${desired.namespace}/${desired.name}`;
   const otherRef = `ExternalSecret ${desired.namespace}/${other}`;
   return {
     action: 'refuse',
     reason: 'TargetNotOwned',
     message:
-      `spec.target.creationPolicy is Merge but ${target} is owned by ${otherRef} (creationPolicy Owner or Orphan), ` +
+      `spec.target.creationPolicy is ${policy} but ${target} is owned by ${otherRef} (creationPolicy Owner or Orphan), ` +
       `which rewrites the whole Secret at every refresh and would drop the merged keys; refusing to merge into it. ` +
       `Add these keys to ${otherRef} instead, set its spec.target.creationPolicy to Merge as well, or choose another spec.target.name.`,
   };
 }
 
-function planMerge(existing: Secret | undefined, desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean, adoptFromEso?: string): TargetPlan {
+/** A new CreateOrMerge target: an Orphan-like Secret whose keys are recorded as merged by `owner`. */
+function createdForMerge(desired: DesiredSecret, owner: OwnerIdentity, isLive: (name: string) => boolean): Secret {
+  const secret = ownedSecret(desired, 'CreateOrMerge', owner, undefined);
+  secret.metadata!.annotations![ANNOTATION_MERGE_OWNERS] = recordMergeOwner({}, owner.name, Object.keys(desired.data), isLive);
+  return secret;
+}
+
+function planMerge(
+  existing: Secret | undefined,
+  desired: DesiredSecret,
+  owner: OwnerIdentity,
+  isLive: (name: string) => boolean,
+  adoptFromEso?: string,
+  policy: CreationPolicy = 'Merge',
+): TargetPlan {
   if (!existing) {
     return {
       action: 'refuse',
@@ -256,7 +275,8 @@ function planMerge(existing: Secret | undefined, desired: DesiredSecret, owner: 
   const recorded = existing.metadata?.annotations?.[ANNOTATION_MERGE_OWNERS] === ownersValue && ownsExactly(owners, owner.name, keys);
   // Adopting from ESO: its marks go, so that ESO's controller no longer counts the Secret as its own.
   const dropEso = isAdoptableFromEso(existing, adoptFromEso) && hasEsoMarks(existing);
-  if (recorded && !dropEso && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
+  const labelled = policy !== 'CreateOrMerge' || existing.metadata?.labels?.[LABEL_MANAGED] === 'true';
+  if (recorded && labelled && !dropEso && isUnchanged(existing, desired, owner, true, sole)) return { action: 'none', reason: 'unchanged' };
   const data = { ...(existing.data ?? {}) };
   for (const [key, value] of Object.entries(desired.data)) data[key] = value.toString('base64');
   const merged: Secret = {
@@ -265,7 +285,9 @@ function planMerge(existing: Secret | undefined, desired: DesiredSecret, owner: 
       ...existing.metadata,
       name: desired.name,
       namespace: desired.namespace,
-      labels: { ...(existing.metadata?.labels ?? {}), ...desired.labels },
+      // CreateOrMerge also labels the Secret as managed (ESO does for every target), so that
+      // its deletion is seen at once and the Secret created again.
+      labels: { ...(existing.metadata?.labels ?? {}), ...desired.labels, ...(policy === 'CreateOrMerge' ? { [LABEL_MANAGED]: 'true' } : {}) },
       ...finalizersOf(existing, desired),
       annotations: {
         ...(existing.metadata?.annotations ?? {}),

@@ -7,7 +7,7 @@
 // deletes or rewrites a Secret. All cluster access goes through the MigrateCluster port.
 import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
-import { ANNOTATION_OWNER, PLURAL } from '../api/types.js';
+import { ANNOTATION_OWNER, PLURAL, mergesInto, type CreationPolicy } from '../api/types.js';
 import type { KubeObject, MigrateCluster } from './cluster.js';
 import { convertDocuments, describeObject, markForAdoption, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
@@ -259,7 +259,7 @@ async function checkHandover(cluster: MigrateCluster, esKind: RotorKind, h: Hand
   // Rotor's owner annotation is written in the same update that removes ESO's owner reference
   // and marks; a Merge target keeps ESO's marks if it had none Rotor recognises, which no longer
   // matters once no ESO object owns it.
-  if (secret.metadata?.annotations?.[ANNOTATION_OWNER] !== `${h.namespace}/${h.name}` || esoControllerOwner(secret) !== undefined || (h.creationPolicy !== 'Merge' && hasEsoMarks(secret))) {
+  if (secret.metadata?.annotations?.[ANNOTATION_OWNER] !== `${h.namespace}/${h.name}` || esoControllerOwner(secret) !== undefined || (!mergesInto(h.creationPolicy as CreationPolicy) && hasEsoMarks(secret))) {
     h.lastState = `Secret ${h.namespace}/${h.secretName} still carries ESO's owner reference or marks`;
     return;
   }

@@ -16,7 +16,8 @@ import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
 import { decode } from './decode.js';
-import { assertValidKey, keyFromRemoteName, rewriteKeys } from './keys.js';
+import { assertNoNullBytes } from './null-bytes.js';
+import { assertValidKey, keyFromRemoteName, rewriteMap } from './keys.js';
 import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
 import { validateSecretType } from './secret-types.js';
 import { goEngine, type GoEngine } from './gotemplate/engine.js';
@@ -128,20 +129,27 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
         const ctx = { field, key: extract.key };
         const pairs = extract.jmesPath ? extractObject(result.value, { jmesPath: extract.jmesPath }, ctx) : await extractEso(result.value, extract.property, ctx, go);
         const rewrites = entry.rewrite ?? [];
-        const names = [...pairs.keys()];
-        // As ESO: rewrites when there are any, else the conversion strategy.
-        const renamed = rewrites.length > 0 ? await rewriteKeys(names, rewrites, `${base}.rewrite`, go) : names.map((n) => keyFromRemoteName(n, extract.conversionStrategy));
         const keys: Array<[string, Buffer]> = [];
-        names.forEach((jsonKey, k) => {
-          // ESO leaves out a key a rewrite made empty.
-          if (renamed[k] === '' && rewrites.length > 0) return;
-          const key = assertValidKey(renamed[k]!, {
-            source: `JSON key ${quote(jsonKey)} of remote key ${quote(extract.key)}`,
-            field: base,
-            rewritten: rewrites.length > 0,
-          });
-          keys.push([key, decode(pairs.get(jsonKey)!, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
-        });
+        if (rewrites.length > 0) {
+          // As ESO: the rewrites (merge included) on the raw JSON keys and values, then empty
+          // keys dropped, the others checked, then decoding.
+          const rewritten = await rewriteMap(new Map([...pairs].map(([k, v]) => [k, { value: v, origins: [k] }])), rewrites, `${base}.rewrite`, go);
+          for (const [name, entry] of rewritten) {
+            if (name === '') continue;
+            const key = assertValidKey(name, { source: `JSON key${entry.origins.length > 1 ? 's' : ''} ${entry.origins.map(quote).join(', ')} of remote key ${quote(extract.key)}`, field: base, rewritten: true });
+            keys.push([key, decode(entry.value, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
+          }
+        } else {
+          for (const [jsonKey, value] of pairs) {
+            const key = assertValidKey(keyFromRemoteName(jsonKey, extract.conversionStrategy), {
+              source: `JSON key ${quote(jsonKey)} of remote key ${quote(extract.key)}`,
+              field: base,
+              rewritten: false,
+            });
+            keys.push([key, decode(value, extract.decodingStrategy, { field: `${field}.decodingStrategy`, key: extract.key })]);
+          }
+        }
+        assertNoNullBytes(extract.nullBytePolicy, keys, `${field}.nullBytePolicy`);
         for (const [key, value] of keys) {
           fetched.set(key, value);
           record(key, result);
@@ -163,43 +171,43 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
       }
       if (result.length === 0) missing++;
       await attempt(async () => {
-        const rewritten = (entry.rewrite ?? []).length > 0;
-        const byKey = new Map<string, string>();
-        const keys: Array<[string, Buffer, RemoteSecret]> = [];
+        const rewrites = entry.rewrite ?? [];
+        const keys: Array<[string, Buffer, RemoteSecret[]]> = [];
         // Sorted so that the produced Secret (and any collision message) does not depend on AWS paging order.
         const remotes = [...result].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        // As ESO: the rewrites when there are any (on the raw remote name), else the
-        // conversion strategy on the whole name ("/" included).
-        const renamed = rewritten
-          ? await rewriteKeys(
-              remotes.map((r) => r.name),
-              entry.rewrite ?? [],
-              `${base}.rewrite`,
-              go,
-            )
-          : remotes.map((r) => keyFromRemoteName(r.name, find.conversionStrategy));
-        for (const [k, remote] of remotes.entries()) {
-          // ESO leaves out a key a rewrite made empty.
-          if (renamed[k] === '') continue;
-          const key = assertValidKey(renamed[k]!, {
-            source: `remote ${quote(remote.name)}`,
+        const collision = (key: string, first: RemoteSecret[], second: RemoteSecret[]): never => {
+          const a = first.map((r) => quote(r.name)).join(', ');
+          const b = second.map((r) => quote(r.name)).join(', ');
+          throw new SyncError(ES_REASON.InvalidSpec, `${base}: remotes ${a} and ${b} both become the Secret key ${quote(key)}; add a ${base}.rewrite that keeps them apart`, {
             field: base,
-            rewritten,
           });
-          const other = byKey.get(key);
-          if (other !== undefined) {
-            throw new SyncError(
-              ES_REASON.InvalidSpec,
-              `${base}: remotes ${quote(other)} and ${quote(remote.name)} both become the Secret key ${quote(key)}; add a ${base}.rewrite that keeps them apart`,
-              { field: base },
-            );
+        };
+        if (rewrites.length > 0) {
+          // As ESO: the rewrites (merge included) on the raw remote names and values.
+          const rewritten = await rewriteMap(new Map(remotes.map((r) => [r.name, { value: r.value, origins: [r] }])), rewrites, `${base}.rewrite`, go, (key, first, second) =>
+            collision(key, first.origins, second.origins),
+          );
+          for (const [name, item] of rewritten) {
+            // ESO leaves out a key a rewrite made empty.
+            if (name === '') continue;
+            const key = assertValidKey(name, { source: `remote${item.origins.length > 1 ? 's' : ''} ${item.origins.map((r) => quote(r.name)).join(', ')}`, field: base, rewritten: true });
+            keys.push([key, decode(item.value, find.decodingStrategy, { field: `${field}.decodingStrategy`, key: item.origins[0]?.name ?? name }), item.origins]);
           }
-          byKey.set(key, remote.name);
-          keys.push([key, decode(remote.value, find.decodingStrategy, { field: `${field}.decodingStrategy`, key: remote.name }), remote]);
+        } else {
+          // As ESO: the conversion strategy on the whole name ("/" included).
+          const byKey = new Map<string, RemoteSecret>();
+          for (const remote of remotes) {
+            const key = assertValidKey(keyFromRemoteName(remote.name, find.conversionStrategy), { source: `remote ${quote(remote.name)}`, field: base, rewritten: false });
+            const other = byKey.get(key);
+            if (other !== undefined) collision(key, [other], [remote]);
+            byKey.set(key, remote);
+            keys.push([key, decode(remote.value, find.decodingStrategy, { field: `${field}.decodingStrategy`, key: remote.name }), [remote]]);
+          }
         }
-        for (const [key, value, remote] of keys) {
+        assertNoNullBytes(find.nullBytePolicy, keys.map(([key, value]) => [key, value] as const), `${field}.nullBytePolicy`);
+        for (const [key, value, origins] of keys) {
           fetched.set(key, value);
-          record(key, remote);
+          for (const remote of origins) record(key, remote);
         }
       });
       continue;
@@ -226,7 +234,9 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
     try {
       const ctx = { field: `${base}.remoteRef`, key: ref.key };
       const selected = ref.property && !ref.jmesPath && !ref.jsonPath ? await selectProperty(result.value, ref.property, ctx, go) : selectValue(result.value, ref, ctx);
-      fetched.set(entry.secretKey, decode(selected, ref.decodingStrategy, { field: `${base}.remoteRef.decodingStrategy`, key: ref.key }));
+      const value = decode(selected, ref.decodingStrategy, { field: `${base}.remoteRef.decodingStrategy`, key: ref.key });
+      assertNoNullBytes(ref.nullBytePolicy, [[entry.secretKey, value]], `${base}.remoteRef.nullBytePolicy`);
+      fetched.set(entry.secretKey, value);
       record(entry.secretKey, result);
     } catch (error) {
       if (!(error instanceof SyncError)) throw error;

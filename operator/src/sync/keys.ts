@@ -5,6 +5,7 @@ import { SyncError, quote } from './errors.js';
 import { compileUserRegExp, replaceAll, type UserRegExp } from './regexp.js';
 import type { GoEngine } from './gotemplate/engine.js';
 import { describeGoTemplateError } from './template-go.js';
+import { mergeRewrite, type RewriteEntry } from './rewrite-merge.js';
 
 /** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
 const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;
@@ -30,34 +31,75 @@ export function isValidSecretKey(key: string): boolean {
  *     and targets Go templates, see regexp.ts);
  *   - transform: a Go template run on each name, the name being `.value` (one engine call
  *     for all names).
+ * Names only: a merge rewrite needs the values, see rewriteMap.
  * `field` is the rewrite list's spec path.
  */
 export async function rewriteKeys(names: string[], rewrites: Rewrite[], field: string, go: Pick<GoEngine, 'transform'>): Promise<string[]> {
   let out = names;
   for (const [k, rewrite] of rewrites.entries()) {
-    if (rewrite.transform) {
-      if (out.length === 0) continue;
-      const results = await go.transform(rewrite.transform.template, out, SECRET_KEY_MAX_LENGTH * 4);
-      out = results.map((r, n) => {
-        if (r.ok && 'out' in r) return r.out.toString('utf8');
-        const detail = r.ok ? 'it produced no text' : describeGoTemplateError(r.error, []);
-        throw new SyncError(ES_REASON.InvalidSpec, `${field}[${k}].transform.template failed on key ${quote(out[n]!)}: ${detail}`, { field: `${field}[${k}].transform.template` });
-      });
-      continue;
-    }
-    const source = rewrite.regexp?.source ?? '';
-    let regexp: UserRegExp;
-    try {
-      regexp = compileUserRegExp(source);
-    } catch (error) {
-      throw new SyncError(ES_REASON.InvalidSpec, `${field}[${k}].regexp.source is not a valid regular expression: ${(error as Error).message}`, {
-        field: `${field}[${k}].regexp.source`,
-      });
-    }
-    const target = rewrite.regexp?.target ?? '';
-    out = out.map((name) => replaceAll(regexp, name, target));
+    if (rewrite.merge) throw new Error(`internal error: ${field}[${k}].merge needs the values; use rewriteMap`);
+    out = await renameStep(out, rewrite, `${field}[${k}]`, go);
   }
   return out;
+}
+
+/**
+ * ESO's RewriteMap on a whole entry (key -> value): regexp and transform rename keys (as
+ * rewriteKeys), merge combines JSON-object values (rewrite-merge.ts). A rename that gives two
+ * keys the same name keeps the later one, after asking `onCollision` (which may throw: ESO
+ * keeps one at random, Rotor's find refuses). Two names made empty are not a collision: ESO
+ * drops empty keys at the end.
+ */
+export async function rewriteMap<Origin>(
+  entries: ReadonlyMap<string, RewriteEntry<Origin>>,
+  rewrites: Rewrite[],
+  field: string,
+  go: Pick<GoEngine, 'transform'>,
+  onCollision?: (key: string, first: RewriteEntry<Origin>, second: RewriteEntry<Origin>) => void,
+): Promise<Map<string, RewriteEntry<Origin>>> {
+  let out = new Map(entries);
+  for (const [k, rewrite] of rewrites.entries()) {
+    if (rewrite.merge) {
+      out = mergeRewrite(rewrite.merge, out, `${field}[${k}].merge`);
+      continue;
+    }
+    const names = [...out.keys()];
+    const renamed = await renameStep(names, rewrite, `${field}[${k}]`, go);
+    const next = new Map<string, RewriteEntry<Origin>>();
+    names.forEach((name, n) => {
+      const key = renamed[n]!;
+      const entry = out.get(name)!;
+      const first = next.get(key);
+      if (first !== undefined && key !== '') onCollision?.(key, first, entry);
+      next.set(key, entry);
+    });
+    out = next;
+  }
+  return out;
+}
+
+/** One regexp or transform rewrite (`field` is its spec path) applied to every name. */
+async function renameStep(names: string[], rewrite: Rewrite, field: string, go: Pick<GoEngine, 'transform'>): Promise<string[]> {
+  if (rewrite.transform) {
+    if (names.length === 0) return names;
+    const results = await go.transform(rewrite.transform.template, names, SECRET_KEY_MAX_LENGTH * 4);
+    return results.map((r, n) => {
+      if (r.ok && 'out' in r) return r.out.toString('utf8');
+      const detail = r.ok ? 'it produced no text' : describeGoTemplateError(r.error, []);
+      throw new SyncError(ES_REASON.InvalidSpec, `${field}.transform.template failed on key ${quote(names[n]!)}: ${detail}`, { field: `${field}.transform.template` });
+    });
+  }
+  const source = rewrite.regexp?.source ?? '';
+  let regexp: UserRegExp;
+  try {
+    regexp = compileUserRegExp(source);
+  } catch (error) {
+    throw new SyncError(ES_REASON.InvalidSpec, `${field}.regexp.source is not a valid regular expression: ${(error as Error).message}`, {
+      field: `${field}.regexp.source`,
+    });
+  }
+  const target = rewrite.regexp?.target ?? '';
+  return names.map((name) => replaceAll(regexp, name, target));
 }
 
 /**

@@ -4,6 +4,7 @@
 // on them. It lives in sync/ because it applies sync's own rules (key names, regexps, paths).
 import { compile as jmesCompile } from '@jmespath-community/jmespath';
 import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types.js';
+import { mergesInto } from '../api/types.js';
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './keys.js';
@@ -44,8 +45,8 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   if (deletion === 'Delete' && creation !== 'Owner') {
     add('spec.target.deletionPolicy', `deletionPolicy Delete needs creationPolicy Owner (it is ${creation}): Rotor only deletes Secrets it owns`);
   }
-  if (deletion === 'Merge' && creation !== 'Merge') {
-    add('spec.target.deletionPolicy', `deletionPolicy Merge needs creationPolicy Merge (it is ${creation})`);
+  if (deletion === 'Merge' && !mergesInto(creation)) {
+    add('spec.target.deletionPolicy', `deletionPolicy Merge needs creationPolicy Merge or CreateOrMerge (it is ${creation})`);
   }
   if (target.name !== undefined && target.name !== '' && (target.name.length > 253 || !DNS_SUBDOMAIN.test(target.name))) {
     add('spec.target.name', `${JSON.stringify(target.name)} is not a valid Secret name (lower-case letters, digits, "-" and ".", at most 253 characters)`);
@@ -100,10 +101,13 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
     }
     (entry.rewrite ?? []).forEach((rewrite, k) => {
       const field = `${base}.rewrite[${k}].regexp`;
-      if (rewrite.transform) {
-        if (rewrite.regexp) add(`${base}.rewrite[${k}]`, 'set exactly one of regexp or transform');
-        else if (!rewrite.transform.template) add(`${base}.rewrite[${k}].transform.template`, 'set the Go template that renames each key (the key is .value)');
-      } else if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target (or transform.template)');
+      const kinds = [rewrite.merge, rewrite.regexp, rewrite.transform].filter((x) => x !== undefined).length;
+      if (kinds > 1) add(`${base}.rewrite[${k}]`, 'set exactly one of merge, regexp or transform');
+      else if (rewrite.merge) {
+        if (rewrite.merge.strategy === 'JSON' && !rewrite.merge.into) add(`${base}.rewrite[${k}].merge.into`, 'set the key that receives the merged JSON object (required with strategy JSON)');
+      } else if (rewrite.transform) {
+        if (!rewrite.transform.template) add(`${base}.rewrite[${k}].transform.template`, 'set the Go template that renames each key (the key is .value)');
+      } else if (!rewrite.regexp) add(field, 'set regexp.source and regexp.target (or transform.template, or merge)');
       else {
         checkRegExp(rewrite.regexp.source ?? '', `${field}.source`, add);
         if (typeof rewrite.regexp.target !== 'string') add(`${field}.target`, 'set the replacement text ("" to delete the match)');

@@ -439,3 +439,55 @@ describe('CredentialResolver error pass-through', () => {
     ).rejects.toMatchObject({ message: 'Secret team-a/nope has no key id' });
   });
 });
+
+describe('CredentialResolver: sessionTagsPolicy (ESO 2.9 automatic session tags)', () => {
+  const ROLE = 'arn:aws:iam::333333333333:role/target';
+  const tagsOf = () => assumeRoleCalls().map((c) => c.Tags);
+
+  it('Simple: esoNamespace, esoStoreName and esoStoreKind replace sessionTags on the assumed role', async () => {
+    const { resolver } = setup();
+    await resolver.forStore(makeStore({ role: ROLE, sessionTags: [{ key: 'team', value: 'a' }], sessionTagsPolicy: 'Simple' }));
+    expect(tagsOf()).toEqual([
+      [
+        { Key: 'esoNamespace', Value: 'team-a' },
+        { Key: 'esoStoreKind', Value: 'SecretStore' },
+        { Key: 'esoStoreName', Value: 'aws-store' },
+      ],
+    ]);
+  });
+
+  it('Custom: the automatic tags plus customSessionTags (empty keys or values left out, as ESO)', async () => {
+    const { resolver } = setup();
+    await resolver.forStore(makeStore({ role: ROLE, sessionTagsPolicy: 'Custom', customSessionTags: { cost: 'c1', empty: '' } }));
+    expect(tagsOf()[0]!.map((t) => t.Key)).toEqual(['cost', 'esoNamespace', 'esoStoreKind', 'esoStoreName']);
+  });
+
+  it('None (or unset) keeps sessionTags as written; no role, no tags', async () => {
+    const { resolver } = setup();
+    await resolver.forStore(makeStore({ role: ROLE, sessionTags: [{ key: 'team', value: 'a' }], sessionTagsPolicy: 'None' }));
+    expect(tagsOf()).toEqual([[{ Key: 'team', Value: 'a' }]]);
+    sts.reset();
+    await resolver.forStore(makeStore({ sessionTagsPolicy: 'Simple' }, { name: 'no-role' }));
+    expect(sts.calls()).toHaveLength(0);
+  });
+
+  it('ClusterSecretStore: one session per ExternalSecret namespace, each tagged with it, cached apart', async () => {
+    const { resolver } = setup();
+    const store = makeStore({ role: ROLE, sessionTagsPolicy: 'Simple' }, { kind: 'ClusterSecretStore', name: 'shared' });
+    const a = await resolver.forStore(store, 'team-a');
+    const b = await resolver.forStore(store, 'team-b');
+    await resolver.forStore(store, 'team-a');
+    expect(a.identityKey).not.toBe(b.identityKey);
+    expect(tagsOf().map((tags) => tags!.find((t) => t.Key === 'esoNamespace')!.Value)).toEqual(['team-a', 'team-b']);
+    expect((await a.credentials()).accessKeyId).not.toBe((await b.credentials()).accessKeyId);
+    // Checked on its own (store validation), as ESO: no namespace.
+    await resolver.forStore(store);
+    expect(tagsOf()[2]!.find((t) => t.Key === 'esoNamespace')!.Value).toBe('');
+  });
+
+  it('a changed policy is a new identity; spelling out None is not', () => {
+    const base = makeStore({ role: ROLE });
+    expect(credentialIdentityKey(makeStore({ role: ROLE, sessionTagsPolicy: 'None' }))).toBe(credentialIdentityKey(base));
+    expect(credentialIdentityKey(makeStore({ role: ROLE, sessionTagsPolicy: 'Simple' }))).not.toBe(credentialIdentityKey(base));
+  });
+});

@@ -668,46 +668,48 @@ describe('ExternalSecretReconciler', () => {
     expect(t.objects.es.status?.conditions?.find((c) => c.type === 'AWSRotation')).toMatchObject({ status: 'True', reason: 'RotationSucceeded' });
   });
 
-  it('a store spec change re-syncs a Ready ExternalSecret under every refresh policy', async () => {
+  it('a store spec change re-syncs a periodic ExternalSecret now; OnChange and CreatedOnce do not follow it (ESO)', async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '10h' }) });
+    await t.reconcile();
+    t.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
+    t.advance(HOUR);
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password'), 'Periodic: not yet its wave').toBe(SENTINEL);
+    t.reconciler.storeChanged('app', 'db');
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe('from-the-new-store');
     for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
       t = setup({ es: externalSecret({ refreshPolicy }) });
       await t.reconcile();
       t.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
-      t.advance(HOUR);
-      await t.reconcile();
-      expect(t.secrets.value('app', 'db', 'password'), `${refreshPolicy}: no refresh of its own`).toBe(SENTINEL);
       t.reconciler.storeChanged('app', 'db');
-      await t.reconcile();
-      expect(t.secrets.value('app', 'db', 'password'), refreshPolicy).toBe('from-the-new-store');
-      // Once: the next pass is back to the policy.
       const calls = t.provider.calls;
       await t.reconcile();
+      expect(t.secrets.value('app', 'db', 'password'), refreshPolicy).toBe(SENTINEL);
       expect(t.provider.calls, refreshPolicy).toBe(calls);
     }
   });
 
-  it('a store spec change made while no operator ran re-syncs after the restart (status.syncedStore)', async () => {
-    for (const refreshPolicy of ['OnChange', 'CreatedOnce'] as const) {
-      const store = secretStore();
-      store.metadata.uid = 'store-uid';
-      const r = setup({ es: externalSecret({ refreshPolicy }), stores: [store] });
-      await r.reconcile();
-      expect(r.objects.es.status?.syncedStore, refreshPolicy).toBe('store-uid/1');
-      r.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
-      r.restart();
-      r.advance(HOUR);
-      await r.reconcile();
-      expect(r.secrets.value('app', 'db', 'password'), `${refreshPolicy}: same store, no refresh of its own`).toBe(SENTINEL);
-      // Edited while the operator was down: no watch event reaches the new process, only the status remembers.
-      store.metadata.generation = 2;
-      r.restart();
-      await r.reconcile();
-      expect(r.secrets.value('app', 'db', 'password'), refreshPolicy).toBe('from-the-new-store');
-      expect(r.objects.es.status?.syncedStore).toBe('store-uid/2');
-      const calls = r.provider.calls;
-      await r.reconcile();
-      expect(r.provider.calls, `${refreshPolicy}: once`).toBe(calls);
-    }
+  it('a store spec change made while no operator ran re-syncs a periodic ExternalSecret after the restart (status.syncedStore)', async () => {
+    const store = secretStore();
+    store.metadata.uid = 'store-uid';
+    const r = setup({ es: externalSecret({ refreshInterval: '10h' }), stores: [store] });
+    await r.reconcile();
+    expect(r.objects.es.status?.syncedStore).toBe('store-uid/1');
+    r.provider.set('prod/db', JSON.stringify({ password: 'from-the-new-store' }), 'v-2222bbbb');
+    r.restart();
+    r.advance(HOUR);
+    await r.reconcile();
+    expect(r.secrets.value('app', 'db', 'password'), 'same store, not yet its wave').toBe(SENTINEL);
+    // Edited while the operator was down: no watch event reaches the new process, only the status remembers.
+    store.metadata.generation = 2;
+    r.restart();
+    await r.reconcile();
+    expect(r.secrets.value('app', 'db', 'password')).toBe('from-the-new-store');
+    expect(r.objects.es.status?.syncedStore).toBe('store-uid/2');
+    const calls = r.provider.calls;
+    await r.reconcile();
+    expect(r.provider.calls, 'once').toBe(calls);
   });
 
   it('a status written before syncedStore existed is not a store change (no re-sync of everything at upgrade)', async () => {

@@ -106,22 +106,39 @@ describe('decideRefresh', () => {
     expect(decideRefresh({ ...onChange, generation: 3 })).toEqual({ sync: true, reason: 'spec-changed' });
   });
 
-  it('CreatedOnce never refreshes, but re-creates a deleted target', () => {
+  it('CreatedOnce never refreshes, but repairs a deleted or drifted target (ESO: isSecretValid)', () => {
     const once = { ...base, policy: 'CreatedOnce' as const };
-    expect(decideRefresh({ ...once, generation: 3, forceRequested: true, targetDrifted: true })).toEqual({ sync: false });
+    expect(decideRefresh({ ...once, generation: 3, forceRequested: true, metadataChanged: true, storeChanged: true })).toEqual({ sync: false });
     expect(decideRefresh({ ...once, targetMissing: true })).toMatchObject({ sync: true, reason: 'target-missing' });
+    expect(decideRefresh({ ...once, targetDrifted: true })).toMatchObject({ sync: true, reason: 'target-drifted' });
   });
 
-  it('a store spec change syncs under every policy', () => {
-    for (const policy of ['Periodic', 'OnChange', 'CreatedOnce'] as const) {
-      expect(decideRefresh({ ...base, policy, storeChanged: true }), policy).toMatchObject({ sync: true, reason: 'store-changed' });
+  it('an Orphan target is always valid (ESO): edits and deletion wait for the next periodic refresh', () => {
+    const orphan = { ...base, targetOrphan: true };
+    expect(decideRefresh({ ...orphan, targetMissing: true })).toEqual({ sync: false, waveMs: WAVE, nextAt: WAVE + HOUR });
+    expect(decideRefresh({ ...orphan, targetDrifted: true })).toEqual({ sync: false, waveMs: WAVE, nextAt: WAVE + HOUR });
+    expect(decideRefresh({ ...orphan, targetMissing: true, now: WAVE + HOUR + 1 })).toMatchObject({ sync: true, reason: 'interval-elapsed' });
+    for (const facts of [{ policy: 'CreatedOnce' as const }, { intervalMs: 0 }]) {
+      expect(decideRefresh({ ...orphan, ...facts, targetMissing: true, targetDrifted: true })).toEqual({ sync: false });
     }
   });
 
-  it('refreshInterval 0 syncs once and then only on change', () => {
+  it('a store spec change syncs a periodic ExternalSecret now; OnChange, CreatedOnce and refreshInterval 0 ignore it (ESO)', () => {
+    expect(decideRefresh({ ...base, storeChanged: true })).toMatchObject({ sync: true, reason: 'store-changed' });
+    for (const facts of [{ policy: 'OnChange' as const }, { policy: 'CreatedOnce' as const }, { intervalMs: 0 }]) {
+      expect(decideRefresh({ ...base, ...facts, storeChanged: true }), JSON.stringify(facts)).toEqual({ sync: false });
+    }
+  });
+
+  it('refreshInterval 0 syncs once and never again, not even on a spec or metadata change (ESO >= 0.11)', () => {
     const zero = { ...base, intervalMs: 0 };
     expect(decideRefresh({ ...zero, now: base.now + 100 * HOUR })).toEqual({ sync: false });
-    expect(decideRefresh({ ...zero, generation: 5 })).toEqual({ sync: true, reason: 'spec-changed' });
+    expect(decideRefresh({ ...zero, generation: 5 })).toEqual({ sync: false });
+    expect(decideRefresh({ ...zero, metadataChanged: true })).toEqual({ sync: false });
+    // Repairs and Rotor's explicit rotor.dev/force-sync still work.
+    expect(decideRefresh({ ...zero, targetMissing: true })).toMatchObject({ sync: true, reason: 'target-missing' });
+    expect(decideRefresh({ ...zero, targetDrifted: true })).toMatchObject({ sync: true, reason: 'target-drifted' });
+    expect(decideRefresh({ ...zero, forceRequested: true })).toMatchObject({ sync: true, reason: 'forced' });
   });
 });
 

@@ -60,6 +60,44 @@ spec:
     }
   });
 
+  it('converts ESO 2.9 rewrite merge and nullBytePolicy unchanged (no longer refused or dropped)', () => {
+    const { documents, findings } = convert(`${store()}---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: merged, namespace: team-a}
+spec:
+  secretStoreRef: {name: aws}
+  data: [{secretKey: a, remoteRef: {key: k, nullBytePolicy: Fail}}]
+  dataFrom:
+    - extract: {key: x, nullBytePolicy: Ignore}
+    - find: {path: db/, nullBytePolicy: Fail}
+      rewrite:
+        - regexp: {source: "^db/", target: ""}
+        - merge: {into: all, priority: [b], priorityPolicy: IgnoreNotFound, conflictPolicy: Ignore, strategy: JSON}
+`);
+    expect(findings).toEqual([]);
+    expect((documents[1]!.object as Record<string, any>).spec.data[0].remoteRef.nullBytePolicy).toBe('Fail');
+    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].find.nullBytePolicy).toBe('Fail');
+    expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
+  });
+
+  it('refuses target.manifest (non-Secret targets) at admission instead of dropping it silently', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: cm}
+spec:
+  secretStoreRef: {name: aws}
+  target: {name: cm, manifest: {apiVersion: v1, kind: ConfigMap}}
+  data: [{secretKey: a, remoteRef: {key: k}}]
+`);
+    expect(documents).toEqual([]);
+    const refused = only(findings, 'not-converted');
+    expect(refused.map((f) => f.field)).toEqual(['spec.target.manifest']);
+    expect(refused[0]!.message).toMatch(/spec\.target\.manifest .* is not supported yet/);
+    expect(refused[0]!.action).toMatch(/keep ESO/);
+  });
+
   it('drops what the server would prune, and says so with what to do', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
@@ -83,13 +121,13 @@ spec:
 `);
     expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
     const dropped = only(findings, 'dropped');
-    // template.metadata.finalizers carries over (ESO's field, issue #17 item 7).
-    expect(dropped.map((f) => f.field)).toEqual(['spec.controller', 'spec.provider.aws.sessionTagsPolicy']);
+    // template.metadata.finalizers carries over (ESO's field, issue #17 item 7), and so does
+    // sessionTagsPolicy (ESO 2.9's automatic session tags, item 10).
+    expect(dropped.map((f) => f.field)).toEqual(['spec.controller']);
     expect(dropped[0]!.action).toMatch(/no controller classes/);
-    expect(dropped[1]!.action).toMatch(/sessionTags/);
     const [s, es] = documents.map((d) => d.object as Record<string, any>);
     expect(s!.spec.controller).toBeUndefined();
-    expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1' });
+    expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1', sessionTagsPolicy: 'Simple' });
     expect(es!.spec.target.template.metadata).toEqual({ finalizers: ['x/y'] });
     expect(hasLosses(findings)).toBe(true);
   });
