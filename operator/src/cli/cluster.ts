@@ -6,8 +6,11 @@ import { isNotFound, toKubeApiError } from '../kube/errors.js';
 import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
 import type { KubeEvent, KubeList } from '../kube/objects.js';
 
-/** The kinds `rotor refresh` can annotate (a ClusterExternalSecret passes it on to its ExternalSecrets). */
-export type RefreshKind = 'ExternalSecret' | 'ClusterExternalSecret';
+/**
+ * The kinds `rotor refresh` can annotate: an ExternalSecret re-reads AWS, a ClusterExternalSecret
+ * passes it on to its ExternalSecrets, a store is re-validated.
+ */
+export type RefreshKind = 'ExternalSecret' | 'ClusterExternalSecret' | 'SecretStore' | 'ClusterSecretStore';
 
 export interface ToolsCluster {
   /** The kubeconfig context's namespace, the default of -n. */

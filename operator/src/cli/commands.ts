@@ -28,9 +28,10 @@ export const STATUS_USAGE = `rotor status es NAME [-n NAMESPACE] [--kubeconfig F
   Exit code: 0 Ready, 1 not Ready (or not found), 2 usage, 3 the API server could not be asked.
 `;
 
-export const REFRESH_USAGE = `rotor refresh es|ces NAME [-n NAMESPACE] [--kubeconfig FILE] [--context NAME]
-  Refresh now: sets ${ANNOTATION_FORCE_SYNC} to the current time (the operator reads AWS afresh;
-  on a ClusterExternalSecret it is passed on to every ExternalSecret it made). Same as
+export const REFRESH_USAGE = `rotor refresh es|ces|ss|css NAME [-n NAMESPACE] [--kubeconfig FILE] [--context NAME]
+  Refresh now: sets ${ANNOTATION_FORCE_SYNC} to the current time. An ExternalSecret reads AWS
+  afresh; a ClusterExternalSecret passes it on to every ExternalSecret it made; a SecretStore or
+  ClusterSecretStore is validated again. Same as
   kubectl annotate es NAME ${ANNOTATION_FORCE_SYNC}=$(date +%s) --overwrite
   (ESO's ${ESO_ANNOTATION_FORCE_SYNC} works too).
 `;
@@ -42,7 +43,14 @@ const KIND_ALIASES: Record<string, RefreshKind> = {
   ces: 'ClusterExternalSecret',
   clusterexternalsecret: 'ClusterExternalSecret',
   clusterexternalsecrets: 'ClusterExternalSecret',
+  ss: 'SecretStore',
+  secretstore: 'SecretStore',
+  secretstores: 'SecretStore',
+  css: 'ClusterSecretStore',
+  clustersecretstore: 'ClusterSecretStore',
+  clustersecretstores: 'ClusterSecretStore',
 };
+const CLUSTER_SCOPED: ReadonlySet<RefreshKind> = new Set(['ClusterExternalSecret', 'ClusterSecretStore']);
 
 const KUBE_OPTIONS = {
   namespace: { type: 'string', short: 'n' },
@@ -108,11 +116,11 @@ export function runRefresh(args: string[], io: ToolsIO): Promise<number> {
     const [alias, name, ...extra] = positionals;
     const kind = KIND_ALIASES[alias ?? ''];
     if (!kind || !name || extra.length > 0) {
-      io.stderr(`rotor refresh: expected "es NAME" or "ces NAME"\n\n${REFRESH_USAGE}`);
+      io.stderr(`rotor refresh: expected "es|ces|ss|css NAME"\n\n${REFRESH_USAGE}`);
       return EXIT.usage;
     }
     const cluster = io.connect(kubeOptions(values));
-    const namespace = kind === 'ClusterExternalSecret' ? undefined : (values.namespace ?? cluster.defaultNamespace);
+    const namespace = CLUSTER_SCOPED.has(kind) ? undefined : (values.namespace ?? cluster.defaultNamespace);
     // Unix seconds: after a restart the operator honours a value that is a time after the last sync.
     const value = String(Math.floor(io.now().getTime() / 1000));
     const where = namespace === undefined ? name : `${namespace}/${name}`;
@@ -120,7 +128,7 @@ export function runRefresh(args: string[], io: ToolsIO): Promise<number> {
       io.stderr(`rotor refresh: ${kind} ${where} (rotor.dev) not found\n`);
       return EXIT.notReady;
     }
-    io.stdout(`${kind} ${where}: ${ANNOTATION_FORCE_SYNC}=${value}; the operator refreshes it now${kind === 'ExternalSecret' ? ` (rotor status es ${name}${namespace !== cluster.defaultNamespace ? ` -n ${namespace}` : ''})` : ''}\n`);
+    io.stdout(`${kind} ${where}: ${ANNOTATION_FORCE_SYNC}=${value}; the operator ${kind.endsWith('Store') ? 'validates' : 'refreshes'} it now${kind === 'ExternalSecret' ? ` (rotor status es ${name}${namespace !== cluster.defaultNamespace ? ` -n ${namespace}` : ''})` : ''}\n`);
     return EXIT.ok;
   });
 }

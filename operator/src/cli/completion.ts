@@ -40,7 +40,7 @@ _rotor() {
       esac ;;
     status|refresh)
       if [ "$COMP_CWORD" -eq 2 ]; then
-        if [ "$cmd" = refresh ]; then COMPREPLY=( $(compgen -W "es externalsecret ces clusterexternalsecret" -- "$cur") )
+        if [ "$cmd" = refresh ]; then COMPREPLY=( $(compgen -W "es externalsecret ces clusterexternalsecret ss secretstore css clustersecretstore" -- "$cur") )
         else COMPREPLY=( $(compgen -W "es externalsecret" -- "$cur") ); fi
         return
       fi
@@ -54,6 +54,8 @@ _rotor() {
       done
       case "\${COMP_WORDS[2]}" in
         ces|clusterexternalsecret) COMPREPLY=( $(compgen -W "$(kubectl get clusterexternalsecrets.rotor.dev -o jsonpath='{.items[*].metadata.name}' 2>/dev/null)" -- "$cur") ) ;;
+        css|clustersecretstore) COMPREPLY=( $(compgen -W "$(kubectl get clustersecretstores.rotor.dev -o jsonpath='{.items[*].metadata.name}' 2>/dev/null)" -- "$cur") ) ;;
+        ss|secretstore) COMPREPLY=( $(compgen -W "$(kubectl get secretstores.rotor.dev \${ns:+-n "$ns"} -o jsonpath='{.items[*].metadata.name}' 2>/dev/null)" -- "$cur") ) ;;
         *) COMPREPLY=( $(compgen -W "$(kubectl get externalsecrets.rotor.dev \${ns:+-n "$ns"} -o jsonpath='{.items[*].metadata.name}' 2>/dev/null)" -- "$cur") ) ;;
       esac ;;
     migrate)

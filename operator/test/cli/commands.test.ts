@@ -147,6 +147,10 @@ describe('rotor refresh', () => {
     expect(await runRefresh(['es', 'gone'], io())).toBe(EXIT.notReady);
     expect(err).toContain('ExternalSecret app/gone (rotor.dev) not found');
     expect(await runRefresh(['es'], io())).toBe(EXIT.usage);
+    // A ClusterSecretStore is cluster-scoped too; the operator validates a store again.
+    expect(await runRefresh(['css', 'shared'], io())).toBe(EXIT.notReady);
+    expect(cluster.annotations.at(-1)).toMatchObject({ kind: 'ClusterExternalSecret' });
+    expect(err).toContain('ClusterSecretStore shared (rotor.dev) not found');
   });
 });
 
@@ -194,7 +198,7 @@ describe('rotor completion', () => {
     expect(complete(['rotor', ''])).toEqual([...COMMANDS, '--version', '--help']);
     expect(complete(['rotor', 'st'])).toEqual(['status']);
     expect(complete(['rotor', 'status', ''])).toEqual(['es', 'externalsecret']);
-    expect(complete(['rotor', 'refresh', 'c'])).toEqual(['ces', 'clusterexternalsecret']);
+    expect(complete(['rotor', 'refresh', 'c'])).toEqual(['ces', 'clusterexternalsecret', 'css', 'clustersecretstore']);
     expect(complete(['rotor', 'status', 'es', ''])).toEqual(['db', 'cache']);
     expect(complete(['rotor', 'status', 'es', '-n', 'team-a', 't'])).toEqual(['team-db', 'team-cache']);
     expect(complete(['rotor', 'status', 'es', '-n', ''])).toEqual(['app', 'team-a']);
