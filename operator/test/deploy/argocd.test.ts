@@ -48,7 +48,7 @@ describe('deploy/argocd/argocd-cm.yaml', () => {
     const value = refreshed(lua, scripts.refresh[kind]!, withAnnotations).annotations['rotor.dev/force-sync'];
     expect(value).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     // A time the operator honours after a restart too (force-sync.ts parses it as a date).
-    expect(Date.parse(value)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
+    expect(Date.parse(value!)).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000 - 1000);
     expect(refreshed(lua, scripts.refresh[kind]!, object).annotations['rotor.dev/force-sync']).toMatch(/Z$/);
   });
 
