@@ -28,6 +28,9 @@ COPY --chown=65532:65532 operator/gotemplate/gotemplate.wasm.gz ./operator/gotem
 # The `rotor` command (rotor migrate; also kubectl-rotor) and the CRDs it checks manifests against.
 COPY --chown=65532:65532 crds ./crds
 COPY --chown=65532:65532 bin/rotor.mjs ./bin/rotor.mjs
+# What `rotor iam policy` and `rotor status` print from: the same files the docs link.
+COPY --chown=65532:65532 docs/iam ./docs/iam
+COPY --chown=65532:65532 docs/troubleshooting.md ./docs/troubleshooting.md
 COPY image/rotor.sh /usr/local/bin/rotor
 COPY image/rotor.sh /usr/local/bin/kubectl-rotor
 # The chart also sets runAsUser 65532 and a read-only root filesystem (writable /tmp emptyDir).

@@ -30,6 +30,10 @@ if command -v go >/dev/null; then
   "$ROTOR_ACTIONLINT" .github/workflows/*.yml
   echo "actionlint: $(ls .github/workflows/*.yml | wc -l) workflows clean"
 fi
+# deploy/argocd's Lua is run by operator/test/deploy/argocd.test.ts in Debian's Lua 5.4 (fetched
+# with apt-get download into ~/.cache/rotor/lua5.4, no root install).
+ROTOR_LUA="$(bash scripts/ensure-lua.sh)"
+export ROTOR_LUA
 echo "== unit tests"
 npx vitest run --config vitest.config.ts --reporter=default --reporter=json --outputFile.json="$reports/unit.json"
 echo "== end-to-end tests (local test bed)"

@@ -29,7 +29,7 @@ async function putParameter(name: string, type: 'String' | 'StringList' | 'Secur
 async function waitSynced(name: string) {
   return waitFor(`${name} Ready`, async () => {
     const ready = await readyOf('externalsecret', name, ns);
-    if (ready?.status === 'False' && ready.reason !== 'StoreNotReady') throw new Error(`${ready.reason}: ${ready.message}`);
+    if (ready?.status === 'False') throw new Error(`${ready.reason}: ${ready.message}`);
     return ready?.status === 'True' ? ready : undefined;
   });
 }

@@ -7,10 +7,15 @@ import { VERSION } from './version.js';
 const USAGE = `rotor ${VERSION} — tools for Rotor, the operator that syncs AWS secrets into Kubernetes
 
 Usage:
-  rotor migrate ...     convert External Secrets Operator manifests, or hand a cluster over (rotor migrate --help)
-  rotor --version       print the version
-  rotor --help          this text
+  rotor migrate ...            convert External Secrets Operator manifests, or hand a cluster over (rotor migrate --help)
+  rotor status es NAME [-n NS] the Ready condition, synced versions, last Event and what to do
+  rotor refresh es|ces NAME    refresh now (sets rotor.dev/force-sync)
+  rotor iam policy ...         an IAM policy from docs/iam with your account, region and prefix (rotor iam --help)
+  rotor completion bash|zsh    shell completion: source <(rotor completion bash)
+  rotor --version [-o json]    print the version
+  rotor --help                 this text
 
+Also a kubectl plugin: kubectl rotor status es NAME (bin/rotor.mjs on PATH as kubectl-rotor).
 The operator itself runs from operator/dist/main.js (the image's entrypoint).
 `;
 
@@ -20,13 +25,24 @@ async function main(argv: string[]): Promise<number> {
     const { runMigrate } = await import('./migrate/cli.js');
     return runMigrate(rest);
   }
-  if (command === '--version' || command === 'version') {
-    process.stdout.write(`rotor ${VERSION}\n`);
-    return 0;
-  }
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE);
     return 0;
+  }
+  const tools = await import('./cli/commands.js');
+  const io = await import('./cli/io.js');
+  switch (command) {
+    case '--version':
+    case 'version':
+      return tools.runVersion(rest, io.processIO, VERSION);
+    case 'status':
+      return tools.runStatus(rest, io.processIO);
+    case 'refresh':
+      return tools.runRefresh(rest, io.processIO);
+    case 'iam':
+      return tools.runIam(rest, io.processIO);
+    case 'completion':
+      return tools.runCompletion(rest, io.processIO);
   }
   process.stderr.write(`rotor: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
   return 2;

@@ -47,6 +47,7 @@ export interface OperatorConfig {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
 
 export const USAGE = `rotor [flags]
+  --help                            print this text and exit
   --version                         print the version and exit
   --kubeconfig PATH                 kubeconfig (default: the $KUBECONFIG list, else ~/.kube/config,
                                     else the in-cluster ServiceAccount)
@@ -89,6 +90,23 @@ export class ConfigError extends Error {}
 /** `--version`: main prints the version and exits 0. */
 export class VersionRequested extends Error {}
 
+/** `--help`: main prints USAGE on stdout and exits 0 (asked for, so not an error). */
+export class HelpRequested extends Error {}
+
+/**
+ * What main does with an error of parseConfig: the text, where it goes and the exit code; undefined
+ * for anything else (a bug: main rethrows it). Help and version are answers (stdout, 0); bad flags
+ * are errors (stderr, 2).
+ */
+export function configExit(error: unknown, version: string): { stream: 'stdout' | 'stderr'; text: string; code: number } | undefined {
+  if (error instanceof HelpRequested) return { stream: 'stdout', text: `${USAGE}\n`, code: 0 };
+  if (error instanceof VersionRequested) return { stream: 'stdout', text: `rotor ${version}\n`, code: 0 };
+  if (error instanceof ConfigError || (error as { code?: string } | undefined)?.code?.startsWith('ERR_PARSE_ARGS')) {
+    return { stream: 'stderr', text: `${(error as Error).message}\n`, code: 2 };
+  }
+  return undefined;
+}
+
 export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig {
   const { values } = parseArgs({
     args: argv,
@@ -122,7 +140,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       version: { type: 'boolean' },
     },
   });
-  if (values.help) throw new ConfigError(USAGE);
+  if (values.help) throw new HelpRequested();
   if (values.version) throw new VersionRequested();
   const logLevel = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as OperatorConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);

@@ -3,7 +3,7 @@
 // sizing it may re-execute the process.
 import './require-node.js'; // first: refuses an old Node.js before anything loads undici
 import { pathToFileURL } from 'node:url';
-import { ConfigError, VersionRequested, parseConfig, type OperatorConfig } from './config.js';
+import { configExit, parseConfig, type OperatorConfig } from './config.js';
 import { applyHeapSizing } from './heap.js';
 import { VERSION } from './version.js';
 
@@ -12,15 +12,11 @@ async function main(): Promise<void> {
   try {
     config = parseConfig(process.argv.slice(2), process.env);
   } catch (error) {
-    if (error instanceof VersionRequested) {
-      process.stdout.write(`rotor ${VERSION}\n`);
-      process.exit(0);
-    }
-    if (error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n`);
-      process.exit(2);
-    }
-    throw error;
+    // --help and --version answer on stdout with 0; bad flags are errors on stderr with 2.
+    const exit = configExit(error, VERSION);
+    if (!exit) throw error;
+    process[exit.stream].write(exit.text);
+    process.exit(exit.code);
   }
   const heap = applyHeapSizing();
   const [{ createLogger }, { runOperator, fatal }] = await Promise.all([import('./log.js'), import('./operator.js')]);

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../src/config.js';
+import { ConfigError, HelpRequested, USAGE, VersionRequested, configExit, parseConfig } from '../src/config.js';
 
 describe('parseConfig', () => {
   it('has production defaults', () => {
@@ -70,5 +71,39 @@ describe('parseConfig', () => {
     expect(parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q,region=us-east-1', '--events-queue', 'http://127.0.0.1:4566/000000000000/q,region=us-east-1'], {}).eventQueues).toHaveLength(1);
     expect(() => parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q'], {})).toThrow(ConfigError);
     expect(() => parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q'], {})).toThrow(/--events-queue .*add ,region=<region>/);
+  });
+
+  it('--help is an answer, on stdout with exit 0, listing every flag; --version too; bad flags go to stderr with 2', () => {
+    let help: unknown;
+    try {
+      parseConfig(['--help'], {});
+    } catch (error) {
+      help = error;
+    }
+    expect(help).toBeInstanceOf(HelpRequested);
+    expect(configExit(help, '9.9.9')).toEqual({ stream: 'stdout', text: `${USAGE}\n`, code: 0 });
+    let version: unknown;
+    try {
+      parseConfig(['--version'], {});
+    } catch (error) {
+      version = error;
+    }
+    expect(version).toBeInstanceOf(VersionRequested);
+    expect(configExit(version, '9.9.9')).toEqual({ stream: 'stdout', text: 'rotor 9.9.9\n', code: 0 });
+    let bad: unknown;
+    try {
+      parseConfig(['--no-such-flag'], {});
+    } catch (error) {
+      bad = error;
+    }
+    expect(configExit(bad, '9.9.9')).toMatchObject({ stream: 'stderr', code: 2 });
+    expect(configExit(new ConfigError('--concurrency must be ...'), '1')).toEqual({ stream: 'stderr', text: '--concurrency must be ...\n', code: 2 });
+    expect(configExit(new Error('bug'), '1')).toBeUndefined();
+    // Every flag parseConfig accepts is in the help text.
+    const source = readFileSync(new URL('../src/config.ts', import.meta.url), 'utf8');
+    const options = source.slice(source.indexOf('options: {'), source.indexOf('},\n  });'));
+    const flags = [...options.matchAll(/^\s+'?([a-z-]+)'?: \{ type/gm)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(20);
+    for (const flag of flags) expect(USAGE, `--${flag} missing from USAGE`).toContain(`--${flag}`);
   });
 });

@@ -74,3 +74,9 @@ export function hasEsoMarks(secret: SecretLike): boolean {
   const annotations = secret.metadata?.annotations ?? {};
   return ESO_SECRET_LABELS.some((l) => l in labels) || ESO_SECRET_ANNOTATIONS.some((a) => a in annotations) || esoControllerOwner(secret) !== undefined;
 }
+
+/**
+ * ESO's "refresh now" annotation (apis/externalsecrets/v1: AnnotationForceSync). Rotor honours it
+ * like its own rotor.dev/force-sync, so manifests and scripts carried over from ESO keep working.
+ */
+export const ESO_ANNOTATION_FORCE_SYNC = 'external-secrets.io/force-sync';

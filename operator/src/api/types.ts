@@ -470,7 +470,6 @@ export const ES_REASON = {
   SecretSyncedError: 'SecretSyncedError',
   SecretMissing: 'SecretMissing',
   SecretDeleted: 'SecretDeleted',
-  StoreNotReady: 'StoreNotReady',
   StoreNotFound: 'StoreNotFound',
   StoreNotAllowed: 'StoreNotAllowed',
   AccessDenied: 'AccessDenied',

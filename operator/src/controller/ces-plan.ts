@@ -4,7 +4,6 @@
 import { matchesLabelSelector, validateLabelSelector } from '../api/label-selector.js';
 import { parseDuration, InvalidDurationError } from '../api/duration.js';
 import {
-  ANNOTATION_FORCE_SYNC,
   API_GROUP,
   API_GROUP_VERSION,
   LABEL_CLUSTER_EXTERNAL_SECRET,
@@ -15,6 +14,7 @@ import {
 } from '../api/types.js';
 import { validateExternalSecret } from '../sync/validate.js';
 import { sameJson } from './conditions.js';
+import { FORCE_SYNC_ANNOTATIONS } from './force-sync.js';
 
 /** ESO's default when spec.refreshTime is unset (its controller's RequeueInterval). */
 export const DEFAULT_CES_REFRESH_MS = 3_600_000;
@@ -130,7 +130,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /**
  * The ExternalSecret for one namespace: the spec as given, externalSecretMetadata's labels and
  * annotations, our label naming the ClusterExternalSecret, the owner reference, and (as ESO
- * does with its force-sync annotation) a rotor.dev/force-sync set on the ClusterExternalSecret.
+ * does with its force-sync annotation) a rotor.dev/force-sync or ESO's external-secrets.io/force-sync
+ * set on the ClusterExternalSecret.
  */
 export function desiredExternalSecret(ces: ClusterExternalSecret, namespace: string): ExternalSecret {
   const labels: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.labels ?? {}) };
@@ -138,9 +139,11 @@ export function desiredExternalSecret(ces: ClusterExternalSecret, namespace: str
   if (name.length <= 63 && LABEL_VALUE.test(name)) labels[LABEL_CLUSTER_EXTERNAL_SECRET] = name;
   else delete labels[LABEL_CLUSTER_EXTERNAL_SECRET];
   const annotations: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.annotations ?? {}) };
-  const forceSync = ces.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
-  if (forceSync !== undefined) annotations[ANNOTATION_FORCE_SYNC] = forceSync;
-  else delete annotations[ANNOTATION_FORCE_SYNC];
+  for (const key of FORCE_SYNC_ANNOTATIONS) {
+    const forceSync = ces.metadata.annotations?.[key];
+    if (forceSync !== undefined) annotations[key] = forceSync;
+    else delete annotations[key];
+  }
   return {
     apiVersion: API_GROUP_VERSION,
     kind: 'ExternalSecret',
@@ -211,7 +214,7 @@ function mergeMetadata(existing: ExternalSecret, desired: ExternalSecret) {
   const labels = { ...(existing.metadata.labels ?? {}), ...(desired.metadata.labels ?? {}) };
   if (!desired.metadata.labels?.[LABEL_CLUSTER_EXTERNAL_SECRET]) delete labels[LABEL_CLUSTER_EXTERNAL_SECRET];
   const annotations = { ...(existing.metadata.annotations ?? {}), ...(desired.metadata.annotations ?? {}) };
-  if (desired.metadata.annotations?.[ANNOTATION_FORCE_SYNC] === undefined) delete annotations[ANNOTATION_FORCE_SYNC];
+  for (const key of FORCE_SYNC_ANNOTATIONS) if (desired.metadata.annotations?.[key] === undefined) delete annotations[key];
   const others = (existing.metadata.ownerReferences ?? []).filter((ref) => !(ref.controller === true && ref.kind === 'ClusterExternalSecret'));
   return { labels, annotations, ownerReferences: [...others, ...desired.metadata.ownerReferences!] };
 }

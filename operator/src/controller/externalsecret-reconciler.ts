@@ -6,7 +6,6 @@ import type { Secret } from '../kube/objects.js';
 import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
-  ANNOTATION_FORCE_SYNC,
   ANNOTATION_OWNER_UID,
   ANNOTATION_DATA_MAC,
   ES_REASON,
@@ -33,6 +32,7 @@ import { PendingRollouts } from '../rollout/pending.js';
 import { abbreviateFingerprint } from '../rollout/restarted-for.js';
 import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
+import { forceSyncRequested, forceSyncToken } from './force-sync.js';
 import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
 import { cachedDataDigest, isDataStripped, type CachedSecret } from '../kube/cache-transform.js';
 import { releaseMergeKeys } from './merge-owners.js';
@@ -139,7 +139,7 @@ export class ReconcileFailure extends Error {
 }
 
 export class ExternalSecretReconciler {
-  /** Last rotor.dev/force-sync value honoured per ExternalSecret (annotations do not bump generation). */
+  /** Last force-sync request honoured per ExternalSecret (forceSyncToken; annotations do not bump generation). */
   private readonly forceSyncSeen = new Map<string, string>();
   /**
    * The status this reconciler last wrote per ExternalSecret, with the resourceVersion of the
@@ -786,21 +786,14 @@ export class ExternalSecretReconciler {
     return drift !== undefined;
   }
 
+  /** rotor.dev/force-sync or ESO's external-secrets.io/force-sync set to a value not yet honoured (force-sync.ts). */
   private forceRequested(es: ExternalSecret): boolean {
-    const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
-    if (!value) return false;
-    const seen = this.forceSyncSeen.get(keyOf(es));
-    if (seen !== undefined) return seen !== value;
-    // After a restart we have no memory: honour it only if it names a time after the last sync
-    // (users set it to `date +%s`), so a restart does not refetch everything.
-    const lastSync = lastSuccessfulSync(es);
-    const asTime = /^\d+$/.test(value) ? Number(value) * (value.length <= 10 ? 1000 : 1) : Date.parse(value);
-    return Number.isFinite(asTime) && (lastSync === undefined || asTime > lastSync);
+    return forceSyncRequested(es.metadata.annotations, this.forceSyncSeen.get(keyOf(es)), lastSuccessfulSync(es));
   }
 
   private rememberForceSync(es: ExternalSecret): void {
-    const value = es.metadata.annotations?.[ANNOTATION_FORCE_SYNC];
-    if (value) this.forceSyncSeen.set(keyOf(es), value);
+    const token = forceSyncToken(es.metadata.annotations);
+    if (token) this.forceSyncSeen.set(keyOf(es), token);
   }
 }
 

@@ -40,6 +40,7 @@ import type { EventQueue } from '../aws/events/sqs-queue.js';
 import type { BackoffPolicy } from '../kube/backoff.js';
 import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
 import type { AwsService } from '../api/types.js';
+import { forceSyncToken } from './force-sync.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -373,7 +374,12 @@ export class Manager {
           }
         })
         .onUpdate((s, old) => {
-          if (s.metadata.generation === old.metadata.generation) return;
+          if (s.metadata.generation === old.metadata.generation) {
+            // A new force-sync on the store (rotor refresh, the Argo CD action) re-validates
+            // it now; its ExternalSecrets keep their own schedule.
+            if (forceSyncToken(s.metadata.annotations) !== forceSyncToken(old.metadata.annotations)) this.storeQueue.add(storeKey(s, kind));
+            return;
+          }
           this.storeQueue.add(storeKey(s, kind));
           // Every ExternalSecret of the store, Ready ones too, re-syncs from the new spec (a
           // failing one retries now instead of at its next backoff).

@@ -7,6 +7,7 @@
 import { ANNOTATION_ADOPT_ESO, ESO_GROUP } from '../api/eso.js';
 import type { RotorKind } from './crd-schemas.js';
 import { checkAgainstSchema } from './schema-check.js';
+import { jwtServiceAccountOf, migrationNotes, type JwtServiceAccount } from './notes.js';
 
 /** ESO kinds Rotor has under the same name. */
 export const CONVERTIBLE_KINDS = ['SecretStore', 'ClusterSecretStore', 'ExternalSecret', 'ClusterExternalSecret'] as const;
@@ -77,15 +78,19 @@ export function convertDocuments(inputs: InputDocument[], kinds: Map<string, Rot
   const documents: OutputDocument[] = [];
   // Stores that cannot come along (non-AWS): the ExternalSecrets using them cannot either.
   const lostStores: Array<StoreKey & { why: string }> = [];
+  // Per-store IRSA ServiceAccounts of all stores: each store's note gives the complete chart flags.
+  const jwtAccounts: JwtServiceAccount[] = [];
   for (const input of inputs) {
     const o = input.object;
     if (isObj(o) && isEso(o) && (o.kind === 'SecretStore' || o.kind === 'ClusterSecretStore')) {
       const why = nonAwsProvider(o);
       if (why) lostStores.push({ kind: String(o.kind), name: String((o.metadata as Obj | undefined)?.name ?? ''), namespace: namespaceOf(o), why });
+      const account = why ? undefined : jwtServiceAccountOf(o);
+      if (account) jwtAccounts.push(account);
     }
   }
   for (const input of inputs) {
-    const result = convertDocument(input, kinds, lostStores);
+    const result = convertDocument(input, kinds, lostStores, jwtAccounts);
     findings.push(...result.findings);
     if (result.document) documents.push(result.document);
   }
@@ -101,7 +106,12 @@ function namespaceOf(o: Obj): string | undefined {
   return typeof ns === 'string' ? ns : undefined;
 }
 
-function convertDocument(input: InputDocument, kinds: Map<string, RotorKind>, lostStores: Array<StoreKey & { why: string }>): { document?: OutputDocument; findings: Finding[] } {
+function convertDocument(
+  input: InputDocument,
+  kinds: Map<string, RotorKind>,
+  lostStores: Array<StoreKey & { why: string }>,
+  jwtAccounts: JwtServiceAccount[],
+): { document?: OutputDocument; findings: Finding[] } {
   const o = input.object;
   if (!isObj(o) || typeof o.apiVersion !== 'string' || typeof o.kind !== 'string') {
     return { document: { source: input.source, status: 'passed-through', object: o }, findings: [] };
@@ -198,6 +208,7 @@ function convertDocument(input: InputDocument, kinds: Map<string, RotorKind>, lo
       ],
     };
   }
+  for (const note of migrationNotes(o, jwtAccounts)) findings.push(finding('note', note.message, note.action, note.field));
   for (const p of checked.problems) {
     if (p.kind === 'unknown') findings.push(finding('dropped', `${p.path} is not a Rotor field (the API server would drop it silently)`, adviceFor(p.path, 'unknown'), p.path));
     else findings.push(finding('note', p.message, undefined, p.path));

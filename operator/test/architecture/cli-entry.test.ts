@@ -24,13 +24,15 @@ describe('entries', () => {
   it('the operator (main.ts) never loads rotor migrate', () => {
     const files = reachable('main.ts');
     expect(files.has('operator.ts')).toBe(true);
-    expect([...files].filter((f) => f.startsWith('migrate/') || f === 'cli.ts')).toEqual([]);
+    expect([...files].filter((f) => f.startsWith('migrate/') || f.startsWith('cli/') || f === 'cli.ts')).toEqual([]);
   });
 
   it('the rotor command (cli.ts) reaches rotor migrate, and not the operator', () => {
     const files = reachable('cli.ts');
     expect(files.has('migrate/cli.ts')).toBe(true);
     expect(files.has('migrate/live.ts')).toBe(true);
+    expect(files.has('cli/commands.ts')).toBe(true);
+    expect(files.has('cli/cluster.ts')).toBe(true);
     expect([...files].filter((f) => f === 'main.ts' || f === 'operator.ts' || f.startsWith('controller/manager'))).toEqual([]);
   });
 });

@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 /** Bottom first. Files directly in src/ (wiring) are the top layer. */
 // migrate/ is `rotor migrate` (the user's CLI, run with the user's kubeconfig): above the
-// operator's layers, and imported only by cli.ts.
-const STACK = ['api', 'sync', 'kube', 'aws', 'rollout', 'controller', 'migrate', '.'];
+// operator's layers, and imported only by cli.ts. cli/ is the rest of the `rotor` command
+// (status, refresh, iam, completion), above migrate/ whose usage text its completion reads.
+const STACK = ['api', 'sync', 'kube', 'aws', 'rollout', 'controller', 'migrate', 'cli', '.'];
 /** The manager reports to the metrics registry and the health server, which sit beside main.ts. */
 const ALLOWED = new Set(['controller/manager.ts -> metrics.ts', 'controller/manager.ts -> server.ts']);
 

@@ -139,6 +139,13 @@ describe('planExternalSecret', () => {
     expect(planExternalSecret(ces, 'team-a', live((es) => (es.metadata.labels = { ...es.metadata.labels, other: 'x' }))).action).toBe('none');
   });
 
+  it("propagates ESO's external-secrets.io/force-sync as ESO's ClusterExternalSecret does, and removes it once dropped", () => {
+    const es = desiredExternalSecret(clusterExternalSecret({}, { annotations: { 'external-secrets.io/force-sync': '17' } }), 'team-a');
+    expect(es.metadata.annotations).toEqual({ 'external-secrets.io/force-sync': '17' });
+    const plan = planExternalSecret(ces, 'team-a', live((e) => (e.metadata.annotations = { 'external-secrets.io/force-sync': '1' })));
+    expect(plan.action === 'update' && plan.externalSecret.metadata.annotations).toEqual({});
+  });
+
   it('removes a force-sync it propagated once the ClusterExternalSecret drops it', () => {
     const synced = live((es) => (es.metadata.annotations = { 'rotor.dev/force-sync': '1' }));
     const plan = planExternalSecret(ces, 'team-a', synced);

@@ -778,6 +778,21 @@ describe('ExternalSecretReconciler', () => {
     expect(t.provider.calls).toBe(calls + 1);
   });
 
+  it("honours ESO's external-secrets.io/force-sync like rotor.dev/force-sync", async () => {
+    await t.reconcile();
+    // A status without syncedResourceVersion (written before the field): an annotation change is
+    // then no metadata change, so only the force-sync itself can ask for the refresh.
+    delete t.objects.es.status!.syncedResourceVersion;
+    const calls = t.provider.calls;
+    t.advance(1000);
+    const later = String(Math.floor((new Date('2026-03-01T00:00:01Z').getTime() + 500) / 1000) + 1);
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, annotations: { 'external-secrets.io/force-sync': later } } };
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+    await t.reconcile();
+    expect(t.provider.calls).toBe(calls + 1);
+  });
+
   it('deletionPolicy Delete removes the Secret once every remote secret is gone', async () => {
     t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
     await t.reconcile();

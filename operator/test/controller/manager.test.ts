@@ -154,6 +154,20 @@ describe('Manager', () => {
     await vi.waitFor(() => expect(t.forgotten.sort()).toEqual(['ClusterSecretStore//shared', 'SecretStore/app/aws']));
   });
 
+  it('a force-sync annotation on a store re-validates it at once; other annotation edits do not', async () => {
+    const t = setup();
+    const store = secretStore();
+    t.put(t.fakes.secretStores, store);
+    running = t.manager;
+    await t.manager.start();
+    await vi.waitFor(() => expect(t.storeChecks).toEqual(['SecretStore/app/aws']));
+    t.put(t.fakes.secretStores, { ...store, metadata: { ...store.metadata, annotations: { note: 'x' } } });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(t.storeChecks).toHaveLength(1);
+    t.put(t.fakes.secretStores, { ...store, metadata: { ...store.metadata, annotations: { note: 'x', 'rotor.dev/force-sync': '1700000000' } } });
+    await vi.waitFor(() => expect(t.storeChecks).toHaveLength(2));
+  });
+
   it('a status-only update does not reconcile again; a spec change does', async () => {
     const t = setup();
     t.put(t.fakes.secretStores, secretStore());

@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CES_REASON, ES_REASON, STORE_REASON } from '../../src/api/types.js';
+import { ROLLOUT_EVENT_REASON } from '../../src/rollout/coordinator.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const srcDir = join(repoRoot, 'operator/src');
@@ -55,7 +56,103 @@ describe('docs/troubleshooting.md', () => {
     }
   });
 
+  it('defines no ExternalSecret reason the code never sets', () => {
+    expect(Object.values(ES_REASON).filter((r) => !setByCode.has(r))).toEqual([]);
+  });
+
   it('reasonsSetByCode sees a reason used only as a literal', () => {
     expect(reasonsSetByCode([{ file: 'x.ts', text: "return { reason: 'TargetNotOwned' }" }])).toEqual(new Set(['TargetNotOwned']));
+  });
+});
+
+/** Reason constants an Event call may name: `ROLLOUT_EVENT_REASON.RolledOut` and the like. */
+const REASON_CONSTANTS: Record<string, Record<string, string>> = { ES_REASON, STORE_REASON, CES_REASON, ROLLOUT_EVENT_REASON };
+
+/**
+ * Files whose Event calls pass a reason computed at run time, and the reasons it can be. A
+ * forwarder (the recorder wrapper, the reconciler's event() helper) adds none of its own: its
+ * callers name the reason and are read above.
+ */
+const DYNAMIC_EVENT_REASONS: Record<string, readonly string[]> = {
+  'store-reconciler.ts': Object.values(STORE_REASON),
+  'clusterexternalsecret-reconciler.ts': Object.values(CES_REASON),
+  'coordinator.ts': [],
+  'externalsecret-reconciler.ts': [],
+  'event-queue.ts': [],
+};
+
+/** Top-level arguments of the call whose '(' is at `open` (strings, templates and brackets skipped). */
+function callArguments(text: string, open: number): string[] {
+  const args: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === "'" || c === '"' || c === '`') {
+      const end = text.indexOf(c, i + 1);
+      current += text.slice(i, end + 1);
+      i = end;
+      continue;
+    }
+    if ('([{'.includes(c)) depth++;
+    if (')]}'.includes(c)) {
+      if (depth === 0) {
+        args.push(current.trim());
+        return args;
+      }
+      depth--;
+    }
+    if (c === ',' && depth === 0) {
+      args.push(current.trim());
+      current = '';
+    } else current += c;
+  }
+  return args;
+}
+
+/** Event reasons the code records: `<x>.event(obj, 'Normal'|'Warning', reason, …)` / `.record(…)`. */
+export function eventReasonsOfCode(files: Array<{ file: string; text: string }>): Set<string> {
+  const reasons = new Set<string>();
+  for (const { file, text } of files) {
+    for (const m of text.matchAll(/\.(?:event|record)\(/g)) {
+      const args = callArguments(text, m.index! + m[0].length - 1);
+      if (args.length < 4) continue; // not an Event (an availability record, a status write)
+      const [, type, reason] = args as [string, string, string];
+      if (/^'(True|False)'$/.test(type)) continue; // the store's status write; its Event is the call below it
+      const literal = /^'(\w+)'$/.exec(reason)?.[1];
+      const constant = /^(\w+)\.(\w+)$/.exec(reason);
+      if (/^'(Normal|Warning)'$/.test(type) && literal) reasons.add(literal);
+      else if (/^'(Normal|Warning)'$/.test(type) && constant && REASON_CONSTANTS[constant[1]!]?.[constant[2]!]) reasons.add(REASON_CONSTANTS[constant[1]!]![constant[2]!]!);
+      else {
+        const known = DYNAMIC_EVENT_REASONS[file.split('/').pop()!];
+        if (!known) throw new Error(`${file}: an Event with a reason computed at run time (${reason}); list what it can be in DYNAMIC_EVENT_REASONS`);
+        for (const r of known) reasons.add(r);
+      }
+    }
+  }
+  return reasons;
+}
+
+describe('docs/troubleshooting.md, Events', () => {
+  const eventsSection = doc.split(/^## Events$/m)[1]?.split(/^## /m)[0] ?? '';
+  const emitted = eventReasonsOfCode(sources(srcDir));
+
+  it('finds the Events the code records (sanity floor)', () => {
+    for (const reason of ['Created', 'Adopted', 'SyncFailed', 'RolledOut', 'RolloutFailed', 'RotationFailed', 'EventQueueUnreadable', 'Valid', 'Provisioned']) expect(emitted).toContain(reason);
+  });
+
+  it.each([...emitted].sort())('names the Event %s in its Events section', (reason) => {
+    expect(eventsSection, `name \`${reason}\` under "## Events" in docs/troubleshooting.md`).toContain(`\`${reason}\``);
+  });
+
+  it('eventReasonsOfCode reads literals and constants, skips status writes, and refuses an unknown computed reason', () => {
+    const text = [
+      "await this.event(es, 'Normal', 'Adopted', `took ${a}, over`);",
+      "await this.record(x, 'Warning', ROLLOUT_EVENT_REASON.RolloutFailed, msg);",
+      "await this.record(store, 'False', reason, message, log);",
+      'this.availability?.record(key, [...reads]);',
+    ].join('\n');
+    expect(eventReasonsOfCode([{ file: 'a.ts', text }])).toEqual(new Set(['Adopted', 'RolloutFailed']));
+    expect(() => eventReasonsOfCode([{ file: 'new.ts', text: 'await r.record(o, type, reason, m);' }])).toThrow(/DYNAMIC_EVENT_REASONS/);
   });
 });

@@ -281,6 +281,57 @@ ${JSON.stringify(deployment)}
     expect(documents).toEqual([{ source: 'in.yaml#4', status: 'passed-through', object: deployment }]);
   });
 
+  it('notes that a store with auth.jwt needs per-store IRSA in the chart, with the exact flags for every such store', () => {
+    const yaml = `${store('external-secrets.io/v1', ', auth: {jwt: {serviceAccountRef: {name: reader}}}')}---
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: shared}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: eu-west-1, auth: {jwt: {serviceAccountRef: {name: team-reader}}}}
+`;
+    const { documents, findings } = convert(yaml);
+    expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
+    const notes = only(findings, 'note');
+    expect(notes.map((n) => n.object)).toEqual(['SecretStore team-a/aws', 'ClusterSecretStore shared']);
+    const flags = `--set rbac.perStoreIRSA.mode=scoped --set-json 'rbac.perStoreIRSA.serviceAccounts=[{"namespace":"team-a","name":"reader"},{"namespace":"NAMESPACE","name":"team-reader"}]'`;
+    expect(notes[0]!.message).toMatch(/ServiceAccount team-a\/reader.*rbac\.perStoreIRSA\.mode=disabled.*AccessDenied/);
+    expect(notes[0]!.action).toBe(`helm upgrade rotor <chart> -n rotor-system --reuse-values ${flags}`);
+    expect(notes[1]!.message).toMatch(/each ExternalSecret's namespace/);
+    expect(notes[1]!.action).toContain(flags);
+    expect(hasLosses(findings)).toBe(false);
+  });
+
+  it("notes that ESO's force-sync annotation is kept and honoured, on ExternalSecrets and what a ClusterExternalSecret stamps", () => {
+    const yaml = `${store()}---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: db, namespace: team-a, annotations: {external-secrets.io/force-sync: "1700000000"}}
+spec:
+  secretStoreRef: {name: aws, kind: SecretStore}
+  data: [{secretKey: p, remoteRef: {key: prod/db}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterExternalSecret
+metadata: {name: shared}
+spec:
+  namespaceSelectors: [{matchLabels: {team: a}}]
+  externalSecretMetadata: {annotations: {external-secrets.io/force-sync: "1"}}
+  externalSecretSpec:
+    secretStoreRef: {name: aws, kind: SecretStore}
+    data: [{secretKey: p, remoteRef: {key: prod/db}}]
+`;
+    const { documents, findings } = convert(yaml);
+    const es = documents[1]!.object as Record<string, any>;
+    expect(es.metadata.annotations).toEqual({ 'external-secrets.io/force-sync': '1700000000' });
+    const notes = only(findings, 'note').filter((n) => n.message.includes('force-sync'));
+    expect(notes.map((n) => `${n.object} ${n.field}`)).toEqual([
+      'ExternalSecret team-a/db metadata.annotations["external-secrets.io/force-sync"]',
+      'ClusterExternalSecret shared spec.externalSecretMetadata.annotations["external-secrets.io/force-sync"]',
+    ]);
+    expect(notes[0]!.message).toMatch(/honours external-secrets\.io\/force-sync like its own rotor\.dev\/force-sync/);
+  });
+
   it('converts a ClusterSecretStore credential reference without namespace (referent auth) unchanged', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1

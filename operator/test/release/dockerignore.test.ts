@@ -8,20 +8,22 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** .dockerignore patterns as regular expressions over repository-relative paths (no `!` rules in ours). */
-function ignorePatterns(): RegExp[] {
+/** .dockerignore patterns as regular expressions over repository-relative paths; `!` re-includes (the last match wins). */
+function ignorePatterns(): Array<{ re: RegExp; include: boolean }> {
   return readFileSync(join(ROOT, '.dockerignore'), 'utf8')
     .split('\n')
     .map((line) => line.trim())
     .filter((line) => line !== '' && !line.startsWith('#'))
-    .map((pattern) => {
+    .map((line) => {
+      const include = line.startsWith('!');
+      const pattern = include ? line.slice(1) : line;
       const body = pattern
         .replace(/^\/+/, '')
         .split('**/')
         .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]'))
         .join('(?:.*/)?');
       // A matched directory excludes everything below it.
-      return new RegExp(`^${body}(?:/.*)?$`);
+      return { re: new RegExp(`^${body}(?:/.*)?$`), include };
     });
 }
 
@@ -31,14 +33,16 @@ function files(dir: string): string[] {
 
 describe('.dockerignore', () => {
   const patterns = ignorePatterns();
-  const ignored = (path: string) => patterns.some((p) => p.test(path));
+  const ignored = (path: string) => patterns.filter((p) => p.re.test(path)).pop()?.include === false;
 
   it('keeps every file the image build needs', () => {
     const needed = [
       'package.json',
       'package-lock.json',
       'tsconfig.json',
-      ...['operator/src', 'image', 'bin', 'crds'].flatMap((dir) => files(join(ROOT, dir)).map((f) => relative(ROOT, f))),
+      ...['operator/src', 'image', 'bin', 'crds', 'docs/iam'].flatMap((dir) => files(join(ROOT, dir)).map((f) => relative(ROOT, f))),
+      // What `rotor status` prints from (the Dockerfile copies it).
+      'docs/troubleshooting.md',
     ];
     expect(needed.filter(ignored)).toEqual([]);
   });
@@ -48,6 +52,7 @@ describe('.dockerignore', () => {
     expect(ignored('e2e/.state/rotor-sa.kubeconfig')).toBe(true);
     expect(ignored('certs/ca.pem')).toBe(true);
     expect(ignored('operator/test/kube/rest.test.ts')).toBe(true);
+    expect(ignored('docs/operations.md')).toBe(true);
     // The module that had this name before it was renamed: the pattern would drop it.
     expect(ignored('operator/src/kube/kubeconfig.ts')).toBe(true);
   });
