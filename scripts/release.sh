@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds every release artifact of Rotor into one folder, ready for any CI to publish:
-#   rotor-<v>.tgz                 the Helm chart (helm package), CRDs included in crds/
-#   rotor-crds-<v>.yaml           the CRD bundle: kubectl apply --server-side -f rotor-crds-<v>.yaml
+#   rotor-<v>.tgz                 the Helm chart (helm package), CRDs included as templates/crds/
+#   rotor-crds-<v>.yaml           the CRD bundle: kubectl apply --server-side --force-conflicts -f rotor-crds-<v>.yaml
 #   rotor-<v>.oci.tar             the operator image built from the Dockerfile, as an OCI archive
 #                                 (skipped, with a message, when no image builder is available)
 #   rotor-<v>.sbom.cdx.json       SBOM of the production npm dependencies (CycloneDX, scripts/sbom-production.mjs)
@@ -37,7 +37,7 @@ app_version="$(sed -n 's/^appVersion: *//p' charts/rotor/Chart.yaml | tr -d '"')
 [ "$chart_version" = "$version" ] || die "charts/rotor/Chart.yaml version is $chart_version, package.json says $version"
 [ "$app_version" = "$version" ] || die "charts/rotor/Chart.yaml appVersion is $app_version, package.json says $version"
 grep -q "^## \[$version\]" CHANGELOG.md || die "CHANGELOG.md has no '## [$version]' section"
-cmp -s <(cat crds/*.yaml) <(cat charts/rotor/crds/*.yaml) || die "charts/rotor/crds differs from crds/: run scripts/sync-crds.sh"
+scripts/sync-crds.sh --check >/dev/null || die "the chart's CRD templates differ from crds/: run scripts/sync-crds.sh"
 
 out="${out:-$repo/dist/release/$version}"
 rm -rf "$out" && mkdir -p "$out"
@@ -61,8 +61,11 @@ got="$(node operator/dist/main.js --version)"
 "$helm_bin" package charts/rotor --destination "$out" >/dev/null
 bundle="$out/rotor-crds-$version.yaml"
 {
-  echo "# Rotor $version CustomResourceDefinitions. Apply before installing or upgrading the chart:"
-  echo "#   kubectl apply --server-side -f rotor-crds-$version.yaml"
+  echo "# Rotor $version CustomResourceDefinitions, for installs with crds.enabled=false (GitOps). Apply"
+  echo "# before installing or upgrading the chart, with --force-conflicts (Helm may own them):"
+  echo "#   kubectl apply --server-side --force-conflicts -f rotor-crds-$version.yaml"
+  echo "# The same CRDs from the chart itself:"
+  echo "#   helm template rotor rotor-$version.tgz --version $version --show-only 'templates/crds/*.yaml' | kubectl apply --server-side --force-conflicts -f -"
   for f in crds/*.yaml; do echo "---"; grep -v '^---$' "$f"; done
 } >"$bundle"
 
