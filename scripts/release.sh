@@ -2,9 +2,9 @@
 # Builds every release artifact of Rotor into one folder: the local equivalent of the release
 # workflow (.github/workflows/release.yml runs this script for the chart, the CRD bundle, the
 # SBOM and the checksums; see docs/releasing.md).
-#   rotor-<v>.tgz                 the Helm chart (helm package); its image default is
-#                                 <registry>/<owner>/rotor when --registry/--owner are given
-#   rotor-crds-<v>.yaml           the CRD bundle (kubectl apply --server-side --force-conflicts -f ...)
+#   rotor-<v>.tgz                 the Helm chart (helm package), CRDs included as templates/crds/; its
+#                                 image default is <registry>/<owner>/rotor when --registry/--owner are given
+#   rotor-crds-<v>.yaml           the CRD bundle: kubectl apply --server-side --force-conflicts -f rotor-crds-<v>.yaml
 #   rotor-<v>.oci.tar             the operator image built from the Dockerfile, as an OCI archive
 #                                 (buildah, as the in-cluster test tier builds it; no registry)
 #   rotor-<v>.sbom.cdx.json       CycloneDX SBOM of that image: Debian packages, npm packages and the
@@ -55,7 +55,7 @@ app_version="$(sed -n 's/^appVersion: *//p' charts/rotor/Chart.yaml | tr -d '"')
 [ "$chart_version" = "$version" ] || die "charts/rotor/Chart.yaml version is $chart_version, package.json says $version"
 [ "$app_version" = "$version" ] || die "charts/rotor/Chart.yaml appVersion is $app_version, package.json says $version"
 grep -q "^## \[$version\] - [0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\}" CHANGELOG.md || die "CHANGELOG.md has no '## [$version] - YYYY-MM-DD' section"
-cmp -s <(cat crds/*.yaml) <(cat charts/rotor/crds/*.yaml) || die "charts/rotor/crds differs from crds/: run scripts/sync-crds.sh"
+scripts/sync-crds.sh --check >/dev/null || die "the chart's CRD templates differ from crds/: run scripts/sync-crds.sh"
 
 out="${out:-$repo/dist/release/$version}"
 rm -rf "$out" && mkdir -p "$out"
@@ -89,8 +89,11 @@ log "image: $image_repo:$version"
 "$helm_bin" package "$work/rotor" --destination "$out" >/dev/null
 bundle="$out/rotor-crds-$version.yaml"
 {
-  echo "# Rotor $version CustomResourceDefinitions. Apply before installing or upgrading the chart:"
+  echo "# Rotor $version CustomResourceDefinitions, for installs with crds.enabled=false (GitOps). Apply"
+  echo "# before installing or upgrading the chart, with --force-conflicts (Helm may own them):"
   echo "#   kubectl apply --server-side --force-conflicts -f rotor-crds-$version.yaml"
+  echo "# The same CRDs from the chart itself:"
+  echo "#   helm template rotor rotor-$version.tgz --version $version --show-only 'templates/crds/*.yaml' | kubectl apply --server-side --force-conflicts -f -"
   for f in crds/*.yaml; do echo "---"; grep -v '^---$' "$f"; done
 } >"$bundle"
 

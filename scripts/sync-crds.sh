@@ -1,32 +1,19 @@
 #!/usr/bin/env bash
-# Copies the CRDs (source of truth: crds/) into the Helm chart, which installs the files in
-# its own crds/ folder. Copies rather than symlinks so `helm package` and chart repositories
-# get real files; operator/test/chart/crds-sync.test.ts fails when the two differ.
-#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml (node), then
-#                                 copy crds/*.yaml -> charts/rotor/crds/
-#   scripts/sync-crds.sh --check  exit 1 (and list the files) when they differ
+# Derives the Helm chart's CRD parts from crds/ (the source of truth of the API): every
+# crds/*.yaml becomes a chart template (charts/rotor/templates/crds/, behind crds.enabled, so
+# `helm upgrade` upgrades the CRDs), and the list of kinds feeds the aggregated view/edit
+# ClusterRoles and Chart.yaml's Artifact Hub annotations. A new CRD file needs no edit here.
+# operator/test/chart/crds-sync.test.ts fails when the chart is stale.
+#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml, then the chart's parts
+#   scripts/sync-crds.sh --check  exit 1 (and list the files) when the chart differs from crds/
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-src="$root/crds"
-dst="$root/charts/rotor/crds"
+eval "$("$root/scripts/ensure-node.sh")"
 
 if [[ "${1:-}" == "--check" ]]; then
-  if diff -r "$src" "$dst" >/dev/null; then
-    echo "charts/rotor/crds is in sync with crds/"
-    exit 0
-  fi
-  echo "charts/rotor/crds differs from crds/ (run scripts/sync-crds.sh):" >&2
-  diff -rq "$src" "$dst" >&2 || true
-  exit 1
+  exec node "$root/scripts/gen-chart-crds.mjs" --check
 fi
 
 # The ClusterExternalSecret CRD embeds the ExternalSecret spec schema: regenerate it first.
 node "$root/scripts/gen-ces-crd.mjs"
-
-mkdir -p "$dst"
-# Remove chart CRDs that no longer exist in crds/, then copy the current ones.
-for f in "$dst"/*.yaml; do
-  [[ -e "$f" ]] || continue
-  [[ -e "$src/$(basename "$f")" ]] || rm -v "$f"
-done
-cp -v "$src"/*.yaml "$dst"/
+node "$root/scripts/gen-chart-crds.mjs"

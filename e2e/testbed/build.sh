@@ -157,7 +157,9 @@ EOF
 
 build_helm() {
   local dir="$ROTOR_CACHE/helm-$HELM_VERSION"
-  if [[ -f "$dir/.built" ]]; then log "helm $HELM_VERSION: cached"; return; fi
+  # The stamp names the build recipe too: a helm built before the capabilities flags below is rebuilt.
+  local stamp="$HELM_VERSION kube-capabilities"
+  if [[ "$(cat "$dir/.built" 2>/dev/null)" == "$stamp" ]]; then log "helm $HELM_VERSION: cached"; return; fi
   local t0=$SECONDS
   log "helm $HELM_VERSION: building"
   rm -rf "$dir"; mkdir -p "$dir/bin"
@@ -165,9 +167,20 @@ build_helm() {
   # Without -X, `helm version` reports only the minor ("v3.22").
   local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  # Without these, `helm template` and `helm lint` assume Kubernetes v1.20 (helm's fallback) and
+  # refuse the chart's kubeVersion ">=1.25.0-0"; helm's own release build sets them from the
+  # client-go it links, as done here.
+  local client_go minor
+  client_go="$(cd "$dir" && gomod_field "helm.sh/helm/v3@$HELM_VERSION" GoMod)"
+  minor="$(sed -n 's/^[[:space:]]*k8s.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$client_go" | head -1)"
+  [[ -n "$minor" ]] || die "cannot read client-go's version from helm $HELM_VERSION's go.mod ($client_go)"
+  local pkg
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$minor"
+  done
   (cd "$dir" && GOBIN="$dir/bin" run "$logf" go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
   "$dir/bin/helm" version --short >>"$logf" 2>&1 || die "built helm does not run (see $logf)"
-  echo "$HELM_VERSION" >"$dir/.built"
+  echo "$stamp" >"$dir/.built"
   log "helm $HELM_VERSION: done ($((SECONDS - t0))s)"
 }
 

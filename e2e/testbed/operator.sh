@@ -7,6 +7,7 @@
 #   operator.sh stop    # SIGTERM and wait
 #   operator.sh kill    # SIGKILL, as a node failure or the OOM killer would (fault tests)
 #   operator.sh resume  # start again after kill/stop, keeping the log and the installed chart
+#   operator.sh chart   # (re)install the chart only, as start does (e2e/tests/chart-upgrade.e2e.test.ts)
 #   operator.sh status  # exit 0 while the operator process is alive
 # Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080),
 #      ROTOR_OPERATOR_ARGS (extra operator flags, e.g. "--concurrency 16"), ROTOR_OPERATOR_NODE_ARGS
@@ -51,16 +52,21 @@ start() {
   source "$STATE/env.sh"
   [[ -f "$repo/operator/dist/main.js" ]] || { echo "operator not built: run npm run build" >&2; exit 1; }
   stop
-  # Helm installs crds/ only on first install and never upgrades them: apply this tree's CRDs
-  # so a bed kept up between runs (ROTOR_E2E_KEEP=1) always serves the API under test.
-  kubectl apply --server-side --force-conflicts -f "$repo/crds/" >/dev/null
-  # perStoreIRSA cluster: the auth tests use auth.jwt with ServiceAccounts in fresh namespaces.
-  helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 \
-    --set rbac.perStoreIRSA.mode=cluster --wait --timeout 2m >/dev/null
-  kubectl wait --for=condition=Established --timeout=60s crd/externalsecrets.rotor.dev crd/secretstores.rotor.dev crd/clustersecretstores.rotor.dev crd/clusterexternalsecrets.rotor.dev >/dev/null
-  "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
+  install_chart
   : >"$LOG"
   launch
+}
+
+# The chart with this tree's CRDs (templates/crds: installed and upgraded by helm). --take-ownership
+# adopts CRDs a bed kept up between runs (ROTOR_E2E_KEEP=1) got another way: an older chart's
+# crds/ folder, kubectl apply, or the chart-upgrade e2e test's own release.
+install_chart() {
+  # perStoreIRSA cluster: the auth tests use auth.jwt with ServiceAccounts in fresh namespaces.
+  helm upgrade --install "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --set replicaCount=0 \
+    --set rbac.perStoreIRSA.mode=cluster --take-ownership --wait --timeout 2m >/dev/null
+  # Every Rotor CRD carries this label (crds/), so a new kind is waited for without an edit here.
+  kubectl wait --for=condition=Established --timeout=60s crd -l app.kubernetes.io/part-of=rotor >/dev/null
+  "$here/sa-kubeconfig.sh" "$NS" "$RELEASE" "$STATE/rotor-sa.kubeconfig" >/dev/null
 }
 
 # Starts the operator process and waits until it leads; appends to the log (the e2e teardown
@@ -125,6 +131,9 @@ case "${1:-}" in
   stop) stop ;;
   kill) kill_now ;;
   resume) resume ;;
+  chart) [[ -f "$STATE/env.sh" ]] || { echo "test bed is not up: run e2e/testbed/up.sh" >&2; exit 1; }
+    # shellcheck source=/dev/null
+    source "$STATE/env.sh"; install_chart ;;
   status) [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null ;;
-  *) echo "usage: $0 start|stop|kill|resume|status" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|kill|resume|chart|status" >&2; exit 2 ;;
 esac

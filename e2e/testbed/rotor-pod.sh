@@ -31,9 +31,9 @@ image() {
 }
 
 helm_install() {
-  local t0=$SECONDS endpoint="${ROTOR_POD_AWS_ENDPOINT:-${AWS_ENDPOINT_URL:?no LocalStack endpoint: set ROTOR_POD_AWS_ENDPOINT}}"  # Helm installs crds/ only on first install and never upgrades them: apply this tree's CRDs
-  # so a bed kept up between runs always serves the API under test.
-  kubectl apply --server-side --force-conflicts -f "$repo/crds/" >/dev/null
+  local t0=$SECONDS endpoint="${ROTOR_POD_AWS_ENDPOINT:-${AWS_ENDPOINT_URL:?no LocalStack endpoint: set ROTOR_POD_AWS_ENDPOINT}}"
+  # The chart installs and upgrades this tree's CRDs (templates/crds); --take-ownership below adopts
+  # CRDs a bed kept up between runs got another way (an older chart's crds/, kubectl apply).
   # The bed's events queue (events-queue.sh) as events.queues, so the pods run with events on as
   # the docs recommend; not on kind (ROTOR_POD_AWS_ENDPOINT: its LocalStack is another one) nor
   # with ROTOR_E2E_EVENTS=0.
@@ -48,7 +48,7 @@ helm_install() {
   # The exact command the README shows; the only test-bed values are the image (imported, so
   # never pulled), LocalStack's endpoint and test keys in place of an AWS identity, and loopback
   # 127.0.0.2 as an allowed store endpoint (the dead-endpoint test names http://127.0.0.2:1).
-  helm "$verb" "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace \
+  helm "$verb" "$RELEASE" "$repo/charts/rotor" -n "$NS" --create-namespace --take-ownership \
     --set image.repository=rotor --set image.tag="$TAG" --set image.pullPolicy=Never \
     --set replicaCount=2 --set logLevel=debug \
     --set-string env.AWS_ENDPOINT_URL="$endpoint" --set-string env.AWS_REGION=us-east-1 \

@@ -76,3 +76,20 @@ app.kubernetes.io/part-of: rotor
 {{- end }}
 {{- toYaml $byNamespace }}
 {{- end }}
+
+{{/*
+Whether to render a Prometheus Operator object (ESO's renderMode convention). Called with
+(dict "mode" .Values.serviceMonitor.renderMode "kind" "ServiceMonitor" "root" $); prints "true" or "".
+skipIfMissing: only where the cluster serves monitoring.coreos.com/v1 <kind> (helm install/upgrade
+ask the API server; helm template needs --api-versions monitoring.coreos.com/v1/<kind>).
+*/}}
+{{- define "rotor.renderMonitoring" -}}
+{{- $served := .root.Capabilities.APIVersions.Has (printf "monitoring.coreos.com/v1/%s" .kind) }}
+{{- if eq .mode "alwaysRender" }}true
+{{- else if eq .mode "failIfMissing" }}
+{{- if not $served }}
+{{- fail (printf "%s: the cluster does not serve monitoring.coreos.com/v1 %s (install the Prometheus Operator CRDs), or set renderMode to skipIfMissing or alwaysRender" .kind .kind) }}
+{{- end }}true
+{{- else if $served }}true
+{{- end }}
+{{- end }}

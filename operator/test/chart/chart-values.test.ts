@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { USAGE } from '../../src/config.js';
-import { chartDir, deployment, find, helm, one, skipReason, template, templateError } from './helm.js';
+import { chartDir, deployment, find, helm, one, prometheusOperatorArgs, skipReason, template, templateError } from './helm.js';
 
 /** Operator flags the chart sets another way, and why. */
 const FLAGS_NOT_FROM_VALUES: Record<string, string> = {
@@ -145,7 +145,7 @@ describe.skipIf(!helm)(`chart values${helm ? '' : ` (SKIPPED: ${skipReason})`}`,
   it('renders the PrometheusRule and the Grafana dashboard ConfigMap only when asked', () => {
     expect(find(template(), 'PrometheusRule')).toEqual([]);
     expect(find(template(), 'ConfigMap')).toEqual([]);
-    const objects = template({}, ['-f', valuesFile(MATRIX.monitoring!)]);
+    const objects = template({}, ['-f', valuesFile(MATRIX.monitoring!), ...prometheusOperatorArgs]);
     const rule = one(objects, 'PrometheusRule').spec as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> };
     expect(rule.groups[0]!.rules.map((r) => r.alert)).toEqual([
       'RotorExternalSecretNotReady',
@@ -157,7 +157,7 @@ describe.skipIf(!helm)(`chart values${helm ? '' : ` (SKIPPED: ${skipReason})`}`,
       'RotorLeaderAbsent',
     ]);
     // The events-queue alert only where there are queues to read.
-    const withQueues = template({ 'events.queues[0].url': 'https://sqs.us-east-1.amazonaws.com/111122223333/rotor-events' }, ['-f', valuesFile(MATRIX.monitoring!)]);
+    const withQueues = template({ 'events.queues[0].url': 'https://sqs.us-east-1.amazonaws.com/111122223333/rotor-events' }, ['-f', valuesFile(MATRIX.monitoring!), ...prometheusOperatorArgs]);
     const rules = (one(withQueues, 'PrometheusRule').spec as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups[0]!.rules;
     expect(rules.find((r) => r.alert === 'RotorEventQueueUnreadable')?.expr).toBe('rotor_events_queue_up == 0');
     const dashboard = one(objects, 'ConfigMap', 'rotor-dashboard');

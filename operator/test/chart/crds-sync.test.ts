@@ -1,7 +1,10 @@
-// The chart installs the CRDs from charts/rotor/crds/, the docs and e2e apply crds/. They must be
-// the same bytes; scripts/sync-crds.sh copies crds/ into the chart.
+// The chart renders the CRDs of crds/ (the source of truth; the docs and e2e apply it) as
+// templates; scripts/sync-crds.sh generates them, the list of kinds and Chart.yaml's Artifact Hub
+// annotations. The committed chart must be what it writes, and a new crds/ file must reach the
+// chart without editing the generator.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,24 +12,54 @@ import { parse } from 'yaml';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sourceDir = join(repoRoot, 'crds');
-const chartDir = join(repoRoot, 'charts/rotor/crds');
-const yamlFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const generator = join(repoRoot, 'scripts/gen-chart-crds.mjs');
+const run = (args: string[]) => spawnSync(process.execPath, [generator, ...args], { encoding: 'utf8' });
 
-describe('charts/rotor/crds is a copy of crds/', () => {
-  it('has the same file names', () => {
-    expect(yamlFiles(chartDir)).toEqual(yamlFiles(sourceDir));
-    expect(yamlFiles(sourceDir)).toEqual([
-      'rotor.dev_clusterexternalsecrets.yaml',
-      'rotor.dev_clustersecretstores.yaml',
-      'rotor.dev_externalsecrets.yaml',
-      'rotor.dev_secretstores.yaml',
-    ]);
+/** A scratch copy of what the generator reads and writes. */
+function scratchRepo(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'rotor-sync-crds-'));
+  for (const sub of ['crds', 'examples', 'charts']) cpSync(join(repoRoot, sub), join(dir, sub), { recursive: true });
+  return dir;
+}
+
+describe('the chart is generated from crds/ (scripts/sync-crds.sh)', () => {
+  it('sync-crds.sh --check passes on this tree', () => {
+    const check = spawnSync('bash', [join(repoRoot, 'scripts/sync-crds.sh'), '--check'], { encoding: 'utf8' });
+    expect(check.status, `${check.stdout}${check.stderr} (run scripts/sync-crds.sh)`).toBe(0);
   });
 
-  it.each(yamlFiles(sourceDir))('%s is byte-identical (run scripts/sync-crds.sh if not)', (file) => {
-    const source = readFileSync(join(sourceDir, file));
-    const copy = readFileSync(join(chartDir, file));
-    expect(copy.equals(source), `charts/rotor/crds/${file} differs from crds/${file}; run scripts/sync-crds.sh`).toBe(true);
+  it('--check fails naming the file when a CRD changed and the chart was not regenerated', () => {
+    const dir = scratchRepo();
+    const file = join(dir, 'crds/rotor.dev_secretstores.yaml');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('shortNames:', 'shortNames:\n      - rss'));
+    const check = run(['--root', dir, '--check']);
+    expect(check.status).toBe(1);
+    expect(check.stderr).toContain('charts/rotor/templates/crds/rotor.dev_secretstores.yaml');
+  });
+
+  it('picks up a new crds/ file: its template, the kinds list and the Artifact Hub annotation', () => {
+    const dir = scratchRepo();
+    const crd = readFileSync(join(dir, 'crds/rotor.dev_secretstores.yaml'), 'utf8')
+      .replace(/secretstores\.rotor\.dev/g, 'widgets.rotor.dev')
+      .replace(/plural: secretstores/, 'plural: widgets')
+      .replace(/singular: secretstore/, 'singular: widget')
+      .replace(/kind: SecretStore\b/, 'kind: Widget')
+      .replace(/listKind: SecretStoreList/, 'listKind: WidgetList');
+    writeFileSync(join(dir, 'crds/rotor.dev_widgets.yaml'), crd);
+    expect(run(['--root', dir, '--check']).stderr).toContain('charts/rotor/templates/crds/rotor.dev_widgets.yaml');
+    const write = run(['--root', dir]);
+    expect(write.status, write.stderr).toBe(0);
+    expect(run(['--root', dir, '--check']).status).toBe(0);
+    expect(readFileSync(join(dir, 'charts/rotor/templates/crds/rotor.dev_widgets.yaml'), 'utf8')).toMatch(/^\{\{- if \.Values\.crds\.enabled \}\}$[\s\S]*name: widgets\.rotor\.dev/m);
+    expect(readFileSync(join(dir, 'charts/rotor/templates/crds/_kinds.tpl'), 'utf8')).toMatch(/^- widgets$/m);
+    const chart = parse(readFileSync(join(dir, 'charts/rotor/Chart.yaml'), 'utf8')) as { annotations: Record<string, string> };
+    expect(parse(chart.annotations['artifacthub.io/crds']!)).toContainEqual(expect.objectContaining({ kind: 'Widget', name: 'widgets.rotor.dev' }));
+  });
+
+  it('escapes template delimiters in CRD text (descriptions quote Go templates)', () => {
+    const text = readFileSync(join(repoRoot, 'charts/rotor/templates/crds/rotor.dev_externalsecrets.yaml'), 'utf8');
+    expect(readFileSync(join(sourceDir, 'rotor.dev_externalsecrets.yaml'), 'utf8')).toContain('{{');
+    expect(text).toContain('{{ "{{" }}');
   });
 });
 

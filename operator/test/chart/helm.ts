@@ -2,8 +2,8 @@
 // helm comes from ROTOR_HELM, the test-bed cache ($ROTOR_CACHE/helm-*/bin/helm, built by
 // e2e/testbed/build.sh) or PATH; without one the suites skip and say so.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -71,8 +71,27 @@ export interface DeploymentSpec {
 
 const setArgs = (setValues: Record<string, string>) => Object.entries(setValues).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
 
+/**
+ * Chart.yaml's kubeVersion (>=1.25.0-0) is checked against --kube-version; without it a helm
+ * built without release ldflags (the test bed's, from its Go module) assumes v1.20 and refuses.
+ * Release binaries assume their client-go version; the bed's API server is 1.36.
+ */
+export const kubeVersionArgs = ['--kube-version', '1.36.0'];
+/** Renders as if the Prometheus Operator's CRDs were installed (renderMode skipIfMissing checks them). */
+export const prometheusOperatorArgs = ['--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor', '--api-versions', 'monitoring.coreos.com/v1/PrometheusRule'];
+
+/** NOTES.txt rendered with these values: helm template skips NOTES, so a copy of the chart wraps it in a ConfigMap. */
+export function notes(setValues: Record<string, string> = {}): string {
+  const copy = join(mkdtempSync(join(tmpdir(), 'rotor-notes-')), 'rotor');
+  cpSync(chartDir, copy, { recursive: true });
+  writeFileSync(join(copy, 'templates/_notes_probe.tpl'), `{{- define "probe.notes" }}${readFileSync(join(chartDir, 'templates/NOTES.txt'), 'utf8')}{{- end }}\n`);
+  writeFileSync(join(copy, 'templates/notes-probe.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "probe.notes" . | toJson }}\n');
+  const out = execFileSync(helm!, ['template', 'rotor', copy, '--namespace', releaseNamespace, ...kubeVersionArgs, '--show-only', 'templates/notes-probe.yaml', ...setArgs(setValues)], { encoding: 'utf8' });
+  return (parseAllDocuments(out)[0]!.toJS() as { data: { notes: string } }).data.notes;
+}
+
 export function template(setValues: Record<string, string> = {}, extraArgs: string[] = []): K8sObject[] {
-  const out = execFileSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...setArgs(setValues), ...extraArgs], {
+  const out = execFileSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...kubeVersionArgs, ...setArgs(setValues), ...extraArgs], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -80,7 +99,7 @@ export function template(setValues: Record<string, string> = {}, extraArgs: stri
 }
 
 export function templateError(setValues: Record<string, string>, extraArgs: string[] = []): string {
-  const result = spawnSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...setArgs(setValues), ...extraArgs], { encoding: 'utf8' });
+  const result = spawnSync(helm!, ['template', 'rotor', chartDir, '--namespace', releaseNamespace, ...kubeVersionArgs, ...setArgs(setValues), ...extraArgs], { encoding: 'utf8' });
   expect(result.status, 'helm template should fail').not.toBe(0);
   return result.stderr;
 }

@@ -1,6 +1,6 @@
 // Statements in the docs, chart comments and CRD descriptions that went stale once (issue #19,
 // item 8), each checked against what it describes, so they cannot drift again unnoticed.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -48,14 +48,19 @@ describe('docs and comments that describe the code', () => {
 
   it('cites only test files that exist in the chart templates', () => {
     const dir = join(repoRoot, 'charts/rotor/templates');
-    const cited = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\b(operator\/test\/[\w/.-]+\.test\.ts)/g)].map((m) => m[1]!));
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => !statSync(join(dir, f)).isDirectory());
+    const cited = files.flatMap((f) => [...readFileSync(join(dir, f), 'utf8').matchAll(/\b(operator\/test\/[\w/.-]+\.test\.ts)/g)].map((m) => m[1]!));
     expect(cited.length).toBeGreaterThan(0);
     for (const file of cited) expect(existsSync(join(repoRoot, file)), `${file} is cited but does not exist`).toBe(true);
   });
 
-  it("names every CRD in values.yaml's header and Chart.yaml's Artifact Hub annotation", () => {
-    const header = read('charts/rotor/values.yaml').split('\n\n')[0]!;
-    for (const kind of kinds) expect(header, `values.yaml header misses ${kind}`).toMatch(new RegExp(`\\b${kind}\\b`));
+  it("names every CRD in values.yaml's CRD comment and Chart.yaml's Artifact Hub annotation", () => {
+    // The crds: block's comment either names every kind or none (it says "every rotor.dev kind"):
+    // a partial list is what went stale when ClusterExternalSecret was added.
+    const comment = read('charts/rotor/values.yaml').split(/^crds:/m)[0]!;
+    const named = kinds.filter((kind) => new RegExp(`\\b${kind}\\b`).test(comment));
+    if (named.length > 0) expect(named, 'values.yaml names some kinds but not all').toEqual(kinds);
+    else expect(comment).toMatch(/every rotor\.dev kind/);
     const chart = parse(read('charts/rotor/Chart.yaml')) as { annotations: Record<string, string> };
     const listed = (parse(chart.annotations['artifacthub.io/crds']!) as Array<{ kind: string; name: string }>).map((c) => `${c.kind} ${c.name}`).sort();
     expect(listed).toEqual(crds.map((c) => `${c.spec.names.kind} ${c.spec.names.plural}.${c.spec.group}`).sort());
