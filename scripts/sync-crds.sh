@@ -2,7 +2,8 @@
 # Copies the CRDs (source of truth: crds/) into the Helm chart, which installs the files in
 # its own crds/ folder. Copies rather than symlinks so `helm package` and chart repositories
 # get real files; operator/test/chart/crds-sync.test.ts fails when the two differ.
-#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml (node), then
+#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml and
+#                                 crds/generators.rotor.dev_*.yaml (node), then
 #                                 copy crds/*.yaml -> charts/rotor/crds/
 #   scripts/sync-crds.sh --check  exit 1 (and list the files) when they differ
 set -euo pipefail
@@ -22,6 +23,8 @@ fi
 
 # The ClusterExternalSecret CRD embeds the ExternalSecret spec schema: regenerate it first.
 node "$root/scripts/gen-ces-crd.mjs"
+# The generator CRDs (generators.rotor.dev) are written from one definition of each spec.
+node "$root/scripts/gen-generator-crds.mjs"
 
 mkdir -p "$dst"
 # Remove chart CRDs that no longer exist in crds/, then copy the current ones.

@@ -26,7 +26,19 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   const add = (field: string, message: string) => problems.push({ field, message });
   const spec = es.spec ?? ({} as ExternalSecretSpec);
 
-  if (!spec.secretStoreRef?.name) add('spec.secretStoreRef.name', 'name the SecretStore or ClusterSecretStore to read from');
+  // ESO: spec.secretStoreRef may be omitted when every entry names its own source (sourceRef).
+  const everyEntryHasSource =
+    (spec.data ?? []).length + (spec.dataFrom ?? []).length > 0 &&
+    (spec.data ?? []).every((d) => d.sourceRef?.storeRef) &&
+    (spec.dataFrom ?? []).every((d) => d.sourceRef?.storeRef || d.sourceRef?.generatorRef);
+  if (!spec.secretStoreRef?.name && !everyEntryHasSource) {
+    add('spec.secretStoreRef.name', 'name the SecretStore or ClusterSecretStore to read from (or give every data[] and dataFrom[] entry a sourceRef)');
+  }
+  for (const [j, d] of (spec.dataFrom ?? []).entries()) {
+    if (d.sourceRef?.generatorRef && (d.extract || d.find)) add(`spec.dataFrom[${j}]`, 'set exactly one of extract, find or sourceRef.generatorRef');
+    if (d.sourceRef?.generatorRef && d.sourceRef.storeRef) add(`spec.dataFrom[${j}].sourceRef`, 'set exactly one of storeRef or generatorRef');
+    if (d.sourceRef && !d.sourceRef.generatorRef && !d.sourceRef.storeRef) add(`spec.dataFrom[${j}].sourceRef`, 'generatorRef or storeRef must be set when using sourceRef');
+  }
 
   if (spec.refreshInterval !== undefined) {
     try {

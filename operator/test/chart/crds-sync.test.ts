@@ -16,6 +16,10 @@ describe('charts/rotor/crds is a copy of crds/', () => {
   it('has the same file names', () => {
     expect(yamlFiles(chartDir)).toEqual(yamlFiles(sourceDir));
     expect(yamlFiles(sourceDir)).toEqual([
+      'generators.rotor.dev_clustergenerators.yaml',
+      'generators.rotor.dev_ecrauthorizationtokens.yaml',
+      'generators.rotor.dev_passwords.yaml',
+      'generators.rotor.dev_stssessiontokens.yaml',
       'rotor.dev_clusterexternalsecrets.yaml',
       'rotor.dev_clustersecretstores.yaml',
       'rotor.dev_externalsecrets.yaml',
