@@ -333,7 +333,10 @@ export class ExternalSecretReconciler {
     this.rememberForceSync(es);
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
     if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
-    return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
+    // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
+    const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
+    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
+    return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
   }
 
   /**

@@ -97,7 +97,9 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
 
   dataFrom.forEach((entry, j) => {
     const base = `spec.dataFrom[${j}]`;
-    if (!entry.extract && !entry.find) add(base, 'set extract (one JSON secret becomes keys) or find (many secrets by path, name or tags)');
+    if (!entry.extract && !entry.find && !entry.sourceRef?.generatorRef) {
+      add(base, 'set extract (one JSON secret becomes keys), find (many secrets by path, name or tags) or sourceRef.generatorRef (a generator\'s keys)');
+    }
     if (entry.extract && entry.find) add(base, 'extract and find are mutually exclusive; use one dataFrom entry for each');
     if (entry.extract) {
       if (!entry.extract.key) add(`${base}.extract.key`, 'name the remote secret whose JSON object becomes keys');
