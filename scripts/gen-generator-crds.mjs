@@ -240,7 +240,7 @@ files[`${GROUP}_clustergenerators.yaml`] = crd('ClusterGenerator', {
         description: 'Exactly one generator spec, the one of spec.kind.',
         minProperties: 1,
         maxProperties: 1,
-        'x-kubernetes-validations': [{ rule: 'size(self) == 1', message: 'spec.generator: set exactly one of ecrAuthorizationTokenSpec, stsSessionTokenSpec or passwordSpec (the one of spec.kind)' }],
+        'x-kubernetes-validations': [{ rule: `[${Object.values(UNION_KEY).map((k) => `has(self.${k})`).join(', ')}].filter(x, x).size() == 1`, message: 'spec.generator: set exactly one of ecrAuthorizationTokenSpec, stsSessionTokenSpec or passwordSpec (the one of spec.kind)' }],
         properties: Object.fromEntries(Object.entries(UNION_KEY).map(([kind, key]) => [key, KINDS[kind].spec(`spec.generator.${key}`)])),
       },
     },
