@@ -4,7 +4,8 @@
 # `helm upgrade` upgrades the CRDs), and the list of kinds feeds the aggregated view/edit
 # ClusterRoles and Chart.yaml's Artifact Hub annotations. A new CRD file needs no edit here.
 # operator/test/chart/crds-sync.test.ts fails when the chart is stale.
-#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml, then the chart's parts
+#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml and
+#                                 crds/generators.rotor.dev_*.yaml, then the chart's parts
 #   scripts/sync-crds.sh --check  exit 1 (and list the files) when the chart differs from crds/
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,4 +17,6 @@ fi
 
 # The ClusterExternalSecret CRD embeds the ExternalSecret spec schema: regenerate it first.
 node "$root/scripts/gen-ces-crd.mjs"
+# The generator CRDs (generators.rotor.dev) are written from one definition of each spec.
+node "$root/scripts/gen-generator-crds.mjs"
 node "$root/scripts/gen-chart-crds.mjs"

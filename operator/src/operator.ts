@@ -22,6 +22,8 @@ import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
 import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { AwsGeneratorRunner } from './aws/generators/runner.js';
+import { KubeGeneratorClient } from './kube/generators.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
 import { StoreAvailability } from './controller/store-availability.js';
 import { QueuedEventRecorder } from './controller/event-queue.js';
@@ -61,6 +63,8 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     tokenAudiences: config.tokenAudiences,
   };
   const providers = new ProviderFactory({ credentials, clients: awsClients, logger, tenancy });
+  // ESO's generators (dataFrom[].sourceRef.generatorRef): the same credentials, clients and tenancy policy as the stores.
+  const generators = new AwsGeneratorRunner({ objects: new KubeGeneratorClient(clients.customObjects), credentials, clients: awsClients, tenancy });
   // With event queues (issue #16): which ExternalSecrets read which secret, and when each was
   // last read (fed by the fetcher), so an AWS change event refreshes exactly its readers.
   const eventIndex = config.eventQueues.length > 0 ? new EventIndex() : undefined;
@@ -101,7 +105,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           secrets,
           status,
           events,
-          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs })),
+          source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs }), generators),
           rollouts,
           macKey,
           now: () => new Date(),

@@ -55,7 +55,8 @@ export interface DefaultedTarget extends ExternalSecretTarget {
 }
 
 export interface DefaultedSpec extends ExternalSecretSpec {
-  secretStoreRef: Required<SecretStoreRef>;
+  /** Absent only when every entry names its own source (sourceRef). */
+  secretStoreRef?: Required<SecretStoreRef>;
   refreshInterval: string;
   refreshPolicy: RefreshPolicy;
   target: DefaultedTarget;
@@ -84,9 +85,10 @@ export function withDefaults(es: ExternalSecret): DefaultedExternalSecret {
   };
   if (template) defaultedTarget.template = template;
 
+  const { secretStoreRef: _rawStoreRef, ...specFields } = spec;
   const defaultedSpec: DefaultedSpec = {
-    ...spec,
-    secretStoreRef: { name: spec.secretStoreRef?.name ?? '', kind: spec.secretStoreRef?.kind ?? DEFAULTS.secretStoreKind },
+    ...specFields,
+    ...(spec.secretStoreRef ? { secretStoreRef: { name: spec.secretStoreRef.name ?? '', kind: spec.secretStoreRef.kind ?? DEFAULTS.secretStoreKind } } : {}),
     refreshInterval: spec.refreshInterval ?? DEFAULTS.refreshInterval,
     refreshPolicy: spec.refreshPolicy ?? DEFAULTS.refreshPolicy,
     target: defaultedTarget,

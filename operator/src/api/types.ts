@@ -2,6 +2,7 @@
 // The CRD YAML in crds/ is the source of truth; test/api/crd-drift.test.ts checks
 // that every field named here exists in the schema and vice versa, so they cannot drift.
 // Field names follow the External Secrets Operator where the concept is the same.
+import type { GeneratorRef } from './generator.js';
 
 export const API_GROUP = 'rotor.dev';
 export const API_VERSION = 'v1alpha1';
@@ -207,8 +208,20 @@ export interface ExternalSecretData {
   remoteRef: RemoteRef;
   /** (+) A missing remote key leaves this secretKey out instead of failing. */
   optional?: boolean;
-  /** ESO's per-entry store / generator; refused by the CRD. */
-  sourceRef?: RefusedField;
+  /** ESO's per-entry store: read this entry through another store than spec.secretStoreRef. */
+  sourceRef?: StoreSourceRef;
+}
+
+/** ESO's data[].sourceRef: storeRef only (its deprecated generatorRef is refused by the CRD). */
+export interface StoreSourceRef {
+  storeRef?: SecretStoreRef;
+  generatorRef?: RefusedField;
+}
+
+/** ESO's dataFrom[].sourceRef: exactly one of a store (for extract / find) or a generator. */
+export interface StoreGeneratorSourceRef {
+  storeRef?: SecretStoreRef;
+  generatorRef?: GeneratorRef;
 }
 
 export interface FindName {
@@ -270,8 +283,8 @@ export interface ExternalSecretDataFrom {
   extract?: DataFromExtract;
   find?: DataFromFind;
   rewrite?: Rewrite[];
-  /** ESO's generators / per-entry stores; refused by the CRD. */
-  sourceRef?: RefusedField;
+  /** A generator (its keys are this entry's keys) or another store for extract / find. */
+  sourceRef?: StoreGeneratorSourceRef;
 }
 
 export interface TemplateMetadata {
@@ -349,7 +362,8 @@ export interface SecretStoreRef {
 }
 
 export interface ExternalSecretSpec {
-  secretStoreRef: SecretStoreRef;
+  /** May be omitted when every data[] / dataFrom[] entry has a sourceRef (ESO). */
+  secretStoreRef?: SecretStoreRef;
   /** Duration such as 1h, 15m, 30s, 1h30m; "0" syncs once. Default 1h. */
   refreshInterval?: string;
   refreshPolicy?: RefreshPolicy;
@@ -398,6 +412,11 @@ export interface ExternalSecretStatus {
   lastRollout?: LastRollout;
   /** (+) The last AWS change event that triggered a refresh (issue #16); polled refreshes leave it. */
   lastEvent?: LastEvent;
+  /**
+   * (+) When the earliest generated value written (an ECR or STS token) expires: the
+   * ExternalSecret refreshes before then (controller/refresh.ts) whatever its refreshInterval.
+   */
+  generatedExpiresAt?: string;
 }
 
 /** An AWS change event, as recorded in status: names and times only. */
@@ -477,6 +496,12 @@ export const ES_REASON = {
   TargetNotOwned: 'TargetNotOwned',
   Throttled: 'Throttled',
   ProviderUnavailable: 'ProviderUnavailable',
+  /** dataFrom[].sourceRef.generatorRef names a generator that does not exist. */
+  GeneratorNotFound: 'GeneratorNotFound',
+  /** The generator's spec cannot be run as it is (e.g. a ClusterGenerator without the spec of its kind). */
+  InvalidGenerator: 'InvalidGenerator',
+  /** The generator ran and failed (AWS refused, throttled, unreachable). */
+  GeneratorFailed: 'GeneratorFailed',
 } as const;
 export type EsReason = (typeof ES_REASON)[keyof typeof ES_REASON];
 

@@ -16,6 +16,8 @@
 // Endpoint resolution: an explicit store endpoint wins. Otherwise the SDK itself honours
 // AWS_ENDPOINT_URL_SECRETS_MANAGER / AWS_ENDPOINT_URL_SSM / AWS_ENDPOINT_URL_STS and the
 // global AWS_ENDPOINT_URL (its serviceConfiguredEndpoint lookup), so we do not duplicate it.
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECRPUBLICClient } from '@aws-sdk/client-ecr-public';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -77,7 +79,7 @@ export interface AwsClientFactoryOptions {
   requestHandler?: SecretsManagerClientConfig['requestHandler'];
 }
 
-type AnyAwsClient = SecretsManagerClient | SSMClient | STSClient | SQSClient;
+type AnyAwsClient = SecretsManagerClient | SSMClient | STSClient | SQSClient | ECRClient | ECRPUBLICClient;
 
 interface CachedClient {
   client: AnyAwsClient;
@@ -99,6 +101,15 @@ export class AwsClientFactory {
 
   sts(target: AwsClientTarget): STSClient {
     return this.cached('STS', target, () => new STSClient(this.config(target)));
+  }
+
+  /** The ECRAuthorizationToken generator's clients (private registries, and ECR Public). */
+  ecr(target: AwsClientTarget): ECRClient {
+    return this.cached('ECR', target, () => new ECRClient(this.config(target)));
+  }
+
+  ecrPublic(target: AwsClientTarget): ECRPUBLICClient {
+    return this.cached('ECRPublic', target, () => new ECRPUBLICClient(this.config(target)));
   }
 
   /**

@@ -15,7 +15,8 @@ import { ProviderError } from '../api/provider.js';
 import { isAwsServiceEndpoint } from './endpoint-policy.js';
 
 /** SQS: the event queue (aws/events/), read with the operator's own identity. */
-export type AwsApiService = AwsService | 'STS' | 'SQS';
+/** ECR and ECRPublic: the ECRAuthorizationToken generator (aws/generators/ecr.ts). */
+export type AwsApiService = AwsService | 'STS' | 'SQS' | 'ECR' | 'ECRPublic';
 
 /**
  * A whole AWS call (every SDK attempt) took longer than the operator's per-call deadline
@@ -63,6 +64,8 @@ const SERVICE_LABEL: Record<AwsApiService, string> = {
   ParameterStore: 'SSM Parameter Store',
   STS: 'STS',
   SQS: 'SQS',
+  ECR: 'ECR',
+  ECRPublic: 'ECR Public',
 };
 
 const SUBJECT_NOUN: Record<AwsApiService, string> = {
@@ -70,6 +73,8 @@ const SUBJECT_NOUN: Record<AwsApiService, string> = {
   ParameterStore: 'parameter',
   STS: 'role',
   SQS: 'queue',
+  ECR: 'registry',
+  ECRPublic: 'registry',
 };
 
 /** The IAM permission each operation needs, as a user would write it in a policy. */
@@ -88,7 +93,7 @@ const IAM_ACTION: Record<string, string> = {
   AssumeRoleWithWebIdentity: 'sts:AssumeRoleWithWebIdentity',
 };
 
-const IAM_PREFIX: Record<AwsApiService, string> = { SecretsManager: 'secretsmanager', ParameterStore: 'ssm', STS: 'sts', SQS: 'sqs' };
+const IAM_PREFIX: Record<AwsApiService, string> = { SecretsManager: 'secretsmanager', ParameterStore: 'ssm', STS: 'sts', SQS: 'sqs', ECR: 'ecr', ECRPublic: 'ecr-public' };
 
 const NOT_FOUND = new Set(['ResourceNotFoundException', 'ParameterNotFound', 'ParameterVersionNotFound']);
 const THROTTLED = new Set(['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded', 'ThrottledException']);

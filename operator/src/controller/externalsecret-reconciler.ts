@@ -40,11 +40,12 @@ import { recreateSecret } from './recreate.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
-import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
+import { problemsError, storeRefKey, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
+import { generatedRefreshBy } from './generated-expiry.js';
 import { objectsGone, reconcileScope } from './reconcile-scope.js';
 import { syncedResourceVersion } from './synced-resource-version.js';
 import type { LearnedRead } from './event-index.js';
-import type { AwsService } from '../api/types.js';
+import type { AwsService, SecretStoreRef } from '../api/types.js';
 
 /** An AWS change event that asks for a refresh (controller/event-router.ts). */
 export interface EventTrigger {
@@ -293,6 +294,7 @@ export class ExternalSecretReconciler {
       storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
       rolloutSibling,
       eventTriggered: trigger !== undefined,
+      refreshByMs: generatedRefreshBy(es.status),
     });
     if (!decision.sync) {
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
@@ -333,7 +335,10 @@ export class ExternalSecretReconciler {
     this.rememberForceSync(es);
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
     if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
-    return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
+    // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
+    const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
+    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
+    return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
   }
 
   /**
@@ -495,10 +500,24 @@ export class ExternalSecretReconciler {
     trigger?: EventTrigger,
   ): Promise<void> {
     const namespace = es.metadata.namespace!;
-    const store = await this.resolveStore(es);
-    // AWS reads stop at the pass's deadline or when the ExternalSecret or store goes away.
-    const scope = reconcileScope({ stillWanted: () => objectsGone(es, store, this.deps.externalSecrets.get(namespace, es.metadata.name), this.findStore(es)) });
-    const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal }).finally(scope.dispose);
+    const { store, entryStores } = await this.resolveStores(es);
+    // AWS reads stop at the pass's deadline or when the ExternalSecret or a store it reads goes away.
+    const scope = reconcileScope({
+      stillWanted: () => {
+        const nowEs = this.deps.externalSecrets.get(namespace, es.metadata.name);
+        const used: Array<[SecretStore, SecretStore | undefined]> = [
+          ...(store ? [[store, this.findStore(es)] as [SecretStore, SecretStore | undefined]] : []),
+          ...[...entryStores].map(([key, s]): [SecretStore, SecretStore | undefined] => [s, this.lookupStore(namespace, refOfKey(key))]),
+        ];
+        if (used.length === 0) return objectsGone(es, es, nowEs, nowEs);
+        for (const [was, now] of used) {
+          const gone = objectsGone(es, was, nowEs, now);
+          if (gone) return gone;
+        }
+        return undefined;
+      },
+    });
+    const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal, entryStores }).finally(scope.dispose);
     target = await this.withData(es, target, built.data);
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
@@ -622,8 +641,11 @@ export class ExternalSecretReconciler {
       version: desired.versions,
       ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
       ...(lastRollout ? { lastRollout } : {}),
-      ...(storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+      ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
     };
+    // Set while the Secret holds generated values that expire; gone with the last of them.
+    if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
+    else delete status.generatedExpiresAt;
     // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
     // refreshTime moves with any other change, or on the heartbeat.
     const changed = previousRefresh === undefined || !sameJson(es.status ?? {}, status);
@@ -641,34 +663,68 @@ export class ExternalSecretReconciler {
     }
     await this.deleteRenamedTargets(es, log);
     if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
-    this.deps.onSynced?.(namespace, es.metadata.name, store.spec.provider.aws.service, built.reads ?? []);
+    const service = built.readsService ?? store?.spec.provider.aws.service;
+    if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }
 
-  /** The store the ExternalSecret names, from the informer cache; no access check. */
+  /** The store spec.secretStoreRef names, from the informer cache; no access check. */
   private findStore(es: DefaultedExternalSecret): SecretStore | undefined {
     const ref = es.spec.secretStoreRef;
-    return ref.kind === 'ClusterSecretStore' ? this.deps.stores.clusterSecretStore(ref.name) : this.deps.stores.secretStore(es.metadata.namespace!, ref.name);
+    return ref ? this.lookupStore(es.metadata.namespace!, ref) : undefined;
   }
 
-  private async resolveStore(es: DefaultedExternalSecret): Promise<SecretStore> {
-    const ref = es.spec.secretStoreRef;
-    const namespace = es.metadata.namespace!;
+  private lookupStore(namespace: string, ref: SecretStoreRef): SecretStore | undefined {
+    return ref.kind === 'ClusterSecretStore' ? this.deps.stores.clusterSecretStore(ref.name) : this.deps.stores.secretStore(namespace, ref.name);
+  }
+
+  /**
+   * Every store this pass reads through, access-checked: spec.secretStoreRef's when an entry
+   * uses it (or there is no entry: a template-only Secret), and each distinct sourceRef.storeRef
+   * (ESO's per-entry store), keyed by storeRefKey. A failure names the entry's field.
+   */
+  private async resolveStores(es: DefaultedExternalSecret): Promise<{ store: SecretStore | undefined; entryStores: Map<string, SecretStore> }> {
+    const spec = es.spec;
+    const entryRefs = new Map<string, { ref: SecretStoreRef; field: string }>();
+    let primaryUsed = spec.data.length + spec.dataFrom.length === 0;
+    spec.data.forEach((d, i) => {
+      const ref = d.sourceRef?.storeRef;
+      if (!ref) primaryUsed = true;
+      else if (!entryRefs.has(storeRefKey(ref))) entryRefs.set(storeRefKey(ref), { ref, field: `spec.data[${i}].sourceRef.storeRef` });
+    });
+    spec.dataFrom.forEach((d, j) => {
+      if (d.sourceRef?.generatorRef) return;
+      const ref = d.sourceRef?.storeRef;
+      if (!ref) primaryUsed = true;
+      else if (!entryRefs.has(storeRefKey(ref))) entryRefs.set(storeRefKey(ref), { ref, field: `spec.dataFrom[${j}].sourceRef.storeRef` });
+    });
+    let store: SecretStore | undefined;
+    if (primaryUsed) {
+      if (!spec.secretStoreRef) {
+        throw new SyncError(ES_REASON.InvalidSpec, 'spec.secretStoreRef is required: an entry without sourceRef reads through it', { field: 'spec.secretStoreRef' });
+      }
+      store = await this.resolveStore(es.metadata.namespace!, spec.secretStoreRef, 'spec.secretStoreRef');
+    }
+    const entryStores = new Map<string, SecretStore>();
+    for (const [key, { ref, field }] of entryRefs) entryStores.set(key, await this.resolveStore(es.metadata.namespace!, { kind: ref.kind ?? 'SecretStore', name: ref.name }, field));
+    return { store, entryStores };
+  }
+
+  private async resolveStore(namespace: string, ref: SecretStoreRef, field: string): Promise<SecretStore> {
+    const store = this.lookupStore(namespace, ref);
     if (ref.kind === 'ClusterSecretStore') {
-      const store = this.findStore(es);
-      if (!store) throw new SyncError(ES_REASON.StoreNotFound, `ClusterSecretStore ${ref.name} not found; create it or fix spec.secretStoreRef.name`, { field: 'spec.secretStoreRef' });
+      if (!store) throw new SyncError(ES_REASON.StoreNotFound, `ClusterSecretStore ${ref.name} not found; create it or fix ${field}.name`, { field });
       const labels = (await this.deps.namespaces.labels(namespace)) ?? {};
       const access = checkStoreAccess(ref.name, store.spec.conditions, namespace, labels);
-      if (!access.allowed) throw new SyncError(ES_REASON.StoreNotAllowed, access.message, { field: 'spec.secretStoreRef' });
+      if (!access.allowed) throw new SyncError(ES_REASON.StoreNotAllowed, field === 'spec.secretStoreRef' ? access.message : `${field}: ${access.message}`, { field });
       return store;
     }
-    const store = this.findStore(es);
     if (!store) {
       throw new SyncError(
         ES_REASON.StoreNotFound,
-        `SecretStore ${namespace}/${ref.name} not found; create it in this namespace, or set spec.secretStoreRef.kind: ClusterSecretStore`,
-        { field: 'spec.secretStoreRef' },
+        `SecretStore ${namespace}/${ref.name}${field === 'spec.secretStoreRef' ? '' : ` (${field})`} not found; create it in this namespace, or set ${field}.kind: ClusterSecretStore`,
+        { field },
       );
     }
     return store;
@@ -850,8 +906,16 @@ function rotationCondition(trigger: EventTrigger) {
 
 /** ExternalSecrets of one store share its refresh waves (and so their reads). */
 function storeSeed(es: DefaultedExternalSecret): string {
-  const ref = es.spec.secretStoreRef;
+  const ref = es.spec.secretStoreRef ?? es.spec.data.find((d) => d.sourceRef?.storeRef)?.sourceRef?.storeRef ?? es.spec.dataFrom.find((d) => d.sourceRef?.storeRef)?.sourceRef?.storeRef;
+  // Only generators: its own waves.
+  if (!ref) return `ExternalSecret/${es.metadata.namespace}/${es.metadata.name}`;
   return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${es.metadata.namespace}/${ref.name}`;
+}
+
+/** storeRefKey back to a reference. */
+function refOfKey(key: string): SecretStoreRef {
+  const slash = key.indexOf('/');
+  return { kind: key.slice(0, slash) as SecretStoreRef['kind'] & string, name: key.slice(slash + 1) } as SecretStoreRef;
 }
 
 function lastSuccessfulSync(es: ExternalSecret): number | undefined {

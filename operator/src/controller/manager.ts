@@ -41,6 +41,7 @@ import type { BackoffPolicy } from '../kube/backoff.js';
 import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
 import type { AwsService } from '../api/types.js';
 import { forceSyncToken } from './force-sync.js';
+import { storeRefsOf } from '../api/store-refs.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -409,7 +410,7 @@ export class Manager {
     this.namespaces.onUpdate((ns, old) => {
       if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old.metadata?.labels ?? {})) return;
       for (const es of this.externalSecrets.list(ns.metadata?.name)) {
-        if (es.spec.secretStoreRef?.kind === 'ClusterSecretStore') enqueueEs(es);
+        if (storeRefsOf(es).some((ref) => ref.kind === 'ClusterSecretStore')) enqueueEs(es);
       }
     });
   }
@@ -500,7 +501,7 @@ export class Manager {
   private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
     return this.externalSecrets
       .list(kind === 'SecretStore' ? store.metadata.namespace : undefined)
-      .filter((es) => es.spec.secretStoreRef?.name === store.metadata.name && (es.spec.secretStoreRef.kind ?? 'SecretStore') === kind);
+      .filter((es) => storeRefsOf(es).some((ref) => ref.name === store.metadata.name && (ref.kind ?? 'SecretStore') === kind));
   }
 
   /**

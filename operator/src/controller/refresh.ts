@@ -67,6 +67,11 @@ export interface RefreshFacts {
    * CreatedOnce do not follow remote changes, and events do not change that.
    */
   eventTriggered?: boolean;
+  /**
+   * The Secret holds generated values that expire (an ECR or STS token): refresh by this time
+   * (generated-expiry.ts) even when the next wave is later. Periodic refreshes only.
+   */
+  refreshByMs?: number;
 }
 
 export type RefreshReason =
@@ -79,6 +84,7 @@ export type RefreshReason =
   | 'metadata-changed'
   | 'rollout-sibling'
   | 'event'
+  | 'generated-expiring'
   | 'last-sync-failed'
   | 'interval-elapsed';
 
@@ -98,7 +104,9 @@ export interface RefreshDecision {
 export function decideRefresh(f: RefreshFacts): RefreshDecision {
   const periodic = f.policy === 'Periodic' && f.intervalMs > 0;
   const wave = periodic ? waveStart(f.now, f.intervalMs, f.phaseMs) : undefined;
-  const timing = wave === undefined ? {} : { waveMs: wave, nextAt: wave + f.intervalMs };
+  // An expiring generated value moves the next pass forward (never back).
+  const refreshBy = wave !== undefined && f.refreshByMs !== undefined && f.refreshByMs > f.now ? f.refreshByMs : undefined;
+  const timing = wave === undefined ? {} : { waveMs: wave, nextAt: Math.min(wave + f.intervalMs, refreshBy ?? Infinity) };
   const reason = syncReason(f, wave);
   if (reason) return { sync: true, reason, ...timing };
   if (wave === undefined) return { sync: false };
@@ -133,6 +141,7 @@ function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | 
   // may serve different data: a periodic ExternalSecret picks it up now instead of at its next wave.
   if (wave === undefined) return undefined;
   if (f.storeChanged) return 'store-changed';
+  if (f.refreshByMs !== undefined && f.now >= f.refreshByMs) return 'generated-expiring';
   if (f.syncedWaveMs === undefined) {
     if (f.lastSyncFailed) return 'last-sync-failed';
   } else if (wave > f.syncedWaveMs) {

@@ -25,6 +25,7 @@ const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>
   version: true,
   lastRollout: true,
   lastEvent: true,
+  generatedExpiresAt: true,
 };
 
 const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {

@@ -14,6 +14,9 @@ export const CONVERTIBLE_KINDS = ['SecretStore', 'ClusterSecretStore', 'External
 export type ConvertibleKind = (typeof CONVERTIBLE_KINDS)[number];
 const ESO_VERSIONS = new Set(['v1', 'v1beta1']);
 const GENERATORS_GROUP = `generators.${ESO_GROUP}`;
+/** ESO's generator kinds Rotor serves in generators.rotor.dev (the AWS ones and Password). */
+export const CONVERTIBLE_GENERATOR_KINDS = ['ECRAuthorizationToken', 'STSSessionToken', 'Password', 'ClusterGenerator'] as const;
+const ROTOR_GENERATOR_API_VERSION = 'generators.rotor.dev/v1alpha1';
 
 export type FindingLevel =
   /** The object is not in the output. */
@@ -125,17 +128,7 @@ function convertDocument(
     ...(field ? { field } : {}),
     ...(action ? { action } : {}),
   });
-  if (group === GENERATORS_GROUP) {
-    return {
-      findings: [
-        finding(
-          'not-converted',
-          `ESO generators (${o.kind}) do not exist in Rotor: it syncs values that already exist in AWS`,
-          'keep ESO for generated values, or create the value in Secrets Manager (e.g. with its rotation) and read it with an ExternalSecret',
-        ),
-      ],
-    };
-  }
+  if (group === GENERATORS_GROUP) return convertGenerator(input, o, version!, kinds, finding);
   if (group !== ESO_GROUP) return { document: { source: input.source, status: 'passed-through', object: o }, findings: [] };
   if (o.kind === 'PushSecret' || o.kind === 'ClusterPushSecret') {
     return {
@@ -168,14 +161,23 @@ function convertDocument(
   const specPrefix = o.kind === 'ClusterExternalSecret' ? 'spec.externalSecretSpec' : 'spec';
   if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
     const spec = specAt(o, specPrefix);
-    const ref = isObj(spec?.secretStoreRef) ? spec.secretStoreRef : undefined;
-    if (ref) {
+    // spec.secretStoreRef and every entry's sourceRef.storeRef (ESO's per-entry stores).
+    const refs: Array<[Obj, string]> = [];
+    if (isObj(spec?.secretStoreRef)) refs.push([spec.secretStoreRef, `${specPrefix}.secretStoreRef`]);
+    for (const list of ['data', 'dataFrom'] as const) {
+      const entries = Array.isArray(spec?.[list]) ? (spec[list] as unknown[]) : [];
+      entries.forEach((entry, i) => {
+        const storeRef = isObj(entry) && isObj(entry.sourceRef) && isObj(entry.sourceRef.storeRef) ? entry.sourceRef.storeRef : undefined;
+        if (storeRef) refs.push([storeRef, `${specPrefix}.${list}[${i}].sourceRef.storeRef`]);
+      });
+    }
+    for (const [ref, field] of refs) {
       const refKind = typeof ref.kind === 'string' ? ref.kind : 'SecretStore';
       const lost = lostStores.find(
         (s) => s.kind === refKind && s.name === ref.name && (refKind === 'ClusterSecretStore' || o.kind === 'ClusterExternalSecret' || s.namespace === namespaceOf(o) || !s.namespace || !namespaceOf(o)),
       );
       if (lost) {
-        return { findings: [finding('not-converted', `it reads through ${refKind} ${String(ref.name)}, which is not converted: ${lost.why}`, 'keep ESO for it', `${specPrefix}.secretStoreRef`)] };
+        return { findings: [finding('not-converted', `it reads through ${refKind} ${String(ref.name)}, which is not converted: ${lost.why}`, 'keep ESO for it', field)] };
       }
     }
   }
@@ -197,6 +199,15 @@ function convertDocument(
       template.engineVersion = 'v2';
       findings.push(finding('changed', `set ${specPrefix}.target.template.engineVersion: v2 (ESO's default engine; Rotor would otherwise choose by parsing the templates)`, undefined, `${specPrefix}.target.template.engineVersion`));
     }
+    const dataFrom = specAt(converted, specPrefix)?.dataFrom;
+    (Array.isArray(dataFrom) ? dataFrom : []).forEach((entry: unknown, i) => {
+      const ref = isObj(entry) && isObj(entry.sourceRef) && isObj(entry.sourceRef.generatorRef) ? entry.sourceRef.generatorRef : undefined;
+      // ESO's default apiVersion when unset; Rotor's generators live in generators.rotor.dev.
+      if (!ref || (ref.apiVersion !== undefined && ref.apiVersion !== `${GENERATORS_GROUP}/v1alpha1`)) return;
+      ref.apiVersion = ROTOR_GENERATOR_API_VERSION;
+      const field = `${specPrefix}.dataFrom[${i}].sourceRef.generatorRef.apiVersion`;
+      findings.push(finding('changed', `set ${field}: ${ROTOR_GENERATOR_API_VERSION} (Rotor's generators; convert the ${String(ref.kind)} ${String(ref.name)} too)`, undefined, field));
+    });
   }
   const checked = checkAgainstSchema(converted, rotor.schema);
   const refusals = checked.problems.filter((p) => p.kind === 'invalid');
@@ -209,6 +220,55 @@ function convertDocument(
     };
   }
   for (const note of migrationNotes(o, jwtAccounts)) findings.push(finding('note', note.message, note.action, note.field));
+  for (const p of checked.problems) {
+    if (p.kind === 'unknown') findings.push(finding('dropped', `${p.path} is not a Rotor field (the API server would drop it silently)`, adviceFor(p.path, 'unknown'), p.path));
+    else findings.push(finding('note', p.message, undefined, p.path));
+  }
+  return { document: { source: input.source, status: 'converted', object: checked.value as Obj, from: o }, findings };
+}
+
+/**
+ * ESO's generators (generators.external-secrets.io/v1alpha1): the kinds Rotor serves become
+ * generators.rotor.dev/v1alpha1 objects with the same spec, checked against Rotor's generator
+ * CRDs; the others (non-AWS generators, a ClusterGenerator of such a kind) are reported.
+ */
+function convertGenerator(
+  input: InputDocument,
+  o: Obj,
+  version: string,
+  kinds: Map<string, RotorKind>,
+  finding: (level: FindingLevel, message: string, action?: string, field?: string) => Finding,
+): { document?: OutputDocument; findings: Finding[] } {
+  const kind = String(o.kind);
+  const spec = isObj(o.spec) ? o.spec : {};
+  const served = (CONVERTIBLE_GENERATOR_KINDS as readonly string[]).filter((k) => k !== 'ClusterGenerator');
+  const innerKind = kind === 'ClusterGenerator' ? String(spec.kind ?? '') : kind;
+  if (!(CONVERTIBLE_GENERATOR_KINDS as readonly string[]).includes(kind) || !served.includes(innerKind)) {
+    return {
+      findings: [
+        finding(
+          'not-converted',
+          `ESO generator ${innerKind || kind} is not served by Rotor (it serves ${served.join(', ')} and ClusterGenerators of those kinds)`,
+          'keep ESO for this generator and the ExternalSecrets that use it',
+        ),
+      ],
+    };
+  }
+  if (version !== 'v1alpha1') {
+    return { findings: [finding('not-converted', `${String(o.apiVersion)} is not an ESO generator API version rotor migrate reads (v1alpha1)`, 'read the object back from a cluster running ESO and convert that')] };
+  }
+  const rotor = kinds.get(kind);
+  if (!rotor || rotor.group !== 'generators.rotor.dev') {
+    return { findings: [finding('not-converted', `this Rotor release has no ${kind} generator (no CRD for it)`, 'keep ESO for it, or upgrade Rotor')] };
+  }
+  const converted: Obj = { ...structuredClone(o), apiVersion: `${rotor.group}/${rotor.version}`, metadata: cleanMetadata(o.metadata) };
+  delete converted.status;
+  const checked = checkAgainstSchema(converted, rotor.schema);
+  const refusals = checked.problems.filter((p) => p.kind === 'invalid');
+  if (refusals.length > 0) {
+    return { findings: refusals.map((p) => finding('not-converted', `Rotor's API server would refuse it: ${p.message}`, adviceFor(p.path, 'invalid'), p.path)) };
+  }
+  const findings: Finding[] = [];
   for (const p of checked.problems) {
     if (p.kind === 'unknown') findings.push(finding('dropped', `${p.path} is not a Rotor field (the API server would drop it silently)`, adviceFor(p.path, 'unknown'), p.path));
     else findings.push(finding('note', p.message, undefined, p.path));
@@ -284,7 +344,7 @@ export function markForAdoption(object: Obj, kinds: Map<string, RotorKind>): boo
 const ADVICE: Array<[RegExp, string]> = [
   [/^spec\.controller$/, 'Rotor has no controller classes: every store is served by the Rotor deployment; remove it'],
   [/\.target\.manifest$/, 'Rotor writes Secrets only; keep ESO for other target kinds'],
-  [/\.secretStoreRef$/, 'Rotor reads every entry through spec.secretStoreRef: set it (ESO lets it be omitted when every entry has a sourceRef)'],
+  [/\.secretStoreRef$/, 'set spec.secretStoreRef, or give every data[] entry a sourceRef.storeRef and every dataFrom[] entry a sourceRef'],
 ];
 
 function adviceFor(path: string, kind: 'unknown' | 'invalid'): string | undefined {

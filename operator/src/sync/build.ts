@@ -12,6 +12,7 @@ import type { SyncedVersion } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import type { DefaultedExternalSecret } from '../api/defaults.js';
 import type { RemoteSecret } from '../api/provider.js';
+import { GeneratorError, type GeneratedValues } from '../api/generator.js';
 import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
@@ -28,6 +29,9 @@ import { TEMPLATE_BUDGET_MS } from './template-limits.js';
 /** What the reconciler got for one remote read: the value, or the provider's error. */
 export type FetchResult = RemoteSecret | ProviderError;
 
+/** What a dataFrom[].sourceRef.generatorRef run gave: its values, or why it failed. */
+export type GeneratedResult = { generated: GeneratedValues } | GeneratorError;
+
 export interface BuildInputs {
   /** Defaulted once by the reconciler (api/defaults.ts withDefaults). */
   externalSecret: DefaultedExternalSecret;
@@ -35,9 +39,10 @@ export interface BuildInputs {
   data: ReadonlyArray<FetchResult | undefined>;
   /**
    * Index-aligned with spec.dataFrom: for an `extract` entry the read of extract.key; for a
-   * `find` entry the list the provider found (or the error it raised).
+   * `find` entry the list the provider found (or the error it raised); for a
+   * `sourceRef.generatorRef` entry what the generator produced (or its error).
    */
-  dataFrom: ReadonlyArray<FetchResult | RemoteSecret[] | undefined>;
+  dataFrom: ReadonlyArray<FetchResult | RemoteSecret[] | GeneratedResult | undefined>;
   /** ConfigMaps and Secrets named by target.template.templateFrom, as read by the caller. */
   templateSources?: TemplateSources;
 }
@@ -121,7 +126,7 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
         problems.push(fromProviderError(result, `${field}.key`, extract.key));
         continue;
       }
-      if (result === undefined || Array.isArray(result)) {
+      if (result === undefined || Array.isArray(result) || result instanceof GeneratorError || 'generated' in result) {
         problems.push(internal(field, 'one remote value'));
         continue;
       }
@@ -212,7 +217,43 @@ async function build(inputs: BuildInputs, deps: BuildDeps): Promise<BuiltSecret>
       });
       continue;
     }
-    problems.push(new SyncError(ES_REASON.InvalidSpec, `${base}: set extract or find`, { field: base }));
+    const generatorRef = entry.sourceRef?.generatorRef;
+    if (generatorRef) {
+      const field = `${base}.sourceRef.generatorRef`;
+      if (result instanceof GeneratorError) {
+        // Generator objects are not watched: every failure is retried with backoff, so a
+        // generator created or fixed later is picked up without touching the ExternalSecret.
+        const cause = new ProviderError(result.reason, result.message, { retryable: true, cause: result });
+        problems.push(new SyncError(result.reason, `${field}: ${result.message}`, { field, cause }));
+        continue;
+      }
+      if (!result || !('generated' in result)) {
+        problems.push(internal(field, 'generated values'));
+        continue;
+      }
+      const generated = result.generated.data;
+      await attempt(async () => {
+        // ESO: the generator's map, rewritten when the entry has rewrites (no conversion strategy).
+        // rewriteMap as for extract/find, so a merge rewrite works on generated values too.
+        const names = Object.keys(generated).sort();
+        const rewrites = entry.rewrite ?? [];
+        const rewritten = await rewriteMap(new Map(names.map((name) => [name, { value: generated[name]!, origins: [name] }])), rewrites, `${base}.rewrite`, go);
+        const keys: Array<[string, Buffer]> = [];
+        for (const [name, item] of rewritten) {
+          // As ESO: a key a rewrite made empty is left out.
+          if (name === '' && rewrites.length > 0) continue;
+          const source = `key${item.origins.length > 1 ? 's' : ''} ${item.origins.map(quote).join(', ')} of ${generatorRef.kind} ${quote(generatorRef.name)}`;
+          keys.push([assertValidKey(name, { source, field: base, rewritten: rewrites.length > 0 }), item.value]);
+        }
+        for (const [key, value] of keys) {
+          fetched.set(key, value);
+          // No version: a regenerated value never changes the version fingerprint, so it never rolls workloads.
+          syncedVersions.push({ key, remoteKey: `${generatorRef.kind}/${generatorRef.name}` });
+        }
+      });
+      continue;
+    }
+    problems.push(new SyncError(ES_REASON.InvalidSpec, `${base}: set extract, find or sourceRef.generatorRef`, { field: base }));
   }
 
   for (const [i, entry] of spec.data.entries()) {

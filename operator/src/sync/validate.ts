@@ -27,7 +27,19 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   const add = (field: string, message: string) => problems.push({ field, message });
   const spec = es.spec ?? ({} as ExternalSecretSpec);
 
-  if (!spec.secretStoreRef?.name) add('spec.secretStoreRef.name', 'name the SecretStore or ClusterSecretStore to read from');
+  // ESO: spec.secretStoreRef may be omitted when every entry names its own source (sourceRef).
+  const everyEntryHasSource =
+    (spec.data ?? []).length + (spec.dataFrom ?? []).length > 0 &&
+    (spec.data ?? []).every((d) => d.sourceRef?.storeRef) &&
+    (spec.dataFrom ?? []).every((d) => d.sourceRef?.storeRef || d.sourceRef?.generatorRef);
+  if (!spec.secretStoreRef?.name && !everyEntryHasSource) {
+    add('spec.secretStoreRef.name', 'name the SecretStore or ClusterSecretStore to read from (or give every data[] and dataFrom[] entry a sourceRef)');
+  }
+  for (const [j, d] of (spec.dataFrom ?? []).entries()) {
+    if (d.sourceRef?.generatorRef && (d.extract || d.find)) add(`spec.dataFrom[${j}]`, 'set exactly one of extract, find or sourceRef.generatorRef');
+    if (d.sourceRef?.generatorRef && d.sourceRef.storeRef) add(`spec.dataFrom[${j}].sourceRef`, 'set exactly one of storeRef or generatorRef');
+    if (d.sourceRef && !d.sourceRef.generatorRef && !d.sourceRef.storeRef) add(`spec.dataFrom[${j}].sourceRef`, 'generatorRef or storeRef must be set when using sourceRef');
+  }
 
   if (spec.refreshInterval !== undefined) {
     try {
@@ -86,7 +98,9 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
 
   dataFrom.forEach((entry, j) => {
     const base = `spec.dataFrom[${j}]`;
-    if (!entry.extract && !entry.find) add(base, 'set extract (one JSON secret becomes keys) or find (many secrets by path, name or tags)');
+    if (!entry.extract && !entry.find && !entry.sourceRef?.generatorRef) {
+      add(base, 'set extract (one JSON secret becomes keys), find (many secrets by path, name or tags) or sourceRef.generatorRef (a generator\'s keys)');
+    }
     if (entry.extract && entry.find) add(base, 'extract and find are mutually exclusive; use one dataFrom entry for each');
     if (entry.extract) {
       if (!entry.extract.key) add(`${base}.extract.key`, 'name the remote secret whose JSON object becomes keys');

@@ -251,13 +251,13 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
     const spec = structuredClone(prop(rootSchema(crds.ExternalSecret), 'spec'));
     delete spec.properties!.refreshPolicy;
     spec.properties!.bogus = { type: 'string', description: 'x' };
-    spec.required = [];
+    prop(spec, 'data').items!.required = ['remoteRef'];
     prop(prop(spec, 'target'), 'deletionPolicy').enum = ['Retain'];
     const problems = drift('ExternalSecretSpec', spec, 'ExternalSecret.spec');
     expect(problems).toEqual(expect.arrayContaining([
       'ExternalSecret.spec.refreshPolicy: in types.ts but not in the CRD schema',
       'ExternalSecret.spec.bogus: in the CRD schema but not in types.ts',
-      "ExternalSecret.spec.secretStoreRef: required in types.ts but not listed in the schema's required",
+      "ExternalSecret.spec.data[].secretKey: required in types.ts but not listed in the schema's required",
     ]));
     expect(problems.some((p) => p.startsWith('ExternalSecret.spec.target.deletionPolicy: enum'))).toBe(true);
   });

@@ -35,7 +35,7 @@ describe('withDefaults', () => {
     );
     expect(d.spec.refreshInterval).toBe('15m');
     expect(d.spec.refreshPolicy).toBe('OnChange');
-    expect(d.spec.secretStoreRef.kind).toBe('ClusterSecretStore');
+    expect(d.spec.secretStoreRef?.kind).toBe('ClusterSecretStore');
     expect(d.spec.target).toEqual({ name: 'other', creationPolicy: 'Merge', deletionPolicy: 'Merge', immutable: true, template: { type: 'kubernetes.io/tls', mergePolicy: 'Merge' } });
     expect(d.spec.rollout).toEqual({ enabled: false, targets: [{ kind: 'Deployment', name: 'web' }] });
   });

@@ -107,6 +107,9 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/externalsecrets/status': ['patch'],
         'rotor.dev/secretstores/status': ['patch'],
         'rotor.dev/externalsecrets/finalizers': ['update'],
+        'generators.rotor.dev/ecrauthorizationtokens': ['get'],
+        'generators.rotor.dev/stssessiontokens': ['get'],
+        'generators.rotor.dev/passwords': ['get'],
         'core/configmaps': ['get'],
         'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
@@ -124,6 +127,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/clusterexternalsecrets': ['list', 'watch'],
         'rotor.dev/clusterexternalsecrets/status': ['patch'],
         'rotor.dev/clusterexternalsecrets/finalizers': ['update'],
+        'generators.rotor.dev/clustergenerators': ['get'],
         'core/namespaces': ['get', 'list', 'watch'],
       });
     });
@@ -160,8 +164,18 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
       expect(find(objects, 'ServiceMonitor')).toEqual([]);
     });
 
-    it('renders every CRD of crds/ as a template (chart-conventions.test.ts checks them)', () => {
-      expect(find(objects, 'CustomResourceDefinition').length).toBeGreaterThanOrEqual(4);
+    it('renders every CRD of crds/ as a template, the eight kinds included (chart-conventions.test.ts checks them)', () => {
+      const names = find(objects, 'CustomResourceDefinition').map((c) => c.metadata.name);
+      expect(names).toEqual(expect.arrayContaining([
+        'clusterexternalsecrets.rotor.dev',
+        'clustergenerators.generators.rotor.dev',
+        'clustersecretstores.rotor.dev',
+        'ecrauthorizationtokens.generators.rotor.dev',
+        'externalsecrets.rotor.dev',
+        'passwords.generators.rotor.dev',
+        'secretstores.rotor.dev',
+        'stssessiontokens.generators.rotor.dev',
+      ]));
     });
   });
 
@@ -357,6 +371,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/external-secrets.ts:createNamespacedCustomObject': ['rotor.dev/externalsecrets create'],
   'kube/external-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/externalsecrets update'],
   'kube/external-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/externalsecrets delete'],
+  'kube/generators.ts:getNamespacedCustomObject': ['generators.rotor.dev/ecrauthorizationtokens get', 'generators.rotor.dev/stssessiontokens get', 'generators.rotor.dev/passwords get'],
+  'kube/generators.ts:getClusterCustomObject': ['generators.rotor.dev/clustergenerators get'],
   'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
   'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
   'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],

@@ -20,7 +20,15 @@ const IAM_PREFIX_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-ssm': 'ssm',
   '@aws-sdk/client-sts': 'sts',
   '@aws-sdk/client-sqs': 'sqs',
+  '@aws-sdk/client-ecr': 'ecr',
+  '@aws-sdk/client-ecr-public': 'ecr-public',
 };
+
+/**
+ * Actions IAM checks on a call of ours without a call of their own: ECR Public's
+ * GetAuthorizationToken also needs sts:GetServiceBearerToken (the generator, aws/generators/ecr.ts).
+ */
+const IMPLIED_ACTIONS: Record<string, string[]> = { 'ecr-public:GetAuthorizationToken': ['sts:GetServiceBearerToken'] };
 
 /** Batch commands IAM authorizes with the single action (SQS has no sqs:DeleteMessageBatch action). */
 const IAM_ACTION_OF_COMMAND: Record<string, string> = {
@@ -51,14 +59,22 @@ export function actionsCalledByCode(sources: Array<{ file: string; text: string 
     for (const match of text.matchAll(/import\s*\{([^}]*)\}\s*from\s*'(@aws-sdk\/client-[\w-]+)'/g)) {
       const prefix = IAM_PREFIX_OF_PACKAGE[match[2]!];
       const names = match[1]!.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type '));
-      for (const name of names) {
+      for (const imported of names) {
+        // `GetAuthorizationTokenCommand as GetPublicAuthorizationTokenCommand`: the action is the
+        // imported name's, the constructor call uses the alias.
+        const [original, alias] = imported.split(/\s+as\s+/);
+        const name = original!;
+        const local = alias ?? original!;
         // Aggregated clients (`new SecretsManager().getSecretValue()`) would hide calls from this scan.
         if (/^(SecretsManager|SSM|STS|SQS)$/.test(name)) throw new Error(`${file} imports the aggregated client ${name}; use XxxCommand so the IAM test can see the calls`);
         const command = /^(\w+)Command$/.exec(name);
         if (!command) continue;
         if (!prefix) throw new Error(`${file} calls ${match[2]}: add its IAM prefix to this test and policies to docs/iam`);
         const action = `${prefix}:${command[1]}`;
-        if (new RegExp(`new\\s+${name}\\s*\\(`).test(text)) actions.add(IAM_ACTION_OF_COMMAND[action] ?? action);
+        if (new RegExp(`new\\s+${local}\\s*\\(`).test(text)) {
+          actions.add(IAM_ACTION_OF_COMMAND[action] ?? action);
+          for (const implied of IMPLIED_ACTIONS[action] ?? []) actions.add(implied);
+        }
       }
     }
     // AssumeRole with Tags (sessionTags) needs sts:TagSession as well.
@@ -142,7 +158,7 @@ describe('IAM policies in docs/iam', () => {
       expect(['Allow', 'Deny']).toContain(s.Effect);
       expect(s.NotAction, 'NotAction grants by omission').toBeUndefined();
       expect(list(s.Action).length).toBeGreaterThan(0);
-      for (const action of list(s.Action)) expect(action, 'no wildcard actions').toMatch(/^[a-z0-9]+:[A-Za-z]+$/);
+      for (const action of list(s.Action)) expect(action, 'no wildcard actions').toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
       if (s.Principal === undefined) expect(list(s.Resource).length, `${s.Sid}: identity policies name a Resource`).toBeGreaterThan(0);
     }
   });
@@ -238,6 +254,22 @@ describe('IAM policies in docs/iam', () => {
     const podIdentity = byName('trust-pod-identity.json').Statement[0]!;
     expect(podIdentity.Principal).toEqual({ Service: 'pods.eks.amazonaws.com' });
     expect(list(podIdentity.Action).sort()).toEqual(['sts:AssumeRole', 'sts:TagSession']);
+  });
+
+  it('the generator policies grant exactly the ECR and STS calls the generators make (ECR Public with sts:GetServiceBearerToken)', () => {
+    const ecrCalls = [...codeActions].filter((a) => a.startsWith('ecr:') || a.startsWith('ecr-public:') || a === 'sts:GetServiceBearerToken').sort();
+    expect(ecrCalls).toEqual(['ecr-public:GetAuthorizationToken', 'ecr:GetAuthorizationToken', 'sts:GetServiceBearerToken']);
+    expect([...actionsOf(byName('ecr-generator-policy.json'))].sort()).toEqual(ecrCalls);
+    expect(codeActions).toContain('sts:GetSessionToken');
+    expect([...actionsOf(byName('sts-session-token-generator-policy.json'))]).toEqual(['sts:GetSessionToken']);
+  });
+
+  it('sees an aliased command import (as the ECR generator writes it)', () => {
+    const text = [
+      "import { GetAuthorizationTokenCommand as GetPublicToken } from '@aws-sdk/client-ecr-public';",
+      'await c.send(new GetPublicToken({}));',
+    ].join('\n');
+    expect([...actionsCalledByCode([{ file: 'e.ts', text }])].sort()).toEqual(['ecr-public:GetAuthorizationToken', 'sts:GetServiceBearerToken']);
   });
 
   it('cross-account trust requires sts:ExternalId', () => {

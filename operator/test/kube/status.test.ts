@@ -39,6 +39,7 @@ describe('KubeStatusWriter', () => {
         version: null,
         lastRollout: null,
         lastEvent: null,
+        generatedExpiresAt: null,
       },
     });
   });

@@ -168,12 +168,13 @@ spec:
 `);
     expect(documents).toEqual([]);
     const refused = only(findings, 'not-converted');
-    expect(refused.map((f) => f.object)).toEqual(['ExternalSecret gen', 'ExternalSecret old-engine', 'ExternalSecret bad-policy', 'ExternalSecret no-store']);
-    expect(refused[0]!.message).toMatch(/spec\.data\[\]\.sourceRef .* is not supported; read the value through spec\.secretStoreRef/);
-    expect(refused[1]!.message).toMatch(/engineVersion v1 .* use v2/);
-    expect(refused[2]!.message).toMatch(/deletionPolicy Delete requires spec\.target\.creationPolicy Owner/);
-    expect(refused[3]!.message).toMatch(/spec\.secretStoreRef is required/);
-    expect(refused[3]!.action).toMatch(/set it/);
+    expect([...new Set(refused.map((f) => f.object))]).toEqual(['ExternalSecret gen', 'ExternalSecret old-engine', 'ExternalSecret bad-policy', 'ExternalSecret no-store']);
+    // ESO never implemented data[].sourceRef.generatorRef (deprecated): still refused, with the alternative.
+    expect(refused[0]!.message).toMatch(/spec\.data\[\]\.sourceRef\.generatorRef is not supported .* use spec\.dataFrom\[\]\.sourceRef\.generatorRef/);
+    const of = (name: string) => refused.find((f) => f.object === `ExternalSecret ${name}`)!;
+    expect(of('old-engine').message).toMatch(/engineVersion v1 .* use v2/);
+    expect(of('bad-policy').message).toMatch(/deletionPolicy Delete requires spec\.target\.creationPolicy Owner/);
+    expect(of('no-store').message).toMatch(/spec\.secretStoreRef is required unless every spec\.data\[\] entry has sourceRef\.storeRef/);
   });
 
   it('applies CRD defaults before the CEL rules, as the API server does', () => {
@@ -264,8 +265,13 @@ kind: PushSecret
 metadata: {name: push}
 ---
 apiVersion: generators.external-secrets.io/v1alpha1
-kind: Password
-metadata: {name: pw}
+kind: VaultDynamicSecret
+metadata: {name: vault}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ClusterGenerator
+metadata: {name: gh}
+spec: {kind: GithubAccessToken, generator: {githubAccessTokenSpec: {}}}
 ---
 apiVersion: external-secrets.io/v1alpha1
 kind: ExternalSecret
@@ -275,10 +281,11 @@ ${JSON.stringify(deployment)}
 `);
     expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
       ['PushSecret push', expect.stringMatching(/no Rotor equivalent/)],
-      ['Password pw', expect.stringMatching(/generators \(Password\) do not exist in Rotor/)],
+      ['VaultDynamicSecret vault', expect.stringMatching(/ESO generator VaultDynamicSecret is not served by Rotor/)],
+      ['ClusterGenerator gh', expect.stringMatching(/ESO generator GithubAccessToken is not served by Rotor/)],
       ['ExternalSecret ancient', expect.stringMatching(/v1alpha1 is not an ESO API version/)],
     ]);
-    expect(documents).toEqual([{ source: 'in.yaml#4', status: 'passed-through', object: deployment }]);
+    expect(documents).toEqual([{ source: 'in.yaml#5', status: 'passed-through', object: deployment }]);
   });
 
   it('notes that a store with auth.jwt needs per-store IRSA in the chart, with the exact flags for every such store', () => {
@@ -404,6 +411,96 @@ spec:
     expect(out.spec.namespaceSelectors).toEqual([{ matchLabels: { team: 'a' } }]);
     const refused = convert(ces(', sourceRef: {generatorRef: {kind: Password, name: p}}'));
     expect(refused.documents).toEqual([]);
-    expect(refused.findings[0]!.message).toMatch(/sourceRef .* is not supported/);
+    expect(refused.findings[0]!.message).toMatch(/spec\.externalSecretSpec\.data\[\]\.sourceRef\.generatorRef is not supported/);
+  });
+});
+
+describe('generators and sourceRef (issue #17 items 9, 10)', () => {
+  it("converts ESO's AWS generators and Password to generators.rotor.dev, a ClusterGenerator of those kinds too", () => {
+    const { documents, findings } = convert(`
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ECRAuthorizationToken
+metadata: {name: ecr, namespace: team-a, uid: abc, resourceVersion: "7"}
+spec: {region: eu-west-1, role: "arn:aws:iam::123456789012:role/puller", auth: {}}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: STSSessionToken
+metadata: {name: sts, namespace: team-a}
+spec: {region: eu-west-1, requestParameters: {sessionDuration: 900}}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: Password
+metadata: {name: pw, namespace: team-a}
+spec: {length: 32, digits: 5, symbols: 5, noUpper: false, allowRepeat: true, encoding: hex}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: ClusterGenerator
+metadata: {name: pw-all}
+spec: {kind: Password, generator: {passwordSpec: {length: 16}}}
+`);
+    expect(only(findings, 'not-converted')).toEqual([]);
+    expect(documents.map((d) => [(d.object as any).apiVersion, (d.object as any).kind])).toEqual([
+      ['generators.rotor.dev/v1alpha1', 'ECRAuthorizationToken'],
+      ['generators.rotor.dev/v1alpha1', 'STSSessionToken'],
+      ['generators.rotor.dev/v1alpha1', 'Password'],
+      ['generators.rotor.dev/v1alpha1', 'ClusterGenerator'],
+    ]);
+    expect((documents[0]!.object as any).metadata).toEqual({ name: 'ecr', namespace: 'team-a' });
+    expect((documents[2]!.object as any).spec.encoding).toBe('hex');
+  });
+
+  it('a generator Rotor would refuse is reported with the CRD message', () => {
+    const { documents, findings } = convert(`
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: Password
+metadata: {name: pw}
+spec: {length: 8, digits: 5, symbols: 5}
+`);
+    expect(documents).toEqual([]);
+    expect(only(findings, 'not-converted')[0]!.message).toMatch(/digits \+ symbols must not exceed length/);
+  });
+
+  it('keeps sourceRef.storeRef and sourceRef.generatorRef, rewriting the generator apiVersion; no store is needed then', () => {
+    const { documents, findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: multi, namespace: team-a}
+spec:
+  data:
+    - secretKey: a
+      remoteRef: {key: k}
+      sourceRef: {storeRef: {name: other, kind: ClusterSecretStore}}
+  dataFrom:
+    - sourceRef: {generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: ECRAuthorizationToken, name: ecr}}
+    - extract: {key: k2}
+      sourceRef: {storeRef: {name: aws}}
+`);
+    expect(only(findings, 'not-converted')).toEqual([]);
+    const out = documents[0]!.object as any;
+    expect(out.spec.dataFrom[0].sourceRef.generatorRef).toEqual({ apiVersion: 'generators.rotor.dev/v1alpha1', kind: 'ECRAuthorizationToken', name: 'ecr' });
+    expect(out.spec.data[0].sourceRef.storeRef).toEqual({ name: 'other', kind: 'ClusterSecretStore' });
+    expect(only(findings, 'changed').map((f) => f.field)).toEqual(['spec.dataFrom[0].sourceRef.generatorRef.apiVersion']);
+  });
+
+  it('an entry reading through a store that is not converted keeps the ExternalSecret with ESO', () => {
+    const { findings } = convert(`
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: vault}
+spec: {provider: {vault: {}}}
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: mixed, namespace: a}
+spec:
+  secretStoreRef: {name: aws}
+  data:
+    - secretKey: a
+      remoteRef: {key: k}
+      sourceRef: {storeRef: {name: vault, kind: ClusterSecretStore}}
+`);
+    const lost = only(findings, 'not-converted').find((f) => f.object === 'ExternalSecret a/mixed')!;
+    expect(lost.field).toBe('spec.data[0].sourceRef.storeRef');
+    expect(lost.message).toMatch(/reads through ClusterSecretStore vault, which is not converted/);
   });
 });
