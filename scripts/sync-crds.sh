@@ -2,7 +2,8 @@
 # Copies the CRDs (source of truth: crds/) into the Helm chart, which installs the files in
 # its own crds/ folder. Copies rather than symlinks so `helm package` and chart repositories
 # get real files; operator/test/chart/crds-sync.test.ts fails when the two differ.
-#   scripts/sync-crds.sh          regenerate crds/rotor.dev_clusterexternalsecrets.yaml (node), then
+#   scripts/sync-crds.sh          regenerate the generated CRDs (clusterexternalsecrets, pushsecrets,
+#                                 clusterpushsecrets; node), then
 #                                 copy crds/*.yaml -> charts/rotor/crds/
 #   scripts/sync-crds.sh --check  exit 1 (and list the files) when they differ
 set -euo pipefail
@@ -20,8 +21,10 @@ if [[ "${1:-}" == "--check" ]]; then
   exit 1
 fi
 
-# The ClusterExternalSecret CRD embeds the ExternalSecret spec schema: regenerate it first.
+# The ClusterExternalSecret CRD embeds the ExternalSecret spec schema, the PushSecret CRDs its
+# template schema (and ClusterPushSecret the PushSecret spec): regenerate them first.
 node "$root/scripts/gen-ces-crd.mjs"
+node "$root/scripts/gen-push-crds.mjs"
 
 mkdir -p "$dst"
 # Remove chart CRDs that no longer exist in crds/, then copy the current ones.
