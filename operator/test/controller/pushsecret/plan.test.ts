@@ -17,20 +17,7 @@ import {
 } from '../../../src/controller/pushsecret/plan.js';
 import { syncedResourceVersion } from '../../../src/controller/synced-resource-version.js';
 import { PUSH_SECRET_FINALIZER, type PushSecret, type PushSecretData } from '../../../src/api/push-types.js';
-
-export function pushSecret(spec: Partial<PushSecret['spec']> = {}, meta: Partial<PushSecret['metadata']> = {}): PushSecret {
-  return {
-    apiVersion: 'rotor.dev/v1alpha1',
-    kind: 'PushSecret',
-    metadata: { name: 'push', namespace: 'app', uid: 'ps-uid', generation: 1, resourceVersion: '10', ...meta },
-    spec: {
-      secretStoreRefs: [{ name: 'aws', kind: 'SecretStore' }],
-      selector: { secret: { name: 'source' } },
-      data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: 'team/db' } } }],
-      ...spec,
-    },
-  };
-}
+import { pushSecret } from './fakes.js';
 
 const entry = (secretKey: string | undefined, remoteKey: string, property?: string): PushSecretData => ({
   match: { ...(secretKey !== undefined ? { secretKey } : {}), remoteRef: { remoteKey, ...(property ? { property } : {}) } },
