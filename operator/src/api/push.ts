@@ -9,6 +9,7 @@ export type PushUpdatePolicy = 'Replace' | 'IfNotExists';
 
 /** Where one value goes. `property` makes the remote a JSON object and sets one field of it. */
 export interface PushRemoteRef {
+  /** As the PushSecret names it: the writer prepends the store's spec.provider.aws.prefix (ESO). */
   remoteKey: string;
   property?: string;
 }
@@ -23,6 +24,32 @@ export interface PushRequest extends PushRemoteRef {
    */
   metadata?: unknown;
   updatePolicy: PushUpdatePolicy;
+  /**
+   * Set when `data[].match.secretKey` is empty (the whole Secret is pushed): the Secret's data.
+   * `value` then holds ESO's default encoding (a JSON object of the values as strings); a writer
+   * whose encoding depends on metadata (Parameter Store's encodeAsDecoded: false gives base64
+   * values, as ESO) builds its value from this instead.
+   */
+  secretData?: Readonly<Record<string, Buffer>>;
+  /**
+   * Take over a remote secret that exists without the managed-by tag: the writer tags it as
+   * Rotor's and writes. Unset: such a secret is refused (PushError NotManaged), as in ESO.
+   */
+  adoptUnmanaged?: boolean;
+  /**
+   * Reads the ConfigMap or Secret key a Secrets Manager `metadata.spec.resourcePolicy.policySourceRef`
+   * names, in the PushSecret's namespace (ESO reads it there); undefined when it is missing.
+   * Supplied by the reconciler (the writer does no Kubernetes I/O); without it, a resourcePolicy
+   * is refused with InvalidMetadata.
+   */
+  readPolicySource?: (ref: PolicySourceRef) => Promise<string | undefined>;
+}
+
+/** Where a Secrets Manager resource policy's JSON is kept (ESO's PolicySourceRef). */
+export interface PolicySourceRef {
+  kind: 'ConfigMap' | 'Secret';
+  name: string;
+  key: string;
 }
 
 /**
@@ -66,6 +93,8 @@ export interface SecretPusher {
 /** Reason codes of push failures: stable, shown in PushSecret status and events. */
 export const PUSH_REASON = {
   InvalidMetadata: 'InvalidMetadata',
+  /** The store cannot be used for pushing (spec refused by the operator's policy, bad deletion settings). */
+  InvalidStore: 'InvalidStore',
   NotManaged: 'NotManaged',
   AccessDenied: 'AccessDenied',
   NotFound: 'NotFound',

@@ -2,7 +2,8 @@
 // user what to do (which IAM action to grant, which key is missing, which endpoint is
 // down) and whose flags drive the controller (retry with backoff, fail over, skip an
 // optional key). Messages name keys, regions and IAM actions only: the calls we make are
-// reads, so neither our inputs nor AWS's error text can carry a secret value.
+// reads, so neither our inputs nor AWS's error text can carry a secret value. (PushSecret's
+// writes word their own messages from these pieces and scrub the value: aws/push/errors.ts.)
 //
 // An endpoint that is not AWS's own (a store's `endpoint`: LocalStack, or anything the chart
 // allowed) is not trusted to write into status or Events (issue #15 item 2c): from it only an
@@ -173,6 +174,25 @@ const OTHER_KNOWN = [
   'KmsOptInRequired',
   'OverLimit',
   'ReceiptHandleIsInvalid',
+  // PushSecret's writes (aws/push/): races, refused policies, SSM write limits.
+  'ResourceExistsException',
+  'ParameterAlreadyExists',
+  'MalformedPolicyDocumentException',
+  'PublicPolicyException',
+  'EncryptionFailure',
+  'ParameterLimitExceeded',
+  'ParameterMaxVersionLimitExceeded',
+  'ParameterPatternMismatchException',
+  'PoliciesLimitExceededException',
+  'IncompatiblePolicyException',
+  'InvalidPolicyTypeException',
+  'InvalidPolicyAttributeException',
+  'TooManyTagsException',
+  'TooManyUpdates',
+  'InvalidResourceId',
+  'InvalidResourceType',
+  'HierarchyTypeMismatchException',
+  'PreconditionNotMetException',
 ];
 /** Every error code the operator knows by name; the only ones shown from a non-AWS endpoint or used as a metric label. */
 const KNOWN_CODES: ReadonlySet<string> = new Set([
@@ -457,6 +477,18 @@ export function toProviderError(err: unknown, ctx: AwsErrorContext): ProviderErr
  */
 function serverTextTrusted(ctx: AwsErrorContext): boolean {
   return ctx.endpoint === undefined || isAwsServiceEndpoint(ctx.endpoint);
+}
+
+/**
+ * An error's code and one-line detail as they may be shown in status and Events: AWS's own
+ * words from AWS's endpoints, only a known code (else UnrecognizedError) and the HTTP status from
+ * any other endpoint; `kms`: the failure is about the KMS key. For callers that word their own
+ * message (aws/push/errors.ts).
+ */
+export function shownAwsDetail(err: unknown, ctx: AwsErrorContext): { code: string; detail: string; kms: boolean } {
+  const raw = errorFacts(err);
+  const facts = serverTextTrusted(ctx) ? raw : withoutServerText(raw);
+  return { code: facts.name, detail: awsDetail(facts), kms: isKmsRelated(facts) };
 }
 
 /** The facts with the server's words removed: a known code (else UnrecognizedError) and no message. */

@@ -1,24 +1,24 @@
 // Turns a SecretStore into a ready SecretsProvider: credentials (CredentialResolver),
 // SDK clients (AwsClientFactory), the service's provider, and failover when
-// failoverRegion is set. Providers are cached per identity key, so the per-provider
-// memory (e.g. "BatchGetSecretValue is denied") and the clients' sockets survive between
-// reconciles; a spec change yields a new key and the old provider is dropped.
+// failoverRegion is set. Providers are cached per identity key (store-cache.ts), so the
+// per-provider memory (e.g. "BatchGetSecretValue is denied") and the clients' sockets survive
+// between reconciles; a spec change yields a new key and the old provider is dropped.
 // The chart's tenancy policy (tenancy.ts) is checked first: a store it refuses gets no
 // credentials, no client, and no request is ever sent to its endpoint.
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Logger } from 'pino';
-import { InvalidDurationError } from '../api/duration.js';
-import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
+import type { AwsProvider, SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
 import type { Clock } from './clock.js';
-import { isReferentAuth, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
+import type { CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';
-import { retryPolicyOf, type AwsRetryPolicy } from './retry-settings.js';
+import type { AwsRetryPolicy } from './retry-settings.js';
 import { SecretsManagerProvider } from './secrets-manager.js';
-import { defaultTenancy, tenancyProblems, type TenancyPolicy } from './tenancy.js';
-import { ProviderError, type SecretsProvider } from '../api/provider.js';
+import { StoreBoundCache } from './store-cache.js';
+import { defaultTenancy, type TenancyPolicy } from './tenancy.js';
+import type { SecretsProvider } from '../api/provider.js';
 
 export interface StoreProvider {
   /** Keys the SharedFetcher and every other per-identity cache. */
@@ -37,19 +37,14 @@ export interface ProviderFactoryOptions {
   tenancy?: TenancyPolicy;
 }
 
-interface CachedProvider {
-  provider: SecretsProvider;
-  credentialKey: string;
-}
-
 export class ProviderFactory {
-  private readonly providers = new Map<string, CachedProvider>();
-  private readonly keyByStore = new Map<string, string>();
-
-  private readonly tenancy: TenancyPolicy;
+  private readonly cache: StoreBoundCache<SecretsProvider>;
 
   constructor(private readonly options: ProviderFactoryOptions) {
-    this.tenancy = options.tenancy ?? defaultTenancy(process.env);
+    const tenancy = options.tenancy ?? defaultTenancy(process.env);
+    this.cache = new StoreBoundCache({ credentials: options.credentials, clients: options.clients, tenancy }, ({ credentialKey, aws, retry }) =>
+      providerIdentityKey(credentialKey, aws, retry),
+    );
   }
 
   /**
@@ -58,31 +53,9 @@ export class ProviderFactory {
    * namespace's credentials; every other store ignores it and has one provider.
    */
   async forStore(store: SecretStore, referentNamespace?: string): Promise<StoreProvider> {
-    const aws = store.spec?.provider?.aws;
-    if (!aws) throw new ProviderError(ES_REASON.InvalidSpec, 'spec.provider.aws is required');
-    if (aws.service !== 'SecretsManager' && aws.service !== 'ParameterStore') {
-      throw new ProviderError(ES_REASON.InvalidSpec, `spec.provider.aws.service must be SecretsManager or ParameterStore, got "${String(aws.service)}"`);
-    }
-    const refused = tenancyProblems(store, this.tenancy);
-    if (refused.length > 0) {
-      // Whatever the store held under an earlier, allowed spec must not be used either.
-      this.forgetStore(store);
-      throw new ProviderError(ES_REASON.InvalidSpec, refused.join('; '));
-    }
-    const retry = storeRetryPolicy(store);
-    const referent = isReferentAuth(store) ? referentNamespace : undefined;
-    const { identityKey: credentialKey, credentials } = await this.options.credentials.forStore(store, referent);
-    const identityKey = providerIdentityKey(credentialKey, aws, retry);
-
-    const slot = storeSlot(store, referent);
-    const previous = this.keyByStore.get(slot);
-    if (previous !== undefined && previous !== identityKey) this.drop(previous);
-    this.keyByStore.set(slot, identityKey);
-
-    const cached = this.providers.get(identityKey);
-    if (cached) return { identityKey, provider: cached.provider };
-    const provider = this.build(aws, credentialKey, credentials, retry);
-    this.providers.set(identityKey, { provider, credentialKey });
+    const { identityKey, value: provider } = await this.cache.bind(store, referentNamespace, ({ aws, credentialKey, credentials, retry }) =>
+      this.build(aws, credentialKey, credentials, retry),
+    );
     return { identityKey, provider };
   }
 
@@ -91,28 +64,12 @@ export class ProviderFactory {
    * policy changed): provider, clients and cached credentials. The next forStore rebuilds.
    */
   invalidate(identityKey: string): void {
-    const cached = this.providers.get(identityKey);
-    this.drop(identityKey);
-    if (cached) this.options.credentials.invalidate(cached.credentialKey);
+    this.cache.invalidate(identityKey);
   }
 
   /** Drops the provider, clients and credentials of a deleted store. */
   forgetStore(store: Pick<SecretStore, 'kind' | 'metadata'>): void {
-    for (const [slot, key] of this.keyByStore) {
-      if (!slotOfStore(slot, store)) continue;
-      this.drop(key);
-      this.keyByStore.delete(slot);
-    }
-    this.options.credentials.forgetStore(store);
-  }
-
-  private drop(identityKey: string): void {
-    const cached = this.providers.get(identityKey);
-    if (!cached) return;
-    this.providers.delete(identityKey);
-    // Other providers may share the credential identity only if they share the key too.
-    const stillUsed = [...this.providers.values()].some((p) => p.credentialKey === cached.credentialKey);
-    if (!stillUsed) this.options.clients.evict(cached.credentialKey);
+    this.cache.forgetStore(store);
   }
 
   private build(aws: AwsProvider, credentialKey: string, credentials: AwsCredentialIdentityProvider, retry: AwsRetryPolicy | undefined): SecretsProvider {
@@ -143,15 +100,6 @@ export class ProviderFactory {
     return aws.service === 'SecretsManager'
       ? new SecretsManagerProvider({ client: this.options.clients.secretsManager(target), ...common })
       : new ParameterStoreProvider({ client: this.options.clients.ssm(target), ...common });
-  }
-}
-
-function storeRetryPolicy(store: SecretStore): AwsRetryPolicy | undefined {
-  try {
-    return retryPolicyOf(store.spec.retrySettings);
-  } catch (error) {
-    if (error instanceof InvalidDurationError) throw new ProviderError(ES_REASON.InvalidSpec, error.message);
-    throw error;
   }
 }
 
