@@ -236,7 +236,7 @@ const pushSecretStatus = {
         additionalProperties: pushSecretData(false),
       },
     },
-    conditions: conditions('Current state; Ready says whether every value is pushed.', 'Synced, Errored, SourceDeleted, InvalidSpec, SourceNotFound, StoreNotFound, StoreNotAllowed, GeneratorUnavailable, GeneratorFailed, TemplateFailed, NotManaged, AccessDenied or InvalidMetadata'),
+    conditions: conditions('Current state; Ready says whether every value is pushed.', 'Synced, Errored, SourceDeleted, InvalidSpec, SourceNotFound, StoreNotFound, StoreNotAllowed, GeneratorUnavailable, GeneratorFailed, TemplateFailed, NotManaged, AccessDenied, InvalidMetadata or InvalidStore'),
     observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the status was computed for.' },
   },
 };

@@ -147,6 +147,8 @@ export const PS_REASON = {
   NotManaged: 'NotManaged',
   AccessDenied: 'AccessDenied',
   InvalidMetadata: 'InvalidMetadata',
+  /** The store cannot be pushed through (refused by the operator's policy, bad deletion settings). */
+  InvalidStore: 'InvalidStore',
 } as const;
 export type PsReason = (typeof PS_REASON)[keyof typeof PS_REASON];
 

@@ -4,7 +4,7 @@
 // Pure; reconciler.ts does the I/O.
 import { parseDuration, InvalidDurationError } from '../../api/duration.js';
 import { validateLabelSelector } from '../../api/label-selector.js';
-import type { AwsService, StoreKind } from '../../api/types.js';
+import type { StoreKind } from '../../api/types.js';
 import {
   PUSH_SECRET_FINALIZER,
   type PushConversionStrategy,
@@ -156,13 +156,20 @@ export function convertKeys(data: ReadonlyMap<string, Buffer>, strategy: PushCon
   return out;
 }
 
+export interface EntryValue {
+  value: Buffer;
+  /** The whole (converted) Secret when match.secretKey is unset: a writer whose encoding differs builds from it. */
+  secretData?: Record<string, Buffer>;
+}
+
 /**
  * The value of one data entry. With match.secretKey: that key's bytes. Without: the whole
- * Secret as one JSON object, byte-for-byte as ESO writes it — Go's encoding/json of the map,
- * keys sorted, no HTML escaping; values as text, except for Parameter Store, whose provider
- * marshals the raw map (values base64) unless metadata spec.encodeAsDecoded is true.
+ * Secret as one JSON object, byte-for-byte as ESO's ExtractSecretData writes it — Go's
+ * encoding/json of the map of values as text, keys sorted, no HTML escaping — plus the map
+ * itself, for Parameter Store, whose provider marshals the raw map (values base64) unless
+ * metadata spec.encodeAsDecoded (the writer decides, aws/push).
  */
-export function valueFor(data: PushSecretData, source: ReadonlyMap<string, Buffer>, service: AwsService, field: string): Buffer {
+export function valueFor(data: PushSecretData, source: ReadonlyMap<string, Buffer>, field: string): EntryValue {
   const converted = convertKeys(source, data.conversionStrategy, `${field}.conversionStrategy`);
   const key = data.match.secretKey;
   if (key !== undefined && key !== '') {
@@ -170,10 +177,9 @@ export function valueFor(data: PushSecretData, source: ReadonlyMap<string, Buffe
     if (value === undefined) {
       throw new PushValueError(`${field}.match.secretKey`, `${field}.match.secretKey: the source has no key ${JSON.stringify(key)} (it has ${describeKeys(converted)}); fix the key name or add it to the Secret`);
     }
-    return value;
+    return { value };
   }
-  const encodeAsDecoded = service === 'SecretsManager' || metadataFlag(data.metadata, 'encodeAsDecoded');
-  return wholeSecretJson(converted, encodeAsDecoded);
+  return { value: wholeSecretJson(converted, true), secretData: Object.fromEntries(converted) };
 }
 
 function describeKeys(data: ReadonlyMap<string, Buffer>): string {
@@ -181,11 +187,6 @@ function describeKeys(data: ReadonlyMap<string, Buffer>): string {
   if (keys.length === 0) return 'no keys';
   const shown = keys.slice(0, 10).map((k) => JSON.stringify(k));
   return `keys ${shown.join(', ')}${keys.length > 10 ? ', …' : ''}`;
-}
-
-function metadataFlag(metadata: Record<string, unknown> | undefined, name: string): boolean {
-  const spec = metadata?.['spec'];
-  return !!spec && typeof spec === 'object' && (spec as Record<string, unknown>)[name] === true;
 }
 
 /** Go's json.Marshal of map[string]string (asText) or map[string][]byte, SetEscapeHTML(false). */

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { API_GROUP_VERSION, type SecretStore, type StoreKind } from '../../api/types.js';
 import { PS_REASON, PUSH_SECRET_FINALIZER, type PsReason, type PushSecret, type PushSecretStatus, type SyncedPushSecrets } from '../../api/push-types.js';
-import { PushError, PUSH_REASON, type PushOutcome, type SecretPusher } from '../../api/push.js';
+import { PushError, PUSH_REASON, type PolicySourceRef, type PushOutcome, type PushRequest, type SecretPusher } from '../../api/push.js';
 import { GeneratorError, type GeneratorRunner } from '../../api/generator.js';
 import { ProviderError } from '../../api/provider.js';
 import { matchesLabelSelector } from '../../api/label-selector.js';
@@ -93,6 +93,7 @@ const PUSH_TO_PS_REASON: Record<string, PsReason> = {
   [PUSH_REASON.InvalidMetadata]: PS_REASON.InvalidMetadata,
   [PUSH_REASON.NotManaged]: PS_REASON.NotManaged,
   [PUSH_REASON.AccessDenied]: PS_REASON.AccessDenied,
+  [PUSH_REASON.InvalidStore]: PS_REASON.InvalidStore,
 };
 
 export class PushSecretReconciler {
@@ -305,6 +306,7 @@ export class PushSecretReconciler {
     const counts = { total: 0, created: 0, updated: 0, exists: 0, keys: [] as string[] };
     const data = ps.spec.data ?? [];
     const updatePolicy = ps.spec.updatePolicy ?? 'Replace';
+    const readPolicySource = this.policySourceReader(ps.metadata.namespace!);
     for (const { key: storeKey, store } of stores) {
       try {
         if (sources.length === 0 || data.length === 0) continue;
@@ -313,9 +315,18 @@ export class PushSecretReconciler {
         for (const source of sources) {
           for (const [i, entry] of data.entries()) {
             const field = `spec.data[${i}]`;
-            const value = valueFor(entry, source.data, pusher.service, field);
+            const { value, secretData } = valueFor(entry, source.data, field);
             const { remoteKey, property } = entry.match.remoteRef;
-            const result = await pusher.push({ remoteKey, ...(property ? { property } : {}), value, ...(entry.metadata ? { metadata: entry.metadata } : {}), updatePolicy }, signal);
+            const request: PushRequest = {
+              remoteKey,
+              ...(property ? { property } : {}),
+              value,
+              ...(secretData ? { secretData } : {}),
+              ...(entry.metadata ? { metadata: entry.metadata } : {}),
+              updatePolicy,
+              ...(readPolicySource ? { readPolicySource } : {}),
+            };
+            const result = await pusher.push(request, signal);
             synced[storeKey]![statusRefOf(entry)] = syncedEntry(entry);
             this.count(counts, result.outcome, `${storeKey}:${statusRefOf(entry)}`);
             if (result.outcome !== 'unchanged') log.info({ store: storeKey, remoteKey, property, outcome: result.outcome, version: result.version }, 'pushed');
@@ -326,6 +337,19 @@ export class PushSecretReconciler {
       }
     }
     return { synced, counts };
+  }
+
+  /**
+   * Secrets Manager metadata spec.resourcePolicy.policySourceRef: the ConfigMap or Secret key is
+   * read from the PushSecret's own namespace only (ESO reads it there), never another.
+   */
+  private policySourceReader(namespace: string): PushRequest['readPolicySource'] {
+    const client = this.deps.templateSources;
+    if (!client) return undefined;
+    return async (ref: PolicySourceRef) => {
+      if (ref.kind === 'ConfigMap') return (await client.configMapData(namespace, ref.name))?.[ref.key];
+      return (await client.secretData(namespace, ref.name))?.[ref.key]?.toString('utf8');
+    };
   }
 
   private count(counts: { total: number; created: number; updated: number; exists: number; keys: string[] }, outcome: PushOutcome, ref: string): void {

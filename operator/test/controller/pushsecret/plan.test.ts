@@ -26,13 +26,13 @@ const data = (o: Record<string, string | Buffer>) => new Map(Object.entries(o).m
 
 describe('valueFor', () => {
   it('pushes one key as its bytes', () => {
-    expect(valueFor(entry('password', 'k'), data({ password: 's3cret', other: 'x' }), 'SecretsManager', 'spec.data[0]').toString()).toBe('s3cret');
+    expect(valueFor(entry('password', 'k'), data({ password: 's3cret', other: 'x' }), 'spec.data[0]')).toEqual({ value: Buffer.from('s3cret') });
   });
 
   it('names the missing key and the keys there are, never a value', () => {
     let error: unknown;
     try {
-      valueFor(entry('pasword', 'k'), data({ password: 's3cret' }), 'SecretsManager', 'spec.data[0]');
+      valueFor(entry('pasword', 'k'), data({ password: 's3cret' }), 'spec.data[0]');
     } catch (e) {
       error = e;
     }
@@ -41,21 +41,17 @@ describe('valueFor', () => {
     expect((error as Error).message).not.toContain('s3cret');
   });
 
-  it('whole Secret to Secrets Manager: a JSON object of the decoded values, keys sorted, as ESO (Go json, no HTML escaping)', () => {
-    const value = valueFor(entry(undefined, 'k'), data({ user: 'admin', pass: 'a<b>&"c' }), 'SecretsManager', 'spec.data[0]');
-    expect(value.toString()).toBe('{"pass":"a<b>&\\"c","user":"admin"}');
-  });
-
-  it('whole Secret to Parameter Store: values base64 (ESO marshals the raw map) unless metadata spec.encodeAsDecoded', () => {
-    const source = data({ user: 'admin' });
-    expect(valueFor(entry(undefined, 'k'), source, 'ParameterStore', 'f').toString()).toBe('{"user":"YWRtaW4="}');
-    const decoded = { ...entry(undefined, 'k'), metadata: { apiVersion: 'kubernetes.external-secrets.io/v1alpha1', kind: 'PushSecretMetadata', spec: { encodeAsDecoded: true } } };
-    expect(valueFor(decoded, source, 'ParameterStore', 'f').toString()).toBe('{"user":"admin"}');
+  it('whole Secret: a JSON object of the values as text, keys sorted, as ESO (Go json, no HTML escaping), and the map for the writer', () => {
+    const pushed = valueFor(entry(undefined, 'k'), data({ user: 'admin', pass: 'a<b>&"c' }), 'spec.data[0]');
+    expect(pushed.value.toString()).toBe('{"pass":"a<b>&\\"c","user":"admin"}');
+    expect(pushed.secretData).toEqual({ user: Buffer.from('admin'), pass: Buffer.from('a<b>&"c') });
   });
 
   it('applies conversionStrategy ReverseUnicode before picking the key', () => {
     const e: PushSecretData = { ...entry('a@b', 'k'), conversionStrategy: 'ReverseUnicode' };
-    expect(valueFor(e, data({ a_U0040_b: 'v' }), 'SecretsManager', 'f').toString()).toBe('v');
+    expect(valueFor(e, data({ a_U0040_b: 'v' }), 'f').value.toString()).toBe('v');
+    const whole: PushSecretData = { ...entry(undefined, 'k'), conversionStrategy: 'ReverseUnicode' };
+    expect(valueFor(whole, data({ a_U0040_b: 'v' }), 'f').value.toString()).toBe('{"a@b":"v"}');
   });
 });
 
