@@ -107,6 +107,8 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/externalsecrets/status': ['patch'],
         'rotor.dev/secretstores/status': ['patch'],
         'rotor.dev/externalsecrets/finalizers': ['update'],
+        'rotor.dev/pushsecrets': ['create', 'delete', 'list', 'patch', 'update', 'watch'],
+        'rotor.dev/pushsecrets/status': ['patch'],
         'core/configmaps': ['get'],
         'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
@@ -124,6 +126,9 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/clusterexternalsecrets': ['list', 'watch'],
         'rotor.dev/clusterexternalsecrets/status': ['patch'],
         'rotor.dev/clusterexternalsecrets/finalizers': ['update'],
+        'rotor.dev/clusterpushsecrets': ['list', 'watch'],
+        'rotor.dev/clusterpushsecrets/status': ['patch'],
+        'rotor.dev/clusterpushsecrets/finalizers': ['update'],
         'core/namespaces': ['get', 'list', 'watch'],
       });
     });
@@ -163,7 +168,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
     it('leaves CRDs to crds/ and includes all four with --include-crds', () => {
       expect(find(objects, 'CustomResourceDefinition')).toEqual([]);
       const names = find(template({}, ['--include-crds']), 'CustomResourceDefinition').map((c) => c.metadata.name).sort();
-      expect(names).toEqual(['clusterexternalsecrets.rotor.dev', 'clustersecretstores.rotor.dev', 'externalsecrets.rotor.dev', 'secretstores.rotor.dev']);
+      expect(names).toEqual(['clusterexternalsecrets.rotor.dev', 'clusterpushsecrets.rotor.dev', 'clustersecretstores.rotor.dev', 'externalsecrets.rotor.dev', 'pushsecrets.rotor.dev', 'secretstores.rotor.dev']);
     });
   });
 
@@ -341,7 +346,14 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
   'kube/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
   'kube/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listNamespacedCustomObject': ['rotor.dev/externalsecrets list', 'rotor.dev/externalsecrets watch', 'rotor.dev/secretstores list', 'rotor.dev/secretstores watch'],
+  'kube/list-watch.ts:listNamespacedCustomObject': [
+    'rotor.dev/externalsecrets list',
+    'rotor.dev/externalsecrets watch',
+    'rotor.dev/secretstores list',
+    'rotor.dev/secretstores watch',
+    'rotor.dev/pushsecrets list',
+    'rotor.dev/pushsecrets watch',
+  ],
   'kube/list-watch.ts:listClusterCustomObject': [
     'rotor.dev/externalsecrets list',
     'rotor.dev/externalsecrets watch',
@@ -351,12 +363,24 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
     'rotor.dev/clustersecretstores watch',
     'rotor.dev/clusterexternalsecrets list',
     'rotor.dev/clusterexternalsecrets watch',
+    'rotor.dev/pushsecrets list',
+    'rotor.dev/pushsecrets watch',
+    'rotor.dev/clusterpushsecrets list',
+    'rotor.dev/clusterpushsecrets watch',
   ],
   'kube/status.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/externalsecrets/status patch', 'rotor.dev/secretstores/status patch'],
   'kube/status.ts:patchClusterCustomObjectStatus': ['rotor.dev/clustersecretstores/status patch', 'rotor.dev/clusterexternalsecrets/status patch'],
   'kube/external-secrets.ts:createNamespacedCustomObject': ['rotor.dev/externalsecrets create'],
   'kube/external-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/externalsecrets update'],
   'kube/external-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/externalsecrets delete'],
+  'kube/push-secrets.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/pushsecrets/status patch'],
+  'kube/push-secrets.ts:patchClusterCustomObjectStatus': ['rotor.dev/clusterpushsecrets/status patch'],
+  'kube/push-secrets.ts:patchNamespacedCustomObject': ['rotor.dev/pushsecrets patch'],
+  'kube/push-secrets.ts:createNamespacedCustomObject': ['rotor.dev/pushsecrets create'],
+  'kube/push-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/pushsecrets update'],
+  'kube/push-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/pushsecrets delete'],
+  'kube/push-secrets.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/push-secrets.ts:listNamespacedSecret': ['core/secrets list'],
   'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
   'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
   'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
@@ -367,8 +391,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
 };
 
-/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret). */
-const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update'];
+/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret, PushSecrets -> ClusterPushSecret). */
+const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update', 'rotor.dev/clusterpushsecrets/finalizers update'];
 
 /** "file:method" for every call of a kube/api.ts method (CoreApi & co.) in operator/src. */
 function kubeApiCalls(): string[] {

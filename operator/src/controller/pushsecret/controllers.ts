@@ -173,7 +173,10 @@ export class PushControllers {
           if (ps.status?.conditions?.some((c) => c.type === 'Ready' && c.status !== 'True')) enqueue(ps);
         }
       };
-      informer.onAdd(retry).onUpdate((s, old) => s.metadata.generation !== old.metadata.generation && retry(s));
+      informer
+        .onAdd(retry)
+        .onUpdate((s, old) => s.metadata.generation !== old.metadata.generation && retry(s))
+        .onDelete((s) => this.options.deps.pushSecret.pushers.forgetStore?.({ ...s, kind }));
     }
 
     const enqueueCps = (name: string) => this.cpsQueue.add(name);

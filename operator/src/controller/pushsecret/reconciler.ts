@@ -41,6 +41,8 @@ import {
 /** The AWS writers' factory (aws/push/factory.ts): one writer per store identity. */
 export interface PusherFactory {
   forStore(store: SecretStore, referentNamespace?: string): Promise<SecretPusher>;
+  /** Drops a deleted store's writers, clients and credentials. */
+  forgetStore?(store: Pick<SecretStore, 'kind' | 'metadata'>): void;
 }
 
 export interface PushSecretReconcilerDeps {
