@@ -101,7 +101,7 @@ export interface AwsProvider {
   failoverEndpoint?: string;
   /** Prepended to every remote key read through this store (ESO). */
   prefix?: string;
-  /** ESO's PushSecret deletion settings: accepted and ignored (Rotor only reads). */
+  /** ESO's PushSecret deletion settings: used by the Secrets Manager writer (aws/push/) when a PushSecret with deletionPolicy Delete removes a secret. */
   secretsManager?: { forceDeleteWithoutRecovery?: boolean; recoveryWindowInDays?: number };
 }
 

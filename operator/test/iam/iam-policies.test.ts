@@ -1,6 +1,8 @@
 // The IAM policies in docs/iam must grant exactly what Rotor calls. The list of calls is
 // derived from the code (every `new XxxCommand(` of an AWS SDK client in operator/src), so
 // a new AWS call without a policy update fails here, and so does a policy that grants more.
+// PushSecret's writers (operator/src/aws/push/) have their own policies: the read policies
+// grant exactly what the rest of the code calls, so they stay read-only.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +12,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const iamDir = join(repoRoot, 'docs/iam');
 // All of operator/src, not only aws/: an SDK call placed anywhere must still be covered.
 const srcDir = join(repoRoot, 'operator/src');
+/** PushSecret's writers: their calls are granted by the *-push.json policies, never the read ones. */
+const pushDir = join(srcDir, 'aws/push');
 
 const IAM_PREFIX_OF_PACKAGE: Record<string, string> = {
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
@@ -80,7 +84,12 @@ interface PolicyDocument {
 
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-const codeActions = actionsCalledByCode(filesUnder(srcDir, '.ts').map((file) => ({ file, text: readFileSync(file, 'utf8') })));
+const sources = filesUnder(srcDir, '.ts').map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+const codeActions = actionsCalledByCode(sources);
+const isPushSource = (file: string) => file.startsWith(`${pushDir}/`);
+const readActions = actionsCalledByCode(sources.filter((s) => !isPushSource(s.file)));
+const pushActions = actionsCalledByCode(sources.filter((s) => isPushSource(s.file)));
+const isPushPolicy = (name: string) => /-push\.json$/.test(name);
 const policyFiles = filesUnder(iamDir, '.json').sort();
 const policies = policyFiles.map((file) => ({ name: relative(iamDir, file), text: readFileSync(file, 'utf8') }));
 const parsed = policies.map(({ name, text }) => ({ name, doc: JSON.parse(text) as PolicyDocument }));
@@ -138,15 +147,17 @@ describe('IAM policies in docs/iam', () => {
     }
   });
 
-  it.each(parsed)('$name grants only actions Rotor calls (plus kms:Decrypt through a service)', ({ doc }) => {
-    const allowed = new Set([...codeActions, ...eventConsumerActions, 'kms:Decrypt']);
+  it.each(parsed)('$name grants only actions Rotor calls (plus kms:Decrypt through a service; kms:GenerateDataKey for push)', ({ name, doc }) => {
+    const allowed = new Set([...(isPushPolicy(name) ? codeActions : readActions), ...eventConsumerActions, 'kms:Decrypt']);
+    // Writing a secret encrypted with a customer-managed key encrypts through the service.
+    if (isPushPolicy(name)) allowed.add('kms:GenerateDataKey');
     // EKS Pod Identity itself calls AssumeRole+TagSession on Rotor's behalf.
     if (isTrustPolicy(doc)) allowed.add('sts:TagSession');
     for (const action of actionsOf(doc)) expect(allowed, `${action} is not called by Rotor`).toContain(action);
   });
 
-  it.each(parsed)('$name scopes every kms:Decrypt with kms:ViaService', ({ doc }) => {
-    for (const s of doc.Statement.filter((st) => list(st.Action).includes('kms:Decrypt'))) {
+  it.each(parsed)('$name scopes every kms:Decrypt and kms:GenerateDataKey with kms:ViaService', ({ doc }) => {
+    for (const s of doc.Statement.filter((st) => list(st.Action).some((a) => a === 'kms:Decrypt' || a === 'kms:GenerateDataKey'))) {
       const viaService = Object.values(s.Condition ?? {}).map((c) => c['kms:ViaService']).find((v) => v !== undefined);
       expect(viaService, `${s.Sid}: kms:Decrypt without kms:ViaService`).toMatch(/^(secretsmanager|ssm|sqs)\.[a-z0-9-]+\.amazonaws\.com$/);
     }
@@ -157,11 +168,39 @@ describe('IAM policies in docs/iam', () => {
       ['secretsmanager', ['secretsmanager-read-prefix.json', 'secretsmanager-read-tag.json']],
       ['ssm', ['parameterstore-read-prefix.json', 'parameterstore-read-tag.json']],
     ] as const) {
-      const needed = [...codeActions].filter((a) => a.startsWith(`${prefix}:`)).sort();
+      const needed = [...readActions].filter((a) => a.startsWith(`${prefix}:`)).sort();
       for (const file of files) {
         const granted = [...actionsOf(byName(file))].filter((a) => a.startsWith(`${prefix}:`)).sort();
         expect(granted, `${file} must grant what Rotor calls on ${prefix}`).toEqual(needed);
       }
+    }
+  });
+
+  it('each push policy grants every action the PushSecret writers call on that service, and nothing more', () => {
+    for (const [prefix, file] of [
+      ['secretsmanager', 'secretsmanager-push.json'],
+      ['ssm', 'parameterstore-push.json'],
+    ] as const) {
+      const needed = [...pushActions].filter((a) => a.startsWith(`${prefix}:`)).sort();
+      expect(needed.length, `aws/push calls nothing on ${prefix}?`).toBeGreaterThan(0);
+      const granted = [...actionsOf(byName(file))].filter((a) => a.startsWith(`${prefix}:`)).sort();
+      expect(granted, `${file} must grant what the writers call on ${prefix}`).toEqual(needed);
+    }
+  });
+
+  it('the read policies stay read-only: no action only the PushSecret writers call', () => {
+    const writeOnly = [...pushActions].filter((a) => !readActions.has(a));
+    expect(writeOnly).toEqual(expect.arrayContaining(['secretsmanager:PutSecretValue', 'secretsmanager:CreateSecret', 'secretsmanager:DeleteSecret', 'ssm:PutParameter', 'ssm:DeleteParameter']));
+    for (const { name, doc } of parsed.filter((p) => !isPushPolicy(p.name))) {
+      for (const action of writeOnly) expect(actionsOf(doc).has(action), `${name} grants ${action}`).toBe(false);
+    }
+  });
+
+  it('push policies change and delete only what carries the managed-by tag (Rotor\'s or ESO\'s)', () => {
+    for (const file of ['secretsmanager-push.json', 'parameterstore-push.json']) {
+      const deleting = byName(file).Statement.filter((s) => list(s.Action).some((a) => /:Delete(Secret|Parameter)$/.test(a)));
+      expect(deleting.length).toBe(1);
+      expect(deleting[0]!.Condition?.StringEquals?.['aws:ResourceTag/managed-by']).toEqual(['rotor', 'external-secrets']);
     }
   });
 
