@@ -21,8 +21,9 @@ export class FakeRemote implements SecretPusher {
     this.failNext = undefined;
     if (error) throw error;
     const existing = this.values.get(request.remoteKey);
-    if (existing !== undefined && !this.managed.has(request.remoteKey)) throw new PushError('NotManaged', `secret ${request.remoteKey} exists and was not created by Rotor; left untouched`);
+    // As the writers do (ESO's SecretExists comes first): IfNotExists leaves any existing value.
     if (existing !== undefined && request.updatePolicy === 'IfNotExists') return { outcome: 'exists' };
+    if (existing !== undefined && !this.managed.has(request.remoteKey)) throw new PushError('NotManaged', `secret ${request.remoteKey} exists and was not created by Rotor; left untouched`);
     let next = request.value.toString();
     if (request.property) {
       const doc = existing ? (JSON.parse(existing) as Record<string, string>) : {};
