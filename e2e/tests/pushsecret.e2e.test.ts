@@ -25,9 +25,12 @@ const value = (label: string) => {
 const cps = `app-token-${id}`;
 const teamLabel = `push.example.com/${id}`;
 
+/** The current value as text: ESO (and Rotor) push SecretBinary unless metadata says secretPushFormat: string. */
 async function secretString(name: string): Promise<string | undefined> {
   const out = await run('aws', ['secretsmanager', 'get-secret-value', '--secret-id', name, '--output', 'json'], { allowFail: true });
-  return out.code === 0 ? (JSON.parse(out.stdout) as { SecretString?: string }).SecretString : undefined;
+  if (out.code !== 0) return undefined;
+  const got = JSON.parse(out.stdout) as { SecretString?: string; SecretBinary?: string };
+  return got.SecretString ?? (got.SecretBinary === undefined ? undefined : Buffer.from(got.SecretBinary, 'base64').toString('utf8'));
 }
 
 async function parameter(name: string): Promise<string | undefined> {
