@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CES_REASON, ES_REASON, STORE_REASON } from '../../src/api/types.js';
+import { CPS_REASON, PS_REASON } from '../../src/api/push-types.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const srcDir = join(repoRoot, 'operator/src');
@@ -18,13 +19,13 @@ function sources(dir: string): Array<{ file: string; text: string }> {
   });
 }
 
-/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X` / `CES_REASON.X`, or a reason's literal, outside the definitions. */
+/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X` / `CES_REASON.X` / `PS_REASON.X` / `CPS_REASON.X`, or a reason's literal, outside the definitions. */
 export function reasonsSetByCode(files: Array<{ file: string; text: string }>): Set<string> {
-  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON), ...Object.values(CES_REASON)]);
+  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON), ...Object.values(CES_REASON), ...Object.values(PS_REASON), ...Object.values(CPS_REASON)]);
   const used = new Set<string>();
   for (const { file, text } of files) {
-    if (file === 'api/types.ts') continue;
-    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON|CES_REASON)\.(\w+)/g)) used.add(m[1]!);
+    if (file === 'api/types.ts' || file === 'api/push-types.ts') continue;
+    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON|CES_REASON|PS_REASON|CPS_REASON)\.(\w+)/g)) used.add(m[1]!);
     for (const m of text.matchAll(/'(\w+)'/g)) if (known.has(m[1]!)) used.add(m[1]!);
   }
   return used;
@@ -50,7 +51,7 @@ describe('docs/troubleshooting.md', () => {
     const sections = doc.split(/^### /m).slice(1);
     for (const section of sections) {
       const reason = /^`(\w+)`/.exec(section)?.[1];
-      if (!reason || ['SecretSynced', 'Valid', 'Provisioned', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
+      if (!reason || ['SecretSynced', 'Synced', 'Valid', 'Provisioned', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
       expect(section, `${reason} has no command block`).toMatch(/```sh\n/);
     }
   });
