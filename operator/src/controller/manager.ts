@@ -359,7 +359,7 @@ export class Manager {
     // First: a message received from now on is not handled, so it stays for the next leader.
     await Promise.all(this.consumers.map((c) => c.stop()));
     await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs), this.cesQueue.shutdown(timeoutMs), this.push?.stopWorkers(timeoutMs)]);
-    await Promise.all(this.informers().map((i) => i.stop()));
+    await Promise.all([...this.readInformers().map((i) => i.stop()), this.push?.stopInformers()]);
   }
 
   readiness(): Readiness {

@@ -60,6 +60,9 @@ export class PushControllers {
   readonly reconciler: PushSecretReconciler;
   private readonly psQueue: WorkQueue;
   private readonly cpsQueue: WorkQueue;
+  /** startInformers() ran and stop did not: the source informer may be started. */
+  private running = false;
+  private sourcesStarted = false;
 
   constructor(private readonly options: PushControllersOptions) {
     const { sources, deps } = options;
@@ -108,14 +111,33 @@ export class PushControllers {
     this.route();
   }
 
+  /** The informers that run (the source informer only once started: readiness counts it from then on). */
   informers(): Array<ResilientInformer<KubeObject>> {
-    return [this.pushSecrets, this.clusterPushSecrets, this.sourceSecrets] as Array<ResilientInformer<KubeObject>>;
+    return [this.pushSecrets, this.clusterPushSecrets, ...(this.sourcesStarted ? [this.sourceSecrets] : [])] as Array<ResilientInformer<KubeObject>>;
   }
 
-  /** PushSecrets first: the source informer admits Secrets by what they select. */
+  /**
+   * PushSecrets first: the source informer admits Secrets by what they select. It starts only
+   * once a PushSecret selects a Secret: watching every Secret costs a list of all of them (with
+   * their data, before the transform drops it) and every Secret event after, which a cluster
+   * without PushSecrets should not pay.
+   */
   async startInformers(): Promise<void> {
+    this.running = true;
     await Promise.all([this.pushSecrets.start(), this.clusterPushSecrets.start()]);
-    await this.sourceSecrets.start();
+    if (this.index.size > 0) await this.startSources();
+  }
+
+  async stopInformers(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.informers().map((i) => i.stop()));
+  }
+
+  private startSources(): Promise<void> {
+    if (this.sourcesStarted || !this.running) return Promise.resolve();
+    this.sourcesStarted = true;
+    this.options.logger.child({ component: 'pushsecret' }).info('a PushSecret selects Secrets: watching Secrets for changes');
+    return this.sourceSecrets.start();
   }
 
   startWorkers(): void {
@@ -133,11 +155,15 @@ export class PushControllers {
     this.pushSecrets
       .onAdd((ps) => {
         this.index.set(ps);
+        if (this.index.size > 0 && this.pushSecrets.hasSynced()) void this.startSources();
         enqueue(ps);
       })
       // Status writes arrive as updates too; a pass is needed for spec, metadata or deletion changes.
       .onUpdate((ps, old) => {
-        if (ps.metadata.generation !== old.metadata.generation) this.index.set(ps);
+        if (ps.metadata.generation !== old.metadata.generation) {
+          this.index.set(ps);
+          if (this.index.size > 0) void this.startSources();
+        }
         if (
           ps.metadata.generation !== old.metadata.generation ||
           JSON.stringify([ps.metadata.labels, ps.metadata.annotations, ps.metadata.finalizers]) !== JSON.stringify([old.metadata.labels, old.metadata.annotations, old.metadata.finalizers]) ||

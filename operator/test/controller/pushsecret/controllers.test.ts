@@ -98,6 +98,20 @@ describe('push controllers in the Manager', () => {
     expect(remote.calls.length).toBe(calls);
   });
 
+  it('watches Secrets only once a PushSecret selects one (no list of every Secret otherwise), and is ready either way', async () => {
+    const t = setup();
+    t.put('secretStores', secretStore('SecretStore'));
+    t.secret('source', 'one');
+    await t.manager.start();
+    expect(t.fakes.sourceSecrets!.listCalls).toBe(0);
+    expect(t.manager.readiness()).toMatchObject({ ok: true });
+    t.put('pushSecrets', pushSecret());
+    await vi.waitFor(() => expect(t.fakes.sourceSecrets!.listCalls).toBe(1));
+    await vi.waitFor(() => expect(t.pushers.remote('SecretStore', 'aws').values.get('team/db')).toBe('one'));
+    t.secret('source', 'two');
+    await vi.waitFor(() => expect(t.pushers.remote('SecretStore', 'aws').values.get('team/db')).toBe('two'));
+  });
+
   it('a Secret matched by a PushSecret label selector triggers it', async () => {
     const t = setup();
     t.put('secretStores', secretStore('SecretStore'));
