@@ -9,13 +9,13 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { PUSH_REASON, PushError, type PushRequest } from '../../../src/api/push.js';
+import { PUSH_REASON, type PushRequest } from '../../../src/api/push.js';
 import { ParameterStorePusher } from '../../../src/aws/push/parameter-store-pusher.js';
 import { awsError } from '../helpers.js';
+import { metadata as meta, pushFailure } from './helpers.js';
 
 const ssm = mockClient(SSMClient);
 const client = new SSMClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
-const meta = (spec: unknown) => ({ apiVersion: 'kubernetes.external-secrets.io/v1alpha1', kind: 'PushSecretMetadata', spec });
 const pusher = (prefix?: string) => new ParameterStorePusher({ client: () => client, region: 'eu-west-1', ...(prefix ? { prefix } : {}) });
 const request = (value: string, extra: Partial<PushRequest> = {}): PushRequest => ({ remoteKey: '/app/db', value: Buffer.from(value), updatePolicy: 'Replace', ...extra });
 
@@ -25,14 +25,6 @@ function existing(value: string, tags: Record<string, string> = { 'managed-by': 
 }
 const calls = () => ssm.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
 
-async function failure(promise: Promise<unknown>): Promise<PushError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PushError);
-  return err as PushError;
-}
 
 beforeEach(() => ssm.reset());
 afterAll(() => ssm.restore());
@@ -93,7 +85,7 @@ describe('ParameterStorePusher.push', () => {
 
   it('refuses an unmanaged parameter; accepts ESO\'s tag; adoptUnmanaged takes it over', async () => {
     existing('old', {});
-    expect((await failure(pusher().push(request('new')))).reason).toBe(PUSH_REASON.NotManaged);
+    expect((await pushFailure(pusher().push(request('new')))).reason).toBe(PUSH_REASON.NotManaged);
     expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
 
     existing('old', { 'managed-by': 'external-secrets' });
@@ -133,7 +125,7 @@ describe('ParameterStorePusher.push', () => {
   it('AccessDenied on PutParameter names ssm:PutParameter and the parameter; values never appear', async () => {
     existing('old');
     ssm.on(PutParameterCommand).rejects(awsError('AccessDeniedException', 'not authorized to perform ssm:PutParameter with value HUSH-HUSH-1', 400));
-    const err = await failure(pusher().push(request('HUSH-HUSH-1')));
+    const err = await pushFailure(pusher().push(request('HUSH-HUSH-1')));
     expect(err.reason).toBe(PUSH_REASON.AccessDenied);
     expect(err.message).toContain('needs ssm:PutParameter on parameter /app/db');
     expect(err.message).not.toContain('HUSH-HUSH-1');

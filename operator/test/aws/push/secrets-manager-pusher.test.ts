@@ -15,14 +15,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { PUSH_REASON, PushError, type PushRequest } from '../../../src/api/push.js';
+import { PUSH_REASON, type PushRequest } from '../../../src/api/push.js';
 import { INITIAL_VERSION, SecretsManagerPusher, type SecretsManagerDeletion } from '../../../src/aws/push/secrets-manager-pusher.js';
 import { awsError } from '../helpers.js';
+import { metadata as meta, pushFailure } from './helpers.js';
 
 const sm = mockClient(SecretsManagerClient);
 const client = new SecretsManagerClient({ region: 'eu-west-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
 const ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:app/db-AbCdEf';
-const meta = (spec: unknown) => ({ apiVersion: 'kubernetes.external-secrets.io/v1alpha1', kind: 'PushSecretMetadata', spec });
 
 function pusher(options: { prefix?: string; deletion?: SecretsManagerDeletion } = {}) {
   return new SecretsManagerPusher({ client: () => client, region: 'eu-west-1', newVersionId: () => 'uuid-2', ...options });
@@ -40,14 +40,6 @@ function calls(): string[] {
   return sm.calls().map((c) => (c.args[0] as { constructor: { name: string } }).constructor.name.replace(/Command$/, ''));
 }
 
-async function failure(promise: Promise<unknown>): Promise<PushError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PushError);
-  return err as PushError;
-}
 
 beforeEach(() => {
   sm.reset();
@@ -125,7 +117,7 @@ describe('SecretsManagerPusher.push', () => {
   it('property on a value that is not JSON is a Conflict naming the field, not quoting the value', async () => {
     existing();
     sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'v1', SecretString: 'plain-current-value' });
-    const err = await failure(pusher().push(request('new', { property: 'password' })));
+    const err = await pushFailure(pusher().push(request('new', { property: 'password' })));
     expect(err.reason).toBe(PUSH_REASON.Conflict);
     expect(err.message).toContain('remoteRef.property password');
     expect(err.message).not.toContain('plain-current-value');
@@ -133,7 +125,7 @@ describe('SecretsManagerPusher.push', () => {
 
   it('refuses a secret without the managed-by tag (NotManaged), before reading its value', async () => {
     existing({ owner: 'someone' });
-    const err = await failure(pusher().push(request('v')));
+    const err = await pushFailure(pusher().push(request('v')));
     expect(err.reason).toBe(PUSH_REASON.NotManaged);
     expect(err.message).toContain('secret app/db exists and was not created by Rotor or ESO');
     expect(calls()).toEqual(['DescribeSecret']);
@@ -187,14 +179,14 @@ describe('SecretsManagerPusher.push', () => {
 
   it('a secret scheduled for deletion is a retryable Conflict telling how to restore it', async () => {
     existing({ 'managed-by': 'rotor' }, { DeletedDate: new Date() });
-    const err = await failure(pusher().push(request('v')));
+    const err = await pushFailure(pusher().push(request('v')));
     expect(err.reason).toBe(PUSH_REASON.Conflict);
     expect(err.retryable).toBe(true);
     expect(err.message).toContain('restore-secret --secret-id app/db');
   });
 
   it('metadata errors fail before any AWS call', async () => {
-    const err = await failure(pusher().push(request('v', { metadata: meta({ secretPushFormat: 'yaml' }) })));
+    const err = await pushFailure(pusher().push(request('v', { metadata: meta({ secretPushFormat: 'yaml' }) })));
     expect(err.reason).toBe(PUSH_REASON.InvalidMetadata);
     expect(sm.calls()).toHaveLength(0);
   });
@@ -215,11 +207,11 @@ describe('SecretsManagerPusher resource policy', () => {
 
   it('a missing policy source fails with InvalidMetadata before the secret is created', async () => {
     sm.on(DescribeSecretCommand).rejects(awsError('ResourceNotFoundException'));
-    const err = await failure(pusher().push(request('v', { metadata: withPolicy, readPolicySource: async () => undefined })));
+    const err = await pushFailure(pusher().push(request('v', { metadata: withPolicy, readPolicySource: async () => undefined })));
     expect(err.reason).toBe(PUSH_REASON.InvalidMetadata);
     expect(err.message).toContain('ConfigMap pol key policy.json, which does not exist');
     expect(sm.commandCalls(CreateSecretCommand)).toHaveLength(0);
-    const noReader = await failure(pusher().push(request('v', { metadata: withPolicy })));
+    const noReader = await pushFailure(pusher().push(request('v', { metadata: withPolicy })));
     expect(noReader.message).toContain('spec.resourcePolicy.policySourceRef');
   });
 
@@ -279,7 +271,7 @@ describe('SecretsManagerPusher.delete', () => {
     [{ recoveryWindowInDays: 10, forceDeleteWithoutRecovery: true }, 'set forceDeleteWithoutRecovery or recoveryWindowInDays, not both'],
   ])('refuses invalid store deletion settings %j (InvalidStore), deleting nothing', async (deletion, message) => {
     existing();
-    const err = await failure(pusher({ deletion }).delete({ remoteKey: 'app/db' }));
+    const err = await pushFailure(pusher({ deletion }).delete({ remoteKey: 'app/db' }));
     expect(err.reason).toBe(PUSH_REASON.InvalidStore);
     expect(err.message).toContain(message);
     expect(sm.commandCalls(DeleteSecretCommand)).toHaveLength(0);
@@ -323,7 +315,7 @@ describe('SecretsManagerPusher.exists', () => {
     sm.on(GetSecretValueCommand).rejects(awsError('ResourceNotFoundException'));
     expect(await pusher().exists({ remoteKey: 'app/db' })).toBe(false);
     sm.on(GetSecretValueCommand).rejects(awsError('AccessDeniedException', 'no', 400));
-    expect((await failure(pusher().exists({ remoteKey: 'app/db' }))).reason).toBe(PUSH_REASON.AccessDenied);
+    expect((await pushFailure(pusher().exists({ remoteKey: 'app/db' }))).reason).toBe(PUSH_REASON.AccessDenied);
   });
 });
 
@@ -332,20 +324,20 @@ describe('SecretsManagerPusher errors', () => {
     existing();
     sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'v1', SecretString: 'old' });
     sm.on(PutSecretValueCommand).rejects(awsError('AccessDeniedException', 'User is not authorized to perform: secretsmanager:PutSecretValue', 400));
-    const err = await failure(pusher().push(request('new-value')));
+    const err = await pushFailure(pusher().push(request('new-value')));
     expect(err.reason).toBe(PUSH_REASON.AccessDenied);
     expect(err.message).toContain(`needs secretsmanager:PutSecretValue on secret app/db (${ARN})`);
     expect(err.message).toContain('docs/iam/secretsmanager-push.json');
 
     sm.on(DescribeSecretCommand).rejects(awsError('ResourceNotFoundException'));
     sm.on(CreateSecretCommand).rejects(awsError('AccessDeniedException', 'denied', 400));
-    expect((await failure(pusher().push(request('v')))).message).toContain('also needs secretsmanager:TagResource');
+    expect((await pushFailure(pusher().push(request('v')))).message).toContain('also needs secretsmanager:TagResource');
   });
 
   it('a KMS failure names the key from the metadata and the KMS actions', async () => {
     sm.on(DescribeSecretCommand).rejects(awsError('ResourceNotFoundException'));
     sm.on(CreateSecretCommand).rejects(awsError('KMSInvalidStateException', 'key disabled', 400));
-    const err = await failure(pusher().push(request('v', { metadata: meta({ kmsKeyId: 'alias/team' }) })));
+    const err = await pushFailure(pusher().push(request('v', { metadata: meta({ kmsKeyId: 'alias/team' }) })));
     expect(err.reason).toBe(PUSH_REASON.AccessDenied);
     expect(err.message).toContain('could not use the KMS key alias/team');
     expect(err.message).toContain('kms:GenerateDataKey');
@@ -354,16 +346,16 @@ describe('SecretsManagerPusher errors', () => {
   it('a create race is a retryable Conflict; throttling is a retryable ProviderError', async () => {
     sm.on(DescribeSecretCommand).rejects(awsError('ResourceNotFoundException'));
     sm.on(CreateSecretCommand).rejects(awsError('ResourceExistsException', 'exists', 400));
-    expect(await failure(pusher().push(request('v')))).toMatchObject({ reason: PUSH_REASON.Conflict, retryable: true });
+    expect(await pushFailure(pusher().push(request('v')))).toMatchObject({ reason: PUSH_REASON.Conflict, retryable: true });
     sm.on(CreateSecretCommand).rejects(awsError('ThrottlingException', 'slow down', 400));
-    expect(await failure(pusher().push(request('v')))).toMatchObject({ reason: PUSH_REASON.ProviderError, retryable: true });
+    expect(await pushFailure(pusher().push(request('v')))).toMatchObject({ reason: PUSH_REASON.ProviderError, retryable: true });
   });
 
   it('never puts the pushed value into a message, even when the server echoes it', async () => {
     existing();
     sm.on(GetSecretValueCommand).resolves({ ARN, VersionId: 'v1', SecretString: 'old' });
     sm.on(PutSecretValueCommand).rejects(awsError('ValidationException', "Value 'TOPSECRET-42' at 'secretBinary' failed to satisfy constraint", 400));
-    const err = await failure(pusher().push(request('TOPSECRET-42')));
+    const err = await pushFailure(pusher().push(request('TOPSECRET-42')));
     expect(err.message).toContain('rejected PutSecretValue');
     expect(err.message).not.toContain('TOPSECRET-42');
   });
