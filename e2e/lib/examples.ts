@@ -10,7 +10,7 @@ import { harness } from './context.js';
 
 const examplesDir = resolve(import.meta.dirname, '../../examples');
 
-const CLUSTER_SCOPED = new Set(['ClusterSecretStore', 'ClusterExternalSecret', 'Namespace']);
+const CLUSTER_SCOPED = new Set(['ClusterSecretStore', 'ClusterExternalSecret', 'ClusterPushSecret', 'Namespace']);
 
 /** A Kubernetes object as parsed from YAML; `any` because tests poke at arbitrary fields. */
 export type Manifest = Record<string, any>;

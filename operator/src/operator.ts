@@ -31,6 +31,8 @@ import { Manager, kubeManagerSources } from './controller/manager.js';
 import { EventIndex } from './controller/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
 import { ControllerLifecycle } from './lifecycle.js';
+import { PusherFactory } from './aws/push/factory.js';
+import { KubePushSecretClient, KubePushSourceClient } from './kube/push-secrets.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
@@ -65,6 +67,9 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
   const providers = new ProviderFactory({ credentials, clients: awsClients, logger, tenancy });
   // ESO's generators (dataFrom[].sourceRef.generatorRef): the same credentials, clients and tenancy policy as the stores.
   const generators = new AwsGeneratorRunner({ objects: new KubeGeneratorClient(clients.customObjects), credentials, clients: awsClients, tenancy });
+  // PushSecret's writers: the same credentials, clients and tenancy policy as the readers.
+  const pushers = new PusherFactory({ credentials, clients: awsClients, tenancy });
+  const pushSecretClient = new KubePushSecretClient(clients.customObjects);
   // With event queues (issue #16): which ExternalSecrets read which secret, and when each was
   // last read (fed by the fetcher), so an AWS change event refreshes exactly its readers.
   const eventIndex = config.eventQueues.length > 0 ? new EventIndex() : undefined;
@@ -126,6 +131,21 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           events,
           now: () => new Date(),
           ...clusterExternalSecretMetrics(metrics),
+        },
+        push: {
+          pushSecret: {
+            namespaces: new KubeNamespaceClient(clients.core),
+            sources: new KubePushSourceClient(clients.core),
+            templateSources: new KubeTemplateSourceClient(clients.core),
+            pushers,
+            generators,
+            status: pushSecretClient,
+            finalizers: pushSecretClient,
+            events,
+            now: () => new Date(),
+            passTimeoutMs: Math.max(60_000, config.awsCallTimeoutMs * 4),
+          },
+          clusterPushSecret: { writer: pushSecretClient, status: pushSecretClient, events, now: () => new Date() },
         },
         // Built per leadership: the consumers start with the workers and stop on step-down.
         ...(eventIndex

@@ -43,8 +43,13 @@ export function refreshMsOf(ces: ClusterExternalSecret): number {
   return ms > 0 ? ms : DEFAULT_CES_REFRESH_MS;
 }
 
+/** How a cluster kind chooses namespaces (ClusterExternalSecret; ClusterPushSecret has namespaceSelectors only). */
+export interface NamespaceSelection {
+  spec: Pick<ClusterExternalSecret['spec'], 'namespaces' | 'namespaceSelector' | 'namespaceSelectors'>;
+}
+
 /** The selectors ESO ORs: the deprecated namespaceSelector, then namespaceSelectors. */
-function selectorsOf(ces: ClusterExternalSecret): Array<{ selector: LabelSelector; field: string }> {
+function selectorsOf(ces: NamespaceSelection): Array<{ selector: LabelSelector; field: string }> {
   const out: Array<{ selector: LabelSelector; field: string }> = [];
   if (ces.spec.namespaceSelector) out.push({ selector: ces.spec.namespaceSelector, field: 'spec.namespaceSelector' });
   (ces.spec.namespaceSelectors ?? []).forEach((selector, i) => {
@@ -60,7 +65,7 @@ function selectorsOf(ces: ClusterExternalSecret): Array<{ selector: LabelSelecto
  * nothing. Terminating namespaces are left out (nothing can be created there; their objects go
  * with them). Sorted.
  */
-export function selectNamespaces(ces: ClusterExternalSecret, namespaces: NamespaceView[]): string[] {
+export function selectNamespaces(ces: NamespaceSelection, namespaces: NamespaceView[]): string[] {
   const byName = new Set(ces.spec.namespaces ?? []);
   const selectors = selectorsOf(ces);
   return namespaces
@@ -113,15 +118,15 @@ export function ownerReferenceTo(ces: ClusterExternalSecret): OwnerReference {
  * ESO's check: the controller owner reference names a ClusterExternalSecret of our group with
  * this name (a re-created ClusterExternalSecret of the same name takes its ExternalSecrets over).
  */
-export function isControlledBy(es: Pick<ExternalSecret, 'metadata'>, cesName: string): boolean {
+export function isControlledBy(es: Pick<ExternalSecret, 'metadata'>, cesName: string, ownerKind = 'ClusterExternalSecret'): boolean {
   const owner = (es.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
-  return !!owner && owner.kind === 'ClusterExternalSecret' && owner.apiVersion.split('/')[0] === API_GROUP && owner.name === cesName;
+  return !!owner && owner.kind === ownerKind && owner.apiVersion.split('/')[0] === API_GROUP && owner.name === cesName;
 }
 
 /** Name of the ClusterExternalSecret that controls this ExternalSecret, if one does. */
-export function controllingClusterExternalSecret(es: Pick<ExternalSecret, 'metadata'>): string | undefined {
+export function controllingClusterExternalSecret(es: Pick<ExternalSecret, 'metadata'>, ownerKind = 'ClusterExternalSecret'): string | undefined {
   const owner = (es.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
-  return owner && owner.kind === 'ClusterExternalSecret' && owner.apiVersion.split('/')[0] === API_GROUP ? owner.name : undefined;
+  return owner && owner.kind === ownerKind && owner.apiVersion.split('/')[0] === API_GROUP ? owner.name : undefined;
 }
 
 /** A label value holds at most 63 characters; longer ClusterExternalSecret names get no label. */

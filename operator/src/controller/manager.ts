@@ -42,6 +42,8 @@ import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
 import type { AwsService } from '../api/types.js';
 import { forceSyncToken } from './force-sync.js';
 import { storeRefsOf } from '../api/store-refs.js';
+import { PUSH_PLURAL } from '../api/push-types.js';
+import { PushControllers, type PushControllerDeps, type PushSources } from './pushsecret/controllers.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -52,6 +54,8 @@ export interface ManagerSources {
   managedSecrets: ListWatchSource<Secret & KubeObject>;
   namespaces: ListWatchSource<Namespace & KubeObject>;
   clusterExternalSecrets: ListWatchSource<ClusterExternalSecret & KubeObject>;
+  /** PushSecret, ClusterPushSecret and their source Secrets; used when ManagerOptions.push is set. */
+  push?: PushSources;
 }
 
 export function kubeManagerSources(clients: KubeClients, namespace: string | undefined): ManagerSources {
@@ -66,6 +70,12 @@ export function kubeManagerSources(clients: KubeClients, namespace: string | und
       path: '/api/v1/namespaces',
       listPage: (continueToken, limit) => clients.core.listNamespace({ limit, _continue: continueToken }),
     }),
+    push: {
+      pushSecrets: customResourceListWatchSource(clients, { plural: PUSH_PLURAL.PushSecret, namespace }),
+      clusterPushSecrets: customResourceListWatchSource(clients, { plural: PUSH_PLURAL.ClusterPushSecret }),
+      // Every Secret: the informer admits only those a PushSecret selects (pushsecret/controllers.ts).
+      sourceSecrets: secretListWatchSource(clients, { labelSelector: '', namespace }),
+    },
   };
 }
 
@@ -86,6 +96,8 @@ export interface ManagerOptions {
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
   /** AWS change events (issue #16): the operator's queues, read only while this manager runs (on the leader). */
   events?: ManagerEventOptions;
+  /** PushSecret and ClusterPushSecret (issue #17); absent: those kinds are not watched. */
+  push?: PushControllerDeps;
 }
 
 export interface ManagerEventOptions {
@@ -123,6 +135,8 @@ export class Manager {
   /** Remote secret -> ExternalSecrets, only when event queues are configured. */
   readonly eventIndex: EventIndex | undefined;
   private readonly consumers: QueueConsumer[] = [];
+  /** PushSecret / ClusterPushSecret controllers, when ManagerOptions.push is set. */
+  readonly push: PushControllers | undefined;
 
   constructor(private readonly options: ManagerOptions) {
     const { sources, metrics } = options;
@@ -235,6 +249,29 @@ export class Manager {
     });
     this.routeEvents();
     if (options.events && index) this.setUpEventConsumers(options.events, index);
+    this.push =
+      options.push && sources.push
+        ? new PushControllers({
+            sources: sources.push,
+            deps: options.push,
+            informer: (resource, source, extra = {}) =>
+              informer(
+                resource,
+                source,
+                extra.optional ? { absentRecheckMs: options.optionalKindRecheckMs ?? 60_000, whatToDo: extra.optional } : undefined,
+                { transform: extra.transform ?? stripForCache, ...(extra.admit ? { admit: extra.admit } : {}) },
+              ),
+            secretStores: this.secretStores,
+            clusterSecretStores: this.clusterSecretStores,
+            namespaces: this.namespaces,
+            namespaceViews: () => this.namespaceViews(),
+            secretTransform: secretForCache(options.externalSecretDeps.macKey),
+            concurrency: options.concurrency,
+            queueMetrics: (queue) => workQueueMetrics(metrics, queue),
+            onError: (controller, key, error, retries) => this.logFailure(controller, key, error, retries),
+            logger: options.logger,
+          })
+        : undefined;
   }
 
   /** One long-poll loop per queue, all feeding one router; started and stopped with the workers. */
@@ -309,11 +346,12 @@ export class Manager {
 
   async start(): Promise<void> {
     this.log.info({ namespace: this.options.watchNamespace ?? '(all)' }, 'starting informers');
-    await Promise.all(this.informers().map((i) => i.start()));
+    await Promise.all([...this.readInformers().map((i) => i.start()), this.push?.startInformers()]);
     this.log.info({ externalSecrets: this.externalSecrets.list().length }, 'informers synced; starting workers');
     this.storeQueue.start();
     this.esQueue.start();
     this.cesQueue.start();
+    this.push?.startWorkers();
     // The index is complete once the informers synced: events from now on find their readers.
     for (const consumer of this.consumers) consumer.start();
   }
@@ -322,8 +360,8 @@ export class Manager {
   async stop(timeoutMs?: number): Promise<void> {
     // First: a message received from now on is not handled, so it stays for the next leader.
     await Promise.all(this.consumers.map((c) => c.stop()));
-    await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs), this.cesQueue.shutdown(timeoutMs)]);
-    await Promise.all(this.informers().map((i) => i.stop()));
+    await Promise.all([this.esQueue.shutdown(timeoutMs), this.storeQueue.shutdown(timeoutMs), this.cesQueue.shutdown(timeoutMs), this.push?.stopWorkers(timeoutMs)]);
+    await Promise.all([...this.readInformers().map((i) => i.stop()), this.push?.stopInformers()]);
   }
 
   readiness(): Readiness {
@@ -331,6 +369,10 @@ export class Manager {
   }
 
   private informers() {
+    return [...this.readInformers(), ...(this.push?.informers() ?? [])];
+  }
+
+  private readInformers() {
     return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces, this.clusterExternalSecrets];
   }
 

@@ -8,11 +8,15 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parse, parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { API_GROUP, API_VERSION, PLURAL } from '../../src/api/types.js';
+import { API_GROUP, API_VERSION, PLURAL as READ_PLURAL } from '../../src/api/types.js';
+import { PUSH_PLURAL } from '../../src/api/push-types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
 const typesFile = join(repoRoot, 'operator/src/api/types.ts');
+/** The push kinds' types live apart (api/push-types.ts); the same walk covers them. */
+const pushTypesFile = join(repoRoot, 'operator/src/api/push-types.ts');
+const PLURAL = { ...READ_PLURAL, ...PUSH_PLURAL };
 const fixturesDir = join(here, 'fixtures');
 
 // ------------------------------------------------------------------ schema model
@@ -35,6 +39,7 @@ interface Schema {
   maxLength?: number;
   pattern?: string;
   'x-kubernetes-validations'?: Validation[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
 }
 
 interface PrinterColumn {
@@ -74,6 +79,8 @@ const crds = {
   SecretStore: loadCrd('rotor.dev_secretstores.yaml'),
   ClusterSecretStore: loadCrd('rotor.dev_clustersecretstores.yaml'),
   ClusterExternalSecret: loadCrd('rotor.dev_clusterexternalsecrets.yaml'),
+  PushSecret: loadCrd('rotor.dev_pushsecrets.yaml'),
+  ClusterPushSecret: loadCrd('rotor.dev_clusterpushsecrets.yaml'),
 };
 
 function rootSchema(crd: Crd): Schema {
@@ -98,13 +105,15 @@ function walkSchema(schema: Schema, path: string, visit: (s: Schema, path: strin
 
 // ------------------------------------------------------------------ TypeScript side
 
-const program = ts.createProgram([typesFile], { strict: true, target: ts.ScriptTarget.ES2022, noEmit: true });
+const program = ts.createProgram([typesFile, pushTypesFile], { strict: true, target: ts.ScriptTarget.ES2022, noEmit: true });
 const checker = program.getTypeChecker();
 const typesSource = program.getSourceFile(typesFile);
 if (!typesSource) throw new Error(`cannot read ${typesFile}`);
+const pushTypesSource = program.getSourceFile(pushTypesFile);
+if (!pushTypesSource) throw new Error(`cannot read ${pushTypesFile}`);
 
 function interfaceType(name: string): ts.Type {
-  for (const statement of typesSource!.statements) {
+  for (const statement of [...typesSource!.statements, ...pushTypesSource!.statements]) {
     if (ts.isInterfaceDeclaration(statement) && statement.name.text === name) {
       return checker.getTypeAtLocation(statement.name);
     }
@@ -114,7 +123,7 @@ function interfaceType(name: string): ts.Type {
 
 /** The union members of a type alias, e.g. DeletionPolicy -> ['Retain', 'Delete', 'Merge']. */
 function literalUnion(aliasName: string): string[] {
-  for (const statement of typesSource!.statements) {
+  for (const statement of [...typesSource!.statements, ...pushTypesSource!.statements]) {
     if (ts.isTypeAliasDeclaration(statement) && statement.name.text === aliasName) {
       const literals = stringLiterals(checker.getTypeAtLocation(statement.name));
       if (literals) return literals;
@@ -183,6 +192,11 @@ function compare(type: ts.Type, schema: Schema, path: string, problems: string[]
     const indexType = checker.getIndexTypeOfType(t, ts.IndexKind.String);
     const tsProps = checker.getPropertiesOfType(t);
     if (indexType && tsProps.length === 0) {
+      // Record<string, unknown>: free-form JSON the API server keeps as written.
+      if (indexType.flags & ts.TypeFlags.Unknown) {
+        if (schema['x-kubernetes-preserve-unknown-fields'] !== true) problems.push(`${path}: TS Record<string, unknown>, schema lacks x-kubernetes-preserve-unknown-fields`);
+        return;
+      }
       // Record<string, X>: a map, which the schema expresses with additionalProperties.
       if (typeof schema.additionalProperties !== 'object') {
         problems.push(`${path}: TS Record<string, ${typeName(indexType)}>, schema lacks additionalProperties`);
@@ -241,6 +255,10 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
     ['ClusterSecretStore', 'status', 'SecretStoreStatus'],
     ['ClusterExternalSecret', 'spec', 'ClusterExternalSecretSpec'],
     ['ClusterExternalSecret', 'status', 'ClusterExternalSecretStatus'],
+    ['PushSecret', 'spec', 'PushSecretSpec'],
+    ['PushSecret', 'status', 'PushSecretStatus'],
+    ['ClusterPushSecret', 'spec', 'ClusterPushSecretSpec'],
+    ['ClusterPushSecret', 'status', 'ClusterPushSecretStatus'],
   ];
   it.each(pairs)('%s .%s matches %s', (kind, field, tsInterface) => {
     expect(drift(tsInterface, prop(rootSchema(crds[kind]), field), `${kind}.${field}`)).toEqual([]);
@@ -263,7 +281,7 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
   });
 
   it('names match the constants in types.ts', () => {
-    const expected = { ExternalSecret: 'Namespaced', SecretStore: 'Namespaced', ClusterSecretStore: 'Cluster', ClusterExternalSecret: 'Cluster' } as const;
+    const expected = { ExternalSecret: 'Namespaced', SecretStore: 'Namespaced', ClusterSecretStore: 'Cluster', ClusterExternalSecret: 'Cluster', PushSecret: 'Namespaced', ClusterPushSecret: 'Cluster' } as const;
     for (const [kind, crd] of Object.entries(crds) as Array<[keyof typeof crds, Crd]>) {
       expect(crd.apiVersion).toBe('apiextensions.k8s.io/v1');
       expect(crd.spec.group).toBe(API_GROUP);
@@ -280,6 +298,7 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
     expect(crds.SecretStore.spec.names.shortNames).toEqual(['ss']);
     expect(crds.ClusterSecretStore.spec.names.shortNames).toEqual(['css']);
     expect(crds.ClusterExternalSecret.spec.names.shortNames).toEqual(['ces']);
+    expect(crds.PushSecret.spec.names.shortNames).toEqual(['ps']);
   });
 
   it('no category shadows a resource name: kubectl expands a category before a plural', () => {
@@ -466,6 +485,8 @@ function unknownFields(value: unknown, schema: Schema, path: string, out: string
       out.push(`${path}: not an object in the schema`);
       return;
     }
+    // Free-form (e.g. PushSecret data[].metadata): the server keeps whatever is there.
+    if (schema['x-kubernetes-preserve-unknown-fields'] === true && !schema.properties) return;
     for (const [k, v] of Object.entries(value)) {
       const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined);
       if (!child) out.push(`${path}.${k}: unknown field`);

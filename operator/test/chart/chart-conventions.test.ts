@@ -114,7 +114,11 @@ describe.skipIf(!helm)(`chart conventions${helm ? '' : ` (SKIPPED: ${skipReason}
       const expected = sourceCrds.map((c) => c.spec.names.kind).filter((k) => kindsInExamples.has(k)).sort();
       expect(expected.length).toBeGreaterThanOrEqual(4);
       expect(examples.map((e) => e.kind).sort()).toEqual(expected);
-      for (const e of examples) expect(e.apiVersion).toBe('rotor.dev/v1alpha1');
+      // Each example is of its own CRD's group and served version (rotor.dev or generators.rotor.dev).
+      for (const e of examples) {
+        const crd = sourceCrds.find((c) => c.spec.names.kind === e.kind)!;
+        expect(e.apiVersion).toBe(`${crd.spec.group}/${crd.spec.versions[0]!.name}`);
+      }
     });
 
     it('points runbookBaseURL at the same repository as home', () => {

@@ -110,6 +110,8 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'generators.rotor.dev/ecrauthorizationtokens': ['get'],
         'generators.rotor.dev/stssessiontokens': ['get'],
         'generators.rotor.dev/passwords': ['get'],
+        'rotor.dev/pushsecrets': ['create', 'delete', 'list', 'patch', 'update', 'watch'],
+        'rotor.dev/pushsecrets/status': ['patch'],
         'core/configmaps': ['get'],
         'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
@@ -128,6 +130,9 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'rotor.dev/clusterexternalsecrets/status': ['patch'],
         'rotor.dev/clusterexternalsecrets/finalizers': ['update'],
         'generators.rotor.dev/clustergenerators': ['get'],
+        'rotor.dev/clusterpushsecrets': ['list', 'watch'],
+        'rotor.dev/clusterpushsecrets/status': ['patch'],
+        'rotor.dev/clusterpushsecrets/finalizers': ['update'],
         'core/namespaces': ['get', 'list', 'watch'],
       });
     });
@@ -164,15 +169,17 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
       expect(find(objects, 'ServiceMonitor')).toEqual([]);
     });
 
-    it('renders every CRD of crds/ as a template, the eight kinds included (chart-conventions.test.ts checks them)', () => {
+    it('renders every CRD of crds/ as a template, the ten kinds included (chart-conventions.test.ts checks them)', () => {
       const names = find(objects, 'CustomResourceDefinition').map((c) => c.metadata.name);
       expect(names).toEqual(expect.arrayContaining([
         'clusterexternalsecrets.rotor.dev',
         'clustergenerators.generators.rotor.dev',
+        'clusterpushsecrets.rotor.dev',
         'clustersecretstores.rotor.dev',
         'ecrauthorizationtokens.generators.rotor.dev',
         'externalsecrets.rotor.dev',
         'passwords.generators.rotor.dev',
+        'pushsecrets.rotor.dev',
         'secretstores.rotor.dev',
         'stssessiontokens.generators.rotor.dev',
       ]));
@@ -355,7 +362,14 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
   'kube/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
   'kube/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listNamespacedCustomObject': ['rotor.dev/externalsecrets list', 'rotor.dev/externalsecrets watch', 'rotor.dev/secretstores list', 'rotor.dev/secretstores watch'],
+  'kube/list-watch.ts:listNamespacedCustomObject': [
+    'rotor.dev/externalsecrets list',
+    'rotor.dev/externalsecrets watch',
+    'rotor.dev/secretstores list',
+    'rotor.dev/secretstores watch',
+    'rotor.dev/pushsecrets list',
+    'rotor.dev/pushsecrets watch',
+  ],
   'kube/list-watch.ts:listClusterCustomObject': [
     'rotor.dev/externalsecrets list',
     'rotor.dev/externalsecrets watch',
@@ -365,6 +379,10 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
     'rotor.dev/clustersecretstores watch',
     'rotor.dev/clusterexternalsecrets list',
     'rotor.dev/clusterexternalsecrets watch',
+    'rotor.dev/pushsecrets list',
+    'rotor.dev/pushsecrets watch',
+    'rotor.dev/clusterpushsecrets list',
+    'rotor.dev/clusterpushsecrets watch',
   ],
   'kube/status.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/externalsecrets/status patch', 'rotor.dev/secretstores/status patch'],
   'kube/status.ts:patchClusterCustomObjectStatus': ['rotor.dev/clustersecretstores/status patch', 'rotor.dev/clusterexternalsecrets/status patch'],
@@ -373,6 +391,14 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/external-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/externalsecrets delete'],
   'kube/generators.ts:getNamespacedCustomObject': ['generators.rotor.dev/ecrauthorizationtokens get', 'generators.rotor.dev/stssessiontokens get', 'generators.rotor.dev/passwords get'],
   'kube/generators.ts:getClusterCustomObject': ['generators.rotor.dev/clustergenerators get'],
+  'kube/push-secrets.ts:patchNamespacedCustomObjectStatus': ['rotor.dev/pushsecrets/status patch'],
+  'kube/push-secrets.ts:patchClusterCustomObjectStatus': ['rotor.dev/clusterpushsecrets/status patch'],
+  'kube/push-secrets.ts:patchNamespacedCustomObject': ['rotor.dev/pushsecrets patch'],
+  'kube/push-secrets.ts:createNamespacedCustomObject': ['rotor.dev/pushsecrets create'],
+  'kube/push-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/pushsecrets update'],
+  'kube/push-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/pushsecrets delete'],
+  'kube/push-secrets.ts:readNamespacedSecret': ['core/secrets get'],
+  'kube/push-secrets.ts:listNamespacedSecret': ['core/secrets list'],
   'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
   'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
   'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
@@ -383,8 +409,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
 };
 
-/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret). */
-const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update'];
+/** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret, PushSecrets -> ClusterPushSecret). */
+const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update', 'rotor.dev/clusterpushsecrets/finalizers update'];
 
 /** "file:method" for every call of a kube/api.ts method (CoreApi & co.) in operator/src. */
 function kubeApiCalls(): string[] {

@@ -81,3 +81,26 @@ describe('crds/rotor.dev_clusterexternalsecrets.yaml is generated', () => {
     for (const m of messages) expect(m).not.toMatch(/(^"message":"|[\s(/])spec\.(?!externalSecretSpec)/);
   });
 });
+
+describe('crds/rotor.dev_pushsecrets.yaml and rotor.dev_clusterpushsecrets.yaml are generated', () => {
+  const versionOf = (file: string) => (parse(readFileSync(join(sourceDir, file), 'utf8')) as { spec: { versions: Array<{ schema: { openAPIV3Schema: { properties: Record<string, any> } } }> } }).spec.versions[0]!.schema.openAPIV3Schema;
+  const strip = (schema: unknown) => JSON.parse(JSON.stringify(schema, (key, value) => (key === 'description' || key === 'message' ? undefined : value)));
+
+  it.each(['pushsecrets', 'clusterpushsecrets'])('rotor.dev_%s.yaml is what scripts/gen-push-crds.mjs writes (run scripts/sync-crds.sh)', (kind) => {
+    const generated = spawnSync(process.execPath, [join(repoRoot, 'scripts/gen-push-crds.mjs'), '--stdout', kind], { encoding: 'utf8' });
+    expect(generated.status, generated.stderr).toBe(0);
+    expect(generated.stdout.length).toBeGreaterThan(1000);
+    expect(generated.stdout === readFileSync(join(sourceDir, `rotor.dev_${kind}.yaml`), 'utf8'), `crds/rotor.dev_${kind}.yaml is stale; run scripts/sync-crds.sh`).toBe(true);
+  });
+
+  it('PushSecret spec.template is the ExternalSecret template schema; ClusterPushSecret embeds the PushSecret spec', () => {
+    const esTemplate = versionOf('rotor.dev_externalsecrets.yaml').properties.spec.properties.target.properties.template;
+    const psSpec = versionOf('rotor.dev_pushsecrets.yaml').properties.spec;
+    expect(strip(psSpec.properties.template)).toEqual(strip(esTemplate));
+    const embedded = versionOf('rotor.dev_clusterpushsecrets.yaml').properties.spec.properties.pushSecretSpec;
+    expect(strip(embedded)).toEqual(strip(psSpec));
+    const messages = JSON.stringify(embedded).match(/"message":"[^"]*"/g) ?? [];
+    expect(messages.length).toBeGreaterThan(3);
+    for (const m of messages) expect(m).not.toMatch(/(^"message":"|[\s(/])spec\.(?!pushSecretSpec)/);
+  });
+});

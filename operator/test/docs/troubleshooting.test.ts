@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CES_REASON, ES_REASON, STORE_REASON } from '../../src/api/types.js';
 import { ROLLOUT_EVENT_REASON } from '../../src/rollout/coordinator.js';
+import { CPS_REASON, PS_REASON } from '../../src/api/push-types.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const srcDir = join(repoRoot, 'operator/src');
@@ -19,13 +20,13 @@ function sources(dir: string): Array<{ file: string; text: string }> {
   });
 }
 
-/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X` / `CES_REASON.X`, or a reason's literal, outside the definitions. */
+/** Reasons the code sets: `ES_REASON.X` / `STORE_REASON.X` / `CES_REASON.X` / `PS_REASON.X` / `CPS_REASON.X`, or a reason's literal, outside the definitions. */
 export function reasonsSetByCode(files: Array<{ file: string; text: string }>): Set<string> {
-  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON), ...Object.values(CES_REASON)]);
+  const known = new Set<string>([...Object.values(ES_REASON), ...Object.values(STORE_REASON), ...Object.values(CES_REASON), ...Object.values(PS_REASON), ...Object.values(CPS_REASON)]);
   const used = new Set<string>();
   for (const { file, text } of files) {
-    if (file === 'api/types.ts') continue;
-    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON|CES_REASON)\.(\w+)/g)) used.add(m[1]!);
+    if (file === 'api/types.ts' || file === 'api/push-types.ts') continue;
+    for (const m of text.matchAll(/\b(?:ES_REASON|STORE_REASON|CES_REASON|PS_REASON|CPS_REASON)\.(\w+)/g)) used.add(m[1]!);
     for (const m of text.matchAll(/'(\w+)'/g)) if (known.has(m[1]!)) used.add(m[1]!);
   }
   return used;
@@ -51,7 +52,7 @@ describe('docs/troubleshooting.md', () => {
     const sections = doc.split(/^### /m).slice(1);
     for (const section of sections) {
       const reason = /^`(\w+)`/.exec(section)?.[1];
-      if (!reason || ['SecretSynced', 'Valid', 'Provisioned', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
+      if (!reason || ['SecretSynced', 'Synced', 'Valid', 'Provisioned', 'SecretDeleted', 'ProviderUnavailable', 'Throttled'].includes(reason)) continue;
       expect(section, `${reason} has no command block`).toMatch(/```sh\n/);
     }
   });
@@ -79,6 +80,8 @@ const DYNAMIC_EVENT_REASONS: Record<string, readonly string[]> = {
   'coordinator.ts': [],
   'externalsecret-reconciler.ts': [],
   'event-queue.ts': [],
+  'controller/clusterpushsecret/reconciler.ts': Object.values(CPS_REASON),
+  'controller/pushsecret/reconciler.ts': Object.values(PS_REASON),
 };
 
 /** Top-level arguments of the call whose '(' is at `open` (strings, templates and brackets skipped). */
@@ -124,7 +127,7 @@ export function eventReasonsOfCode(files: Array<{ file: string; text: string }>)
       if (/^'(Normal|Warning)'$/.test(type) && literal) reasons.add(literal);
       else if (/^'(Normal|Warning)'$/.test(type) && constant && REASON_CONSTANTS[constant[1]!]?.[constant[2]!]) reasons.add(REASON_CONSTANTS[constant[1]!]![constant[2]!]!);
       else {
-        const known = DYNAMIC_EVENT_REASONS[file.split('/').pop()!];
+        const known = DYNAMIC_EVENT_REASONS[file] ?? DYNAMIC_EVENT_REASONS[file.split('/').pop()!];
         if (!known) throw new Error(`${file}: an Event with a reason computed at run time (${reason}); list what it can be in DYNAMIC_EVENT_REASONS`);
         for (const r of known) reasons.add(r);
       }

@@ -2,10 +2,12 @@
 {{- define "rotor.crdResources" -}}
 - clusterexternalsecrets
 - clustergenerators
+- clusterpushsecrets
 - clustersecretstores
 - ecrauthorizationtokens
 - externalsecrets
 - passwords
+- pushsecrets
 - secretstores
 - stssessiontokens
 {{- end }}

@@ -1,0 +1,402 @@
+#!/usr/bin/env node
+// Writes crds/rotor.dev_pushsecrets.yaml and crds/rotor.dev_clusterpushsecrets.yaml (ESO's
+// PushSecret and ClusterPushSecret, v1alpha1). Generated for two reasons: spec.template is the
+// ExternalSecret CRD's spec.target.template schema (ESO's PushSecret takes the same
+// ExternalSecretTemplate), and ClusterPushSecret's spec.pushSecretSpec is the PushSecret spec
+// schema, so neither can drift from its source. CEL messages of an embedded schema get the
+// path they are embedded at. Run by scripts/sync-crds.sh; operator/test/chart/crds-sync.test.ts
+// fails when the committed files are not what this writes.
+//   node scripts/gen-push-crds.mjs                     write both files
+//   node scripts/gen-push-crds.mjs --stdout <kind>     print one (pushsecrets | clusterpushsecrets)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const esCrd = parse(readFileSync(join(root, 'crds/rotor.dev_externalsecrets.yaml'), 'utf8'));
+const esVersion = esCrd.spec.versions[0];
+const esSchema = esVersion.schema.openAPIV3Schema;
+const esConditions = structuredClone(esSchema.properties.status.properties.conditions);
+const refreshPattern = esSchema.properties.spec.properties.refreshInterval.pattern;
+
+/** Rewrites `from` to `to` at the start of every CEL message path in the tree. */
+function rebaseMessages(node, from, to) {
+  if (Array.isArray(node)) return node.forEach((n) => rebaseMessages(n, from, to));
+  if (!node || typeof node !== 'object') return;
+  for (const rule of node['x-kubernetes-validations'] ?? []) {
+    if (typeof rule.message === 'string') rule.message = rule.message.split(from).join(to);
+  }
+  for (const value of Object.values(node)) rebaseMessages(value, from, to);
+}
+
+const template = structuredClone(esSchema.properties.spec.properties.target.properties.template);
+rebaseMessages(template, 'spec.target.template', 'spec.template');
+template.description =
+  'Shapes what is pushed, with ESO\'s PushSecret semantics: the templates (Go text/template + sprig, engine v2) ' +
+  'render with the source Secret\'s keys in scope, and their keys are added to (or replace) the source keys ' +
+  'before data[] picks what to push. The source Secret itself is never changed.';
+
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+const labelSelector = (description, subject) => ({
+  type: 'object',
+  description,
+  'x-kubernetes-map-type': 'atomic',
+  properties: {
+    matchLabels: {
+      type: 'object',
+      description: `Labels the ${subject} must carry, all of them (key: value).`,
+      additionalProperties: { type: 'string' },
+    },
+    matchExpressions: {
+      type: 'array',
+      description: `Requirements on the ${subject} labels, all of which must hold.`,
+      maxItems: 64,
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        properties: {
+          key: { type: 'string', description: 'Label key.', maxLength: 317 },
+          operator: { type: 'string', description: 'In, NotIn, Exists or DoesNotExist.', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', description: 'Values for In and NotIn; empty for Exists and DoesNotExist.', maxItems: 64, items: { type: 'string', maxLength: 63 } },
+        },
+        'x-kubernetes-validations': [
+          {
+            rule: "(self.operator in ['In', 'NotIn']) == (has(self.values) && size(self.values) > 0)",
+            message: 'matchExpressions[]: In and NotIn need values; Exists and DoesNotExist take none',
+          },
+        ],
+      },
+    },
+  },
+});
+
+/** One data[] entry; `withRules` false for the copy in status (the server already checked it). */
+const pushSecretData = (withRules) => ({
+  type: 'object',
+  description: 'One value to push: a key of the source Secret (or all of it) to a remote secret (or one property of it).',
+  required: ['match'],
+  properties: {
+    match: {
+      type: 'object',
+      description: 'Which source key goes where.',
+      required: ['remoteRef'],
+      properties: {
+        secretKey: {
+          type: 'string',
+          description: 'Key of the source Secret to push. Unset: the whole Secret, as a JSON object of its keys and values (as ESO).',
+          maxLength: 253,
+        },
+        remoteRef: {
+          type: 'object',
+          description: 'Where the value goes.',
+          required: ['remoteKey'],
+          properties: {
+            remoteKey: {
+              type: 'string',
+              description: 'Name of the Secrets Manager secret or Parameter Store parameter (the store\'s prefix, if any, is prepended).',
+              ...(withRules ? { minLength: 1 } : {}),
+              maxLength: 2048,
+            },
+            property: {
+              type: 'string',
+              description: 'Set only this top-level field of a JSON object stored at remoteKey (other fields are kept).',
+              maxLength: 1024,
+            },
+          },
+        },
+      },
+    },
+    metadata: {
+      type: 'object',
+      description:
+        'Provider-specific settings, as ESO\'s AWS provider reads them (apiVersion kubernetes.external-secrets.io/v1alpha1, kind PushSecretMetadata, ' +
+        'spec: tags, description, kmsKeyID, secretPushFormat, resourcePolicy, parameter tier and type…). Passed as-is to the writer, which names a wrong field.',
+      'x-kubernetes-preserve-unknown-fields': true,
+    },
+    conversionStrategy: {
+      type: 'string',
+      description: 'None (default), or ReverseUnicode: key names written as _UXXXX_ (what ExternalSecret\'s Unicode conversion produces) are turned back into the character.',
+      enum: ['None', 'ReverseUnicode'],
+      ...(withRules ? { default: 'None' } : {}),
+    },
+  },
+});
+
+const pushSecretSpec = {
+  type: 'object',
+  description: 'What to push, from where, to which stores, and what to do with existing and removed remote values.',
+  required: ['secretStoreRefs', 'selector'],
+  'x-kubernetes-validations': [
+    {
+      rule: '!has(self.dataTo) || size(self.dataTo) == 0',
+      message: 'spec.dataTo (ESO\'s bulk push) is not supported by Rotor yet: list each key in spec.data (or leave spec.data[].match.secretKey unset to push the whole Secret as one JSON object)',
+    },
+  ],
+  properties: {
+    refreshInterval: {
+      type: 'string',
+      description: 'How often to push again (the remote is re-checked and repaired), as a Go duration such as 1h or 10m. "0": push once per change of the spec or the source Secret. Default 1h.',
+      default: '1h',
+      maxLength: 64,
+      pattern: refreshPattern,
+    },
+    secretStoreRefs: {
+      type: 'array',
+      description: 'The stores to push to: by name, or every store of a kind whose labels match. A SecretStore must be in the PushSecret\'s namespace; a ClusterSecretStore must allow it (spec.conditions).',
+      minItems: 1,
+      maxItems: 16,
+      items: {
+        type: 'object',
+        description: 'One store, or the stores whose labels match.',
+        'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.labelSelector)', message: 'spec.secretStoreRefs[]: set name (one store) or labelSelector (stores by label)' }],
+        properties: {
+          name: { type: 'string', description: 'Name of the store. Ignored when labelSelector is set (as ESO).', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
+          labelSelector: labelSelector('Every store of this kind whose labels match (SecretStores of the PushSecret\'s namespace only).', 'store'),
+          kind: { type: 'string', description: 'SecretStore (default) or ClusterSecretStore.', enum: ['SecretStore', 'ClusterSecretStore'], default: 'SecretStore' },
+        },
+      },
+    },
+    updatePolicy: {
+      type: 'string',
+      description: 'Replace (default): overwrite the remote value when it differs. IfNotExists: push only where the remote key does not exist yet; an existing one is left as it is.',
+      enum: ['Replace', 'IfNotExists'],
+      default: 'Replace',
+    },
+    deletionPolicy: {
+      type: 'string',
+      description:
+        'None (default): remote values stay when the PushSecret is deleted or an entry is removed from data. Delete: Rotor deletes what it pushed then ' +
+        '(a finalizer holds the PushSecret until it is done), and when the source Secret is deleted.',
+      enum: ['Delete', 'None'],
+      default: 'None',
+    },
+    selector: {
+      type: 'object',
+      description: 'Where the values come from: a Secret of this namespace (by name or label), or a generator.',
+      'x-kubernetes-validations': [{ rule: 'has(self.secret) != has(self.generatorRef)', message: 'spec.selector: set exactly one of secret or generatorRef' }],
+      properties: {
+        secret: {
+          type: 'object',
+          description: 'Source Secret(s) in the PushSecret\'s own namespace.',
+          'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.selector)', message: 'spec.selector.secret: set name (one Secret) or selector (every Secret whose labels match)' }],
+          properties: {
+            name: { type: 'string', description: 'Name of the Secret (in the PushSecret\'s namespace). Takes precedence over selector (as ESO).', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
+            selector: labelSelector('Every Secret of the PushSecret\'s namespace whose labels match (ESO 2.x); each is pushed with the same data entries.', 'Secret'),
+          },
+        },
+        generatorRef: {
+          type: 'object',
+          description: 'A generator (generators.rotor.dev) whose output is pushed instead of a Secret.',
+          required: ['apiVersion', 'kind', 'name'],
+          properties: {
+            apiVersion: { type: 'string', description: 'API version of the generator, e.g. generators.rotor.dev/v1alpha1.', maxLength: 253 },
+            kind: { type: 'string', description: 'Kind of the generator: ECRAuthorizationToken, STSSessionToken, Password or ClusterGenerator.', maxLength: 63 },
+            name: { type: 'string', description: 'Name of the generator (in the PushSecret\'s namespace, or cluster-scoped for ClusterGenerator).', minLength: 1, maxLength: 253 },
+          },
+        },
+      },
+    },
+    data: {
+      type: 'array',
+      description: 'The values to push (at most 256 entries).',
+      maxItems: 256,
+      items: pushSecretData(true),
+    },
+    dataTo: {
+      type: 'array',
+      description: 'ESO\'s bulk push rules. Not supported by Rotor yet (refused at admission): list the keys in data.',
+      maxItems: 64,
+      items: { type: 'object', description: 'Not supported.', 'x-kubernetes-preserve-unknown-fields': true },
+    },
+    template: template,
+  },
+};
+
+const conditions = (description, reasons) => {
+  const c = structuredClone(esConditions);
+  c.description = description;
+  c.items.properties.reason.description = `CamelCase reason: ${reasons}.`;
+  return c;
+};
+
+const pushSecretStatus = {
+  type: 'object',
+  description: 'What Rotor pushed on the last reconcile. Never holds a value.',
+  properties: {
+    refreshTime: { type: 'string', format: 'date-time', nullable: true, description: 'When the values were last pushed.' },
+    syncedResourceVersion: { type: 'string', description: 'metadata.generation and a hash of labels and annotations of the PushSecret last pushed (ESO\'s value).' },
+    syncedPushSecrets: {
+      type: 'object',
+      description: 'What is pushed where (ESO\'s shape): "<Kind>/<store name>" -> "<remoteKey>[/<property>]" -> the data entry. Values are never recorded.',
+      additionalProperties: {
+        type: 'object',
+        description: 'Remote keys of one store.',
+        additionalProperties: pushSecretData(false),
+      },
+    },
+    conditions: conditions('Current state; Ready says whether every value is pushed.', 'Synced, Errored, SourceDeleted, InvalidSpec, SourceNotFound, StoreNotFound, StoreNotAllowed, GeneratorUnavailable, GeneratorFailed, TemplateFailed, NotManaged, AccessDenied, InvalidMetadata or InvalidStore'),
+    observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the status was computed for.' },
+  },
+};
+
+const LABELS = { 'app.kubernetes.io/name': 'rotor', 'app.kubernetes.io/part-of': 'rotor' };
+const common = { apiVersion: { type: 'string', description: 'APIVersion of this representation of an object (rotor.dev/v1alpha1).' } };
+
+const pushSecretCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'pushsecrets.rotor.dev', labels: LABELS },
+  spec: {
+    group: 'rotor.dev',
+    scope: 'Namespaced',
+    names: { kind: 'PushSecret', listKind: 'PushSecretList', plural: 'pushsecrets', singular: 'pushsecret', shortNames: ['ps'], categories: ['rotor'] },
+    versions: [
+      {
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Refresh Interval', type: 'string', description: 'How often the values are pushed again.', jsonPath: '.spec.refreshInterval' },
+          { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          { name: 'Ready', type: 'string', description: 'Whether every value is pushed.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Last Sync', type: 'date', description: 'When the values were last pushed.', jsonPath: '.status.refreshTime' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            description:
+              'PushSecret writes keys of a Kubernetes Secret (or a generator\'s output) to AWS Secrets Manager or Parameter Store (ESO\'s PushSecret). ' +
+              'Rotor never overwrites a remote value it did not create.',
+            required: ['spec'],
+            properties: {
+              ...common,
+              kind: { type: 'string', description: 'Kind is the REST resource this object represents (PushSecret).' },
+              metadata: { type: 'object' },
+              spec: pushSecretSpec,
+              status: pushSecretStatus,
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+const embeddedSpec = structuredClone(pushSecretSpec);
+rebaseMessages(embeddedSpec, 'spec.', 'spec.pushSecretSpec.');
+embeddedSpec.description = 'The spec of the PushSecret created in every selected namespace: the same fields, defaults and validation as a PushSecret\'s spec, resolved in each namespace.';
+
+const clusterPushSecretCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'clusterpushsecrets.rotor.dev', labels: LABELS },
+  spec: {
+    group: 'rotor.dev',
+    scope: 'Cluster',
+    names: { kind: 'ClusterPushSecret', listKind: 'ClusterPushSecretList', plural: 'clusterpushsecrets', singular: 'clusterpushsecret', categories: ['rotor'] },
+    versions: [
+      {
+        name: 'v1alpha1',
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Refresh Interval', type: 'string', description: 'How often the selected namespaces are re-checked.', jsonPath: '.spec.refreshTime' },
+          { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+          { name: 'Ready', type: 'string', description: 'Whether every selected namespace has the PushSecret.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            description:
+              'ClusterPushSecret creates the same PushSecret in every namespace its selectors choose (ESO\'s ClusterPushSecret), keeps them in step ' +
+              'with its spec, and removes them from namespaces that stop matching. They are owned by it: deleting it deletes them.',
+            required: ['spec'],
+            properties: {
+              ...common,
+              kind: { type: 'string', description: 'Kind is the REST resource this object represents (ClusterPushSecret).' },
+              metadata: { type: 'object' },
+              spec: {
+                type: 'object',
+                description: 'Which namespaces get the PushSecret, and what it is.',
+                required: ['pushSecretSpec'],
+                properties: {
+                  pushSecretSpec: embeddedSpec,
+                  refreshTime: {
+                    type: 'string',
+                    description: 'How often the selected namespaces and the created PushSecrets are re-checked, as a Go duration (1m, 1h). Default 1h. Namespace creation and label changes are acted on at once anyway.',
+                    maxLength: 64,
+                    pattern: '^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$',
+                  },
+                  pushSecretName: {
+                    type: 'string',
+                    description: 'Name of the PushSecrets to create. Default: the name of the ClusterPushSecret. Renaming deletes the old ones.',
+                    minLength: 1,
+                    maxLength: 253,
+                    pattern: DNS_SUBDOMAIN,
+                  },
+                  pushSecretMetadata: {
+                    type: 'object',
+                    description: 'Labels and annotations set on every created PushSecret.',
+                    properties: {
+                      labels: { type: 'object', description: 'Labels of the created PushSecrets.', additionalProperties: { type: 'string' } },
+                      annotations: { type: 'object', description: 'Annotations of the created PushSecrets.', additionalProperties: { type: 'string' } },
+                    },
+                  },
+                  namespaceSelectors: {
+                    type: 'array',
+                    description: 'Namespaces whose labels match any of these selectors get the PushSecret (ORed). An empty selector ({}) selects every namespace; none selects none.',
+                    maxItems: 64,
+                    items: labelSelector('A label selector over namespaces.', 'namespace'),
+                  },
+                },
+              },
+              status: {
+                type: 'object',
+                description: 'What Rotor observed on the last reconcile.',
+                properties: {
+                  pushSecretName: { type: 'string', description: 'Name of the PushSecrets this ClusterPushSecret created.' },
+                  provisionedNamespaces: { type: 'array', description: 'Namespaces that have the PushSecret, as the spec says.', items: { type: 'string' } },
+                  failedNamespaces: {
+                    type: 'array',
+                    description: 'Selected namespaces that could not get the PushSecret, and why.',
+                    items: {
+                      type: 'object',
+                      required: ['namespace'],
+                      properties: {
+                        namespace: { type: 'string', description: 'The namespace.' },
+                        reason: { type: 'string', description: 'Why, and what to do.' },
+                      },
+                    },
+                  },
+                  conditions: conditions('Current state; Ready says whether every selected namespace has the PushSecret.', 'Provisioned, NamespacesFailed or InvalidSpec'),
+                  observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the status was computed for.' },
+                },
+              },
+            },
+          },
+        },
+      },
+    ],
+  },
+};
+
+const header = (what, extra) => `---
+# ${what}
+# GENERATED by scripts/gen-push-crds.mjs${extra}; edit the script, not this file.
+# operator/src/api/push-types.ts mirrors it and operator/test/api/crd-drift.test.ts keeps the two in step.
+`;
+const files = {
+  pushsecrets: header("PushSecret: Secret keys pushed to Secrets Manager / Parameter Store (ESO's kind).", ' (spec.template is the ExternalSecret CRD\'s template schema)') + stringify(pushSecretCrd, { lineWidth: 0 }),
+  clusterpushsecrets:
+    header("ClusterPushSecret: one PushSecret stamped into every selected namespace (ESO's kind).", ' (spec.pushSecretSpec is the PushSecret spec schema)') +
+    stringify(clusterPushSecretCrd, { lineWidth: 0 }),
+};
+const i = process.argv.indexOf('--stdout');
+if (i >= 0) process.stdout.write(files[process.argv[i + 1]] ?? '');
+else for (const [kind, text] of Object.entries(files)) writeFileSync(join(root, `crds/rotor.dev_${kind}.yaml`), text);
