@@ -98,7 +98,7 @@ describe('ExternalSecret with target.manifest: ConfigMap', () => {
     t.provider.set('prod/db', JSON.stringify({ host: 'db2.internal', password: SENTINEL }), 'v-2');
     t.advance(3_600_000);
     await t.reconcile();
-    expect(t.manifests.configMap('app', 'cfg')!.data!['host']).toBe('db2.internal');
+    expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['host']).toBe('db2.internal');
     expect(t.manifests.writes).toBe(writes + 1);
   });
 
@@ -123,7 +123,7 @@ describe('ExternalSecret with target.manifest: ConfigMap', () => {
       (o.data as Record<string, string>)['host'] = 'evil.example';
     });
     await t.reconcile();
-    expect(t.manifests.configMap('app', 'cfg')!.data!['host']).toBe('db.internal');
+    expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['host']).toBe('db.internal');
     t.manifests.tamper('ConfigMap', 'app', 'cfg', (o) => {
       delete o.metadata!.annotations!['rotor.dev/owner'];
     });
@@ -136,7 +136,7 @@ describe('ExternalSecret with target.manifest: ConfigMap', () => {
     await t.reconcile();
     t.manifests.objects.clear();
     await t.reconcile();
-    expect(t.manifests.configMap('app', 'cfg')!.data!['host']).toBe('db.internal');
+    expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['host']).toBe('db.internal');
   });
 
   it('deletionPolicy Delete deletes it once every remote secret is gone', async () => {
