@@ -413,6 +413,7 @@ export class ExternalSecretReconciler {
       };
       const heartbeat = heartbeatDue({ now: this.deps.now().getTime(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
       if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
       this.rememberForceSync(es);
       if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);

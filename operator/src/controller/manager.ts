@@ -203,7 +203,9 @@ export class Manager {
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       readLive: (ns, name) => options.externalSecretDeps.secrets.get(ns, name),
       ...(options.manifestTargets
-        ? { manifestTargets: new ManifestTargets({ ...options.manifestTargets, macKey: esDeps.macKey, cachedConfigMap: (ns, name) => this.managedConfigMaps?.get(ns, name) as GenericObject | undefined }) }
+        ? { manifestTargets: new ManifestTargets({ ...options.manifestTargets, macKey: esDeps.macKey, cachedConfigMap: (ns, name) => this.managedConfigMaps?.get(ns, name) as GenericObject | undefined,
+              managedConfigMapsOf: (ns, owner) => (this.managedConfigMaps?.list(ns) ?? []).filter((cm) => cm.metadata?.annotations?.[ANNOTATION_OWNER] === owner) as GenericObject[],
+            }) }
         : {}),
       managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
       cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),

@@ -9,7 +9,7 @@ import { dataDigest } from './mac.js';
 export const CONTENT_DIGEST_FIELD = 'rotorContentDigest';
 
 /** JSON with object keys sorted (content from the API and content about to be written compare equal). */
-function canonicalJson(value: unknown): string {
+export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -28,7 +28,7 @@ import {
 import type { ObjectMeta } from '../../kube/objects.js';
 import { LAST_APPLIED_ANNOTATION } from '../../kube/cache-transform.js';
 import { dataMACv2, objectMacKey } from '../../sync/mac.js';
-import { manifestContentDigest } from '../../sync/manifest-content.js';
+import { canonicalJson, manifestContentDigest } from '../../sync/manifest-content.js';
 import type { TargetKind } from './target-kind.js';
 
 /** A target object as Rotor reads and writes it: metadata plus any top-level fields. */
@@ -173,19 +173,7 @@ export function planManifestWrite(live: ManifestObject | undefined, input: Manif
 function sameWrite(live: ManifestObject, next: ManifestObject): boolean {
   const view = (o: ManifestObject) => {
     const { metadata, status: _status, ...rest } = o;
-    return canonical({ rest, labels: metadata?.labels ?? {}, annotations: metadata?.annotations ?? {}, refs: metadata?.ownerReferences ?? [] });
+    return canonicalJson({ rest, labels: metadata?.labels ?? {}, annotations: metadata?.annotations ?? {}, refs: metadata?.ownerReferences ?? [] });
   };
   return view(live) === view(next);
-}
-
-/** JSON with object keys sorted, so equal content compares equal. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }

@@ -21,6 +21,8 @@ export interface ManifestTargetsDeps {
   allowedKinds: readonly string[];
   /** The managed-ConfigMap informer cache (data replaced by a digest); absent: always read. */
   cachedConfigMap?: (namespace: string, name: string) => GenericObject | undefined;
+  /** Cached managed ConfigMaps of a namespace whose rotor.dev/owner is `owner` (namespace/name). */
+  managedConfigMapsOf?: (namespace: string, owner: string) => GenericObject[];
   macKey: Buffer;
 }
 
@@ -107,6 +109,11 @@ export class ManifestTargets {
     }
   }
 
+  /** See deleteRenamedConfigMaps. */
+  deleteRenamed(es: DefaultedExternalSecret, resolved: ResolvedTarget): Promise<string[]> {
+    return deleteRenamedConfigMaps(this.deps, es, resolved);
+  }
+
   /**
    * deletionPolicy Delete once every remote secret is gone (ESO: only an Owner target is
    * deleted). Only an object this ExternalSecret wrote, and only the version it decided on.
@@ -121,6 +128,24 @@ export class ManifestTargets {
     }
     return true;
   }
+}
+
+/**
+ * spec.target.name changed: the ConfigMaps this ExternalSecret controls under another name are
+ * deleted (as Secrets are), with preconditions, after the new one is written. Returns their names.
+ */
+export async function deleteRenamedConfigMaps(deps: Pick<ManifestTargetsDeps, 'client' | 'managedConfigMapsOf'>, es: DefaultedExternalSecret, resolved: ResolvedTarget): Promise<string[]> {
+  const uid = es.metadata.uid;
+  if (!deps.managedConfigMapsOf || !uid || es.spec.target.creationPolicy !== 'Owner' || resolved.served.group !== '' || resolved.served.kind !== 'ConfigMap') return [];
+  const deleted: string[] = [];
+  for (const old of deps.managedConfigMapsOf(es.metadata.namespace!, `${es.metadata.namespace}/${es.metadata.name}`)) {
+    const name = old.metadata?.name;
+    if (!name || name === es.spec.target.name) continue;
+    if (!(old.metadata?.ownerReferences ?? []).some((ref) => ref.uid === uid && ref.controller === true)) continue;
+    await deps.client.delete(resolved.served, es.metadata.namespace!, name, old.metadata ?? {});
+    deleted.push(name);
+  }
+  return deleted;
 }
 
 function ownerOf(es: ExternalSecret): ManifestOwner {

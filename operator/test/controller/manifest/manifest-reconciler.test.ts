@@ -47,6 +47,10 @@ function setup(es: ExternalSecret, options: { allowedKinds?: string[] } = {}) {
         const cm = manifests.configMap(ns, name);
         return cm?.metadata?.labels?.['rotor.dev/managed'] === 'true' ? withoutContent(KEY, structuredClone(cm), 'ConfigMap') : undefined;
       },
+      managedConfigMapsOf: (ns, owner) =>
+        [...manifests.objects.entries()]
+          .filter(([k, o]) => k.startsWith(`ConfigMap/${ns}/`) && o.metadata?.annotations?.['rotor.dev/owner'] === owner)
+          .map(([, o]) => withoutContent(KEY, structuredClone(o), 'ConfigMap')),
     }),
   });
   return {
@@ -148,6 +152,16 @@ describe('ExternalSecret with target.manifest: ConfigMap', () => {
     expect(t.manifests.configMap('app', 'cfg')).toBeUndefined();
     expect(t.ready()).toMatchObject({ status: 'False', reason: 'SecretDeleted' });
     expect(t.events.reasons()).toContain('Normal/Deleted');
+  });
+
+  it('a new spec.target.name: the ConfigMap is written under it and the old one deleted', async () => {
+    const t = setup(configMapEs());
+    await t.reconcile();
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, generation: 2 }, spec: { ...t.objects.es.spec, target: { ...t.objects.es.spec.target, name: 'cfg2' } } };
+    await t.reconcile();
+    expect(t.manifests.configMap('app', 'cfg2')).toBeDefined();
+    expect(t.manifests.configMap('app', 'cfg')).toBeUndefined();
+    expect(t.events.reasons()).toEqual(['Normal/Created', 'Normal/Created', 'Normal/Deleted']);
   });
 
   it('refuses to overwrite a ConfigMap it did not create', async () => {
