@@ -56,7 +56,7 @@ export class ManifestTargets {
       const cached = this.deps.cachedConfigMap(namespace, name);
       if (cached) return cached;
     }
-    return this.deps.client.get(resolved.served, namespace, name);
+    return forbiddenAsAccessDenied(this.deps.client.get(resolved.served, namespace, name), 'get', resolved);
   }
 
   /**
@@ -99,11 +99,11 @@ export class ManifestTargets {
       case 'none':
         return { action: plan.reason === 'policy-none' ? 'skipped' : 'unchanged', mac: full ? manifestMAC(this.deps.macKey, owner.uid, resolved.target, full as ManifestObject) : undefined };
       case 'create': {
-        await this.deps.client.create(resolved.served, plan.object as GenericObject);
+        await forbiddenAsAccessDenied(this.deps.client.create(resolved.served, plan.object as GenericObject), 'create', resolved);
         return { action: 'created', mac: manifestMAC(this.deps.macKey, owner.uid, resolved.target, plan.object) };
       }
       case 'update': {
-        await this.deps.client.replace(resolved.served, plan.object as GenericObject);
+        await forbiddenAsAccessDenied(this.deps.client.replace(resolved.served, plan.object as GenericObject), 'update', resolved);
         return { action: 'updated', mac: manifestMAC(this.deps.macKey, owner.uid, resolved.target, plan.object) };
       }
     }
@@ -146,6 +146,24 @@ export async function deleteRenamedConfigMaps(deps: Pick<ManifestTargetsDeps, 'c
     deleted.push(name);
   }
   return deleted;
+}
+
+/**
+ * A 403 on a target: the kind is allowed but the operator lacks its RBAC (an irregular plural the
+ * chart could not name, or RBAC managed outside the chart). Said with the kind and what to do.
+ */
+async function forbiddenAsAccessDenied<T>(call: Promise<T>, verb: string, resolved: ResolvedTarget): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (httpStatusOf(error) !== 403) throw error;
+    const resource = resolved.served.group ? `${resolved.served.plural}.${resolved.served.group}` : resolved.served.plural;
+    throw new SyncError(
+      ES_REASON.AccessDenied,
+      `spec.target.manifest: the operator's ServiceAccount may not ${verb} ${resource}; the chart grants get, create, update and delete on each kind in targets.allowedKinds (add the rule yourself when the resource name is not the kind's regular plural)`,
+      { field: 'spec.target.manifest' },
+    );
+  }
 }
 
 function ownerOf(es: ExternalSecret): ManifestOwner {

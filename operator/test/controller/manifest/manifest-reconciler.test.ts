@@ -218,6 +218,16 @@ describe('ExternalSecret with target.manifest: tenancy', () => {
     expect(t.ready()!.message).toContain('cluster-scoped');
   });
 
+  it('a 403 on an allowed kind says which RBAC is missing', async () => {
+    const t = setup(externalSecret({ target: { name: 'w', manifest: { apiVersion: 'example.com/v1', kind: 'Widget' } } }), { allowedKinds: ['Widget.example.com'] });
+    t.manifests.get = async () => {
+      throw Object.assign(new Error('forbidden'), { code: 403 });
+    };
+    await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
+    expect(t.ready()).toMatchObject({ status: 'False', reason: 'AccessDenied' });
+    expect(t.ready()!.message).toContain('may not get widgets.example.com');
+  });
+
   it('writes an allowed kind with the data in spec.data (ESO)', async () => {
     const t = setup(externalSecret({ target: { name: 'w', manifest: { apiVersion: 'example.com/v1', kind: 'Widget' } } }), { allowedKinds: ['ConfigMap', 'Widget.example.com'] });
     await t.reconcile();
