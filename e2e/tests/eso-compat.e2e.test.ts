@@ -21,6 +21,8 @@ interface Expectation {
     | { parameter: string; value: string; type?: string }
   >;
   secrets: Array<{ name: string; type?: string; data: Record<string, string>; labels?: Record<string, string>; annotations?: Record<string, string> }>;
+  /** Non-Secret targets (target.manifest): ConfigMaps, data as text. */
+  configMaps?: Array<{ name: string; data: Record<string, string>; labels?: Record<string, string> }>;
 }
 
 /** The only change an ESO user makes. */
@@ -124,6 +126,12 @@ describe('ESO compatibility corpus (AWS), apiVersion swapped only', () => {
       for (const [k, v] of Object.entries(want.data)) expect(data[k] === v, `${want.name}.${k} has the expected bytes`).toBe(true);
       expect(secret.metadata.labels ?? {}).toMatchObject(want.labels ?? {});
       expect(secret.metadata.annotations ?? {}).toMatchObject(want.annotations ?? {});
+    }
+    for (const want of expectation.configMaps ?? []) {
+      const cm = await kubectlJson<{ data?: Record<string, string>; metadata: { labels?: Record<string, string> } }>('get', 'configmap', want.name, '-n', ns);
+      expect(Object.keys(cm.data ?? {}).sort(), `${want.name} keys`).toEqual(Object.keys(want.data).sort());
+      for (const [k, v] of Object.entries(want.data)) expect(cm.data?.[k] === v, `${want.name}.${k} has the expected bytes`).toBe(true);
+      expect(cm.metadata.labels ?? {}).toMatchObject(want.labels ?? {});
     }
     // Other runs' operators share this test bed: leave nothing of this file for them to reconcile.
     for (const ces of docs.filter((d) => d.kind === 'ClusterExternalSecret')) await kubectl('delete', 'clusterexternalsecret', ces.metadata.name as string, '--ignore-not-found');

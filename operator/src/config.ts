@@ -5,6 +5,7 @@ import { parseDuration } from './api/duration.js';
 import { EndpointPatternError, parseEndpointPattern } from './aws/endpoint-policy.js';
 import { OPERATOR_IDENTITY_SCOPES, type OperatorIdentityScope } from './aws/tenancy.js';
 import { distinctQueues, parseEventQueue, type EventQueueSpec } from './aws/events/queue-spec.js';
+import { DEFAULT_ALLOWED_KINDS, allowedKindProblem } from './controller/manifest/target-kind.js';
 
 export interface OperatorConfig {
   kubeconfig?: string;
@@ -42,6 +43,8 @@ export interface OperatorConfig {
   tokenAudiences: string[];
   /** SQS queues of AWS change events (issue #16), read by the leader with the operator's own identity; empty = polling only. */
   eventQueues: EventQueueSpec[];
+  /** Kinds spec.target.manifest may write besides Secrets ("ConfigMap", "<Kind>.<group>"); empty = none. */
+  targetAllowedKinds: string[];
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
@@ -83,7 +86,11 @@ export const USAGE = `rotor [flags]
   --events-queue URL[,region=R]     an SQS queue of AWS change events (EventBridge) to refresh from at once,
                                     read by the leader with the operator's own AWS identity; region is read
                                     from sqs.<region>.amazonaws.com URLs, required otherwise (LocalStack).
-                                    Repeatable, one queue per flag (default none: polling only)`;
+                                    Repeatable, one queue per flag (default none: polling only)
+  --target-allowed-kind KIND        a kind ExternalSecrets may write with spec.target.manifest: ConfigMap or
+                                    <Kind>.<group> (the operator needs RBAC for it; never Secrets, RBAC or
+                                    cluster-scoped kinds). Repeatable or comma-separated; "none" allows no
+                                    kind (default ConfigMap)`;
 
 export class ConfigError extends Error {}
 
@@ -136,6 +143,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
       'operator-identity-scope': { type: 'string' },
       'token-audience': { type: 'string', multiple: true },
       'events-queue': { type: 'string', multiple: true },
+      'target-allowed-kind': { type: 'string', multiple: true },
       help: { type: 'boolean' },
       version: { type: 'boolean' },
     },
@@ -169,6 +177,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   } catch (error) {
     throw new ConfigError((error as Error).message);
   }
+  const kindValues = listFlag(values['target-allowed-kind']);
+  if (kindValues.includes('none') && kindValues.length > 1) throw new ConfigError('--target-allowed-kind: "none" cannot be combined with kinds');
+  const targetAllowedKinds = kindValues.length === 0 ? [...DEFAULT_ALLOWED_KINDS] : kindValues.filter((k) => k !== 'none');
+  for (const kind of targetAllowedKinds) {
+    const problem = allowedKindProblem(kind);
+    if (problem) throw new ConfigError(`--target-allowed-kind ${problem}`);
+  }
   return {
     // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
@@ -196,6 +211,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     operatorIdentityScope,
     tokenAudiences: tokenAudiences.length > 0 ? tokenAudiences : ['sts.amazonaws.com'],
     eventQueues,
+    targetAllowedKinds: [...new Set(targetAllowedKinds)],
   };
 }
 

@@ -8,6 +8,7 @@ import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
 import { KubeExternalSecretWriter } from './kube/external-secrets.js';
+import { KubeManifestTargetClient } from './kube/manifest-targets.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
@@ -98,7 +99,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     build: async () => {
       const macKey = await loadOrCreateHmacKey(secrets, config.namespace, config.hmacSecretName);
       const manager = new Manager({
-        sources: kubeManagerSources(clients, config.watchNamespace),
+        sources: kubeManagerSources(clients, config.watchNamespace, { configMapTargets: config.targetAllowedKinds.includes('ConfigMap') }),
         logger,
         metrics,
         concurrency: config.concurrency,
@@ -125,6 +126,9 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           revalidateAfterMs: config.storeRevalidateMs,
           awsCallTimeoutMs: config.awsCallTimeoutMs,
         },
+        // spec.target.manifest: always wired, so a kind the admin did not allow is refused with
+        // a message naming the chart value (an empty list allows none).
+        manifestTargets: { client: new KubeManifestTargetClient(clients.core, clients.customObjects), allowedKinds: config.targetAllowedKinds },
         clusterExternalSecretDeps: {
           writer: new KubeExternalSecretWriter(clients.customObjects),
           status,

@@ -73,6 +73,15 @@ describe('parseConfig', () => {
     expect(() => parseConfig(['--events-queue', 'http://127.0.0.1:4566/000000000000/q'], {})).toThrow(/--events-queue .*add ,region=<region>/);
   });
 
+  it('reads --target-allowed-kind: ConfigMap by default, repeatable or comma-separated, "none", and refuses kinds that can never be targets', () => {
+    expect(parseConfig([], {}).targetAllowedKinds).toEqual(['ConfigMap']);
+    expect(parseConfig(['--target-allowed-kind', 'ConfigMap,Application.argoproj.io', '--target-allowed-kind', 'ConfigMap'], {}).targetAllowedKinds).toEqual(['ConfigMap', 'Application.argoproj.io']);
+    expect(parseConfig(['--target-allowed-kind=none'], {}).targetAllowedKinds).toEqual([]);
+    expect(() => parseConfig(['--target-allowed-kind', 'none,ConfigMap'], {})).toThrow(/"none" cannot be combined/);
+    expect(() => parseConfig(['--target-allowed-kind', 'RoleBinding.rbac.authorization.k8s.io'], {})).toThrow(/--target-allowed-kind .*can never be a target/);
+    expect(() => parseConfig(['--target-allowed-kind', 'Service'], {})).toThrow(ConfigError);
+  });
+
   it('--help is an answer, on stdout with exit 0, listing every flag; --version too; bad flags go to stderr with 2', () => {
     let help: unknown;
     try {

@@ -332,14 +332,24 @@ export interface ExternalSecretTemplate {
   mergePolicy?: TemplateMergePolicy;
 }
 
+/** spec.target.manifest (ESO's ManifestReference). */
+export interface ManifestReference {
+  /** "v1" for a ConfigMap, "<group>/<version>" for other kinds. */
+  apiVersion: string;
+  kind: string;
+}
+
 export interface ExternalSecretTarget {
   name?: string;
   creationPolicy?: CreationPolicy;
   deletionPolicy?: DeletionPolicy;
   immutable?: boolean;
   template?: ExternalSecretTemplate;
-  /** ESO's non-Secret target; refused by the CRD (not supported yet), never read. */
-  manifest?: { apiVersion?: string; kind?: string };
+  /**
+   * ESO's non-Secret target: write an object of this kind instead of a Secret (a ConfigMap, or
+   * a kind the cluster admin allows; controller/manifest/).
+   */
+  manifest?: ManifestReference;
 }
 
 export type RolloutKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'Rollout';
@@ -494,6 +504,8 @@ export const ES_REASON = {
   AccessDenied: 'AccessDenied',
   InvalidSpec: 'InvalidSpec',
   TargetNotOwned: 'TargetNotOwned',
+  /** spec.target.manifest names a kind the chart does not allow (targets.allowedKinds). */
+  TargetKindNotAllowed: 'TargetKindNotAllowed',
   Throttled: 'Throttled',
   ProviderUnavailable: 'ProviderUnavailable',
   /** dataFrom[].sourceRef.generatorRef names a generator that does not exist. */

@@ -40,12 +40,13 @@ import { recreateSecret } from './recreate.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from './conditions.js';
 import { checkStoreAccess } from './store-access.js';
-import { problemsError, storeRefKey, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
+import { problemsError, storeRefKey, type DesiredData, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 import { generatedRefreshBy } from './generated-expiry.js';
 import { objectsGone, reconcileScope } from './reconcile-scope.js';
 import { syncedResourceVersion } from './synced-resource-version.js';
 import type { LearnedRead } from './event-index.js';
 import type { AwsService, SecretStoreRef } from '../api/types.js';
+import type { ManifestTargets } from './manifest/manifest-targets.js';
 
 /** An AWS change event that asks for a refresh (controller/event-router.ts). */
 export interface EventTrigger {
@@ -120,6 +121,8 @@ export interface ExternalSecretReconcilerDeps {
   onSynced?: (namespace: string, name: string, service: AwsService, reads: LearnedRead[]) => void;
   /** A refresh an AWS event triggered wrote the Secret: seconds from the event's receipt. */
   onEventSynced?: (seconds: number) => void;
+  /** Non-Secret targets (spec.target.manifest); absent: such ExternalSecrets are refused. */
+  manifestTargets?: ManifestTargets;
 }
 
 export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
@@ -268,6 +271,7 @@ export class ExternalSecretReconciler {
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
     const now = this.deps.now();
     const storeChange = this.storeChangedFor.get(keyOf(es));
+    if (defaulted.spec.target.manifest) return this.reconcileManifestTarget(es, defaulted, intervalMs, rolloutSibling, log, trigger);
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
     // if the refresh then fails): that is what makes a rollout survive a crash.
     const read = await this.readTarget(defaulted);
@@ -339,6 +343,95 @@ export class ExternalSecretReconciler {
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
     const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
     return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
+  }
+
+  /**
+   * A pass over an ExternalSecret with spec.target.manifest (controller/manifest/): the same
+   * refresh decision, store resolution, fetch, failure handling and status as a Secret target;
+   * the target is read, planned and written by ManifestTargets. No rollouts (they follow Secrets).
+   */
+  private async reconcileManifestTarget(es: ExternalSecret, spec: DefaultedExternalSecret, intervalMs: number, rolloutSibling: boolean, log: Logger, trigger?: EventTrigger): Promise<ReconcileResult> {
+    const now = this.deps.now();
+    const manifests = this.deps.manifestTargets;
+    const storeChange = this.storeChangedFor.get(keyOf(es));
+    const ready = findCondition(es.status?.conditions, 'Ready');
+    let nextAt: number | undefined;
+    try {
+      if (!manifests) throw new SyncError(ES_REASON.TargetKindNotAllowed, 'spec.target.manifest: this operator writes Secrets only (started without non-Secret targets); remove spec.target.manifest', { field: 'spec.target.manifest' });
+      const resolved = await manifests.resolve(spec);
+      const target = await manifests.read(spec, resolved);
+      const decision = decideRefresh({
+        policy: spec.spec.refreshPolicy,
+        intervalMs,
+        now: now.getTime(),
+        phaseMs: stableOffsetMs(storeSeed(spec)),
+        lastSyncMs: lastSuccessfulSync(es),
+        syncedWaveMs: this.syncedWave.get(keyOf(es)),
+        lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
+        generation: es.metadata.generation,
+        observedGeneration: es.status?.observedGeneration,
+        targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
+        targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
+        targetDrifted: manifests.drifted(spec, resolved, target),
+        forceRequested: this.forceRequested(es),
+        metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
+        storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
+        rolloutSibling,
+        eventTriggered: trigger !== undefined,
+      });
+      nextAt = decision.nextAt;
+      if (!decision.sync) {
+        if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+        this.deps.onSyncResult?.('skipped', es);
+        return requeueAt(this.delayUntil(decision.nextAt), undefined);
+      }
+      const namespace = spec.metadata.namespace!;
+      const fresh = decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling';
+      const { store, built } = await this.fetchDesired(spec, { fresh, notBefore: decision.waveMs });
+      const what = `${resolved.target.kind} ${namespace}/${spec.spec.target.name}`;
+      if (built.allMissing && spec.spec.target.deletionPolicy === 'Delete' && spec.spec.target.creationPolicy === 'Owner') {
+        if (await manifests.deleteIfOwned(spec, resolved, target)) await this.event(spec, 'Normal', 'Deleted', `deleted ${what}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
+        await this.writeStatus(spec, { ...deletedStatus(spec, this.deps.now()), conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, `every remote secret is gone; deletionPolicy Delete applied to ${what}`, this.deps.now(), es.metadata.generation)) });
+        this.deps.onSyncResult?.('synced', es);
+        return requeueAt(this.delayUntil(decision.nextAt), undefined);
+      }
+      // deletionPolicy Merge (ESO): with every remote secret gone the keys are written empty.
+      if (built.problems.length > 0 && !(built.allMissing && spec.spec.target.deletionPolicy === 'Merge')) throw problemsError(built.problems);
+      const write = await manifests.write(spec, resolved, target, built.allMissing ? { ...built, data: {} } : built);
+      const written = write.action === 'created' || write.action === 'updated';
+      if (written) await this.event(spec, 'Normal', write.action === 'created' ? 'Created' : 'Updated', `${write.action} ${what} (${countKeys(built.data)}; versions ${versionSummary(built.syncedVersions)})`);
+      const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
+      const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, this.deps.now(), es.metadata.generation));
+      const status: ExternalSecretStatus = {
+        ...es.status,
+        conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
+        ...(trigger ? { lastEvent: trigger.event } : {}),
+        observedGeneration: es.metadata.generation,
+        syncedResourceVersion: syncedResourceVersion(es.metadata),
+        syncedVersions: built.syncedVersions,
+        ...(write.mac ? { dataMAC: write.mac } : {}),
+        version: versionSummary(built.syncedVersions),
+        ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+        ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+      };
+      const heartbeat = heartbeatDue({ now: this.deps.now().getTime(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
+      if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
+      this.rememberForceSync(es);
+      if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
+      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+      const service = built.readsService ?? store?.spec.provider.aws.service;
+      if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
+      this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
+      log.info({ written, kind: resolved.target.listName, keys: Object.keys(built.data).length }, written ? 'target written' : 'target up to date');
+      return requeueAt(this.delayUntil(decision.nextAt), undefined);
+    } catch (error) {
+      const { reason, message, retryable } = describeFailure(error);
+      await this.fail(spec, reason, message, log);
+      this.deps.onSyncResult?.('error', es);
+      if (waitsForChange(error)) return requeueAt(this.delayUntil(nextAt ?? now.getTime() + intervalMs), undefined);
+      throw new ReconcileFailure(message, retryable);
+    }
   }
 
   /**
@@ -500,24 +593,7 @@ export class ExternalSecretReconciler {
     trigger?: EventTrigger,
   ): Promise<void> {
     const namespace = es.metadata.namespace!;
-    const { store, entryStores } = await this.resolveStores(es);
-    // AWS reads stop at the pass's deadline or when the ExternalSecret or a store it reads goes away.
-    const scope = reconcileScope({
-      stillWanted: () => {
-        const nowEs = this.deps.externalSecrets.get(namespace, es.metadata.name);
-        const used: Array<[SecretStore, SecretStore | undefined]> = [
-          ...(store ? [[store, this.findStore(es)] as [SecretStore, SecretStore | undefined]] : []),
-          ...[...entryStores].map(([key, s]): [SecretStore, SecretStore | undefined] => [s, this.lookupStore(namespace, refOfKey(key))]),
-        ];
-        if (used.length === 0) return objectsGone(es, es, nowEs, nowEs);
-        for (const [was, now] of used) {
-          const gone = objectsGone(es, was, nowEs, now);
-          if (gone) return gone;
-        }
-        return undefined;
-      },
-    });
-    const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal, entryStores }).finally(scope.dispose);
+    const { store, built } = await this.fetchDesired(es, fetchOptions);
     target = await this.withData(es, target, built.data);
 
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
@@ -684,6 +760,32 @@ export class ExternalSecretReconciler {
    * uses it (or there is no entry: a template-only Secret), and each distinct sourceRef.storeRef
    * (ESO's per-entry store), keyed by storeRefKey. A failure names the entry's field.
    */
+  /**
+   * Resolves the stores `es` reads through and fetches its desired data. AWS reads stop at the
+   * pass's deadline or when the ExternalSecret or a store it reads goes away.
+   */
+  private async fetchDesired(es: DefaultedExternalSecret, fetchOptions: Omit<FetchDesiredOptions, 'signal' | 'entryStores'>): Promise<{ store: SecretStore | undefined; built: DesiredData }> {
+    const namespace = es.metadata.namespace!;
+    const { store, entryStores } = await this.resolveStores(es);
+    const scope = reconcileScope({
+      stillWanted: () => {
+        const nowEs = this.deps.externalSecrets.get(namespace, es.metadata.name);
+        const used: Array<[SecretStore, SecretStore | undefined]> = [
+          ...(store ? [[store, this.findStore(es)] as [SecretStore, SecretStore | undefined]] : []),
+          ...[...entryStores].map(([key, s]): [SecretStore, SecretStore | undefined] => [s, this.lookupStore(namespace, refOfKey(key))]),
+        ];
+        if (used.length === 0) return objectsGone(es, es, nowEs, nowEs);
+        for (const [was, now] of used) {
+          const gone = objectsGone(es, was, nowEs, now);
+          if (gone) return gone;
+        }
+        return undefined;
+      },
+    });
+    const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal, entryStores }).finally(scope.dispose);
+    return { store, built };
+  }
+
   private async resolveStores(es: DefaultedExternalSecret): Promise<{ store: SecretStore | undefined; entryStores: Map<string, SecretStore> }> {
     const spec = es.spec;
     const entryRefs = new Map<string, { ref: SecretStoreRef; field: string }>();
@@ -959,7 +1061,7 @@ function syncedMessage(es: DefaultedExternalSecret, versions: SyncedVersion[], s
  * Failures whose cause is a Kubernetes object, not AWS: backing off and retrying cannot fix
  * them, a change of that object does (issue: TargetNotOwned / StoreNotAllowed retried forever).
  */
-const CHANGE_HEALED_REASONS: ReadonlySet<string> = new Set([ES_REASON.TargetNotOwned, ES_REASON.StoreNotAllowed, ES_REASON.StoreNotFound]);
+const CHANGE_HEALED_REASONS: ReadonlySet<string> = new Set([ES_REASON.TargetNotOwned, ES_REASON.StoreNotAllowed, ES_REASON.StoreNotFound, ES_REASON.TargetKindNotAllowed]);
 
 export function waitsForChange(error: unknown): boolean {
   if (!(error instanceof SyncError)) return false;

@@ -11,11 +11,12 @@ import {
   type StoreKind,
 } from '../api/types.js';
 import type { KubeClients } from '../kube/client.js';
-import type { Namespace, Secret } from '../kube/objects.js';
+import type { ConfigMap, GenericObject, Namespace, Secret } from '../kube/objects.js';
 import {
   customResourceListWatchSource,
   kubeListWatchSource,
   secretListWatchSource,
+  configMapListWatchSource,
   type KubeObject,
   type ListWatchSource,
 } from '../kube/list-watch.js';
@@ -44,6 +45,8 @@ import { forceSyncToken } from './force-sync.js';
 import { storeRefsOf } from '../api/store-refs.js';
 import { PUSH_PLURAL } from '../api/push-types.js';
 import { PushControllers, type PushControllerDeps, type PushSources } from './pushsecret/controllers.js';
+import { ManifestTargets, type ManifestTargetsDeps } from './manifest/manifest-targets.js';
+import { withoutContent } from '../sync/manifest-content.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
 export interface ManagerSources {
@@ -56,10 +59,13 @@ export interface ManagerSources {
   clusterExternalSecrets: ListWatchSource<ClusterExternalSecret & KubeObject>;
   /** PushSecret, ClusterPushSecret and their source Secrets; used when ManagerOptions.push is set. */
   push?: PushSources;
+  /** ConfigMaps labelled rotor.dev/managed=true; only when ConfigMap targets are allowed. */
+  managedConfigMaps?: ListWatchSource<ConfigMap & KubeObject>;
 }
 
-export function kubeManagerSources(clients: KubeClients, namespace: string | undefined): ManagerSources {
+export function kubeManagerSources(clients: KubeClients, namespace: string | undefined, options: { configMapTargets?: boolean } = {}): ManagerSources {
   return {
+    ...(options.configMapTargets ? { managedConfigMaps: configMapListWatchSource<ConfigMap & KubeObject>(clients, { labelSelector: `${LABEL_MANAGED}=true`, namespace }) } : {}),
     externalSecrets: customResourceListWatchSource(clients, { plural: PLURAL.ExternalSecret, namespace }),
     secretStores: customResourceListWatchSource(clients, { plural: PLURAL.SecretStore, namespace }),
     clusterSecretStores: customResourceListWatchSource(clients, { plural: PLURAL.ClusterSecretStore }),
@@ -94,6 +100,8 @@ export interface ManagerOptions {
   externalSecretDeps: Omit<ExternalSecretReconcilerDeps, 'externalSecrets' | 'stores' | 'secrets' | 'logger' | 'requeue' | 'managedSecretsOf' | 'cachedManagedSecret' | 'readLive'> & { secrets: SecretClient };
   storeDeps: Omit<StoreReconcilerDeps, 'get' | 'logger'>;
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
+  /** Non-Secret targets (spec.target.manifest); absent: refused. The manager adds its ConfigMap cache. */
+  manifestTargets?: Omit<ManifestTargetsDeps, 'cachedConfigMap' | 'macKey'>;
   /** AWS change events (issue #16): the operator's queues, read only while this manager runs (on the leader). */
   events?: ManagerEventOptions;
   /** PushSecret and ClusterPushSecret (issue #17); absent: those kinds are not watched. */
@@ -127,6 +135,8 @@ export class Manager {
   /** Namespace labels decide ClusterSecretStore access; watching them admits a relabelled namespace at once. */
   readonly namespaces: ResilientInformer<Namespace & KubeObject>;
   readonly clusterExternalSecrets: ResilientInformer<ClusterExternalSecret & KubeObject>;
+  /** ConfigMap targets, content replaced by a keyed digest (sync/manifest-content.ts). */
+  readonly managedConfigMaps: ResilientInformer<ConfigMap & KubeObject> | undefined;
   private readonly esQueue: WorkQueue;
   private readonly cesQueue: WorkQueue;
   private readonly storeQueue: WorkQueue;
@@ -166,6 +176,15 @@ export class Manager {
       admit: admitSecret,
     });
     this.namespaces = informer('namespaces', sources.namespaces);
+    // ConfigMaps may be large and anyone may label theirs: as for Secrets, metadata and a keyed
+    // digest of the content only, and only those claiming an owner in their own namespace.
+    const macKey = options.externalSecretDeps.macKey;
+    this.managedConfigMaps = sources.managedConfigMaps
+      ? informer('configmaps', sources.managedConfigMaps, undefined, {
+          transform: <T extends KubeObject>(object: T) => withoutContent(macKey, stripForCache(object) as unknown as Record<string, unknown>, 'ConfigMap') as unknown as T,
+          admit: admitSecret,
+        })
+      : undefined;
     // Added after 0.1.0: an upgrade that did not apply the CRDs first (Helm never upgrades them)
     // must not stop ExternalSecrets from syncing; ClusterExternalSecrets start once it is applied.
     this.clusterExternalSecrets = informer(PLURAL.ClusterExternalSecret, sources.clusterExternalSecrets, {
@@ -198,6 +217,11 @@ export class Manager {
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       readLive: (ns, name) => options.externalSecretDeps.secrets.get(ns, name),
+      ...(options.manifestTargets
+        ? { manifestTargets: new ManifestTargets({ ...options.manifestTargets, macKey: esDeps.macKey, cachedConfigMap: (ns, name) => this.managedConfigMaps?.get(ns, name) as GenericObject | undefined,
+              managedConfigMapsOf: (ns, owner) => (this.managedConfigMaps?.list(ns) ?? []).filter((cm) => cm.metadata?.annotations?.[ANNOTATION_OWNER] === owner) as GenericObject[],
+            }) }
+        : {}),
       managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
       cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
@@ -373,7 +397,7 @@ export class Manager {
   }
 
   private readInformers() {
-    return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces, this.clusterExternalSecrets];
+    return [this.externalSecrets, this.secretStores, this.clusterSecretStores, this.managedSecrets, this.namespaces, this.clusterExternalSecrets, ...(this.managedConfigMaps ? [this.managedConfigMaps] : [])];
   }
 
   private routeEvents(): void {
@@ -445,6 +469,8 @@ export class Manager {
       if (key) this.esQueue.addForEvent(key);
     };
     this.managedSecrets.onUpdate(enqueueOwner).onDelete(enqueueOwner);
+    // The same rule for ConfigMap targets (only metadata is read).
+    this.managedConfigMaps?.onUpdate((cm) => enqueueOwner(cm as Secret)).onDelete((cm) => enqueueOwner(cm as Secret));
 
     this.routeClusterExternalSecretEvents();
 

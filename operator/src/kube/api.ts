@@ -3,7 +3,7 @@
 // Every call Rotor makes goes through one of these methods: operator/test/chart/chart.test.ts
 // maps each method used in operator/src to the RBAC permission it needs.
 // Responses are the API server's JSON (kube/objects.ts types), lists included.
-import type { ConfigMap, KubeEvent, KubeList, Lease, Namespace, Secret, ServiceAccount, TokenRequest, Workload } from './objects.js';
+import type { APIResourceList, ConfigMap, KubeEvent, KubeList, Lease, Namespace, Secret, ServiceAccount, TokenRequest, Workload } from './objects.js';
 import { CONTENT_TYPE, type KubeRestClient, type Query } from './rest.js';
 
 export interface ListParams {
@@ -167,6 +167,21 @@ export class CoreApi {
   readNamespacedConfigMap(p: Named): Promise<ConfigMap> {
     return this.configMaps.get(p.namespace, p.name);
   }
+  listNamespacedConfigMap(p: ListParams & { namespace: string }): Promise<KubeList<ConfigMap>> {
+    return this.configMaps.list(p.namespace, p);
+  }
+  listConfigMapForAllNamespaces(p: ListParams = {}): Promise<KubeList<ConfigMap>> {
+    return this.configMaps.list(undefined, p);
+  }
+  createNamespacedConfigMap(p: WriteParams & { namespace: string; body: ConfigMap }): Promise<ConfigMap> {
+    return this.configMaps.create(p.namespace, p.body, p);
+  }
+  replaceNamespacedConfigMap(p: WriteParams & Named & { body: ConfigMap }): Promise<ConfigMap> {
+    return this.configMaps.replace(p.namespace, p.name, p.body, p);
+  }
+  deleteNamespacedConfigMap(p: Named & { body?: DeleteOptions }): Promise<unknown> {
+    return this.configMaps.delete(p.namespace, p.name, p.body);
+  }
 
   readNamespacedServiceAccount(p: Named): Promise<ServiceAccount> {
     return this.serviceAccounts.get(p.namespace, p.name);
@@ -293,5 +308,9 @@ export class CustomObjectsApi {
   }
   deleteClusterCustomObject(p: CustomResourceRef & { name: string; body?: DeleteOptions }): Promise<unknown> {
     return this.resource(p).delete(undefined, p.name, p.body);
+  }
+  /** Discovery: the resources of one group version (GET /apis/<group>/<version>). */
+  getAPIResources(p: { group: string; version: string }): Promise<APIResourceList> {
+    return this.rest.request<APIResourceList>({ method: 'GET', path: `/apis/${p.group}/${p.version}` });
   }
 }

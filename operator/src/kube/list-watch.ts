@@ -146,6 +146,27 @@ export function secretListWatchSource<T extends KubeObject>(
   });
 }
 
+/** ConfigMaps (non-Secret targets) by label, in one namespace or all; small pages as for Secrets. */
+export function configMapListWatchSource<T extends KubeObject>(
+  clients: Pick<KubeClients, 'rest' | 'core'>,
+  options: { labelSelector: string; namespace?: string; inactivityTimeoutMs?: number; pageSize?: number },
+): ListWatchSource<T> {
+  const { namespace, labelSelector } = options;
+  return kubeListWatchSource<T>({
+    rest: clients.rest,
+    pageSize: options.pageSize ?? SECRET_PAGE_SIZE,
+    path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps` : '/api/v1/configmaps',
+    labelSelector,
+    inactivityTimeoutMs: options.inactivityTimeoutMs,
+    listPage: async (continueToken, limit) => {
+      const list = namespace
+        ? await clients.core.listNamespacedConfigMap({ namespace, labelSelector, limit, _continue: continueToken })
+        : await clients.core.listConfigMapForAllNamespaces({ labelSelector, limit, _continue: continueToken });
+      return list as KubeList<T>;
+    },
+  });
+}
+
 /**
  * Custom resources (rotor.dev/v1alpha1 by default): all namespaces, one namespace, or a
  * cluster-scoped kind (leave `namespace` unset; the same path serves both).

@@ -28,6 +28,16 @@ export interface KubeResource {
   metadata?: ObjectMeta;
 }
 
+/** Any object, with its fields as the API server sends them (non-Secret targets, spec.target.manifest). */
+export interface GenericObject extends KubeResource {
+  [field: string]: unknown;
+}
+
+/** An API group's resource list (discovery: GET /api/v1, /apis/<group>/<version>). */
+export interface APIResourceList {
+  resources: Array<{ name: string; kind: string; namespaced: boolean }>;
+}
+
 export interface Secret extends KubeResource {
   type?: string;
   /** Values are base64. */

@@ -1,7 +1,7 @@
 // What the reconcilers and the AWS credential layer need from Kubernetes, as
 // narrow interfaces. kube/ implements them over kube/api.ts; unit tests implement them with
 // in-memory fakes.
-import type { Secret } from './objects.js';
+import type { GenericObject, Secret } from './objects.js';
 import type { ClusterExternalSecretStatus, ExternalSecret, ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
 
 export interface ObjectRef {
@@ -88,4 +88,27 @@ export interface TemplateSourceClient {
   configMapData(namespace: string, name: string): Promise<Record<string, string> | undefined>;
   /** undefined when the Secret does not exist. */
   secretData(namespace: string, name: string): Promise<Record<string, Buffer> | undefined>;
+}
+
+/** A kind as the API serves it (discovery): its resource name and scope. */
+export interface ServedKind {
+  group: string;
+  version: string;
+  kind: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+/** Writes of non-Secret targets (spec.target.manifest): ConfigMaps and the kinds the admin allows. */
+export interface ManifestTargetClient {
+  /** How the API server serves the kind; undefined when it does not. */
+  resolve(group: string, version: string, kind: string): Promise<ServedKind | undefined>;
+  /** undefined when the object does not exist. */
+  get(kind: ServedKind, namespace: string, name: string): Promise<GenericObject | undefined>;
+  /** Throws ConflictError (reason AlreadyExists) when one of that name exists. */
+  create(kind: ServedKind, object: GenericObject): Promise<GenericObject>;
+  /** Full replace guarded by metadata.resourceVersion. */
+  replace(kind: ServedKind, object: GenericObject): Promise<GenericObject>;
+  /** Deletes it only if uid and resourceVersion still match; gone already is success. */
+  delete(kind: ServedKind, namespace: string, name: string, expected: DeletePreconditions): Promise<void>;
 }

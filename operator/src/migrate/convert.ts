@@ -343,7 +343,6 @@ export function markForAdoption(object: Obj, kinds: Map<string, RotorKind>): boo
 /** What to do about a field, by its path with list indexes removed. */
 const ADVICE: Array<[RegExp, string]> = [
   [/^spec\.controller$/, 'Rotor has no controller classes: every store is served by the Rotor deployment; remove it'],
-  [/\.target\.manifest$/, 'Rotor writes Secrets only; keep ESO for other target kinds'],
   [/\.secretStoreRef$/, 'set spec.secretStoreRef, or give every data[] entry a sourceRef.storeRef and every dataFrom[] entry a sourceRef'],
 ];
 

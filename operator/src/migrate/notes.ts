@@ -68,5 +68,30 @@ export function migrationNotes(o: Obj, jwtAccounts: JwtServiceAccount[]): Note[]
       });
     }
   }
+  notes.push(...manifestTargetNotes(o));
   return notes;
+}
+
+/**
+ * spec.target.manifest of a kind other than ConfigMap: converted, but the chart allows only
+ * ConfigMaps by default (targets.allowedKinds, issue #17 item 10), so say which value to add
+ * before the ExternalSecret comes up TargetKindNotAllowed.
+ */
+function manifestTargetNotes(o: Obj): Note[] {
+  const spec = isObj(o.spec) ? o.spec : {};
+  const [field, esSpec] = o.kind === 'ClusterExternalSecret' ? ['spec.externalSecretSpec.target.manifest', spec.externalSecretSpec] : ['spec.target.manifest', spec];
+  if (o.kind !== 'ExternalSecret' && o.kind !== 'ClusterExternalSecret') return [];
+  const target = isObj(esSpec) && isObj(esSpec.target) ? esSpec.target : {};
+  const manifest = isObj(target.manifest) ? target.manifest : undefined;
+  if (!manifest || typeof manifest.kind !== 'string' || typeof manifest.apiVersion !== 'string') return [];
+  const group = manifest.apiVersion.includes('/') ? manifest.apiVersion.split('/')[0]! : '';
+  if (group === '' && manifest.kind === 'ConfigMap') return [];
+  const listName = group ? `${manifest.kind}.${group}` : manifest.kind;
+  return [
+    {
+      field,
+      message: `a ${listName} target: Rotor writes ConfigMaps by default and other kinds only when the cluster admin allows them (ESO: --unsafe-allow-generic-targets); until then this ExternalSecret is Ready=False, TargetKindNotAllowed`,
+      action: `add ${listName} to the chart value targets.allowedKinds (it also grants the operator RBAC for it); Secrets, RBAC and cluster-scoped kinds are never allowed`,
+    },
+  ];
 }

@@ -81,6 +81,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         '--hmac-secret-name=rotor-hmac-key',
         '--operator-identity-scope=AllStores',
         '--token-audience=sts.amazonaws.com',
+        '--target-allowed-kind=ConfigMap',
       ]);
       expect(container.env).toContainEqual({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
       expect(container.ports).toEqual(expect.arrayContaining([
@@ -112,7 +113,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
         'generators.rotor.dev/passwords': ['get'],
         'rotor.dev/pushsecrets': ['create', 'delete', 'list', 'patch', 'update', 'watch'],
         'rotor.dev/pushsecrets/status': ['patch'],
-        'core/configmaps': ['get'],
+        'core/configmaps': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/secrets': ['create', 'delete', 'get', 'list', 'update', 'watch'],
         'core/events': ['create', 'patch'],
         'apps/deployments': ['list', 'patch'],
@@ -279,6 +280,21 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
     expect(templateError({}, ['--set-json', 'events.queues=[{"url":"https://sqs.eu-west-1.amazonaws.com/111122223333/q","zone":"a"}]'])).toMatch(/zone/);
   });
 
+  it('targets.allowedKinds: the flag, and RBAC for exactly the listed kinds (ConfigMap by default)', () => {
+    const objects = template({}, ['--set-json', 'targets.allowedKinds=["ConfigMap","Application.argoproj.io","Policy.example.com"]']);
+    expect(deployment(objects).container.args).toContain('--target-allowed-kind=ConfigMap,Application.argoproj.io,Policy.example.com');
+    const role = permissions(one(objects, 'ClusterRole', 'rotor-controller'));
+    expect(role['argoproj.io/applications']).toEqual(['create', 'delete', 'get', 'update']);
+    expect(role['example.com/policies']).toEqual(['create', 'delete', 'get', 'update']);
+    expect(role['core/configmaps']).toEqual(['create', 'delete', 'get', 'list', 'update', 'watch']);
+    // None allowed: the flag says so and ConfigMaps are only read (templateFrom).
+    const none = template({}, ['--set-json', 'targets.allowedKinds=[]']);
+    expect(deployment(none).container.args).toContain('--target-allowed-kind=none');
+    expect(permissions(one(none, 'ClusterRole', 'rotor-controller'))['core/configmaps']).toEqual(['get']);
+    expect(templateError({}, ['--set-json', 'targets.allowedKinds=["Secret"]'])).toMatch(/allowedKinds/);
+    expect(templateError({}, ['--set-json', 'targets.allowedKinds=["Service"]'])).toMatch(/allowedKinds/);
+  });
+
   it('rejects an unknown log level at render time', () => {
     expect(templateError({ logLevel: 'verbose' })).toMatch(/logLevel/);
   });
@@ -350,6 +366,20 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/credential-source.ts:readNamespacedSecret': ['core/secrets get'],
   'kube/template-sources.ts:readNamespacedSecret': ['core/secrets get'],
   'kube/template-sources.ts:readNamespacedConfigMap': ['core/configmaps get'],
+  // Non-Secret targets (spec.target.manifest): ConfigMaps by default (targets.allowedKinds).
+  'kube/manifest-targets.ts:readNamespacedConfigMap': ['core/configmaps get'],
+  'kube/manifest-targets.ts:createNamespacedConfigMap': ['core/configmaps create'],
+  'kube/manifest-targets.ts:replaceNamespacedConfigMap': ['core/configmaps update'],
+  'kube/manifest-targets.ts:deleteNamespacedConfigMap': ['core/configmaps delete'],
+  'kube/list-watch.ts:listNamespacedConfigMap': ['core/configmaps list', 'core/configmaps watch'],
+  'kube/list-watch.ts:listConfigMapForAllNamespaces': ['core/configmaps list', 'core/configmaps watch'],
+  // Other kinds only when the admin lists them: the chart grants each listed kind (tested above).
+  // Discovery (GET /apis/<group>/<version>) is open to every authenticated user (system:discovery).
+  'kube/manifest-targets.ts:getAPIResources': [],
+  'kube/manifest-targets.ts:getNamespacedCustomObject': [],
+  'kube/manifest-targets.ts:createNamespacedCustomObject': [],
+  'kube/manifest-targets.ts:replaceNamespacedCustomObject': [],
+  'kube/manifest-targets.ts:deleteNamespacedCustomObject': [],
   'kube/credential-source.ts:readNamespacedServiceAccount': ['core/serviceaccounts get'],
   'kube/credential-source.ts:createNamespacedServiceAccountToken': ['core/serviceaccounts/token create'],
   'kube/events.ts:createNamespacedEvent': ['core/events create'],

@@ -81,7 +81,7 @@ spec:
     expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
   });
 
-  it('refuses target.manifest (non-Secret targets) at admission instead of dropping it silently', () => {
+  it('converts target.manifest (non-Secret targets): a ConfigMap as is, another kind with a note naming the chart value', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
 kind: ExternalSecret
@@ -90,12 +90,22 @@ spec:
   secretStoreRef: {name: aws}
   target: {name: cm, manifest: {apiVersion: v1, kind: ConfigMap}}
   data: [{secretKey: a, remoteRef: {key: k}}]
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: app}
+spec:
+  secretStoreRef: {name: aws}
+  target: {name: app, manifest: {apiVersion: argoproj.io/v1alpha1, kind: Application}}
+  data: [{secretKey: a, remoteRef: {key: k}}]
 `);
-    expect(documents).toEqual([]);
-    const refused = only(findings, 'not-converted');
-    expect(refused.map((f) => f.field)).toEqual(['spec.target.manifest']);
-    expect(refused[0]!.message).toMatch(/spec\.target\.manifest .* is not supported yet/);
-    expect(refused[0]!.action).toMatch(/keep ESO/);
+    expect(documents).toHaveLength(2);
+    expect((documents[0]!.object as Record<string, any>).spec.target.manifest).toEqual({ apiVersion: 'v1', kind: 'ConfigMap' });
+    expect(only(findings, 'not-converted')).toEqual([]);
+    const notes = only(findings, 'note');
+    expect(notes.map((f) => f.field)).toEqual(['spec.target.manifest']);
+    expect(notes[0]!.action).toContain('targets.allowedKinds');
+    expect(notes[0]!.message).toContain('Application.argoproj.io');
   });
 
   it('drops what the server would prune, and says so with what to do', () => {
