@@ -1,9 +1,9 @@
 // The operator's wiring: Kubernetes and AWS clients, reconcilers, leader election and the
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
-import type { Logger } from './log.js';
+import type { Logger } from './platform/log.js';
 import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
-import { startHealthServer, type HealthServer } from './server.js';
+import { startHealthServer, type HealthServer } from './platform/server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client.js';
 import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
@@ -28,7 +28,7 @@ import { QueuedEventRecorder } from './controller/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
 import { EventIndex } from './controller/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
-import { ControllerLifecycle } from './lifecycle.js';
+import { ControllerLifecycle } from './platform/lifecycle.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });

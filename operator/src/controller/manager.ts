@@ -21,7 +21,7 @@ import {
 } from '../kube/list-watch.js';
 import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/resilient-informer.js';
 import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/cache-transform.js';
-import type { Readiness } from '../server.js';
+import type { Readiness } from '../platform/server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';
 import { WorkQueue } from './workqueue.js';
@@ -37,7 +37,7 @@ import { EventIndex, type IndexedRead } from './event-index.js';
 import { EventRouter } from './event-router.js';
 import { QueueConsumer, type QueueConsumerOptions } from '../aws/events/consumer.js';
 import type { EventQueue } from '../aws/events/sqs-queue.js';
-import type { BackoffPolicy } from '../kube/backoff.js';
+import type { BackoffPolicy } from '../platform/backoff.js';
 import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
 import type { AwsService } from '../api/types.js';
 

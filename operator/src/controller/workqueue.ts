@@ -9,7 +9,7 @@
 //   - at most `concurrency` handlers run at once, and with `groupOf` at most `maxPerGroup` of
 //     one group (e.g. one store), served round-robin across groups (fair-queue.ts).
 // All timers live here, never in watch callbacks, so shutdown() can clear every one of them.
-import { backoffDelayMs, type BackoffPolicy } from '../kube/backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../platform/backoff.js';
 import { FairQueue } from './fair-queue.js';
 
 export interface HandlerResult {

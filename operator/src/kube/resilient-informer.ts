@@ -13,7 +13,7 @@
 // Handlers run synchronously inside watch callbacks: they must only enqueue work (timers and
 // API calls belong in the work queue).
 import type { Logger } from 'pino';
-import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../platform/backoff.js';
 import { httpStatusOf, isNotFound } from './errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 

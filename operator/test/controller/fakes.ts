@@ -16,7 +16,7 @@ import type {
   StatusWriter,
 } from '../../src/kube/ports.js';
 import { ConflictError } from '../../src/kube/errors.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/platform/log.js';
 
 export class FakeSecrets implements SecretClient {
   readonly store = new Map<string, Secret>();

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue, type HandlerResult } from '../../src/controller/workqueue.js';
-import { backoffDelayMs } from '../../src/kube/backoff.js';
+import { backoffDelayMs } from '../../src/platform/backoff.js';
 
 /** A handler whose calls stay pending until the test settles them. */
 function controllableHandler() {

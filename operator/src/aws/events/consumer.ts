@@ -9,7 +9,7 @@
 // syncs: polling goes on as before. The loop retries with backoff (1 s doubling to 5 min), says
 // so once in the log, and reports rotor_events_queue_up{queue}=0 until a call succeeds again.
 import type { Logger } from 'pino';
-import { backoffDelayMs, type BackoffPolicy } from '../../kube/backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { classifyAwsError } from '../errors.js';
 import { parseEvent, type SecretChange } from './parse.js';
 import type { EventQueue, QueueMessage } from './sqs-queue.js';

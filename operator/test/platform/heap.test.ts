@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { heapFlags, heapSettingsFor, memoryLimitBytes, parseQuantity } from '../src/heap.js';
+import { heapFlags, heapSettingsFor, memoryLimitBytes, parseQuantity } from '../../src/platform/heap.js';
 
 const MiB = 1024 * 1024;
 

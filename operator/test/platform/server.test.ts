@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMetrics, informerMetrics, workQueueMetrics } from '../src/metrics.js';
-import { startHealthServer, type HealthServer, type Readiness } from '../src/server.js';
+import { createMetrics, informerMetrics, workQueueMetrics } from '../../src/metrics.js';
+import { startHealthServer, type HealthServer, type Readiness } from '../../src/platform/server.js';
 
 describe('health server', () => {
   let server: HealthServer | undefined;

@@ -10,9 +10,9 @@
 // Pure apart from `applyHeapSizing`; the limit comes from ROTOR_MEMORY_LIMIT (a Kubernetes
 // quantity, e.g. "256Mi": for running outside a container as if inside one) or the cgroup.
 
-import { memoryLimitBytes } from './api/memory-limit.js';
+import { memoryLimitBytes } from './memory-limit.js';
 
-export { memoryLimitBytes, parseQuantity } from './api/memory-limit.js';
+export { memoryLimitBytes, parseQuantity } from './memory-limit.js';
 
 const MiB = 1024 * 1024;
 

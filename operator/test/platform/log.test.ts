@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from '../src/log.js';
+import { createLogger, REDACTED } from '../../src/platform/log.js';
 
 const SENTINEL = 'hunter2-SENTINEL-7f3a';
 const b64 = Buffer.from(SENTINEL).toString('base64');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { VersionRequested, parseConfig } from '../src/config.js';
-import { VERSION } from '../src/version.js';
+import { VersionRequested, parseConfig } from '../../src/config.js';
+import { VERSION } from '../../src/platform/version.js';
 
 describe('version', () => {
   it('is the package.json version', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
     expect(VERSION).toBe(pkg.version);
     expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ControllerLifecycle, type Controllers, type LifecycleOptions } from '../src/lifecycle.js';
+import { ControllerLifecycle, type Controllers, type LifecycleOptions } from '../../src/platform/lifecycle.js';
 
 function deferred<T = void>() {
   let resolve!: (value: T) => void;

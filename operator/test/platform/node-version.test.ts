@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REQUIRED_NODE, nodeVersionProblem } from '../src/node-version.js';
+import { REQUIRED_NODE, nodeVersionProblem } from '../../src/platform/node-version.js';
 
-const root = new URL('../../', import.meta.url);
+const root = new URL('../../..', import.meta.url);
 
 describe('nodeVersionProblem', () => {
   it.each(['22.12.0', '22.13.1', '23.0.0', '24.11.1', 'v24.0.0'])('accepts %s', (version) => {
@@ -20,8 +20,8 @@ describe('nodeVersionProblem', () => {
   it('main.ts loads the check before any other module (ES modules evaluate imports in order)', () => {
     const main = readFileSync(new URL('operator/src/main.ts', root), 'utf8');
     const imports = [...main.matchAll(/^import\s[^;]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map((m) => m[1] ?? m[2]);
-    expect(imports[0]).toBe('./require-node.js');
-    const guard = readFileSync(new URL('operator/src/require-node.ts', root), 'utf8');
+    expect(imports[0]).toBe('./platform/require-node.js');
+    const guard = readFileSync(new URL('operator/src/platform/require-node.ts', root), 'utf8');
     expect([...guard.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1])).toEqual(['./node-version.js']);
   });
 });
