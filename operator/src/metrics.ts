@@ -6,10 +6,10 @@ import { DEFAULTS } from './api/defaults.js';
 import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
-import type { WorkQueueMetrics } from './controller/workqueue.js';
+import type { WorkQueueMetrics } from './controller/runtime/workqueue.js';
 import type { RestartCause } from './kube/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
-import type { EventRouterMetrics } from './controller/event-router.js';
+import type { EventRouterMetrics } from './controller/externalsecret/event-router.js';
 
 export interface RotorMetrics {
   registry: Registry;

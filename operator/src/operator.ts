@@ -21,12 +21,12 @@ import { EndpointPolicy } from './aws/endpoint-policy.js';
 import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
 import { KubeWorkloadClient } from './rollout/workloads.js';
-import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { FetchingSecretSource } from './controller/externalsecret/fetch-desired.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
-import { StoreAvailability } from './controller/store-availability.js';
-import { QueuedEventRecorder } from './controller/event-queue.js';
+import { StoreAvailability } from './controller/store/availability.js';
+import { QueuedEventRecorder } from './controller/runtime/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
-import { EventIndex } from './controller/event-index.js';
+import { EventIndex } from './controller/externalsecret/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
 import { ControllerLifecycle } from './platform/lifecycle.js';
 

@@ -5,7 +5,7 @@ import type { Secret } from '../../src/kube/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
+import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/list-watch.js';
 import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';

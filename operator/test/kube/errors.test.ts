@@ -3,7 +3,7 @@
 // Events or logs (issue #15, item 7). Only the sanitised field paths of its causes do.
 import { describe, expect, it } from 'vitest';
 import { invalidFields, invalidMessage, toKubeApiError } from '../../src/kube/errors.js';
-import { describeFailure } from '../../src/controller/externalsecret-reconciler.js';
+import { describeFailure } from '../../src/controller/externalsecret/reconciler.js';
 import { KubeHttpError } from '../../src/kube/rest.js';
 
 const SECRET_VALUE = 'hunter2-s3cr3t';
