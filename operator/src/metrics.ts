@@ -7,7 +7,7 @@ import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
 import type { WorkQueueMetrics } from './controller/runtime/workqueue.js';
-import type { RestartCause } from './kube/resilient-informer.js';
+import type { RestartCause } from './kube/informer/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
 import type { EventRouterMetrics } from './controller/externalsecret/event-router.js';
 

@@ -10,17 +10,17 @@ import {
   type SecretStore,
   type StoreKind,
 } from '../api/types.js';
-import type { KubeClients } from '../kube/client.js';
-import type { Namespace, Secret } from '../kube/objects.js';
+import type { KubeClients } from '../kube/client/clients.js';
+import type { Namespace, Secret } from '../kube/client/objects.js';
 import {
   customResourceListWatchSource,
   kubeListWatchSource,
   secretListWatchSource,
   type KubeObject,
   type ListWatchSource,
-} from '../kube/list-watch.js';
-import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/resilient-informer.js';
-import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/cache-transform.js';
+} from '../kube/informer/list-watch.js';
+import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/informer/resilient-informer.js';
+import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/informer/cache-transform.js';
 import type { Readiness } from '../platform/server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';

@@ -4,9 +4,9 @@
 import { ESO_GROUP } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
 import { PLURAL } from '../api/types.js';
-import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/errors.js';
-import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
-import type { Secret } from '../kube/objects.js';
+import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/client/errors.js';
+import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client/clients.js';
+import type { Secret } from '../kube/client/objects.js';
 import type { ConvertibleKind } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 

@@ -18,7 +18,7 @@ import {
   type WorkloadClient,
   type WorkloadKind,
   type WorkloadSummary,
-} from './workloads.js';
+} from '../kube/workloads.js';
 
 export interface ResolveTargetsInput {
   namespace: string;

@@ -2,13 +2,13 @@
 // queue (the EventQueue port the SQS queue implements) delivers AWS events as EventBridge does;
 // in-memory list/watch sources stand in for the API server (issue #16).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, ExternalSecretStatus, SecretStore } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
 import { EventIndex } from '../../src/controller/externalsecret/event-index.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
-import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import type { EventQueue, QueueMessage } from '../../src/aws/events/sqs-queue.js';
 import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';

@@ -1,7 +1,7 @@
 // In-memory fakes of the ports the reconcilers use. They implement the same interfaces
 // as the real kube/ and aws/ modules, so the reconcilers run unchanged against them.
 import { Writable } from 'node:stream';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ClusterExternalSecretStatus, DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import type {
@@ -15,7 +15,7 @@ import type {
   SecretClient,
   StatusWriter,
 } from '../../src/kube/ports.js';
-import { ConflictError } from '../../src/kube/errors.js';
+import { ConflictError } from '../../src/kube/client/errors.js';
 import { createLogger, type Logger } from '../../src/platform/log.js';
 
 export class FakeSecrets implements SecretClient {

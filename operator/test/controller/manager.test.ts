@@ -1,18 +1,18 @@
 // The Manager wired as main.ts wires it, with in-memory list/watch sources standing in for
 // the API server: events reach the right queue, deleted objects release what they held.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
-import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
 import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
-import { KubeHttpError } from '../../src/kube/rest.js';
+import { KubeHttpError } from '../../src/kube/client/rest.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import { loadOrCreateHmacKey } from '../../src/kube/hmac-key.js';
-import { ConflictError } from '../../src/kube/errors.js';
+import { ConflictError } from '../../src/kube/client/errors.js';
 import { FakeSecrets } from '../controller/fakes.js';
 
 const NS = 'rotor-system';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectRef } from '../../src/kube/ports.js';
 import { RolloutCoordinator, type RolloutCoordinatorOptions, type RolloutRequest, type SiblingCandidate } from '../../src/rollout/coordinator.js';
 import { versionHash } from '../../src/rollout/restarted-for.js';
-import { WorkloadApiError } from '../../src/rollout/workloads.js';
+import { WorkloadApiError } from '../../src/kube/workloads.js';
 import { captureLogger, FakeEventRecorder, FakeWorkloadClient } from './fakes.js';
 
 const SENTINEL = 'SENTINEL-hunter2-do-not-leak';

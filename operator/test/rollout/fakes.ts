@@ -1,7 +1,7 @@
 // In-memory stand-ins for the rollout ports: a namespace of workloads and an event sink.
 import { ANNOTATION_RESTARTED_FOR } from '../../src/api/types.js';
 import type { EventRecorder, EventType, ObjectRef } from '../../src/kube/ports.js';
-import { WorkloadApiError, type WorkloadClient, type WorkloadKind, type WorkloadSummary } from '../../src/rollout/workloads.js';
+import { WorkloadApiError, type WorkloadClient, type WorkloadKind, type WorkloadSummary } from '../../src/kube/workloads.js';
 
 export interface FakeWorkload {
   kind: WorkloadKind;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTargets, workloadId } from '../../src/rollout/targets.js';
-import { WorkloadApiError } from '../../src/rollout/workloads.js';
+import { WorkloadApiError } from '../../src/kube/workloads.js';
 import { FakeWorkloadClient } from './fakes.js';
 
 const ids = (ts: { kind: string; name: string }[]): string[] => ts.map(workloadId);

@@ -15,7 +15,7 @@ import {
   type ExternalSecret,
 } from '../../api/types.js';
 import type { ClusterExternalSecretStatusWriter, EventRecorder, ExternalSecretWriter } from '../../kube/ports.js';
-import { KubeApiError } from '../../kube/errors.js';
+import { KubeApiError } from '../../kube/client/errors.js';
 import {
   externalSecretNameOf,
   isControlledBy,

@@ -2,10 +2,10 @@
 // of the Secret (metadata and a digest of its data: the cache keeps no values) and the
 // ExternalSecret's status alone — no AWS call, no desired values — so a watch event on the
 // Secret can trigger the repair at once (docs/architecture.md, "Change detection"). Pure.
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, type CreationPolicy, type ExternalSecretTarget } from '../../api/types.js';
 import { dataDigest, dataDigestOfBase64, dataMAC, dataMACv2, isLegacyMAC, objectMacKey } from '../../sync/mac.js';
-import { cachedDataDigest } from '../../kube/cache-transform.js';
+import { cachedDataDigest } from '../../kube/informer/cache-transform.js';
 import { missingFinalizers, ownerAnnotationValue, type OwnerIdentity } from './target-plan.js';
 
 /** Labels and annotations under this prefix are Rotor's own, never taken from a template. */

@@ -2,7 +2,7 @@
 // rotor.dev/merge-owners) so it survives restarts and is the same for every replica. Without
 // it two Merge ExternalSecrets writing the same key overwrote each other on every refresh.
 // One owner per key: the first to write it. Pure.
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 import { ANNOTATION_MERGE_OWNERS } from '../../api/types.js';
 
 /** ExternalSecret name -> the keys it writes into this Secret. */

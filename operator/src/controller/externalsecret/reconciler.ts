@@ -2,7 +2,7 @@
 // store and its credentials, fetch, build the desired Secret, write it only if it differs,
 // roll workloads when the remote version changed, and write status only if it differs.
 // Every collaborator is injected (docs/architecture.md); unit tests pass in-memory fakes.
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 import type { Logger } from 'pino';
 import {
   API_GROUP_VERSION,
@@ -21,7 +21,7 @@ import { ANNOTATION_ADOPT_ESO } from '../../api/eso.js';
 import { validateExternalSecret } from '../../sync/validate.js';
 import { parseDuration } from '../../api/duration.js';
 import { ProviderError } from '../../api/provider.js';
-import { httpStatusOf, invalidMessage } from '../../kube/errors.js';
+import { httpStatusOf, invalidMessage } from '../../kube/client/errors.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../../kube/ports.js';
 import { dataDigest, isLegacyMAC, versionFingerprint } from '../../sync/mac.js';
 import { SyncError } from '../../sync/errors.js';
@@ -33,7 +33,7 @@ import { abbreviateFingerprint } from '../../rollout/restarted-for.js';
 import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
-import { cachedDataDigest, isDataStripped, type CachedSecret } from '../../kube/cache-transform.js';
+import { cachedDataDigest, isDataStripped, type CachedSecret } from '../../kube/informer/cache-transform.js';
 import { releaseMergeKeys } from './merge-owners.js';
 import { recreateSecret } from './recreate.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';

@@ -3,9 +3,9 @@
 // is no Secret. This file keeps that window as short as it can be: a create that fails after
 // the delete is retried at once, a few times with short pauses, before the pass gives up
 // (the work queue then retries with backoff, and the next pass creates the missing Secret).
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 import type { SecretClient } from '../../kube/ports.js';
-import { httpStatusOf } from '../../kube/errors.js';
+import { httpStatusOf } from '../../kube/client/errors.js';
 
 /** Pauses before the 2nd, 3rd and 4th create: at most ~1.4 s without a Secret beyond the API calls themselves. */
 export const RECREATE_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1000];

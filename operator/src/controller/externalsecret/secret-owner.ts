@@ -4,7 +4,7 @@
 // make the operator work for an ExternalSecret of another (issue #15, item 4), nor for a
 // namesake that did not write it. Pure.
 import { ANNOTATION_OWNER, ANNOTATION_OWNER_UID, API_GROUP } from '../../api/types.js';
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 
 /** The owner's namespace and name as the annotation states it, when it names the Secret's own namespace. */
 export function sameNamespaceOwner(secret: Secret): { namespace: string; name: string } | undefined {

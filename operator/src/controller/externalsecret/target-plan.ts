@@ -1,7 +1,7 @@
 // Plans the write of an ExternalSecret's target Secret from what exists and what is
 // desired, honouring creationPolicy. Pure: returns the object to write (or a refusal
 // the user can act on); the reconciler performs it. Values are never put in messages.
-import type { OwnerReference, Secret } from '../../kube/objects.js';
+import type { OwnerReference, Secret } from '../../kube/client/objects.js';
 import {
   ANNOTATION_DATA_MAC,
   ANNOTATION_MERGE_OWNERS,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterExternalSecretReconciler } from '../../../src/controller/clusterexternalsecret/reconciler.js';
 import { desiredExternalSecret, type NamespaceView } from '../../../src/controller/clusterexternalsecret/externalsecret-plan.js';
 import { ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
-import { KubeApiError } from '../../../src/kube/errors.js';
+import { KubeApiError } from '../../../src/kube/client/errors.js';
 import type { ClusterExternalSecret, ExternalSecret } from '../../../src/api/types.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, capturedLogger, clusterExternalSecret, externalSecret } from '../fakes.js';
 

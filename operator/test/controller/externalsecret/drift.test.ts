@@ -2,8 +2,8 @@
 // keyed per ExternalSecret (item 7).
 import { describe, expect, it } from 'vitest';
 import { legacyTargetMAC, targetDrift, targetMAC } from '../../../src/controller/externalsecret/drift.js';
-import { secretForCache } from '../../../src/kube/cache-transform.js';
-import type { Secret } from '../../../src/kube/objects.js';
+import { secretForCache } from '../../../src/kube/informer/cache-transform.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 
 const macKey = Buffer.alloc(32, 9);
 const owner = { namespace: 'app', name: 'db', uid: 'uid-db' };

@@ -2,7 +2,7 @@
 // write it), recorded in the Secret; the other is not Ready and names the owner; nobody
 // rewrites the Secret on every refresh.
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import { ANNOTATION_MERGE_OWNERS, type ExternalSecret } from '../../../src/api/types.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';

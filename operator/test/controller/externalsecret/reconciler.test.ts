@@ -8,8 +8,8 @@ import { FetchingSecretSource } from '../../../src/controller/externalsecret/fet
 import { ExternalSecretReconciler, ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
 import { stableOffsetMs, waveStart } from '../../../src/controller/externalsecret/refresh.js';
 import { legacyTargetMAC, targetMAC } from '../../../src/controller/externalsecret/drift.js';
-import { isDataStripped, secretForCache } from '../../../src/kube/cache-transform.js';
-import type { Secret } from '../../../src/kube/objects.js';
+import { isDataStripped, secretForCache } from '../../../src/kube/informer/cache-transform.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import type { SecretClient } from '../../../src/kube/ports.js';
 import type { RolloutCoordinator, RolloutResult } from '../../../src/rollout/coordinator.js';
 import {
@@ -580,7 +580,7 @@ describe('ExternalSecretReconciler', () => {
   it('repairs the metadata it owns from the watch event alone, without a refresh being due', async () => {
     t.objects.es = externalSecret({ target: { template: { metadata: { labels: { team: 'payments' }, annotations: { note: 'from-template' } } } } });
     await t.reconcile();
-    const edits: Array<[string, (s: import('../../../src/kube/objects.js').Secret) => void]> = [
+    const edits: Array<[string, (s: import('../../../src/kube/client/objects.js').Secret) => void]> = [
       ['managed label removed', (s) => delete s.metadata!.labels![LABEL_MANAGED]],
       ['template label edited', (s) => (s.metadata!.labels!.team = 'someone-else')],
       ['template label removed', (s) => delete s.metadata!.labels!.team],

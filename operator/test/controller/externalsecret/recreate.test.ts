@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import { RECREATE_RETRY_DELAYS_MS, recreateSecret } from '../../../src/controller/externalsecret/recreate.js';
 
 const next: Secret = { metadata: { namespace: 'app', name: 'db', resourceVersion: '7' }, type: 'Opaque', immutable: true, data: { k: 'dg==' } };

@@ -2,7 +2,7 @@
 // (issue #15, item 4): the owner annotation is tenant-writable, so it is checked, not trusted.
 import { describe, expect, it } from 'vitest';
 import { ownerToRepair } from '../../../src/controller/externalsecret/secret-owner.js';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 
 const externalSecrets = new Map([
   ['app/db', { metadata: { uid: 'uid-db' } }],

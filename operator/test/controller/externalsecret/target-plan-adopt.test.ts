@@ -1,7 +1,7 @@
 // Taking a Secret over from the External Secrets Operator (rotor.dev/adopt-eso, set by
 // `rotor migrate --live`): one in-place write, never without the opt-in, never from anyone else.
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import { planTargetWrite, type DesiredSecret } from '../../../src/controller/externalsecret/target-plan.js';
 import { ANNOTATION_OWNER, LABEL_MANAGED } from '../../../src/api/types.js';
 import { ESO_ANNOTATION_DATA_HASH, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../../src/api/eso.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import { planTargetWrite, type DesiredSecret } from '../../../src/controller/externalsecret/target-plan.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_MERGE_OWNERS, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED } from '../../../src/api/types.js';
 

@@ -6,7 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { secretForCache, stripForCache } from '../../src/kube/cache-transform.js';
+import { secretForCache, stripForCache } from '../../../src/kube/informer/cache-transform.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

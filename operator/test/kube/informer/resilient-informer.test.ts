@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ResilientInformer, type RestartCause } from '../../src/kube/resilient-informer.js';
-import { FakeListWatch, obj, type TestObject } from './fake-list-watch.js';
-import { recordingLogger } from '../aws/helpers.js';
+import { ResilientInformer, type RestartCause } from '../../../src/kube/informer/resilient-informer.js';
+import { FakeListWatch, obj, type TestObject } from '../fake-list-watch.js';
+import { recordingLogger } from '../../aws/helpers.js';
 
 const STALL = 60_000;
 
@@ -422,7 +422,7 @@ describe('ResilientInformer', () => {
 
 describe('informerReadiness', () => {
   it('lists one reason per unhealthy informer', async () => {
-    const { informerReadiness } = await import('../../src/kube/resilient-informer.js');
+    const { informerReadiness } = await import('../../../src/kube/informer/resilient-informer.js');
     const fake = (resource: string, healthy: boolean, synced: boolean, age: number) => ({
       resource,
       healthy: () => healthy,

@@ -1,10 +1,10 @@
 // The real ListWatchSource (kube/rest.ts watch + list calls) against a fake API server over HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { customResourceListWatchSource, secretListWatchSource, type WatchEvent } from '../../src/kube/list-watch.js';
-import { ResilientInformer } from '../../src/kube/resilient-informer.js';
-import { FakeApiServer, status, type WatchWriter } from './fake-apiserver.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
+import { makeKubeClients } from '../../../src/kube/client/clients.js';
+import { customResourceListWatchSource, secretListWatchSource, type WatchEvent } from '../../../src/kube/informer/list-watch.js';
+import { ResilientInformer } from '../../../src/kube/informer/resilient-informer.js';
+import { FakeApiServer, status, type WatchWriter } from '../fake-apiserver.js';
 
 function secret(name: string, rv: string): Secret {
   return {

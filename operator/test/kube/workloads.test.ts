@@ -4,8 +4,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { KubeWorkloadClient, WorkloadApiError } from '../../src/rollout/workloads.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
+import { KubeWorkloadClient, WorkloadApiError } from '../../src/kube/workloads.js';
 
 interface Seen {
   method: string;

@@ -3,7 +3,7 @@
 // base64 text). Rotor's own client (kube/rest.ts) returns parsed JSON, so there is no model
 // class behind these and nothing to convert.
 
-import type { OwnerReference } from '../api/types.js';
+import type { OwnerReference } from '../../api/types.js';
 export type { OwnerReference };
 
 export interface ObjectMeta {

@@ -3,10 +3,10 @@
 // kube/api.ts; unit tests use an in-memory fake.
 import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutKind } from '../api/types.js';
-import type { AppsApi, CustomObjectsApi } from '../kube/api.js';
-import type { KubeClients } from '../kube/client.js';
-import { statusOf } from '../kube/errors.js';
-import type { KubeList, Workload } from '../kube/objects.js';
+import type { AppsApi, CustomObjectsApi } from './client/api.js';
+import type { KubeClients } from './client/clients.js';
+import { statusOf } from './client/errors.js';
+import type { KubeList, Workload } from './client/objects.js';
 
 export type WorkloadKind = RolloutKind;
 

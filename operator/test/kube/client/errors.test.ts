@@ -2,9 +2,9 @@
 // which a template may have rendered from secret values: none of that text may reach status,
 // Events or logs (issue #15, item 7). Only the sanitised field paths of its causes do.
 import { describe, expect, it } from 'vitest';
-import { invalidFields, invalidMessage, toKubeApiError } from '../../src/kube/errors.js';
-import { describeFailure } from '../../src/controller/externalsecret/reconciler.js';
-import { KubeHttpError } from '../../src/kube/rest.js';
+import { invalidFields, invalidMessage, toKubeApiError } from '../../../src/kube/client/errors.js';
+import { describeFailure } from '../../../src/controller/externalsecret/reconciler.js';
+import { KubeHttpError } from '../../../src/kube/client/rest.js';
 
 const SECRET_VALUE = 'hunter2-s3cr3t';
 

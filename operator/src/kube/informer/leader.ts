@@ -15,11 +15,11 @@
 //   - a leader that sees another holder on the Lease steps down and closes the fence at once;
 //   - stop() closes the fence, then releases the Lease (empty holder, leaseDurationSeconds 1)
 //     so a standby replica takes over at its next retry instead of waiting out the lease.
-import type { CoordinationApi } from './api.js';
-import type { WriteFenceControl } from './write-fence.js';
-import { microTime, type Lease, type LeaseSpec } from './objects.js';
+import type { CoordinationApi } from '../client/api.js';
+import type { WriteFenceControl } from '../client/write-fence.js';
+import { microTime, type Lease, type LeaseSpec } from '../client/objects.js';
 import type { Logger } from 'pino';
-import { isConflict, isNotFound, toKubeApiError } from './errors.js';
+import { isConflict, isNotFound, toKubeApiError } from '../client/errors.js';
 
 /** The three Lease calls the elector needs; kubeLeaseApi() implements them on CoordinationApi. */
 export interface LeaseApi {

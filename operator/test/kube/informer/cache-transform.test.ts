@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { LAST_APPLIED_ANNOTATION, admitSecret, cachedDataDigest, isDataStripped, secretForCache, stripForCache } from '../../src/kube/cache-transform.js';
-import { dataDigest } from '../../src/sync/mac.js';
-import type { Secret } from '../../src/kube/objects.js';
+import { LAST_APPLIED_ANNOTATION, admitSecret, cachedDataDigest, isDataStripped, secretForCache, stripForCache } from '../../../src/kube/informer/cache-transform.js';
+import { dataDigest } from '../../../src/sync/mac.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 
 describe('stripForCache', () => {
   const secret = {

@@ -10,13 +10,13 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
-import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../src/kube/auth.js';
-import { isConflict, isNotFound, toKubeApiError } from '../../src/kube/errors.js';
-import type { ClusterConfig, KubeConfig, UserConfig } from '../../src/kube/kube-config.js';
-import { KubeHttpError, KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../src/kube/rest.js';
-import { LeadershipLostError, WriteFence } from '../../src/kube/write-fence.js';
-import { makeTestPki, type TestPki } from './tls-fixture.js';
+import { CoordinationApi, CoreApi, CustomObjectsApi } from '../../../src/kube/client/api.js';
+import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../../src/kube/client/auth.js';
+import { isConflict, isNotFound, toKubeApiError } from '../../../src/kube/client/errors.js';
+import type { ClusterConfig, KubeConfig, UserConfig } from '../../../src/kube/client/kube-config.js';
+import { KubeHttpError, KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../../src/kube/client/rest.js';
+import { LeadershipLostError, WriteFence } from '../../../src/kube/client/write-fence.js';
+import { makeTestPki, type TestPki } from '../tls-fixture.js';
 
 interface Seen {
   method: string;

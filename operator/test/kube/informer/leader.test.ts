@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Lease } from '../../src/kube/objects.js';
-import { ConflictError, KubeApiError } from '../../src/kube/errors.js';
-import { LeaderElector, kubeLeaseApi, type LeaseApi } from '../../src/kube/leader.js';
-import { LeadershipLostError, WriteFence } from '../../src/kube/write-fence.js';
+import type { Lease } from '../../../src/kube/client/objects.js';
+import { ConflictError, KubeApiError } from '../../../src/kube/client/errors.js';
+import { LeaderElector, kubeLeaseApi, type LeaseApi } from '../../../src/kube/informer/leader.js';
+import { LeadershipLostError, WriteFence } from '../../../src/kube/client/write-fence.js';
 
 /** One Lease store shared by all candidates, with resourceVersion checks like the API server. */
 class FakeLeaseStore {

@@ -1,7 +1,7 @@
 // The write fence on its own: the deadline is judged by the clock at every admission, so a
 // process whose event loop was frozen past it (timers not yet run) still refuses writes.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LeadershipLostError, WriteFence } from '../../src/kube/write-fence.js';
+import { LeadershipLostError, WriteFence } from '../../../src/kube/client/write-fence.js';
 
 describe('WriteFence', () => {
   beforeEach(() => {

@@ -2,10 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
-import { loadKubeConfig, NO_CONFIG_MESSAGE, type LoadKubeConfigOptions } from '../../src/kube/kube-config.js';
-import { KubeRestClient } from '../../src/kube/rest.js';
+import { makeKubeClients } from '../../../src/kube/client/clients.js';
+import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../../src/kube/client/api.js';
+import { loadKubeConfig, NO_CONFIG_MESSAGE, type LoadKubeConfigOptions } from '../../../src/kube/client/kube-config.js';
+import { KubeRestClient } from '../../../src/kube/client/rest.js';
 
 function kubeconfig(server: string, context = 'dev'): string {
   return `apiVersion: v1

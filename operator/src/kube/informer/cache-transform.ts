@@ -14,9 +14,9 @@
 // whose rotor.dev/owner names their own namespace are cached at all (admitSecret): no other
 // can be one Rotor wrote.
 import type { KubeObject } from './list-watch.js';
-import type { Secret } from './objects.js';
-import { ANNOTATION_OWNER } from '../api/types.js';
-import { dataDigestOfBase64 } from '../sync/mac.js';
+import type { Secret } from '../client/objects.js';
+import { ANNOTATION_OWNER } from '../../api/types.js';
+import { dataDigestOfBase64 } from '../../sync/mac.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 

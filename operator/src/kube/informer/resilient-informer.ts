@@ -13,8 +13,8 @@
 // Handlers run synchronously inside watch callbacks: they must only enqueue work (timers and
 // API calls belong in the work queue).
 import type { Logger } from 'pino';
-import { backoffDelayMs, type BackoffPolicy } from '../platform/backoff.js';
-import { httpStatusOf, isNotFound } from './errors.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
+import { httpStatusOf, isNotFound } from '../client/errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 
 export type RestartCause =
