@@ -8,7 +8,7 @@ import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, ty
 import { isCredentialRejection } from '../../aws/errors.js';
 import { buildSecretData, type BuiltSecret, type FetchResult } from '../../sync/build.js';
 import { SyncError } from '../../sync/errors.js';
-import { NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../../sync/template-apply.js';
+import { NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../../sync/template/apply.js';
 import type { TemplateSourceClient } from '../../kube/ports.js';
 import type { StoreAvailability } from '../store/availability.js';
 import type { LearnedRead } from './event-index.js';

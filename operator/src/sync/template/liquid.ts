@@ -26,12 +26,12 @@
 //   `{{ "registry.example.com" | dockerconfigjson: username, password }}`.
 import { createHash } from 'node:crypto';
 import { Liquid, type Context } from 'liquidjs';
-import { ES_REASON } from '../api/types.js';
-import { SyncError, scrubValues } from './errors.js';
-import { decodeLenient } from './decode.js';
-import { buildDockerConfigJson } from './secret-types.js';
+import { ES_REASON } from '../../api/types.js';
+import { SyncError, scrubValues } from '../errors.js';
+import { decodeLenient } from '../decode.js';
+import { buildDockerConfigJson } from '../secret-types.js';
 
-export { validateSecretType, buildDockerConfigJson, SECRET_TYPE } from './secret-types.js';
+export { validateSecretType, buildDockerConfigJson, SECRET_TYPE } from '../secret-types.js';
 
 export const MAX_RENDERED_BYTES = 1024 * 1024;
 const MAX_TEMPLATE_CHARS = 1024 * 1024;

@@ -3,7 +3,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
+import { WasmGoEngine } from '../../../../src/sync/template/go/engine.js';
 
 const go = new WasmGoEngine();
 afterAll(() => go.close());
@@ -36,7 +36,7 @@ describe('jwkPublicKeyPem / jwkPrivateKeyPem', () => {
 });
 
 describe('PKCS#12', () => {
-  const cert = readFileSync(new URL('../../../e2e/compat/eso-aws/12-sm-tls-template.expect.yaml', import.meta.url), 'utf8');
+  const cert = readFileSync(new URL('../../../../../e2e/compat/eso-aws/12-sm-tls-template.expect.yaml', import.meta.url), 'utf8');
   const pem = (type: string) => {
     const match = new RegExp(`-----BEGIN ${type}-----[\\s\\S]*?-----END ${type}-----`).exec(cert)![0];
     return `${match.split('\n').map((l) => l.trim()).join('\n')}\n`;

@@ -1,10 +1,10 @@
 // target.template with ESO's semantics, on both engines. The Go cases run the real engine
 // (operator/gotemplate compiled to wasm), so they check ESO's exact bytes.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExternalSecretTemplate } from '../../src/api/types.js';
-import { WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
-import { applyTemplate, chooseEngine, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../src/sync/template-apply.js';
-import { strings } from './fixtures.js';
+import type { ExternalSecretTemplate } from '../../../src/api/types.js';
+import { WasmGoEngine } from '../../../src/sync/template/go/engine.js';
+import { applyTemplate, chooseEngine, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../../src/sync/template/apply.js';
+import { strings } from '../fixtures.js';
 
 const go = new WasmGoEngine();
 afterAll(() => go.close());

@@ -6,9 +6,9 @@
 // keeps them equal to these constants). `templateLimitProblems` enforces the same caps on
 // objects admitted before the CRD had them. Generous for real use: ESO users have dozens of
 // entries, certificate templates a few KiB.
-import type { ExternalSecretTemplate } from '../api/types.js';
-import { ES_REASON } from '../api/types.js';
-import { SyncError } from './errors.js';
+import type { ExternalSecretTemplate } from '../../api/types.js';
+import { ES_REASON } from '../../api/types.js';
+import { SyncError } from '../errors.js';
 
 export const TEMPLATE_CAPS = {
   /** template.data entries. */

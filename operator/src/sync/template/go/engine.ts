@@ -18,11 +18,11 @@ import { gunzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { withMemoryLimit } from './wasm-limits.js';
-import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from '../workers/pool.js';
-import { poolSizes } from '../workers/sizing.js';
+import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from '../../workers/pool.js';
+import { poolSizes } from '../../workers/sizing.js';
 
 /** The artifact built by scripts/build-gotemplate.sh (committed; see docs/architecture.md). */
-export const WASM_ARTIFACT = new URL('../../../gotemplate/gotemplate.wasm.gz', import.meta.url);
+export const WASM_ARTIFACT = new URL('../../../../gotemplate/gotemplate.wasm.gz', import.meta.url);
 
 export interface GoTemplateIn {
   text: string;

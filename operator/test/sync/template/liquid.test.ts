@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ES_REASON } from '../../src/api/types.js';
-import { SyncError } from '../../src/sync/errors.js';
-import { MAX_RENDERED_BYTES, renderTemplateText } from '../../src/sync/template.js';
-import { strings, caught } from './fixtures.js';
+import { ES_REASON } from '../../../src/api/types.js';
+import { SyncError } from '../../../src/sync/errors.js';
+import { MAX_RENDERED_BYTES, renderTemplateText } from '../../../src/sync/template/liquid.js';
+import { strings, caught } from '../fixtures.js';
 
 const values = {
   username: Buffer.from('admin'),

@@ -14,17 +14,17 @@
 // keys and values are checked here (metadata-rules.ts), so the API server never has to reject
 // (and quote) them. A template read from a Secret is itself secret: its errors give positions.
 import { performance } from 'node:perf_hooks';
-import type { ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../api/types.js';
-import { ES_REASON } from '../api/types.js';
-import { SyncError, quote } from './errors.js';
-import { GoEngineError, type GoEngine } from './gotemplate/engine.js';
-import { describeGoTemplateError } from './template-go.js';
-import { secretKeyProblem } from './keys.js';
-import { MAX_RENDERED_BYTES } from './template.js';
-import { TEMPLATE_BUDGET_MS, templateLimitProblems } from './template-limits.js';
-import { MAX_TEMPLATE_ANNOTATIONS_BYTES, annotationsSize, isLabelValue, qualifiedNameProblem } from './metadata-rules.js';
-import { liquidRenderer, type LiquidRenderer } from './workers/liquid-pool.js';
-import type { JobScope } from './workers/pool.js';
+import type { ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../../api/types.js';
+import { ES_REASON } from '../../api/types.js';
+import { SyncError, quote } from '../errors.js';
+import { GoEngineError, type GoEngine } from './go/engine.js';
+import { describeGoTemplateError } from './go/messages.js';
+import { secretKeyProblem } from '../keys.js';
+import { MAX_RENDERED_BYTES } from './liquid.js';
+import { TEMPLATE_BUDGET_MS, templateLimitProblems } from './limits.js';
+import { MAX_TEMPLATE_ANNOTATIONS_BYTES, annotationsSize, isLabelValue, qualifiedNameProblem } from '../metadata-rules.js';
+import { liquidRenderer, type LiquidRenderer } from '../workers/liquid-pool.js';
+import type { JobScope } from '../workers/pool.js';
 
 /** templateFrom sources as read from the API server; undefined = not found. */
 export interface TemplateSources {

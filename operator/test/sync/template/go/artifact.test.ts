@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { WASM_ARTIFACT, WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
-import { withMemoryLimit } from '../../src/sync/gotemplate/wasm-limits.js';
+import { WASM_ARTIFACT, WasmGoEngine } from '../../../../src/sync/template/go/engine.js';
+import { withMemoryLimit } from '../../../../src/sync/template/go/wasm-limits.js';
 
-const dir = new URL('../../gotemplate/', import.meta.url);
+const dir = new URL('../../../../gotemplate/', import.meta.url);
 
 describe('Go template engine artifact', () => {
   it('was built from the Go source in the repository (run scripts/build-gotemplate.sh after changing it)', () => {

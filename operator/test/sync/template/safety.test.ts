@@ -4,11 +4,11 @@
 // server's 422 (which repeats them) is never needed, and a key rendered from a fetched value is
 // never quoted.
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExternalSecretTemplate } from '../../src/api/types.js';
-import { WasmGoEngine, type GoEngine } from '../../src/sync/gotemplate/engine.js';
-import { applyTemplate, chooseEngine, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../src/sync/template-apply.js';
-import { TEMPLATE_CAPS } from '../../src/sync/template-limits.js';
-import { MAX_TEMPLATE_ANNOTATIONS_BYTES, qualifiedNameProblem } from '../../src/sync/metadata-rules.js';
+import type { ExternalSecretTemplate } from '../../../src/api/types.js';
+import { WasmGoEngine, type GoEngine } from '../../../src/sync/template/go/engine.js';
+import { applyTemplate, chooseEngine, NO_TEMPLATE_SOURCES, type TemplateSources } from '../../../src/sync/template/apply.js';
+import { TEMPLATE_CAPS } from '../../../src/sync/template/limits.js';
+import { MAX_TEMPLATE_ANNOTATIONS_BYTES, qualifiedNameProblem } from '../../../src/sync/metadata-rules.js';
 
 const go = new WasmGoEngine();
 afterAll(() => go.close());

@@ -8,7 +8,7 @@
 // details are kept, and the rest is described by the function that failed. A template that
 // comes from a Secret is secret itself: then only the kind of error and its position are
 // given (Go's parse errors quote whole identifiers and tokens of the template).
-import { scrubValues } from './errors.js';
+import { scrubValues } from '../../errors.js';
 
 const EXEC = /^template: [^:]*:(\d+):(\d+): executing "[^"]*" at <(.*?)>: ([\s\S]*)$/;
 const PARSE = /^template: [^:]*:(\d+)(?::(\d+))?: ([\s\S]*)$/;
