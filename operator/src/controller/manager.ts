@@ -25,7 +25,8 @@ import type { Readiness } from '../platform/server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';
 import { WorkQueue } from './runtime/workqueue.js';
-import { ExternalSecretReconciler, ReconcileFailure, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
+import { ExternalSecretReconciler, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
+import { ReconcileFailure } from './runtime/reconcile.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
 import { withDefaults } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
@@ -518,7 +519,7 @@ export class Manager {
   private logFailure(controller: string, key: string, error: unknown, retries: number): void {
     if (error instanceof ReconcileFailure) {
       // Already in status and events; the log line keeps the message for operators.
-      this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
+      this.log.debug({ controller, key, retries, retryable: error.retryable }, error.retryable ? 'reconcile failed; backing off' : 'reconcile failed; waiting for a change or the next refresh');
       return;
     }
     // Kubernetes errors are safe to log: a 422's message names field paths only, from where it

@@ -26,7 +26,7 @@ import {
   type NamespaceView,
 } from './externalsecret-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
-import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
+import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 
 export interface ClusterExternalSecretReconcilerDeps {
   get(name: string): ClusterExternalSecret | undefined;

@@ -120,7 +120,9 @@ export function problemsError(problems: SyncError[]): ProviderError | SyncError 
   const cause = problems.map((p) => p.cause).find((c): c is ProviderError => c instanceof ProviderError && c.retryable);
   if (cause) return new ProviderError(cause.reason, message, { ...cause.options, cause });
   const notFound = problems.every((p) => p.notFound);
-  return new SyncError(first.reason, message, { field: first.field, notFound });
+  // An AWS answer stays the cause: the reconciler backs off on those (nothing in the cluster sees them heal).
+  const fromAws = problems.map((p) => p.cause).find((c) => c instanceof ProviderError);
+  return new SyncError(first.reason, message, { field: first.field, notFound, ...(fromAws ? { cause: fromAws } : {}) });
 }
 
 /**

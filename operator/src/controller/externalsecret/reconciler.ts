@@ -38,6 +38,7 @@ import { releaseMergeKeys } from './merge-owners.js';
 import { recreateSecret } from './recreate.js';
 import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPending, type DesiredSecret, type TargetPlan } from './target-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 import { checkStoreAccess } from '../store/access.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 import { objectsGone, reconcileScope } from '../runtime/reconcile-scope.js';
@@ -122,20 +123,8 @@ export interface ExternalSecretReconcilerDeps {
 
 export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
 
-export interface ReconcileResult {
-  requeueAfterMs?: number;
-}
-
-/** Thrown to make the work queue back off; status and events are already written. */
-export class ReconcileFailure extends Error {
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-    this.name = 'ReconcileFailure';
-  }
-}
+// The reconcile contract lives in runtime/reconcile.ts; re-exported for this module's importers.
+export { ReconcileFailure, type ReconcileResult };
 
 export class ExternalSecretReconciler {
   /** Last rotor.dev/force-sync value honoured per ExternalSecret (annotations do not bump generation). */
@@ -326,7 +315,11 @@ export class ExternalSecretReconciler {
         log.debug({ reason }, 'waiting for a change instead of retrying');
         return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
       }
-      throw new ReconcileFailure(message, retryable);
+      // A spec the API server or the builder refuses heals only when the ExternalSecret changes
+      // (its watch requeues it) or the data its next refresh reads does: no backoff retries,
+      // which would repeat the AWS reads. AWS-side failures back off: nothing here sees them heal.
+      if (!retryable && !reportedByAws(error)) throw new ReconcileFailure(message, false, requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs).requeueAfterMs);
+      throw new ReconcileFailure(message, true);
     }
     this.rememberForceSync(es);
     if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
@@ -906,6 +899,12 @@ export function waitsForChange(error: unknown): boolean {
   if (!(error instanceof SyncError)) return false;
   // A Merge target that does not exist yet is also someone else's object to create.
   return CHANGE_HEALED_REASONS.has(error.reason) || (error.reason === ES_REASON.SecretMissing && error.field === 'spec.target');
+}
+
+/** AWS (or the store's endpoint) reported the failure, possibly wrapped in a SyncError naming the spec field. */
+function reportedByAws(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) if (e instanceof ProviderError) return true;
+  return false;
 }
 
 /** Maps any failure to a status reason + message; unknown errors never leak their (possibly value-bearing) text. */

@@ -7,19 +7,20 @@
 //   - addForEvent() is add() for events someone else causes: it never cuts a failing key's
 //     backoff short and admits one pass per key per eventIntervalMs (a burst is coalesced);
 //   - at most `concurrency` handlers run at once, and with `groupOf` at most `maxPerGroup` of
-//     one group (e.g. one store), served round-robin across groups (fair-queue.ts).
+//     one group (e.g. one store), served round-robin across groups (fair-queue.ts);
+//   - a handler that throws is retried with backoff, unless it throws a terminal
+//     ReconcileFailure (reconcile.ts): then its backoff is reset and it comes back only at the
+//     failure's requeueAfterMs or when someone adds it.
 // All timers live here, never in watch callbacks, so shutdown() can clear every one of them.
 import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { FairQueue } from './fair-queue.js';
+import { isTerminal, type ReconcileResult } from './reconcile.js';
 
-export interface HandlerResult {
-  /** Process the key again after this delay (e.g. the next refresh). */
-  requeueAfterMs?: number;
-}
+export type HandlerResult = ReconcileResult;
 
 /**
  * Processes one key. Resolve to finish it (optionally with a delayed requeue); throw to retry
- * it with per-key backoff.
+ * it with per-key backoff, or throw a terminal ReconcileFailure not to retry it.
  */
 export type KeyHandler = (key: string) => Promise<HandlerResult | void>;
 
@@ -260,7 +261,12 @@ export class WorkQueue {
       if (requeueAfterMs !== undefined) this.addAfter(key, requeueAfterMs);
     } catch (error) {
       this.options.metrics?.observeDuration?.((this.now() - startedAt) / 1000, 'error');
-      this.addRateLimited(key);
+      if (isTerminal(error)) {
+        this.forget(key);
+        if (error.requeueAfterMs !== undefined) this.addAfter(key, error.requeueAfterMs);
+      } else {
+        this.addRateLimited(key);
+      }
       try {
         this.options.onError?.(key, error, this.retries(key));
       } catch {

@@ -10,7 +10,7 @@ import { isReferentAuth } from '../../aws/credentials.js';
 import type { EventRecorder, StatusWriter } from '../../kube/ports.js';
 import { readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
 import { validateStoreSpec } from './validation.js';
-import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
+import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 
 export interface ProviderSource {
   forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;

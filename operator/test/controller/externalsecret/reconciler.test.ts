@@ -476,6 +476,21 @@ describe('ExternalSecretReconciler', () => {
     expect(t.events.reasons()).toContain('Warning/SyncFailed');
   });
 
+  it('a spec error is a terminal failure (no backoff retries) that looks again at the next refresh; an AWS-side one backs off', async () => {
+    await t.reconcile();
+    t.objects.es = externalSecret({ data: [{ secretKey: 'password', remoteRef: { key: 'prod/db', property: 'no-such-key' } }] });
+    t.advance(HOUR);
+    const terminal = await t.reconcile().catch((e: unknown) => e);
+    expect(terminal).toBeInstanceOf(ReconcileFailure);
+    expect(terminal).toMatchObject({ retryable: false, requeueAfterMs: HOUR });
+    expect(t.objects.es.status?.conditions?.[0]).toMatchObject({ status: 'False' });
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    t.objects.es = externalSecret();
+    t.provider.failWith = new ProviderError('AccessDenied', 'denied', {});
+    t.advance(HOUR);
+    await expect(t.reconcile()).rejects.toMatchObject({ retryable: true, requeueAfterMs: undefined });
+  });
+
   it('retries a failed refresh on the next pass (the failure is still due)', async () => {
     await t.reconcile();
     t.provider.failWith = new ProviderError('ProviderUnavailable', 'endpoint unreachable', { retryable: true, unavailable: true });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { WorkQueue, type HandlerResult } from '../../../src/controller/runtime/workqueue.js';
 import { backoffDelayMs } from '../../../src/platform/backoff.js';
+import { ReconcileFailure } from '../../../src/controller/runtime/reconcile.js';
 
 /** A handler whose calls stay pending until the test settles them. */
 function controllableHandler() {
@@ -189,6 +190,54 @@ describe('WorkQueue', () => {
     h.finish('a');
     await flush();
     expect(q.retries('a')).toBe(0);
+  });
+
+  it('a retryable ReconcileFailure backs off like any error', async () => {
+    const h = controllableHandler();
+    const q = new WorkQueue({ handler: h.handler, backoff: { baseMs: 1000, maxMs: 10_000, jitter: 0 } });
+    q.start();
+    q.add('a');
+    await flush();
+    h.fail('a', new ReconcileFailure('throttled', true, 60_000));
+    await flush();
+    expect(q.retries('a')).toBe(1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.calls).toEqual(['a', 'a']);
+  });
+
+  it('a terminal (non-retryable) ReconcileFailure is not retried: backoff reset, back only at its requeueAfterMs', async () => {
+    const errors: [string, number][] = [];
+    const retries = vi.fn();
+    const h = controllableHandler();
+    const q = new WorkQueue({
+      handler: h.handler,
+      backoff: { baseMs: 1000, maxMs: 10_000, jitter: 0 },
+      metrics: { incRetries: retries },
+      onError: (key, _e, n) => errors.push([key, n]),
+    });
+    q.start();
+    q.add('a');
+    await flush();
+    h.fail('a'); // one ordinary failure first: its backoff must not survive the terminal one
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(q.retries('a')).toBe(1);
+    h.fail('a', new ReconcileFailure('spec.target.template: bad', false, 60_000));
+    await flush();
+    expect(q.retries('a')).toBe(0);
+    expect(retries).toHaveBeenCalledTimes(1);
+    expect(errors).toEqual([['a', 1], ['a', 0]]);
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(h.calls).toEqual(['a', 'a']);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.calls).toEqual(['a', 'a', 'a']);
+    // Without requeueAfterMs it waits for someone to add it (a watch event).
+    h.fail('a', new ReconcileFailure('bad', false));
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+    expect(h.calls).toHaveLength(3);
+    expect(q.delayedCount).toBe(0);
+    q.add('a');
+    await flush();
+    expect(h.calls).toHaveLength(4);
   });
 
   it('keeps jittered backoff within [base*2^(n-1), cap] and reaches the cap', () => {
