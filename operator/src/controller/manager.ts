@@ -27,6 +27,8 @@ import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '..
 import { WorkQueue } from './runtime/workqueue.js';
 import { ExternalSecretReconciler, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
 import { ReconcileFailure } from './runtime/reconcile.js';
+import { deletionChanged, labelsChanged, specAnnotationsOrDeletionChanged, stampedFieldsChanged } from './runtime/predicates.js';
+import { keyOfStore, parseStoreKey, storeKeyOfRef } from './store/key.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
 import { withDefaults } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
@@ -103,8 +105,6 @@ export interface ManagerEventOptions {
   backoff?: BackoffPolicy;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
-
-const STORE_KEY_SEPARATOR = '|';
 
 export class Manager {
   readonly externalSecrets: ResilientInformer<ExternalSecret & KubeObject>;
@@ -220,8 +220,8 @@ export class Manager {
       concurrency: Math.max(1, Math.ceil(options.concurrency / 2)),
       metrics: workQueueMetrics(metrics, 'secretstore'),
       handler: (key) => {
-        const [kind, ns, name] = key.split(STORE_KEY_SEPARATOR) as [StoreKind, string, string];
-        return storeReconciler.reconcile(kind, ns || undefined, name);
+        const store = parseStoreKey(key);
+        return store ? storeReconciler.reconcile(store.kind, store.namespace, store.name) : Promise.resolve();
       },
       onError: (key, error, retries) => this.logFailure('secretstore', key, error, retries),
     });
@@ -348,24 +348,17 @@ export class Manager {
       .onAdd(enqueueEs)
       // Status writes also arrive as updates; only spec, metadata or deletion changes need a pass.
       .onUpdate((es, old) => {
-        if (
-          es.metadata.generation !== old.metadata.generation ||
-          JSON.stringify(es.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
-          es.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
-        ) {
-          enqueueEs(es);
-        }
+        if (specAnnotationsOrDeletionChanged(es, old)) enqueueEs(es);
       })
       .onDelete(enqueueEs);
 
-    const storeKey = (s: SecretStore, kind: StoreKind) => [kind, s.metadata.namespace ?? '', s.metadata.name].join(STORE_KEY_SEPARATOR);
     for (const [informer, kind] of [
       [this.secretStores, 'SecretStore'],
       [this.clusterSecretStores, 'ClusterSecretStore'],
     ] as const) {
       informer
         .onAdd((s) => {
-          this.storeQueue.add(storeKey(s, kind));
+          this.storeQueue.add(keyOfStore(s, kind));
           // ExternalSecrets that failed because the store did not exist retry now (and are
           // filed in the event index under the store's region).
           for (const es of this.externalSecretsUsing(s, kind)) {
@@ -375,7 +368,7 @@ export class Manager {
         })
         .onUpdate((s, old) => {
           if (s.metadata.generation === old.metadata.generation) return;
-          this.storeQueue.add(storeKey(s, kind));
+          this.storeQueue.add(keyOfStore(s, kind));
           // Every ExternalSecret of the store, Ready ones too, re-syncs from the new spec (a
           // failing one retries now instead of at its next backoff).
           for (const es of this.externalSecretsUsing(s, kind)) {
@@ -385,7 +378,7 @@ export class Manager {
           }
         })
         // The store reconciler releases a deleted store's clients, sockets and credentials.
-        .onDelete((s) => this.storeQueue.add(storeKey(s, kind)));
+        .onDelete((s) => this.storeQueue.add(keyOfStore(s, kind)));
     }
 
     // A managed Secret edited or deleted by someone is repaired by its ExternalSecret: only one
@@ -402,7 +395,7 @@ export class Manager {
 
     // A relabelled namespace may now be allowed (or refused) by a ClusterSecretStore's conditions.
     this.namespaces.onUpdate((ns, old) => {
-      if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old.metadata?.labels ?? {})) return;
+      if (!labelsChanged(ns, old)) return;
       for (const es of this.externalSecrets.list(ns.metadata?.name)) {
         if (es.spec.secretStoreRef?.kind === 'ClusterSecretStore') enqueueEs(es);
       }
@@ -423,21 +416,14 @@ export class Manager {
     this.clusterExternalSecrets
       .onAdd((ces) => enqueue(ces.metadata.name))
       .onUpdate((ces, old) => {
-        if (
-          ces.metadata.generation !== old.metadata.generation ||
-          JSON.stringify(ces.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
-          ces.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
-        ) {
-          enqueue(ces.metadata.name);
-        }
+        if (specAnnotationsOrDeletionChanged(ces, old)) enqueue(ces.metadata.name);
       })
       .onDelete((ces) => enqueue(ces.metadata.name));
 
     this.namespaces
       .onAdd(enqueueAll)
       .onUpdate((ns, old) => {
-        const relabelled = JSON.stringify(ns.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {});
-        if (relabelled || ns.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp) enqueueAll();
+        if (labelsChanged(ns, old) || deletionChanged(ns, old)) enqueueAll();
       })
       .onDelete(enqueueAll);
 
@@ -446,11 +432,7 @@ export class Manager {
       .onUpdate((es, old) => {
         const owner = ownerOf(es) ?? ownerOf(old);
         if (!owner) return;
-        const changed =
-          es.metadata.generation !== old.metadata.generation ||
-          JSON.stringify([es.metadata.labels, es.metadata.annotations, es.metadata.ownerReferences]) !==
-            JSON.stringify([old.metadata.labels, old.metadata.annotations, old.metadata.ownerReferences]);
-        if (changed) enqueue(owner);
+        if (stampedFieldsChanged(es, old)) enqueue(owner);
       })
       .onDelete((es) => {
         const owner = ownerOf(es);
@@ -487,9 +469,8 @@ export class Manager {
   /** The store an ExternalSecret key reads from (its own key when it is gone). */
   private storeGroupOf(key: string): string {
     const [ns, name] = splitKey(key);
-    const ref = this.externalSecrets.get(ns, name)?.spec?.secretStoreRef;
-    if (!ref) return key;
-    return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${ns}/${ref.name}`;
+    const es = this.externalSecrets.get(ns, name);
+    return (es && storeKeyOfRef(es)) ?? key;
   }
 
   private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {

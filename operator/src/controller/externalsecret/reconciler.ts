@@ -40,6 +40,7 @@ import { planTargetWrite, isOwnedBy, pendingRollout, sameData, withoutRolloutPen
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 import { checkStoreAccess } from '../store/access.js';
+import { storeKeyOf } from '../store/key.js';
 import { problemsError, type FetchDesiredOptions, type SecretSource } from './fetch-desired.js';
 import { objectsGone, reconcileScope } from '../runtime/reconcile-scope.js';
 import { syncedResourceVersion } from './synced-resource-version.js';
@@ -848,8 +849,7 @@ function rotationCondition(trigger: EventTrigger) {
 
 /** ExternalSecrets of one store share its refresh waves (and so their reads). */
 function storeSeed(es: DefaultedExternalSecret): string {
-  const ref = es.spec.secretStoreRef;
-  return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${es.metadata.namespace}/${ref.name}`;
+  return storeKeyOf(es.spec.secretStoreRef.kind, es.metadata.namespace, es.spec.secretStoreRef.name);
 }
 
 function lastSuccessfulSync(es: ExternalSecret): number | undefined {
