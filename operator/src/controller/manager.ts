@@ -20,6 +20,7 @@ import {
   type ListWatchSource,
 } from '../kube/informer/list-watch.js';
 import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/informer/resilient-informer.js';
+import type { Indexers } from '../kube/informer/indexer.js';
 import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/informer/cache-transform.js';
 import type { Readiness } from '../platform/server.js';
 import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
@@ -130,7 +131,7 @@ export class Manager {
       resource: string,
       source: ListWatchSource<T>,
       optional?: ResilientInformerOptions<T>['optional'],
-      keep: Pick<ResilientInformerOptions<T>, 'transform' | 'admit'> = { transform: stripForCache },
+      keep: Pick<ResilientInformerOptions<T>, 'transform' | 'admit' | 'indexers'> = { transform: stripForCache },
     ) =>
       new ResilientInformer<T>({
         resource,
@@ -141,7 +142,7 @@ export class Manager {
         ...informerMetrics(metrics, resource),
         ...(optional ? { optional } : {}),
       });
-    this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);
+    this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets, undefined, { transform: stripForCache, indexers: EXTERNAL_SECRET_INDEXERS });
     this.secretStores = informer(PLURAL.SecretStore, sources.secretStores);
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
     // Metadata and a digest of the data only, and only Secrets claiming an owner in their own
@@ -149,6 +150,7 @@ export class Manager {
     this.managedSecrets = informer('secrets', sources.managedSecrets, undefined, {
       transform: secretForCache(options.externalSecretDeps.macKey),
       admit: admitSecret,
+      indexers: MANAGED_SECRET_INDEXERS,
     });
     this.namespaces = informer('namespaces', sources.namespaces);
     // Added after 0.1.0: an upgrade that did not apply the CRDs first (Helm never upgrades them)
@@ -183,7 +185,7 @@ export class Manager {
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       readLive: (ns, name) => options.externalSecretDeps.secrets.get(ns, name),
-      managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
+      managedSecretsOf: (ns, owner) => this.managedSecretsOf(ns, owner),
       cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
       requeue: (ns, name) => this.esQueue.add(`${ns}/${name}`),
@@ -290,9 +292,8 @@ export class Manager {
     return {
       candidates: (namespace) =>
         this.externalSecrets
-          .list(namespace)
+          .byIndex(PERIODIC_BY_NAMESPACE, namespace)
           .map((es) => withDefaults(es))
-          .filter((es) => es.spec.refreshPolicy === 'Periodic' && refreshesPeriodically(es.spec.refreshInterval))
           .map((es) => ({ externalSecret: refOf(es), secretName: es.spec.target.name, ...(es.spec.rollout ? { rollout: es.spec.rollout } : {}) })),
       refresh: async (refs) => {
         await Promise.all(
@@ -473,10 +474,14 @@ export class Manager {
     return (es && storeKeyOfRef(es)) ?? key;
   }
 
-  private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
-    return this.externalSecrets
-      .list(kind === 'SecretStore' ? store.metadata.namespace : undefined)
-      .filter((es) => es.spec.secretStoreRef?.name === store.metadata.name && (es.spec.secretStoreRef.kind ?? 'SecretStore') === kind);
+  /** The ExternalSecrets naming this store (an index lookup: a store event must not scan every ExternalSecret). */
+  externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
+    return this.externalSecrets.byIndex(BY_STORE, keyOfStore(store, kind));
+  }
+
+  /** The cached managed Secrets of a namespace whose rotor.dev/owner names `owner` (an index lookup). */
+  managedSecretsOf(namespace: string, owner: string): Secret[] {
+    return this.managedSecrets.byIndex(BY_OWNER, owner).filter((s) => s.metadata?.namespace === namespace);
   }
 
   /**
@@ -522,6 +527,29 @@ function splitKey(key: string): [string, string] {
   const slash = key.indexOf('/');
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
+
+/** ExternalSecrets by the store they name (storeKeyOf), and the periodic ones by namespace (rollout siblings). */
+const BY_STORE = 'store';
+const PERIODIC_BY_NAMESPACE = 'periodic';
+const EXTERNAL_SECRET_INDEXERS: Indexers<ExternalSecret & KubeObject> = {
+  [BY_STORE]: (es) => {
+    const key = storeKeyOfRef(es);
+    return key ? [key] : [];
+  },
+  [PERIODIC_BY_NAMESPACE]: (es) => {
+    const spec = withDefaults(es).spec;
+    return es.metadata.namespace && spec.refreshPolicy === 'Periodic' && refreshesPeriodically(spec.refreshInterval) ? [es.metadata.namespace] : [];
+  },
+};
+
+/** Managed Secrets by their rotor.dev/owner annotation ("namespace/name" of the ExternalSecret). */
+const BY_OWNER = 'owner';
+const MANAGED_SECRET_INDEXERS: Indexers<Secret & KubeObject> = {
+  [BY_OWNER]: (secret) => {
+    const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
+    return owner ? [owner] : [];
+  },
+};
 
 /** Informer objects from the same list share a kind; the reconcilers rely on it being set. */
 function withKind(store: SecretStore | undefined, kind: StoreKind): SecretStore | undefined {

@@ -252,6 +252,41 @@ describe('Manager', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('finds a store\'s ExternalSecrets, an owner\'s managed Secrets and the rollout siblings by index, reading no other object (issue #18 item 4)', async () => {
+    const t = setup();
+    const N = 2000;
+    const nsOf = (i: number) => `ns-${i % 20}`;
+    const periodic = (i: number) => i % 3 !== 0;
+    for (let i = 0; i < N; i++) {
+      const kind = i % 7 === 0 ? 'ClusterSecretStore' : 'SecretStore';
+      t.put(t.fakes.externalSecrets, externalSecret({ secretStoreRef: { name: `store-${i % 100}`, kind }, refreshPolicy: periodic(i) ? 'Periodic' : 'OnChange' }, { name: `es-${i}`, namespace: nsOf(i) }));
+      t.put(t.fakes.managedSecrets, { metadata: { name: `s-${i}`, namespace: nsOf(i), labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: `${nsOf(i)}/es-${i % 200}` } } });
+    }
+    await Promise.all([t.manager.externalSecrets.start(), t.manager.managedSecrets.start()]);
+    let reads = 0;
+    for (const o of [...t.manager.externalSecrets.list(), ...t.manager.managedSecrets.list()] as Array<{ metadata: unknown; spec?: unknown }>) {
+      for (const field of ['metadata', 'spec'] as const) {
+        const value = o[field];
+        Object.defineProperty(o, field, { get: () => (reads++, value), configurable: true });
+      }
+    }
+    const count = (f: (i: number) => boolean) => Array.from({ length: N }, (_, i) => i).filter(f).length;
+
+    const using = t.manager.externalSecretsUsing({ ...secretStore('SecretStore'), metadata: { name: 'store-8', namespace: 'ns-8' } }, 'SecretStore');
+    expect(using).toHaveLength(count((i) => i % 100 === 8 && i % 7 !== 0));
+    const usingCluster = t.manager.externalSecretsUsing({ ...secretStore('ClusterSecretStore'), metadata: { name: 'store-14' } }, 'ClusterSecretStore');
+    expect(usingCluster).toHaveLength(count((i) => i % 100 === 14 && i % 7 === 0));
+    expect(reads).toBe(0);
+
+    const owned = t.manager.managedSecretsOf('ns-7', 'ns-7/es-7');
+    expect(owned.map((s) => s.metadata!.name).sort()).toEqual(Array.from({ length: N }, (_, i) => i).filter((i) => i % 200 === 7).map((i) => `s-${i}`).sort());
+    const siblings = t.manager.siblingRefresher().candidates('ns-3');
+    expect(siblings).toHaveLength(count((i) => nsOf(i) === 'ns-3' && periodic(i)));
+    // Reading the answers themselves is all: a scan would read every one of the 4,000 objects.
+    expect(reads).toBeLessThanOrEqual(4 * (owned.length + siblings.length));
+    await Promise.all([t.manager.externalSecrets.stop(), t.manager.managedSecrets.stop()]);
+  });
+
   it('is ready only once every informer has synced, and stop() closes every watch', async () => {
     const t = setup();
     expect(t.manager.readiness().ok).toBe(false);

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { httpStatusOf, isNotFound } from '../client/errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
+import { IndexedCache, NAMESPACE_INDEX, type Indexers } from './indexer.js';
 
 export type RestartCause =
   /** The server ended the stream cleanly (e.g. its watch timeout): resume from resourceVersion. */
@@ -65,6 +66,11 @@ export interface ResilientInformerOptions<T extends KubeObject> {
    * every absentRecheckMs until the CRD appears. Unset: a 404 is an error like any other.
    */
   optional?: { absentRecheckMs: number; whatToDo: string };
+  /**
+   * Indexes byIndex() looks up (indexer.ts), computed from the cached (transformed) object.
+   * The namespace index is always there: list(namespace) uses it.
+   */
+  indexers?: Indexers<T>;
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 5 * 60_000;
@@ -97,7 +103,7 @@ function resourceVersionOf(object: KubeObject): string | undefined {
 }
 
 export class ResilientInformer<T extends KubeObject> {
-  private readonly cache = new Map<string, T>();
+  private readonly cache: IndexedCache<T>;
   private readonly addHandlers: AddHandler<T>[] = [];
   private readonly updateHandlers: UpdateHandler<T>[] = [];
   private readonly deleteHandlers: DeleteHandler<T>[] = [];
@@ -127,6 +133,7 @@ export class ResilientInformer<T extends KubeObject> {
   private readonly startedPromise: Promise<void>;
 
   constructor(private readonly options: ResilientInformerOptions<T>) {
+    this.cache = new IndexedCache<T>(options.indexers);
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
@@ -184,10 +191,14 @@ export class ResilientInformer<T extends KubeObject> {
     return this.cache.get(objectKey(namespace, name));
   }
 
-  /** Every cached object, or those of one namespace. */
+  /** Every cached object, or those of one namespace (an index lookup, not a scan). */
   list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    return namespace === undefined ? [...this.cache.values()] : this.cache.byIndex(NAMESPACE_INDEX, namespace);
+  }
+
+  /** The cached objects filed under `value` in the index `name` (options.indexers). */
+  byIndex(name: string, value: string): T[] {
+    return this.cache.byIndex(name, value);
   }
 
   hasSynced(): boolean {

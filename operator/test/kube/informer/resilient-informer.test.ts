@@ -56,6 +56,33 @@ describe('ResilientInformer', () => {
     await informer.stop();
   });
 
+  it('list(namespace) and byIndex are index lookups: they read no other cached object', async () => {
+    const source = new FakeListWatch();
+    for (let i = 0; i < 1000; i++) source.putSilently({ ...obj(`ns-${i % 10}`, `o-${i}`), value: `group-${i % 100}` });
+    const informer = new ResilientInformer<TestObject>({ resource: 'things', source, stallTimeoutMs: STALL, indexers: { group: (o) => (o.value ? [o.value] : []) } });
+    await informer.start();
+    await flush();
+    // Count every read of a cached object's metadata or value from now on.
+    let reads = 0;
+    for (const o of informer.list()) {
+      const { metadata, value } = o;
+      Object.defineProperty(o, 'metadata', { get: () => (reads++, metadata) });
+      Object.defineProperty(o, 'value', { get: () => (reads++, value) });
+    }
+    expect(informer.list('ns-3')).toHaveLength(100);
+    expect(informer.byIndex('group', 'group-42')).toHaveLength(10);
+    expect(informer.list('absent')).toEqual([]);
+    expect(reads).toBe(0);
+    // Updates and deletes move objects between the files.
+    source.put({ ...obj('ns-3', 'o-3'), value: 'group-x' });
+    source.remove('ns-3', 'o-13');
+    await flush();
+    expect(informer.list('ns-3')).toHaveLength(99);
+    expect(informer.byIndex('group', 'group-x').map((o) => o.metadata.name)).toEqual(['o-3']);
+    expect(informer.byIndex('group', 'group-3')).toHaveLength(9);
+    await informer.stop();
+  });
+
   it('admit: keeps only admitted objects; one that stops being admitted is a delete to handlers', async () => {
     const source = new FakeListWatch();
     source.putSilently(obj('ns', 'kept', 'ok'));
