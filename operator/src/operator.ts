@@ -29,6 +29,7 @@ import { Manager, kubeManagerSources } from './controller/manager.js';
 import { EventIndex } from './controller/externalsecret/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
 import { ControllerLifecycle } from './platform/lifecycle.js';
+import { errorForLog } from './platform/error-for-log.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
@@ -182,6 +183,6 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
 }
 
 export function fatal(logger: Logger, message: string, error: unknown): never {
-  logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, message);
+  logger.fatal({ err: errorForLog(error) }, message);
   process.exit(1);
 }

@@ -28,6 +28,7 @@ import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '..
 import { WorkQueue } from './runtime/workqueue.js';
 import { ExternalSecretReconciler, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
 import { ReconcileFailure } from './runtime/reconcile.js';
+import { errorForLog } from '../platform/error-for-log.js';
 import { deletionChanged, labelsChanged, specAnnotationsOrDeletionChanged, stampedFieldsChanged } from './runtime/predicates.js';
 import { keyOfStore, parseStoreKey, storeKeyOfRef } from './store/key.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
@@ -508,9 +509,9 @@ export class Manager {
       this.log.debug({ controller, key, retries, retryable: error.retryable }, error.retryable ? 'reconcile failed; backing off' : 'reconcile failed; waiting for a change or the next refresh');
       return;
     }
-    // Kubernetes errors are safe to log: a 422's message names field paths only, from where it
-    // is raised (kube/rest.ts KubeHttpError, kube/errors.ts toKubeApiError).
-    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+    // Kubernetes errors keep their message (a 422 names field paths only, from where it is
+    // raised: kube/client/errors.ts); any other error shows its name and code.
+    this.log.error({ controller, key, retries, err: errorForLog(error) }, 'unexpected reconcile error');
   }
 }
 

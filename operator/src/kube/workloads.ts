@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutKind } from '../api/types.js';
 import type { AppsApi, CustomObjectsApi } from './client/api.js';
 import type { KubeClients } from './client/clients.js';
-import { statusOf } from './client/errors.js';
+import { KubeApiError, httpStatusOf } from './client/errors.js';
 import type { KubeList, Workload } from './client/objects.js';
 
 export type WorkloadKind = RolloutKind;
@@ -59,41 +59,6 @@ export interface WorkloadClient {
   patchTemplateAnnotations(namespace: string, kind: WorkloadKind, name: string, annotations: Record<string, string>): Promise<void>;
 }
 
-/** A failed workload API call; `status` is the HTTP status when the API server answered. */
-export class WorkloadApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | undefined,
-    readonly verb: 'list' | 'patch',
-    readonly kind: WorkloadKind,
-  ) {
-    super(message);
-    this.name = 'WorkloadApiError';
-  }
-}
-
-/** HTTP status of an error from a workload call (WorkloadApiError, KubeHttpError or similar). */
-export function httpStatusOf(err: unknown): number | undefined {
-  if (err instanceof WorkloadApiError) return err.status;
-  if (typeof err === 'object' && err !== null) {
-    const candidate = (err as { code?: unknown; status?: unknown; statusCode?: unknown });
-    for (const v of [candidate.code, candidate.status, candidate.statusCode]) {
-      if (typeof v === 'number' && v >= 100 && v < 600) return v;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Error text fit for the operator log: the message of errors this module built (API server
- * Status messages), only the error name otherwise — an arbitrary error could echo anything.
- */
-export function safeErrorText(err: unknown): string {
-  if (err instanceof WorkloadApiError) return err.message;
-  if (err instanceof Error) return err.name;
-  return typeof err;
-}
-
 /** What the operator's ClusterRole must grant for `verb` on `kind`, in RBAC terms. */
 export function rbacHint(verb: 'list' | 'patch', kind: WorkloadKind, namespace: string): string {
   const { group, resource } = WORKLOAD_RESOURCES[kind];
@@ -126,7 +91,7 @@ export class KubeWorkloadClient implements WorkloadClient {
   /** Until when (ms) Argo Rollouts counts as not installed; 0 = unknown / installed. */
   private argoMissingUntil = 0;
   /** Until when (ms) listing Argo Rollouts counts as forbidden (chart rbac.argoRollouts off), and the answer that said so. */
-  private argoForbidden: { until: number; error: WorkloadApiError } | undefined;
+  private argoForbidden: { until: number; error: KubeApiError } | undefined;
 
   constructor(private readonly opts: KubeWorkloadClientOptions) {
     this.now = opts.now ?? Date.now;
@@ -249,18 +214,12 @@ export function summarize(kind: WorkloadKind, obj: Workload): WorkloadSummary | 
   return summary;
 }
 
-function toWorkloadError(err: unknown, verb: 'list' | 'patch', kind: WorkloadKind, namespace: string, name?: string): WorkloadApiError {
-  const status = httpStatusOf(err);
+function toWorkloadError(err: unknown, verb: 'list' | 'patch', kind: WorkloadKind, namespace: string, name?: string): KubeApiError {
+  const status = httpStatusOf(err) || undefined;
   const what = name ? `${kind}/${name}` : `${WORKLOAD_RESOURCES[kind].resource}`;
-  const detail = statusMessage(err);
+  // The API server's Status.message (or a network error's message), trimmed so logs stay short.
+  const detail = (err instanceof KubeApiError ? err.statusMessage : err instanceof Error ? err.message : undefined)?.slice(0, 300);
   const message = `${verb} ${what} in namespace ${namespace} failed${status ? ` (HTTP ${status})` : ''}${detail ? `: ${detail}` : ''}`;
-  return new WorkloadApiError(message, status, verb, kind);
-}
-
-/** The API server's Status.message (or a network error's message), trimmed so logs stay short. */
-function statusMessage(err: unknown): string | undefined {
-  const status = statusOf(err);
-  if (status) return typeof status.message === 'string' ? status.message.slice(0, 300) : undefined;
-  if (err instanceof Error) return err.message.slice(0, 300);
-  return undefined;
+  const reason = err instanceof KubeApiError ? err.reason : undefined;
+  return new KubeApiError(status ?? 0, message, reason, { cause: err, ...(detail !== undefined && status ? { statusMessage: detail } : {}) });
 }

@@ -1,5 +1,6 @@
-// Exponential backoff with jitter, shared by the work queue (per-key retries) and the
-// resilient informer (watch restarts). Pure: randomness is injected so tests pin it.
+// Exponential backoff with jitter, shared by the work queue (per-key retries), the resilient
+// informer (watch restarts), the AWS event consumer and `rotor migrate`'s API retries. Pure:
+// randomness is injected so tests pin it.
 
 export interface BackoffPolicy {
   /** Delay of the first retry. */

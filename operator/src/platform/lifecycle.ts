@@ -15,6 +15,7 @@
 // refuses every write from 14 s on and aborts the ones in flight, whatever this class or the
 // work it stops is still doing (a stuck reconcile, a slow drain, a frozen event loop).
 // The pod restarts clean.
+import { errorForLog } from './error-for-log.js';
 import type { Logger } from 'pino';
 import type { Readiness } from './server.js';
 
@@ -102,7 +103,7 @@ export class ControllerLifecycle {
       this.current = 'running';
     } catch (error) {
       if (this.current !== 'starting') return;
-      this.options.logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, 'could not start controllers');
+      this.options.logger.fatal({ err: errorForLog(error) }, 'could not start controllers');
       this.current = 'stopped';
       this.options.exit(1);
     }
@@ -123,12 +124,12 @@ export class ControllerLifecycle {
     try {
       await this.controllers?.stop(timeoutMs);
     } catch (error) {
-      this.options.logger.error({ err: (error as Error)?.message }, 'stopping controllers failed');
+      this.options.logger.error({ err: errorForLog(error) }, 'stopping controllers failed');
     }
     try {
       await this.options.drain();
     } catch (error) {
-      this.options.logger.error({ err: (error as Error)?.message }, 'flushing rollouts failed');
+      this.options.logger.error({ err: errorForLog(error) }, 'flushing rollouts failed');
     }
   }
 }

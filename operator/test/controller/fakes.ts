@@ -15,7 +15,7 @@ import type {
   SecretClient,
   StatusWriter,
 } from '../../src/kube/ports.js';
-import { ConflictError } from '../../src/kube/client/errors.js';
+import { ConflictError, kubeApiErrorFor } from '../../src/kube/client/errors.js';
 import { createLogger, type Logger } from '../../src/platform/log.js';
 
 export class FakeSecrets implements SecretClient {
@@ -31,15 +31,15 @@ export class FakeSecrets implements SecretClient {
   }
   async create(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
-    if (this.store.has(key)) throw Object.assign(new Error('exists'), { code: 409 });
+    if (this.store.has(key)) throw kubeApiErrorFor(409, { reason: 'AlreadyExists', message: `secrets "${secret.metadata!.name}" already exists` }, `POST Secret ${key}`);
     return this.put(key, secret);
   }
   async replace(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
     const live = this.store.get(key);
-    if (!live) throw Object.assign(new Error('not found'), { code: 404 });
+    if (!live) throw kubeApiErrorFor(404, { reason: 'NotFound', message: `secrets "${secret.metadata!.name}" not found` }, `PUT Secret ${key}`);
     if (secret.metadata?.resourceVersion && secret.metadata.resourceVersion !== live.metadata?.resourceVersion) {
-      throw Object.assign(new Error('conflict'), { code: 409 });
+      throw kubeApiErrorFor(409, { reason: 'Conflict', message: 'the object has been modified' }, `PUT Secret ${key}`);
     }
     return this.put(key, secret);
   }

@@ -12,7 +12,7 @@ import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
 import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
-import { KubeHttpError } from '../../src/kube/client/rest.js';
+import { kubeApiErrorFor } from '../../src/kube/client/errors.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
@@ -100,7 +100,7 @@ afterEach(async () => {
 describe('Manager', () => {
   it('an upgrade without the ClusterExternalSecret CRD still syncs ExternalSecrets and is ready', async () => {
     const t = setup();
-    t.fakes.clusterExternalSecrets.listError = Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    t.fakes.clusterExternalSecrets.listError = kubeApiErrorFor(404, { reason: 'NotFound', message: 'the server could not find the requested resource' }, 'GET /apis/rotor.dev/v1alpha1/clusterexternalsecrets');
     t.put(t.fakes.secretStores, secretStore());
     t.put(t.fakes.externalSecrets, externalSecret());
     running = t.manager;
@@ -220,7 +220,7 @@ describe('Manager', () => {
     const storeStatus = new FakeStatus();
     storeStatus.store = async () => {
       const body = { code: 422, reason: 'Invalid', message: 'Invalid value: "hunter2-from-a-template"', details: { causes: [{ field: 'status.conditions', message: 'hunter2-from-a-template' }] } };
-      throw new KubeHttpError(422, body, 'PUT /apis/rotor.dev/v1alpha1/namespaces/app/secretstores/aws/status');
+      throw kubeApiErrorFor(422, body, 'PUT /apis/rotor.dev/v1alpha1/namespaces/app/secretstores/aws/status');
     };
     const t = setup({ storeStatus });
     t.put(t.fakes.secretStores, secretStore());

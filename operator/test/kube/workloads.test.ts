@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeKubeClients } from '../../src/kube/client/clients.js';
-import { KubeWorkloadClient, WorkloadApiError } from '../../src/kube/workloads.js';
+import { KubeWorkloadClient } from '../../src/kube/workloads.js';
+import { KubeApiError } from '../../src/kube/client/errors.js';
 
 interface Seen {
   method: string;
@@ -121,18 +122,18 @@ describe('KubeWorkloadClient', () => {
     expect(JSON.parse(seen[1]!.body)).toEqual({ spec: { template: { metadata: { annotations: { k: 'v' } } } } });
   });
 
-  it('maps a forbidden patch to WorkloadApiError with status 403 and the API message', async () => {
+  it('maps a forbidden patch to KubeApiError with code 403, the reason and the API message', async () => {
     handler = (_req, res) =>
       json(res, 403, statusBody(403, 'Forbidden', 'statefulsets.apps "db" is forbidden: User "system:serviceaccount:rotor:rotor" cannot patch resource'));
     const err = await client()
       .patchTemplateAnnotations('apps', 'StatefulSet', 'db', { k: 'v' })
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    expect((err as WorkloadApiError).status).toBe(403);
-    expect((err as WorkloadApiError).verb).toBe('patch');
-    expect((err as WorkloadApiError).message).toMatch(/^patch StatefulSet\/db in namespace apps failed \(HTTP 403\): statefulsets\.apps "db" is forbidden/);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).code).toBe(403);
+    expect((err as KubeApiError).reason).toBe('Forbidden');
+    expect((err as KubeApiError).message).toMatch(/^patch StatefulSet\/db in namespace apps failed \(HTTP 403\): statefulsets\.apps "db" is forbidden/);
     // The raw ApiException text (headers, JSON body) is not carried over.
-    expect((err as WorkloadApiError).message).not.toContain('Headers');
+    expect((err as KubeApiError).message).not.toContain('Headers');
   });
 
   it('remembers that Argo Rollouts is not installed and asks again only after the recheck interval', async () => {
@@ -171,7 +172,7 @@ describe('KubeWorkloadClient', () => {
     const c = client(() => now);
     for (const namespace of ['apps', 'apps', 'other']) {
       const err = await c.list(namespace, 'Rollout').then(() => undefined, (e: unknown) => e);
-      expect((err as WorkloadApiError).status).toBe(403);
+      expect((err as KubeApiError).code).toBe(403);
     }
     expect(seen).toHaveLength(1);
     now += 60_001;
@@ -185,7 +186,7 @@ describe('KubeWorkloadClient', () => {
     const err = await client()
       .list('apps', 'Deployment')
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(WorkloadApiError);
-    expect((err as WorkloadApiError).status).toBe(404);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).code).toBe(404);
   });
 });

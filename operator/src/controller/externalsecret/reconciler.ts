@@ -21,7 +21,8 @@ import { ANNOTATION_ADOPT_ESO } from '../../api/eso.js';
 import { validateExternalSecret } from '../../sync/validate.js';
 import { parseDuration } from '../../api/duration.js';
 import { ProviderError } from '../../api/provider.js';
-import { httpStatusOf, invalidMessage } from '../../kube/client/errors.js';
+import { KubeApiError, httpStatusOf, invalidMessage, isConflict } from '../../kube/client/errors.js';
+import { errorForLog } from '../../platform/error-for-log.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWriter } from '../../kube/ports.js';
 import { dataDigest, isLegacyMAC, versionFingerprint } from '../../sync/mac.js';
 import { SyncError } from '../../sync/errors.js';
@@ -302,10 +303,9 @@ export class ExternalSecretReconciler {
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
-        // The status says "see the operator log": say here what failed, by name and code only
-        // (an arbitrary error's message is not known to be free of values).
-        const e = error as { name?: unknown; code?: unknown };
-        log.error({ errorName: String(e?.name ?? typeof error), code: typeof e?.code === 'number' || typeof e?.code === 'string' ? e.code : undefined }, 'sync failed with an unexpected error');
+        // The status says "see the operator log": say here what failed (errorForLog: by name
+        // and code only, unless its message is known to be free of values).
+        log.error({ err: errorForLog(error) }, 'sync failed with an unexpected error');
       }
       await this.fail(spec, reason, message, log);
       this.deps.onSyncResult?.('error', es);
@@ -473,7 +473,7 @@ export class ExternalSecretReconciler {
       await this.deps.secrets.create(secret);
       return true;
     } catch (error) {
-      if (httpStatusOf(error) === 409) return false;
+      if (isConflict(error)) return false;
       throw error;
     }
   }
@@ -912,7 +912,7 @@ export function describeFailure(error: unknown): { reason: string; message: stri
   if (error instanceof ProviderError) return { reason: error.reason, message: error.message, retryable: error.retryable };
   if (error instanceof SyncError) return { reason: error.reason, message: error.message, retryable: false };
   const status = httpStatusOf(error);
-  if (status === 409) return { reason: ES_REASON.SecretSyncedError, message: 'the target Secret changed while it was being written; retrying', retryable: true };
+  if (isConflict(error)) return { reason: ES_REASON.SecretSyncedError, message: 'the target Secret changed while it was being written; retrying', retryable: true };
   if (status === 403) {
     return {
       reason: ES_REASON.AccessDenied,
@@ -922,7 +922,7 @@ export function describeFailure(error: unknown): { reason: string; message: stri
   }
   // Field paths only (kube/errors.ts invalidMessage): the API server's own text repeats the
   // rejected label/annotation keys, which a template may render from secret values.
-  if (status === 422) {
+  if (error instanceof KubeApiError && error.code === 422) {
     return {
       reason: ES_REASON.SecretSyncedError,
       message: `${invalidMessage(error).replace('the object', 'the target Secret')}; check the keys spec.target.template renders (labels, annotations, data)`,

@@ -5,7 +5,7 @@
 // (the work queue then retries with backoff, and the next pass creates the missing Secret).
 import type { Secret } from '../../kube/client/objects.js';
 import type { SecretClient } from '../../kube/ports.js';
-import { httpStatusOf } from '../../kube/client/errors.js';
+import { httpStatusOf, isConflict } from '../../kube/client/errors.js';
 
 /** Pauses before the 2nd, 3rd and 4th create: at most ~1.4 s without a Secret beyond the API calls themselves. */
 export const RECREATE_RETRY_DELAYS_MS: readonly number[] = [100, 300, 1000];
@@ -54,8 +54,8 @@ export async function recreateSecret(
       await secrets.create(body);
       return { ok: true, attempts: attempt };
     } catch (error) {
+      if (isConflict(error)) return { ok: false, attempts: attempt, error, secretMissing: false };
       const status = httpStatusOf(error);
-      if (status === 409) return { ok: false, attempts: attempt, error, secretMissing: false };
       const delay = delays[attempt - 1];
       if (!transient(status) || delay === undefined) return { ok: false, attempts: attempt, error, secretMissing: true };
       await sleep(delay);
@@ -68,5 +68,5 @@ export async function recreateSecret(
  * Anything else (403, 422) would fail the same way again until someone changes something.
  */
 function transient(status: number | undefined): boolean {
-  return status === undefined || status === 429 || status >= 500;
+  return status === undefined || status === 0 || status === 429 || status >= 500;
 }

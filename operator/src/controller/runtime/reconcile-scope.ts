@@ -4,12 +4,16 @@
 // before every page, so a listing an endpoint keeps alive forever ends with its objects.
 // Deletion is seen by polling the informer cache: no watch wiring, and a poll every second
 // costs two map lookups.
+import { LOG_SAFE_MESSAGE } from '../../platform/error-for-log.js';
 
 /** Longest time one pass may spend reading from AWS. */
 export const RECONCILE_READ_DEADLINE_MS = 60_000;
 
 /** The error the signal carries: its message goes into the ExternalSecret's status. */
 export class ReconcileStopped extends Error {
+  /** Its message goes into status: fit for the log too. */
+  readonly [LOG_SAFE_MESSAGE] = true;
+
   constructor(message: string) {
     super(message);
     this.name = 'ReconcileStopped';

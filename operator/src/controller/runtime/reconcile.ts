@@ -3,6 +3,7 @@
 // when it did not. Every reconciler (ExternalSecret, stores, ClusterExternalSecret) speaks it and
 // runtime/workqueue.ts honours every part of it, so "retry or not" is decided by the reconciler
 // that knows why it failed, and enforced by the queue that owns the timers.
+import { LOG_SAFE_MESSAGE } from '../../platform/error-for-log.js';
 
 /** A finished pass. */
 export interface ReconcileResult {
@@ -20,6 +21,9 @@ export interface ReconcileResult {
  *     API server refuses): retrying would only repeat the AWS reads and the status write.
  */
 export class ReconcileFailure extends Error {
+  /** Its message is already in status and events: fit for the log too. */
+  readonly [LOG_SAFE_MESSAGE] = true;
+
   constructor(
     message: string,
     readonly retryable: boolean,

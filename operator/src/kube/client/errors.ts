@@ -1,8 +1,10 @@
 // Kubernetes API failures as typed errors with short, safe messages: the HTTP code and the
-// API server's Status reason/message (kube/rest.ts's KubeHttpError carries both). One
+// API server's Status reason/message, raised by kube/client/rest.ts where the request is made. One
 // exception: a 422 (Invalid) message repeats the rejected label/annotation keys and values,
 // which a template may have rendered from secret values, so a 422 is reported by the field
 // paths of its causes only (invalidMessage) and its text goes nowhere, not even the log.
+
+import { LOG_SAFE_MESSAGE } from '../../platform/error-for-log.js';
 
 /** What the API server sends as the body of a failed request (metav1.Status). */
 export interface KubeStatus {
@@ -15,21 +17,37 @@ export interface KubeStatus {
   details?: { causes?: Array<{ type?: string; field?: string; message?: string }> };
 }
 
-/** A failed Kubernetes API call: HTTP code plus the Status reason (e.g. NotFound, Conflict). */
+/**
+ * A failed Kubernetes API call: HTTP code plus the Status reason (e.g. NotFound, Conflict). The
+ * one error type of the Kubernetes client: kube/client/rest.ts raises it where the request is
+ * made (kubeApiErrorFor), adapters re-raise it naming their operation (toKubeApiError), fakes
+ * throw it, and isNotFound / isConflict are the only checks of it. Code 0: no answer (network).
+ */
 export class KubeApiError extends Error {
+  /** For 422: the sanitised field paths the API server rejected (see invalidFields). */
+  readonly fields: string[];
+  /** The API server's Status.message; never kept for a 422 (its text may repeat secret values). */
+  readonly statusMessage: string | undefined;
+  /**
+   * Its message may be logged (platform/error-for-log.ts) when it holds no text of the API
+   * server's: a Status message may echo the object (an admission webhook quoting a rendered
+   * label), so only the operation, the code and, for a 422, the field paths are known safe.
+   */
+  get [LOG_SAFE_MESSAGE](): boolean {
+    return this.statusMessage === undefined;
+  }
+
   constructor(
     readonly code: number,
     message: string,
     readonly reason?: string,
-    options: { cause?: unknown; fields?: string[] } = {},
+    options: { cause?: unknown; fields?: string[]; statusMessage?: string } = {},
   ) {
     super(message, options.cause !== undefined ? { cause: options.cause } : {});
     this.name = 'KubeApiError';
     this.fields = options.fields ?? [];
+    this.statusMessage = code === 422 ? undefined : options.statusMessage;
   }
-
-  /** For 422: the sanitised field paths the API server rejected (see invalidFields). */
-  readonly fields: string[];
 
   /** 429, 5xx and network failures (code 0) are worth retrying with backoff. */
   get retryable(): boolean {
@@ -42,7 +60,7 @@ export class KubeApiError extends Error {
  * or it already exists on create. The reconciler re-reads and tries again.
  */
 export class ConflictError extends KubeApiError {
-  constructor(message: string, reason?: string, options: { cause?: unknown } = {}) {
+  constructor(message: string, reason?: string, options: { cause?: unknown; statusMessage?: string } = {}) {
     super(409, message, reason, options);
     this.name = 'ConflictError';
   }
@@ -52,52 +70,48 @@ export class ConflictError extends KubeApiError {
   }
 }
 
-/** HTTP status of a failed call: KubeHttpError has `code` and `statusCode`; network errors have neither. */
+/**
+ * The error for an HTTP failure of `what` (e.g. "PUT /api/v1/namespaces/a/secrets/db"), from
+ * its status code and the Status body the API server sent (kube/client/rest.ts). A 422 is
+ * reported by the field paths of its causes only, wherever the error ends up.
+ */
+export function kubeApiErrorFor(code: number, status: KubeStatus | undefined, what: string): KubeApiError {
+  if (code === 422) {
+    const fields = invalidFields(status);
+    return new KubeApiError(422, `${what}: ${invalidMessage(fields)}`, status?.reason, { fields });
+  }
+  const statusMessage = typeof status?.message === 'string' ? status.message : undefined;
+  const message = `${what}: HTTP ${code}${statusMessage ? `: ${statusMessage}` : ''}`;
+  if (code === 409) return new ConflictError(message, status?.reason, { statusMessage });
+  return new KubeApiError(code, message, status?.reason, { ...(statusMessage !== undefined ? { statusMessage } : {}) });
+}
+
+/** HTTP status of a failed Kubernetes call (0: no answer); undefined for any other error. */
 export function httpStatusOf(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { code?: unknown; statusCode?: unknown };
-  if (typeof e.code === 'number') return e.code;
-  if (typeof e.statusCode === 'number') return e.statusCode;
-  return undefined;
+  return error instanceof KubeApiError ? error.code : undefined;
 }
 
 export function isNotFound(error: unknown): boolean {
-  return httpStatusOf(error) === 404;
+  return error instanceof KubeApiError && error.code === 404;
 }
 
 export function isConflict(error: unknown): boolean {
-  return httpStatusOf(error) === 409;
-}
-
-/** The API server's Status of a failed call (`body`: an object, or JSON text). */
-export function statusOf(error: unknown): KubeStatus | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'object' && body !== null) return body as KubeStatus;
-  if (typeof body !== 'string' || body.length === 0) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as KubeStatus) : undefined;
-  } catch {
-    return undefined;
-  }
+  return error instanceof KubeApiError && error.code === 409;
 }
 
 /**
- * Turns any API call failure into a KubeApiError (ConflictError for 409) whose message is
- * `<what>: <API server message>`. `what` names the operation and object, e.g.
- * "replace Secret team-a/db".
+ * The error as raised by `what`, an operation of an adapter (e.g. "replace Secret team-a/db"):
+ * message `<what>: <API server message>`, same code, reason and class (ConflictError for 409).
+ * Anything not from the API server (a socket error, a timeout) becomes code 0.
  */
 export function toKubeApiError(error: unknown, what: string): KubeApiError {
-  if (error instanceof KubeApiError) return error;
-  const code = httpStatusOf(error) ?? 0;
-  const status = statusOf(error);
-  // No `cause`: the original error's body holds the value-bearing text.
-  if (code === 422) return new KubeApiError(422, `${what}: ${invalidMessage(error)}`, status?.reason, { fields: invalidFields(error) });
-  const detail = status?.message ?? (code === 0 ? networkMessage(error) : `HTTP ${code}`);
-  const message = `${what}: ${detail}`;
-  if (code === 409) return new ConflictError(message, status?.reason, { cause: error });
-  return new KubeApiError(code, message, status?.reason, { cause: error });
+  if (!(error instanceof KubeApiError)) return new KubeApiError(0, `${what}: ${networkMessage(error)}`, undefined, { cause: error });
+  // No `cause` for a 422: nothing of the original request travels further than its field paths.
+  if (error.code === 422) return new KubeApiError(422, `${what}: ${invalidMessage(error)}`, error.reason, { fields: error.fields });
+  const detail = error.statusMessage ?? (error.code === 0 ? error.message : `HTTP ${error.code}`);
+  const options = { cause: error, ...(error.statusMessage !== undefined ? { statusMessage: error.statusMessage } : {}) };
+  if (error.code === 409) return new ConflictError(`${what}: ${detail}`, error.reason, options);
+  return new KubeApiError(error.code, `${what}: ${detail}`, error.reason, options);
 }
 
 /** Field paths reported per 422, at most; the rest are counted. */
@@ -109,8 +123,8 @@ const MAX_INVALID_FIELDS = 5;
  * key, so it becomes `[…]`, and any character outside a plain field name is dropped. The
  * Status message and the causes' messages are never used.
  */
-export function invalidMessage(error: unknown): string {
-  const fields = error instanceof KubeApiError ? error.fields : invalidFields(error);
+export function invalidMessage(from: KubeApiError | readonly string[]): string {
+  const fields = from instanceof KubeApiError ? from.fields : from;
   if (fields.length === 0) return 'the API server rejected the object as invalid (HTTP 422)';
   const shown = fields.slice(0, MAX_INVALID_FIELDS).join(', ');
   const more = fields.length > MAX_INVALID_FIELDS ? ` and ${fields.length - MAX_INVALID_FIELDS} more` : '';
@@ -118,8 +132,8 @@ export function invalidMessage(error: unknown): string {
 }
 
 /** The de-duplicated, sanitised field paths of a 422's causes. */
-export function invalidFields(error: unknown): string[] {
-  const causes = statusOf(error)?.details?.causes ?? [];
+export function invalidFields(status: KubeStatus | undefined): string[] {
+  const causes = status?.details?.causes ?? [];
   const fields = new Set<string>();
   for (const cause of causes) {
     if (typeof cause?.field !== 'string') continue;

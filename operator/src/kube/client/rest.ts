@@ -6,15 +6,15 @@
 // most of the operator's memory at 1,000 ExternalSecrets (docs/benchmarks.md). Rotor makes a
 // handful of calls; they are paths and JSON.
 //
-// Errors: an HTTP failure throws KubeHttpError carrying the status code (`code`, `statusCode`)
-// and the API server's Status (`body`), which kube/errors.ts turns into short, safe messages.
+// Errors: an HTTP failure throws KubeApiError (ConflictError for 409) with the status code,
+// the Status reason and a short, safe message (kube/client/errors.ts kubeApiErrorFor).
 // Network failures are Node's own errors (ECONNREFUSED, ...); a request that takes longer than
 // its timeout fails with a TimeoutError.
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
 import { KubeAuth, type PluginLogger, type RequestCredentials } from './auth.js';
-import { invalidMessage, type KubeStatus } from './errors.js';
+import { kubeApiErrorFor, type KubeStatus } from './errors.js';
 import type { KubeConfig } from './kube-config.js';
 import type { WriteGate } from './write-fence.js';
 
@@ -48,21 +48,6 @@ export const CONTENT_TYPE = {
 } as const;
 
 /** The API server answered with an HTTP error. */
-export class KubeHttpError extends Error {
-  readonly statusCode: number;
-  constructor(
-    readonly code: number,
-    readonly body: KubeStatus | undefined,
-    what: string,
-  ) {
-    // A 422's text repeats the rejected keys and values (maybe rendered from secret values):
-    // its message names the rejected field paths only, wherever this error ends up.
-    super(code === 422 ? `${what}: ${invalidMessage({ body })}` : `${what}: HTTP ${code}${body?.message ? `: ${body.message}` : ''}`);
-    this.name = 'KubeHttpError';
-    this.statusCode = code;
-  }
-}
-
 /** No response (or no watch data) within the deadline. Named like the DOMException fetch uses. */
 export class KubeTimeoutError extends Error {
   constructor(message: string) {
@@ -152,7 +137,7 @@ export class KubeRestClient {
         this.auth.invalidate();
         continue;
       }
-      if (response.status >= 400) throw new KubeHttpError(response.status, parseStatus(response.text), `${request.method} ${request.path}`);
+      if (response.status >= 400) throw kubeApiErrorFor(response.status, parseStatus(response.text), `${request.method} ${request.path}`);
       if (response.text === '') return undefined as T;
       return JSON.parse(response.text) as T;
     }
@@ -161,7 +146,7 @@ export class KubeRestClient {
   /**
    * GET `path` with watch=true and `query`; every complete line of the response is one watch
    * event, parsed and handed to onEvent. onDone is called once: without an argument when the
-   * server ended the stream, with the error otherwise (KubeHttpError for an HTTP status such as
+   * server ended the stream, with the error otherwise (KubeApiError for an HTTP status such as
    * 410, TimeoutError after inactivityTimeoutMs without data). Resolves once the server
    * accepted the watch, or after onDone when it did not.
    */
@@ -221,7 +206,7 @@ export class KubeRestClient {
           readAll(response).then(
             (text) => {
               if (response.statusCode === 401) this.auth.invalidate();
-              done(new KubeHttpError(response.statusCode ?? 0, parseStatus(text), `watch ${path}`));
+              done(kubeApiErrorFor(response.statusCode ?? 0, parseStatus(text), `watch ${path}`));
               resolve(handle);
             },
             (error: unknown) => {

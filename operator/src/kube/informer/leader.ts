@@ -20,6 +20,7 @@ import type { WriteFenceControl } from '../client/write-fence.js';
 import { microTime, type Lease, type LeaseSpec } from '../client/objects.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, toKubeApiError } from '../client/errors.js';
+import { errorForLog } from '../../platform/error-for-log.js';
 
 /** The three Lease calls the elector needs; kubeLeaseApi() implements them on CoordinationApi. */
 export interface LeaseApi {
@@ -177,7 +178,7 @@ export class LeaderElector {
     try {
       held = await this.withDeadline(this.tryAcquireOrRenew(startedAt));
     } catch (error) {
-      this.options.logger?.warn({ lease: this.leaseName(), err: error instanceof Error ? error.message : String(error) }, 'lease update failed');
+      this.options.logger?.warn({ lease: this.leaseName(), err: errorForLog(error) }, 'lease update failed');
     }
     if (!this.running) return;
     if (held && this.now() < startedAt + this.renewDeadlineMs) {
@@ -238,7 +239,7 @@ export class LeaderElector {
     try {
       hook?.();
     } catch (error) {
-      this.options.logger?.warn({ lease: this.leaseName(), err: error instanceof Error ? error.message : String(error) }, `${name} callback failed`);
+      this.options.logger?.warn({ lease: this.leaseName(), err: errorForLog(error) }, `${name} callback failed`);
     }
   }
 
@@ -317,7 +318,7 @@ export class LeaderElector {
       this.observedHolder = '';
     } catch (error) {
       // Not fatal: the standby takes over when the lease expires instead.
-      this.options.logger?.warn({ lease: this.leaseName(), err: error instanceof Error ? error.message : String(error) }, 'could not release the lease');
+      this.options.logger?.warn({ lease: this.leaseName(), err: errorForLog(error) }, 'could not release the lease');
     }
   }
 

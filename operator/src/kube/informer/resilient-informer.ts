@@ -17,6 +17,7 @@ import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { httpStatusOf, isNotFound } from '../client/errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 import { IndexedCache, NAMESPACE_INDEX, type Indexers } from './indexer.js';
+import { errorForLog } from '../../platform/error-for-log.js';
 
 export type RestartCause =
   /** The server ended the stream cleanly (e.g. its watch timeout): resume from resourceVersion. */
@@ -262,13 +263,13 @@ export class ResilientInformer<T extends KubeObject> {
 
   private restarted(cause: RestartCause, error?: unknown): void {
     const quiet = cause === 'closed' || cause === 'timeout';
-    const fields = { resource: this.options.resource, cause, failures: this.failures, err: describe(error) };
+    const fields = { resource: this.options.resource, cause, failures: this.failures, err: errorForLog(error) };
     if (quiet) this.options.logger?.debug(fields, 'watch ended; resuming from last resourceVersion');
     else this.options.logger?.warn(fields, 'watch restarting with a relist');
     try {
       this.options.onRestart?.(cause, error);
     } catch (hookError) {
-      this.options.logger?.error({ resource: this.options.resource, err: describe(hookError) }, 'onRestart hook failed');
+      this.options.logger?.error({ resource: this.options.resource, err: errorForLog(hookError) }, 'onRestart hook failed');
     }
   }
 
@@ -469,7 +470,7 @@ export class ResilientInformer<T extends KubeObject> {
     try {
       this.options.onHealthChange?.(healthy);
     } catch (error) {
-      this.options.logger?.error({ resource: this.options.resource, err: describe(error) }, 'onHealthChange hook failed');
+      this.options.logger?.error({ resource: this.options.resource, err: errorForLog(error) }, 'onHealthChange hook failed');
     }
   }
 
@@ -490,7 +491,7 @@ export class ResilientInformer<T extends KubeObject> {
     try {
       call();
     } catch (error) {
-      this.options.logger?.error({ resource: this.options.resource, event, object: keyOf(object), err: describe(error) }, 'informer handler failed');
+      this.options.logger?.error({ resource: this.options.resource, event, object: keyOf(object), err: errorForLog(error) }, 'informer handler failed');
     }
   }
 }
@@ -504,10 +505,6 @@ function isTimeout(error: unknown): boolean {
 }
 
 /** Error text for logs; never the object itself (it may hold Secret data). */
-function describe(error: unknown): string | undefined {
-  if (error === undefined) return undefined;
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** What /readyz needs from an informer. */
 export type InformerHealth = Pick<ResilientInformer<KubeObject>, 'resource' | 'healthy' | 'hasSynced' | 'lastEventAge'>;

@@ -5,6 +5,7 @@ import { ANNOTATION_ADOPT_ESO } from '../../../src/api/eso.js';
 import { ProviderError } from '../../../src/api/provider.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
+import { kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 import { ExternalSecretReconciler, ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
 import { stableOffsetMs, waveStart } from '../../../src/controller/externalsecret/refresh.js';
 import { legacyTargetMAC, targetMAC } from '../../../src/controller/externalsecret/drift.js';
@@ -928,7 +929,7 @@ describe('ExternalSecretReconciler', () => {
   });
 
   describe('re-creating an immutable Secret (delete, then create)', () => {
-    const unavailable = () => Object.assign(new Error('etcdserver: request timed out'), { code: 503 });
+    const unavailable = () => kubeApiErrorFor(503, { reason: 'ServiceUnavailable', message: 'etcdserver: request timed out' }, 'POST /api/v1/namespaces/app/secrets');
     const rotate = async (c: ReturnType<typeof setup>) => {
       await c.reconcile();
       c.provider.set('prod/db', JSON.stringify({ password: `${SENTINEL}-2` }), 'v-2');

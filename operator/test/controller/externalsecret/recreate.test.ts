@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { Secret } from '../../../src/kube/client/objects.js';
 import { RECREATE_RETRY_DELAYS_MS, recreateSecret } from '../../../src/controller/externalsecret/recreate.js';
+import { kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 
 const next: Secret = { metadata: { namespace: 'app', name: 'db', resourceVersion: '7' }, type: 'Opaque', immutable: true, data: { k: 'dg==' } };
-const failure = (code: number | undefined) => Object.assign(new Error('failed'), code === undefined ? {} : { code });
+const failure = (code: number | undefined) => (code === undefined ? new Error('socket hang up') : kubeApiErrorFor(code, { message: 'failed' }, 'POST Secret app/db'));
 
 function client(createFailures: (number | undefined)[]) {
   const calls: string[] = [];

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CoordinationApi, CoreApi, CustomObjectsApi } from '../../../src/kube/client/api.js';
 import { KubeAuth, PLUGIN_STDERR_LOG_LIMIT, type PluginLogger } from '../../../src/kube/client/auth.js';
-import { isConflict, isNotFound, toKubeApiError } from '../../../src/kube/client/errors.js';
+import { ConflictError, KubeApiError, isConflict, isNotFound, toKubeApiError } from '../../../src/kube/client/errors.js';
 import type { ClusterConfig, KubeConfig, UserConfig } from '../../../src/kube/client/kube-config.js';
-import { KubeHttpError, KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../../src/kube/client/rest.js';
+import { KubeRestClient, MAX_WATCH_LINE_CHARS, WatchLineTooLongError } from '../../../src/kube/client/rest.js';
 import { LeadershipLostError, WriteFence } from '../../../src/kube/client/write-fence.js';
 import { makeTestPki, type TestPki } from '../tls-fixture.js';
 
@@ -239,7 +239,7 @@ console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential'
     // A second 401 in a row is the answer, not a reason to loop.
     handler = (_req, res) => json(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
     const error = await get(rest).catch((e: unknown) => e);
-    expect((error as KubeHttpError).code).toBe(401);
+    expect((error as KubeApiError).code).toBe(401);
     expect(p.runs()).toHaveLength(3);
   });
 
@@ -287,13 +287,15 @@ describe('errors and timeouts', () => {
     const rest = client();
     handler = (_req, res) => json(res, 404, statusBody(404, 'NotFound', 'secrets "x" not found'));
     const notFound = await get(rest).catch((e: unknown) => e);
-    expect(notFound).toBeInstanceOf(KubeHttpError);
+    expect(notFound).toBeInstanceOf(KubeApiError);
+    expect(notFound).toMatchObject({ code: 404, reason: 'NotFound', message: 'GET /api/v1/namespaces/ns/secrets/x: HTTP 404: secrets "x" not found' });
     expect(isNotFound(notFound)).toBe(true);
     expect(toKubeApiError(notFound, 'read Secret ns/x').message).toBe('read Secret ns/x: secrets "x" not found');
 
     handler = (_req, res) => json(res, 409, statusBody(409, 'Conflict', 'the object has been modified'));
     const conflict = await get(rest).catch((e: unknown) => e);
     expect(isConflict(conflict)).toBe(true);
+    expect(conflict).toBeInstanceOf(ConflictError);
     expect(toKubeApiError(conflict, 'x')).toMatchObject({ name: 'ConflictError', reason: 'Conflict' });
 
     handler = (_req, res) => {
@@ -444,13 +446,14 @@ describe('watch stream', () => {
     expect(Object.fromEntries(seen[0]!.query)).toEqual({ resourceVersion: '5', allowWatchBookmarks: 'true', watch: 'true' });
   });
 
-  it('reports an HTTP 410 with statusCode 410 and the Status', async () => {
+  it('reports an HTTP 410 as a KubeApiError with code 410 and the Status reason', async () => {
     handler = (_req, res) => json(res, 410, statusBody(410, 'Gone', 'too old'));
     const w = await watch(client());
     await until(() => w.done() !== undefined, 'onDone');
-    const error = w.done()!.error as KubeHttpError;
-    expect(error.statusCode).toBe(410);
-    expect(error.body?.reason).toBe('Gone');
+    const error = w.done()!.error as KubeApiError;
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect(error.code).toBe(410);
+    expect(error.reason).toBe('Gone');
   });
 
   it('gives up a silent stream after the inactivity timeout (TimeoutError), and abort() ends it quietly', async () => {

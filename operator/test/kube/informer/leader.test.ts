@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Lease } from '../../../src/kube/client/objects.js';
-import { ConflictError, KubeApiError } from '../../../src/kube/client/errors.js';
+import { ConflictError, KubeApiError, kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 import { LeaderElector, kubeLeaseApi, type LeaseApi } from '../../../src/kube/informer/leader.js';
 import { LeadershipLostError, WriteFence } from '../../../src/kube/client/write-fence.js';
 
@@ -376,8 +376,8 @@ describe('LeaderElector', () => {
 
 describe('kubeLeaseApi', () => {
   it('maps 404 to undefined and 409 to ConflictError', async () => {
-    const notFound = Object.assign(new Error('x'), { code: 404, body: '{"kind":"Status","code":404,"reason":"NotFound","message":"leases \\"l\\" not found"}' });
-    const conflict = Object.assign(new Error('x'), { code: 409, body: '{"kind":"Status","code":409,"reason":"Conflict","message":"the object has been modified"}' });
+    const notFound = kubeApiErrorFor(404, { kind: 'Status', code: 404, reason: 'NotFound', message: 'leases "l" not found' }, 'GET lease');
+    const conflict = kubeApiErrorFor(409, { kind: 'Status', code: 409, reason: 'Conflict', message: 'the object has been modified' }, 'PUT lease');
     const api = kubeLeaseApi({
       readNamespacedLease: async () => {
         throw notFound;

@@ -1,5 +1,6 @@
 // The real ListWatchSource (kube/rest.ts watch + list calls) against a fake API server over HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KubeApiError } from '../../../src/kube/client/errors.js';
 import type { Secret } from '../../../src/kube/client/objects.js';
 import { makeKubeClients } from '../../../src/kube/client/clients.js';
 import { customResourceListWatchSource, secretListWatchSource, type WatchEvent } from '../../../src/kube/informer/list-watch.js';
@@ -87,7 +88,7 @@ describe('kube list/watch source over HTTP', () => {
     handle.abort();
   });
 
-  it('reports an HTTP 410 on the watch request with statusCode 410', async () => {
+  it('reports an HTTP 410 on the watch request as a KubeApiError with code 410', async () => {
     server.reply('GET', '/apis/rotor.dev/v1alpha1/externalsecrets', (r) =>
       r.query.get('watch') === 'true' ? { status: 410, body: status(410, 'Gone', 'gone') } : undefined!,
     );
@@ -96,7 +97,8 @@ describe('kube list/watch source over HTTP', () => {
     let done: unknown;
     await source.watch('5', () => {}, (err) => (done = err));
     await until(() => done !== undefined, 'onDone');
-    expect((done as { statusCode?: number }).statusCode).toBe(410);
+    expect(done).toBeInstanceOf(KubeApiError);
+    expect((done as KubeApiError).code).toBe(410);
   });
 
   it('applies the configured inactivity timeout to a silent watch (TimeoutError)', async () => {

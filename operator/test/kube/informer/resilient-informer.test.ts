@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ResilientInformer, type RestartCause } from '../../../src/kube/informer/resilient-informer.js';
 import { FakeListWatch, obj, type TestObject } from '../fake-list-watch.js';
+import { kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 import { recordingLogger } from '../../aws/helpers.js';
 
 const STALL = 60_000;
@@ -184,7 +185,7 @@ describe('ResilientInformer', () => {
     const { source, informer, restarts } = setup();
     await informer.start();
     await flush();
-    source.open!.onDone(Object.assign(new Error('Gone'), { statusCode: 410 }));
+    source.open!.onDone(kubeApiErrorFor(410, { reason: 'Gone', message: 'too old resource version' }, 'watch things'));
     await vi.advanceTimersByTimeAsync(1000);
     expect(restarts).toEqual(['gone']);
     expect(source.listCalls).toBe(2);
@@ -294,7 +295,7 @@ describe('ResilientInformer', () => {
   });
 
   describe('a kind whose CRD may not be installed (optional)', () => {
-    const notFound = () => Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    const notFound = () => kubeApiErrorFor(404, { reason: 'NotFound', message: 'the server could not find the requested resource' }, 'GET things');
     const optionalInformer = (source: FakeListWatch) => {
       const { logger, lines } = recordingLogger();
       const warnings = { lines, messages: () => lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40).map((l) => l.msg) };
@@ -371,7 +372,7 @@ describe('ResilientInformer', () => {
     let failNext = 2;
     source.watch = async (rv, onEvent, onDone) => {
       if (failNext-- > 0) {
-        onDone(Object.assign(new Error('Forbidden'), { statusCode: 403 }));
+        onDone(kubeApiErrorFor(403, { reason: 'Forbidden', message: 'things is forbidden' }, 'watch things'));
         return { abort: () => {} };
       }
       return realWatch(rv, onEvent, onDone);
