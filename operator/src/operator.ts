@@ -2,7 +2,7 @@
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
 import type { Logger } from './platform/log.js';
-import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
+import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, managerMetrics, rolloutMetrics } from './metrics.js';
 import { startHealthServer, type HealthServer } from './platform/server.js';
 import { loadKubeConfig, makeKubeClients } from './kube/client/clients.js';
 import { KubeSecretClient } from './kube/secrets.js';
@@ -92,7 +92,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       const manager = new Manager({
         sources: kubeManagerSources(clients, config.watchNamespace),
         logger,
-        metrics,
+        metrics: managerMetrics(metrics),
         concurrency: config.concurrency,
         storeConcurrency: config.storeConcurrency,
         watchNamespace: config.watchNamespace,

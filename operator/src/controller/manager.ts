@@ -23,9 +23,8 @@ import { ResilientInformer, informerReadiness, type ResilientInformerOptions } f
 import type { Indexers } from '../kube/informer/indexer.js';
 import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/informer/cache-transform.js';
 import type { Readiness } from '../platform/server.js';
-import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';
-import { WorkQueue } from './runtime/workqueue.js';
+import { WorkQueue, type WorkQueueMetrics } from './runtime/workqueue.js';
 import { ExternalSecretReconciler, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
 import { ReconcileFailure } from './runtime/reconcile.js';
 import { errorForLog } from '../platform/error-for-log.js';
@@ -39,11 +38,10 @@ import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDe
 import { controllingClusterExternalSecret, type NamespaceView } from './clusterexternalsecret/externalsecret-plan.js';
 import { ownerToRepair } from './externalsecret/secret-owner.js';
 import { EventIndex, type IndexedRead } from './externalsecret/event-index.js';
-import { EventRouter } from './externalsecret/event-router.js';
+import { EventRouter, type EventRouterMetrics } from './externalsecret/event-router.js';
 import { QueueConsumer, type QueueConsumerOptions } from '../aws/events/consumer.js';
 import type { EventQueue } from '../aws/events/sqs-queue.js';
 import type { BackoffPolicy } from '../platform/backoff.js';
-import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
 import type { AwsService } from '../api/types.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
@@ -75,7 +73,8 @@ export function kubeManagerSources(clients: KubeClients, namespace: string | und
 export interface ManagerOptions {
   sources: ManagerSources;
   logger: Logger;
-  metrics: RotorMetrics;
+  /** Metric hooks, made by the wiring (operator.ts: metrics.ts managerMetrics) so this layer needs no registry. */
+  metrics: ManagerMetrics;
   concurrency: number;
   /** ExternalSecrets of one store reconciled at once (default: concurrency, no limit). */
   storeConcurrency?: number;
@@ -89,6 +88,16 @@ export interface ManagerOptions {
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
   /** AWS change events (issue #16): the operator's queues, read only while this manager runs (on the leader). */
   events?: ManagerEventOptions;
+}
+
+/** The metric hooks of everything the manager builds. */
+export interface ManagerMetrics {
+  workQueue(queue: string): WorkQueueMetrics;
+  informer(resource: string): Pick<ResilientInformerOptions<KubeObject>, 'onRestart' | 'onHealthChange'>;
+  eventRouter(): EventRouterMetrics;
+  eventConsumer(queue: string): QueueConsumerOptions['metrics'];
+  /** Seconds from an AWS change event's receipt to the Secret written for it. */
+  eventToSecret(seconds: number): void;
 }
 
 export interface ManagerEventOptions {
@@ -140,7 +149,7 @@ export class Manager {
         stallTimeoutMs: options.watchStallMs,
         logger: options.logger.child({ informer: resource }),
         ...keep,
-        ...informerMetrics(metrics, resource),
+        ...metrics.informer(resource),
         ...(optional ? { optional } : {}),
       });
     this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets, undefined, { transform: stripForCache, indexers: EXTERNAL_SECRET_INDEXERS });
@@ -173,7 +182,7 @@ export class Manager {
               esDeps.onSynced?.(ns, name, service, reads);
             },
             onEventSynced: (seconds: number) => {
-              metrics.awsEventToSecret.observe(seconds);
+              metrics.eventToSecret(seconds);
               esDeps.onEventSynced?.(seconds);
             },
           }
@@ -212,7 +221,7 @@ export class Manager {
       // A store that hangs holds at most storeConcurrency workers; the others serve other stores.
       groupOf: (key) => this.storeGroupOf(key),
       maxPerGroup: options.storeConcurrency ?? options.concurrency,
-      metrics: workQueueMetrics(metrics, 'externalsecret'),
+      metrics: metrics.workQueue('externalsecret'),
       handler: (key) => {
         const [ns, name] = splitKey(key);
         return esReconciler.reconcile(ns, name);
@@ -221,7 +230,7 @@ export class Manager {
     });
     this.storeQueue = new WorkQueue({
       concurrency: Math.max(1, Math.ceil(options.concurrency / 2)),
-      metrics: workQueueMetrics(metrics, 'secretstore'),
+      metrics: metrics.workQueue('secretstore'),
       handler: (key) => {
         const store = parseStoreKey(key);
         return store ? storeReconciler.reconcile(store.kind, store.namespace, store.name) : Promise.resolve();
@@ -231,7 +240,7 @@ export class Manager {
     // Few ClusterExternalSecrets, each a loop over namespaces: a small queue of its own.
     this.cesQueue = new WorkQueue({
       concurrency: 2,
-      metrics: workQueueMetrics(metrics, 'clusterexternalsecret'),
+      metrics: metrics.workQueue('clusterexternalsecret'),
       handler: (name) => cesReconciler.reconcile(name),
       onError: (key, error, retries) => this.logFailure('clusterexternalsecret', key, error, retries),
     });
@@ -248,7 +257,7 @@ export class Manager {
       enqueue: (key) => this.esQueue.add(key),
       events: this.options.externalSecretDeps.events,
       uidOf: (ns, name) => this.externalSecrets.get(ns, name)?.metadata.uid,
-      metrics: eventRouterMetrics(this.options.metrics),
+      metrics: this.options.metrics.eventRouter(),
     });
     for (const { name, queue } of events.queues) {
       this.consumers.push(
@@ -256,7 +265,7 @@ export class Manager {
           name,
           queue,
           handle: (change, receivedAt) => router.route(change, receivedAt),
-          metrics: eventConsumerMetrics(this.options.metrics, name),
+          metrics: this.options.metrics.eventConsumer(name),
           logger: this.options.logger.child({ component: 'event-queue' }),
           ...(events.reportTo ? { onHealthChange: queueHealthEvents(this.options.externalSecretDeps.events, events.reportTo, name) } : {}),
           ...(events.backoff ? { backoff: events.backoff } : {}),

@@ -10,7 +10,7 @@ import { EventIndex } from '../../src/controller/externalsecret/event-index.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import type { EventQueue, QueueMessage } from '../../src/aws/events/sqs-queue.js';
-import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics } from '../../src/metrics.js';
+import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
 import { labelUpdated, serviceEvent } from '../aws/events/fixtures.js';
@@ -79,7 +79,7 @@ function setup() {
   const manager = new Manager({
     sources,
     logger,
-    metrics,
+    metrics: managerMetrics(metrics),
     concurrency: 4,
     watchStallMs: 60_000,
     externalSecretDeps: {

@@ -9,7 +9,7 @@ import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
-import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
+import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
 import { kubeApiErrorFor } from '../../src/kube/client/errors.js';
@@ -56,7 +56,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
   const manager = new Manager({
     sources,
     logger,
-    metrics,
+    metrics: managerMetrics(metrics),
     concurrency: options.concurrency ?? 2,
     ...(options.storeConcurrency ? { storeConcurrency: options.storeConcurrency } : {}),
     watchStallMs: 60_000,
