@@ -2,10 +2,9 @@
 // and several operator instances in one process do not collide). createMetrics() is called
 // once in main.ts; the objects are passed to whoever records them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DEFAULTS } from './api/defaults.js';
-import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
+import { periodicIntervalMs } from './api/defaults.js';
 import type { WorkQueueMetrics } from './controller/runtime/workqueue.js';
 import type { RestartCause } from './kube/informer/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
@@ -314,13 +313,8 @@ export function clusterExternalSecretMetrics(metrics: RotorMetrics): {
 
 /** The interval after which a Periodic ExternalSecret is overdue; undefined when it never refreshes on a timer. */
 function periodicIntervalSeconds(es: ExternalSecret): number | undefined {
-  if ((es.spec?.refreshPolicy ?? DEFAULTS.refreshPolicy) !== 'Periodic') return undefined;
-  try {
-    const ms = parseDuration(es.spec?.refreshInterval ?? DEFAULTS.refreshInterval);
-    return ms > 0 ? ms / 1000 : undefined;
-  } catch {
-    return undefined; // an invalid interval is reported as InvalidSpec
-  }
+  const ms = periodicIntervalMs(es);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /** When the status says the last pass succeeded: its refreshTime, in Unix seconds. */

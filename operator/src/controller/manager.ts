@@ -31,8 +31,7 @@ import { errorForLog } from '../platform/error-for-log.js';
 import { deletionChanged, labelsChanged, specAnnotationsOrDeletionChanged, stampedFieldsChanged } from './runtime/predicates.js';
 import { keyOfStore, parseStoreKey, storeKeyOfRef } from './store/key.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
-import { withDefaults } from '../api/defaults.js';
-import { parseDuration } from '../api/duration.js';
+import { periodicIntervalMs, withDefaults } from '../api/defaults.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store/reconciler.js';
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret/reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './clusterexternalsecret/externalsecret-plan.js';
@@ -524,14 +523,6 @@ export class Manager {
   }
 }
 
-/** An invalid interval is reported by the ExternalSecret's own pass; here it just does not count. */
-function refreshesPeriodically(interval: string): boolean {
-  try {
-    return parseDuration(interval) > 0;
-  } catch {
-    return false;
-  }
-}
 
 function splitKey(key: string): [string, string] {
   const slash = key.indexOf('/');
@@ -547,8 +538,7 @@ const EXTERNAL_SECRET_INDEXERS: Indexers<ExternalSecret & KubeObject> = {
     return key ? [key] : [];
   },
   [PERIODIC_BY_NAMESPACE]: (es) => {
-    const spec = withDefaults(es).spec;
-    return es.metadata.namespace && spec.refreshPolicy === 'Periodic' && refreshesPeriodically(spec.refreshInterval) ? [es.metadata.namespace] : [];
+    return es.metadata.namespace && periodicIntervalMs(es) !== undefined ? [es.metadata.namespace] : [];
   },
 };
 

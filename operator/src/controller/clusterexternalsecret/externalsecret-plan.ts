@@ -14,6 +14,7 @@ import {
   type OwnerReference,
 } from '../../api/types.js';
 import { validateExternalSecret } from '../../sync/validate.js';
+import type { SpecProblem } from '../../api/defaults.js';
 import { sameJson } from '../runtime/conditions.js';
 
 /** ESO's default when spec.refreshTime is unset (its controller's RequeueInterval). */
@@ -26,10 +27,8 @@ export interface NamespaceView {
   terminating: boolean;
 }
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+/** One problem, naming the field to fix (the same shape as an ExternalSecret's). */
+export type FieldProblem = SpecProblem;
 
 /** The ExternalSecrets' name: spec.externalSecretName, else the ClusterExternalSecret's name. */
 export function externalSecretNameOf(ces: ClusterExternalSecret): string {
