@@ -19,7 +19,7 @@
 //
 // Cached RemoteSecrets are shared between callers and must be treated as read-only.
 import { ES_REASON } from '../api/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface SharedFetcherOptions {
