@@ -51,7 +51,7 @@ export interface RotorMetrics {
   rolloutFailures: Counter<'kind'>;
   /** 1 while this replica holds the leader Lease (or runs without leader election). */
   leader: Gauge;
-  /** Events dropped because the event queue was full (controller/event-queue.ts), by type. */
+  /** Events dropped because the event queue was full (controller/runtime/event-queue.ts), by type. */
   eventsDropped: Counter<'type'>;
   /** Target Secrets deleted for re-creation (type change, immutable) whose create then failed: left missing. */
   secretRecreateFailures: Counter;
@@ -275,7 +275,7 @@ export function eventConsumerMetrics(metrics: RotorMetrics, queue: string): Cons
   };
 }
 
-/** Hooks of the event router (controller/event-router.ts). */
+/** Hooks of the event router (controller/externalsecret/event-router.ts). */
 export function eventRouterMetrics(metrics: RotorMetrics): EventRouterMetrics {
   return {
     matched: (source) => metrics.awsEventsMatched.inc({ source }),
@@ -388,7 +388,7 @@ export function rolloutMetrics(metrics: RotorMetrics): { workload: (kind: string
 }
 
 /** WorkQueue hooks recording into the metrics of one queue/controller. */
-/** Hooks for the event queue (controller/event-queue.ts). */
+/** Hooks for the event queue (controller/runtime/event-queue.ts). */
 export function eventQueueMetrics(metrics: RotorMetrics): { onDropped: (type: 'Normal' | 'Warning') => void } {
   return { onDropped: (type) => metrics.eventsDropped.inc({ type }) };
 }

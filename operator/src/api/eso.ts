@@ -1,6 +1,6 @@
 // What the External Secrets Operator (ESO) puts on the Secrets it writes, and the annotation
 // that lets Rotor take such a Secret over. Shared by the operator (adoption in
-// controller/target-plan.ts) and `rotor migrate` (migrate/), so both agree on ESO's marks.
+// controller/externalsecret/target-plan.ts) and `rotor migrate` (migrate/), so both agree on ESO's marks.
 import { controllerOf, controllerOfKind } from './owner-references.js';
 export const ESO_GROUP = 'external-secrets.io';
 /** ESO sets it to "true" on every Secret an ExternalSecret writes. */
