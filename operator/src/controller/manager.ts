@@ -211,7 +211,7 @@ export class Manager {
       ...options.clusterExternalSecretDeps,
       get: (name) => this.clusterExternalSecrets.get(undefined, name),
       namespaces: () => this.namespaceViews(),
-      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name), list: () => this.externalSecrets.list() },
+      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name), controlledBy: (ces) => this.externalSecrets.byIndex(BY_CLUSTER_EXTERNAL_SECRET, ces) },
       logger: options.logger.child({ controller: 'clusterexternalsecret' }),
     });
 
@@ -532,10 +532,16 @@ function splitKey(key: string): [string, string] {
 /** ExternalSecrets by the store they name (storeKeyOf), and the periodic ones by namespace (rollout siblings). */
 const BY_STORE = 'store';
 const PERIODIC_BY_NAMESPACE = 'periodic';
+/** ExternalSecrets by the ClusterExternalSecret that controls them. */
+const BY_CLUSTER_EXTERNAL_SECRET = 'clusterexternalsecret';
 const EXTERNAL_SECRET_INDEXERS: Indexers<ExternalSecret & KubeObject> = {
   [BY_STORE]: (es) => {
     const key = storeKeyOfRef(es);
     return key ? [key] : [];
+  },
+  [BY_CLUSTER_EXTERNAL_SECRET]: (es) => {
+    const ces = controllingClusterExternalSecret(es);
+    return ces ? [ces] : [];
   },
   [PERIODIC_BY_NAMESPACE]: (es) => {
     return es.metadata.namespace && periodicIntervalMs(es) !== undefined ? [es.metadata.namespace] : [];
