@@ -185,7 +185,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     if (problem) throw new ConfigError(`--target-allowed-kind ${problem}`);
   }
   return {
-    // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
+    // $KUBECONFIG (a list of files) is read by kube/client/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
     context: values.context,
     logLevel,

@@ -1,10 +1,10 @@
 // The operator's wiring: Kubernetes and AWS clients, reconcilers, leader election and the
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
-import type { Logger } from './log.js';
-import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
-import { startHealthServer, type HealthServer } from './server.js';
-import { loadKubeConfig, makeKubeClients } from './kube/client.js';
+import type { Logger } from './platform/log.js';
+import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, managerMetrics, rolloutMetrics } from './metrics.js';
+import { startHealthServer, type HealthServer } from './platform/server.js';
+import { loadKubeConfig, makeKubeClients } from './kube/client/clients.js';
 import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
 import { KubeExternalSecretWriter } from './kube/external-secrets.js';
@@ -12,8 +12,8 @@ import { KubeManifestTargetClient } from './kube/manifest-targets.js';
 import { KubeEventRecorder } from './kube/events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
-import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
-import { WriteFence } from './kube/write-fence.js';
+import { LeaderElector, kubeLeaseApi } from './kube/informer/leader.js';
+import { WriteFence } from './kube/client/write-fence.js';
 import { loadOrCreateHmacKey } from './kube/hmac-key.js';
 import { AwsClientFactory } from './aws/clients.js';
 import { CredentialResolver } from './aws/credentials.js';
@@ -21,24 +21,25 @@ import { ProviderFactory } from './aws/provider-factory.js';
 import { EndpointPolicy } from './aws/endpoint-policy.js';
 import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
-import { KubeWorkloadClient } from './rollout/workloads.js';
-import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { KubeWorkloadClient } from './kube/workloads.js';
+import { FetchingSecretSource } from './controller/externalsecret/fetch-desired.js';
 import { AwsGeneratorRunner } from './aws/generators/runner.js';
 import { KubeGeneratorClient } from './kube/generators.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
-import { StoreAvailability } from './controller/store-availability.js';
-import { QueuedEventRecorder } from './controller/event-queue.js';
+import { StoreAvailability } from './controller/store/availability.js';
+import { QueuedEventRecorder } from './controller/runtime/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
-import { EventIndex } from './controller/event-index.js';
+import { EventIndex } from './controller/externalsecret/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
-import { ControllerLifecycle } from './lifecycle.js';
+import { ControllerLifecycle } from './platform/lifecycle.js';
+import { errorForLog } from './platform/error-for-log.js';
 import { PusherFactory } from './aws/push/factory.js';
 import { KubePushSecretClient, KubePushSourceClient } from './kube/push-secrets.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   // With leader election only the leader writes: the elector opens this fence at each renewal,
-  // and every mutating API call is admitted by it and aborted when it closes (kube/write-fence.ts).
+  // and every mutating API call is admitted by it and aborted when it closes (kube/client/write-fence.ts).
   const writeFence = config.leaderElect ? new WriteFence() : undefined;
   const clients = makeKubeClients(kc, { logger, writeGate: writeFence });
   const metrics = createMetrics();
@@ -101,7 +102,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       const manager = new Manager({
         sources: kubeManagerSources(clients, config.watchNamespace, { configMapTargets: config.targetAllowedKinds.includes('ConfigMap') }),
         logger,
-        metrics,
+        metrics: managerMetrics(metrics),
         concurrency: config.concurrency,
         storeConcurrency: config.storeConcurrency,
         watchNamespace: config.watchNamespace,
@@ -210,6 +211,6 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
 }
 
 export function fatal(logger: Logger, message: string, error: unknown): never {
-  logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, message);
+  logger.fatal({ err: errorForLog(error) }, message);
   process.exit(1);
 }

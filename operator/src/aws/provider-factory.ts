@@ -10,7 +10,7 @@ import type { AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Logger } from 'pino';
 import type { AwsProvider, SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../platform/clock.js';
 import type { CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';

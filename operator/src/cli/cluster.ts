@@ -2,9 +2,9 @@
 // port so the commands are unit-tested with a fake. Runs with the user's kubeconfig (like
 // kubectl), never the operator's ServiceAccount.
 import { ANNOTATION_FORCE_SYNC, API_GROUP, API_VERSION, PLURAL, type ExternalSecret } from '../api/types.js';
-import { isNotFound, toKubeApiError } from '../kube/errors.js';
-import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
-import type { KubeEvent, KubeList } from '../kube/objects.js';
+import { isNotFound, toKubeApiError } from '../kube/client/errors.js';
+import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client/clients.js';
+import type { KubeEvent, KubeList } from '../kube/client/objects.js';
 
 /**
  * The kinds `rotor refresh` can annotate: an ExternalSecret re-reads AWS, a ClusterExternalSecret

@@ -3,7 +3,7 @@
 // Event and the docs/troubleshooting.md section for the reason. Pure formatting here; the
 // command (commands.ts) fetches.
 import type { ExternalSecret } from '../api/types.js';
-import type { KubeEvent } from '../kube/objects.js';
+import type { KubeEvent } from '../kube/client/objects.js';
 import { troubleshootingEntry } from './docs.js';
 
 export interface StatusInput {

@@ -1,8 +1,8 @@
 // Reads generator objects (generators.rotor.dev) when an ExternalSecret or PushSecret runs one.
 // A GET per run, as ESO reads them per reconcile: a generator runs once per refresh interval,
 // so a cache would save little and cost a watch per kind.
-import type { CustomObjectsApi } from './api.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import type { CustomObjectsApi } from './client/api.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import { GENERATOR_GROUP, GENERATOR_PLURAL, GENERATOR_VERSION, type ClusterGenerator, type GeneratorKind, type GeneratorObject } from '../api/generator-types.js';
 
 /** Where the runner reads generator objects from; undefined: it does not exist. */

@@ -4,9 +4,9 @@
 // resourceVersion, 409s surface as ConflictError. Which resource serves a kind, and whether it
 // is namespaced, comes from API discovery, remembered per group version (a failed lookup is
 // not remembered: a CRD installed later is found on the next pass).
-import type { CoreApi, CustomObjectsApi } from './api.js';
-import type { ConfigMap, GenericObject } from './objects.js';
-import { ConflictError, isConflict, isNotFound, toKubeApiError } from './errors.js';
+import type { CoreApi, CustomObjectsApi } from './client/api.js';
+import type { ConfigMap, GenericObject } from './client/objects.js';
+import { ConflictError, isConflict, isNotFound, toKubeApiError } from './client/errors.js';
 import { FIELD_MANAGER } from './secrets.js';
 import type { DeletePreconditions, ManifestTargetClient, ServedKind } from './ports.js';
 

@@ -3,12 +3,12 @@
 // (a merge patch guarded by resourceVersion), the PushSecrets a ClusterPushSecret stamps into
 // namespaces, and the source Secrets a PushSecret reads (live, with their data: values are
 // never cached by the informers).
-import type { CoreApi, CustomObjectsApi } from './api.js';
-import type { Secret } from './objects.js';
+import type { CoreApi, CustomObjectsApi } from './client/api.js';
+import type { Secret } from './client/objects.js';
 import { API_GROUP, API_VERSION, type LabelSelector } from '../api/types.js';
 import { PUSH_PLURAL, type ClusterPushSecretStatus, type PushSecret, type PushSecretStatus } from '../api/push-types.js';
 import { matchesLabelSelector } from '../api/label-selector.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import { statusMergePatch } from './status.js';
 import { FIELD_MANAGER } from './secrets.js';
 

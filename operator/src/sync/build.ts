@@ -17,14 +17,14 @@ import { ProviderError } from '../api/provider.js';
 import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
 import { decode } from './decode.js';
+import { assertValidKey, keyFromRemoteName, rewriteKeys, rewriteMap } from './keys.js';
+import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template/apply.js';
 import { assertNoNullBytes } from './null-bytes.js';
-import { assertValidKey, keyFromRemoteName, rewriteMap } from './keys.js';
-import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
 import { validateSecretType } from './secret-types.js';
-import { goEngine, type GoEngine } from './gotemplate/engine.js';
+import { goEngine, type GoEngine } from './template/go/engine.js';
 import { WorkersBusyError } from './workers/pool.js';
-import type { LiquidRenderer } from './workers/liquid-pool.js';
-import { TEMPLATE_BUDGET_MS } from './template-limits.js';
+import type { LiquidRenderer } from './template/liquid-pool.js';
+import { TEMPLATE_BUDGET_MS } from './template/limits.js';
 
 /** What the reconciler got for one remote read: the value, or the provider's error. */
 export type FetchResult = RemoteSecret | ProviderError;

@@ -1,5 +1,5 @@
 // The keyed digest of a non-Secret target's content (spec.target.manifest): what the informer
-// cache keeps in place of a ConfigMap's data (kube/cache-transform.ts) and what the content MAC
+// cache keeps in place of a ConfigMap's data (kube/informer/cache-transform.ts) and what the content MAC
 // on the object covers, so drift is found without keeping values in memory. The content is the
 // `data` and `binaryData` of a ConfigMap and, for other kinds, `data` and `spec` (ESO hashes
 // `spec`, else `data`); `status` and metadata are not content. Pure.

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
+import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/client/api.js';
 import { describe, expect, it } from 'vitest';
 import { chartDir, deployment, find, helm, one, prometheusOperatorArgs, releaseNamespace, repoRoot, skipReason, template, templateError, type K8sObject } from './helm.js';
 
@@ -357,7 +357,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
   });
 });
 
-/** "file:method" of each Kubernetes API call (kube/api.ts) -> the permissions it needs ("group/resource verb"). */
+/** "file:method" of each Kubernetes API call (kube/client/api.ts) -> the permissions it needs ("group/resource verb"). */
 const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/secrets.ts:readNamespacedSecret': ['core/secrets get'],
   'kube/secrets.ts:createNamespacedSecret': ['core/secrets create'],
@@ -371,8 +371,8 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/manifest-targets.ts:createNamespacedConfigMap': ['core/configmaps create'],
   'kube/manifest-targets.ts:replaceNamespacedConfigMap': ['core/configmaps update'],
   'kube/manifest-targets.ts:deleteNamespacedConfigMap': ['core/configmaps delete'],
-  'kube/list-watch.ts:listNamespacedConfigMap': ['core/configmaps list', 'core/configmaps watch'],
-  'kube/list-watch.ts:listConfigMapForAllNamespaces': ['core/configmaps list', 'core/configmaps watch'],
+  'kube/informer/list-watch.ts:listNamespacedConfigMap': ['core/configmaps list', 'core/configmaps watch'],
+  'kube/informer/list-watch.ts:listConfigMapForAllNamespaces': ['core/configmaps list', 'core/configmaps watch'],
   // Other kinds only when the admin lists them: the chart grants each listed kind (tested above).
   // Discovery (GET /apis/<group>/<version>) is open to every authenticated user (system:discovery).
   'kube/manifest-targets.ts:getAPIResources': [],
@@ -384,15 +384,15 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/credential-source.ts:createNamespacedServiceAccountToken': ['core/serviceaccounts/token create'],
   'kube/events.ts:createNamespacedEvent': ['core/events create'],
   'kube/events.ts:patchNamespacedEvent': ['core/events patch'],
-  'kube/leader.ts:readNamespacedLease': ['coordination.k8s.io/leases get'],
-  'kube/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
-  'kube/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
+  'kube/informer/leader.ts:readNamespacedLease': ['coordination.k8s.io/leases get'],
+  'kube/informer/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
+  'kube/informer/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
   'kube/namespaces.ts:readNamespace': ['core/namespaces get'],
-  // Informers (kube/list-watch.ts lists, then watches the same path).
+  // Informers (kube/informer/list-watch.ts lists, then watches the same path).
   'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
-  'kube/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listNamespacedCustomObject': [
+  'kube/informer/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
+  'kube/informer/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
+  'kube/informer/list-watch.ts:listNamespacedCustomObject': [
     'rotor.dev/externalsecrets list',
     'rotor.dev/externalsecrets watch',
     'rotor.dev/secretstores list',
@@ -400,7 +400,7 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
     'rotor.dev/pushsecrets list',
     'rotor.dev/pushsecrets watch',
   ],
-  'kube/list-watch.ts:listClusterCustomObject': [
+  'kube/informer/list-watch.ts:listClusterCustomObject': [
     'rotor.dev/externalsecrets list',
     'rotor.dev/externalsecrets watch',
     'rotor.dev/secretstores list',
@@ -429,20 +429,20 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/push-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/pushsecrets delete'],
   'kube/push-secrets.ts:readNamespacedSecret': ['core/secrets get'],
   'kube/push-secrets.ts:listNamespacedSecret': ['core/secrets list'],
-  'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
-  'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
-  'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
-  'rollout/workloads.ts:listNamespacedCustomObject': ['argoproj.io/rollouts list'],
-  'rollout/workloads.ts:patchNamespacedDeployment': ['apps/deployments patch'],
-  'rollout/workloads.ts:patchNamespacedStatefulSet': ['apps/statefulsets patch'],
-  'rollout/workloads.ts:patchNamespacedDaemonSet': ['apps/daemonsets patch'],
-  'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
+  'kube/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
+  'kube/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
+  'kube/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
+  'kube/workloads.ts:listNamespacedCustomObject': ['argoproj.io/rollouts list'],
+  'kube/workloads.ts:patchNamespacedDeployment': ['apps/deployments patch'],
+  'kube/workloads.ts:patchNamespacedStatefulSet': ['apps/statefulsets patch'],
+  'kube/workloads.ts:patchNamespacedDaemonSet': ['apps/daemonsets patch'],
+  'kube/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
 };
 
 /** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret, PushSecrets -> ClusterPushSecret). */
 const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update', 'rotor.dev/clusterpushsecrets/finalizers update'];
 
-/** "file:method" for every call of a kube/api.ts method (CoreApi & co.) in operator/src. */
+/** "file:method" for every call of a kube/client/api.ts method (CoreApi & co.) in operator/src. */
 function kubeApiCalls(): string[] {
   const apiMethods = new Set<string>();
   for (const api of [CoreApi, AppsApi, CoordinationApi, CustomObjectsApi]) {
@@ -451,8 +451,8 @@ function kubeApiCalls(): string[] {
   const src = join(repoRoot, 'operator/src');
   const found = new Set<string>();
   for (const file of readdirSync(src, { recursive: true }) as string[]) {
-    // kube/api.ts defines the methods; the calls are everywhere else.
-    if (!file.endsWith('.ts') || file === join('kube', 'api.ts')) continue;
+    // kube/client/api.ts defines the methods; the calls are everywhere else.
+    if (!file.endsWith('.ts') || file === join('kube', 'client', 'api.ts')) continue;
     // The `rotor` command (migrate, status, refresh) runs with the user's kubeconfig, not the chart's ServiceAccount.
     if (file.startsWith('migrate/') || file.startsWith('cli/')) continue;
     const text = readFileSync(join(src, file), 'utf8');

@@ -10,7 +10,7 @@ import type { RefreshKind, ToolsCluster } from '../../src/cli/cluster.js';
 import { EXIT, runCompletion, runIam, runRefresh, runStatus, runVersion, type ToolsIO } from '../../src/cli/commands.js';
 import { COMMANDS, completionScript, flagsOf } from '../../src/cli/completion.js';
 import { MIGRATE_USAGE } from '../../src/migrate/cli.js';
-import type { KubeEvent } from '../../src/kube/objects.js';
+import type { KubeEvent } from '../../src/kube/client/objects.js';
 
 const docsDir = resolve(import.meta.dirname, '../../../docs');
 const NOW = new Date('2026-03-01T12:00:00Z');

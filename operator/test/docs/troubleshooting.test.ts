@@ -75,10 +75,10 @@ const REASON_CONSTANTS: Record<string, Record<string, string>> = { ES_REASON, ST
  * callers name the reason and are read above.
  */
 const DYNAMIC_EVENT_REASONS: Record<string, readonly string[]> = {
-  'store-reconciler.ts': Object.values(STORE_REASON),
-  'clusterexternalsecret-reconciler.ts': Object.values(CES_REASON),
+  'controller/store/reconciler.ts': Object.values(STORE_REASON),
+  'controller/clusterexternalsecret/reconciler.ts': Object.values(CES_REASON),
   'coordinator.ts': [],
-  'externalsecret-reconciler.ts': [],
+  'controller/externalsecret/reconciler.ts': [],
   'event-queue.ts': [],
   'controller/clusterpushsecret/reconciler.ts': Object.values(CPS_REASON),
   'controller/pushsecret/reconciler.ts': Object.values(PS_REASON),

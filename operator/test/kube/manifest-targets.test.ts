@@ -1,8 +1,8 @@
 // KubeManifestTargetClient through the real API calls against the fake API server: ConfigMaps
 // under /api/v1, other kinds found by discovery, replaces and deletes guarded.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { ConflictError } from '../../src/kube/errors.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
+import { ConflictError } from '../../src/kube/client/errors.js';
 import { KubeManifestTargetClient } from '../../src/kube/manifest-targets.js';
 import { FakeApiServer, status } from './fake-apiserver.js';
 

@@ -2,7 +2,7 @@
 // private registries (scope private, the default) or of ECR Public (scope public). Output keys
 // exactly as ESO: username, password, proxy_endpoint (private only), expires_at (Unix seconds).
 // The token decodes to "<username>:<password>" (AWS:<token>) and is valid 12 hours: expiresAt
-// tells the caller to refresh before then (controller/refresh.ts).
+// tells the caller to refresh before then (controller/externalsecret/refresh.ts).
 //
 // ECR Public lives in us-east-1 only; its GetAuthorizationToken needs
 // ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken (docs/iam/). ESO calls it in the

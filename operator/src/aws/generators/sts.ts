@@ -1,7 +1,7 @@
 // ESO's STSSessionToken generator: STS GetSessionToken with the spec's requestParameters
 // (sessionDuration, serialNumber + tokenCode for MFA). Output keys exactly as ESO:
 // access_key_id, secret_access_key, session_token, expiration (Unix seconds). expiresAt tells the
-// caller to refresh before the session ends (controller/refresh.ts). jwt auth is refused (as in
+// caller to refresh before the session ends (controller/externalsecret/refresh.ts). jwt auth is refused (as in
 // ESO, and by the CRD): GetSessionToken needs IAM user keys, not a role session.
 //
 // The STS call goes where every operator STS call goes (the SDK's resolution of

@@ -6,8 +6,8 @@ import { parseDuration, InvalidDurationError } from '../../api/duration.js';
 import { validateLabelSelector } from '../../api/label-selector.js';
 import { API_GROUP_VERSION, type OwnerReference } from '../../api/types.js';
 import { LABEL_CLUSTER_PUSH_SECRET, type ClusterPushSecret, type PushSecret } from '../../api/push-types.js';
-import { isControlledBy, type FieldProblem } from '../ces-plan.js';
-import { sameJson } from '../conditions.js';
+import { isControlledBy, type FieldProblem } from '../clusterexternalsecret/externalsecret-plan.js';
+import { sameJson } from '../runtime/conditions.js';
 import { validatePushSecret } from '../pushsecret/plan.js';
 
 export const CLUSTER_PUSH_SECRET_KIND = 'ClusterPushSecret';

@@ -10,10 +10,10 @@ import { API_GROUP_VERSION } from '../../api/types.js';
 import { CPS_REASON, type ClusterPushSecret, type ClusterPushSecretNamespaceFailure, type ClusterPushSecretStatus, type PushSecret } from '../../api/push-types.js';
 import type { EventRecorder } from '../../kube/ports.js';
 import type { ClusterPushSecretStatusWriter, PushSecretWriter } from '../../kube/push-secrets.js';
-import { KubeApiError } from '../../kube/errors.js';
-import { selectNamespaces, type NamespaceView } from '../ces-plan.js';
-import { findCondition, readyCondition, sameJson, setCondition } from '../conditions.js';
-import { ReconcileFailure, type ReconcileResult } from '../externalsecret-reconciler.js';
+import { KubeApiError } from '../../kube/client/errors.js';
+import { selectNamespaces, type NamespaceView } from '../clusterexternalsecret/externalsecret-plan.js';
+import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import { isPushSecretControlledBy, planPushSecret, pushSecretNameOf, refreshMsOf, validateClusterPushSecret } from './plan.js';
 
 export interface ClusterPushSecretReconcilerDeps {

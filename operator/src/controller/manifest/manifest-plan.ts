@@ -25,8 +25,8 @@ import {
   type EsReason,
   type OwnerReference,
 } from '../../api/types.js';
-import type { ObjectMeta } from '../../kube/objects.js';
-import { LAST_APPLIED_ANNOTATION } from '../../kube/cache-transform.js';
+import type { ObjectMeta } from '../../kube/client/objects.js';
+import { LAST_APPLIED_ANNOTATION } from '../../kube/informer/cache-transform.js';
 import { dataMACv2, objectMacKey } from '../../sync/mac.js';
 import { canonicalJson, manifestContentDigest } from '../../sync/manifest-content.js';
 import type { TargetKind } from './target-kind.js';

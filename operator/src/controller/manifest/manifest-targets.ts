@@ -5,12 +5,12 @@
 // status), so a manifest target refreshes, backs off and reports exactly like a Secret target.
 import { ES_REASON, type ExternalSecret } from '../../api/types.js';
 import type { DefaultedExternalSecret } from '../../api/defaults.js';
-import type { GenericObject } from '../../kube/objects.js';
+import type { GenericObject } from '../../kube/client/objects.js';
 import type { ManifestTargetClient, ServedKind } from '../../kube/ports.js';
-import { httpStatusOf } from '../../kube/errors.js';
+import { httpStatusOf } from '../../kube/client/errors.js';
 import { isContentStripped } from '../../sync/manifest-content.js';
 import { SyncError } from '../../sync/errors.js';
-import type { DesiredData } from '../fetch-desired.js';
+import type { DesiredData } from '../externalsecret/fetch-desired.js';
 import { checkTargetKind, unusableKindMessage, type TargetKind } from './target-kind.js';
 import { copiedMetadata, isManifestOwnedBy, manifestMAC, planManifestWrite, type ManifestObject, type ManifestOwner } from './manifest-plan.js';
 import { ANNOTATION_OWNER, LABEL_MANAGED } from '../../api/types.js';

@@ -6,11 +6,11 @@
 import type { Logger } from 'pino';
 import type { ClusterPushSecret, PushSecret } from '../../api/push-types.js';
 import type { SecretStore } from '../../api/types.js';
-import type { Namespace, Secret } from '../../kube/objects.js';
-import type { KubeObject, ListWatchSource } from '../../kube/list-watch.js';
-import type { ResilientInformer } from '../../kube/resilient-informer.js';
-import { WorkQueue, type WorkQueueOptions } from '../workqueue.js';
-import { controllingClusterExternalSecret, type NamespaceView } from '../ces-plan.js';
+import type { Namespace, Secret } from '../../kube/client/objects.js';
+import type { KubeObject, ListWatchSource } from '../../kube/informer/list-watch.js';
+import type { ResilientInformer } from '../../kube/informer/resilient-informer.js';
+import { WorkQueue, type WorkQueueOptions } from '../runtime/workqueue.js';
+import { controllingClusterExternalSecret, type NamespaceView } from '../clusterexternalsecret/externalsecret-plan.js';
 import { PushSecretReconciler, type PushSecretReconcilerDeps } from './reconciler.js';
 import { PushSourceIndex } from './source-index.js';
 import { ClusterPushSecretReconciler, type ClusterPushSecretReconcilerDeps } from '../clusterpushsecret/reconciler.js';
@@ -44,7 +44,7 @@ export interface PushControllersOptions {
   clusterSecretStores: ResilientInformer<SecretStore & KubeObject>;
   namespaces: ResilientInformer<Namespace & KubeObject>;
   namespaceViews: () => NamespaceView[];
-  /** Drops a Secret's data for the cache (kube/cache-transform.ts secretForCache). */
+  /** Drops a Secret's data for the cache (kube/informer/cache-transform.ts secretForCache). */
   secretTransform: <T extends KubeObject>(o: T) => T;
   concurrency: number;
   queueMetrics: (controller: string) => WorkQueueOptions['metrics'];

@@ -12,7 +12,7 @@ import {
   type PushSecretData,
   type SyncedPushSecrets,
 } from '../../api/push-types.js';
-import { syncedResourceVersion } from '../synced-resource-version.js';
+import { syncedResourceVersion } from '../externalsecret/synced-resource-version.js';
 
 /** ESO's default (its controller's RequeueInterval and the CRD default). */
 export const DEFAULT_PUSH_REFRESH_MS = 3_600_000;

@@ -11,16 +11,16 @@ import { PushError, PUSH_REASON, type PolicySourceRef, type PushOutcome, type Pu
 import { GeneratorError, type GeneratorRunner } from '../../api/generator.js';
 import { ProviderError } from '../../api/provider.js';
 import { matchesLabelSelector } from '../../api/label-selector.js';
-import type { Secret } from '../../kube/objects.js';
+import type { Secret } from '../../kube/client/objects.js';
 import type { EventRecorder, NamespaceClient, TemplateSourceClient } from '../../kube/ports.js';
 import type { PushSecretFinalizerWriter, PushSecretStatusWriter, PushSourceClient } from '../../kube/push-secrets.js';
-import { KubeApiError } from '../../kube/errors.js';
-import type { GoEngine } from '../../sync/gotemplate/engine.js';
-import { applyTemplate, NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../../sync/template-apply.js';
-import { findCondition, readyCondition, sameJson, setCondition } from '../conditions.js';
-import { checkStoreAccess } from '../store-access.js';
-import { syncedResourceVersion } from '../synced-resource-version.js';
-import { ReconcileFailure, type ReconcileResult } from '../externalsecret-reconciler.js';
+import { KubeApiError } from '../../kube/client/errors.js';
+import type { GoEngine } from '../../sync/template/go/engine.js';
+import { applyTemplate, NO_TEMPLATE_SOURCES, templateSourceNames, type TemplateSources } from '../../sync/template/apply.js';
+import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { checkStoreAccess } from '../store/access.js';
+import { syncedResourceVersion } from '../externalsecret/synced-resource-version.js';
+import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import {
   decideRefresh,
   finalizerAction,
@@ -253,7 +253,7 @@ export class PushSecretReconciler {
 
   private async goEngine(): Promise<GoEngine> {
     if (this.deps.go) return this.deps.go();
-    const { goEngine } = await import('../../sync/gotemplate/engine.js');
+    const { goEngine } = await import('../../sync/template/go/engine.js');
     return goEngine();
   }
 

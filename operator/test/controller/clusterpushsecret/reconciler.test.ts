@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterPushSecretReconciler } from '../../../src/controller/clusterpushsecret/reconciler.js';
 import { desiredPushSecret, planPushSecret, validateClusterPushSecret } from '../../../src/controller/clusterpushsecret/plan.js';
-import type { NamespaceView } from '../../../src/controller/ces-plan.js';
+import type { NamespaceView } from '../../../src/controller/clusterexternalsecret/externalsecret-plan.js';
 import { PUSH_SECRET_FINALIZER, type ClusterPushSecret, type ClusterPushSecretStatus, type PushSecret } from '../../../src/api/push-types.js';
 import type { PushSecretWriter } from '../../../src/kube/push-secrets.js';
 import { FakeEvents, capturedLogger } from '../fakes.js';

@@ -1,8 +1,8 @@
 // An in-memory API server for non-Secret targets (ManifestTargetClient): discovery answers,
 // resourceVersion-guarded replaces, precondition-checked deletes, a write counter.
-import type { GenericObject } from '../../../src/kube/objects.js';
+import type { GenericObject } from '../../../src/kube/client/objects.js';
 import type { DeletePreconditions, ManifestTargetClient, ServedKind } from '../../../src/kube/ports.js';
-import { ConflictError } from '../../../src/kube/errors.js';
+import { ConflictError, kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 
 export class FakeManifests implements ManifestTargetClient {
   readonly objects = new Map<string, GenericObject>();
@@ -25,14 +25,14 @@ export class FakeManifests implements ManifestTargetClient {
   }
   async create(kind: ServedKind, object: GenericObject) {
     const k = key(kind, object.metadata!.namespace!, object.metadata!.name!);
-    if (this.objects.has(k)) throw Object.assign(new Error('exists'), { code: 409 });
+    if (this.objects.has(k)) throw kubeApiErrorFor(409, undefined, 'exists');
     return this.put(k, { ...object, metadata: { ...object.metadata, uid: `uid-${object.metadata!.name}` } });
   }
   async replace(kind: ServedKind, object: GenericObject) {
     const k = key(kind, object.metadata!.namespace!, object.metadata!.name!);
     const live = this.objects.get(k);
-    if (!live) throw Object.assign(new Error('not found'), { code: 404 });
-    if (object.metadata?.resourceVersion !== live.metadata?.resourceVersion) throw Object.assign(new Error('conflict'), { code: 409 });
+    if (!live) throw kubeApiErrorFor(404, undefined, 'not found');
+    if (object.metadata?.resourceVersion !== live.metadata?.resourceVersion) throw kubeApiErrorFor(409, undefined, 'conflict');
     return this.put(k, object);
   }
   async delete(kind: ServedKind, namespace: string, name: string, expected: DeletePreconditions) {

@@ -1,13 +1,13 @@
 // The Manager with ConfigMap targets: the managed-ConfigMap informer keeps no values, and an
 // edit of a ConfigMap Rotor wrote is repaired through its owner annotation (drift watching).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ConfigMap, Secret } from '../../../src/kube/objects.js';
+import type { ConfigMap, Secret } from '../../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore } from '../../../src/api/types.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../../src/controller/fetch-desired.js';
+import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../../src/controller/manager.js';
-import type { ListWatchSource } from '../../../src/kube/list-watch.js';
-import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../../src/metrics.js';
+import type { ListWatchSource } from '../../../src/kube/informer/list-watch.js';
+import { clusterExternalSecretMetrics, createMetrics, managerMetrics, externalSecretMetrics } from '../../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from '../fakes.js';
 import { FakeManifests } from './fake-manifests.js';
@@ -41,7 +41,7 @@ describe('Manager with ConfigMap targets', () => {
     const manager = (running = new Manager({
       sources,
       logger: capturedLogger().logger,
-      metrics,
+      metrics: managerMetrics(metrics),
       concurrency: 2,
       watchStallMs: 60_000,
       externalSecretDeps: {

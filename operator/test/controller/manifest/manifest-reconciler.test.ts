@@ -2,14 +2,15 @@
 // guarantees as a Secret target (no write when unchanged, last good object kept on failure,
 // drift repaired from the data-less cache, deletionPolicy Delete) plus the tenancy gate.
 import { describe, expect, it } from 'vitest';
+import { kubeApiErrorFor } from '../../../src/kube/client/errors.js';
 import type { ExternalSecret } from '../../../src/api/types.js';
 import { ProviderError } from '../../../src/api/provider.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../../src/controller/fetch-desired.js';
-import { ExternalSecretReconciler, ReconcileFailure } from '../../../src/controller/externalsecret-reconciler.js';
+import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
+import { ExternalSecretReconciler, ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
 import { ManifestTargets } from '../../../src/controller/manifest/manifest-targets.js';
 import { withoutContent } from '../../../src/sync/manifest-content.js';
-import type { GenericObject } from '../../../src/kube/objects.js';
+import type { GenericObject } from '../../../src/kube/client/objects.js';
 import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from '../fakes.js';
 import { FakeManifests } from './fake-manifests.js';
 
@@ -221,7 +222,7 @@ describe('ExternalSecret with target.manifest: tenancy', () => {
   it('a 403 on an allowed kind says which RBAC is missing', async () => {
     const t = setup(externalSecret({ target: { name: 'w', manifest: { apiVersion: 'example.com/v1', kind: 'Widget' } } }), { allowedKinds: ['Widget.example.com'] });
     t.manifests.get = async () => {
-      throw Object.assign(new Error('forbidden'), { code: 403 });
+      throw kubeApiErrorFor(403, undefined, 'forbidden');
     };
     await expect(t.reconcile()).rejects.toBeInstanceOf(ReconcileFailure);
     expect(t.ready()).toMatchObject({ status: 'False', reason: 'AccessDenied' });

@@ -2,14 +2,14 @@
 // list/watch sources: a PushSecret is pushed, a change of its source Secret re-pushes at once
 // (found through the index), and Secrets no PushSecret selects are not kept.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore } from '../../../src/api/types.js';
 import type { ClusterPushSecret, PushSecret } from '../../../src/api/push-types.js';
 import { Manager, type ManagerSources } from '../../../src/controller/manager.js';
-import type { ListWatchSource } from '../../../src/kube/list-watch.js';
-import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../../src/metrics.js';
+import type { ListWatchSource } from '../../../src/kube/informer/list-watch.js';
+import { clusterExternalSecretMetrics, createMetrics, managerMetrics, externalSecretMetrics } from '../../../src/metrics.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../../src/controller/fetch-desired.js';
+import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
 import { FakeListWatch, type TestObject } from '../../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeSecrets, FakeStatus, capturedLogger, secretStore } from '../fakes.js';
 import { FakePushers, FakePushStatus, FakeSources, pushSecret } from './fakes.js';
@@ -45,7 +45,7 @@ function setup() {
   const manager = new Manager({
     sources,
     logger: capturedLogger().logger,
-    metrics,
+    metrics: managerMetrics(metrics),
     concurrency: 2,
     watchStallMs: 60_000,
     externalSecretDeps: {

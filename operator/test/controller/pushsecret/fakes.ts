@@ -1,6 +1,6 @@
 // In-memory fakes for the PushSecret reconcilers: a remote store with ESO's managed-by rule
 // (what the AWS writers promise through api/push.ts), the source Secrets, status, finalizers.
-import type { Secret } from '../../../src/kube/objects.js';
+import type { Secret } from '../../../src/kube/client/objects.js';
 import type { AwsService, LabelSelector, SecretStore } from '../../../src/api/types.js';
 import type { PushSecret, PushSecretStatus } from '../../../src/api/push-types.js';
 import { PushError, type DeleteOutcome, type PushDeleteRequest, type PushRemoteRef, type PushRequest, type PushResult, type SecretPusher } from '../../../src/api/push.js';

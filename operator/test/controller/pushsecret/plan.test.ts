@@ -15,7 +15,7 @@ import {
   withoutEntry,
   PushValueError,
 } from '../../../src/controller/pushsecret/plan.js';
-import { syncedResourceVersion } from '../../../src/controller/synced-resource-version.js';
+import { syncedResourceVersion } from '../../../src/controller/externalsecret/synced-resource-version.js';
 import { PUSH_SECRET_FINALIZER, type PushSecret, type PushSecretData } from '../../../src/api/push-types.js';
 import { pushSecret } from './fakes.js';
 

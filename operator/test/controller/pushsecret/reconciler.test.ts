@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PushSecretReconciler } from '../../../src/controller/pushsecret/reconciler.js';
-import { ReconcileFailure } from '../../../src/controller/externalsecret-reconciler.js';
+import { ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
 import { PUSH_SECRET_FINALIZER, type PushSecret } from '../../../src/api/push-types.js';
 import { PushError } from '../../../src/api/push.js';
 import { GeneratorError, type GeneratorRunner } from '../../../src/api/generator.js';
