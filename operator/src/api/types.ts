@@ -353,10 +353,26 @@ export interface ExternalSecretSpec {
   /** Duration such as 1h, 15m, 30s, 1h30m; "0" syncs once. Default 1h. */
   refreshInterval?: string;
   refreshPolicy?: RefreshPolicy;
+  /** ESO 2.9: UTC cron windows that allow or deny periodic refreshes (controller/sync-windows.ts). */
+  syncWindows?: SyncWindows;
   target?: ExternalSecretTarget;
   data?: ExternalSecretData[];
   dataFrom?: ExternalSecretDataFrom[];
   rollout?: RolloutSpec;
+}
+
+export type SyncWindowKind = 'allow' | 'deny';
+
+export interface SyncWindow {
+  /** Five-field cron (UTC) or @daily, @hourly, @every 1h...: when each window opens. */
+  schedule: string;
+  /** Go duration: how long each window stays open. */
+  duration: string;
+}
+
+export interface SyncWindows {
+  kind: SyncWindowKind;
+  windows: SyncWindow[];
 }
 
 export interface SyncedVersion {

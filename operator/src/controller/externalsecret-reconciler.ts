@@ -293,7 +293,10 @@ export class ExternalSecretReconciler {
       storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
       rolloutSibling,
       eventTriggered: trigger !== undefined,
+      syncWindows: spec.spec.syncWindows,
     });
+    for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
+    if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
     if (!decision.sync) {
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);

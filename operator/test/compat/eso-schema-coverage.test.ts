@@ -86,7 +86,6 @@ const MISSING: Record<string, string> = {
   'es:.spec.data[].sourceRef.generatorRef': 'generators: being added by the generators helper (issue #17 item 9)',
   'es:.spec.dataFrom[].sourceRef.generatorRef': 'as above',
   // Found by this test, being closed (each entry goes with the commit that adds the field):
-  'es:.spec.syncWindows': 'TO CLOSE',
   'es:.spec.target.template.templateFrom[].valuesDecodingStrategy': 'TO CLOSE',
   'ExternalSecret:.status.binding': 'TO CLOSE',
   'store:.spec.controller': 'TO CLOSE',
@@ -115,6 +114,8 @@ const RULES: Record<string, string> = {
   'es:.spec.dataFrom[].rewrite[]: [has(self.merge), has(self.regexp), has(self.transform)].filter(x, x).size() == 1': "ESO's webhook: exactly one rewrite operation per entry",
   "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Delete' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') == 'Owner'": "ESO's webhook: deletionPolicy Delete needs creationPolicy Owner",
   "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Merge' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') in ['Merge', 'CreateOrMerge']": "ESO's webhook: deletionPolicy Merge needs creationPolicy Merge",
+  "es:.spec.syncWindows.windows[]: self.schedule.matches('^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\\\s]+.*|[^\\\\s]+( [^\\\\s]+){4})$')": "ESO's own pattern for schedule, as a rule with a message",
+  "es:.spec.syncWindows.windows[]: self.duration.matches('^(0|(([0-9]+(\\\\.[0-9]+)?|\\\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$')": "a Go duration, checked at admission instead of failing ESO's decoder later (no sign: a negative window never opens)",
   'es:.spec.target.manifest: false': 'non-Secret targets: being added by the target.manifest helper',
   "es:.spec.target.template: !has(self.engineVersion) || self.engineVersion != 'v1'": 'engine v1 is deprecated in ESO and has other function semantics; refused with v2 named as the fix',
   'es:.spec.target.template.templateFrom[]: has(self.configMap) || has(self.secret) || has(self.literal)': 'an empty templateFrom entry does nothing in ESO; refused so a typo in its keys is seen',

@@ -81,6 +81,23 @@ spec:
     expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
   });
 
+  it('converts the ESO 2.9 fields found by test/compat/eso-schema-coverage without losses', () => {
+    const es = `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: windows, namespace: team-a}
+spec:
+  secretStoreRef: {name: aws}
+  syncWindows:
+    kind: deny
+    windows: [{schedule: "0 8 * * 1-5", duration: 10h}, {schedule: "@every 6h", duration: 30m}]
+  data: [{secretKey: a, remoteRef: {key: k}}]
+`;
+    const { documents, findings } = convert(`${store()}---${es}`);
+    expect(findings).toEqual([]);
+    expect((documents[1]!.object as Record<string, any>).spec).toEqual(parse(es).spec);
+  });
+
   it('refuses target.manifest (non-Secret targets) at admission instead of dropping it silently', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
