@@ -302,6 +302,8 @@ export interface TemplateRef {
 export interface TemplateFrom {
   target?: TemplateTarget;
   literal?: string;
+  /** ESO 2.9: decode each value this entry renders (default None). */
+  valuesDecodingStrategy?: DecodingStrategy;
   configMap?: TemplateRef;
   secret?: TemplateRef;
 }

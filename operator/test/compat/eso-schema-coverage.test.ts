@@ -86,7 +86,6 @@ const MISSING: Record<string, string> = {
   'es:.spec.data[].sourceRef.generatorRef': 'generators: being added by the generators helper (issue #17 item 9)',
   'es:.spec.dataFrom[].sourceRef.generatorRef': 'as above',
   // Found by this test, being closed (each entry goes with the commit that adds the field):
-  'es:.spec.target.template.templateFrom[].valuesDecodingStrategy': 'TO CLOSE',
   'ExternalSecret:.status.binding': 'TO CLOSE',
   'store:.spec.controller': 'TO CLOSE',
   'store:.status.capabilities': 'TO CLOSE',

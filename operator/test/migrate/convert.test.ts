@@ -91,6 +91,10 @@ spec:
   syncWindows:
     kind: deny
     windows: [{schedule: "0 8 * * 1-5", duration: 10h}, {schedule: "@every 6h", duration: 30m}]
+  target:
+    template:
+      engineVersion: v2
+      templateFrom: [{literal: "ks: '{{ .a }}'", valuesDecodingStrategy: Base64}]
   data: [{secretKey: a, remoteRef: {key: k}}]
 `;
     const { documents, findings } = convert(`${store()}---${es}`);
