@@ -144,8 +144,8 @@ export interface SecretStoreSpec {
   provider: { aws: AwsProvider };
   /** Only on ClusterSecretStore: who may use it. Empty = every namespace. */
   conditions?: ClusterSecretStoreCondition[];
-  /** Seconds between store re-checks (ESO); 0/unset: the operator's default. */
-  refreshInterval?: number;
+  /** Store re-check interval (ESO): seconds, or a Go duration string (ESO 2.9); 0/unset: the operator's default. */
+  refreshInterval?: number | string;
   retrySettings?: RetrySettings;
 }
 

@@ -102,6 +102,14 @@ describe('StoreReconciler', () => {
     expect(await t.run()).toEqual({ requeueAfterMs: 300_000 });
   });
 
+  it('re-checks on a Go duration string spec.refreshInterval too (ESO 2.9 int-or-string)', async () => {
+    const t = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, refreshInterval: '5m30s' }));
+    expect(await t.run()).toEqual({ requeueAfterMs: 330_000 });
+    const zero = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, refreshInterval: '0' }));
+    const defaulted = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } }));
+    expect(await zero.run()).toEqual(await defaulted.run());
+  });
+
   it('accepts ESO secretsManager (PushSecret-only) settings and says in Ready that they are ignored', async () => {
     const t = setup(
       secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', secretsManager: { forceDeleteWithoutRecovery: true } } } }),

@@ -97,9 +97,19 @@ spec:
       templateFrom: [{literal: "ks: '{{ .a }}'", valuesDecodingStrategy: Base64}]
   data: [{secretKey: a, remoteRef: {key: k}}]
 `;
-    const { documents, findings } = convert(`${store()}---${es}`);
+    const css = `
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: shared}
+spec:
+  refreshInterval: 5m
+  provider:
+    aws: {service: ParameterStore, region: eu-west-1}
+`;
+    const { documents, findings } = convert(`${store()}---${es}---${css}`);
     expect(findings).toEqual([]);
     expect((documents[1]!.object as Record<string, any>).spec).toEqual(parse(es).spec);
+    expect((documents[2]!.object as Record<string, any>).spec).toEqual(parse(css).spec);
   });
 
   it('refuses target.manifest (non-Secret targets) at admission instead of dropping it silently', () => {
