@@ -51,6 +51,12 @@ export interface Condition {
 // ---------------------------------------------------------------- stores
 
 export type AwsService = 'SecretsManager' | 'ParameterStore';
+/**
+ * What the CRD's enum lists: ESO 2.9's values. CertificateManager (ESO's ACM provider) is in the
+ * enum only so that its CEL rule can refuse it with the alternative named, instead of the API
+ * server's bare "Unsupported value"; no stored store has it.
+ */
+export type AwsServiceField = AwsService | 'CertificateManager';
 
 export interface SecretKeySelector {
   /** Name of a Secret in the store's namespace (any namespace for a ClusterSecretStore). */
@@ -85,7 +91,7 @@ export interface SessionTag {
 export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
 
 export interface AwsProvider {
-  service: AwsService;
+  service: AwsServiceField;
   region: string;
   /** (+) Custom endpoint: a VPC endpoint or a LocalStack URL. */
   endpoint?: string;

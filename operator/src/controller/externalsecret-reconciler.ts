@@ -644,7 +644,9 @@ export class ExternalSecretReconciler {
     }
     await this.deleteRenamedTargets(es, log);
     if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
-    this.deps.onSynced?.(namespace, es.metadata.name, store.spec.provider.aws.service, built.reads ?? []);
+    const service = store.spec.provider.aws.service;
+    // A CertificateManager store never gets here (refused at admission and by validateStoreSpec).
+    if (service !== 'CertificateManager') this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
   }

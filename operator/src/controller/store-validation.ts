@@ -9,6 +9,10 @@ export interface FieldProblem {
   message: string;
 }
 
+/** ESO 2.9's ACM provider: refused (here and by the CRD's rule) with what to do instead. */
+export const CERTIFICATE_MANAGER_REFUSED =
+  'CertificateManager (ESO 2.9\'s ACM provider) is not supported by Rotor: keep ESO for ACM certificates, or store the certificate and key in Secrets Manager and use service: SecretsManager';
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function validateStoreSpec(store: SecretStore): FieldProblem[] {
@@ -16,6 +20,7 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
   const aws = store.spec?.provider?.aws;
   const base = 'spec.provider.aws';
   if (!aws) return [{ field: base, message: 'is required: Rotor only has the aws provider' }];
+  if (aws.service === 'CertificateManager') problems.push({ field: `${base}.service`, message: CERTIFICATE_MANAGER_REFUSED });
   if (!REGION.test(aws.region ?? '')) problems.push({ field: `${base}.region`, message: `"${aws.region ?? ''}" is not an AWS region such as us-east-1` });
   if (aws.failoverRegion !== undefined) {
     if (!REGION.test(aws.failoverRegion)) problems.push({ field: `${base}.failoverRegion`, message: `"${aws.failoverRegion}" is not an AWS region` });

@@ -316,7 +316,7 @@ describe('CRD schemas match operator/src/api/types.ts', () => {
       [prop(prop(target, 'template'), 'mergePolicy'), 'TemplateMergePolicy'],
       [prop(prop(es, 'secretStoreRef'), 'kind'), 'StoreKind'],
       [prop(prop(prop(es, 'rollout'), 'targets').items!, 'kind'), 'RolloutKind'],
-      [prop(prop(prop(rootSchema(crds.SecretStore), 'spec'), 'provider'), 'aws').properties!.service!, 'AwsService'],
+      [prop(prop(prop(rootSchema(crds.SecretStore), 'spec'), 'provider'), 'aws').properties!.service!, 'AwsServiceField'],
     ];
     for (const [schema, alias] of cases) {
       expect((schema.enum ?? []).map(String).sort(), alias).toEqual(literalUnion(alias));

@@ -92,9 +92,7 @@ const MISSING: Record<string, string> = {
 };
 
 /** ESO enum members Rotor's schema does not list, as `path=value`. */
-const ENUM_GAPS: Record<string, string> = {
-  'store:.spec.provider.aws.service=CertificateManager': 'TO CLOSE',
-};
+const ENUM_GAPS: Record<string, string> = {};
 
 /**
  * CEL rules Rotor puts on an ESO path, as `path: rule`. Each either mirrors a check ESO makes
@@ -122,6 +120,8 @@ const RULES: Record<string, string> = {
   "ClusterExternalSecret:.spec.namespaceSelectors[].matchExpressions[]: (self.operator in ['In', 'NotIn']) == (has(self.values) && size(self.values) > 0)": 'as above',
   'store:.spec: !has(self.conditions)': 'ESO ignores conditions on a namespaced SecretStore (only a ClusterSecretStore is shared); Rotor refuses instead of silently ignoring (§9), and the message says to remove them',
   'store:.spec.conditions[]: has(self.namespaceSelector) || has(self.namespaces) || has(self.namespaceRegexes)': 'an empty condition matches no namespace in ESO either; refused so the store is not unusable by accident',
+  "store:.spec.provider.aws: self.service != 'CertificateManager'":
+    "ESO 2.9's ACM provider (certificate export) needs an ACM client Rotor does not ship; refused with the alternative named (keep ESO for it, or keep the certificate in Secrets Manager)",
   'store:.spec.provider.aws: !has(self.externalID) || has(self.role)': 'ESO drops externalID without a role silently; refused so the user sees it does nothing',
   'store:.spec.provider.aws: !has(self.sessionTags) || has(self.role)': 'ESO drops sessionTags without a role silently; refused so the user sees they do nothing',
   "store:.spec.provider.aws: !has(self.transitiveTagKeys) || has(self.sessionTags) || (has(self.sessionTagsPolicy) && self.sessionTagsPolicy != 'None')": 'transitive keys without session tags do nothing in ESO either',

@@ -16,6 +16,12 @@ describe('validateStoreSpec', () => {
     expect(validateStoreSpec(store({}))).toEqual([]);
   });
 
+  it("refuses service CertificateManager (ESO 2.9's ACM provider) naming the alternative", () => {
+    expect(validateStoreSpec(store({ service: 'CertificateManager' }))).toEqual([
+      { field: 'spec.provider.aws.service', message: expect.stringMatching(/not supported by Rotor: keep ESO for ACM certificates, or store .* in Secrets Manager and use service: SecretsManager/) },
+    ]);
+  });
+
   it('accepts retrySettings and names a retryInterval that is not a duration', () => {
     expect(validateStoreSpec(store({}, 'SecretStore', { retrySettings: { maxRetries: 2, retryInterval: '500ms' } }))).toEqual([]);
     const [problem] = validateStoreSpec(store({}, 'SecretStore', { retrySettings: { retryInterval: '5' } }));
