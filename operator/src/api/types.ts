@@ -150,14 +150,20 @@ export interface SecretStoreSpec {
   provider: { aws: AwsProvider };
   /** Only on ClusterSecretStore: who may use it. Empty = every namespace. */
   conditions?: ClusterSecretStoreCondition[];
+  /** ESO's controller class: only unset, '' or 'default' (Rotor's one class) pass admission. */
+  controller?: string;
   /** Store re-check interval (ESO): seconds, or a Go duration string (ESO 2.9); 0/unset: the operator's default. */
   refreshInterval?: number | string;
   retrySettings?: RetrySettings;
 }
 
+export type StoreCapabilities = 'ReadOnly' | 'WriteOnly' | 'ReadWrite';
+
 export interface SecretStoreStatus {
   conditions?: Condition[];
   observedGeneration?: number;
+  /** ESO's status.capabilities: what the provider can do (AWS: ReadWrite), set once validated. */
+  capabilities?: StoreCapabilities;
 }
 
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';

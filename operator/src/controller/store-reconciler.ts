@@ -80,9 +80,12 @@ export class StoreReconciler {
   }
 
   private async record(store: SecretStore, ok: 'True' | 'False', reason: string, message: string, log: Logger): Promise<void> {
+    // ESO writes capabilities once a store validates (its AWS provider: ReadWrite) and keeps them.
+    const capabilities = ok === 'True' ? AWS_CAPABILITIES : store.status?.capabilities;
     const status: SecretStoreStatus = {
       conditions: setCondition(store.status?.conditions, readyCondition(ok, reason, message, this.deps.now(), store.metadata.generation)),
       observedGeneration: store.metadata.generation,
+      ...(capabilities ? { capabilities } : {}),
     };
     if (sameJson(store.status ?? {}, status)) return;
     await this.deps.status.store(store.kind, store.metadata.namespace, store.metadata.name, status);
@@ -92,6 +95,9 @@ export class StoreReconciler {
     await this.deps.events.record(ref, ok === 'True' ? 'Normal' : 'Warning', ok === 'True' ? 'Valid' : reason, message);
   }
 }
+
+/** ESO's AWS provider Capabilities(): Secrets Manager and Parameter Store are read and written. */
+const AWS_CAPABILITIES = 'ReadWrite' as const;
 
 /**
  * ESO 2.9's SecretStoreSpec.GetRefreshInterval: an integer is seconds, a string a Go duration.

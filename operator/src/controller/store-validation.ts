@@ -21,6 +21,10 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
   const base = 'spec.provider.aws';
   if (!aws) return [{ field: base, message: 'is required: Rotor only has the aws provider' }];
   if (aws.service === 'CertificateManager') problems.push({ field: `${base}.service`, message: CERTIFICATE_MANAGER_REFUSED });
+  const controller = store.spec.controller;
+  if (controller !== undefined && controller !== '' && controller !== 'default') {
+    problems.push({ field: 'spec.controller', message: `"${controller}" is another ESO controller class; Rotor runs one class, default: remove spec.controller or set it to default, or leave this store with that ESO installation` });
+  }
   if (!REGION.test(aws.region ?? '')) problems.push({ field: `${base}.region`, message: `"${aws.region ?? ''}" is not an AWS region such as us-east-1` });
   if (aws.failoverRegion !== undefined) {
     if (!REGION.test(aws.failoverRegion)) problems.push({ field: `${base}.failoverRegion`, message: `"${aws.failoverRegion}" is not an AWS region` });

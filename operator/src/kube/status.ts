@@ -30,6 +30,7 @@ const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>
 const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {
   conditions: true,
   observedGeneration: true,
+  capabilities: true,
 };
 
 const CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ClusterExternalSecretStatus>, true> = {

@@ -22,6 +22,14 @@ describe('validateStoreSpec', () => {
     ]);
   });
 
+  it("accepts ESO's controller class default (or empty) and refuses another class naming the fix", () => {
+    expect(validateStoreSpec(store({}, 'SecretStore', { controller: 'default' }))).toEqual([]);
+    expect(validateStoreSpec(store({}, 'SecretStore', { controller: '' }))).toEqual([]);
+    expect(validateStoreSpec(store({}, 'ClusterSecretStore', { controller: 'team-b' }))).toEqual([
+      { field: 'spec.controller', message: expect.stringMatching(/^"team-b" is another ESO controller class; Rotor runs one class, default: remove spec.controller or set it to default/) },
+    ]);
+  });
+
   it('accepts retrySettings and names a retryInterval that is not a duration', () => {
     expect(validateStoreSpec(store({}, 'SecretStore', { retrySettings: { maxRetries: 2, retryInterval: '500ms' } }))).toEqual([]);
     const [problem] = validateStoreSpec(store({}, 'SecretStore', { retrySettings: { retryInterval: '5' } }));
