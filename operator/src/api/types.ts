@@ -409,6 +409,8 @@ export interface LastRollout {
 
 export interface ExternalSecretStatus {
   conditions?: Condition[];
+  /** ESO's status.binding: the target Secret, once Rotor created or updated it. */
+  binding?: { name?: string };
   refreshTime?: string;
   observedGeneration?: number;
   syncedResourceVersion?: string;

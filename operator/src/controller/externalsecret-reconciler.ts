@@ -626,6 +626,8 @@ export class ExternalSecretReconciler {
       ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
       ...(lastRollout ? { lastRollout } : {}),
       ...(storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+      // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
+      ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
     };
     // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
     // refreshTime moves with any other change, or on the heartbeat.

@@ -15,6 +15,7 @@ import { FIELD_MANAGER } from './secrets.js';
 // Record<keyof ..., true> makes the compiler insist that every status field is listed here.
 const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>, true> = {
   conditions: true,
+  binding: true,
   refreshTime: true,
   observedGeneration: true,
   syncedResourceVersion: true,

@@ -85,8 +85,6 @@ const MISSING: Record<string, string> = {
   'es:.spec.dataFrom[].sourceRef.storeRef': 'as above',
   'es:.spec.data[].sourceRef.generatorRef': 'generators: being added by the generators helper (issue #17 item 9)',
   'es:.spec.dataFrom[].sourceRef.generatorRef': 'as above',
-  // Found by this test, being closed (each entry goes with the commit that adds the field):
-  'ExternalSecret:.status.binding': 'TO CLOSE',
 };
 
 /** ESO enum members Rotor's schema does not list, as `path=value`. */

@@ -376,6 +376,19 @@ describe('ExternalSecretReconciler', () => {
     expect(t.status.writes).toBe(writes + 1);
   });
 
+  it("status.binding names the target Secret, as ESO's does (not under creationPolicy None); idle passes write nothing", async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '1m', target: { name: 'db-creds' } }) });
+    await t.reconcile();
+    expect(t.objects.es.status!.binding).toEqual({ name: 'db-creds' });
+    const writes = t.status.writes;
+    t.advance(60_000);
+    await t.reconcile();
+    expect(t.status.writes).toBe(writes);
+    const none = setup({ es: externalSecret({ target: { name: 'db-creds', creationPolicy: 'None' } }) });
+    await none.reconcile();
+    expect(none.objects.es.status?.binding).toBeUndefined();
+  });
+
   it('writes status with a fresh refreshTime whenever something else in it changes', async () => {
     t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
     await t.reconcile();

@@ -31,6 +31,7 @@ describe('KubeStatusWriter', () => {
         conditions: [condition],
         refreshTime: '2024-05-01T10:00:00Z',
         observedGeneration: 3,
+        binding: null,
         syncedResourceVersion: null,
         syncedStore: null,
         syncedVersions: null,
