@@ -97,16 +97,16 @@ const ENUM_GAPS: Record<string, string> = {};
  */
 const RULES: Record<string, string> = {
   'es:.spec: (has(self.data) && size(self.data) > 0) || (has(self.dataFrom) && size(self.dataFrom) > 0) || (has(self.target) && has(self.target.template) && ((has(self.target.template.data) && size(self.target.template.data) > 0) || (has(self.target.template.templateFrom) && size(self.target.template.templateFrom) > 0)))':
-    "ESO's webhook refuses an ExternalSecret that reads nothing and templates nothing",
+    "ESO's webhook refuses an ExternalSecret with neither data nor dataFrom; Rotor also admits a template-only one, so it refuses less than ESO",
   'es:.spec.data[]: !has(self.sourceRef)': 'sourceRef refused until the sourceRef/generators helpers land (message names the alternative)',
   'es:.spec.dataFrom[]: !has(self.sourceRef)': 'as above',
   'es:.spec.data[].remoteRef: [has(self.property), has(self.jmesPath), has(self.jsonPath)].filter(x, x).size() <= 1': 'jmesPath/jsonPath are Rotor additions; the rule only concerns them',
   'es:.spec.dataFrom[]: has(self.sourceRef) || has(self.extract) != has(self.find)': "ESO's webhook: exactly one of extract, find or sourceRef per dataFrom entry",
   'es:.spec.dataFrom[].extract: !(has(self.property) && has(self.jmesPath))': 'jmesPath is a Rotor addition',
-  'es:.spec.dataFrom[].find: has(self.path) || has(self.name) || has(self.tags)': 'an empty find lists every secret of the account; ESO does that, Rotor refuses it (name the secrets, a path or tags): a tenant must not read the whole account by accident',
-  'es:.spec.dataFrom[].rewrite[]: [has(self.merge), has(self.regexp), has(self.transform)].filter(x, x).size() == 1': "ESO's webhook: exactly one rewrite operation per entry",
-  "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Delete' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') == 'Owner'": "ESO's webhook: deletionPolicy Delete needs creationPolicy Owner",
-  "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Merge' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') in ['Merge', 'CreateOrMerge']": "ESO's webhook: deletionPolicy Merge needs creationPolicy Merge",
+  'es:.spec.dataFrom[].find: has(self.path) || has(self.name) || has(self.tags)': "ESO's AWS provider fails a find without name or tags at runtime (Secrets Manager: unexpected find operator); refused up front with the fix",
+  'es:.spec.dataFrom[].rewrite[]: [has(self.merge), has(self.regexp), has(self.transform)].filter(x, x).size() == 1': "ESO applies only the first of merge/regexp/transform set in one entry (a switch) and nothing for an empty one; refused so the ignored part is not believed in",
+  "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Delete' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') == 'Owner'": "ESO's webhook refuses Delete with Merge/None/CreateOrMerge; with Orphan it admits it and then fails the sync once the remote secrets are gone (creationPolicy is not Owner). Rotor refuses Orphan up front with the fix: remaining difference, README",
+  "es:.spec.target: !has(self.deletionPolicy) || self.deletionPolicy != 'Merge' || (has(self.creationPolicy) ? self.creationPolicy : 'Owner') in ['Merge', 'CreateOrMerge']": "ESO's webhook refuses Merge only with None; with Owner/Orphan ESO rewrites the Secret without data when the remote secrets are gone. Rotor refuses those up front (use Retain or Delete): remaining difference, README",
   "es:.spec.syncWindows.windows[]: self.schedule.matches('^(@(annually|yearly|monthly|weekly|daily|midnight|hourly)|@every [^\\\\s]+.*|[^\\\\s]+( [^\\\\s]+){4})$')": "ESO's own pattern for schedule, as a rule with a message",
   "es:.spec.syncWindows.windows[]: self.duration.matches('^(0|(([0-9]+(\\\\.[0-9]+)?|\\\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+)$')": "a Go duration, checked at admission instead of failing ESO's decoder later (no sign: a negative window never opens)",
   'es:.spec.target.manifest: false': 'non-Secret targets: being added by the target.manifest helper',
