@@ -504,6 +504,15 @@ export class ExternalSecretReconciler {
     const built = await this.deps.source.fetch(store, es, { ...fetchOptions, signal: scope.signal }).finally(scope.dispose);
     target = await this.withData(es, target, built.data);
 
+    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
+      // ESO admits Delete with Orphan and refuses the deletion when it comes (only an owned
+      // Secret is deleted): the sync fails, the Secret stays.
+      throw new SyncError(
+        ES_REASON.SecretSyncedError,
+        `every remote secret is gone, but deletionPolicy Delete deletes only a Secret the ExternalSecret owns and spec.target.creationPolicy is ${es.spec.target.creationPolicy}: Secret ${es.spec.target.name} is kept; set creationPolicy Owner to have it deleted, or deletionPolicy Retain`,
+        { field: 'spec.target.deletionPolicy' },
+      );
+    }
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
       return;

@@ -816,6 +816,19 @@ describe('ExternalSecretReconciler', () => {
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
   });
 
+  it('deletionPolicy Delete with creationPolicy Orphan (admitted, as ESO): syncs, and when the remote secrets are gone fails and keeps the Secret', async () => {
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Orphan' } });
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    t.provider.values.clear();
+    t.advance(HOUR);
+    await t.reconcile().catch(() => undefined);
+    expect(t.secrets.store.has('app/db')).toBe(true);
+    const ready = t.objects.es.status?.conditions?.[0];
+    expect(ready).toMatchObject({ status: 'False', reason: 'SecretSyncedError' });
+    expect(ready?.message).toMatch(/deletionPolicy Delete deletes only a Secret the ExternalSecret owns and spec\.target\.creationPolicy is Orphan: Secret db is kept; set creationPolicy Owner/);
+  });
+
   it('deletionPolicy Delete never deletes a Secret that changed after the decision: 409, retried from a re-read', async () => {
     t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Owner' } });
     await t.reconcile();
