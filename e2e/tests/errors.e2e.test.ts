@@ -142,7 +142,7 @@ describe('specs the API server rejects (CEL and schema rules in crds/)', () => {
   const invalid = readdirSync(join(fixtures, 'invalid')).filter((f) => f.endsWith('.yaml')).sort();
   const valid = readdirSync(join(fixtures, 'valid')).filter((f) => f.endsWith('.yaml')).sort();
 
-  it('rejects deletionPolicy Delete with creationPolicy Orphan, naming both fields', async () => {
+  it('rejects deletionPolicy Delete with creationPolicy Merge, naming both fields', async () => {
     const out = await run('kubectl', ['apply', '-n', ns, '-f', join(fixtures, 'invalid/es-delete-without-owner.yaml')], { allowFail: true });
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('spec.target.deletionPolicy Delete requires spec.target.creationPolicy Owner');

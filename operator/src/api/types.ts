@@ -52,6 +52,17 @@ export interface Condition {
 // ---------------------------------------------------------------- stores
 
 export type AwsService = 'SecretsManager' | 'ParameterStore';
+/**
+ * What the CRD's enum lists: ESO 2.9's values. CertificateManager (ESO's ACM provider) is in the
+ * enum only so that its CEL rule can refuse it with the alternative named, instead of the API
+ * server's bare "Unsupported value"; no stored store has it.
+ */
+export type AwsServiceField = AwsService | 'CertificateManager';
+
+/** The service a store reads, when it is one Rotor reads (CertificateManager stores are refused before any read). */
+export function readServiceOf(field: AwsServiceField | undefined): AwsService | undefined {
+  return field === 'SecretsManager' || field === 'ParameterStore' ? field : undefined;
+}
 
 export interface SecretKeySelector {
   /** Name of a Secret in the store's namespace (any namespace for a ClusterSecretStore). */
@@ -86,7 +97,7 @@ export interface SessionTag {
 export type SessionTagsPolicy = 'None' | 'Simple' | 'Custom';
 
 export interface AwsProvider {
-  service: AwsService;
+  service: AwsServiceField;
   region: string;
   /** (+) Custom endpoint: a VPC endpoint or a LocalStack URL. */
   endpoint?: string;
@@ -145,14 +156,20 @@ export interface SecretStoreSpec {
   provider: { aws: AwsProvider };
   /** Only on ClusterSecretStore: who may use it. Empty = every namespace. */
   conditions?: ClusterSecretStoreCondition[];
-  /** Seconds between store re-checks (ESO); 0/unset: the operator's default. */
-  refreshInterval?: number;
+  /** ESO's controller class: only unset, '' or 'default' (Rotor's one class) pass admission. */
+  controller?: string;
+  /** Store re-check interval (ESO): seconds, or a Go duration string (ESO 2.9); 0/unset: the operator's default. */
+  refreshInterval?: number | string;
   retrySettings?: RetrySettings;
 }
+
+export type StoreCapabilities = 'ReadOnly' | 'WriteOnly' | 'ReadWrite';
 
 export interface SecretStoreStatus {
   conditions?: Condition[];
   observedGeneration?: number;
+  /** ESO's status.capabilities: what the provider can do (AWS: ReadWrite), set once validated. */
+  capabilities?: StoreCapabilities;
 }
 
 export type StoreKind = 'SecretStore' | 'ClusterSecretStore';
@@ -315,6 +332,8 @@ export interface TemplateRef {
 export interface TemplateFrom {
   target?: TemplateTarget;
   literal?: string;
+  /** ESO 2.9: decode each value this entry renders (default None). */
+  valuesDecodingStrategy?: DecodingStrategy;
   configMap?: TemplateRef;
   secret?: TemplateRef;
 }
@@ -377,10 +396,26 @@ export interface ExternalSecretSpec {
   /** Duration such as 1h, 15m, 30s, 1h30m; "0" syncs once. Default 1h. */
   refreshInterval?: string;
   refreshPolicy?: RefreshPolicy;
+  /** ESO 2.9: UTC cron windows that allow or deny periodic refreshes (controller/externalsecret/sync-windows.ts). */
+  syncWindows?: SyncWindows;
   target?: ExternalSecretTarget;
   data?: ExternalSecretData[];
   dataFrom?: ExternalSecretDataFrom[];
   rollout?: RolloutSpec;
+}
+
+export type SyncWindowKind = 'allow' | 'deny';
+
+export interface SyncWindow {
+  /** Five-field cron (UTC) or @daily, @hourly, @every 1h...: when each window opens. */
+  schedule: string;
+  /** Go duration: how long each window stays open. */
+  duration: string;
+}
+
+export interface SyncWindows {
+  kind: SyncWindowKind;
+  windows: SyncWindow[];
 }
 
 export interface SyncedVersion {
@@ -403,6 +438,8 @@ export interface LastRollout {
 
 export interface ExternalSecretStatus {
   conditions?: Condition[];
+  /** ESO's status.binding: the target Secret, once Rotor created or updated it. */
+  binding?: { name?: string };
   refreshTime?: string;
   observedGeneration?: number;
   syncedResourceVersion?: string;

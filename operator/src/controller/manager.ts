@@ -347,13 +347,14 @@ export class Manager {
     const store = ref ? (ref.kind === 'ClusterSecretStore' ? this.clusterSecretStores.get(undefined, ref.name) : this.secretStores.get(es.metadata.namespace, ref.name)) : undefined;
     const aws = store?.spec?.provider?.aws;
     // No store (yet): nothing to match; the store's add files it.
-    if (!aws?.region || !aws.service) {
+    const service = aws?.service;
+    if (!aws?.region || !service || service === 'CertificateManager') {
       index.setSpec(key, []);
       return;
     }
     const prefix = aws.prefix ?? '';
     const keys = [...(es.spec.data ?? []).map((d) => d.remoteRef?.key), ...(es.spec.dataFrom ?? []).map((d) => d.extract?.key)];
-    const reads: IndexedRead[] = keys.filter((k): k is string => typeof k === 'string' && k.length > 0).map((k) => ({ service: aws.service, region: aws.region, key: prefix + k }));
+    const reads: IndexedRead[] = keys.filter((k): k is string => typeof k === 'string' && k.length > 0).map((k) => ({ service, region: aws.region, key: prefix + k }));
     index.setSpec(key, reads);
   }
 

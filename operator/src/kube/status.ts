@@ -15,6 +15,7 @@ import { FIELD_MANAGER } from './secrets.js';
 // Record<keyof ..., true> makes the compiler insist that every status field is listed here.
 const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>, true> = {
   conditions: true,
+  binding: true,
   refreshTime: true,
   observedGeneration: true,
   syncedResourceVersion: true,
@@ -31,6 +32,7 @@ const EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ExternalSecretStatus>
 const STORE_STATUS_FIELDS: Record<keyof Required<SecretStoreStatus>, true> = {
   conditions: true,
   observedGeneration: true,
+  capabilities: true,
 };
 
 const CLUSTER_EXTERNAL_SECRET_STATUS_FIELDS: Record<keyof Required<ClusterExternalSecretStatus>, true> = {

@@ -342,7 +342,7 @@ export function markForAdoption(object: Obj, kinds: Map<string, RotorKind>): boo
 
 /** What to do about a field, by its path with list indexes removed. */
 const ADVICE: Array<[RegExp, string]> = [
-  [/^spec\.controller$/, 'Rotor has no controller classes: every store is served by the Rotor deployment; remove it'],
+  [/^spec\.controller$/, 'Rotor is one controller of class default: remove spec.controller or set it to default; a store for another ESO controller class stays with that ESO installation'],
   [/\.secretStoreRef$/, 'set spec.secretStoreRef, or give every data[] entry a sourceRef.storeRef and every dataFrom[] entry a sourceRef'],
 ];
 

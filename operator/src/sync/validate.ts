@@ -52,7 +52,8 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   const target = spec.target ?? {};
   const creation = target.creationPolicy ?? DEFAULTS.creationPolicy;
   const deletion = target.deletionPolicy ?? DEFAULTS.deletionPolicy;
-  if (deletion === 'Delete' && creation !== 'Owner') {
+  // ESO's webhook: Delete with Orphan is admitted (the deletion then fails at sync), not with the rest.
+  if (deletion === 'Delete' && creation !== 'Owner' && creation !== 'Orphan') {
     add('spec.target.deletionPolicy', `deletionPolicy Delete needs creationPolicy Owner (it is ${creation}): Rotor only deletes Secrets it owns`);
   }
   if (deletion === 'Merge' && !mergesInto(creation)) {

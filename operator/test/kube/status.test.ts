@@ -31,6 +31,7 @@ describe('KubeStatusWriter', () => {
         conditions: [condition],
         refreshTime: '2024-05-01T10:00:00Z',
         observedGeneration: 3,
+        binding: null,
         syncedResourceVersion: null,
         syncedStore: null,
         syncedVersions: null,
@@ -46,13 +47,13 @@ describe('KubeStatusWriter', () => {
 
   it('patches SecretStore (namespaced) and ClusterSecretStore (cluster-scoped) status', async () => {
     await writer.store('SecretStore', 'team-a', 'aws', { conditions: [condition] });
-    await writer.store('ClusterSecretStore', undefined, 'shared', { conditions: [condition], observedGeneration: 2 });
+    await writer.store('ClusterSecretStore', undefined, 'shared', { conditions: [condition], observedGeneration: 2, capabilities: 'ReadWrite' });
     const ss = server.requestsTo('PATCH', '/apis/rotor.dev/v1alpha1/namespaces/team-a/secretstores/aws/status')[0]!;
     const css = server.requestsTo('PATCH', '/apis/rotor.dev/v1alpha1/clustersecretstores/shared/status')[0]!;
     expect(ss.headers['content-type']).toBe('application/merge-patch+json');
     expect(css.headers['content-type']).toBe('application/merge-patch+json');
-    expect(ss.body).toEqual({ status: { conditions: [condition], observedGeneration: null } });
-    expect(css.body).toEqual({ status: { conditions: [condition], observedGeneration: 2 } });
+    expect(ss.body).toEqual({ status: { conditions: [condition], observedGeneration: null, capabilities: null } });
+    expect(css.body).toEqual({ status: { conditions: [condition], observedGeneration: 2, capabilities: 'ReadWrite' } });
     await expect(writer.store('SecretStore', undefined, 'aws', {})).rejects.toThrow(/namespace is required/);
   });
 

@@ -81,6 +81,44 @@ spec:
     expect((documents[1]!.object as Record<string, any>).spec.dataFrom[1].rewrite[1].merge).toEqual({ into: 'all', priority: ['b'], priorityPolicy: 'IgnoreNotFound', conflictPolicy: 'Ignore', strategy: 'JSON' });
   });
 
+  it('converts the ESO 2.9 fields found by test/compat/eso-schema-coverage without losses', () => {
+    const es = `
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: windows, namespace: team-a}
+spec:
+  secretStoreRef: {name: aws}
+  syncWindows:
+    kind: deny
+    windows: [{schedule: "0 8 * * 1-5", duration: 10h}, {schedule: "@every 6h", duration: 30m}]
+  target:
+    template:
+      engineVersion: v2
+      templateFrom: [{literal: "ks: '{{ .a }}'", valuesDecodingStrategy: Base64}]
+  data: [{secretKey: a, remoteRef: {key: k}}]
+`;
+    const css = `
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata: {name: shared}
+spec:
+  controller: default
+  refreshInterval: 5m
+  provider:
+    aws: {service: ParameterStore, region: eu-west-1}
+`;
+    const { documents, findings } = convert(`${store()}---${es}---${css}`);
+    expect(findings).toEqual([]);
+    expect((documents[1]!.object as Record<string, any>).spec).toEqual(parse(es).spec);
+    expect((documents[2]!.object as Record<string, any>).spec).toEqual(parse(css).spec);
+    // Integer seconds still work; another controller class and ACM are refused with the fix named.
+    const refused = convert(`${store().replace('SecretsManager', 'CertificateManager')}---${css.replace('controller: default', 'controller: team-b').replace('5m', '300')}`);
+    expect(only(refused.findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
+      ['SecretStore team-a/aws', expect.stringContaining('keep ESO for ACM certificates')],
+      ['ClusterSecretStore shared', expect.stringContaining('Rotor runs one controller class, default')],
+    ]);
+  });
+
   it('converts target.manifest (non-Secret targets): a ConfigMap as is, another kind with a note naming the chart value', () => {
     const { documents, findings } = convert(`
 apiVersion: external-secrets.io/v1
@@ -114,7 +152,7 @@ apiVersion: external-secrets.io/v1
 kind: SecretStore
 metadata: {name: aws}
 spec:
-  controller: dev
+  refreshIntervall: 1h
   provider:
     aws: {service: SecretsManager, region: eu-west-1, sessionTagsPolicy: Simple}
 ---
@@ -132,11 +170,12 @@ spec:
     expect(documents.map((d) => d.status)).toEqual(['converted', 'converted']);
     const dropped = only(findings, 'dropped');
     // template.metadata.finalizers carries over (ESO's field, issue #17 item 7), and so does
-    // sessionTagsPolicy (ESO 2.9's automatic session tags, item 10).
-    expect(dropped.map((f) => f.field)).toEqual(['spec.controller']);
-    expect(dropped[0]!.action).toMatch(/no controller classes/);
+    // sessionTagsPolicy (ESO 2.9's automatic session tags, item 10). Every ESO 2.9 field exists
+    // in Rotor's CRDs (test/compat/eso-schema-coverage), so only a field ESO lacks too is dropped.
+    expect(dropped.map((f) => f.field)).toEqual(['spec.refreshIntervall']);
+    expect(dropped[0]!.action).toMatch(/README's field tables/);
     const [s, es] = documents.map((d) => d.object as Record<string, any>);
-    expect(s!.spec.controller).toBeUndefined();
+    expect(s!.spec.refreshIntervall).toBeUndefined();
     expect(s!.spec.provider.aws).toEqual({ service: 'SecretsManager', region: 'eu-west-1', sessionTagsPolicy: 'Simple' });
     expect(es!.spec.target.template.metadata).toEqual({ finalizers: ['x/y'] });
     expect(hasLosses(findings)).toBe(true);

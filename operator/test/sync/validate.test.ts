@@ -78,7 +78,9 @@ describe('validateExternalSecret', () => {
   });
 
   it('checks deletionPolicy against creationPolicy', () => {
-    expect(problemFor(es({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } }), 'spec.target.deletionPolicy')).toContain('needs creationPolicy Owner');
+    expect(problemFor(es({ target: { creationPolicy: 'Merge', deletionPolicy: 'Delete' } }), 'spec.target.deletionPolicy')).toContain('needs creationPolicy Owner');
+    // ESO's webhook admits Delete with Orphan (the deletion fails at sync time instead).
+    expect(fields(es({ target: { creationPolicy: 'Orphan', deletionPolicy: 'Delete' } }))).toEqual([]);
     expect(problemFor(es({ target: { creationPolicy: 'Owner', deletionPolicy: 'Merge' } }), 'spec.target.deletionPolicy')).toContain('needs creationPolicy Merge');
     expect(fields(es({ target: { creationPolicy: 'Merge', deletionPolicy: 'Merge' } }))).toEqual([]);
     expect(fields(es({ target: { deletionPolicy: 'Delete' } }))).toEqual([]);

@@ -4,7 +4,7 @@
 // Each entry is read through its own store (ESO's sourceRef.storeRef; else spec.secretStoreRef),
 // each store through its own provider and identity, and a dataFrom[].sourceRef.generatorRef
 // entry runs its generator (every refresh, as ESO: generated values are never shared or cached).
-import type { AwsService, SecretStore, SecretStoreRef } from '../../api/types.js';
+import { readServiceOf, type AwsService, type SecretStore, type SecretStoreRef } from '../../api/types.js';
 import { GeneratorError, GENERATOR_REASON, type GeneratorRunner } from '../../api/generator.js';
 import type { DefaultedExternalSecret } from '../../api/defaults.js';
 import type { SharedFetcher } from '../../aws/fetcher.js';
@@ -180,7 +180,7 @@ export class FetchingSecretSource implements SecretSource {
     const built = await buildSecretData({ externalSecret: es, data, dataFrom, templateSources });
 
     // The event index learns the reads of one service: the main store's (the first entry's without one).
-    const mainService = (store ?? distinct[0])?.spec.provider.aws.service;
+    const mainService = readServiceOf((store ?? distinct[0])?.spec.provider.aws.service);
     const regions = new Set<string>();
     const learned: LearnedRead[] = [];
     const served = (r: FetchResult | undefined, s: SecretStore) => {

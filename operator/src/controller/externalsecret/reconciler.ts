@@ -47,7 +47,7 @@ import { problemsError, type FetchDesiredOptions, type SecretSource, storeRefKey
 import { objectsGone, reconcileScope } from '../runtime/reconcile-scope.js';
 import { syncedResourceVersion } from './synced-resource-version.js';
 import type { LearnedRead } from './event-index.js';
-import type { AwsService, SecretStoreRef } from '../../api/types.js';
+import { readServiceOf, type AwsService, type SecretStoreRef } from '../../api/types.js';
 import { generatedRefreshBy } from './generated-expiry.js';
 import type { ManifestTargets } from '../manifest/manifest-targets.js';
 
@@ -290,7 +290,10 @@ export class ExternalSecretReconciler {
       rolloutSibling,
       eventTriggered: trigger !== undefined,
       refreshByMs: generatedRefreshBy(es.status),
+      syncWindows: spec.spec.syncWindows,
     });
+    for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
+    if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
     if (!decision.sync) {
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);
@@ -414,7 +417,7 @@ export class ExternalSecretReconciler {
       this.rememberForceSync(es);
       if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
       if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
-      const service = built.readsService ?? store?.spec.provider.aws.service;
+      const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
       if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
       this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
       log.info({ written, kind: resolved.target.listName, keys: Object.keys(built.data).length }, written ? 'target written' : 'target up to date');
@@ -590,6 +593,15 @@ export class ExternalSecretReconciler {
     const { store, built } = await this.fetchDesired(es, fetchOptions);
     target = await this.withData(es, target, built.data);
 
+    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
+      // ESO admits Delete with Orphan and refuses the deletion when it comes (only an owned
+      // Secret is deleted): the sync fails, the Secret stays.
+      throw new SyncError(
+        ES_REASON.SecretSyncedError,
+        `every remote secret is gone, but deletionPolicy Delete deletes only a Secret the ExternalSecret owns and spec.target.creationPolicy is ${es.spec.target.creationPolicy}: Secret ${es.spec.target.name} is kept; set creationPolicy Owner to have it deleted, or deletionPolicy Retain`,
+        { field: 'spec.target.deletionPolicy' },
+      );
+    }
     if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
       return;
@@ -712,6 +724,8 @@ export class ExternalSecretReconciler {
       ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
       ...(lastRollout ? { lastRollout } : {}),
       ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+      // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
+      ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
     };
     // Set while the Secret holds generated values that expire; gone with the last of them.
     if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
@@ -733,7 +747,8 @@ export class ExternalSecretReconciler {
     }
     await this.deleteRenamedTargets(es, log);
     if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
-    const service = built.readsService ?? store?.spec.provider.aws.service;
+    // A CertificateManager store never gets here (refused at admission and by validateStoreSpec).
+    const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
     if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');

@@ -12,7 +12,8 @@
 // A refresh that ran mid-wave (first sync, spec change, repair) read values at least as new
 // as the wave start, so the next wave start is within one interval of what it read, too.
 import { createHash } from 'node:crypto';
-import type { RefreshPolicy } from '../../api/types.js';
+import type { RefreshPolicy, SyncWindows } from '../../api/types.js';
+import { periodicRefreshAllowed } from './sync-windows.js';
 
 export interface RefreshFacts {
   policy: RefreshPolicy;
@@ -72,6 +73,12 @@ export interface RefreshFacts {
    * (generated-expiry.ts) even when the next wave is later. Periodic refreshes only.
    */
   refreshByMs?: number;
+  /**
+   * spec.syncWindows (ESO 2.9): UTC cron windows that gate the periodic refreshes (interval,
+   * AWS event, store change, rollout sibling, retry after a restart), never a spec change,
+   * force-sync or a repair of the target.
+   */
+  syncWindows?: SyncWindows;
 }
 
 export type RefreshReason =
@@ -91,6 +98,10 @@ export type RefreshReason =
 export interface RefreshDecision {
   sync: boolean;
   reason?: RefreshReason;
+  /** A periodic refresh was due but spec.syncWindows held it back: it stays due. */
+  heldByWindow?: RefreshReason;
+  /** syncWindows entries ignored because they do not parse (ESO ignores them too): to warn about. */
+  ignoredWindows?: Array<{ field: string; reason: string }>;
   /**
    * Periodic only: start of the current wave. Reads for this pass must not have started
    * before it, and the pass (a successful sync, or a decision not to sync) covers it:
@@ -108,6 +119,17 @@ export function decideRefresh(f: RefreshFacts): RefreshDecision {
   const refreshBy = wave !== undefined && f.refreshByMs !== undefined && f.refreshByMs > f.now ? f.refreshByMs : undefined;
   const timing = wave === undefined ? {} : { waveMs: wave, nextAt: Math.min(wave + f.intervalMs, refreshBy ?? Infinity) };
   const reason = syncReason(f, wave);
+  if (reason && PERIODIC.has(reason) && wave !== undefined) {
+    const verdict = periodicRefreshAllowed(f.syncWindows, f.now);
+    const warn = verdict.ignored.length > 0 ? { ignoredWindows: verdict.ignored } : {};
+    if (!verdict.allowed) {
+      // No waveMs: the wave is not covered, so the refresh stays due and runs at the first look
+      // inside what the windows allow (when they change, or at the next wave at the latest).
+      const nextAt = Math.min(wave + f.intervalMs, verdict.changeAt ?? Infinity);
+      return { sync: false, heldByWindow: reason, nextAt, ...warn };
+    }
+    return { sync: true, reason, ...timing, ...warn };
+  }
   if (reason) return { sync: true, reason, ...timing };
   if (wave === undefined) return { sync: false };
   // Not due. On the first pass after a restart this also adopts the current wave for a Secret
@@ -115,6 +137,9 @@ export function decideRefresh(f: RefreshFacts): RefreshDecision {
   // instead of every ExternalSecret refetching at once because refreshTime is coarse.
   return { sync: false, ...timing };
 }
+
+/** ESO's periodic refresh, and Rotor's early forms of it: what sync windows may hold back. */
+const PERIODIC: ReadonlySet<RefreshReason> = new Set(['interval-elapsed', 'last-sync-failed', 'store-changed', 'event', 'rollout-sibling']);
 
 function syncReason(f: RefreshFacts, wave: number | undefined): RefreshReason | undefined {
   if (f.lastSyncMs === undefined) return 'first-sync';

@@ -4,6 +4,7 @@
 // slow timer, so a healthy store costs almost no AWS calls.
 import type { Logger } from 'pino';
 import { API_GROUP_VERSION, STORE_REASON, type SecretStore, type SecretStoreStatus, type StoreKind } from '../../api/types.js';
+import { parseDuration } from '../../api/duration.js';
 import { ProviderError, type SecretsProvider } from '../../api/provider.js';
 import { retryPolicyOf, retryScheduleNote } from '../../aws/retry-settings.js';
 import { isReferentAuth } from '../../aws/credentials.js';
@@ -72,16 +73,19 @@ export class StoreReconciler {
     return { requeueAfterMs: this.revalidateAfterMs(store) };
   }
 
-  /** ESO's store spec.refreshInterval (seconds) when set, else the operator's default. */
+  /** ESO's store spec.refreshInterval when set and above 0, else the operator's default. */
   private revalidateAfterMs(store: SecretStore): number {
-    const seconds = store.spec.refreshInterval;
-    return seconds !== undefined && seconds > 0 ? seconds * 1000 : this.deps.revalidateAfterMs;
+    const ms = storeRefreshIntervalMs(store.spec.refreshInterval);
+    return ms !== undefined && ms > 0 ? ms : this.deps.revalidateAfterMs;
   }
 
   private async record(store: SecretStore, ok: 'True' | 'False', reason: string, message: string, log: Logger): Promise<void> {
+    // ESO writes capabilities once a store validates (its AWS provider: ReadWrite) and keeps them.
+    const capabilities = ok === 'True' ? AWS_CAPABILITIES : store.status?.capabilities;
     const status: SecretStoreStatus = {
       conditions: setCondition(store.status?.conditions, readyCondition(ok, reason, message, this.deps.now(), store.metadata.generation)),
       observedGeneration: store.metadata.generation,
+      ...(capabilities ? { capabilities } : {}),
     };
     if (sameJson(store.status ?? {}, status)) return;
     await this.deps.status.store(store.kind, store.metadata.namespace, store.metadata.name, status);
@@ -89,6 +93,23 @@ export class StoreReconciler {
     else log.info('store ready');
     const ref = { apiVersion: API_GROUP_VERSION, kind: store.kind, name: store.metadata.name, namespace: store.metadata.namespace, uid: store.metadata.uid };
     await this.deps.events.record(ref, ok === 'True' ? 'Normal' : 'Warning', ok === 'True' ? 'Valid' : reason, message);
+  }
+}
+
+/** ESO's AWS provider Capabilities(): Secrets Manager and Parameter Store are read and written. */
+const AWS_CAPABILITIES = 'ReadWrite' as const;
+
+/**
+ * ESO 2.9's SecretStoreSpec.GetRefreshInterval: an integer is seconds, a string a Go duration.
+ * Undefined when unset or unreadable (the CRD's rule refuses both negative and malformed values).
+ */
+export function storeRefreshIntervalMs(value: number | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value * 1000 : undefined;
+  try {
+    return parseDuration(value, 'spec.refreshInterval');
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,6 +8,10 @@ import { compileUserRegExp } from '../../sync/regexp.js';
 /** One problem, naming the field to fix (the same shape as an ExternalSecret's). */
 export type FieldProblem = SpecProblem;
 
+/** ESO 2.9's ACM provider: refused (here and by the CRD's rule) with what to do instead. */
+export const CERTIFICATE_MANAGER_REFUSED =
+  'CertificateManager (ESO 2.9\'s ACM provider) is not supported by Rotor: keep ESO for ACM certificates, or store the certificate and key in Secrets Manager and use service: SecretsManager';
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function validateStoreSpec(store: SecretStore): FieldProblem[] {
@@ -15,6 +19,11 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
   const aws = store.spec?.provider?.aws;
   const base = 'spec.provider.aws';
   if (!aws) return [{ field: base, message: 'is required: Rotor only has the aws provider' }];
+  if (aws.service === 'CertificateManager') problems.push({ field: `${base}.service`, message: CERTIFICATE_MANAGER_REFUSED });
+  const controller = store.spec.controller;
+  if (controller !== undefined && controller !== '' && controller !== 'default') {
+    problems.push({ field: 'spec.controller', message: `"${controller}" is another ESO controller class; Rotor runs one class, default: remove spec.controller or set it to default, or leave this store with that ESO installation` });
+  }
   if (!REGION.test(aws.region ?? '')) problems.push({ field: `${base}.region`, message: `"${aws.region ?? ''}" is not an AWS region such as us-east-1` });
   if (aws.failoverRegion !== undefined) {
     if (!REGION.test(aws.failoverRegion)) problems.push({ field: `${base}.failoverRegion`, message: `"${aws.failoverRegion}" is not an AWS region` });

@@ -14,9 +14,10 @@
 // keys and values are checked here (metadata-rules.ts), so the API server never has to reject
 // (and quote) them. A template read from a Secret is itself secret: its errors give positions.
 import { performance } from 'node:perf_hooks';
-import type { ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../../api/types.js';
+import type { DecodingStrategy, ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../../api/types.js';
 import { ES_REASON, RESERVED_PREFIX } from '../../api/types.js';
 import { SyncError, quote } from '../errors.js';
+import { decode } from '../decode.js';
 import { GoEngineError, type GoEngine } from './go/engine.js';
 import { describeGoTemplateError } from './go/messages.js';
 import { secretKeyProblem } from '../secret-key.js';
@@ -52,6 +53,8 @@ interface Unit {
   field: string;
   /** The text comes from a Secret: messages give positions and kinds, never its text. */
   sensitive: boolean;
+  /** templateFrom[].valuesDecodingStrategy and its field path; unset for template.data and metadata. */
+  decoding?: { strategy: DecodingStrategy; field: string };
 }
 
 /** Where templates run and under which budget (build.ts passes the ExternalSecret's). */
@@ -76,6 +79,7 @@ function collectUnits(template: ExternalSecretTemplate, sources: TemplateSources
   (template.templateFrom ?? []).forEach((from, i) => {
     const field = `${base}.templateFrom[${i}]`;
     const target = from.target ?? 'Data';
+    const decoding = from.valuesDecodingStrategy && from.valuesDecodingStrategy !== 'None' ? { decoding: { strategy: from.valuesDecodingStrategy, field: `${field}.valuesDecodingStrategy` } } : {};
     for (const kind of ['configMap', 'secret'] as const) {
       const ref = from[kind];
       if (!ref) continue;
@@ -92,10 +96,10 @@ function collectUnits(template: ExternalSecretTemplate, sources: TemplateSources
           return;
         }
         const text = typeof raw === 'string' ? raw : raw.toString('utf8');
-        units.push({ text, scope: item.templateAs ?? 'Values', target, key: item.key, field: `${field}.${kind}.items[${j}]`, sensitive: kind === 'secret' });
+        units.push({ text, scope: item.templateAs ?? 'Values', target, key: item.key, field: `${field}.${kind}.items[${j}]`, sensitive: kind === 'secret', ...decoding });
       });
     }
-    if (from.literal !== undefined) units.push({ text: from.literal, scope: 'KeysAndValues', target, key: '', field: `${field}.literal`, sensitive: false });
+    if (from.literal !== undefined) units.push({ text: from.literal, scope: 'KeysAndValues', target, key: '', field: `${field}.literal`, sensitive: false, ...decoding });
   });
   for (const [key, text] of Object.entries(template.data ?? {})) units.push({ text, scope: 'Values', target: 'Data', key, field: `${base}.data.${key}`, sensitive: false });
   for (const [key, text] of Object.entries(template.metadata?.labels ?? {})) units.push({ text, scope: 'Values', target: 'Labels', key, field: `${base}.metadata.labels.${key}`, sensitive: false });
@@ -175,6 +179,24 @@ async function renderUnits(engine: 'v2' | 'Liquid', units: Unit[], fetched: Map<
   return out;
 }
 
+/** valuesDecodingStrategy applied to one rendered value; undefined (and a problem) when it cannot be. */
+function decodeRendered(unit: Unit, rendered: Buffer, shownKey: string, problems: SyncError[]): Buffer | undefined {
+  const { strategy, field } = unit.decoding!;
+  try {
+    return decode(rendered, strategy);
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    // The value is rendered from secrets: say which key and rule, never the value.
+    const alphabet = strategy === 'Base64URL' ? 'base64url' : 'base64';
+    problems.push(
+      new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered value of key ${shownKey} is not valid ${alphabet}, so ${field}: ${strategy} cannot be applied; render base64 (for example with b64enc), or use Auto or None`, {
+        field,
+      }),
+    );
+    return undefined;
+  }
+}
+
 /** No tenant, a whole budget from now: for callers outside an ExternalSecret's build (tests). */
 function defaultScope(): JobScope {
   return { tenant: '', deadline: performance.now() + TEMPLATE_BUDGET_MS };
@@ -196,8 +218,11 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
   const labels = new Map<string, string>();
   const annotations = new Map<string, string>();
   /** `shown`: the key quoted for messages, or undefined when it may have been rendered from a value. */
-  const put = (unit: Unit, key: string, value: Buffer, shown: string | undefined) => {
+  const put = (unit: Unit, key: string, rendered: Buffer, shown: string | undefined) => {
     const hidden = '(not shown: it may hold a value)';
+    // ESO decodes each rendered value (after the YAML map of KeysAndValues is read), then writes it.
+    const value = unit.decoding ? decodeRendered(unit, rendered, shown ?? hidden, problems) : rendered;
+    if (value === undefined) return;
     if (unit.target === 'Data') {
       const keyProblem = secretKeyProblem(key);
       if (keyProblem) problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: the rendered key ${shown ?? '(not shown: it may hold a value)'} cannot be a Secret key: ${keyProblem}`, { field: unit.field }));

@@ -377,6 +377,19 @@ describe('ExternalSecretReconciler', () => {
     expect(t.status.writes).toBe(writes + 1);
   });
 
+  it("status.binding names the target Secret, as ESO's does (not under creationPolicy None); idle passes write nothing", async () => {
+    t = setup({ es: externalSecret({ refreshInterval: '1m', target: { name: 'db-creds' } }) });
+    await t.reconcile();
+    expect(t.objects.es.status!.binding).toEqual({ name: 'db-creds' });
+    const writes = t.status.writes;
+    t.advance(60_000);
+    await t.reconcile();
+    expect(t.status.writes).toBe(writes);
+    const none = setup({ es: externalSecret({ target: { name: 'db-creds', creationPolicy: 'None' } }) });
+    await none.reconcile();
+    expect(none.objects.es.status?.binding).toBeUndefined();
+  });
+
   it('writes status with a fresh refreshTime whenever something else in it changes', async () => {
     t = setup({ es: externalSecret({ refreshInterval: '1m' }) });
     await t.reconcile();
@@ -817,6 +830,19 @@ describe('ExternalSecretReconciler', () => {
     await t.reconcile();
     expect(t.secrets.store.has('app/db')).toBe(false);
     expect(t.objects.es.status?.conditions?.[0]?.reason).toBe('SecretDeleted');
+  });
+
+  it('deletionPolicy Delete with creationPolicy Orphan (admitted, as ESO): syncs, and when the remote secrets are gone fails and keeps the Secret', async () => {
+    t.objects.es = externalSecret({ target: { deletionPolicy: 'Delete', creationPolicy: 'Orphan' } });
+    await t.reconcile();
+    expect(t.secrets.value('app', 'db', 'password')).toBe(SENTINEL);
+    t.provider.values.clear();
+    t.advance(HOUR);
+    await t.reconcile().catch(() => undefined);
+    expect(t.secrets.store.has('app/db')).toBe(true);
+    const ready = t.objects.es.status?.conditions?.[0];
+    expect(ready).toMatchObject({ status: 'False', reason: 'SecretSyncedError' });
+    expect(ready?.message).toMatch(/deletionPolicy Delete deletes only a Secret the ExternalSecret owns and spec\.target\.creationPolicy is Orphan: Secret db is kept; set creationPolicy Owner/);
   });
 
   it('deletionPolicy Delete never deletes a Secret that changed after the decision: 409, retried from a re-read', async () => {

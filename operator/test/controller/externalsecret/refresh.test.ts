@@ -170,3 +170,50 @@ describe('stableFraction', () => {
     for (let d = 0; d < 10; d++) expect(values.filter((v) => Math.floor(v * 10) === d).length).toBeGreaterThan(50);
   });
 });
+
+describe('decideRefresh with spec.syncWindows (ESO 2.9)', () => {
+  // base.now is 1970-01-01 10:35 UTC; its next wave starts at 11:15.
+  const denyNow = { kind: 'deny' as const, windows: [{ schedule: '0 10 * * *', duration: '2h' }] };
+  const allowLater = { kind: 'allow' as const, windows: [{ schedule: '0 11 * * *', duration: '30m' }] };
+  const due = { ...base, now: WAVE + HOUR + 60_000 }; // 11:16, a new wave: interval elapsed
+
+  it('holds a due periodic refresh outside an allow window and looks again at the next wave at the latest', () => {
+    expect(decideRefresh({ ...due, syncWindows: { kind: 'allow', windows: [{ schedule: '0 3 * * *', duration: '1h' }] } })).toEqual({
+      sync: false,
+      heldByWindow: 'interval-elapsed',
+      nextAt: WAVE + 2 * HOUR,
+    });
+  });
+
+  it('holds it inside a deny window until the window closes, and the refresh stays due', () => {
+    const held = decideRefresh({ ...due, syncWindows: denyNow });
+    expect(held).toEqual({ sync: false, heldByWindow: 'interval-elapsed', nextAt: 12 * HOUR + 1 }); // the window closes before the next wave
+    const shortDeny = { kind: 'deny' as const, windows: [{ schedule: '0 11 * * *', duration: '20m' }] };
+    expect(decideRefresh({ ...due, syncWindows: shortDeny })).toEqual({ sync: false, heldByWindow: 'interval-elapsed', nextAt: 11 * HOUR + 20 * 60_000 + 1 });
+    // After the window: same wave not yet covered, so it syncs.
+    expect(decideRefresh({ ...due, now: 11 * HOUR + 21 * 60_000, syncWindows: shortDeny })).toMatchObject({ sync: true, reason: 'interval-elapsed', waveMs: WAVE + HOUR });
+  });
+
+  it('lets it run inside an allow window', () => {
+    expect(decideRefresh({ ...due, syncWindows: allowLater })).toMatchObject({ sync: true, reason: 'interval-elapsed' });
+  });
+
+  it('holds the early periodic refreshes too (AWS event, store change, rollout sibling)', () => {
+    expect(decideRefresh({ ...base, eventTriggered: true, syncWindows: denyNow })).toMatchObject({ sync: false, heldByWindow: 'event' });
+    expect(decideRefresh({ ...base, storeChanged: true, syncWindows: denyNow })).toMatchObject({ sync: false, heldByWindow: 'store-changed' });
+    expect(decideRefresh({ ...base, rolloutSibling: true, syncWindows: denyNow })).toMatchObject({ sync: false, heldByWindow: 'rollout-sibling' });
+  });
+
+  it('never holds a first sync, a spec change, force-sync or a repair (ESO gates only the periodic refresh)', () => {
+    expect(decideRefresh({ ...due, lastSyncMs: undefined, syncedWaveMs: undefined, syncWindows: denyNow })).toMatchObject({ sync: true, reason: 'first-sync' });
+    expect(decideRefresh({ ...due, generation: 3, syncWindows: denyNow })).toMatchObject({ sync: true, reason: 'spec-changed' });
+    expect(decideRefresh({ ...due, forceRequested: true, syncWindows: denyNow })).toMatchObject({ sync: true, reason: 'forced' });
+    expect(decideRefresh({ ...due, targetMissing: true, syncWindows: denyNow })).toMatchObject({ sync: true, reason: 'target-missing' });
+    expect(decideRefresh({ ...due, targetDrifted: true, syncWindows: denyNow })).toMatchObject({ sync: true, reason: 'target-drifted' });
+  });
+
+  it('reports a window it ignores because its schedule does not parse', () => {
+    const decision = decideRefresh({ ...due, syncWindows: { kind: 'deny', windows: [{ schedule: '61 * * * *', duration: '1h' }] } });
+    expect(decision).toMatchObject({ sync: true, reason: 'interval-elapsed', ignoredWindows: [{ field: 'spec.syncWindows.windows[0]' }] });
+  });
+});

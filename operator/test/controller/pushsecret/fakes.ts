@@ -1,7 +1,7 @@
 // In-memory fakes for the PushSecret reconcilers: a remote store with ESO's managed-by rule
 // (what the AWS writers promise through api/push.ts), the source Secrets, status, finalizers.
 import type { Secret } from '../../../src/kube/client/objects.js';
-import type { AwsService, LabelSelector, SecretStore } from '../../../src/api/types.js';
+import { readServiceOf, type AwsService, type LabelSelector, type SecretStore } from '../../../src/api/types.js';
 import type { PushSecret, PushSecretStatus } from '../../../src/api/push-types.js';
 import { PushError, type DeleteOutcome, type PushDeleteRequest, type PushRemoteRef, type PushRequest, type PushResult, type SecretPusher } from '../../../src/api/push.js';
 import type { PushSecretFinalizerWriter, PushSecretStatusWriter, PushSourceClient } from '../../../src/kube/push-secrets.js';
@@ -68,7 +68,7 @@ export class FakePushers {
   }
   async forStore(store: SecretStore, referentNamespace?: string): Promise<SecretPusher> {
     this.requests.push({ store: `${store.kind}/${store.metadata.name}`, ...(referentNamespace ? { referent: referentNamespace } : {}) });
-    return this.remote(store.kind, store.metadata.name, store.spec.provider.aws.service);
+    return this.remote(store.kind, store.metadata.name, readServiceOf(store.spec.provider.aws.service));
   }
 }
 

@@ -102,6 +102,29 @@ describe('StoreReconciler', () => {
     expect(await t.run()).toEqual({ requeueAfterMs: 300_000 });
   });
 
+  it("writes ESO's status.capabilities (ReadWrite for AWS) once the store validates, and keeps it when it later fails", async () => {
+    const ok = setup(secretStore());
+    await ok.run();
+    expect(ok.status.stores.get('SecretStore/app/aws')?.capabilities).toBe('ReadWrite');
+    const never = setup(secretStore(), new ProviderError('AccessDenied', 'denied'));
+    await never.run().catch(() => undefined);
+    expect(never.status.stores.get('SecretStore/app/aws')?.conditions?.[0]?.status).toBe('False');
+    expect(never.status.stores.get('SecretStore/app/aws')?.capabilities).toBeUndefined();
+    const before = secretStore();
+    before.status = { capabilities: 'ReadWrite' };
+    const later = setup(before, new ProviderError('AccessDenied', 'denied'));
+    await later.run().catch(() => undefined);
+    expect(later.status.stores.get('SecretStore/app/aws')?.capabilities).toBe('ReadWrite');
+  });
+
+  it('re-checks on a Go duration string spec.refreshInterval too (ESO 2.9 int-or-string)', async () => {
+    const t = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, refreshInterval: '5m30s' }));
+    expect(await t.run()).toEqual({ requeueAfterMs: 330_000 });
+    const zero = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } }, refreshInterval: '0' }));
+    const defaulted = setup(secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } }));
+    expect(await zero.run()).toEqual(await defaulted.run());
+  });
+
   it('accepts ESO secretsManager (PushSecret-only) settings and says in Ready that they are ignored', async () => {
     const t = setup(
       secretStore('SecretStore', { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', secretsManager: { forceDeleteWithoutRecovery: true } } } }),

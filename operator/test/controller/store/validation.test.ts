@@ -16,6 +16,20 @@ describe('validateStoreSpec', () => {
     expect(validateStoreSpec(store({}))).toEqual([]);
   });
 
+  it("refuses service CertificateManager (ESO 2.9's ACM provider) naming the alternative", () => {
+    expect(validateStoreSpec(store({ service: 'CertificateManager' }))).toEqual([
+      { field: 'spec.provider.aws.service', message: expect.stringMatching(/not supported by Rotor: keep ESO for ACM certificates, or store .* in Secrets Manager and use service: SecretsManager/) },
+    ]);
+  });
+
+  it("accepts ESO's controller class default (or empty) and refuses another class naming the fix", () => {
+    expect(validateStoreSpec(store({}, 'SecretStore', { controller: 'default' }))).toEqual([]);
+    expect(validateStoreSpec(store({}, 'SecretStore', { controller: '' }))).toEqual([]);
+    expect(validateStoreSpec(store({}, 'ClusterSecretStore', { controller: 'team-b' }))).toEqual([
+      { field: 'spec.controller', message: expect.stringMatching(/^"team-b" is another ESO controller class; Rotor runs one class, default: remove spec.controller or set it to default/) },
+    ]);
+  });
+
   it('accepts retrySettings and names a retryInterval that is not a duration', () => {
     expect(validateStoreSpec(store({}, 'SecretStore', { retrySettings: { maxRetries: 2, retryInterval: '500ms' } }))).toEqual([]);
     const [problem] = validateStoreSpec(store({}, 'SecretStore', { retrySettings: { retryInterval: '5' } }));

@@ -141,6 +141,39 @@ describe('applyTemplate: Go (ESO v2)', () => {
     expect(out.annotations).toEqual({ note: 'from secret ADMIN' });
     expect(out.labels).toEqual({ team: 'admin' });
   });
+  it('templateFrom valuesDecodingStrategy decodes each rendered value (ESO 2.9), and only that entry', async () => {
+    const binary = Buffer.from([0x00, 0xff, 0x10, 0x80]);
+    const sources: TemplateSources = { configMaps: new Map([['tpl', { 'keystore.jks': '{{ .ks }}' }]]), secrets: new Map() };
+    const values = new Map([
+      ['ks', Buffer.from(binary.toString('base64'))],
+      ['user', Buffer.from('admin')],
+    ]);
+    const out = await apply(
+      {
+        engineVersion: 'v2',
+        templateFrom: [
+          { configMap: { name: 'tpl', items: [{ key: 'keystore.jks' }] }, valuesDecodingStrategy: 'Base64' },
+          { literal: 'user: "{{ .user | b64enc }}"\nplain: "{{ .user }}"', valuesDecodingStrategy: 'Auto' },
+          { literal: 'kept: "{{ .user | b64enc }}"' },
+        ],
+      },
+      sources,
+      values,
+    );
+    expect(out.problems).toEqual([]);
+    expect(out.data.get('keystore.jks')).toEqual(binary);
+    expect(out.data.get('user')!.toString()).toBe('admin');
+    expect(out.data.get('plain')!.toString()).toBe('admin'); // Auto leaves non-base64 alone
+    expect(out.data.get('kept')!.toString()).toBe(Buffer.from('admin').toString('base64')); // None by default
+  });
+  it('templateFrom valuesDecodingStrategy Base64 on a value that is not base64 names the field, not the value', async () => {
+    const out = await apply({ engineVersion: 'v2', templateFrom: [{ literal: 'pw: "{{ index . \"db-password\" }}!"', valuesDecodingStrategy: 'Base64' }] });
+    expect(out.data.size).toBe(0);
+    expect(out.problems).toHaveLength(1);
+    expect(out.problems[0]!.field).toBe('spec.target.template.templateFrom[0].valuesDecodingStrategy');
+    expect(out.problems[0]!.message).toMatch(/templateFrom\[0\]\.literal: the rendered value of key "pw" is not valid base64, so spec\.target\.template\.templateFrom\[0\]\.valuesDecodingStrategy: Base64 cannot be applied/);
+    expect(out.problems[0]!.message).not.toContain('s3cr3t');
+  });
   it('templateFrom cannot render a rotor.dev/ label or annotation', async () => {
     const out = await apply({ engineVersion: 'v2', templateFrom: [{ literal: 'rotor.dev/managed: "false"', target: 'Labels' }] });
     expect(out.labels).toEqual({});
