@@ -8,7 +8,7 @@
 import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
 import { ANNOTATION_OWNER, PLURAL, mergesInto, type CreationPolicy } from '../api/types.js';
-import type { KubeObject, MigrateCluster } from './cluster.js';
+import { ESO_KINDS, type EsoKind, type KubeObject, type MigrateCluster } from './cluster.js';
 import { convertDocuments, describeObject, markForAdoption, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 
@@ -309,7 +309,7 @@ function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o
 
 function deletionCommands(scope: DeletionScope): string[] {
   const commands: string[] = [];
-  const esoRef = (kind: ConvertibleKind) => `${PLURAL[kind]}.${ESO_GROUP}`;
+  const esoRef = (kind: EsoKind) => `${ESO_KINDS[kind].plural}.${ESO_KINDS[kind].group}`;
   for (const ces of deletableCes(scope)) {
     // Only ESO's controller removes its finalizers (on the ClusterExternalSecret and on each namespace it provisioned).
     const at = ces.metadata.finalizers?.indexOf(ESO_FINALIZER_CES_CLEANUP) ?? -1;

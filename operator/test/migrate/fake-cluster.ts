@@ -4,8 +4,7 @@
 import type { Secret } from '../../src/kube/objects.js';
 import { ANNOTATION_ADOPT_ESO, ESO_ANNOTATION_DATA_HASH, ESO_FINALIZER_CLEANUP, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
 import { planTargetWrite } from '../../src/controller/target-plan.js';
-import type { KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
-import type { ConvertibleKind } from '../../src/migrate/convert.js';
+import type { EsoKind, KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
 import type { RotorKind } from '../../src/migrate/crd-schemas.js';
 
 const key = (kind: string, ns: string | undefined, name: string) => `${kind}/${ns ?? ''}/${name}`;
@@ -20,8 +19,8 @@ export class FakeCluster implements MigrateCluster {
   calls: string[] = [];
   private uid = 0;
 
-  addEso(kind: ConvertibleKind, object: Omit<KubeObject, 'kind' | 'apiVersion'>): KubeObject {
-    const o = { apiVersion: 'external-secrets.io/v1', kind, ...object, metadata: { uid: `eso-${++this.uid}`, ...object.metadata } } as KubeObject;
+  addEso(kind: EsoKind, object: Omit<KubeObject, 'kind' | 'apiVersion'>, apiVersion = 'external-secrets.io/v1'): KubeObject {
+    const o = { apiVersion, kind, ...object, metadata: { uid: `eso-${++this.uid}`, ...object.metadata } } as KubeObject;
     this.eso.set(key(kind, o.metadata.namespace, o.metadata.name), o);
     return o;
   }
@@ -42,14 +41,20 @@ export class FakeCluster implements MigrateCluster {
     });
   }
 
-  async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
+  async listEso(kind: EsoKind, namespace?: string): Promise<KubeObject[]> {
     return [...this.eso.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).map((o) => structuredClone(o));
   }
-  async removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
+  async removeEsoFinalizers(kind: EsoKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
     const o = this.eso.get(key(kind, namespace, name));
     if (o) o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => !finalizers.includes(f));
   }
-  async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
+  async patchEsoSpec(kind: EsoKind, namespace: string | undefined, name: string, spec: Record<string, unknown>): Promise<void> {
+    const o = this.eso.get(key(kind, namespace, name));
+    if (!o) return;
+    this.calls.push(`patch ${kind} ${namespace ?? ''}/${name} ${JSON.stringify(spec)}`);
+    o.spec = { ...o.spec, ...spec };
+  }
+  async deleteEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<void> {
     const o = this.eso.get(key(kind, namespace, name));
     if (o?.metadata.finalizers?.length) throw new Error(`${name} still has finalizers`);
     this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}`);
