@@ -22,6 +22,8 @@ const GENERATORS_GROUP = `generators.${ESO_GROUP}`;
 export const CONVERTIBLE_GENERATOR_KINDS = ['ECRAuthorizationToken', 'STSSessionToken', 'Password', 'ClusterGenerator'] as const;
 export type ConvertibleGeneratorKind = (typeof CONVERTIBLE_GENERATOR_KINDS)[number];
 const ROTOR_GENERATOR_API_VERSION = 'generators.rotor.dev/v1alpha1';
+/** ESO's PushSecret finalizer (pkg/controllers/pushsecret): set while deletionPolicy is Delete. */
+export const ESO_PUSH_SECRET_FINALIZER = 'pushsecret.externalsecrets.io/finalizer';
 
 export type FindingLevel =
   /** The object is not in the output. */
@@ -201,7 +203,7 @@ function convertDocument(
     apiVersion: `${rotor.group}/${rotor.version}`,
     metadata: cleanMetadata(o.metadata),
   };
-  const foreignFinalizers = ((isObj(o.metadata) && Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : []) as unknown[]).filter((f) => typeof f === 'string' && !f.includes(ESO_GROUP));
+  const foreignFinalizers = ((isObj(o.metadata) && Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : []) as unknown[]).filter((f) => typeof f === 'string' && !f.includes(ESO_GROUP) && f !== ESO_PUSH_SECRET_FINALIZER);
   if (foreignFinalizers.length > 0) {
     findings.push(finding('note', `metadata.finalizers ${foreignFinalizers.join(', ')} left out: a finalizer belongs to the controller that put it on ESO's object, and nothing would remove it from Rotor's`, undefined, 'metadata.finalizers'));
   }

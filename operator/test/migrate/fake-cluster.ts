@@ -52,13 +52,25 @@ export class FakeCluster implements MigrateCluster {
     const o = this.eso.get(key(kind, namespace, name));
     if (!o) return;
     this.calls.push(`patch ${kind} ${namespace ?? ''}/${name} ${JSON.stringify(spec)}`);
-    o.spec = { ...o.spec, ...spec };
+    // A JSON merge patch, one level deep is enough here (spec.pushSecretSpec.deletionPolicy).
+    const merged: Record<string, unknown> = { ...o.spec };
+    for (const [k, v] of Object.entries(spec)) merged[k] = typeof v === 'object' && v !== null && typeof merged[k] === 'object' ? { ...(merged[k] as object), ...v } : v;
+    o.spec = merged;
   }
   async deleteEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<void> {
     const o = this.eso.get(key(kind, namespace, name));
     if (o?.metadata.finalizers?.length) throw new Error(`${name} still has finalizers`);
-    this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}`);
+    // ESO's controller deletes the remote secrets of a PushSecret deleted with deletionPolicy Delete.
+    const policy = kind === 'PushSecret' ? ` (deletionPolicy ${String(o?.spec?.deletionPolicy ?? 'None')})` : '';
+    this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}${policy}`);
     this.eso.delete(key(kind, namespace, name));
+    // The garbage collector: ESO objects this one owns go too (those with finalizers stay, stuck).
+    for (const [k, owned] of this.eso) {
+      if (!owned.metadata.ownerReferences?.some((r) => r.uid === o?.metadata.uid)) continue;
+      if (owned.metadata.finalizers?.length) continue;
+      this.calls.push(`gc ${owned.kind} ${owned.metadata.namespace ?? ''}/${owned.metadata.name}${owned.kind === 'PushSecret' ? ` (deletionPolicy ${String(owned.spec?.deletionPolicy ?? 'None')})` : ''}`);
+      this.eso.delete(k);
+    }
     // The garbage collector: Secrets whose controller is this object go with it.
     for (const [k, s] of this.secrets) if (s.metadata?.ownerReferences?.some((r) => r.uid === o?.metadata.uid)) this.secrets.delete(k);
   }
@@ -111,6 +123,10 @@ export class FakeCluster implements MigrateCluster {
           spec: structuredClone(spec.externalSecretSpec),
         });
       }
+    }
+    // Rotor's PushSecrets and ClusterPushSecrets push (the fake has no AWS): Ready at once.
+    for (const ps of this.rotor.values()) {
+      if (ps.kind === 'PushSecret' || ps.kind === 'ClusterPushSecret') ps.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'Synced' }], observedGeneration: 1 };
     }
     for (const es of this.rotor.values()) {
       if (es.kind !== 'ExternalSecret') continue;
