@@ -351,7 +351,12 @@ function nonAwsProvider(store: Obj): string | undefined {
   const spec = isObj(store.spec) ? store.spec : {};
   const provider = isObj(spec.provider) ? spec.provider : {};
   const names = Object.keys(provider);
-  if (names.length === 1 && names[0] === 'aws') return undefined;
+  if (names.length === 1 && names[0] === 'aws') {
+    const service = isObj(provider.aws) ? provider.aws.service : undefined;
+    // ESO's third AWS service (PushSecret to ACM): outside Rotor's scope, which the CRD's enum enforces.
+    if (service === 'CertificateManager') return 'AWS Certificate Manager (service: CertificateManager) is not served: Rotor reads and writes Secrets Manager and Parameter Store only';
+    return undefined;
+  }
   const others = names.filter((n) => n !== 'aws');
   if (names.length === 0) return 'it has no spec.provider';
   return `provider ${others.join(', ')} is not supported: Rotor reads AWS Secrets Manager and Parameter Store only`;

@@ -579,6 +579,20 @@ ${push(`  secretStoreRefs: [{name: aws}, {name: vault}]\n  selector: {secret: {n
     expect(only(convert(push('  selector: {}').replace('v1alpha1', 'v1beta1')).findings, 'not-converted')[0]!.message).toMatch(/not an ESO API version rotor migrate reads for PushSecret \(v1alpha1\)/);
   });
 
+  it('a CertificateManager store and the PushSecrets through it are reported as out of scope', () => {
+    const { documents, findings } = convert(`${store('external-secrets.io/v1', ', service: CertificateManager').replace('service: SecretsManager, ', '')}---
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: cert, namespace: team-a}
+spec: {secretStoreRefs: [{name: aws}], selector: {secret: {name: tls}}, data: [{match: {remoteRef: {remoteKey: c}}}]}
+`);
+    expect(documents).toEqual([]);
+    expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
+      ['SecretStore team-a/aws', expect.stringMatching(/AWS Certificate Manager \(service: CertificateManager\) is not served/)],
+      ['PushSecret team-a/cert', expect.stringMatching(/pushes through SecretStore aws, which is not converted: AWS Certificate Manager/)],
+    ]);
+  });
+
   it('a generator with both auth.jwt and auth.secretRef keeps secretRef, as ESO does', () => {
     const { documents, findings } = convert(`apiVersion: generators.external-secrets.io/v1alpha1
 kind: ClusterGenerator
