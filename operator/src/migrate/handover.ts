@@ -221,7 +221,12 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     ns,
     pushDone,
     movingGenerators: movingGeneratorObjects,
-    generatorUsers: [...externalSecrets, ...pushSecrets.map((o) => withKind(o, 'PushSecret')), ...allCes, ...allCps.map((o) => withKind(o, 'ClusterPushSecret'))],
+    generatorUsers: [
+      ...externalSecrets.map((o) => withKind(o, 'ExternalSecret')),
+      ...pushSecrets.map((o) => withKind(o, 'PushSecret')),
+      ...allCes.map((o) => withKind(o, 'ClusterExternalSecret')),
+      ...allCps.map((o) => withKind(o, 'ClusterPushSecret')),
+    ],
   });
   if (options.dryRun) {
     for (const h of handovers) options.log(`Secret ${h.namespace}/${h.secretName}: would be taken over from ESO's ExternalSecret ${h.name}`);
@@ -364,7 +369,7 @@ interface DeletionScope {
 /** Is this ESO object (ExternalSecret, PushSecret or their cluster kinds) going away with the handover? */
 function handedOver(scope: DeletionScope, o: KubeObject): boolean {
   if (o.kind === 'ClusterExternalSecret') return deletableCes(scope).some((c) => c.metadata.name === o.metadata.name);
-  if (o.kind === 'ExternalSecret' || o.kind === undefined) return scope.done.some((h) => sameObject(h.eso, o));
+  if (o.kind === 'ExternalSecret') return scope.done.some((h) => sameObject(h.eso, o));
   return scope.pushDone.some((h) => (h.kind === o.kind && sameObject(h.eso, o)) || (o.kind === 'PushSecret' && h.stamped.some((p) => sameObject(p, o))));
 }
 
