@@ -350,7 +350,7 @@ spec:
   selector: {secret: {name: src}}
   data:
     - match: {secretKey: token, remoteRef: {remoteKey: ${pns}/pushed}}
-      metadata: {secretPushFormat: string}
+      metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}
 ---
 apiVersion: external-secrets.io/v1alpha1
 kind: PushSecret
@@ -362,7 +362,7 @@ spec:
     generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: pw}
   data:
     - match: {secretKey: password, remoteRef: {remoteKey: ${pns}/generated}}
-      metadata: {secretPushFormat: string}
+      metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}
 `);
     const result = await rotor('migrate', '--live', '-n', pns, '--delete-eso', '--timeout', '60s');
     expect(result.code, result.stderr).toBe(0);

@@ -327,6 +327,23 @@ function adaptPushSpec(spec: Obj | undefined, prefix: string, finding: (level: F
     const field = `${prefix}.selector.generatorRef.apiVersion`;
     findings.push(finding('changed', `set ${field}: ${ROTOR_GENERATOR_API_VERSION} (Rotor's generators; convert the ${String(ref.kind)} ${String(ref.name)} too)`, undefined, field));
   }
+  const data = Array.isArray(spec?.data) ? (spec.data as unknown[]) : [];
+  data.forEach((entry, i) => {
+    const metadata = isObj(entry) ? entry.metadata : undefined;
+    // ESO's AWS provider reads metadata only inside its envelope and fails the push otherwise
+    // (ESO's own docs have such an example); Rotor does the same: say so before it is applied.
+    if (isObj(metadata) && (metadata.apiVersion !== 'kubernetes.external-secrets.io/v1alpha1' || metadata.kind !== 'PushSecretMetadata')) {
+      const field = `${prefix}.data[${i}].metadata`;
+      findings.push(
+        finding(
+          'note',
+          `${field} is not wrapped in apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {...}; ESO refuses it at push time and so does Rotor (InvalidMetadata)`,
+          'move its fields under spec: and add that apiVersion and kind',
+          field,
+        ),
+      );
+    }
+  });
   const template = isObj(spec?.template) ? spec.template : undefined;
   if (template && template.engineVersion === undefined && (template.data !== undefined || template.templateFrom !== undefined)) {
     template.engineVersion = 'v2';

@@ -579,6 +579,16 @@ ${push(`  secretStoreRefs: [{name: aws}, {name: vault}]\n  selector: {secret: {n
     expect(only(convert(push('  selector: {}').replace('v1alpha1', 'v1beta1')).findings, 'not-converted')[0]!.message).toMatch(/not an ESO API version rotor migrate reads for PushSecret \(v1alpha1\)/);
   });
 
+  it('notes PushSecret metadata outside ESO\'s PushSecretMetadata envelope, which ESO and Rotor refuse at push time', () => {
+    const { documents, findings } = convert(push(`  secretStoreRefs: [{name: aws}]
+  selector: {secret: {name: src}}
+  data:
+    - {match: {remoteRef: {remoteKey: a}}, metadata: {secretPushFormat: string}}
+    - {match: {remoteRef: {remoteKey: b}}, metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}}`));
+    expect(documents).toHaveLength(2);
+    expect(only(findings, 'note').map((f) => [f.field, f.action])).toEqual([['spec.data[0].metadata', 'move its fields under spec: and add that apiVersion and kind']]);
+  });
+
   it('a CertificateManager store and the PushSecrets through it are reported as out of scope', () => {
     const { documents, findings } = convert(`${store('external-secrets.io/v1', ', service: CertificateManager').replace('service: SecretsManager, ', '')}---
 apiVersion: external-secrets.io/v1alpha1
