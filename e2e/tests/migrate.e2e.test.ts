@@ -2,6 +2,8 @@
 // ExternalSecret, ESO's labels and annotation) are handed to Rotor with no moment where one is
 // missing or holds other data; then ESO's objects are deleted and the garbage collector, which
 // deletes a control Secret still owned by ESO's ExternalSecret, leaves the handed-over ones.
+// ESO's PushSecrets and generators move too: Rotor's PushSecret keeps pushing the remote secret
+// ESO created (ESO's managed-by tag stays), and deleting ESO's leaves it in place.
 // ESO's CRDs are stand-ins (e2e/compat/eso-test-crds.yaml); no ESO controller runs.
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
@@ -13,7 +15,7 @@ import { waitFor } from '../lib/wait.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 const ESO_CRDS = resolve(repo, 'e2e/compat/eso-test-crds.yaml');
-const ESO_RESOURCES = ['secretstores', 'clustersecretstores', 'externalsecrets', 'clusterexternalsecrets'].map((r) => `${r}.external-secrets.io`).join(',');
+const ESO_RESOURCES = ['secretstores', 'clustersecretstores', 'externalsecrets', 'clusterexternalsecrets', 'pushsecrets'].map((r) => `${r}.external-secrets.io`).join(',');
 const rotor = (...args: string[]) => run(process.execPath, [resolve(repo, 'bin/rotor.mjs'), ...args], { allowFail: true });
 
 interface SecretEvent {
@@ -310,6 +312,77 @@ spec:
     expect(await kubectl('get', 'secret', 'db', 'api-token', '-n', ns, '-o', 'name')).toBe('secret/db\nsecret/api-token\n');
     const remaining = await run('kubectl', ['get', 'secret', 'gc-control', '-n', ns], { allowFail: true });
     expect(remaining.code).not.toBe(0);
+  });
+
+  it('moves a PushSecret and a Password generator: Rotor keeps pushing the remote secret ESO created, and it outlives ESO\'s PushSecret', async () => {
+    const pns = await freshNamespace('e2e-migrate-push');
+    cleanup.push(['namespace', pns]);
+    const old = secretValue('migrate-push-old');
+    const fresh = secretValue('migrate-push-new');
+    // The remote secret as ESO's PushSecret left it: ESO's managed-by tag, the value before.
+    await aws('secretsmanager', 'create-secret', '--name', `${pns}/pushed`, '--secret-string', old, '--tags', 'Key=managed-by,Value=external-secrets');
+    await apply(`
+apiVersion: v1
+kind: Secret
+metadata: {name: src, namespace: ${pns}}
+stringData: {token: ${fresh}}
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: aws, namespace: ${pns}}
+spec:
+  provider:
+    aws: {service: SecretsManager, region: us-east-1, endpoint: ${harness().awsEndpointForStores}}
+---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: Password
+metadata: {name: pw, namespace: ${pns}}
+spec: {length: 24, digits: 4, symbols: 0, noUpper: false, allowRepeat: true}
+---
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: push, namespace: ${pns}, finalizers: [pushsecret.externalsecrets.io/finalizer]}
+spec:
+  refreshInterval: 1h
+  updatePolicy: Replace
+  deletionPolicy: Delete
+  secretStoreRefs: [{name: aws, kind: SecretStore}]
+  selector: {secret: {name: src}}
+  data:
+    - match: {secretKey: token, remoteRef: {remoteKey: ${pns}/pushed}}
+      metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}
+---
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: generated, namespace: ${pns}}
+spec:
+  refreshInterval: 1h
+  secretStoreRefs: [{name: aws}]
+  selector:
+    generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: pw}
+  data:
+    - match: {secretKey: password, remoteRef: {remoteKey: ${pns}/generated}}
+      metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}
+`);
+    const result = await rotor('migrate', '--live', '-n', pns, '--delete-eso', '--timeout', '60s');
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`Password ${pns}/pw: created`);
+    expect(result.stderr).toContain(`PushSecret ${pns}/push: Rotor's pushed (Ready)`);
+    expect(result.stderr).toContain(`PushSecret.external-secrets.io ${pns}/push: deleted (deletionPolicy None first: the remote secrets stay)`);
+    expect(result.stderr).not.toMatch(/NOT CONVERTED|FIELD DROPPED/);
+
+    const remote = async (name: string) => {
+      const out = await aws<{ SecretString?: string; SecretBinary?: string }>('secretsmanager', 'get-secret-value', '--secret-id', name);
+      return out.SecretString ?? Buffer.from(out.SecretBinary ?? '', 'base64').toString('utf8');
+    };
+    expect(await remote(`${pns}/pushed`)).toBe(fresh);
+    const described = await aws<{ DeletedDate?: string; Tags?: Array<{ Key: string; Value: string }> }>('secretsmanager', 'describe-secret', '--secret-id', `${pns}/pushed`);
+    expect(described.DeletedDate).toBeUndefined();
+    expect(described.Tags).toContainEqual({ Key: 'managed-by', Value: 'external-secrets' });
+    // The generator moved with it: Rotor's Password generated what Rotor's PushSecret pushed.
+    expect(await remote(`${pns}/generated`)).toMatch(/^[A-Za-z0-9]{24}$/);
+    expect(await kubectl('get', 'passwords.generators.rotor.dev', 'pw', '-n', pns, '-o', 'name')).toBe('password.generators.rotor.dev/pw\n');
+    expect(await kubectl('get', 'pushsecrets.external-secrets.io,passwords.generators.external-secrets.io,secretstores.external-secrets.io', '-n', pns, '-o', 'name')).toBe('');
   });
 
 });

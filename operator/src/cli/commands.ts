@@ -155,8 +155,7 @@ export function runIam(args: string[], io: ToolsIO): Promise<number> {
     }
     if (positionals.length !== 1 || positionals[0] !== 'policy') throw new IamInputError('expected the subcommand "policy"');
     if (!(values.kind in POLICY_KINDS)) throw new IamInputError(`--kind must be one of ${Object.keys(POLICY_KINDS).join(', ')}, got ${JSON.stringify(values.kind)}`);
-    if (values.account === undefined) throw new IamInputError('--account is required');
-    if (values.region === undefined) throw new IamInputError('--region is required');
+    // renderPolicy says which of --account and --region the kind requires.
     const policy = policyFor({ kind: values.kind as PolicyKindName, account: values.account, region: values.region, prefix: values.prefix, path: values.path, queue: values.queue }, io.docsDir);
     io.stdout(policy);
     return EXIT.ok;

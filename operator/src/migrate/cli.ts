@@ -19,15 +19,17 @@ Also: kubectl rotor migrate ... (kubectl plugin), npx rotor migrate ... (from a 
 
 Converting files:
   Reads ESO's ExternalSecret, SecretStore, ClusterSecretStore and ClusterExternalSecret
-  (external-secrets.io/v1 and v1beta1) and its ECRAuthorizationToken, STSSessionToken, Password
+  (external-secrets.io/v1 and v1beta1), PushSecret and ClusterPushSecret
+  (external-secrets.io/v1alpha1) and its ECRAuthorizationToken, STSSessionToken, Password
   and ClusterGenerator (generators.external-secrets.io/v1alpha1) from files, directories (their
   .yaml, .yml and .json files) or stdin ("-"), documents separated by ---, and kubectl's List
   objects. Writes them as rotor.dev/v1alpha1 (generators: generators.rotor.dev/v1alpha1)
   objects: Rotor keeps ESO's field names, so mostly apiVersion changes (also in
-  dataFrom[].sourceRef.generatorRef). Each object is checked against Rotor's CRD schemas:
+  dataFrom[].sourceRef.generatorRef and a PushSecret's selector.generatorRef). Each object is checked against Rotor's CRD schemas:
     - a field Rotor does not have is removed (the API server would drop it silently) and reported;
-    - an object Rotor would refuse, or cannot serve (non-AWS providers and generators, PushSecret,
-      data[].sourceRef.generatorRef, ESO's deprecated template engine v1, ...), is left out of the
+    - an object Rotor would refuse, or cannot serve (non-AWS providers and generators,
+      CertificateManager stores, PushSecret spec.dataTo, data[].sourceRef.generatorRef,
+      ESO's deprecated template engine v1, ...), is left out of the
       output and reported with what to do instead;
     - a template without engineVersion gets engineVersion: v2, ESO's engine (reported as CHANGED).
   Other objects (Deployments, ConfigMaps, ...) are passed through unchanged, so a whole
@@ -53,6 +55,10 @@ Live handover (--live):
   annotation. --delete-eso also removes the finalizers ESO's stopped controller would never
   remove: on ExternalSecrets, on ClusterExternalSecrets and on the namespaces they provisioned.
   With --namespace, ClusterExternalSecrets (and what they stamped) are left for a run without it.
+  Generators are created first; PushSecrets and ClusterPushSecrets move too (same for
+  ClusterPushSecrets and --namespace): Rotor's pushes the same remote secrets (ESO's managed-by
+  tag counts as managed), and once it is Ready, ESO's is set to deletionPolicy None and loses
+  its finalizer before it is deleted, so ESO never deletes what Rotor now pushes.
 
 Flags:
   -o, --output FILE         write the Rotor YAML here (default: stdout)

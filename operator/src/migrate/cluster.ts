@@ -4,11 +4,13 @@
 import { ESO_GROUP } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
 import { PLURAL } from '../api/types.js';
-import { KubeApiError, isNotFound, toKubeApiError } from '../kube/client/errors.js';
+import { PUSH_PLURAL } from '../api/push-types.js';
+import { GENERATOR_PLURAL } from '../api/generator-types.js';
+import { KubeApiError, httpStatusOf, isNotFound, toKubeApiError } from '../kube/client/errors.js';
 import { backoffDelayMs, type BackoffPolicy } from '../platform/backoff.js';
 import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client/clients.js';
 import type { Secret } from '../kube/client/objects.js';
-import type { ConvertibleKind } from './convert.js';
+import type { ConvertibleKind, ConvertibleGeneratorKind } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 
 export interface KubeObject {
@@ -28,14 +30,34 @@ export interface KubeObject {
   status?: { conditions?: Array<{ type: string; status: string; reason?: string; message?: string; observedGeneration?: number }>; observedGeneration?: number };
 }
 
+/** Every ESO kind `rotor migrate --live` reads. */
+export type EsoKind = ConvertibleKind | ConvertibleGeneratorKind;
+
+const GENERATORS_GROUP = `generators.${ESO_GROUP}`;
+/** Where ESO serves each kind: group, plural, versions (newest first), scope. */
+export const ESO_KINDS: Record<EsoKind, { group: string; plural: string; versions: readonly string[]; clusterScoped: boolean }> = {
+  SecretStore: { group: ESO_GROUP, plural: PLURAL.SecretStore, versions: ['v1', 'v1beta1'], clusterScoped: false },
+  ClusterSecretStore: { group: ESO_GROUP, plural: PLURAL.ClusterSecretStore, versions: ['v1', 'v1beta1'], clusterScoped: true },
+  ExternalSecret: { group: ESO_GROUP, plural: PLURAL.ExternalSecret, versions: ['v1', 'v1beta1'], clusterScoped: false },
+  ClusterExternalSecret: { group: ESO_GROUP, plural: PLURAL.ClusterExternalSecret, versions: ['v1', 'v1beta1'], clusterScoped: true },
+  PushSecret: { group: ESO_GROUP, plural: PUSH_PLURAL.PushSecret, versions: ['v1alpha1'], clusterScoped: false },
+  ClusterPushSecret: { group: ESO_GROUP, plural: PUSH_PLURAL.ClusterPushSecret, versions: ['v1alpha1'], clusterScoped: true },
+  ECRAuthorizationToken: { group: GENERATORS_GROUP, plural: GENERATOR_PLURAL.ECRAuthorizationToken, versions: ['v1alpha1'], clusterScoped: false },
+  STSSessionToken: { group: GENERATORS_GROUP, plural: GENERATOR_PLURAL.STSSessionToken, versions: ['v1alpha1'], clusterScoped: false },
+  Password: { group: GENERATORS_GROUP, plural: GENERATOR_PLURAL.Password, versions: ['v1alpha1'], clusterScoped: false },
+  ClusterGenerator: { group: GENERATORS_GROUP, plural: GENERATOR_PLURAL.ClusterGenerator, versions: ['v1alpha1'], clusterScoped: true },
+};
+
 /** What the live handover needs from the cluster. */
 export interface MigrateCluster {
   /** ESO's objects of a kind (all namespaces when namespace is undefined); [] when ESO's CRD is absent. */
-  listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]>;
+  listEso(kind: EsoKind, namespace?: string): Promise<KubeObject[]>;
   /** Removes the given finalizers (ESO's) from an ESO object, keeping the others. */
-  removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void>;
+  removeEsoFinalizers(kind: EsoKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void>;
+  /** Merge-patches an ESO object's spec (a PushSecret's deletionPolicy); gone already is fine. */
+  patchEsoSpec(kind: EsoKind, namespace: string | undefined, name: string, spec: Record<string, unknown>): Promise<void>;
   /** Deletes an ESO object; gone already is fine. */
-  deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void>;
+  deleteEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<void>;
   /** Is Rotor's CRD for this kind installed? */
   rotorServed(kind: RotorKind): Promise<boolean>;
   getRotor(kind: RotorKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
@@ -52,9 +74,6 @@ export interface MigrateCluster {
   removeNamespaceFinalizers(namespace: string, match: (finalizer: string) => boolean): Promise<string[]>;
 }
 
-const CLUSTER_SCOPED: ReadonlySet<ConvertibleKind> = new Set(['ClusterSecretStore', 'ClusterExternalSecret']);
-/** ESO serves v1 since 0.17 and v1beta1 before. */
-const ESO_VERSIONS = ['v1', 'v1beta1'];
 
 /** 200 ms doubling: 5 attempts over about 3 s. */
 const RETRY: BackoffPolicy = { baseMs: 200, maxMs: 1_600, jitter: 0 };
@@ -82,37 +101,48 @@ export function connectCluster(options: LoadKubeConfigOptions): MigrateCluster {
 
 class KubeMigrateCluster implements MigrateCluster {
   /** The ESO version the API server serves, per kind (found by the first list). */
-  private readonly esoVersion = new Map<ConvertibleKind, string>();
+  private readonly esoVersion = new Map<EsoKind, string>();
 
   constructor(private readonly clients: KubeClients) {}
 
-  async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
-    const plural = PLURAL[kind];
-    for (const version of ESO_VERSIONS) {
+  async listEso(kind: EsoKind, namespace?: string): Promise<KubeObject[]> {
+    const { group, plural, versions, clusterScoped } = ESO_KINDS[kind];
+    for (const version of versions) {
       try {
         const list = (await retryTransient(() =>
-          namespace !== undefined && !CLUSTER_SCOPED.has(kind)
-            ? this.clients.customObjects.listNamespacedCustomObject({ group: ESO_GROUP, version, namespace, plural })
-            : this.clients.customObjects.listClusterCustomObject({ group: ESO_GROUP, version, plural }),
+          namespace !== undefined && !clusterScoped
+            ? this.clients.customObjects.listNamespacedCustomObject({ group, version, namespace, plural })
+            : this.clients.customObjects.listClusterCustomObject({ group, version, plural }),
         )) as { items?: KubeObject[] };
         this.esoVersion.set(kind, version);
         return list.items ?? [];
       } catch (error) {
         if (isNotFound(error)) continue; // this version (or ESO's CRD) is not served
-        throw toKubeApiError(error, `list ${plural}.${ESO_GROUP}`);
+        throw toKubeApiError(error, `list ${plural}.${group}`);
       }
     }
     return [];
   }
 
-  async removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
+  async patchEsoSpec(kind: EsoKind, namespace: string | undefined, name: string, spec: Record<string, unknown>): Promise<void> {
+    const args = { ...this.esoArgs(kind, name), patch: 'merge' as const, body: { spec } };
+    try {
+      if (ESO_KINDS[kind].clusterScoped) await this.clients.customObjects.patchClusterCustomObject(args);
+      else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw toKubeApiError(error, `patch ${ESO_KINDS[kind].plural}.${ESO_KINDS[kind].group} ${name}`);
+    }
+  }
+
+  async removeEsoFinalizers(kind: EsoKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
     const current = (await this.getEso(kind, namespace, name))?.metadata.finalizers ?? [];
     const keep = current.filter((f) => !finalizers.includes(f));
     if (keep.length === current.length) return;
     const body = { metadata: { finalizers: keep.length > 0 ? keep : null } };
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name, patch: 'merge' as const, body };
+    const args = { ...this.esoArgs(kind, name), patch: 'merge' as const, body };
     try {
-      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.patchClusterCustomObject(args);
+      if (ESO_KINDS[kind].clusterScoped) await this.clients.customObjects.patchClusterCustomObject(args);
       else await this.clients.customObjects.patchNamespacedCustomObject({ ...args, namespace: namespace! });
     } catch (error) {
       if (isNotFound(error)) return;
@@ -120,14 +150,14 @@ class KubeMigrateCluster implements MigrateCluster {
     }
   }
 
-  async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name };
+  async deleteEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<void> {
+    const args = this.esoArgs(kind, name);
     try {
-      if (CLUSTER_SCOPED.has(kind)) await this.clients.customObjects.deleteClusterCustomObject(args);
+      if (ESO_KINDS[kind].clusterScoped) await this.clients.customObjects.deleteClusterCustomObject(args);
       else await this.clients.customObjects.deleteNamespacedCustomObject({ ...args, namespace: namespace! });
     } catch (error) {
       if (isNotFound(error)) return;
-      throw toKubeApiError(error, `delete ${PLURAL[kind]}.${ESO_GROUP} ${name}`);
+      throw toKubeApiError(error, `delete ${ESO_KINDS[kind].plural}.${ESO_KINDS[kind].group} ${name}`);
     }
   }
 
@@ -214,19 +244,21 @@ class KubeMigrateCluster implements MigrateCluster {
     }
   }
 
-  private async getEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
-    const args = { group: ESO_GROUP, version: this.version(kind), plural: PLURAL[kind], name };
+  private async getEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const args = this.esoArgs(kind, name);
     try {
-      return (CLUSTER_SCOPED.has(kind)
+      return (ESO_KINDS[kind].clusterScoped
         ? await this.clients.customObjects.getClusterCustomObject(args)
         : await this.clients.customObjects.getNamespacedCustomObject({ ...args, namespace: namespace! })) as KubeObject;
     } catch (error) {
       if (isNotFound(error)) return undefined;
-      throw toKubeApiError(error, `get ${PLURAL[kind]}.${ESO_GROUP} ${name}`);
+      throw toKubeApiError(error, `get ${ESO_KINDS[kind].plural}.${ESO_KINDS[kind].group} ${name}`);
     }
   }
 
-  private version(kind: ConvertibleKind): string {
-    return this.esoVersion.get(kind) ?? ESO_VERSIONS[0]!;
+  /** group, version (the one the first list found), plural and name of an ESO object. */
+  private esoArgs(kind: EsoKind, name: string): { group: string; version: string; plural: string; name: string } {
+    const { group, plural, versions } = ESO_KINDS[kind];
+    return { group, version: this.esoVersion.get(kind) ?? versions[0]!, plural, name };
   }
 }

@@ -10,13 +10,20 @@ import { checkAgainstSchema } from './schema-check.js';
 import { jwtServiceAccountOf, migrationNotes, type JwtServiceAccount } from './notes.js';
 
 /** ESO kinds Rotor has under the same name. */
-export const CONVERTIBLE_KINDS = ['SecretStore', 'ClusterSecretStore', 'ExternalSecret', 'ClusterExternalSecret'] as const;
+export const CONVERTIBLE_KINDS = ['SecretStore', 'ClusterSecretStore', 'ExternalSecret', 'ClusterExternalSecret', 'PushSecret', 'ClusterPushSecret'] as const;
 export type ConvertibleKind = (typeof CONVERTIBLE_KINDS)[number];
-const ESO_VERSIONS = new Set(['v1', 'v1beta1']);
+/** ESO's push kinds are still v1alpha1 in ESO 2.9; the read kinds are v1 (v1beta1 before 0.17). */
+export const PUSH_KINDS: ReadonlySet<string> = new Set(['PushSecret', 'ClusterPushSecret']);
+export function esoVersionsOf(kind: ConvertibleKind): readonly string[] {
+  return PUSH_KINDS.has(kind) ? ['v1alpha1'] : ['v1', 'v1beta1'];
+}
 const GENERATORS_GROUP = `generators.${ESO_GROUP}`;
 /** ESO's generator kinds Rotor serves in generators.rotor.dev (the AWS ones and Password). */
 export const CONVERTIBLE_GENERATOR_KINDS = ['ECRAuthorizationToken', 'STSSessionToken', 'Password', 'ClusterGenerator'] as const;
+export type ConvertibleGeneratorKind = (typeof CONVERTIBLE_GENERATOR_KINDS)[number];
 const ROTOR_GENERATOR_API_VERSION = 'generators.rotor.dev/v1alpha1';
+/** ESO's PushSecret finalizer (pkg/controllers/pushsecret): set while deletionPolicy is Delete. */
+export const ESO_PUSH_SECRET_FINALIZER = 'pushsecret.externalsecrets.io/finalizer';
 
 export type FindingLevel =
   /** The object is not in the output. */
@@ -130,21 +137,17 @@ function convertDocument(
   });
   if (group === GENERATORS_GROUP) return convertGenerator(input, o, version!, kinds, finding);
   if (group !== ESO_GROUP) return { document: { source: input.source, status: 'passed-through', object: o }, findings: [] };
-  if (o.kind === 'PushSecret' || o.kind === 'ClusterPushSecret') {
-    return {
-      findings: [finding('not-converted', `${o.kind} has no Rotor equivalent: Rotor syncs AWS into the cluster, never the other way`, 'keep ESO for PushSecrets, or write the value to AWS another way')],
-    };
-  }
   if (!(CONVERTIBLE_KINDS as readonly string[]).includes(o.kind)) {
     return { findings: [finding('not-converted', `ESO kind ${o.kind} has no Rotor equivalent`, 'keep ESO for it')] };
   }
-  if (!ESO_VERSIONS.has(version!)) {
+  const versions = esoVersionsOf(o.kind as ConvertibleKind);
+  if (!versions.includes(version!)) {
     return {
       findings: [
         finding(
           'not-converted',
-          `${o.apiVersion} is not an ESO API version rotor migrate reads (v1, v1beta1)`,
-          'read the object back from a cluster running ESO (kubectl get -o yaml returns v1) and convert that',
+          `${o.apiVersion} is not an ESO API version rotor migrate reads for ${o.kind} (${versions.join(', ')})`,
+          `read the object back from a cluster running ESO (kubectl get -o yaml returns ${versions[0]}) and convert that`,
         ),
       ],
     };
@@ -158,7 +161,20 @@ function convertDocument(
     const why = nonAwsProvider(o);
     if (why) return { findings: [finding('not-converted', why, 'keep ESO for this store and the ExternalSecrets that use it')] };
   }
-  const specPrefix = o.kind === 'ClusterExternalSecret' ? 'spec.externalSecretSpec' : 'spec';
+  const specPrefix = o.kind === 'ClusterExternalSecret' ? 'spec.externalSecretSpec' : o.kind === 'ClusterPushSecret' ? 'spec.pushSecretSpec' : 'spec';
+  if (PUSH_KINDS.has(o.kind)) {
+    // A PushSecret writes through every store it names: one Rotor cannot take keeps it with ESO.
+    const refs = specAt(o, specPrefix)?.secretStoreRefs;
+    const list = Array.isArray(refs) ? refs : [];
+    for (const [i, ref] of list.entries()) {
+      if (!isObj(ref) || typeof ref.name !== 'string') continue;
+      const refKind = typeof ref.kind === 'string' ? ref.kind : 'SecretStore';
+      const lost = lostStores.find((s) => s.kind === refKind && s.name === ref.name && (refKind === 'ClusterSecretStore' || o.kind === 'ClusterPushSecret' || s.namespace === namespaceOf(o) || !s.namespace || !namespaceOf(o)));
+      if (lost) {
+        return { findings: [finding('not-converted', `it pushes through ${refKind} ${ref.name}, which is not converted: ${lost.why}`, 'keep ESO for it', `${specPrefix}.secretStoreRefs[${i}]`)] };
+      }
+    }
+  }
   if (o.kind === 'ExternalSecret' || o.kind === 'ClusterExternalSecret') {
     const spec = specAt(o, specPrefix);
     // spec.secretStoreRef and every entry's sourceRef.storeRef (ESO's per-entry stores).
@@ -187,7 +203,7 @@ function convertDocument(
     apiVersion: `${rotor.group}/${rotor.version}`,
     metadata: cleanMetadata(o.metadata),
   };
-  const foreignFinalizers = ((isObj(o.metadata) && Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : []) as unknown[]).filter((f) => typeof f === 'string' && !f.includes(ESO_GROUP));
+  const foreignFinalizers = ((isObj(o.metadata) && Array.isArray(o.metadata.finalizers) ? o.metadata.finalizers : []) as unknown[]).filter((f) => typeof f === 'string' && !f.includes(ESO_GROUP) && f !== ESO_PUSH_SECRET_FINALIZER);
   if (foreignFinalizers.length > 0) {
     findings.push(finding('note', `metadata.finalizers ${foreignFinalizers.join(', ')} left out: a finalizer belongs to the controller that put it on ESO's object, and nothing would remove it from Rotor's`, undefined, 'metadata.finalizers'));
   }
@@ -209,6 +225,7 @@ function convertDocument(
       findings.push(finding('changed', `set ${field}: ${ROTOR_GENERATOR_API_VERSION} (Rotor's generators; convert the ${String(ref.kind)} ${String(ref.name)} too)`, undefined, field));
     });
   }
+  if (PUSH_KINDS.has(o.kind)) findings.push(...adaptPushSpec(specAt(converted, specPrefix), specPrefix, finding));
   const checked = checkAgainstSchema(converted, rotor.schema);
   const refusals = checked.problems.filter((p) => p.kind === 'invalid');
   if (refusals.length > 0) {
@@ -263,17 +280,76 @@ function convertGenerator(
   }
   const converted: Obj = { ...structuredClone(o), apiVersion: `${rotor.group}/${rotor.version}`, metadata: cleanMetadata(o.metadata) };
   delete converted.status;
+  const findings: Finding[] = [];
+  const innerSpec = kind === 'ClusterGenerator' ? specAt(converted, 'spec.generator') : specAt(converted, 'spec');
+  // The auth blocks: spec.auth, or spec.generator.<kind>Spec.auth of a ClusterGenerator.
+  const auths: Array<[string, unknown]> =
+    kind === 'ClusterGenerator' ? Object.entries(innerSpec ?? {}).map(([k, v]): [string, unknown] => [`spec.generator.${k}.auth`, isObj(v) ? v.auth : undefined]) : [['spec.auth', innerSpec?.auth]];
+  for (const [field, auth] of auths) {
+    if (isObj(auth) && auth.jwt !== undefined && auth.secretRef !== undefined) {
+      // ESO's AWS session builds the jwt credentials, then replaces them with secretRef's.
+      delete auth.jwt;
+      findings.push(finding('changed', `removed ${field}.jwt: with both set ESO authenticates with ${field}.secretRef, and Rotor accepts only one`, undefined, `${field}.jwt`));
+    }
+  }
   const checked = checkAgainstSchema(converted, rotor.schema);
   const refusals = checked.problems.filter((p) => p.kind === 'invalid');
   if (refusals.length > 0) {
     return { findings: refusals.map((p) => finding('not-converted', `Rotor's API server would refuse it: ${p.message}`, adviceFor(p.path, 'invalid'), p.path)) };
   }
-  const findings: Finding[] = [];
   for (const p of checked.problems) {
     if (p.kind === 'unknown') findings.push(finding('dropped', `${p.path} is not a Rotor field (the API server would drop it silently)`, adviceFor(p.path, 'unknown'), p.path));
     else findings.push(finding('note', p.message, undefined, p.path));
   }
   return { document: { source: input.source, status: 'converted', object: checked.value as Obj, from: o }, findings };
+}
+
+/**
+ * What a PushSecret spec needs so that Rotor does what ESO did: the generator (ESO's default
+ * apiVersion when unset) is Rotor's, and a template without engineVersion keeps ESO's default v2.
+ * Everything else is ESO's field set as Rotor's push CRDs define it; the schema check reports
+ * what they refuse (spec.dataTo, with its message).
+ */
+function adaptPushSpec(spec: Obj | undefined, prefix: string, finding: (level: FindingLevel, message: string, action?: string, field?: string) => Finding): Finding[] {
+  const findings: Finding[] = [];
+  const selector = isObj(spec?.selector) ? spec.selector : undefined;
+  if (selector && isObj(selector.secret) && isObj(selector.generatorRef)) {
+    // ESO reads secret.name first, then generatorRef, then secret.selector, ignoring the rest;
+    // Rotor's CRD asks for exactly one, so keep the one ESO used.
+    const byName = typeof selector.secret.name === 'string' && selector.secret.name !== '';
+    const ignored = byName ? 'generatorRef' : 'secret';
+    delete selector[ignored];
+    findings.push(finding('changed', `removed ${prefix}.selector.${ignored}: ESO ignores it when ${byName ? 'selector.secret.name' : 'selector.generatorRef'} is set, and Rotor accepts only one source`, undefined, `${prefix}.selector.${ignored}`));
+  }
+  const ref = isObj(selector?.generatorRef) ? selector.generatorRef : undefined;
+  if (ref && (ref.apiVersion === undefined || ref.apiVersion === `${GENERATORS_GROUP}/v1alpha1`)) {
+    ref.apiVersion = ROTOR_GENERATOR_API_VERSION;
+    const field = `${prefix}.selector.generatorRef.apiVersion`;
+    findings.push(finding('changed', `set ${field}: ${ROTOR_GENERATOR_API_VERSION} (Rotor's generators; convert the ${String(ref.kind)} ${String(ref.name)} too)`, undefined, field));
+  }
+  const data = Array.isArray(spec?.data) ? (spec.data as unknown[]) : [];
+  data.forEach((entry, i) => {
+    const metadata = isObj(entry) ? entry.metadata : undefined;
+    // ESO's AWS provider reads metadata only inside its envelope and fails the push otherwise
+    // (ESO's own docs have such an example); Rotor does the same: say so before it is applied.
+    if (isObj(metadata) && (metadata.apiVersion !== 'kubernetes.external-secrets.io/v1alpha1' || metadata.kind !== 'PushSecretMetadata')) {
+      const field = `${prefix}.data[${i}].metadata`;
+      findings.push(
+        finding(
+          'note',
+          `${field} is not wrapped in apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {...}; ESO refuses it at push time and so does Rotor (InvalidMetadata)`,
+          'move its fields under spec: and add that apiVersion and kind',
+          field,
+        ),
+      );
+    }
+  });
+  const template = isObj(spec?.template) ? spec.template : undefined;
+  if (template && template.engineVersion === undefined && (template.data !== undefined || template.templateFrom !== undefined)) {
+    template.engineVersion = 'v2';
+    findings.push(finding('changed', `set ${prefix}.template.engineVersion: v2 (ESO's default engine; Rotor would otherwise choose by parsing the templates)`, undefined, `${prefix}.template.engineVersion`));
+  }
+  return findings;
 }
 
 function specAt(o: Obj, prefix: string): Obj | undefined {
@@ -292,7 +368,12 @@ function nonAwsProvider(store: Obj): string | undefined {
   const spec = isObj(store.spec) ? store.spec : {};
   const provider = isObj(spec.provider) ? spec.provider : {};
   const names = Object.keys(provider);
-  if (names.length === 1 && names[0] === 'aws') return undefined;
+  if (names.length === 1 && names[0] === 'aws') {
+    const service = isObj(provider.aws) ? provider.aws.service : undefined;
+    // ESO's third AWS service (PushSecret to ACM): outside Rotor's scope, which the CRD's enum enforces.
+    if (service === 'CertificateManager') return 'AWS Certificate Manager (service: CertificateManager) is not served: Rotor reads and writes Secrets Manager and Parameter Store only; keep ESO for ACM certificates, or keep the certificate in Secrets Manager';
+    return undefined;
+  }
   const others = names.filter((n) => n !== 'aws');
   if (names.length === 0) return 'it has no spec.provider';
   return `provider ${others.join(', ')} is not supported: Rotor reads AWS Secrets Manager and Parameter Store only`;

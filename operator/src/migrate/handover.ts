@@ -8,8 +8,9 @@
 import { ANNOTATION_ADOPT_ESO, ESO_FINALIZER_CES_CLEANUP, ESO_FINALIZER_CLEANUP, ESO_GROUP, esoControllerOwner, hasEsoMarks, isEsoNamespaceFinalizerOf } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
 import { ANNOTATION_OWNER, PLURAL, mergesInto, type CreationPolicy } from '../api/types.js';
-import type { KubeObject, MigrateCluster } from './cluster.js';
-import { convertDocuments, describeObject, markForAdoption, type ConvertibleKind, type Finding, type OutputDocument } from './convert.js';
+import { ESO_KINDS, type EsoKind, type KubeObject, type MigrateCluster } from './cluster.js';
+import { CONVERTIBLE_GENERATOR_KINDS, convertDocuments, describeObject, markForAdoption, type Finding, type OutputDocument } from './convert.js';
+import { checkPushHandover, deleteEsoPush, pushDeletionCommands, pushHandoverOf, pushStamper, type PushHandover } from './handover-push.js';
 import type { RotorKind } from './crd-schemas.js';
 
 export interface HandoverOptions {
@@ -58,11 +59,14 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     findings.push({ object, source: 'cluster', level, message, ...(action ? { action } : {}) });
   };
 
-  const [stores, allClusterStores, externalSecrets, allCes] = await Promise.all([
+  const [stores, allClusterStores, externalSecrets, allCes, pushSecrets, allCps, generatorLists] = await Promise.all([
     cluster.listEso('SecretStore', ns),
     cluster.listEso('ClusterSecretStore'),
     cluster.listEso('ExternalSecret', ns),
     cluster.listEso('ClusterExternalSecret'),
+    cluster.listEso('PushSecret', ns),
+    cluster.listEso('ClusterPushSecret'),
+    Promise.all(CONVERTIBLE_GENERATOR_KINDS.map(async (kind) => (await cluster.listEso(kind, ns)).map((o) => withKind(o, kind)))),
   ]);
   const stamper = (es: KubeObject) =>
     es.metadata.ownerReferences?.find((r) => r.kind === 'ClusterExternalSecret' && r.apiVersion.startsWith(`${ESO_GROUP}/`))?.name;
@@ -81,26 +85,54 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     else if (movedCes.has(by)) stamped.push(es);
     else clusterFinding(describeObject(withKind(es, 'ExternalSecret')), 'note', `left alone: ESO's ClusterExternalSecret ${by} manages it`, 'run rotor migrate --live without --namespace to move the ClusterExternalSecret');
   }
-  // With --namespace, only the ClusterSecretStores the namespace uses.
+  // PushSecrets: a ClusterPushSecret's move with it (and only without --namespace).
+  const clusterPush = ns === undefined ? allCps : [];
+  for (const cps of ns !== undefined ? allCps : []) {
+    clusterFinding(describeObject(withKind(cps, 'ClusterPushSecret')), 'note', 'left alone: a ClusterPushSecret spans namespaces', 'run rotor migrate --live without --namespace to move it');
+  }
+  const movedCps = new Set(clusterPush.map((c) => c.metadata.name));
+  const directPush: KubeObject[] = [];
+  const stampedPush: KubeObject[] = [];
+  for (const ps of pushSecrets) {
+    const by = pushStamper(ps);
+    if (by === undefined) directPush.push(ps);
+    else if (movedCps.has(by)) stampedPush.push(ps);
+    else clusterFinding(describeObject(withKind(ps, 'PushSecret')), 'note', `left alone: ESO's ClusterPushSecret ${by} manages it`, 'run rotor migrate --live without --namespace to move the ClusterPushSecret');
+  }
+  // With --namespace, only the ClusterSecretStores (and ClusterGenerators) the namespace uses.
   const usedClusterStores = new Set(
     [...direct, ...stamped].flatMap((es) => {
       const ref = (es.spec?.secretStoreRef ?? {}) as { kind?: string; name?: string };
       return ref.kind === 'ClusterSecretStore' && ref.name ? [ref.name] : [];
     }),
   );
-  const clusterStores = ns === undefined ? allClusterStores : allClusterStores.filter((s) => usedClusterStores.has(s.metadata.name));
+  const pushStoreRefs = directPush.flatMap((ps) => (Array.isArray(ps.spec?.secretStoreRefs) ? (ps.spec.secretStoreRefs as Array<{ kind?: string; name?: string }>) : []));
+  for (const ref of pushStoreRefs) if (ref.kind === 'ClusterSecretStore' && ref.name) usedClusterStores.add(ref.name);
+  // A label-selected ClusterSecretStore may be any of them.
+  const anyClusterStore = pushStoreRefs.some((ref) => ref.kind === 'ClusterSecretStore' && !ref.name);
+  const clusterStores = ns === undefined || anyClusterStore ? allClusterStores : allClusterStores.filter((s) => usedClusterStores.has(s.metadata.name));
+  const generators = generatorLists.flat();
+  const usedClusterGenerators = new Set([...direct, ...directPush].flatMap((o) => generatorRefsOf(o).filter((r) => r.kind === 'ClusterGenerator').map((r) => r.name)));
+  const movingGenerators = generators.filter((g) => g.kind !== 'ClusterGenerator' || ns === undefined || usedClusterGenerators.has(g.metadata.name));
 
+  // Generators first: Rotor's ExternalSecrets and PushSecrets that use them need them at once.
   const inputs = [
+    ...movingGenerators,
     ...stores.map((o) => withKind(o, 'SecretStore')),
     ...clusterStores.map((o) => withKind(o, 'ClusterSecretStore')),
     ...direct.map((o) => withKind(o, 'ExternalSecret')),
     ...clusterEs.map((o) => withKind(o, 'ClusterExternalSecret')),
+    ...directPush.map((o) => withKind(o, 'PushSecret')),
+    ...clusterPush.map((o) => withKind(o, 'ClusterPushSecret')),
   ].map((object) => ({ source: 'cluster', object }));
   const conversion = convertDocuments(inputs, kinds);
   findings.push(...conversion.findings);
   const converted = conversion.documents.filter((d): d is Extract<OutputDocument, { status: 'converted' }> => d.status === 'converted');
 
   const handovers: Handover[] = [];
+  const pushHandovers: PushHandover[] = [];
+  /** ESO's generators converted to Rotor's. */
+  const movingGeneratorObjects: KubeObject[] = [];
   const rotorObjects: KubeObject[] = [];
   /** ESO's ClusterExternalSecrets whose Rotor counterpart will stamp the takeover annotation. */
   const movingCes: KubeObject[] = [];
@@ -115,6 +147,9 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
       continue;
     }
     if (object.kind === 'ExternalSecret') handovers.push(handoverOf(doc.from as unknown as KubeObject));
+    if (object.kind === 'PushSecret') pushHandovers.push(pushHandoverOf('PushSecret', doc.from as unknown as KubeObject));
+    if (object.kind === 'ClusterPushSecret') pushHandovers.push(pushHandoverOf('ClusterPushSecret', doc.from as unknown as KubeObject, stampedPush.filter((p) => pushStamper(p) === esoName)));
+    if ((CONVERTIBLE_GENERATOR_KINDS as readonly string[]).includes(object.kind!)) movingGeneratorObjects.push(doc.from as unknown as KubeObject);
     if (object.kind === 'ClusterExternalSecret') {
       for (const es of stamped.filter((e) => stamper(e) === esoName)) handovers.push({ ...handoverOf(es), stampedBy: esoName });
       movingCes.push(doc.from as unknown as KubeObject);
@@ -174,12 +209,29 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     } catch (error) {
       failed = true;
       clusterFinding(label, 'not-converted', `could not be created: ${(error as Error).message}`, 'fix the cause and run rotor migrate --live again (it keeps what exists)');
-      for (const h of handovers) if (h.namespace === object.metadata.namespace && h.name === object.metadata.name) h.lastState = 'not created';
+      for (const h of [...handovers, ...pushHandovers]) if (h.namespace === object.metadata.namespace && h.name === object.metadata.name) h.lastState = 'not created';
     }
   }
+  const scopeOf = (done: Handover[], pushDone: PushHandover[]): DeletionScope => ({
+    done,
+    all: handovers,
+    movingStores,
+    movingCes,
+    externalSecrets,
+    ns,
+    pushDone,
+    movingGenerators: movingGeneratorObjects,
+    generatorUsers: [
+      ...externalSecrets.map((o) => withKind(o, 'ExternalSecret')),
+      ...pushSecrets.map((o) => withKind(o, 'PushSecret')),
+      ...allCes.map((o) => withKind(o, 'ClusterExternalSecret')),
+      ...allCps.map((o) => withKind(o, 'ClusterPushSecret')),
+    ],
+  });
   if (options.dryRun) {
     for (const h of handovers) options.log(`Secret ${h.namespace}/${h.secretName}: would be taken over from ESO's ExternalSecret ${h.name}`);
-    return result(false, deletionCommands({ done: handovers, all: handovers, movingStores, movingCes, externalSecrets, ns }));
+    for (const h of pushHandovers) options.log(`${h.kind} ${h.namespace ? `${h.namespace}/` : ''}${h.name}: Rotor's would push the same remote secrets; ESO's would be set to deletionPolicy None before it goes`);
+    return result(false, deletionCommands(scopeOf(handovers, pushHandovers)));
   }
 
   // Wait for the operator to take every Secret over.
@@ -193,7 +245,15 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
       }
       if (h.done) options.log(`Secret ${h.namespace}/${h.secretName}: ${h.creationPolicy === 'None' ? 'Rotor ExternalSecret Ready (creationPolicy None)' : "now Rotor's"}`);
     }
-    if (handovers.every((h) => h.done) || now() >= deadline) break;
+    for (const h of pushHandovers.filter((x) => !x.done)) {
+      try {
+        await checkPushHandover(cluster, kinds.get(h.kind)!, h);
+      } catch (error) {
+        h.lastState = (error as Error).message;
+      }
+      if (h.done) options.log(`${h.kind} ${h.namespace ? `${h.namespace}/` : ''}${h.name}: Rotor's pushed (Ready)`);
+    }
+    if ((handovers.every((h) => h.done) && pushHandovers.every((h) => h.done)) || now() >= deadline) break;
     await sleep(options.pollMs ?? 500);
   }
   for (const h of handovers.filter((x) => !x.done)) {
@@ -206,8 +266,18 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
     );
   }
 
-  const done = handovers.filter((h) => h.done);
-  const scope: DeletionScope = { done, all: handovers, movingStores, movingCes, externalSecrets, ns };
+  for (const h of pushHandovers.filter((x) => !x.done)) {
+    failed = true;
+    const label = `${h.kind} ${h.namespace ? `${h.namespace}/` : ''}${h.name}`;
+    clusterFinding(
+      label,
+      'not-converted',
+      `Rotor's ${h.kind} did not become Ready within ${+(options.timeoutMs / 1000).toFixed(1)}s (${h.lastState}); ESO's was left in place`,
+      `kubectl describe ${ESO_KINDS[h.kind].plural}.rotor.dev${h.namespace ? ` -n ${h.namespace}` : ''} ${h.name}; fix what it says, then run rotor migrate --live again`,
+    );
+  }
+
+  const scope = scopeOf(handovers.filter((h) => h.done), pushHandovers.filter((h) => h.done));
   if (!options.deleteEso) return result(failed, deletionCommands(scope));
   await deleteEso(cluster, scope, options.log).catch((error: unknown) => {
     failed = true;
@@ -216,9 +286,19 @@ export async function handover(cluster: MigrateCluster, kinds: Map<string, Rotor
   return result(failed);
 }
 
-function withKind(o: KubeObject, kind: ConvertibleKind): KubeObject {
+function withKind(o: KubeObject, kind: EsoKind): KubeObject {
   // List items may lack kind and apiVersion; the conversion needs both.
-  return { ...o, kind, apiVersion: o.apiVersion ?? `${ESO_GROUP}/v1` };
+  return { ...o, kind, apiVersion: o.apiVersion ?? `${ESO_KINDS[kind].group}/${ESO_KINDS[kind].versions[0]}` };
+}
+
+/** The generators an ESO object uses (ExternalSecret dataFrom, PushSecret selector, and their cluster kinds' specs). */
+function generatorRefsOf(o: KubeObject): Array<{ kind: string; name: string }> {
+  const spec = (o.spec?.externalSecretSpec ?? o.spec?.pushSecretSpec ?? o.spec ?? {}) as { dataFrom?: unknown; selector?: { generatorRef?: { kind?: string; name?: string } } };
+  const refs = [
+    ...(Array.isArray(spec.dataFrom) ? spec.dataFrom : []).map((e: { sourceRef?: { generatorRef?: { kind?: string; name?: string } } }) => e?.sourceRef?.generatorRef),
+    spec.selector?.generatorRef,
+  ];
+  return refs.flatMap((r) => (r?.kind && r.name ? [{ kind: r.kind, name: r.name }] : []));
 }
 
 function handoverOf(eso: KubeObject): Handover {
@@ -278,6 +358,28 @@ interface DeletionScope {
   /** Every ESO ExternalSecret listed (moved or not): a store one of them uses stays. */
   externalSecrets: KubeObject[];
   ns: string | undefined;
+  /** PushSecrets and ClusterPushSecrets whose Rotor counterpart pushed. */
+  pushDone: PushHandover[];
+  /** ESO generators converted to Rotor's. */
+  movingGenerators: KubeObject[];
+  /** Every ESO object listed that may use a generator (moved or not). */
+  generatorUsers: KubeObject[];
+}
+
+/** Is this ESO object (ExternalSecret, PushSecret or their cluster kinds) going away with the handover? */
+function handedOver(scope: DeletionScope, o: KubeObject): boolean {
+  if (o.kind === 'ClusterExternalSecret') return deletableCes(scope).some((c) => c.metadata.name === o.metadata.name);
+  if (o.kind === 'ExternalSecret') return scope.done.some((h) => sameObject(h.eso, o));
+  return scope.pushDone.some((h) => (h.kind === o.kind && sameObject(h.eso, o)) || (o.kind === 'PushSecret' && h.stamped.some((p) => sameObject(p, o))));
+}
+
+/** Generators no ESO object that stays still uses. */
+function deletableGenerators(scope: DeletionScope): KubeObject[] {
+  const remaining = scope.generatorUsers.filter((o) => !handedOver(scope, o));
+  return scope.movingGenerators.filter(
+    // With --namespace, users of other namespaces were not listed: ClusterGenerators stay.
+    (g) => (g.kind !== 'ClusterGenerator' || scope.ns === undefined) && !remaining.some((o) => generatorRefsOf(o).some((r) => r.kind === g.kind && r.name === g.metadata.name && (g.kind === 'ClusterGenerator' || !o.metadata.namespace || o.metadata.namespace === g.metadata.namespace))),
+  );
 }
 
 const sameObject = (a: KubeObject, b: KubeObject) => a.metadata.namespace === b.metadata.namespace && a.metadata.name === b.metadata.name;
@@ -295,7 +397,15 @@ function deletableCes(scope: DeletionScope): KubeObject[] {
 }
 
 /** Stores no ESO ExternalSecret that stays still uses. */
-function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o: KubeObject }> {
+function deletableStores(scope: DeletionScope): Array<{ kind: EsoKind; o: KubeObject }> {
+  // A PushSecret that stays pushes through its stores (named, or any of the kind by label).
+  const pushing = scope.generatorUsers.filter((o) => (o.kind === 'PushSecret' || o.kind === 'ClusterPushSecret') && !handedOver(scope, o));
+  const pushUses = (ps: KubeObject, kind: string, store: KubeObject) => {
+    const spec = (ps.kind === 'ClusterPushSecret' ? ps.spec?.pushSecretSpec : ps.spec) as { secretStoreRefs?: Array<{ kind?: string; name?: string }> } | undefined;
+    return (spec?.secretStoreRefs ?? []).some(
+      (ref) => (ref.kind ?? 'SecretStore') === kind && (ref.name === undefined || ref.name === store.metadata.name) && (kind === 'ClusterSecretStore' || ps.kind === 'ClusterPushSecret' || ps.metadata.namespace === store.metadata.namespace),
+    );
+  };
   const remaining = scope.externalSecrets.filter((es) => !scope.done.some((h) => sameObject(h.eso, es)));
   const uses = (es: KubeObject, kind: string, store: KubeObject) => {
     const ref = (es.spec?.secretStoreRef ?? {}) as { kind?: string; name?: string };
@@ -304,12 +414,12 @@ function deletableStores(scope: DeletionScope): Array<{ kind: ConvertibleKind; o
   return scope.movingStores
     .map((o) => ({ kind: o.kind as 'SecretStore' | 'ClusterSecretStore', o }))
     // With --namespace, ExternalSecrets of other namespaces were not listed: their ClusterSecretStores stay.
-    .filter(({ kind, o }) => (kind === 'SecretStore' || scope.ns === undefined) && !remaining.some((es) => uses(es, kind, o)));
+    .filter(({ kind, o }) => (kind === 'SecretStore' || scope.ns === undefined) && !remaining.some((es) => uses(es, kind, o)) && !pushing.some((ps) => pushUses(ps, kind, o)));
 }
 
 function deletionCommands(scope: DeletionScope): string[] {
-  const commands: string[] = [];
-  const esoRef = (kind: ConvertibleKind) => `${PLURAL[kind]}.${ESO_GROUP}`;
+  const commands: string[] = pushDeletionCommands(scope.pushDone);
+  const esoRef = (kind: EsoKind) => `${ESO_KINDS[kind].plural}.${ESO_KINDS[kind].group}`;
   for (const ces of deletableCes(scope)) {
     // Only ESO's controller removes its finalizers (on the ClusterExternalSecret and on each namespace it provisioned).
     const at = ces.metadata.finalizers?.indexOf(ESO_FINALIZER_CES_CLEANUP) ?? -1;
@@ -325,6 +435,7 @@ function deletionCommands(scope: DeletionScope): string[] {
     if (at >= 0) commands.push(`kubectl patch ${esoRef('ExternalSecret')} -n ${h.namespace} ${h.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers/${at}"}]'`);
     if (!h.stampedBy) commands.push(`kubectl delete ${esoRef('ExternalSecret')} -n ${h.namespace} ${h.name}`);
   }
+  for (const g of deletableGenerators(scope)) commands.push(`kubectl delete ${esoRef(g.kind as EsoKind)}${g.metadata.namespace ? ` -n ${g.metadata.namespace}` : ''} ${g.metadata.name}`);
   for (const { kind, o } of deletableStores(scope)) {
     commands.push(`kubectl delete ${esoRef(kind)}${o.metadata.namespace ? ` -n ${o.metadata.namespace}` : ''} ${o.metadata.name}`);
   }
@@ -332,6 +443,8 @@ function deletionCommands(scope: DeletionScope): string[] {
 }
 
 async function deleteEso(cluster: MigrateCluster, scope: DeletionScope, log: (line: string) => void): Promise<void> {
+  // PushSecrets first: nothing else touches a remote secret.
+  await deleteEsoPush(cluster, scope.pushDone, log);
   for (const ces of deletableCes(scope)) {
     // ESO's stopped controller would never remove these; a namespace left with one can never be deleted.
     await cluster.removeEsoFinalizers('ClusterExternalSecret', undefined, ces.metadata.name, [ESO_FINALIZER_CES_CLEANUP]);
@@ -348,6 +461,10 @@ async function deleteEso(cluster: MigrateCluster, scope: DeletionScope, log: (li
     await cluster.removeEsoFinalizers('ExternalSecret', h.namespace, h.name, [ESO_FINALIZER_CLEANUP]);
     await cluster.deleteEso('ExternalSecret', h.namespace, h.name);
     log(`ExternalSecret.${ESO_GROUP} ${h.namespace}/${h.name}: deleted`);
+  }
+  for (const g of deletableGenerators(scope)) {
+    await cluster.deleteEso(g.kind as EsoKind, g.metadata.namespace, g.metadata.name);
+    log(`${g.kind}.${ESO_KINDS[g.kind as EsoKind].group} ${g.metadata.namespace ? `${g.metadata.namespace}/` : ''}${g.metadata.name}: deleted`);
   }
   for (const { kind, o } of deletableStores(scope)) {
     await cluster.deleteEso(kind, o.metadata.namespace, o.metadata.name);

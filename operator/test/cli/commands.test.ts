@@ -175,7 +175,17 @@ describe('rotor iam (command)', () => {
     expect(await runIam(['policy', '--region', 'eu-west-1'], io())).toBe(EXIT.usage);
     expect(err).toContain('--account is required');
     expect(await runIam(['policy', '--account', '123456789012', '--region', 'eu-west-1', '--kind', 'write'], io())).toBe(EXIT.usage);
-    expect(err).toContain('--kind must be one of read, parameters, events');
+    expect(err).toContain('--kind must be one of read, parameters, events, push, push-parameters, ecr, sts');
+  });
+
+  it('the generator policies need no --account or --region (they grant on "*"); the push ones do', async () => {
+    expect(await runIam(['policy', '--kind', 'ecr'], io())).toBe(EXIT.ok);
+    expect(JSON.parse(out).Statement.map((s: { Action: string[] }) => s.Action).flat()).toContain('ecr:GetAuthorizationToken');
+    out = '';
+    expect(await runIam(['policy', '--kind', 'sts'], io())).toBe(EXIT.ok);
+    expect(JSON.parse(out).Statement[0].Action).toEqual(['sts:GetSessionToken']);
+    expect(await runIam(['policy', '--kind', 'push', '--region', 'eu-west-1'], io())).toBe(EXIT.usage);
+    expect(err).toContain('--account is required');
   });
 });
 
@@ -202,7 +212,7 @@ describe('rotor completion', () => {
     expect(complete(['rotor', 'status', 'es', ''])).toEqual(['db', 'cache']);
     expect(complete(['rotor', 'status', 'es', '-n', 'team-a', 't'])).toEqual(['team-db', 'team-cache']);
     expect(complete(['rotor', 'status', 'es', '-n', ''])).toEqual(['app', 'team-a']);
-    expect(complete(['rotor', 'iam', 'policy', '--kind', ''])).toEqual(['read', 'parameters', 'events']);
+    expect(complete(['rotor', 'iam', 'policy', '--kind', ''])).toEqual(['read', 'parameters', 'events', 'push', 'push-parameters', 'ecr', 'sts']);
     expect(complete(['rotor', 'completion', ''])).toEqual(['bash', 'zsh']);
     expect(complete(['rotor', 'migrate', '--li'])).toEqual(['--live']);
   });

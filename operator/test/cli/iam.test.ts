@@ -23,8 +23,38 @@ describe('rotor iam policy', () => {
     const text = policyFor({ ...base, kind }, docs);
     expect(text).not.toContain('111122223333');
     expect(text).not.toContain('us-east-1');
-    expect(text).not.toMatch(/prod\/|\/production|rotor-events/);
-    expect(text).toContain('123456789012');
+    expect(text).not.toMatch(/prod\/|\/production|rotor-events|pushed\//);
+    // Unscoped (ECR and STS token calls have no resource-level permissions): no account in it.
+    if ('unscoped' in POLICY_KINDS[kind]) expect(text).not.toContain('123456789012');
+    else expect(text).toContain('123456789012');
+  });
+
+  it('push and push-parameters: the write policies of docs/iam under --prefix and --path, the managed-by condition kept', () => {
+    const push = JSON.parse(policyFor({ ...base, kind: 'push' }, docs));
+    const template = JSON.parse(readFileSync(resolve(docs, 'iam/secretsmanager-push.json'), 'utf8'));
+    expect(push.Statement.map((s: { Sid: string; Action: string[] }) => [s.Sid, s.Action])).toEqual(template.Statement.map((s: { Sid: string; Action: string[] }) => [s.Sid, s.Action]));
+    expect(push.Statement[0].Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:myapp/*');
+    expect(push.Statement[1].Resource).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:myapp/*');
+    expect(push.Statement[1].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': ['rotor', 'external-secrets'] } });
+    expect(push.Statement[2].Condition.StringEquals['kms:ViaService']).toBe('secretsmanager.eu-west-1.amazonaws.com');
+    const parameters = JSON.parse(policyFor({ ...base, kind: 'push-parameters' }, docs));
+    expect(parameters.Statement[0].Resource).toBe('arn:aws:ssm:eu-west-1:123456789012:parameter/myapp/*');
+    expect(parameters.Statement[1].Condition).toEqual({ StringEquals: { 'aws:ResourceTag/managed-by': ['rotor', 'external-secrets'] } });
+    expect(parameters.Statement[2].Condition.StringEquals['kms:ViaService']).toBe('ssm.eu-west-1.amazonaws.com');
+  });
+
+  it('ecr and sts: the generator policies as docs/iam has them, without --account or --region', () => {
+    for (const [kind, file] of [['ecr', 'ecr-generator-policy.json'], ['sts', 'sts-session-token-generator-policy.json']] as const) {
+      const policy = JSON.parse(policyFor({ ...base, account: undefined, region: undefined, kind }, docs));
+      expect(policy).toEqual(JSON.parse(readFileSync(resolve(docs, 'iam', file), 'utf8')));
+    }
+    // Given anyway, they are still checked.
+    expect(() => policyFor({ ...base, kind: 'ecr', account: '12' }, docs)).toThrow(/--account must be/);
+    // A scoped kind still requires them.
+    expect(() => policyFor({ ...base, kind: 'push', account: undefined }, docs)).toThrow(/--account is required/);
+    // An unscoped file that gained the example account is refused rather than printed.
+    const scoped = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['sts:GetSessionToken'], Resource: 'arn:aws:iam::111122223333:role/x' }] });
+    expect(() => renderPolicy(scoped, 'iam/x.json', { ...base, account: undefined, region: undefined, kind: 'sts' })).toThrow(/names the example account/);
   });
 
   it('parameters and events: the path and the queue', () => {

@@ -306,10 +306,10 @@ spec:
     expect(documents.map((d) => (d.object as any).metadata.name)).toEqual(['same-name-other-kind']);
   });
 
-  it('reports PushSecret, generators and ESO kinds Rotor lacks, and passes other objects through', () => {
+  it('reports generators and ESO kinds Rotor lacks, and passes other objects through', () => {
     const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, unknownField: true } };
     const { documents, findings } = convert(`
-apiVersion: external-secrets.io/v1alpha1
+apiVersion: external-secrets.io/v1
 kind: PushSecret
 metadata: {name: push}
 ---
@@ -329,7 +329,7 @@ metadata: {name: ancient}
 ${JSON.stringify(deployment)}
 `);
     expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
-      ['PushSecret push', expect.stringMatching(/no Rotor equivalent/)],
+      ['PushSecret push', expect.stringMatching(/external-secrets.io\/v1 is not an ESO API version rotor migrate reads for PushSecret \(v1alpha1\)/)],
       ['VaultDynamicSecret vault', expect.stringMatching(/ESO generator VaultDynamicSecret is not served by Rotor/)],
       ['ClusterGenerator gh', expect.stringMatching(/ESO generator GithubAccessToken is not served by Rotor/)],
       ['ExternalSecret ancient', expect.stringMatching(/v1alpha1 is not an ESO API version/)],
@@ -551,5 +551,112 @@ spec:
     const lost = only(findings, 'not-converted').find((f) => f.object === 'ExternalSecret a/mixed')!;
     expect(lost.field).toBe('spec.data[0].sourceRef.storeRef');
     expect(lost.message).toMatch(/reads through ClusterSecretStore vault, which is not converted/);
+  });
+});
+
+describe('PushSecret, ClusterPushSecret and generator fields ESO resolves (issue #17 item 11)', () => {
+  const push = (spec: string, kind = 'PushSecret') => `${store()}---
+apiVersion: external-secrets.io/v1alpha1
+kind: ${kind}
+metadata: {name: p${kind === 'PushSecret' ? ', namespace: team-a' : ''}}
+spec:
+${spec}`;
+
+  it('converts a PushSecret to rotor.dev keeping ESO\'s fields, its generator to generators.rotor.dev', () => {
+    const { documents, findings } = convert(
+      push(`  secretStoreRefs: [{name: aws}]
+  updatePolicy: IfNotExists
+  deletionPolicy: Delete
+  selector: {generatorRef: {kind: Password, name: pw}}
+  data: [{match: {secretKey: password, remoteRef: {remoteKey: app/pw, property: p}}, metadata: {tags: {a: b}}}]`),
+    );
+    expect(only(findings, 'not-converted')).toEqual([]);
+    expect(only(findings, 'dropped')).toEqual([]);
+    const out = documents[1]!.object as any;
+    expect(out.apiVersion).toBe('rotor.dev/v1alpha1');
+    expect(out.spec).toEqual({
+      secretStoreRefs: [{ name: 'aws' }],
+      updatePolicy: 'IfNotExists',
+      deletionPolicy: 'Delete',
+      selector: { generatorRef: { apiVersion: 'generators.rotor.dev/v1alpha1', kind: 'Password', name: 'pw' } },
+      data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: 'app/pw', property: 'p' } }, metadata: { tags: { a: 'b' } } }],
+    });
+    expect(only(findings, 'changed').map((f) => f.field)).toEqual(['spec.selector.generatorRef.apiVersion']);
+  });
+
+  it('keeps the source ESO used when a selector names both a Secret and a generator', () => {
+    const byName = convert(`${store()}---
+apiVersion: external-secrets.io/v1alpha1
+kind: ClusterPushSecret
+metadata: {name: p}
+spec:
+  namespaceSelectors: [{matchLabels: {a: b}}]
+  pushSecretSpec:
+    secretStoreRefs: [{name: aws, kind: ClusterSecretStore}]
+    selector: {secret: {name: src}, generatorRef: {kind: Password, name: pw}}
+`);
+    expect(only(byName.findings, 'not-converted')).toEqual([]);
+    expect((byName.documents[1]!.object as any).spec.pushSecretSpec.selector).toEqual({ secret: { name: 'src' } });
+    expect(only(byName.findings, 'changed').map((f) => f.field)).toEqual(['spec.pushSecretSpec.selector.generatorRef']);
+    const bySelector = convert(push(`  secretStoreRefs: [{name: aws}]\n  selector: {secret: {selector: {matchLabels: {a: b}}}, generatorRef: {kind: Password, name: pw}}`));
+    expect((bySelector.documents[1]!.object as any).spec.selector).toEqual({ generatorRef: { apiVersion: 'generators.rotor.dev/v1alpha1', kind: 'Password', name: 'pw' } });
+  });
+
+  it('reports spec.dataTo, a non-AWS store and a wrong API version precisely', () => {
+    const dataTo = convert(push(`  secretStoreRefs: [{name: aws}]\n  selector: {secret: {name: src}}\n  dataTo: [{storeRef: {name: aws}}]`));
+    expect(only(dataTo.findings, 'not-converted').map((f) => f.message)).toEqual([expect.stringMatching(/spec\.dataTo \(ESO's bulk push\) is not supported .* list each key in spec\.data/)]);
+    const vault = convert(`apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata: {name: vault, namespace: team-a}
+spec: {provider: {vault: {server: x}}}
+---
+${push(`  secretStoreRefs: [{name: aws}, {name: vault}]\n  selector: {secret: {name: src}}`).split('---\n')[1]}`);
+    expect(only(vault.findings, 'not-converted').map((f) => [f.object, f.field, f.message])).toEqual([
+      ['SecretStore team-a/vault', undefined, expect.stringMatching(/provider vault is not supported/)],
+      ['PushSecret team-a/p', 'spec.secretStoreRefs[1]', expect.stringMatching(/pushes through SecretStore vault, which is not converted/)],
+    ]);
+    expect(only(convert(push('  selector: {}').replace('v1alpha1', 'v1beta1')).findings, 'not-converted')[0]!.message).toMatch(/not an ESO API version rotor migrate reads for PushSecret \(v1alpha1\)/);
+  });
+
+  it('notes PushSecret metadata outside ESO\'s PushSecretMetadata envelope, which ESO and Rotor refuse at push time', () => {
+    const { documents, findings } = convert(push(`  secretStoreRefs: [{name: aws}]
+  selector: {secret: {name: src}}
+  data:
+    - {match: {remoteRef: {remoteKey: a}}, metadata: {secretPushFormat: string}}
+    - {match: {remoteRef: {remoteKey: b}}, metadata: {apiVersion: kubernetes.external-secrets.io/v1alpha1, kind: PushSecretMetadata, spec: {secretPushFormat: string}}}`));
+    expect(documents).toHaveLength(2);
+    expect(only(findings, 'note').map((f) => [f.field, f.action])).toEqual([['spec.data[0].metadata', 'move its fields under spec: and add that apiVersion and kind']]);
+  });
+
+  it('a CertificateManager store and the PushSecrets through it are reported as out of scope', () => {
+    const { documents, findings } = convert(`${store('external-secrets.io/v1', ', service: CertificateManager').replace('service: SecretsManager, ', '')}---
+apiVersion: external-secrets.io/v1alpha1
+kind: PushSecret
+metadata: {name: cert, namespace: team-a}
+spec: {secretStoreRefs: [{name: aws}], selector: {secret: {name: tls}}, data: [{match: {remoteRef: {remoteKey: c}}}]}
+`);
+    expect(documents).toEqual([]);
+    expect(only(findings, 'not-converted').map((f) => [f.object, f.message])).toEqual([
+      ['SecretStore team-a/aws', expect.stringMatching(/AWS Certificate Manager \(service: CertificateManager\) is not served/)],
+      ['PushSecret team-a/cert', expect.stringMatching(/pushes through SecretStore aws, which is not converted: AWS Certificate Manager/)],
+    ]);
+  });
+
+  it('a generator with both auth.jwt and auth.secretRef keeps secretRef, as ESO does', () => {
+    const { documents, findings } = convert(`apiVersion: generators.external-secrets.io/v1alpha1
+kind: ClusterGenerator
+metadata: {name: ecr}
+spec:
+  kind: ECRAuthorizationToken
+  generator:
+    ecrAuthorizationTokenSpec:
+      region: eu-west-1
+      auth:
+        jwt: {serviceAccountRef: {name: sa}}
+        secretRef: {accessKeyIDSecretRef: {name: c, key: id}, secretAccessKeySecretRef: {name: c, key: s}}
+`);
+    expect(only(findings, 'not-converted')).toEqual([]);
+    expect((documents[0]!.object as any).spec.generator.ecrAuthorizationTokenSpec.auth).toEqual({ secretRef: { accessKeyIDSecretRef: { name: 'c', key: 'id' }, secretAccessKeySecretRef: { name: 'c', key: 's' } } });
+    expect(only(findings, 'changed').map((f) => f.field)).toEqual(['spec.generator.ecrAuthorizationTokenSpec.auth.jwt']);
   });
 });

@@ -4,7 +4,7 @@
 import type { Secret } from '../../src/kube/client/objects.js';
 import { ANNOTATION_ADOPT_ESO, ESO_ANNOTATION_DATA_HASH, ESO_FINALIZER_CLEANUP, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
 import { planTargetWrite } from '../../src/controller/externalsecret/target-plan.js';
-import type { KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
+import type { EsoKind, KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
 import type { ConvertibleKind } from '../../src/migrate/convert.js';
 import type { RotorKind } from '../../src/migrate/crd-schemas.js';
 
@@ -20,8 +20,8 @@ export class FakeCluster implements MigrateCluster {
   calls: string[] = [];
   private uid = 0;
 
-  addEso(kind: ConvertibleKind, object: Omit<KubeObject, 'kind' | 'apiVersion'>): KubeObject {
-    const o = { apiVersion: 'external-secrets.io/v1', kind, ...object, metadata: { uid: `eso-${++this.uid}`, ...object.metadata } } as KubeObject;
+  addEso(kind: EsoKind, object: Omit<KubeObject, 'kind' | 'apiVersion'>, apiVersion = 'external-secrets.io/v1'): KubeObject {
+    const o = { apiVersion, kind, ...object, metadata: { uid: `eso-${++this.uid}`, ...object.metadata } } as KubeObject;
     this.eso.set(key(kind, o.metadata.namespace, o.metadata.name), o);
     return o;
   }
@@ -42,18 +42,36 @@ export class FakeCluster implements MigrateCluster {
     });
   }
 
-  async listEso(kind: ConvertibleKind, namespace?: string): Promise<KubeObject[]> {
+  async listEso(kind: EsoKind, namespace?: string): Promise<KubeObject[]> {
     return [...this.eso.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).map((o) => structuredClone(o));
   }
-  async removeEsoFinalizers(kind: ConvertibleKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
+  async removeEsoFinalizers(kind: EsoKind, namespace: string | undefined, name: string, finalizers: string[]): Promise<void> {
     const o = this.eso.get(key(kind, namespace, name));
     if (o) o.metadata.finalizers = (o.metadata.finalizers ?? []).filter((f) => !finalizers.includes(f));
   }
-  async deleteEso(kind: ConvertibleKind, namespace: string | undefined, name: string): Promise<void> {
+  async patchEsoSpec(kind: EsoKind, namespace: string | undefined, name: string, spec: Record<string, unknown>): Promise<void> {
+    const o = this.eso.get(key(kind, namespace, name));
+    if (!o) return;
+    this.calls.push(`patch ${kind} ${namespace ?? ''}/${name} ${JSON.stringify(spec)}`);
+    // A JSON merge patch, one level deep is enough here (spec.pushSecretSpec.deletionPolicy).
+    const merged: Record<string, unknown> = { ...o.spec };
+    for (const [k, v] of Object.entries(spec)) merged[k] = typeof v === 'object' && v !== null && typeof merged[k] === 'object' ? { ...(merged[k] as object), ...v } : v;
+    o.spec = merged;
+  }
+  async deleteEso(kind: EsoKind, namespace: string | undefined, name: string): Promise<void> {
     const o = this.eso.get(key(kind, namespace, name));
     if (o?.metadata.finalizers?.length) throw new Error(`${name} still has finalizers`);
-    this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}`);
+    // ESO's controller deletes the remote secrets of a PushSecret deleted with deletionPolicy Delete.
+    const policy = kind === 'PushSecret' ? ` (deletionPolicy ${String(o?.spec?.deletionPolicy ?? 'None')})` : '';
+    this.calls.push(`delete ${kind} ${namespace ?? ''}/${name}${policy}`);
     this.eso.delete(key(kind, namespace, name));
+    // The garbage collector: ESO objects this one owns go too (those with finalizers stay, stuck).
+    for (const [k, owned] of this.eso) {
+      if (!owned.metadata.ownerReferences?.some((r) => r.uid === o?.metadata.uid)) continue;
+      if (owned.metadata.finalizers?.length) continue;
+      this.calls.push(`gc ${owned.kind} ${owned.metadata.namespace ?? ''}/${owned.metadata.name}${owned.kind === 'PushSecret' ? ` (deletionPolicy ${String(owned.spec?.deletionPolicy ?? 'None')})` : ''}`);
+      this.eso.delete(k);
+    }
     // The garbage collector: Secrets whose controller is this object go with it.
     for (const [k, s] of this.secrets) if (s.metadata?.ownerReferences?.some((r) => r.uid === o?.metadata.uid)) this.secrets.delete(k);
   }
@@ -106,6 +124,10 @@ export class FakeCluster implements MigrateCluster {
           spec: structuredClone(spec.externalSecretSpec),
         });
       }
+    }
+    // Rotor's PushSecrets and ClusterPushSecrets push (the fake has no AWS): Ready at once.
+    for (const ps of this.rotor.values()) {
+      if (ps.kind === 'PushSecret' || ps.kind === 'ClusterPushSecret') ps.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'Synced' }], observedGeneration: 1 };
     }
     for (const es of this.rotor.values()) {
       if (es.kind !== 'ExternalSecret') continue;

@@ -163,3 +163,92 @@ describe('handover', () => {
     expect(c.calls).toEqual(['create SecretStore a/aws', 'create ExternalSecret a/db']);
   });
 });
+
+describe('handover of PushSecrets and generators (issue #17 item 11)', () => {
+  const awsStore = { provider: { aws: { service: 'SecretsManager', region: 'us-east-1' } } };
+  const gen = 'generators.external-secrets.io/v1alpha1';
+
+  it('creates generators first, then the PushSecret; retires ESO\'s with deletionPolicy None and no finalizer before deleting it, so the remote secret stays', async () => {
+    const c = new FakeCluster();
+    c.addEso('SecretStore', { metadata: { name: 'aws', namespace: 'a' }, spec: awsStore });
+    c.addEso('Password', { metadata: { name: 'pw', namespace: 'a' }, spec: { length: 24, noUpper: false, allowRepeat: true } }, gen);
+    c.addEso('PushSecret', {
+      metadata: { name: 'push', namespace: 'a', finalizers: ['pushsecret.externalsecrets.io/finalizer'] },
+      spec: { deletionPolicy: 'Delete', secretStoreRefs: [{ name: 'aws' }], selector: { generatorRef: { apiVersion: gen, kind: 'Password', name: 'pw' } }, data: [{ match: { secretKey: 'password', remoteRef: { remoteKey: 'app/pw' } } }] },
+    }, 'external-secrets.io/v1alpha1');
+    const { lines, options: o } = options({ deleteEso: true });
+    const result = await handover(c, kinds, o);
+    expect(result.findings.filter((f) => f.level !== 'changed')).toEqual([]);
+    expect(result.failed).toBe(false);
+    expect(c.calls).toEqual([
+      'create Password a/pw',
+      'create SecretStore a/aws',
+      'create PushSecret a/push',
+      'patch PushSecret a/push {"deletionPolicy":"None"}',
+      'delete PushSecret a/push (deletionPolicy None)',
+      'delete Password a/pw',
+      'delete SecretStore a/aws',
+    ]);
+    expect(c.rotor.get('PushSecret/a/push')!.apiVersion).toBe('rotor.dev/v1alpha1');
+    expect((c.rotor.get('PushSecret/a/push')!.spec as any).selector.generatorRef.apiVersion).toBe('generators.rotor.dev/v1alpha1');
+    expect(c.rotor.get('Password/a/pw')!.apiVersion).toBe('generators.rotor.dev/v1alpha1');
+    expect(c.eso.size).toBe(0);
+    expect(lines).toContain("PushSecret a/push: Rotor's pushed (Ready)");
+  });
+
+  it('without --delete-eso prints the same safe order as commands; keeps a generator an ESO ExternalSecret that stays still uses', async () => {
+    const c = new FakeCluster();
+    c.addEso('SecretStore', { metadata: { name: 'aws', namespace: 'a' }, spec: awsStore });
+    c.addEso('ClusterSecretStore', { metadata: { name: 'vault' }, spec: { provider: { vault: {} } } });
+    c.addEso('ECRAuthorizationToken', { metadata: { name: 'ecr', namespace: 'a' }, spec: { region: 'us-east-1' } }, gen);
+    c.addEso('ExternalSecret', { metadata: { name: 'stays', namespace: 'a' }, spec: { secretStoreRef: { name: 'vault', kind: 'ClusterSecretStore' }, dataFrom: [{ sourceRef: { generatorRef: { apiVersion: gen, kind: 'ECRAuthorizationToken', name: 'ecr' } } }] } });
+    c.addEso('PushSecret', {
+      metadata: { name: 'push', namespace: 'a', finalizers: ['pushsecret.externalsecrets.io/finalizer'] },
+      spec: { deletionPolicy: 'Delete', secretStoreRefs: [{ name: 'aws' }], selector: { secret: { name: 'src' } }, data: [{ match: { remoteRef: { remoteKey: 'app/all' } } }] },
+    }, 'external-secrets.io/v1alpha1');
+    const result = await handover(c, kinds, options().options);
+    expect(result.failed).toBe(false);
+    expect(result.deleteCommands).toEqual([
+      `kubectl patch pushsecrets.external-secrets.io -n a push --type=merge -p '{"spec":{"deletionPolicy":"None"}}'   # first, or ESO deletes the remote secrets Rotor now pushes`,
+      `kubectl patch pushsecrets.external-secrets.io -n a push --type=json -p '[{"op":"remove","path":"/metadata/finalizers/0"}]'`,
+      'kubectl delete pushsecrets.external-secrets.io -n a push',
+      'kubectl delete secretstores.external-secrets.io -n a aws',
+    ]);
+    expect(c.calls.filter((x) => !x.startsWith('create'))).toEqual([]);
+  });
+
+  it('moves a ClusterPushSecret: its ESO PushSecrets get deletionPolicy None and lose the finalizer before the garbage collector takes them', async () => {
+    const c = new FakeCluster();
+    c.addEso('ClusterSecretStore', { metadata: { name: 'aws' }, spec: awsStore });
+    const pushSecretSpec = { deletionPolicy: 'Delete', secretStoreRefs: [{ name: 'aws', kind: 'ClusterSecretStore' }], selector: { secret: { name: 'src' } }, data: [{ match: { remoteRef: { remoteKey: 'shared' } } }] };
+    const cps = c.addEso('ClusterPushSecret', { metadata: { name: 'shared' }, spec: { namespaceSelectors: [{ matchLabels: { t: 'x' } }], pushSecretSpec } }, 'external-secrets.io/v1alpha1');
+    c.addEso('PushSecret', {
+      metadata: { name: 'shared', namespace: 'a', finalizers: ['pushsecret.externalsecrets.io/finalizer'], ownerReferences: [{ apiVersion: 'external-secrets.io/v1alpha1', kind: 'ClusterPushSecret', name: 'shared', uid: cps.metadata.uid!, controller: true }] },
+      spec: structuredClone(pushSecretSpec),
+    }, 'external-secrets.io/v1alpha1');
+    const result = await handover(c, kinds, options({ deleteEso: true }).options);
+    expect(result.findings.filter((f) => f.level !== 'changed')).toEqual([]);
+    expect(c.calls).toEqual([
+      'create ClusterSecretStore /aws',
+      'create ClusterPushSecret /shared',
+      'patch ClusterPushSecret /shared {"pushSecretSpec":{"deletionPolicy":"None"}}',
+      'patch PushSecret a/shared {"deletionPolicy":"None"}',
+      'delete ClusterPushSecret /shared',
+      'gc PushSecret a/shared (deletionPolicy None)',
+      'delete ClusterSecretStore /aws',
+    ]);
+    expect(c.eso.size).toBe(0);
+  });
+
+  it('with --namespace leaves ClusterPushSecrets and their PushSecrets alone', async () => {
+    const c = new FakeCluster();
+    c.addEso('ClusterPushSecret', { metadata: { name: 'shared' }, spec: { pushSecretSpec: {} } }, 'external-secrets.io/v1alpha1');
+    c.addEso('PushSecret', { metadata: { name: 'shared', namespace: 'a', ownerReferences: [{ apiVersion: 'external-secrets.io/v1alpha1', kind: 'ClusterPushSecret', name: 'shared', uid: 'x' }] }, spec: {} }, 'external-secrets.io/v1alpha1');
+    const result = await handover(c, kinds, options({ namespace: 'a' }).options);
+    expect(result.findings.map((f) => [f.object, f.message])).toEqual([
+      ['ClusterPushSecret shared', 'left alone: a ClusterPushSecret spans namespaces'],
+      ['PushSecret a/shared', "left alone: ESO's ClusterPushSecret shared manages it"],
+    ]);
+    expect(c.calls).toEqual([]);
+  });
+});
