@@ -21,6 +21,7 @@
 #     --restart-window 60s     restart the operator after the sync and watch it this long (0 = skip)
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container
 #     --profile                CPU profile of the sync + heap snapshot after it (e2e/.state/bench/)
+#     --profile-sizes 10000    the same, for these sizes only
 #     --timeout 30m            give up on a sync after this long
 #     --write-docs             replace the generated table in docs/benchmarks.md
 #   The scale bed lives in $ROTOR_TESTBED_DIR (default /tmp/rotor-bench) on ports that differ from
@@ -55,6 +56,7 @@ while (($#)); do
     --memory-limit) export ROTOR_BENCH_MEMORY_LIMIT="$2"; shift 2 ;;
     --timeout) export ROTOR_BENCH_TIMEOUT="$2"; shift 2 ;;
     --profile) export ROTOR_BENCH_PROFILE=1; shift ;;
+    --profile-sizes) export ROTOR_BENCH_PROFILE_SIZES="$2"; shift 2 ;;
     --write-docs) export ROTOR_BENCH_WRITE_DOCS=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac

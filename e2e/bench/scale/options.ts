@@ -12,6 +12,8 @@ export interface ScaleOptions {
   restartWindowMs: number;
   /** Take a CPU profile of the sync and a heap snapshot after it (first run of each scenario). */
   profile: boolean;
+  /** Only these sizes are profiled (undefined: all). */
+  profileSizes?: number[];
   /** ROTOR_MEMORY_LIMIT for the operator (sizes its heap as that container limit would). */
   memoryLimit?: string;
   /** Give up on a sync after this long. */
@@ -53,7 +55,8 @@ export function parseScaleOptions(env: Record<string, string | undefined>): Scal
     runs: one('ROTOR_BENCH_RUNS', '1'),
     remoteSecrets: one('ROTOR_BENCH_REMOTE_SECRETS', '100'),
     restartWindowMs: env.ROTOR_BENCH_RESTART_WINDOW === '0' ? 0 : seconds('ROTOR_BENCH_RESTART_WINDOW', '60s'),
-    profile: env.ROTOR_BENCH_PROFILE === '1',
+    profile: env.ROTOR_BENCH_PROFILE === '1' || !!env.ROTOR_BENCH_PROFILE_SIZES,
+    ...(env.ROTOR_BENCH_PROFILE_SIZES ? { profileSizes: list('ROTOR_BENCH_PROFILE_SIZES', '') } : {}),
     memoryLimit: env.ROTOR_BENCH_MEMORY_LIMIT || undefined,
     timeoutMs: seconds('ROTOR_BENCH_TIMEOUT', '30m'),
     writeDocs: env.ROTOR_BENCH_WRITE_DOCS === '1',

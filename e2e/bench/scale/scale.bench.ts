@@ -97,7 +97,7 @@ describe('scale', () => {
     for (const workers of options.workers) {
       for (let run = 1; run <= options.runs; run++) {
         it(`${size} ExternalSecrets, ${workers} workers, run ${run}`, async () => {
-          const result = await measure(size, workers, run, options, options.profile && run === 1);
+          const result = await measure(size, workers, run, options, options.profile && run === 1 && (options.profileSizes === undefined || options.profileSizes.includes(size)));
           results.push(result);
           console.log(`BENCH ${JSON.stringify(result)}`);
           mkdirSync(outDir, { recursive: true });
