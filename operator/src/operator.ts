@@ -9,6 +9,7 @@ import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
 import { KubeExternalSecretWriter } from './kube/external-secrets.js';
 import { KubeEventRecorder } from './kube/events.js';
+import { CreatedEvents } from './controller/created-events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
 import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
@@ -45,6 +46,8 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     ...eventQueueMetrics(metrics),
     logger,
   });
+  // A burst of new ExternalSecrets writes one Created Event per store and window, not one each.
+  const createdEvents = new CreatedEvents({ events });
 
   const awsClients = new AwsClientFactory({ ...awsCallMetrics(metrics), callTimeoutMs: config.awsCallTimeoutMs });
   const credentials = new CredentialResolver({
@@ -81,9 +84,10 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     leaderElect: config.leaderElect,
     logger,
     exit: (code) => process.exit(code),
-    // The rollout flush records Events: flush it first, then the event queue.
+    // The rollout flush and the Created summaries record Events: flush them first, then the event queue.
     drain: async () => {
       await rollouts.flushNow();
+      await createdEvents.flush();
       await events.flush();
     },
     build: async () => {
@@ -101,6 +105,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           secrets,
           status,
           events,
+          createdEvents,
           source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs })),
           rollouts,
           macKey,

@@ -43,6 +43,7 @@ import { problemsError, type FetchDesiredOptions, type SecretSource } from './fe
 import { objectsGone, reconcileScope } from './reconcile-scope.js';
 import { syncedResourceVersion } from './synced-resource-version.js';
 import type { LearnedRead } from './event-index.js';
+import type { CreatedEvents } from './created-events.js';
 import type { AwsService } from '../api/types.js';
 
 /** An AWS change event that asks for a refresh (controller/event-router.ts). */
@@ -72,6 +73,11 @@ export interface ExternalSecretReconcilerDeps {
   secrets: SecretClient;
   status: StatusWriter;
   events: EventRecorder;
+  /**
+   * Where a new Secret's Normal `Created` Event goes: folded per store in a burst
+   * (created-events.ts). Without it, straight to `events`.
+   */
+  createdEvents?: Pick<CreatedEvents, 'created'>;
   source: SecretSource;
   rollouts?: Pick<RolloutCoordinator, 'request'>;
   /**
@@ -580,7 +586,9 @@ export class ExternalSecretReconciler {
     if (plan.action === 'create') {
       if (!created) await this.deps.secrets.create(plan.secret);
       written = true;
-      await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
+      const message = `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`;
+      if (this.deps.createdEvents) await this.deps.createdEvents.created(refOf(es), storeRefOf(store, es), message);
+      else await this.event(es, 'Normal', 'Created', message);
     } else if (plan.action === 'update' || plan.action === 'recreate') {
       if (plan.action === 'recreate') {
         await this.recreate(es, planned, plan.secret, log);
@@ -870,6 +878,12 @@ function keyOf(es: ExternalSecret): string {
 
 function ownerOf(es: ExternalSecret) {
   return { namespace: es.metadata.namespace!, name: es.metadata.name, uid: es.metadata.uid ?? '' };
+}
+
+/** The store an ExternalSecret read through, as an Event's object. */
+function storeRefOf(store: SecretStore, es: DefaultedExternalSecret): ObjectRef {
+  const kind = es.spec.secretStoreRef.kind === 'ClusterSecretStore' ? 'ClusterSecretStore' : 'SecretStore';
+  return { apiVersion: API_GROUP_VERSION, kind, name: store.metadata.name, ...(kind === 'SecretStore' ? { namespace: store.metadata.namespace } : {}), uid: store.metadata.uid };
 }
 
 export function refOf(es: ExternalSecret): ObjectRef {
