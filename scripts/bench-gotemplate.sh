@@ -36,4 +36,4 @@ console.log(`rss before: ${before} MiB; after first render: ${afterFirst} MiB; a
 console.log(`first render (load + compile + start): ${first.toFixed(0)} ms; per render of 3 templates: p50 ${times[500].toFixed(2)} ms, p99 ${times[990].toFixed(2)} ms`);
 await engine.close();
 JS
-node --expose-gc "$out/bench.mjs" "$out/dist/sync/gotemplate/engine.js"
+node --expose-gc "$out/bench.mjs" "$out/dist/sync/template/go/engine.js"

@@ -26,7 +26,7 @@ const dist = process.argv[2];
 const { renderTemplateText } = await import(`${dist}/sync/template.js`);
 const { applyTemplate, NO_TEMPLATE_SOURCES } = await import(`${dist}/sync/template-apply.js`);
 const { LiquidWorkerPool } = await import(`${dist}/sync/workers/liquid-pool.js`);
-const { WasmGoEngine } = await import(`${dist}/sync/gotemplate/engine.js`);
+const { WasmGoEngine } = await import(`${dist}/sync/template/go/engine.js`);
 
 const mb = () => process.memoryUsage().rss / 1048576;
 const HOSTILE_LIQUID = '{% for i in (1..100000) %}{% for j in (1..100000) %}{% endfor %}{% endfor %}';

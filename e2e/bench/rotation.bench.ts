@@ -12,7 +12,7 @@ import { applySecretsManagerStore, freshNamespace, secretValue } from '../lib/co
 import { samples } from '../lib/metrics.js';
 import { SecretWatch, percentile, readerManifest, rotate } from '../lib/rotation.js';
 import { sleep } from '../lib/wait.js';
-import { stableOffsetMs, waveStart } from '../../operator/src/controller/refresh.js';
+import { stableOffsetMs, waveStart } from '../../operator/src/controller/externalsecret/refresh.js';
 
 const COUNT = 20;
 const INTERVAL_MS = 10_000;

@@ -1,8 +1,8 @@
 // Entry of the `rotor` command (bin/rotor.mjs, the image's /usr/local/bin/rotor, and the
 // kubectl plugin kubectl-rotor): user-facing tools, kept apart from the operator's entry
 // (main.ts) so the operator never loads them and they never start the operator.
-import './require-node.js'; // first: refuses an old Node.js before anything loads undici
-import { VERSION } from './version.js';
+import './platform/require-node.js'; // first: refuses an old Node.js before anything loads undici
+import { VERSION } from './platform/version.js';
 
 const USAGE = `rotor ${VERSION} — tools for Rotor, the operator that syncs AWS secrets into Kubernetes
 

@@ -1,11 +1,11 @@
 // Entry point: flags/env -> config, heap sized to the container's memory limit, then the
 // operator (operator.ts). Only light modules are imported before the heap is sized, since
 // sizing it may re-execute the process.
-import './require-node.js'; // first: refuses an old Node.js before anything loads undici
+import './platform/require-node.js'; // first: refuses an old Node.js before anything loads undici
 import { pathToFileURL } from 'node:url';
 import { ConfigError, VersionRequested, parseConfig, type OperatorConfig } from './config.js';
-import { applyHeapSizing } from './heap.js';
-import { VERSION } from './version.js';
+import { applyHeapSizing } from './platform/heap.js';
+import { VERSION } from './platform/version.js';
 
 async function main(): Promise<void> {
   let config: OperatorConfig;
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const heap = applyHeapSizing();
-  const [{ createLogger }, { runOperator, fatal }] = await Promise.all([import('./log.js'), import('./operator.js')]);
+  const [{ createLogger }, { runOperator, fatal }] = await Promise.all([import('./platform/log.js'), import('./operator.js')]);
   const logger = createLogger({ level: config.logLevel, base: { component: 'rotor' } });
   logger.info({ version: VERSION, leaderElect: config.leaderElect, namespace: config.namespace, heap }, 'rotor starting');
   const stop = await runOperator(config, logger);

@@ -6,10 +6,11 @@ import { DEFAULTS } from './api/defaults.js';
 import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
-import type { WorkQueueMetrics } from './controller/workqueue.js';
-import type { RestartCause } from './kube/resilient-informer.js';
+import type { WorkQueueMetrics } from './controller/runtime/workqueue.js';
+import type { RestartCause } from './kube/informer/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
-import type { EventRouterMetrics } from './controller/event-router.js';
+import type { EventRouterMetrics } from './controller/externalsecret/event-router.js';
+import type { ManagerMetrics } from './controller/manager.js';
 
 export interface RotorMetrics {
   registry: Registry;
@@ -417,5 +418,16 @@ export function informerMetrics(
   return {
     onRestart: (cause) => metrics.watchRestarts.inc({ resource, cause }),
     onHealthChange: (healthy) => metrics.watchHealthy.set({ resource }, healthy ? 1 : 0),
+  };
+}
+
+/** The manager's metric hooks on this registry (operator.ts passes them in: controller/ needs no registry). */
+export function managerMetrics(metrics: RotorMetrics): ManagerMetrics {
+  return {
+    workQueue: (queue) => workQueueMetrics(metrics, queue),
+    informer: (resource) => informerMetrics(metrics, resource),
+    eventRouter: () => eventRouterMetrics(metrics),
+    eventConsumer: (queue) => eventConsumerMetrics(metrics, queue),
+    eventToSecret: (seconds) => metrics.awsEventToSecret.observe(seconds),
   };
 }

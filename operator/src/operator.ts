@@ -1,19 +1,19 @@
 // The operator's wiring: Kubernetes and AWS clients, reconcilers, leader election and the
 // health/metrics servers. No logic of its own beyond lifecycle; main.ts is the entry point.
 import type { OperatorConfig } from './config.js';
-import type { Logger } from './log.js';
-import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, rolloutMetrics } from './metrics.js';
-import { startHealthServer, type HealthServer } from './server.js';
-import { loadKubeConfig, makeKubeClients } from './kube/client.js';
+import type { Logger } from './platform/log.js';
+import { awsCallMetrics, clusterExternalSecretMetrics, createMetrics, eventQueueMetrics, externalSecretMetrics, managerMetrics, rolloutMetrics } from './metrics.js';
+import { startHealthServer, type HealthServer } from './platform/server.js';
+import { loadKubeConfig, makeKubeClients } from './kube/client/clients.js';
 import { KubeSecretClient } from './kube/secrets.js';
 import { KubeStatusWriter } from './kube/status.js';
 import { KubeExternalSecretWriter } from './kube/external-secrets.js';
 import { KubeEventRecorder } from './kube/events.js';
-import { CreatedEvents } from './controller/created-events.js';
+import { CreatedEvents } from './controller/externalsecret/created-events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
-import { LeaderElector, kubeLeaseApi } from './kube/leader.js';
-import { WriteFence } from './kube/write-fence.js';
+import { LeaderElector, kubeLeaseApi } from './kube/informer/leader.js';
+import { WriteFence } from './kube/client/write-fence.js';
 import { loadOrCreateHmacKey } from './kube/hmac-key.js';
 import { AwsClientFactory } from './aws/clients.js';
 import { CredentialResolver } from './aws/credentials.js';
@@ -21,15 +21,16 @@ import { ProviderFactory } from './aws/provider-factory.js';
 import { EndpointPolicy } from './aws/endpoint-policy.js';
 import { SharedFetcher } from './aws/fetcher.js';
 import { RolloutCoordinator } from './rollout/coordinator.js';
-import { KubeWorkloadClient } from './rollout/workloads.js';
-import { FetchingSecretSource } from './controller/fetch-desired.js';
+import { KubeWorkloadClient } from './kube/workloads.js';
+import { FetchingSecretSource } from './controller/externalsecret/fetch-desired.js';
 import { KubeTemplateSourceClient } from './kube/template-sources.js';
-import { StoreAvailability } from './controller/store-availability.js';
-import { QueuedEventRecorder } from './controller/event-queue.js';
+import { StoreAvailability } from './controller/store/availability.js';
+import { QueuedEventRecorder } from './controller/runtime/event-queue.js';
 import { Manager, kubeManagerSources } from './controller/manager.js';
-import { EventIndex } from './controller/event-index.js';
+import { EventIndex } from './controller/externalsecret/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
-import { ControllerLifecycle } from './lifecycle.js';
+import { ControllerLifecycle } from './platform/lifecycle.js';
+import { errorForLog } from './platform/error-for-log.js';
 
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
@@ -95,7 +96,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
       const manager = new Manager({
         sources: kubeManagerSources(clients, config.watchNamespace),
         logger,
-        metrics,
+        metrics: managerMetrics(metrics),
         concurrency: config.concurrency,
         storeConcurrency: config.storeConcurrency,
         watchNamespace: config.watchNamespace,
@@ -187,6 +188,6 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
 }
 
 export function fatal(logger: Logger, message: string, error: unknown): never {
-  logger.fatal({ err: error instanceof Error ? { name: error.name, message: error.message } : undefined }, message);
+  logger.fatal({ err: errorForLog(error) }, message);
   process.exit(1);
 }

@@ -103,7 +103,7 @@ export function waveDelayMs(size: number, opts: Pick<ScaleOptions, 'waveAfterMs'
 /**
  * A refresh interval (whole seconds) whose next wave start after `nowMs` is at least
  * `minDelayMs` away and as little more as can be found: the operator's waves start at
- * phase + k·interval (controller/refresh.ts), the phase a hash of the store, so the interval
+ * phase + k·interval (controller/externalsecret/refresh.ts), the phase a hash of the store, so the interval
  * decides where the first wave falls. `nextWave(interval)` gives that instant.
  */
 export function chooseWaveInterval(nowMs: number, minDelayMs: number, nextWave: (intervalMs: number) => number): { intervalMs: number; waveAtMs: number } {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
 import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs } from './options.js';
-import { stableOffsetMs, waveStart } from '../../../operator/src/controller/refresh.js';
+import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
 import { timeToReadySeconds } from './bed.js';
 

@@ -18,14 +18,14 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { Inspector } from './inspector.js';
 import { KubeApi } from './kube.js';
 import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs, type ScaleOptions } from './options.js';
-import { stableOffsetMs, waveStart } from '../../../operator/src/controller/refresh.js';
+import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
 import { loadAverage, sampleProcess } from './proc.js';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
 
 const NS = 'scale';
-/** The phase of the waves of the one store (controller/refresh.ts: a hash of its name). */
+/** The phase of the waves of the one store (controller/externalsecret/refresh.ts: a hash of its name). */
 const STORE_PHASE = stableOffsetMs(`SecretStore/${NS}/aws`);
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 // reconcilers and the pure builder see only these shapes, so unit tests inject fakes and the
 // real SDK clients stay at the edge (aws/).
 import type { AwsService, DataFromFind, EsReason } from './types.js';
+import { LOG_SAFE_MESSAGE } from '../platform/error-for-log.js';
 
 /** One value read from AWS. Never logged: only `name`, `versionId`, `version`, `region` may be. */
 export interface RemoteSecret {
@@ -88,6 +89,8 @@ export class ProviderError extends Error {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
   }
+  /** Its message is written for status and events, never holds a value: fit for the log too. */
+  readonly [LOG_SAFE_MESSAGE] = true;
   get code(): string | undefined {
     return this.options.code;
   }

@@ -42,6 +42,7 @@ import type { AwsClientFactory } from './clients.js';
 import { systemClock, type Clock } from './clock.js';
 import { toProviderError } from './errors.js';
 import { ProviderError } from '../api/provider.js';
+import { errorForLog } from '../platform/error-for-log.js';
 
 export const ROLE_ARN_ANNOTATION = 'eks.amazonaws.com/role-arn';
 export const DEFAULT_TOKEN_AUDIENCES = ['sts.amazonaws.com'];
@@ -204,7 +205,7 @@ export class CredentialResolver {
         // (e.g. STS briefly unavailable): keep using them and retry shortly.
         const stillValid = current.credentials?.expiration && current.credentials.expiration.getTime() > this.clock.now();
         if (current.credentials && stillValid) {
-          this.options.logger.warn({ identityKey, reason: err instanceof ProviderError ? err.message : String(err) }, 'credential refresh failed; using the still-valid credentials');
+          this.options.logger.warn({ identityKey, err: errorForLog(err) }, 'credential refresh failed; using the still-valid credentials');
           current.refreshAt = this.clock.now() + 30_000;
           return current.credentials;
         }

@@ -7,7 +7,7 @@
 //
 // `/aws/reference/secretsmanager/<name>` reads a Secrets Manager secret through SSM. Only
 // GetParameter supports that prefix, so such names never go into a GetParameters batch.
-import { readListed } from './read-found.js';
+import { readListed } from './read-listed.js';
 import {
   DescribeParametersCommand,
   GetParameterCommand,

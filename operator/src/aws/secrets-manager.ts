@@ -11,7 +11,7 @@
 // it cannot select another stage, so other versions use GetSecretValue. A role may be
 // allowed GetSecretValue but not BatchGetSecretValue; the first denial switches this
 // provider instance to individual reads for good, so the denied call is paid once.
-import { readListed } from './read-found.js';
+import { readListed } from './read-listed.js';
 import {
   BatchGetSecretValueCommand,
   DescribeSecretCommand,

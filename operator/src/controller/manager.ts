@@ -10,35 +10,38 @@ import {
   type SecretStore,
   type StoreKind,
 } from '../api/types.js';
-import type { KubeClients } from '../kube/client.js';
-import type { Namespace, Secret } from '../kube/objects.js';
+import type { KubeClients } from '../kube/client/clients.js';
+import type { Namespace, Secret } from '../kube/client/objects.js';
 import {
   customResourceListWatchSource,
   kubeListWatchSource,
   secretListWatchSource,
   type KubeObject,
   type ListWatchSource,
-} from '../kube/list-watch.js';
-import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/resilient-informer.js';
-import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/cache-transform.js';
-import type { Readiness } from '../server.js';
-import { informerMetrics, workQueueMetrics, type RotorMetrics } from '../metrics.js';
+} from '../kube/informer/list-watch.js';
+import { ResilientInformer, informerReadiness, type ResilientInformerOptions } from '../kube/informer/resilient-informer.js';
+import type { Indexers } from '../kube/informer/indexer.js';
+import { admitSecret, isDataStripped, secretForCache, stripForCache } from '../kube/informer/cache-transform.js';
+import type { Readiness } from '../platform/server.js';
 import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient } from '../kube/ports.js';
-import { WorkQueue } from './workqueue.js';
-import { ExternalSecretReconciler, ReconcileFailure, refOf, type ExternalSecretReconcilerDeps } from './externalsecret-reconciler.js';
+import { WorkQueue, type WorkQueueMetrics } from './runtime/workqueue.js';
+import { ExternalSecretReconciler, refOf, type ExternalSecretReconcilerDeps } from './externalsecret/reconciler.js';
+import { ReconcileFailure } from './runtime/reconcile.js';
+import { errorForLog } from '../platform/error-for-log.js';
+import { deletionChanged, labelsChanged, specAnnotationsOrDeletionChanged, stampedFieldsChanged } from './runtime/predicates.js';
+import { keyOfStore, parseStoreKey, storeKeyOfRef } from './store/key.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
 import { withDefaults } from '../api/defaults.js';
 import { parseDuration } from '../api/duration.js';
-import { StoreReconciler, type StoreReconcilerDeps } from './store-reconciler.js';
-import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret-reconciler.js';
-import { controllingClusterExternalSecret, type NamespaceView } from './ces-plan.js';
-import { ownerToRepair } from './secret-owner.js';
-import { EventIndex, type IndexedRead } from './event-index.js';
-import { EventRouter } from './event-router.js';
+import { StoreReconciler, type StoreReconcilerDeps } from './store/reconciler.js';
+import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret/reconciler.js';
+import { controllingClusterExternalSecret, type NamespaceView } from './clusterexternalsecret/externalsecret-plan.js';
+import { ownerToRepair } from './externalsecret/secret-owner.js';
+import { EventIndex, type IndexedRead } from './externalsecret/event-index.js';
+import { EventRouter, type EventRouterMetrics } from './externalsecret/event-router.js';
 import { QueueConsumer, type QueueConsumerOptions } from '../aws/events/consumer.js';
 import type { EventQueue } from '../aws/events/sqs-queue.js';
-import type { BackoffPolicy } from '../kube/backoff.js';
-import { eventConsumerMetrics, eventRouterMetrics } from '../metrics.js';
+import type { BackoffPolicy } from '../platform/backoff.js';
 import type { AwsService } from '../api/types.js';
 
 /** Where the informers list and watch; kubeManagerSources() in production, fakes in tests. */
@@ -70,7 +73,8 @@ export function kubeManagerSources(clients: KubeClients, namespace: string | und
 export interface ManagerOptions {
   sources: ManagerSources;
   logger: Logger;
-  metrics: RotorMetrics;
+  /** Metric hooks, made by the wiring (operator.ts: metrics.ts managerMetrics) so this layer needs no registry. */
+  metrics: ManagerMetrics;
   concurrency: number;
   /** ExternalSecrets of one store reconciled at once (default: concurrency, no limit). */
   storeConcurrency?: number;
@@ -84,6 +88,16 @@ export interface ManagerOptions {
   clusterExternalSecretDeps: Omit<ClusterExternalSecretReconcilerDeps, 'get' | 'namespaces' | 'externalSecrets' | 'logger'>;
   /** AWS change events (issue #16): the operator's queues, read only while this manager runs (on the leader). */
   events?: ManagerEventOptions;
+}
+
+/** The metric hooks of everything the manager builds. */
+export interface ManagerMetrics {
+  workQueue(queue: string): WorkQueueMetrics;
+  informer(resource: string): Pick<ResilientInformerOptions<KubeObject>, 'onRestart' | 'onHealthChange'>;
+  eventRouter(): EventRouterMetrics;
+  eventConsumer(queue: string): QueueConsumerOptions['metrics'];
+  /** Seconds from an AWS change event's receipt to the Secret written for it. */
+  eventToSecret(seconds: number): void;
 }
 
 export interface ManagerEventOptions {
@@ -102,8 +116,6 @@ export interface ManagerEventOptions {
   backoff?: BackoffPolicy;
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
-
-const STORE_KEY_SEPARATOR = '|';
 
 export class Manager {
   readonly externalSecrets: ResilientInformer<ExternalSecret & KubeObject>;
@@ -129,7 +141,7 @@ export class Manager {
       resource: string,
       source: ListWatchSource<T>,
       optional?: ResilientInformerOptions<T>['optional'],
-      keep: Pick<ResilientInformerOptions<T>, 'transform' | 'admit'> = { transform: stripForCache },
+      keep: Pick<ResilientInformerOptions<T>, 'transform' | 'admit' | 'indexers'> = { transform: stripForCache },
     ) =>
       new ResilientInformer<T>({
         resource,
@@ -137,10 +149,10 @@ export class Manager {
         stallTimeoutMs: options.watchStallMs,
         logger: options.logger.child({ informer: resource }),
         ...keep,
-        ...informerMetrics(metrics, resource),
+        ...metrics.informer(resource),
         ...(optional ? { optional } : {}),
       });
-    this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets);
+    this.externalSecrets = informer(PLURAL.ExternalSecret, sources.externalSecrets, undefined, { transform: stripForCache, indexers: EXTERNAL_SECRET_INDEXERS });
     this.secretStores = informer(PLURAL.SecretStore, sources.secretStores);
     this.clusterSecretStores = informer(PLURAL.ClusterSecretStore, sources.clusterSecretStores);
     // Metadata and a digest of the data only, and only Secrets claiming an owner in their own
@@ -148,6 +160,7 @@ export class Manager {
     this.managedSecrets = informer('secrets', sources.managedSecrets, undefined, {
       transform: secretForCache(options.externalSecretDeps.macKey),
       admit: admitSecret,
+      indexers: MANAGED_SECRET_INDEXERS,
     });
     this.namespaces = informer('namespaces', sources.namespaces);
     // Added after 0.1.0: an upgrade that did not apply the CRDs first (Helm never upgrades them)
@@ -169,7 +182,7 @@ export class Manager {
               esDeps.onSynced?.(ns, name, service, reads);
             },
             onEventSynced: (seconds: number) => {
-              metrics.awsEventToSecret.observe(seconds);
+              metrics.eventToSecret(seconds);
               esDeps.onEventSynced?.(seconds);
             },
           }
@@ -182,7 +195,7 @@ export class Manager {
       },
       secrets: this.cacheFirstSecrets(options.externalSecretDeps.secrets),
       readLive: (ns, name) => options.externalSecretDeps.secrets.get(ns, name),
-      managedSecretsOf: (ns, owner) => this.managedSecrets.list(ns).filter((s) => s.metadata?.annotations?.[ANNOTATION_OWNER] === owner),
+      managedSecretsOf: (ns, owner) => this.managedSecretsOf(ns, owner),
       cachedManagedSecret: (ns, name) => this.managedSecrets.get(ns, name),
       // A rollout's answer brings its ExternalSecret back to record it and clear the marker.
       requeue: (ns, name) => this.esQueue.add(`${ns}/${name}`),
@@ -208,7 +221,7 @@ export class Manager {
       // A store that hangs holds at most storeConcurrency workers; the others serve other stores.
       groupOf: (key) => this.storeGroupOf(key),
       maxPerGroup: options.storeConcurrency ?? options.concurrency,
-      metrics: workQueueMetrics(metrics, 'externalsecret'),
+      metrics: metrics.workQueue('externalsecret'),
       handler: (key) => {
         const [ns, name] = splitKey(key);
         return esReconciler.reconcile(ns, name);
@@ -217,17 +230,17 @@ export class Manager {
     });
     this.storeQueue = new WorkQueue({
       concurrency: Math.max(1, Math.ceil(options.concurrency / 2)),
-      metrics: workQueueMetrics(metrics, 'secretstore'),
+      metrics: metrics.workQueue('secretstore'),
       handler: (key) => {
-        const [kind, ns, name] = key.split(STORE_KEY_SEPARATOR) as [StoreKind, string, string];
-        return storeReconciler.reconcile(kind, ns || undefined, name);
+        const store = parseStoreKey(key);
+        return store ? storeReconciler.reconcile(store.kind, store.namespace, store.name) : Promise.resolve();
       },
       onError: (key, error, retries) => this.logFailure('secretstore', key, error, retries),
     });
     // Few ClusterExternalSecrets, each a loop over namespaces: a small queue of its own.
     this.cesQueue = new WorkQueue({
       concurrency: 2,
-      metrics: workQueueMetrics(metrics, 'clusterexternalsecret'),
+      metrics: metrics.workQueue('clusterexternalsecret'),
       handler: (name) => cesReconciler.reconcile(name),
       onError: (key, error, retries) => this.logFailure('clusterexternalsecret', key, error, retries),
     });
@@ -244,7 +257,7 @@ export class Manager {
       enqueue: (key) => this.esQueue.add(key),
       events: this.options.externalSecretDeps.events,
       uidOf: (ns, name) => this.externalSecrets.get(ns, name)?.metadata.uid,
-      metrics: eventRouterMetrics(this.options.metrics),
+      metrics: this.options.metrics.eventRouter(),
     });
     for (const { name, queue } of events.queues) {
       this.consumers.push(
@@ -252,7 +265,7 @@ export class Manager {
           name,
           queue,
           handle: (change, receivedAt) => router.route(change, receivedAt),
-          metrics: eventConsumerMetrics(this.options.metrics, name),
+          metrics: this.options.metrics.eventConsumer(name),
           logger: this.options.logger.child({ component: 'event-queue' }),
           ...(events.reportTo ? { onHealthChange: queueHealthEvents(this.options.externalSecretDeps.events, events.reportTo, name) } : {}),
           ...(events.backoff ? { backoff: events.backoff } : {}),
@@ -289,9 +302,8 @@ export class Manager {
     return {
       candidates: (namespace) =>
         this.externalSecrets
-          .list(namespace)
+          .byIndex(PERIODIC_BY_NAMESPACE, namespace)
           .map((es) => withDefaults(es))
-          .filter((es) => es.spec.refreshPolicy === 'Periodic' && refreshesPeriodically(es.spec.refreshInterval))
           .map((es) => ({ externalSecret: refOf(es), secretName: es.spec.target.name, ...(es.spec.rollout ? { rollout: es.spec.rollout } : {}) })),
       refresh: async (refs) => {
         await Promise.all(
@@ -347,24 +359,17 @@ export class Manager {
       .onAdd(enqueueEs)
       // Status writes also arrive as updates; only spec, metadata or deletion changes need a pass.
       .onUpdate((es, old) => {
-        if (
-          es.metadata.generation !== old.metadata.generation ||
-          JSON.stringify(es.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
-          es.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
-        ) {
-          enqueueEs(es);
-        }
+        if (specAnnotationsOrDeletionChanged(es, old)) enqueueEs(es);
       })
       .onDelete(enqueueEs);
 
-    const storeKey = (s: SecretStore, kind: StoreKind) => [kind, s.metadata.namespace ?? '', s.metadata.name].join(STORE_KEY_SEPARATOR);
     for (const [informer, kind] of [
       [this.secretStores, 'SecretStore'],
       [this.clusterSecretStores, 'ClusterSecretStore'],
     ] as const) {
       informer
         .onAdd((s) => {
-          this.storeQueue.add(storeKey(s, kind));
+          this.storeQueue.add(keyOfStore(s, kind));
           // ExternalSecrets that failed because the store did not exist retry now (and are
           // filed in the event index under the store's region).
           for (const es of this.externalSecretsUsing(s, kind)) {
@@ -374,7 +379,7 @@ export class Manager {
         })
         .onUpdate((s, old) => {
           if (s.metadata.generation === old.metadata.generation) return;
-          this.storeQueue.add(storeKey(s, kind));
+          this.storeQueue.add(keyOfStore(s, kind));
           // Every ExternalSecret of the store, Ready ones too, re-syncs from the new spec (a
           // failing one retries now instead of at its next backoff).
           for (const es of this.externalSecretsUsing(s, kind)) {
@@ -384,7 +389,7 @@ export class Manager {
           }
         })
         // The store reconciler releases a deleted store's clients, sockets and credentials.
-        .onDelete((s) => this.storeQueue.add(storeKey(s, kind)));
+        .onDelete((s) => this.storeQueue.add(keyOfStore(s, kind)));
     }
 
     // A managed Secret edited or deleted by someone is repaired by its ExternalSecret: only one
@@ -401,7 +406,7 @@ export class Manager {
 
     // A relabelled namespace may now be allowed (or refused) by a ClusterSecretStore's conditions.
     this.namespaces.onUpdate((ns, old) => {
-      if (JSON.stringify(ns.metadata?.labels ?? {}) === JSON.stringify(old.metadata?.labels ?? {})) return;
+      if (!labelsChanged(ns, old)) return;
       for (const es of this.externalSecrets.list(ns.metadata?.name)) {
         if (es.spec.secretStoreRef?.kind === 'ClusterSecretStore') enqueueEs(es);
       }
@@ -422,21 +427,14 @@ export class Manager {
     this.clusterExternalSecrets
       .onAdd((ces) => enqueue(ces.metadata.name))
       .onUpdate((ces, old) => {
-        if (
-          ces.metadata.generation !== old.metadata.generation ||
-          JSON.stringify(ces.metadata.annotations ?? {}) !== JSON.stringify(old.metadata.annotations ?? {}) ||
-          ces.metadata.deletionTimestamp !== old.metadata.deletionTimestamp
-        ) {
-          enqueue(ces.metadata.name);
-        }
+        if (specAnnotationsOrDeletionChanged(ces, old)) enqueue(ces.metadata.name);
       })
       .onDelete((ces) => enqueue(ces.metadata.name));
 
     this.namespaces
       .onAdd(enqueueAll)
       .onUpdate((ns, old) => {
-        const relabelled = JSON.stringify(ns.metadata?.labels ?? {}) !== JSON.stringify(old.metadata?.labels ?? {});
-        if (relabelled || ns.metadata?.deletionTimestamp !== old.metadata?.deletionTimestamp) enqueueAll();
+        if (labelsChanged(ns, old) || deletionChanged(ns, old)) enqueueAll();
       })
       .onDelete(enqueueAll);
 
@@ -445,11 +443,7 @@ export class Manager {
       .onUpdate((es, old) => {
         const owner = ownerOf(es) ?? ownerOf(old);
         if (!owner) return;
-        const changed =
-          es.metadata.generation !== old.metadata.generation ||
-          JSON.stringify([es.metadata.labels, es.metadata.annotations, es.metadata.ownerReferences]) !==
-            JSON.stringify([old.metadata.labels, old.metadata.annotations, old.metadata.ownerReferences]);
-        if (changed) enqueue(owner);
+        if (stampedFieldsChanged(es, old)) enqueue(owner);
       })
       .onDelete((es) => {
         const owner = ownerOf(es);
@@ -486,15 +480,18 @@ export class Manager {
   /** The store an ExternalSecret key reads from (its own key when it is gone). */
   private storeGroupOf(key: string): string {
     const [ns, name] = splitKey(key);
-    const ref = this.externalSecrets.get(ns, name)?.spec?.secretStoreRef;
-    if (!ref) return key;
-    return ref.kind === 'ClusterSecretStore' ? `ClusterSecretStore/${ref.name}` : `SecretStore/${ns}/${ref.name}`;
+    const es = this.externalSecrets.get(ns, name);
+    return (es && storeKeyOfRef(es)) ?? key;
   }
 
-  private externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
-    return this.externalSecrets
-      .list(kind === 'SecretStore' ? store.metadata.namespace : undefined)
-      .filter((es) => es.spec.secretStoreRef?.name === store.metadata.name && (es.spec.secretStoreRef.kind ?? 'SecretStore') === kind);
+  /** The ExternalSecrets naming this store (an index lookup: a store event must not scan every ExternalSecret). */
+  externalSecretsUsing(store: SecretStore, kind: StoreKind): ExternalSecret[] {
+    return this.externalSecrets.byIndex(BY_STORE, keyOfStore(store, kind));
+  }
+
+  /** The cached managed Secrets of a namespace whose rotor.dev/owner names `owner` (an index lookup). */
+  managedSecretsOf(namespace: string, owner: string): Secret[] {
+    return this.managedSecrets.byIndex(BY_OWNER, owner).filter((s) => s.metadata?.namespace === namespace);
   }
 
   /**
@@ -518,12 +515,12 @@ export class Manager {
   private logFailure(controller: string, key: string, error: unknown, retries: number): void {
     if (error instanceof ReconcileFailure) {
       // Already in status and events; the log line keeps the message for operators.
-      this.log.debug({ controller, key, retries, retryable: error.retryable }, 'reconcile failed; backing off');
+      this.log.debug({ controller, key, retries, retryable: error.retryable }, error.retryable ? 'reconcile failed; backing off' : 'reconcile failed; waiting for a change or the next refresh');
       return;
     }
-    // Kubernetes errors are safe to log: a 422's message names field paths only, from where it
-    // is raised (kube/rest.ts KubeHttpError, kube/errors.ts toKubeApiError).
-    this.log.error({ controller, key, retries, err: { name: (error as Error)?.name, message: (error as Error)?.message } }, 'unexpected reconcile error');
+    // Kubernetes errors keep their message (a 422 names field paths only, from where it is
+    // raised: kube/client/errors.ts); any other error shows its name and code.
+    this.log.error({ controller, key, retries, err: errorForLog(error) }, 'unexpected reconcile error');
   }
 }
 
@@ -540,6 +537,29 @@ function splitKey(key: string): [string, string] {
   const slash = key.indexOf('/');
   return [key.slice(0, slash), key.slice(slash + 1)];
 }
+
+/** ExternalSecrets by the store they name (storeKeyOf), and the periodic ones by namespace (rollout siblings). */
+const BY_STORE = 'store';
+const PERIODIC_BY_NAMESPACE = 'periodic';
+const EXTERNAL_SECRET_INDEXERS: Indexers<ExternalSecret & KubeObject> = {
+  [BY_STORE]: (es) => {
+    const key = storeKeyOfRef(es);
+    return key ? [key] : [];
+  },
+  [PERIODIC_BY_NAMESPACE]: (es) => {
+    const spec = withDefaults(es).spec;
+    return es.metadata.namespace && spec.refreshPolicy === 'Periodic' && refreshesPeriodically(spec.refreshInterval) ? [es.metadata.namespace] : [];
+  },
+};
+
+/** Managed Secrets by their rotor.dev/owner annotation ("namespace/name" of the ExternalSecret). */
+const BY_OWNER = 'owner';
+const MANAGED_SECRET_INDEXERS: Indexers<Secret & KubeObject> = {
+  [BY_OWNER]: (secret) => {
+    const owner = secret.metadata?.annotations?.[ANNOTATION_OWNER];
+    return owner ? [owner] : [];
+  },
+};
 
 /** Informer objects from the same list share a kind; the reconcilers rely on it being set. */
 function withKind(store: SecretStore | undefined, kind: StoreKind): SecretStore | undefined {

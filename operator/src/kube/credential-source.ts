@@ -1,11 +1,11 @@
 // CredentialSourceClient on CoreApi: what per-store AWS credentials read from Kubernetes
 // (static keys in Secrets, IRSA ServiceAccounts, TokenRequest). Failures become ProviderErrors
 // whose message names the namespace/name/key and says what to do, never the value.
-import type { CoreApi } from './api.js';
-import type { TokenRequest } from './objects.js';
+import type { CoreApi } from './client/api.js';
+import type { TokenRequest } from './client/objects.js';
 import { ES_REASON } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
-import { httpStatusOf, toKubeApiError } from './errors.js';
+import { httpStatusOf, isNotFound, toKubeApiError } from './client/errors.js';
 import type { CredentialSourceClient, ServiceAccountToken } from './ports.js';
 
 type CoreCalls = Pick<CoreApi, 'readNamespacedSecret' | 'readNamespacedServiceAccount' | 'createNamespacedServiceAccountToken'>;
@@ -42,7 +42,7 @@ export class KubeCredentialSource implements CredentialSourceClient {
       const sa = await this.core.readNamespacedServiceAccount({ namespace, name });
       return sa.metadata?.annotations ?? {};
     } catch (error) {
-      if (httpStatusOf(error) === 404) return undefined;
+      if (isNotFound(error)) return undefined;
       throw kubeFailure(error, `read ServiceAccount ${namespace}/${name}`, {
         403: [ES_REASON.AccessDenied, `the operator may not read ServiceAccount ${namespace}/${name}: ${perStoreIrsaHint(namespace, name)}`],
       });

@@ -4,10 +4,10 @@
 // that repeats every retry shows as "x42 over 3h" in `kubectl describe`, not 42 lines.
 // Recording is best effort: failures are logged, never thrown at the reconciler.
 import { randomBytes } from 'node:crypto';
-import type { CoreApi } from './api.js';
-import type { KubeEvent } from './objects.js';
+import type { CoreApi } from './client/api.js';
+import type { KubeEvent } from './client/objects.js';
 import type { Logger } from 'pino';
-import { isNotFound } from './errors.js';
+import { isNotFound } from './client/errors.js';
 import type { EventRecorder, EventType, ObjectRef } from './ports.js';
 
 export const EVENT_COMPONENT = 'rotor';

@@ -1,9 +1,9 @@
 // ExternalSecretWriter on CustomObjectsApi: the ExternalSecrets a ClusterExternalSecret creates,
 // updates and deletes. Writes are guarded (resourceVersion on replace, a uid precondition on
 // delete) so an ExternalSecret someone re-created meanwhile is never clobbered.
-import type { CustomObjectsApi } from './api.js';
+import type { CustomObjectsApi } from './client/api.js';
 import { API_GROUP, API_VERSION, PLURAL, type ExternalSecret } from '../api/types.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import type { ExternalSecretWriter } from './ports.js';
 import { FIELD_MANAGER } from './secrets.js';
 

@@ -5,7 +5,7 @@
 // the ExternalSecret's uid (sync/mac.ts objectMacKey), so no two tenants share a MAC key.
 import { randomBytes } from 'node:crypto';
 import type { SecretClient } from './ports.js';
-import { isConflict } from './errors.js';
+import { isConflict } from './client/errors.js';
 
 const KEY_FIELD = 'key';
 const KEY_BYTES = 32;

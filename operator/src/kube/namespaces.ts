@@ -1,8 +1,8 @@
 // NamespaceClient on CoreApi: the labels ClusterSecretStore conditions select on.
 // A plain GET per call: it happens once per reconcile of an ExternalSecret using a
 // ClusterSecretStore, which is cheap next to the AWS read it guards.
-import type { CoreApi } from './api.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import type { CoreApi } from './client/api.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import type { NamespaceClient } from './ports.js';
 
 export class KubeNamespaceClient implements NamespaceClient {

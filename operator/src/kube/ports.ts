@@ -1,7 +1,7 @@
 // What the reconcilers and the AWS credential layer need from Kubernetes, as
 // narrow interfaces. kube/ implements them over kube/api.ts; unit tests implement them with
 // in-memory fakes.
-import type { Secret } from './objects.js';
+import type { Secret } from './client/objects.js';
 import type { ClusterExternalSecretStatus, ExternalSecret, ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';
 
 export interface ObjectRef {

@@ -1,9 +1,9 @@
 // SecretClient on CoreApi: reads return undefined for a missing Secret, writes and deletes are
 // guarded by resourceVersion (deletes by uid too), and 409s surface as ConflictError so the
 // reconciler re-reads and retries.
-import type { CoreApi } from './api.js';
-import type { Secret } from './objects.js';
-import { ConflictError, isConflict, isNotFound, toKubeApiError } from './errors.js';
+import type { CoreApi } from './client/api.js';
+import type { Secret } from './client/objects.js';
+import { ConflictError, isConflict, isNotFound, toKubeApiError } from './client/errors.js';
 import type { DeletePreconditions, SecretClient } from './ports.js';
 
 /** Shown in managedFields, so `kubectl get secret -o yaml` says who wrote what. */

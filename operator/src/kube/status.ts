@@ -6,9 +6,9 @@
 // The status passed is the whole new status: a merge patch would keep a top-level field we
 // leave out (e.g. a stale servedRegion), so every known field that is absent is sent as null,
 // which a merge patch turns into "remove".
-import type { CustomObjectsApi } from './api.js';
+import type { CustomObjectsApi } from './client/api.js';
 import { API_GROUP, API_VERSION, PLURAL, type ClusterExternalSecretStatus, type ExternalSecretStatus, type SecretStoreStatus, type StoreKind } from '../api/types.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import type { ClusterExternalSecretStatusWriter, StatusWriter } from './ports.js';
 import { FIELD_MANAGER } from './secrets.js';
 

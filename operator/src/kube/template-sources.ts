@@ -1,7 +1,7 @@
 // TemplateSourceClient on CoreApi: the ConfigMaps and Secrets that templateFrom names, read
 // when an ExternalSecret is synced (ESO reads them the same way, on each reconcile).
-import type { CoreApi } from './api.js';
-import { isNotFound, toKubeApiError } from './errors.js';
+import type { CoreApi } from './client/api.js';
+import { isNotFound, toKubeApiError } from './client/errors.js';
 import type { TemplateSourceClient } from './ports.js';
 
 export class KubeTemplateSourceClient implements TemplateSourceClient {

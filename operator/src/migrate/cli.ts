@@ -2,21 +2,11 @@
 // the live handover is handover.ts. I/O is injected so the whole command is unit-tested.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { convertDocuments, describeObject, hasLosses, markForAdoption, type Finding } from './convert.js';
-import { loadRotorKinds } from './crd-schemas.js';
+import { convertDocuments, describeObject, hasLosses, markForAdoption } from './convert.js';
 import { InputError, readInputs, toYamlStream } from './inputs.js';
-import { formatReport } from './report.js';
+import { EXIT, loadKinds, writeReport, type MigrateFlags, type MigrateIO } from './io.js';
 
-export const EXIT = {
-  /** Everything carried over. */
-  ok: 0,
-  /** Something could not be carried over: the report says what and what to do. */
-  incomplete: 1,
-  /** Bad flags or unreadable input; nothing was written. */
-  usage: 2,
-  /** --live: the handover did not finish (timeout, API error); the report says where it stopped. */
-  handoverFailed: 3,
-} as const;
+export { EXIT, type MigrateFlags, type MigrateIO };
 
 export const MIGRATE_USAGE = `rotor migrate — move External Secrets Operator (ESO) manifests and Secrets to Rotor
 
@@ -85,13 +75,6 @@ Exit codes:
   4  unexpected error (a bug: please report the printed stack)
 `;
 
-export interface MigrateIO {
-  readStdin(): Promise<string>;
-  stdout(text: string): void;
-  stderr(text: string): void;
-  writeFile(path: string, text: string): void;
-}
-
 export const processIO: MigrateIO = {
   readStdin: async () => {
     const chunks: Buffer[] = [];
@@ -102,23 +85,6 @@ export const processIO: MigrateIO = {
   stderr: (text) => void process.stderr.write(text),
   writeFile: (path, text) => writeFileSync(path, text),
 };
-
-export interface MigrateFlags {
-  inputs: string[];
-  output?: string;
-  report?: string;
-  recursive: boolean;
-  adopt: boolean;
-  crds?: string;
-  live: boolean;
-  namespace?: string;
-  dryRun: boolean;
-  deleteEso: boolean;
-  timeoutMs: number;
-  kubeconfig?: string;
-  context?: string;
-  help: boolean;
-}
 
 export class UsageError extends Error {}
 
@@ -235,20 +201,4 @@ export async function runMigrate(argv: string[], io: MigrateIO = processIO, live
     }
     throw error;
   }
-}
-
-/** Rotor's CRD schemas; a missing or unreadable --crds folder is an input error (exit 2), not a bug. */
-export function loadKinds(dir: string | undefined): ReturnType<typeof loadRotorKinds> {
-  try {
-    return loadRotorKinds(dir);
-  } catch (error) {
-    throw new InputError((error as Error).message);
-  }
-}
-
-export function writeReport(flags: Pick<MigrateFlags, 'report'>, io: MigrateIO, findings: Finding[], counts: { converted: number; passedThrough: number }, extra = ''): void {
-  const notConverted = new Set(findings.filter((f) => f.level === 'not-converted').map((f) => `${f.object}@${f.source}`)).size;
-  const text = formatReport(findings, { ...counts, notConverted }) + extra;
-  if (flags.report) io.writeFile(flags.report, text);
-  else io.stderr(text);
 }

@@ -4,9 +4,10 @@
 import { ESO_GROUP } from '../api/eso.js';
 // ESO's kinds have the plurals of Rotor's kinds of the same name.
 import { PLURAL } from '../api/types.js';
-import { httpStatusOf, isNotFound, toKubeApiError } from '../kube/errors.js';
-import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client.js';
-import type { Secret } from '../kube/objects.js';
+import { KubeApiError, isNotFound, toKubeApiError } from '../kube/client/errors.js';
+import { backoffDelayMs, type BackoffPolicy } from '../platform/backoff.js';
+import { loadKubeConfig, makeKubeClients, type KubeClients, type LoadKubeConfigOptions } from '../kube/client/clients.js';
+import type { Secret } from '../kube/client/objects.js';
 import type { ConvertibleKind } from './convert.js';
 import type { RotorKind } from './crd-schemas.js';
 
@@ -55,19 +56,22 @@ const CLUSTER_SCOPED: ReadonlySet<ConvertibleKind> = new Set(['ClusterSecretStor
 /** ESO serves v1 since 0.17 and v1beta1 before. */
 const ESO_VERSIONS = ['v1', 'v1beta1'];
 
+/** 200 ms doubling: 5 attempts over about 3 s. */
+const RETRY: BackoffPolicy = { baseMs: 200, maxMs: 1_600, jitter: 0 };
+const RETRY_ATTEMPTS = 5;
+
 /**
- * Retries what the API server says to retry (429, 5xx such as a CRD's storage still
- * initializing, network errors), 5 attempts over about 3 s; anything else fails at once.
+ * Retries what the API server says to retry (KubeApiError.retryable: 429, 5xx such as a CRD's
+ * storage still initializing, no answer) and errors that never reached it; anything else fails at once.
  */
-export async function retryTransient<T>(call: () => Promise<T>): Promise<T> {
+export async function retryTransient<T>(call: () => Promise<T>, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      const status = httpStatusOf(error);
-      const transient = status === undefined || status === 0 || status === 429 || status >= 500;
-      if (!transient || attempt >= 5 || isNotFound(error)) throw error;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1)));
+      const transient = !(error instanceof KubeApiError) || error.retryable;
+      if (!transient || attempt >= RETRY_ATTEMPTS) throw error;
+      await sleep(backoffDelayMs(attempt, RETRY));
     }
   }
 }

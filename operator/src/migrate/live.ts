@@ -4,7 +4,7 @@ import { hasLosses } from './convert.js';
 import { connectCluster } from './cluster.js';
 import { handover } from './handover.js';
 import { toYamlStream } from './inputs.js';
-import { EXIT, loadKinds, writeReport, type MigrateFlags, type MigrateIO } from './cli.js';
+import { EXIT, loadKinds, writeReport, type MigrateFlags, type MigrateIO } from './io.js';
 import type { MigrateCluster } from './cluster.js';
 
 export async function runLive(flags: MigrateFlags, io: MigrateIO, cluster?: MigrateCluster): Promise<number> {

@@ -12,13 +12,13 @@ import { abbreviateFingerprint, mergeRestartedFor } from './restarted-for.js';
 import { resolveTargets, workloadId } from './targets.js';
 import {
   WORKLOAD_API_VERSIONS,
-  httpStatusOf,
   rbacHint,
-  safeErrorText,
   type WorkloadClient,
   type WorkloadKind,
   type WorkloadSummary,
-} from './workloads.js';
+} from '../kube/workloads.js';
+import { httpStatusOf } from '../kube/client/errors.js';
+import { errorForLog } from '../platform/error-for-log.js';
 
 export const ROLLOUT_EVENT_REASON = {
   /** Normal, on the workload. */
@@ -207,7 +207,7 @@ export class RolloutCoordinator {
       await this.flushUnsafe(namespace, pending, snapshot);
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.
-      this.opts.logger?.warn({ namespace, err: safeErrorText(err) }, 'rollout flush failed');
+      this.opts.logger?.warn({ namespace, err: errorForLog(err) }, 'rollout flush failed');
       for (const p of pending) p.resolve({ targets: [], unchanged: [], problems: ['rollout failed unexpectedly; see the operator log'], retry: true });
     }
   }
@@ -244,7 +244,7 @@ export class RolloutCoordinator {
       }
     } catch (err) {
       // Best effort: without the siblings the rollout still happens, just maybe not coalesced.
-      this.opts.logger?.warn({ namespace, err: safeErrorText(err) }, 'refreshing sibling ExternalSecrets failed');
+      this.opts.logger?.warn({ namespace, err: errorForLog(err) }, 'refreshing sibling ExternalSecrets failed');
     } finally {
       this.collecting.delete(namespace);
     }
@@ -325,14 +325,14 @@ export class RolloutCoordinator {
         await this.opts.workloads.patchTemplateAnnotations(namespace, workload.kind, workload.name, { [ANNOTATION_RESTARTED_FOR]: value });
         break;
       } catch (err) {
-        const status = httpStatusOf(err);
+        const status = httpStatusOf(err) || undefined; // 0: no answer
         const delay = this.retryDelaysMs[attempt];
         if (isTransient(status) && delay !== undefined) {
-          this.opts.logger?.warn({ namespace, workload: id, status, attempt: attempt + 1, err: safeErrorText(err) }, 'rollout patch failed; retrying');
+          this.opts.logger?.warn({ namespace, workload: id, status, attempt: attempt + 1, err: errorForLog(err) }, 'rollout patch failed; retrying');
           await this.sleep(delay);
           continue;
         }
-        this.opts.logger?.warn({ namespace, workload: id, status, err: safeErrorText(err) }, 'rollout patch failed');
+        this.opts.logger?.warn({ namespace, workload: id, status, err: errorForLog(err) }, 'rollout patch failed');
         return { outcome: 'failed', problem: patchProblem(status, workload.kind, workload.name, namespace) };
       }
     }
@@ -378,7 +378,7 @@ export class RolloutCoordinator {
       await this.opts.events.record(object, type, reason, text);
     } catch (err) {
       // Events are best effort; a failed event must not fail or hide the rollout itself.
-      this.opts.logger?.warn({ object: `${object.kind}/${object.name}`, reason, err: safeErrorText(err) }, 'recording rollout event failed');
+      this.opts.logger?.warn({ object: `${object.kind}/${object.name}`, reason, err: errorForLog(err) }, 'recording rollout event failed');
     }
   }
 

@@ -12,13 +12,13 @@ import { parseReloadAnnotation } from './reload-annotation.js';
 import {
   WORKLOAD_KINDS,
   WORKLOAD_RESOURCES,
-  httpStatusOf,
   rbacHint,
-  safeErrorText,
   type WorkloadClient,
   type WorkloadKind,
   type WorkloadSummary,
-} from './workloads.js';
+} from '../kube/workloads.js';
+import { httpStatusOf } from '../kube/client/errors.js';
+import { errorForLog } from '../platform/error-for-log.js';
 
 export interface ResolveTargetsInput {
   namespace: string;
@@ -67,7 +67,7 @@ export async function resolveTargets(
         rolloutsForbidden = listProblem(err, kind, namespace);
         continue;
       }
-      log?.warn({ namespace, kind, status: httpStatusOf(err), err: safeErrorText(err) }, 'listing workloads for rollout failed');
+      log?.warn({ namespace, kind, status: httpStatusOf(err), err: errorForLog(err) }, 'listing workloads for rollout failed');
       problems.push(listProblem(err, kind, namespace));
       listFailed = true;
     }
@@ -136,7 +136,7 @@ export async function resolveTargets(
 
 function listProblem(err: unknown, kind: WorkloadKind, namespace: string): string {
   const { group, resource } = WORKLOAD_RESOURCES[kind];
-  const status = httpStatusOf(err);
+  const status = httpStatusOf(err) || undefined;
   const base = `cannot list ${resource}.${group} in namespace ${namespace}`;
   if (status === 403) return `${base} (HTTP 403): ${rbacHint('list', kind, namespace)}`;
   // Only the status code: the raw error text is for the operator log, not for events/status.

@@ -17,12 +17,12 @@ import { SyncError, quote } from './errors.js';
 import { selectValue, extractObject, selectProperty, extractEso } from './select.js';
 import { decode } from './decode.js';
 import { assertValidKey, keyFromRemoteName, rewriteKeys } from './keys.js';
-import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template-apply.js';
+import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './template/apply.js';
 import { validateSecretType } from './secret-types.js';
-import { goEngine, type GoEngine } from './gotemplate/engine.js';
+import { goEngine, type GoEngine } from './template/go/engine.js';
 import { WorkersBusyError } from './workers/pool.js';
 import type { LiquidRenderer } from './workers/liquid-pool.js';
-import { TEMPLATE_BUDGET_MS } from './template-limits.js';
+import { TEMPLATE_BUDGET_MS } from './template/limits.js';
 
 /** What the reconciler got for one remote read: the value, or the provider's error. */
 export type FetchResult = RemoteSecret | ProviderError;

@@ -4,6 +4,7 @@
 // and remote key names only, and `scrubValues` is a second line of defence for messages
 // that come from a library (LiquidJS, JMESPath) and could quote their input.
 import type { EsReason } from '../api/types.js';
+import { LOG_SAFE_MESSAGE } from '../platform/error-for-log.js';
 
 export interface SyncErrorOptions {
   /** Spec path the problem is about, e.g. `spec.data[2].remoteRef.property`. */
@@ -16,6 +17,8 @@ export interface SyncErrorOptions {
 
 export class SyncError extends Error {
   readonly field: string | undefined;
+  /** Its message is written for status and events, never holds a value: fit for the log too. */
+  readonly [LOG_SAFE_MESSAGE] = true;
   readonly notFound: boolean;
 
   constructor(

@@ -3,8 +3,8 @@ import type { ConversionStrategy, Rewrite } from '../api/types.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote } from './errors.js';
 import { compileUserRegExp, replaceAll, type UserRegExp } from './regexp.js';
-import type { GoEngine } from './gotemplate/engine.js';
-import { describeGoTemplateError } from './template-go.js';
+import type { GoEngine } from './template/go/engine.js';
+import { describeGoTemplateError } from './template/go/messages.js';
 
 /** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
 const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;

@@ -11,7 +11,7 @@ import { JSONPath } from 'jsonpath-plus';
 import { jsonPathSyntaxProblem } from './jsonpath-syntax.js';
 import { ES_REASON } from '../api/types.js';
 import { SyncError, quote, scrubValues } from './errors.js';
-import { NotAnObjectError, type GoEngine } from './gotemplate/engine.js';
+import { NotAnObjectError, type GoEngine } from './template/go/engine.js';
 
 export interface ValueSelector {
   property?: string;

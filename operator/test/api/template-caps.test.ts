@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { TEMPLATE_CAPS, templateLimitProblems } from '../../src/sync/template-limits.js';
+import { TEMPLATE_CAPS, templateLimitProblems } from '../../src/sync/template/limits.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 

@@ -8,7 +8,7 @@ import { AwsClientFactory, MAX_RESPONSE_BYTES, type AwsApiCallOutcome } from '..
 import { MAX_BATCH_PAGES, MAX_FIND_PAGES } from '../../src/aws/paging.js';
 import { ParameterStoreProvider } from '../../src/aws/parameter-store.js';
 import { SecretsManagerProvider } from '../../src/aws/secrets-manager.js';
-import { objectsGone, reconcileScope } from '../../src/controller/reconcile-scope.js';
+import { objectsGone, reconcileScope } from '../../src/controller/runtime/reconcile-scope.js';
 import { silentLogger } from './helpers.js';
 import { LocalEndpoint, json } from './local-endpoint.js';
 

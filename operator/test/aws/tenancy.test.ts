@@ -8,7 +8,7 @@ import { CredentialResolver } from '../../src/aws/credentials.js';
 import { EndpointPolicy, isAwsServiceEndpoint, parseEndpointPattern } from '../../src/aws/endpoint-policy.js';
 import { ProviderFactory } from '../../src/aws/provider-factory.js';
 import { tenancyProblems, type TenancyPolicy } from '../../src/aws/tenancy.js';
-import { StoreReconciler } from '../../src/controller/store-reconciler.js';
+import { StoreReconciler } from '../../src/controller/store/reconciler.js';
 import { FakeCredentialSources, makeStore, silentLogger } from './helpers.js';
 import { LocalEndpoint, json } from './local-endpoint.js';
 

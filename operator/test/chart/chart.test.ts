@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/api.js';
+import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from '../../src/kube/client/api.js';
 import { describe, expect, it } from 'vitest';
 import { chartDir, deployment, find, helm, one, releaseNamespace, repoRoot, skipReason, template, templateError, type K8sObject } from './helm.js';
 
@@ -333,16 +333,16 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/credential-source.ts:createNamespacedServiceAccountToken': ['core/serviceaccounts/token create'],
   'kube/events.ts:createNamespacedEvent': ['core/events create'],
   'kube/events.ts:patchNamespacedEvent': ['core/events patch'],
-  'kube/leader.ts:readNamespacedLease': ['coordination.k8s.io/leases get'],
-  'kube/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
-  'kube/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
+  'kube/informer/leader.ts:readNamespacedLease': ['coordination.k8s.io/leases get'],
+  'kube/informer/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
+  'kube/informer/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
   'kube/namespaces.ts:readNamespace': ['core/namespaces get'],
   // Informers (kube/list-watch.ts lists, then watches the same path).
   'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
-  'kube/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
-  'kube/list-watch.ts:listNamespacedCustomObject': ['rotor.dev/externalsecrets list', 'rotor.dev/externalsecrets watch', 'rotor.dev/secretstores list', 'rotor.dev/secretstores watch'],
-  'kube/list-watch.ts:listClusterCustomObject': [
+  'kube/informer/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
+  'kube/informer/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
+  'kube/informer/list-watch.ts:listNamespacedCustomObject': ['rotor.dev/externalsecrets list', 'rotor.dev/externalsecrets watch', 'rotor.dev/secretstores list', 'rotor.dev/secretstores watch'],
+  'kube/informer/list-watch.ts:listClusterCustomObject': [
     'rotor.dev/externalsecrets list',
     'rotor.dev/externalsecrets watch',
     'rotor.dev/secretstores list',
@@ -357,14 +357,14 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/external-secrets.ts:createNamespacedCustomObject': ['rotor.dev/externalsecrets create'],
   'kube/external-secrets.ts:replaceNamespacedCustomObject': ['rotor.dev/externalsecrets update'],
   'kube/external-secrets.ts:deleteNamespacedCustomObject': ['rotor.dev/externalsecrets delete'],
-  'rollout/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
-  'rollout/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
-  'rollout/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
-  'rollout/workloads.ts:listNamespacedCustomObject': ['argoproj.io/rollouts list'],
-  'rollout/workloads.ts:patchNamespacedDeployment': ['apps/deployments patch'],
-  'rollout/workloads.ts:patchNamespacedStatefulSet': ['apps/statefulsets patch'],
-  'rollout/workloads.ts:patchNamespacedDaemonSet': ['apps/daemonsets patch'],
-  'rollout/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
+  'kube/workloads.ts:listNamespacedDeployment': ['apps/deployments list'],
+  'kube/workloads.ts:listNamespacedStatefulSet': ['apps/statefulsets list'],
+  'kube/workloads.ts:listNamespacedDaemonSet': ['apps/daemonsets list'],
+  'kube/workloads.ts:listNamespacedCustomObject': ['argoproj.io/rollouts list'],
+  'kube/workloads.ts:patchNamespacedDeployment': ['apps/deployments patch'],
+  'kube/workloads.ts:patchNamespacedStatefulSet': ['apps/statefulsets patch'],
+  'kube/workloads.ts:patchNamespacedDaemonSet': ['apps/daemonsets patch'],
+  'kube/workloads.ts:patchNamespacedCustomObject': ['argoproj.io/rollouts patch'],
 };
 
 /** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret). */
@@ -380,7 +380,7 @@ function kubeApiCalls(): string[] {
   const found = new Set<string>();
   for (const file of readdirSync(src, { recursive: true }) as string[]) {
     // kube/api.ts defines the methods; the calls are everywhere else.
-    if (!file.endsWith('.ts') || file === join('kube', 'api.ts')) continue;
+    if (!file.endsWith('.ts') || file === join('kube', 'client', 'api.ts')) continue;
     // `rotor migrate` runs with the user's kubeconfig, not the chart's ServiceAccount.
     if (file.startsWith('migrate/')) continue;
     const text = readFileSync(join(src, file), 'utf8');

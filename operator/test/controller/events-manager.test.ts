@@ -2,15 +2,15 @@
 // queue (the EventQueue port the SQS queue implements) delivers AWS events as EventBridge does;
 // in-memory list/watch sources stand in for the API server (issue #16).
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, ExternalSecretStatus, SecretStore } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
-import { EventIndex } from '../../src/controller/event-index.js';
+import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
+import { EventIndex } from '../../src/controller/externalsecret/event-index.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
-import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import type { EventQueue, QueueMessage } from '../../src/aws/events/sqs-queue.js';
-import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics } from '../../src/metrics.js';
+import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
 import { labelUpdated, serviceEvent } from '../aws/events/fixtures.js';
@@ -79,7 +79,7 @@ function setup() {
   const manager = new Manager({
     sources,
     logger,
-    metrics,
+    metrics: managerMetrics(metrics),
     concurrency: 4,
     watchStallMs: 60_000,
     externalSecretDeps: {

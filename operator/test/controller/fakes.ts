@@ -1,7 +1,7 @@
 // In-memory fakes of the ports the reconcilers use. They implement the same interfaces
 // as the real kube/ and aws/ modules, so the reconcilers run unchanged against them.
 import { Writable } from 'node:stream';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ClusterExternalSecretStatus, DataFromFind, ExternalSecret, ExternalSecretStatus, SecretStore, SecretStoreStatus, StoreKind } from '../../src/api/types.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../../src/api/provider.js';
 import type {
@@ -15,8 +15,8 @@ import type {
   SecretClient,
   StatusWriter,
 } from '../../src/kube/ports.js';
-import { ConflictError } from '../../src/kube/errors.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import { ConflictError, kubeApiErrorFor } from '../../src/kube/client/errors.js';
+import { createLogger, type Logger } from '../../src/platform/log.js';
 
 export class FakeSecrets implements SecretClient {
   readonly store = new Map<string, Secret>();
@@ -31,15 +31,15 @@ export class FakeSecrets implements SecretClient {
   }
   async create(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
-    if (this.store.has(key)) throw Object.assign(new Error('exists'), { code: 409 });
+    if (this.store.has(key)) throw kubeApiErrorFor(409, { reason: 'AlreadyExists', message: `secrets "${secret.metadata!.name}" already exists` }, `POST Secret ${key}`);
     return this.put(key, secret);
   }
   async replace(secret: Secret) {
     const key = `${secret.metadata!.namespace}/${secret.metadata!.name}`;
     const live = this.store.get(key);
-    if (!live) throw Object.assign(new Error('not found'), { code: 404 });
+    if (!live) throw kubeApiErrorFor(404, { reason: 'NotFound', message: `secrets "${secret.metadata!.name}" not found` }, `PUT Secret ${key}`);
     if (secret.metadata?.resourceVersion && secret.metadata.resourceVersion !== live.metadata?.resourceVersion) {
-      throw Object.assign(new Error('conflict'), { code: 409 });
+      throw kubeApiErrorFor(409, { reason: 'Conflict', message: 'the object has been modified' }, `PUT Secret ${key}`);
     }
     return this.put(key, secret);
   }

@@ -1,18 +1,18 @@
 // The Manager wired as main.ts wires it, with in-memory list/watch sources standing in for
 // the API server: events reach the right queue, deleted objects release what they held.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
 import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../src/controller/fetch-desired.js';
+import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
-import type { ListWatchSource } from '../../src/kube/list-watch.js';
+import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
-import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics } from '../../src/metrics.js';
+import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
 import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
-import { KubeHttpError } from '../../src/kube/rest.js';
+import { kubeApiErrorFor } from '../../src/kube/client/errors.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
@@ -56,7 +56,7 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
   const manager = new Manager({
     sources,
     logger,
-    metrics,
+    metrics: managerMetrics(metrics),
     concurrency: options.concurrency ?? 2,
     ...(options.storeConcurrency ? { storeConcurrency: options.storeConcurrency } : {}),
     watchStallMs: 60_000,
@@ -100,7 +100,7 @@ afterEach(async () => {
 describe('Manager', () => {
   it('an upgrade without the ClusterExternalSecret CRD still syncs ExternalSecrets and is ready', async () => {
     const t = setup();
-    t.fakes.clusterExternalSecrets.listError = Object.assign(new Error('the server could not find the requested resource'), { code: 404 });
+    t.fakes.clusterExternalSecrets.listError = kubeApiErrorFor(404, { reason: 'NotFound', message: 'the server could not find the requested resource' }, 'GET /apis/rotor.dev/v1alpha1/clusterexternalsecrets');
     t.put(t.fakes.secretStores, secretStore());
     t.put(t.fakes.externalSecrets, externalSecret());
     running = t.manager;
@@ -220,7 +220,7 @@ describe('Manager', () => {
     const storeStatus = new FakeStatus();
     storeStatus.store = async () => {
       const body = { code: 422, reason: 'Invalid', message: 'Invalid value: "hunter2-from-a-template"', details: { causes: [{ field: 'status.conditions', message: 'hunter2-from-a-template' }] } };
-      throw new KubeHttpError(422, body, 'PUT /apis/rotor.dev/v1alpha1/namespaces/app/secretstores/aws/status');
+      throw kubeApiErrorFor(422, body, 'PUT /apis/rotor.dev/v1alpha1/namespaces/app/secretstores/aws/status');
     };
     const t = setup({ storeStatus });
     t.put(t.fakes.secretStores, secretStore());
@@ -250,6 +250,41 @@ describe('Manager', () => {
     t.put(t.fakes.externalSecrets, externalSecret({ secretStoreRef: { name: 'fast', kind: 'SecretStore' } }, { name: 'db', namespace: 'other' }));
     await vi.waitFor(() => expect(t.secrets.value('other', 'db', 'password')).toBe('p-1'));
     expect(calls).toHaveLength(2);
+  });
+
+  it('finds a store\'s ExternalSecrets, an owner\'s managed Secrets and the rollout siblings by index, reading no other object (issue #18 item 4)', async () => {
+    const t = setup();
+    const N = 2000;
+    const nsOf = (i: number) => `ns-${i % 20}`;
+    const periodic = (i: number) => i % 3 !== 0;
+    for (let i = 0; i < N; i++) {
+      const kind = i % 7 === 0 ? 'ClusterSecretStore' : 'SecretStore';
+      t.put(t.fakes.externalSecrets, externalSecret({ secretStoreRef: { name: `store-${i % 100}`, kind }, refreshPolicy: periodic(i) ? 'Periodic' : 'OnChange' }, { name: `es-${i}`, namespace: nsOf(i) }));
+      t.put(t.fakes.managedSecrets, { metadata: { name: `s-${i}`, namespace: nsOf(i), labels: { 'rotor.dev/managed': 'true' }, annotations: { [ANNOTATION_OWNER]: `${nsOf(i)}/es-${i % 200}` } } });
+    }
+    await Promise.all([t.manager.externalSecrets.start(), t.manager.managedSecrets.start()]);
+    let reads = 0;
+    for (const o of [...t.manager.externalSecrets.list(), ...t.manager.managedSecrets.list()] as Array<{ metadata: unknown; spec?: unknown }>) {
+      for (const field of ['metadata', 'spec'] as const) {
+        const value = o[field];
+        Object.defineProperty(o, field, { get: () => (reads++, value), configurable: true });
+      }
+    }
+    const count = (f: (i: number) => boolean) => Array.from({ length: N }, (_, i) => i).filter(f).length;
+
+    const using = t.manager.externalSecretsUsing({ ...secretStore('SecretStore'), metadata: { name: 'store-8', namespace: 'ns-8' } }, 'SecretStore');
+    expect(using).toHaveLength(count((i) => i % 100 === 8 && i % 7 !== 0));
+    const usingCluster = t.manager.externalSecretsUsing({ ...secretStore('ClusterSecretStore'), metadata: { name: 'store-14' } }, 'ClusterSecretStore');
+    expect(usingCluster).toHaveLength(count((i) => i % 100 === 14 && i % 7 === 0));
+    expect(reads).toBe(0);
+
+    const owned = t.manager.managedSecretsOf('ns-7', 'ns-7/es-7');
+    expect(owned.map((s) => s.metadata!.name).sort()).toEqual(Array.from({ length: N }, (_, i) => i).filter((i) => i % 200 === 7).map((i) => `s-${i}`).sort());
+    const siblings = t.manager.siblingRefresher().candidates('ns-3');
+    expect(siblings).toHaveLength(count((i) => nsOf(i) === 'ns-3' && periodic(i)));
+    // Reading the answers themselves is all: a scan would read every one of the 4,000 objects.
+    expect(reads).toBeLessThanOrEqual(4 * (owned.length + siblings.length));
+    await Promise.all([t.manager.externalSecrets.stop(), t.manager.managedSecrets.stop()]);
   });
 
   it('is ready only once every informer has synced, and stop() closes every watch', async () => {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/api/provider.js';
-import type { PluginLogger } from '../../src/kube/auth.js';
-import { makeKubeClients, type KubeConfig } from '../../src/kube/client.js';
+import type { PluginLogger } from '../../src/kube/client/auth.js';
+import { makeKubeClients, type KubeConfig } from '../../src/kube/client/clients.js';
 import { KubeCredentialSource } from '../../src/kube/credential-source.js';
 import { FakeApiServer, status } from './fake-apiserver.js';
 

@@ -1,7 +1,7 @@
 // KubeEventRecorder through the real API calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KubeEvent } from '../../src/kube/objects.js';
-import { makeKubeClients } from '../../src/kube/client.js';
+import type { KubeEvent } from '../../src/kube/client/objects.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
 import { KubeEventRecorder, MAX_EVENT_MESSAGE, truncateMessage } from '../../src/kube/events.js';
 import type { ObjectRef } from '../../src/kube/ports.js';
 import { FakeApiServer, status } from './fake-apiserver.js';

@@ -1,8 +1,8 @@
 // KubeExternalSecretWriter through the real API calls (kube/api.ts): paths, guards and error mapping.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExternalSecret } from '../../src/api/types.js';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { ConflictError } from '../../src/kube/errors.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
+import { ConflictError } from '../../src/kube/client/errors.js';
 import { KubeExternalSecretWriter } from '../../src/kube/external-secrets.js';
 import { FakeApiServer, status } from './fake-apiserver.js';
 

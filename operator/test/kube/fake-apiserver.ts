@@ -3,7 +3,7 @@
 // types and how errors/streams come back. Routes are functions the test supplies.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { KubeConfig } from '../../src/kube/kube-config.js';
+import type { KubeConfig } from '../../src/kube/client/kube-config.js';
 
 export interface RecordedRequest {
   method: string;

@@ -1,7 +1,7 @@
 // An in-memory ListWatchSource standing in for the API server in informer tests.
 // Mutations through put()/remove() are streamed to the open watch; the *Silently variants
 // change the "server" without telling the watch (what happens while disconnected).
-import type { KubeObject, ListResult, ListWatchSource, WatchEvent, WatchHandle } from '../../src/kube/list-watch.js';
+import type { KubeObject, ListResult, ListWatchSource, WatchEvent, WatchHandle } from '../../src/kube/informer/list-watch.js';
 
 export interface FakeWatch<T> {
   resourceVersion: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import { loadOrCreateHmacKey } from '../../src/kube/hmac-key.js';
-import { ConflictError } from '../../src/kube/errors.js';
+import { ConflictError, kubeApiErrorFor } from '../../src/kube/client/errors.js';
 import { FakeSecrets } from '../controller/fakes.js';
 
 const NS = 'rotor-system';
@@ -58,7 +58,7 @@ describe('loadOrCreateHmacKey', () => {
 
   it('a create refused for another reason (e.g. forbidden) is thrown as is', async () => {
     const secrets = new FakeSecrets();
-    const forbidden = Object.assign(new Error('secrets is forbidden'), { code: 403 });
+    const forbidden = kubeApiErrorFor(403, { reason: 'Forbidden', message: 'secrets is forbidden' }, 'POST Secret rotor/rotor-hmac-key');
     secrets.create = async () => {
       throw forbidden;
     };

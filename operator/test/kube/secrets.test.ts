@@ -1,8 +1,8 @@
 // KubeSecretClient and KubeNamespaceClient through the real API calls against the fake API server.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Secret } from '../../src/kube/objects.js';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { ConflictError, KubeApiError } from '../../src/kube/errors.js';
+import type { Secret } from '../../src/kube/client/objects.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
+import { ConflictError, KubeApiError } from '../../src/kube/client/errors.js';
 import { KubeNamespaceClient } from '../../src/kube/namespaces.js';
 import { KubeSecretClient } from '../../src/kube/secrets.js';
 import { FakeApiServer, status } from './fake-apiserver.js';

@@ -1,7 +1,7 @@
 // KubeStatusWriter through the real API calls: path, content type and merge-patch body.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeKubeClients } from '../../src/kube/client.js';
-import { KubeApiError } from '../../src/kube/errors.js';
+import { makeKubeClients } from '../../src/kube/client/clients.js';
+import { KubeApiError } from '../../src/kube/client/errors.js';
 import { KubeStatusWriter, statusMergePatch } from '../../src/kube/status.js';
 import { FakeApiServer, status } from './fake-apiserver.js';
 

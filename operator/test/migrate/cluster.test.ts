@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { retryTransient } from '../../src/migrate/cluster.js';
+import { kubeApiErrorFor } from '../../src/kube/client/errors.js';
 
 const failing = (codes: number[], value = 'ok') => {
   let calls = 0;
   const call = async () => {
     const code = codes[calls++];
-    if (code !== undefined) throw Object.assign(new Error(`HTTP ${code}`), { code });
+    if (code !== undefined) throw kubeApiErrorFor(code, undefined, `GET /apis/external-secrets.io/v1/secretstores`);
     return value;
   };
   return { call, calls: () => calls };

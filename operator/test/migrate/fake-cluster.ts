@@ -1,9 +1,9 @@
 // An in-memory cluster for `rotor migrate --live` tests, whose "operator" stamps Rotor
 // ClusterExternalSecrets and takes Secrets over with the real planTargetWrite, as the
 // reconciler does.
-import type { Secret } from '../../src/kube/objects.js';
+import type { Secret } from '../../src/kube/client/objects.js';
 import { ANNOTATION_ADOPT_ESO, ESO_ANNOTATION_DATA_HASH, ESO_FINALIZER_CLEANUP, ESO_LABEL_CREATED_BY, ESO_LABEL_MANAGED } from '../../src/api/eso.js';
-import { planTargetWrite } from '../../src/controller/target-plan.js';
+import { planTargetWrite } from '../../src/controller/externalsecret/target-plan.js';
 import type { KubeObject, MigrateCluster } from '../../src/migrate/cluster.js';
 import type { ConvertibleKind } from '../../src/migrate/convert.js';
 import type { RotorKind } from '../../src/migrate/crd-schemas.js';

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ObjectRef } from '../../src/kube/ports.js';
 import { RolloutCoordinator, type RolloutCoordinatorOptions, type RolloutRequest, type SiblingCandidate } from '../../src/rollout/coordinator.js';
 import { versionHash } from '../../src/rollout/restarted-for.js';
-import { WorkloadApiError } from '../../src/rollout/workloads.js';
+import { KubeApiError, kubeApiErrorFor } from '../../src/kube/client/errors.js';
 import { captureLogger, FakeEventRecorder, FakeWorkloadClient } from './fakes.js';
 
 const SENTINEL = 'SENTINEL-hunter2-do-not-leak';
@@ -186,9 +186,9 @@ describe('RolloutCoordinator idempotency and values', () => {
   it('does not leak error text from the API into events, results or logs', async () => {
     const { coordinator, workloads, events, log } = setup();
     workloads.add({ kind: 'StatefulSet', name: 'db', labels: { uses: 'db' } });
-    const leaky = Object.assign(new Error(`admission webhook echoed ${SENTINEL}`), { code: 422 });
+    const leaky = kubeApiErrorFor(422, { reason: 'Invalid', message: `admission webhook echoed ${SENTINEL}` }, 'PATCH Deployment apps/web');
     workloads.patchErrors.set('Deployment/web', [leaky]);
-    workloads.listErrors.set('DaemonSet', Object.assign(new Error(`list failed ${SENTINEL}`), { code: 500 }));
+    workloads.listErrors.set('DaemonSet', kubeApiErrorFor(500, { message: `list failed ${SENTINEL}` }, 'GET daemonsets'));
     const p = coordinator.request(req('db-creds', 'db@v2'));
     await vi.advanceTimersByTimeAsync(2000);
     const result = await p;
@@ -205,7 +205,7 @@ describe('RolloutCoordinator idempotency and values', () => {
 describe('RolloutCoordinator failures', () => {
   it('a forbidden patch becomes a Warning on the ExternalSecret naming the workload and the RBAC verb; request resolves', async () => {
     const { coordinator, workloads, events, metrics } = setup();
-    workloads.patchErrors.set('Deployment/web', [new WorkloadApiError('patch Deployment/web failed (HTTP 403): forbidden', 403, 'patch', 'Deployment')]);
+    workloads.patchErrors.set('Deployment/web', [new KubeApiError(403, 'patch Deployment/web failed (HTTP 403): forbidden')]);
     const p = coordinator.request(req('db-creds', 'db@v2'));
     await vi.advanceTimersByTimeAsync(2000);
     const result = await p;
@@ -226,7 +226,7 @@ describe('RolloutCoordinator failures', () => {
   it('retries a transient failure and then succeeds', async () => {
     const { coordinator, workloads } = setup({ retryDelaysMs: [1000, 5000] });
     workloads.patchErrors.set('Deployment/web', [
-      new WorkloadApiError('HTTP 503', 503, 'patch', 'Deployment'),
+      new KubeApiError(503, 'HTTP 503'),
       Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
     ]);
     const p = coordinator.request(req('db-creds', 'db@v2'));
@@ -241,7 +241,7 @@ describe('RolloutCoordinator failures', () => {
 
   it('gives up after the last retry and reports it', async () => {
     const { coordinator, workloads } = setup({ retryDelaysMs: [10] });
-    workloads.patchErrors.set('Deployment/web', [new WorkloadApiError('HTTP 500', 500, 'patch', 'Deployment'), new WorkloadApiError('HTTP 500', 500, 'patch', 'Deployment')]);
+    workloads.patchErrors.set('Deployment/web', [new KubeApiError(500, 'HTTP 500'), new KubeApiError(500, 'HTTP 500')]);
     const p = coordinator.request(req('db-creds', 'db@v2'));
     await vi.advanceTimersByTimeAsync(2010);
     // retry: the reconciler asks again later (the rollout-pending marker stays on the Secret).

@@ -1,7 +1,8 @@
 // In-memory stand-ins for the rollout ports: a namespace of workloads and an event sink.
 import { ANNOTATION_RESTARTED_FOR } from '../../src/api/types.js';
 import type { EventRecorder, EventType, ObjectRef } from '../../src/kube/ports.js';
-import { WorkloadApiError, type WorkloadClient, type WorkloadKind, type WorkloadSummary } from '../../src/rollout/workloads.js';
+import { KubeApiError } from '../../src/kube/client/errors.js';
+import { type WorkloadClient, type WorkloadKind, type WorkloadSummary } from '../../src/kube/workloads.js';
 
 export interface FakeWorkload {
   kind: WorkloadKind;
@@ -68,7 +69,7 @@ export class FakeWorkloadClient implements WorkloadClient {
     const err = queued?.shift();
     if (err) throw err;
     const w = this.find(kind, name, namespace);
-    if (!w) throw new WorkloadApiError(`patch ${kind}/${name} failed (HTTP 404)`, 404, 'patch', kind);
+    if (!w) throw new KubeApiError(404, `patch ${kind}/${name} failed (HTTP 404)`);
     this.patches.push({ namespace, kind, name, annotations: { ...annotations } });
     w.templateAnnotations = { ...(w.templateAnnotations ?? {}), ...annotations };
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveTargets, workloadId } from '../../src/rollout/targets.js';
-import { WorkloadApiError } from '../../src/rollout/workloads.js';
+import { KubeApiError } from '../../src/kube/client/errors.js';
 import { FakeWorkloadClient } from './fakes.js';
 
 const ids = (ts: { kind: string; name: string }[]): string[] => ts.map(workloadId);
@@ -121,7 +121,7 @@ describe('resolveTargets', () => {
   describe('Argo Rollouts not permitted (chart rbac.argoRollouts off, the default)', () => {
     const forbidden = () => {
       const client = cluster().add({ kind: 'Rollout', name: 'canary', labels: { uses: 'db' } });
-      client.listErrors.set('Rollout', new WorkloadApiError('list rollouts failed (HTTP 403)', 403, 'list', 'Rollout'));
+      client.listErrors.set('Rollout', new KubeApiError(403, 'list rollouts failed (HTTP 403)'));
       return client;
     };
 
@@ -146,7 +146,7 @@ describe('resolveTargets', () => {
 
   it('turns a forbidden list into a problem with the RBAC rule needed, and keeps other kinds', async () => {
     const client = cluster();
-    client.listErrors.set('StatefulSet', new WorkloadApiError('list statefulsets failed (HTTP 403)', 403, 'list', 'StatefulSet'));
+    client.listErrors.set('StatefulSet', new KubeApiError(403, 'list statefulsets failed (HTTP 403)'));
     const r = await resolveTargets({ namespace: 'apps', secretName: 'db-creds', rollout: { selector: { matchLabels: { uses: 'db' } } } }, client);
     expect(ids(r.targets)).toEqual(['Deployment/web', 'Deployment/worker', 'DaemonSet/agent']);
     expect(r.problems).toEqual([

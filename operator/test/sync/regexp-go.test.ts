@@ -2,7 +2,7 @@
 // Regexp.ReplaceAllString, which ESO's rewrite calls. The Go side runs in the committed Go
 // WebAssembly engine, where sprig's regexReplaceAll is exactly regexp.MustCompile(p).ReplaceAllString(s, r).
 import { afterAll, describe, expect, it } from 'vitest';
-import { WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
+import { WasmGoEngine } from '../../src/sync/template/go/engine.js';
 import { compileUserRegExp, replaceAll } from '../../src/sync/regexp.js';
 
 const go = new WasmGoEngine();

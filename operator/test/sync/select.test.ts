@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
 import { SyncError } from '../../src/sync/errors.js';
 import { extractObject, jsonPathNeedsEval, lookupProperty, selectProperty, selectValue } from '../../src/sync/select.js';
-import { WasmGoEngine } from '../../src/sync/gotemplate/engine.js';
+import { WasmGoEngine } from '../../src/sync/template/go/engine.js';
 import { strings, caught } from './fixtures.js';
 
 const ctx = { field: 'spec.data[2].remoteRef', key: 'prod/db' };

@@ -9,8 +9,9 @@
 // syncs: polling goes on as before. The loop retries with backoff (1 s doubling to 5 min), says
 // so once in the log, and reports rotor_events_queue_up{queue}=0 until a call succeeds again.
 import type { Logger } from 'pino';
-import { backoffDelayMs, type BackoffPolicy } from '../../kube/backoff.js';
+import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { classifyAwsError } from '../errors.js';
+import { errorForLog } from '../../platform/error-for-log.js';
 import { parseEvent, type SecretChange } from './parse.js';
 import type { EventQueue, QueueMessage } from './sqs-queue.js';
 
@@ -120,7 +121,7 @@ export class QueueConsumer {
         await this.options.handle(parsed.change, receivedAt);
       } catch (error) {
         // Left on the queue: it comes back after the visibility timeout.
-        this.options.logger.warn({ queue: this.options.name, event: parsed.change.id, err: (error as Error)?.message }, 'event queue: handling an event failed; it will be redelivered');
+        this.options.logger.warn({ queue: this.options.name, event: parsed.change.id, err: errorForLog(error) }, 'event queue: handling an event failed; it will be redelivered');
         return;
       }
     }

@@ -12,7 +12,7 @@
 // 512 MiB buys a Go worker, each 256 MiB a Liquid worker, up to 4 of each: more would only
 // contend for the same few cores, since templates are CPU work. Fairness does not need more
 // workers: the queues serve namespaces in turn and a call runs for at most 1 s.
-import { memoryLimitBytes } from '../../api/memory-limit.js';
+import { memoryLimitBytes } from '../../platform/memory-limit.js';
 
 const MiB = 1024 * 1024;
 const MAX_WORKERS = 4;

@@ -3,7 +3,7 @@
 // wait behind all of them, and the deadline counts time spent in the queue.
 import { performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GoEngineError, WasmGoEngine } from '../../../src/sync/gotemplate/engine.js';
+import { GoEngineError, WasmGoEngine } from '../../../src/sync/template/go/engine.js';
 import { WorkersBusyError } from '../../../src/sync/workers/pool.js';
 
 // One worker, as under the chart's 256 MiB limit; each call may run 1 s (the default slice).

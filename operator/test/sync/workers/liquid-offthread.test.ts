@@ -3,8 +3,8 @@
 // (1 s each) before: the health probe and the Lease renewal starved.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { applyTemplate, NO_TEMPLATE_SOURCES } from '../../../src/sync/template-apply.js';
-import { WasmGoEngine } from '../../../src/sync/gotemplate/engine.js';
+import { applyTemplate, NO_TEMPLATE_SOURCES } from '../../../src/sync/template/apply.js';
+import { WasmGoEngine } from '../../../src/sync/template/go/engine.js';
 import { LiquidWorkerPool } from '../../../src/sync/workers/liquid-pool.js';
 
 const go = new WasmGoEngine();

@@ -1,0 +1,80 @@
+// Checks of a store's spec that the CRD schema cannot express, phrased so the user
+// knows which field to fix. Pure.
+import { InvalidDurationError, parseDuration } from '../../api/duration.js';
+import type { SecretStore } from '../../api/types.js';
+import { compileUserRegExp } from '../../sync/regexp.js';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+export function validateStoreSpec(store: SecretStore): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const aws = store.spec?.provider?.aws;
+  const base = 'spec.provider.aws';
+  if (!aws) return [{ field: base, message: 'is required: Rotor only has the aws provider' }];
+  if (!REGION.test(aws.region ?? '')) problems.push({ field: `${base}.region`, message: `"${aws.region ?? ''}" is not an AWS region such as us-east-1` });
+  if (aws.failoverRegion !== undefined) {
+    if (!REGION.test(aws.failoverRegion)) problems.push({ field: `${base}.failoverRegion`, message: `"${aws.failoverRegion}" is not an AWS region` });
+    else if (aws.failoverRegion === aws.region && !aws.failoverEndpoint) problems.push({ field: `${base}.failoverRegion`, message: 'must differ from region' });
+  }
+  for (const field of ['endpoint', 'failoverEndpoint'] as const) {
+    const value = aws[field];
+    if (value !== undefined && !isHttpUrl(value)) problems.push({ field: `${base}.${field}`, message: `"${value}" is not an http(s) URL` });
+  }
+  const auth = aws.auth;
+  if (auth?.jwt && auth.secretRef) problems.push({ field: `${base}.auth`, message: 'set at most one of jwt or secretRef (none, or auth: {}, uses the operator\'s own identity)' });
+  if (store.kind === 'SecretStore') {
+    const ns = store.metadata.namespace;
+    const saNamespace = auth?.jwt?.serviceAccountRef.namespace;
+    if (saNamespace && saNamespace !== ns) {
+      problems.push({
+        field: `${base}.auth.jwt.serviceAccountRef.namespace`,
+        message: `a SecretStore may only use ServiceAccounts of its own namespace (${ns}); remove the field or use a ClusterSecretStore`,
+      });
+    }
+    const refs = auth?.secretRef ? Object.entries(auth.secretRef) : [];
+    for (const [name, ref] of refs) {
+      if (ref?.namespace && ref.namespace !== ns) {
+        problems.push({ field: `${base}.auth.secretRef.${name}.namespace`, message: `a SecretStore may only read Secrets of its own namespace (${ns})` });
+      }
+    }
+    if (store.spec.conditions?.length) problems.push({ field: 'spec.conditions', message: 'only a ClusterSecretStore has conditions' });
+  }
+  // A ClusterSecretStore reference without namespace is ESO's referent authentication: resolved
+  // in each ExternalSecret's namespace (aws/credentials.ts), not a problem of the store.
+  (store.spec.conditions ?? []).forEach((condition, i) =>
+    (condition.namespaceRegexes ?? []).forEach((re, j) => {
+      try {
+        compileUserRegExp(re);
+      } catch (error) {
+        problems.push({ field: `spec.conditions[${i}].namespaceRegexes[${j}]`, message: `"${re}" is not a valid regular expression: ${(error as Error).message}` });
+      }
+    }),
+  );
+  const retryInterval = store.spec.retrySettings?.retryInterval;
+  if (retryInterval !== undefined) {
+    try {
+      parseDuration(retryInterval, 'spec.retrySettings.retryInterval');
+    } catch (error) {
+      if (!(error instanceof InvalidDurationError)) throw error;
+      problems.push({ field: 'spec.retrySettings.retryInterval', message: error.message.replace(/^spec\.retrySettings\.retryInterval /, '') });
+    }
+  }
+  if ((aws.externalID || aws.sessionTags?.length) && !aws.role) {
+    problems.push({ field: `${base}.role`, message: 'externalID and sessionTags apply to an assumed role; set role as well' });
+  }
+  return problems;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
