@@ -16,7 +16,7 @@
 #     --refresh-interval 1h    spec.refreshInterval of the ExternalSecrets with --wave-after 0 (shorter: refreshes in the restart window)
 #     --wave-after 3m          measure one refresh wave of all N after the sync: the ExternalSecrets get a refresh
 #                              interval whose first wave starts this long after they are created (default 60 s
-#                              + 15 ms per ExternalSecret; 0 = no wave)
+#                              + 30 ms per ExternalSecret; 0 = no wave)
 #     --runs 3                 runs per scenario; times are reported as the median (default 1)
 #     --restart-window 60s     restart the operator after the sync and watch it this long (0 = skip)
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container

@@ -93,11 +93,11 @@ export function median(values: readonly number[]): number {
 
 /**
  * How long after the creates the measured wave may start: the sync must be over by then, so
- * the wave is not mixed into it. By size (15 ms per ExternalSecret on top of a minute,
+ * the wave is not mixed into it. By size (30 ms per ExternalSecret on top of a minute,
  * generous for a loaded 2-core bed), unless --wave-after says.
  */
 export function waveDelayMs(size: number, opts: Pick<ScaleOptions, 'waveAfterMs'>): number {
-  return opts.waveAfterMs ?? 60_000 + 15 * size;
+  return opts.waveAfterMs ?? 60_000 + 30 * size;
 }
 
 /**

@@ -130,8 +130,8 @@ describe('refresh wave', () => {
   });
 
   it('waits by size unless told, and 0 turns the wave off', () => {
-    expect(waveDelayMs(1000, {})).toBe(75_000);
-    expect(waveDelayMs(30_000, {})).toBe(510_000);
+    expect(waveDelayMs(1000, {})).toBe(90_000);
+    expect(waveDelayMs(30_000, {})).toBe(960_000);
     expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '3m' }))).toBe(180_000);
     expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '0' }))).toBe(0);
   });
