@@ -754,6 +754,23 @@ export class ExternalSecretReconciler {
     if (baseResourceVersion) this.writtenStatus.set(keyOf(es), { baseResourceVersion, status });
   }
 
+  /**
+   * The informer delivered this ExternalSecret: a status remembered from an older object is no
+   * longer needed (the informer's copy is the truth again, as withOwnStatus would decide on the
+   * next pass). Without this an entry stayed until that pass, an interval later: at 10,000
+   * ExternalSecrets the remembered statuses were 11.7 MiB of a 88 MiB heap (docs/benchmarks.md).
+   */
+  observed(es: ExternalSecret): void {
+    const key = keyOf(es);
+    const written = this.writtenStatus.get(key);
+    if (written && es.metadata.resourceVersion !== written.baseResourceVersion) this.writtenStatus.delete(key);
+  }
+
+  /** Statuses remembered until the informer catches up with them (withOwnStatus). */
+  get statusesHeld(): number {
+    return this.writtenStatus.size;
+  }
+
   /** The informer's object, with the status we wrote if the informer has not caught up with it yet. */
   private withOwnStatus(es: ExternalSecret | undefined): ExternalSecret | undefined {
     if (!es) return es;

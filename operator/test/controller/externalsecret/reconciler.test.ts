@@ -162,6 +162,18 @@ describe('ExternalSecretReconciler', () => {
     expect(t.events.reasons()).toEqual(['Normal/Created']);
   });
 
+  it('forgets the status it wrote once the informer delivers a newer object, not an interval later (heap per ExternalSecret, issue #18)', async () => {
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, resourceVersion: '10' } };
+    await t.reconcile();
+    expect(t.reconciler.statusesHeld).toBe(1);
+    // The informer still has the object the pass read: the written status is still needed.
+    t.reconciler.observed(t.objects.es);
+    expect(t.reconciler.statusesHeld).toBe(1);
+    // Our status write arrives through the watch with a new resourceVersion.
+    t.reconciler.observed({ ...t.objects.es, metadata: { ...t.objects.es.metadata, resourceVersion: '11' } });
+    expect(t.reconciler.statusesHeld).toBe(0);
+  });
+
   it('hands the Created Event of a new Secret to createdEvents with its store, so a burst is folded per store (issue #18)', async () => {
     const created = vi.fn(async () => undefined);
     const u = setup({ createdEvents: { created } });
