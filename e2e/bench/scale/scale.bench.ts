@@ -177,6 +177,8 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       idleHeapMiB: idleHeap.usedBytes / MiB,
       refreshesAtReady,
     };
+    // The sync's numbers now: a wave of a large size may be long in coming.
+    console.log(`BENCH-SYNC ${JSON.stringify(result)}`);
     if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready);
     if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
     await stopOperator();
