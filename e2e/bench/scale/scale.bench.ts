@@ -148,8 +148,6 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     const heap = await inspector.liveHeapAfterGc();
     const usage = await inspector.memoryUsage();
     const afterGc = sampleProcess(pid);
-    if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
-    inspector.close();
 
     const aws = growth(after.aws, before.aws);
     const writes = growth(operatorWrites(after.api), operatorWrites(before.api));
@@ -180,6 +178,10 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     // The sync's numbers now: a wave of a large size may be long in coming.
     console.log(`BENCH-SYNC ${JSON.stringify(result)}`);
     if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready);
+    // The snapshot last: at 10,000 it stops the process for longer than the Lease's renew deadline
+    // on this bed, and the operator steps down (it did, before the wave, in the first run).
+    if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
+    inspector.close();
     if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
     await stopOperator();
     return result;
