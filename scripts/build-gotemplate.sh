@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Go template engine (operator/gotemplate: Go text/template + sprig + ESO's
 # functions + gjson) to WebAssembly and stores it gzipped next to its source, where the
-# operator loads it (operator/src/sync/gotemplate/engine.ts). The artifact is committed, so
+# operator loads it (operator/src/sync/template/go/engine.ts). The artifact is committed, so
 # neither CI nor the image build needs Go; this script is how it is (re)made:
 #   scripts/build-gotemplate.sh          rebuild operator/gotemplate/gotemplate.wasm.gz
 #   scripts/build-gotemplate.sh --check  rebuild in a temp dir and fail if the committed

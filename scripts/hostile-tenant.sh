@@ -10,7 +10,7 @@
 # The operator runs as a process authenticated as the chart's ServiceAccount
 # (e2e/testbed/operator.sh: chart installed with rbac.perStoreIRSA.mode=cluster, the chart's
 # defaults otherwise, log level info) with ROTOR_MEMORY_LIMIT=256Mi, which sizes the heap exactly
-# as the chart's 256Mi limit does in a pod (operator/src/heap.ts). There is no cgroup here, so
+# as the chart's 256Mi limit does in a pod (operator/src/platform/heap.ts). There is no cgroup here, so
 # a peak RSS above 256 MiB is what would be an OOM kill in the pod, not a kill here.
 #
 # Victim: namespace hostile-victim, an ExternalSecret with refreshInterval 5s on its own store.

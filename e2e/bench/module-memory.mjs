@@ -1,7 +1,7 @@
 // What loading each runtime dependency costs before any work: RSS, live JS heap and memory
 // outside the heap after a full GC, each in a fresh Node process (scripts/bench.sh modules).
 // Run after `npm run build` so the whole operator graph can be measured too. Also fails if
-// loading the operator loads @kubernetes/client-node (it must not: see kube/rest.ts).
+// loading the operator loads @kubernetes/client-node (it must not: see kube/client/rest.ts).
 import { execFileSync } from 'node:child_process';
 
 const MODULES = [
@@ -32,7 +32,7 @@ const probe = (m) => `
 const MiB = 1024 * 1024;
 console.log('| module | RSS, MiB | live JS heap, MiB | external, MiB |\n|---|---|---|---|');
 for (const m of MODULES) {
-  // The same heap flags as under the chart's 256 MiB limit (operator/src/heap.ts).
+  // The same heap flags as under the chart's 256 MiB limit (operator/src/platform/heap.ts).
   const out = execFileSync(process.execPath, ['--expose-gc', '--max-old-space-size=160', '--max-semi-space-size=4', '--input-type=module', '-e', probe(m)], { encoding: 'utf8' });
   const u = JSON.parse(out);
   console.log(`| ${m || '(node alone)'} | ${(u.rss / MiB).toFixed(0)} | ${(u.heapUsed / MiB).toFixed(1)} | ${(u.external / MiB).toFixed(1)} |`);

@@ -62,7 +62,7 @@ describe('rotation latency and Kubernetes writes', () => {
 
     const p50s: number[] = [];
     const maxes: number[] = [];
-    // The store's refresh waves (controller/refresh.ts): a rotation waits for the next wave
+    // The store's refresh waves (controller/externalsecret/refresh.ts): a rotation waits for the next wave
     // start (at most one interval, by design), then for the wave to be worked through. The
     // second part is what the operator's speed decides; the worst case is interval + its max.
     const phase = stableOffsetMs(`SecretStore/${ns}/aws`);

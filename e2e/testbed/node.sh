@@ -22,40 +22,13 @@ PKI="$STATE/pki"
 KCFG="$STATE/admin.kubeconfig"
 N="$NODE_STATE"
 
-log() { printf '[node] %s\n' "$*" >&2; }
+LOG_PREFIX=node
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 # Where build.sh put a small Go program of the bed (named by its source hash, as there).
 local_go_dir() { echo "$ROTOR_CACHE/$1-$(sha256sum <"$here/$1/main.go" | cut -c1-12)"; }
-die() { printf '[node] ERROR: %s\n' "$*" >&2; exit 1; }
 
 ctr_() { "$CTRD_BIN/ctr" --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }
-kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig "$KCFG" --request-timeout=5s "$@"; }
-
-pid_alive() {
-  local f="$STATE/$1.pid" pid
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f")"
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1"
-}
-
-start() { # NAME CMD...: own session, like up.sh's components, so down.sh stops it whole
-  local name="$1"; shift
-  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$STATE/$name.pid"
-  log "started $name (pid $!)"
-}
-
-wait_for() { # NAME WHAT CMD...
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    if ! pid_alive "$name" || ((SECONDS >= deadline)); then
-      printf '[node] ERROR: %s: %s\n[node] --- last lines of %s ---\n' "$name" "not ready: $what" "$STATE/logs/$name.log" >&2
-      tail -n 40 "$STATE/logs/$name.log" >&2 || true
-      exit 1
-    fi
-    sleep 0.5
-  done
-}
 
 # --- network ------------------------------------------------------------------------------------
 net_up() {

@@ -11,7 +11,7 @@
 # Env: ROTOR_TESTBED_DIR (state), ROTOR_OPERATOR_HEALTH_PORT / _METRICS_PORT (defaults 28081/28080),
 #      ROTOR_OPERATOR_ARGS (extra operator flags, e.g. "--concurrency 16"), ROTOR_OPERATOR_NODE_ARGS
 #      (node flags, e.g. "--inspect=127.0.0.1:9329"), ROTOR_MEMORY_LIMIT (passed through: sizes the
-#      heap as a container limit of that size would; see operator/src/heap.ts), ROTOR_E2E_EVENTS=0
+#      heap as a container limit of that size would; see operator/src/platform/heap.ts), ROTOR_E2E_EVENTS=0
 #      (start without the bed's events queue; by default start/resume make sure it exists with
 #      events-queue.sh and pass --events-queue for it, so the operator runs with events on).
 set -euo pipefail

@@ -44,15 +44,9 @@ if $node; then
   LISTEN_IP="$NODE_IP"
 fi
 
-log() { printf '[up] %s\n' "$*" >&2; }
-die() { printf '[up] ERROR: %s\n' "$*" >&2; exit 1; }
-
-pid_alive() { # NAME -> true when its pid file names a live process that is that component
-  local f="$STATE/$1.pid" pid
-  [[ -f "$f" ]] || return 1
-  pid="$(cat "$f")"
-  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "$1"
-}
+LOG_PREFIX=up
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 port_taken() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
@@ -68,30 +62,10 @@ if len(sys.argv) > 2:
 EOF
 }
 
-kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" --request-timeout=5s "$@"; }
-
 fail_component() { # NAME MESSAGE: show why, stop what we started, fail
-  printf '[up] ERROR: %s: %s\n[up] --- last lines of %s ---\n' "$1" "$2" "$STATE/logs/$1.log" >&2
-  tail -n 40 "$STATE/logs/$1.log" >&2 || true
+  show_failure "$1" "$2"
   "$here/down.sh" >&2 || true
   exit 1
-}
-
-wait_for() { # NAME DESCRIPTION CMD...: poll CMD until it succeeds, the process dies, or timeout
-  local name="$1" what="$2"; shift 2
-  local deadline=$((SECONDS + TIMEOUT))
-  until "$@" >/dev/null 2>&1; do
-    pid_alive "$name" || fail_component "$name" "process exited while waiting for $what"
-    ((SECONDS < deadline)) || fail_component "$name" "timed out after ${TIMEOUT}s waiting for $what"
-    sleep 0.5
-  done
-}
-
-start() { # NAME CMD...: start in its own session (= process group) so down.sh can kill it whole
-  local name="$1"; shift
-  setsid "$@" >"$STATE/logs/$name.log" 2>&1 </dev/null &
-  echo $! >"$STATE/$name.pid"
-  log "started $name (pid $!)"
 }
 
 # --- already up? -------------------------------------------------------------------------------

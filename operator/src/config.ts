@@ -152,7 +152,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
     throw new ConfigError((error as Error).message);
   }
   return {
-    // $KUBECONFIG (a list of files) is read by kube/kube-config.ts, like kubectl does.
+    // $KUBECONFIG (a list of files) is read by kube/client/kube-config.ts, like kubectl does.
     kubeconfig: values.kubeconfig,
     context: values.context,
     logLevel,

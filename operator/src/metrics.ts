@@ -2,10 +2,9 @@
 // and several operator instances in one process do not collide). createMetrics() is called
 // once in main.ts; the objects are passed to whoever records them.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DEFAULTS } from './api/defaults.js';
-import { parseDuration } from './api/duration.js';
 import type { ExternalSecret } from './api/types.js';
 import type { AwsApiCall, AwsApiCallOutcome } from './aws/clients.js';
+import { periodicIntervalMs } from './api/defaults.js';
 import type { WorkQueueMetrics } from './controller/runtime/workqueue.js';
 import type { RestartCause } from './kube/informer/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
@@ -52,7 +51,7 @@ export interface RotorMetrics {
   rolloutFailures: Counter<'kind'>;
   /** 1 while this replica holds the leader Lease (or runs without leader election). */
   leader: Gauge;
-  /** Events dropped because the event queue was full (controller/event-queue.ts), by type. */
+  /** Events dropped because the event queue was full (controller/runtime/event-queue.ts), by type. */
   eventsDropped: Counter<'type'>;
   /** Target Secrets deleted for re-creation (type change, immutable) whose create then failed: left missing. */
   secretRecreateFailures: Counter;
@@ -276,7 +275,7 @@ export function eventConsumerMetrics(metrics: RotorMetrics, queue: string): Cons
   };
 }
 
-/** Hooks of the event router (controller/event-router.ts). */
+/** Hooks of the event router (controller/externalsecret/event-router.ts). */
 export function eventRouterMetrics(metrics: RotorMetrics): EventRouterMetrics {
   return {
     matched: (source) => metrics.awsEventsMatched.inc({ source }),
@@ -314,13 +313,8 @@ export function clusterExternalSecretMetrics(metrics: RotorMetrics): {
 
 /** The interval after which a Periodic ExternalSecret is overdue; undefined when it never refreshes on a timer. */
 function periodicIntervalSeconds(es: ExternalSecret): number | undefined {
-  if ((es.spec?.refreshPolicy ?? DEFAULTS.refreshPolicy) !== 'Periodic') return undefined;
-  try {
-    const ms = parseDuration(es.spec?.refreshInterval ?? DEFAULTS.refreshInterval);
-    return ms > 0 ? ms / 1000 : undefined;
-  } catch {
-    return undefined; // an invalid interval is reported as InvalidSpec
-  }
+  const ms = periodicIntervalMs(es);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /** When the status says the last pass succeeded: its refreshTime, in Unix seconds. */
@@ -394,7 +388,7 @@ export function rolloutMetrics(metrics: RotorMetrics): { workload: (kind: string
 }
 
 /** WorkQueue hooks recording into the metrics of one queue/controller. */
-/** Hooks for the event queue (controller/event-queue.ts). */
+/** Hooks for the event queue (controller/runtime/event-queue.ts). */
 export function eventQueueMetrics(metrics: RotorMetrics): { onDropped: (type: 'Normal' | 'Warning') => void } {
   return { onDropped: (type) => metrics.eventsDropped.inc({ type }) };
 }

@@ -35,7 +35,7 @@ import { errorForLog } from './platform/error-for-log.js';
 export async function runOperator(config: OperatorConfig, logger: Logger): Promise<() => Promise<void>> {
   const kc = loadKubeConfig({ kubeconfigPath: config.kubeconfig, context: config.context });
   // With leader election only the leader writes: the elector opens this fence at each renewal,
-  // and every mutating API call is admitted by it and aborted when it closes (kube/write-fence.ts).
+  // and every mutating API call is admitted by it and aborted when it closes (kube/client/write-fence.ts).
   const writeFence = config.leaderElect ? new WriteFence() : undefined;
   const clients = makeKubeClients(kc, { logger, writeGate: writeFence });
   const metrics = createMetrics();

@@ -10,7 +10,7 @@ describe('parseConfig', () => {
     expect(parseConfig(['--concurrency', '7'], {}).storeConcurrency).toBe(4);
   });
 
-  it('reads --kubeconfig and --context; a $KUBECONFIG list is left to kube/kube-config.ts', () => {
+  it('reads --kubeconfig and --context; a $KUBECONFIG list is left to kube/client/kube-config.ts', () => {
     expect(parseConfig(['--kubeconfig', '/k', '--context', 'prod'], {})).toMatchObject({ kubeconfig: '/k', context: 'prod' });
     expect(parseConfig([], { KUBECONFIG: '/a:/b' }).kubeconfig).toBeUndefined();
   });

@@ -1,5 +1,6 @@
 // Defaults for an ExternalSecret spec (ESO's), applied once per reconcile. Validation of what
 // the CRD's schema cannot express lives in sync/validate.ts, beside the rules it checks.
+import { parseDuration } from './duration.js';
 import type {
   CreationPolicy,
   DecodingStrategy,
@@ -103,4 +104,19 @@ export function withDefaults(es: ExternalSecret): DefaultedExternalSecret {
     rollout: { ...spec.rollout, enabled: spec.rollout?.enabled ?? DEFAULTS.rolloutEnabled },
   };
   return { ...copy, spec: defaultedSpec };
+}
+
+/**
+ * The interval of a Periodic ExternalSecret's refresh timer, in ms; undefined when it never
+ * refreshes on a timer (OnChange, CreatedOnce, interval 0, or an invalid interval: that one is
+ * reported by validation). One reading for the metrics' overdue check and the rollout siblings.
+ */
+export function periodicIntervalMs(es: Pick<ExternalSecret, 'spec'>): number | undefined {
+  if ((es.spec?.refreshPolicy ?? DEFAULTS.refreshPolicy) !== 'Periodic') return undefined;
+  try {
+    const ms = parseDuration(es.spec?.refreshInterval ?? DEFAULTS.refreshInterval);
+    return ms > 0 ? ms : undefined;
+  } catch {
+    return undefined;
+  }
 }

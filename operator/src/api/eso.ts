@@ -1,6 +1,7 @@
 // What the External Secrets Operator (ESO) puts on the Secrets it writes, and the annotation
 // that lets Rotor take such a Secret over. Shared by the operator (adoption in
-// controller/target-plan.ts) and `rotor migrate` (migrate/), so both agree on ESO's marks.
+// controller/externalsecret/target-plan.ts) and `rotor migrate` (migrate/), so both agree on ESO's marks.
+import { controllerOf, controllerOfKind } from './owner-references.js';
 export const ESO_GROUP = 'external-secrets.io';
 /** ESO sets it to "true" on every Secret an ExternalSecret writes. */
 export const ESO_LABEL_MANAGED = 'reconcile.external-secrets.io/managed';
@@ -51,9 +52,7 @@ interface SecretLike {
 
 /** The ESO ExternalSecret named by the Secret's controller owner reference, if that is one. */
 export function esoControllerOwner(secret: SecretLike): string | undefined {
-  const controller = (secret.metadata?.ownerReferences ?? []).find((ref) => ref.controller);
-  if (!controller || controller.kind !== 'ExternalSecret' || !controller.apiVersion?.startsWith(`${ESO_GROUP}/`)) return undefined;
-  return controller.name;
+  return controllerOfKind(secret, ESO_GROUP, 'ExternalSecret')?.name;
 }
 
 /**
@@ -63,8 +62,7 @@ export function esoControllerOwner(secret: SecretLike): string | undefined {
  */
 export function isAdoptableFromEso(secret: SecretLike, esoName: string | undefined): boolean {
   if (!esoName) return false;
-  const controller = (secret.metadata?.ownerReferences ?? []).find((ref) => ref.controller);
-  if (controller) return esoControllerOwner(secret) === esoName;
+  if (controllerOf(secret)) return esoControllerOwner(secret) === esoName;
   return secret.metadata?.labels?.[ESO_LABEL_MANAGED] === 'true' || ESO_ANNOTATION_DATA_HASH in (secret.metadata?.annotations ?? {});
 }
 

@@ -462,6 +462,8 @@ export type CesReason = (typeof CES_REASON)[keyof typeof CES_REASON];
 
 // ---------------------------------------------------------------- labels & annotations
 
+/** Label and annotation keys under this prefix are Rotor's bookkeeping: a template may not render them. */
+export const RESERVED_PREFIX = `${API_GROUP}/`;
 export const LABEL_MANAGED = 'rotor.dev/managed';
 /** On an ExternalSecret created by a ClusterExternalSecret: its name (when it fits a label value). */
 export const LABEL_CLUSTER_EXTERNAL_SECRET = 'rotor.dev/cluster-external-secret';

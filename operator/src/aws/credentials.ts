@@ -39,7 +39,7 @@ import type { Logger } from 'pino';
 import { ES_REASON, type AwsProvider, type SecretKeySelector, type SecretStore, type SessionTag } from '../api/types.js';
 import type { CredentialSourceClient } from '../kube/ports.js';
 import type { AwsClientFactory } from './clients.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { toProviderError } from './errors.js';
 import { ProviderError } from '../api/provider.js';
 import { errorForLog } from '../platform/error-for-log.js';

@@ -9,7 +9,7 @@
 // RemoteSecret.region says which region served each value.
 import type { Logger } from 'pino';
 import type { DataFromFind } from '../api/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface FailoverOptions {

@@ -3,7 +3,7 @@
 //   value, because a namespace must not read through another store's permissions;
 // - identical concurrent requests wait on one read (single-flight);
 // - a successful value is reused only if the read *started* at or after the caller's
-//   `notBefore` (the start of its refresh wave, controller/refresh.ts): a refresh wave of
+//   `notBefore` (the start of its refresh wave, controller/externalsecret/refresh.ts): a refresh wave of
 //   many ExternalSecrets naming one secret costs one read, yet no refresh is ever served a
 //   value read before its wave began, so a rotation lands within one interval. Callers
 //   without a wave (no periodic refresh) share reads started within the last `ttlMs`;
@@ -19,7 +19,7 @@
 //
 // Cached RemoteSecrets are shared between callers and must be treated as read-only.
 import { ES_REASON } from '../api/types.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 import { ProviderError, fetchRequestId, type FetchRequest, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export interface SharedFetcherOptions {

@@ -3,7 +3,7 @@
 // outlive the ExternalSecret and store that started it. Every loop here stops:
 // - after `maxPages` pages, with an error that says how to narrow the query;
 // - when the caller's AbortSignal fires (its reconcile deadline passed, or the ExternalSecret or
-//   store was deleted: controller/reconcile-scope.ts) — no request is sent after that, and the
+//   store was deleted: controller/runtime/reconcile-scope.ts) — no request is sent after that, and the
 //   one in flight is aborted.
 import { ES_REASON } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';

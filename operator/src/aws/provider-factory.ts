@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { InvalidDurationError } from '../api/duration.js';
 import { ES_REASON, type AwsProvider, type SecretStore } from '../api/types.js';
 import type { AwsClientFactory } from './clients.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../platform/clock.js';
 import { isReferentAuth, slotOfStore, storeSlot, type CredentialResolver } from './credentials.js';
 import { FailoverProvider } from './failover.js';
 import { ParameterStoreProvider } from './parameter-store.js';

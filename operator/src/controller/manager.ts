@@ -31,8 +31,7 @@ import { errorForLog } from '../platform/error-for-log.js';
 import { deletionChanged, labelsChanged, specAnnotationsOrDeletionChanged, stampedFieldsChanged } from './runtime/predicates.js';
 import { keyOfStore, parseStoreKey, storeKeyOfRef } from './store/key.js';
 import type { SiblingRefresher } from '../rollout/coordinator.js';
-import { withDefaults } from '../api/defaults.js';
-import { parseDuration } from '../api/duration.js';
+import { periodicIntervalMs, withDefaults } from '../api/defaults.js';
 import { StoreReconciler, type StoreReconcilerDeps } from './store/reconciler.js';
 import { ClusterExternalSecretReconciler, type ClusterExternalSecretReconcilerDeps } from './clusterexternalsecret/reconciler.js';
 import { controllingClusterExternalSecret, type NamespaceView } from './clusterexternalsecret/externalsecret-plan.js';
@@ -212,7 +211,7 @@ export class Manager {
       ...options.clusterExternalSecretDeps,
       get: (name) => this.clusterExternalSecrets.get(undefined, name),
       namespaces: () => this.namespaceViews(),
-      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name), list: () => this.externalSecrets.list() },
+      externalSecrets: { get: (ns, name) => this.externalSecrets.get(ns, name), controlledBy: (ces) => this.externalSecrets.byIndex(BY_CLUSTER_EXTERNAL_SECRET, ces) },
       logger: options.logger.child({ controller: 'clusterexternalsecret' }),
     });
 
@@ -525,14 +524,6 @@ export class Manager {
   }
 }
 
-/** An invalid interval is reported by the ExternalSecret's own pass; here it just does not count. */
-function refreshesPeriodically(interval: string): boolean {
-  try {
-    return parseDuration(interval) > 0;
-  } catch {
-    return false;
-  }
-}
 
 function splitKey(key: string): [string, string] {
   const slash = key.indexOf('/');
@@ -542,14 +533,19 @@ function splitKey(key: string): [string, string] {
 /** ExternalSecrets by the store they name (storeKeyOf), and the periodic ones by namespace (rollout siblings). */
 const BY_STORE = 'store';
 const PERIODIC_BY_NAMESPACE = 'periodic';
+/** ExternalSecrets by the ClusterExternalSecret that controls them. */
+const BY_CLUSTER_EXTERNAL_SECRET = 'clusterexternalsecret';
 const EXTERNAL_SECRET_INDEXERS: Indexers<ExternalSecret & KubeObject> = {
   [BY_STORE]: (es) => {
     const key = storeKeyOfRef(es);
     return key ? [key] : [];
   },
+  [BY_CLUSTER_EXTERNAL_SECRET]: (es) => {
+    const ces = controllingClusterExternalSecret(es);
+    return ces ? [ces] : [];
+  },
   [PERIODIC_BY_NAMESPACE]: (es) => {
-    const spec = withDefaults(es).spec;
-    return es.metadata.namespace && spec.refreshPolicy === 'Periodic' && refreshesPeriodically(spec.refreshInterval) ? [es.metadata.namespace] : [];
+    return es.metadata.namespace && periodicIntervalMs(es) !== undefined ? [es.metadata.namespace] : [];
   },
 };
 

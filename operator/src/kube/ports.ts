@@ -1,5 +1,5 @@
 // What the reconcilers and the AWS credential layer need from Kubernetes, as
-// narrow interfaces. kube/ implements them over kube/api.ts; unit tests implement them with
+// narrow interfaces. kube/ implements them over kube/client/api.ts; unit tests implement them with
 // in-memory fakes.
 import type { Secret } from './client/objects.js';
 import type { ClusterExternalSecretStatus, ExternalSecret, ExternalSecretStatus, SecretStoreStatus, StoreKind } from '../api/types.js';

@@ -1,6 +1,6 @@
 // The workloads a rollout can restart, behind a narrow interface: list them in a namespace and
 // merge-patch their pod template annotations. KubeWorkloadClient implements it over
-// kube/api.ts; unit tests use an in-memory fake.
+// kube/client/api.ts; unit tests use an in-memory fake.
 import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutKind } from '../api/types.js';
 import type { AppsApi, CustomObjectsApi } from './client/api.js';

@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { convertDocuments, describeObject, hasLosses, markForAdoption } from './convert.js';
 import { InputError, readInputs, toYamlStream } from './inputs.js';
+import { parseDuration } from '../api/duration.js';
 import { EXIT, loadKinds, writeReport, type MigrateFlags, type MigrateIO } from './io.js';
 
 export { EXIT, type MigrateFlags, type MigrateIO };
@@ -144,11 +145,16 @@ export function parseMigrateFlags(argv: string[]): MigrateFlags {
   return flags;
 }
 
+/** --timeout in the one duration grammar of Rotor (api/duration.ts: Go's, e.g. 90s, 5m, 1m30s). */
 function parseTimeout(text: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(text);
-  if (!match) throw new UsageError(`--timeout ${JSON.stringify(text)}: give a duration such as 90s or 5m`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
+  let ms: number;
+  try {
+    ms = parseDuration(text, '--timeout');
+  } catch {
+    throw new UsageError(`--timeout ${JSON.stringify(text)}: give a duration such as 90s or 5m`);
+  }
+  if (ms <= 0) throw new UsageError(`--timeout ${JSON.stringify(text)}: give a duration such as 90s or 5m`);
+  return ms;
 }
 
 /** Live handover, loaded only with --live (it brings the Kubernetes client). */

@@ -11,7 +11,7 @@
 // `stepDownTimeoutMs`: the elector steps down renewDeadline (10 s) after the START of its last
 // successful renewal, on its own timer even while a renewal hangs, and nobody else may take
 // the Lease before leaseDuration (15 s) from then, so finishing inside those 5 s means the
-// next leader never runs beside us. That is enforced, not hoped for: kube/write-fence.ts
+// next leader never runs beside us. That is enforced, not hoped for: kube/client/write-fence.ts
 // refuses every write from 14 s on and aborts the ones in flight, whatever this class or the
 // work it stops is still doing (a stuck reconcile, a slow drain, a frozen event loop).
 // The pod restarts clean.

@@ -4,6 +4,7 @@
 // on them. It lives in sync/ because it applies sync's own rules (key names, regexps, paths).
 import { compile as jmesCompile } from '@jmespath-community/jmespath';
 import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types.js';
+import { RESERVED_PREFIX } from '../api/types.js';
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './keys.js';
@@ -17,8 +18,6 @@ export const MIN_REFRESH_INTERVAL_MS = 1000;
 /** Kubernetes object names (DNS-1123 subdomain), which a Secret name must be. */
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Label and annotation keys under this prefix are Rotor's. */
-const RESERVED_PREFIX = 'rotor.dev/';
 
 /** Problems the API server's schema and CEL rules cannot catch. Empty when the spec is usable. */
 export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {

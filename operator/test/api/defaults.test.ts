@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { API_GROUP_VERSION, type ExternalSecret, type ExternalSecretSpec } from '../../src/api/types.js';
-import { withDefaults } from '../../src/api/defaults.js';
+import { periodicIntervalMs, withDefaults } from '../../src/api/defaults.js';
 
 function es(spec: Partial<ExternalSecretSpec>, name = 'app'): ExternalSecret {
   return {
@@ -57,5 +57,20 @@ describe('withDefaults', () => {
   it('is idempotent', () => {
     const once = withDefaults(es({ dataFrom: [{ extract: { key: 'x' } }] }));
     expect(withDefaults(once)).toEqual(once);
+  });
+});
+
+describe('periodicIntervalMs', () => {
+  const es = (spec: Record<string, unknown>) => ({ spec }) as unknown as Pick<ExternalSecret, 'spec'>;
+  it('is the refresh timer of a Periodic ExternalSecret, in ms (default 1h)', () => {
+    expect(periodicIntervalMs(es({ refreshInterval: '15m' }))).toBe(900_000);
+    expect(periodicIntervalMs(es({ refreshPolicy: 'Periodic', refreshInterval: '1s' }))).toBe(1000);
+    expect(periodicIntervalMs(es({}))).toBe(3_600_000);
+  });
+  it('is undefined when nothing refreshes on a timer', () => {
+    expect(periodicIntervalMs(es({ refreshInterval: '0' }))).toBeUndefined();
+    expect(periodicIntervalMs(es({ refreshPolicy: 'OnChange', refreshInterval: '1h' }))).toBeUndefined();
+    expect(periodicIntervalMs(es({ refreshPolicy: 'CreatedOnce' }))).toBeUndefined();
+    expect(periodicIntervalMs(es({ refreshInterval: 'soon' }))).toBeUndefined();
   });
 });

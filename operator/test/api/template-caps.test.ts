@@ -1,7 +1,7 @@
 // Issue #15 item 1: the number of template entries and the length of template texts are capped
 // at admission, in the ExternalSecret CRD and in the ClusterExternalSecret CRD that embeds its
 // spec, with the same numbers the builder enforces for objects admitted before the caps
-// (sync/template-limits.ts).
+// (sync/template/limits.ts).
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// The operator talks to Kubernetes through its own small client (kube/rest.ts, kube/api.ts):
+// The operator talks to Kubernetes through its own small client (kube/client/rest.ts, kube/client/api.ts):
 // loading @kubernetes/client-node costs ~85 MiB of RSS, most of the memory budget at 1,000
 // ExternalSecrets (docs/benchmarks.md). Nothing under operator/src may load it, not even a type
 // import that could turn into a value import, and it is not a production dependency (the e2e

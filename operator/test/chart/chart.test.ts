@@ -320,7 +320,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
   });
 });
 
-/** "file:method" of each Kubernetes API call (kube/api.ts) -> the permissions it needs ("group/resource verb"). */
+/** "file:method" of each Kubernetes API call (kube/client/api.ts) -> the permissions it needs ("group/resource verb"). */
 const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/secrets.ts:readNamespacedSecret': ['core/secrets get'],
   'kube/secrets.ts:createNamespacedSecret': ['core/secrets create'],
@@ -337,7 +337,7 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
   'kube/informer/leader.ts:createNamespacedLease': ['coordination.k8s.io/leases create'],
   'kube/informer/leader.ts:replaceNamespacedLease': ['coordination.k8s.io/leases update'],
   'kube/namespaces.ts:readNamespace': ['core/namespaces get'],
-  // Informers (kube/list-watch.ts lists, then watches the same path).
+  // Informers (kube/informer/list-watch.ts lists, then watches the same path).
   'controller/manager.ts:listNamespace': ['core/namespaces list', 'core/namespaces watch'],
   'kube/informer/list-watch.ts:listNamespacedSecret': ['core/secrets list', 'core/secrets watch'],
   'kube/informer/list-watch.ts:listSecretForAllNamespaces': ['core/secrets list', 'core/secrets watch'],
@@ -370,7 +370,7 @@ const CALL_PERMISSIONS: Record<string, string[]> = {
 /** Permissions the API server demands without a call of ours: blockOwnerDeletion on owner references (Secrets -> ExternalSecret, ExternalSecrets -> ClusterExternalSecret). */
 const NEEDED_WITHOUT_A_CALL = ['rotor.dev/externalsecrets/finalizers update', 'rotor.dev/clusterexternalsecrets/finalizers update'];
 
-/** "file:method" for every call of a kube/api.ts method (CoreApi & co.) in operator/src. */
+/** "file:method" for every call of a kube/client/api.ts method (CoreApi & co.) in operator/src. */
 function kubeApiCalls(): string[] {
   const apiMethods = new Set<string>();
   for (const api of [CoreApi, AppsApi, CoordinationApi, CustomObjectsApi]) {
@@ -379,7 +379,7 @@ function kubeApiCalls(): string[] {
   const src = join(repoRoot, 'operator/src');
   const found = new Set<string>();
   for (const file of readdirSync(src, { recursive: true }) as string[]) {
-    // kube/api.ts defines the methods; the calls are everywhere else.
+    // kube/client/api.ts defines the methods; the calls are everywhere else.
     if (!file.endsWith('.ts') || file === join('kube', 'client', 'api.ts')) continue;
     // `rotor migrate` runs with the user's kubeconfig, not the chart's ServiceAccount.
     if (file.startsWith('migrate/')) continue;

@@ -1,4 +1,4 @@
-// KubeExternalSecretWriter through the real API calls (kube/api.ts): paths, guards and error mapping.
+// KubeExternalSecretWriter through the real API calls (kube/client/api.ts): paths, guards and error mapping.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExternalSecret } from '../../src/api/types.js';
 import { makeKubeClients } from '../../src/kube/client/clients.js';

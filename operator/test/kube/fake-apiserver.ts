@@ -1,5 +1,5 @@
 // A tiny HTTP stand-in for kube-apiserver on 127.0.0.1, so the real implementations on
-// kube/rest.ts are exercised end to end over HTTP: paths, query parameters, content
+// kube/client/rest.ts are exercised end to end over HTTP: paths, query parameters, content
 // types and how errors/streams come back. Routes are functions the test supplies.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

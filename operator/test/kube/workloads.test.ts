@@ -1,5 +1,5 @@
 // KubeWorkloadClient against a throwaway HTTP server on 127.0.0.1 that answers like the
-// Kubernetes API server: checks the real kube/api.ts wiring (URLs, merge-patch
+// Kubernetes API server: checks the real kube/client/api.ts wiring (URLs, merge-patch
 // Content-Type, pagination, error mapping, Argo Rollouts CRD absence).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

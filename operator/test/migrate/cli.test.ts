@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { EXIT, MIGRATE_USAGE, runMigrate, type MigrateIO } from '../../src/migrate/cli.js';
+import { EXIT, MIGRATE_USAGE, parseMigrateFlags, runMigrate, type MigrateIO } from '../../src/migrate/cli.js';
 
 function fakeIO(stdin = '') {
   const out = { stdout: '', stderr: '', files: new Map<string, string>() };
@@ -116,5 +116,11 @@ spec:
     expect(flags.length).toBeGreaterThan(10); // every flag of parseArgs
     for (const flag of flags) expect(MIGRATE_USAGE, flag).toContain(`--${flag}`);
     for (const code of Object.values(EXIT)) expect(MIGRATE_USAGE).toMatch(new RegExp(`^  ${code}  `, 'm'));
+  });
+
+  it('--timeout takes Rotor\'s one duration grammar (Go\'s): compound units work, bad or zero ones are usage errors', () => {
+    expect(parseMigrateFlags(['--live', '--timeout', '1m30s']).timeoutMs).toBe(90_000);
+    expect(parseMigrateFlags(['--live', '--timeout', '300ms']).timeoutMs).toBe(300);
+    for (const bad of ['soon', '90', '0', '1d']) expect(() => parseMigrateFlags(['--live', '--timeout', bad]), bad).toThrow(/--timeout .*give a duration such as 90s or 5m/);
   });
 });

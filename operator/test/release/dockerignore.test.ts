@@ -47,7 +47,7 @@ describe('.dockerignore', () => {
     expect(ignored('kubeconfig')).toBe(true);
     expect(ignored('e2e/.state/rotor-sa.kubeconfig')).toBe(true);
     expect(ignored('certs/ca.pem')).toBe(true);
-    expect(ignored('operator/test/kube/rest.test.ts')).toBe(true);
+    expect(ignored('operator/test/kube/client/rest.test.ts')).toBe(true);
     // The module that had this name before it was renamed: the pattern would drop it.
     expect(ignored('operator/src/kube/kubeconfig.ts')).toBe(true);
   });

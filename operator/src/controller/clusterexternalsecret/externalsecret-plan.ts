@@ -14,6 +14,8 @@ import {
   type OwnerReference,
 } from '../../api/types.js';
 import { validateExternalSecret } from '../../sync/validate.js';
+import { controllerOf, controllerOfKind } from '../../api/owner-references.js';
+import type { SpecProblem } from '../../api/defaults.js';
 import { sameJson } from '../runtime/conditions.js';
 
 /** ESO's default when spec.refreshTime is unset (its controller's RequeueInterval). */
@@ -26,10 +28,8 @@ export interface NamespaceView {
   terminating: boolean;
 }
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+/** One problem, naming the field to fix (the same shape as an ExternalSecret's). */
+export type FieldProblem = SpecProblem;
 
 /** The ExternalSecrets' name: spec.externalSecretName, else the ClusterExternalSecret's name. */
 export function externalSecretNameOf(ces: ClusterExternalSecret): string {
@@ -114,14 +114,12 @@ export function ownerReferenceTo(ces: ClusterExternalSecret): OwnerReference {
  * this name (a re-created ClusterExternalSecret of the same name takes its ExternalSecrets over).
  */
 export function isControlledBy(es: Pick<ExternalSecret, 'metadata'>, cesName: string): boolean {
-  const owner = (es.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
-  return !!owner && owner.kind === 'ClusterExternalSecret' && owner.apiVersion.split('/')[0] === API_GROUP && owner.name === cesName;
+  return controllingClusterExternalSecret(es) === cesName;
 }
 
 /** Name of the ClusterExternalSecret that controls this ExternalSecret, if one does. */
 export function controllingClusterExternalSecret(es: Pick<ExternalSecret, 'metadata'>): string | undefined {
-  const owner = (es.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
-  return owner && owner.kind === 'ClusterExternalSecret' && owner.apiVersion.split('/')[0] === API_GROUP ? owner.name : undefined;
+  return controllerOfKind(es, API_GROUP, 'ClusterExternalSecret')?.name;
 }
 
 /** A label value holds at most 63 characters; longer ClusterExternalSecret names get no label. */
@@ -171,7 +169,7 @@ export function planExternalSecret(ces: ClusterExternalSecret, namespace: string
   const desired = desiredExternalSecret(ces, namespace);
   if (!existing) return { action: 'create', externalSecret: desired };
   if (!isControlledBy(existing, ces.metadata.name)) {
-    const owner = (existing.metadata.ownerReferences ?? []).find((ref) => ref.controller === true);
+    const owner = controllerOf(existing);
     const by = owner ? `is controlled by ${owner.kind} ${owner.name}` : 'was not created by it';
     return {
       action: 'conflict',

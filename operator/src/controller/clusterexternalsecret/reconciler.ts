@@ -35,8 +35,8 @@ export interface ClusterExternalSecretReconcilerDeps {
   /** ExternalSecrets from the informer cache. */
   externalSecrets: {
     get(namespace: string, name: string): ExternalSecret | undefined;
-    /** All of them (every namespace watched). */
-    list(): ExternalSecret[];
+    /** Those whose controller reference names this ClusterExternalSecret (an index lookup, not a scan). */
+    controlledBy(cesName: string): ExternalSecret[];
   };
   writer: ExternalSecretWriter;
   status: ClusterExternalSecretStatusWriter;
@@ -91,7 +91,7 @@ export class ClusterExternalSecretReconciler {
     };
 
     // ExternalSecrets it controls that are no longer wanted: namespace deselected, or renamed.
-    for (const es of this.deps.externalSecrets.list()) {
+    for (const es of this.deps.externalSecrets.controlledBy(name)) {
       const namespace = es.metadata.namespace!;
       if (!isControlledBy(es, name) || (selectedSet.has(namespace) && es.metadata.name === esName)) continue;
       if (this.current(namespace, es.metadata.name) === undefined) continue; // deleted by us already

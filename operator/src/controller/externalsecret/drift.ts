@@ -3,6 +3,7 @@
 // ExternalSecret's status alone — no AWS call, no desired values — so a watch event on the
 // Secret can trigger the repair at once (docs/architecture.md, "Change detection"). Pure.
 import type { Secret } from '../../kube/client/objects.js';
+import { hasOwnerUid } from '../../api/owner-references.js';
 import { ANNOTATION_DATA_MAC, ANNOTATION_OWNER, ANNOTATION_VERSIONS, LABEL_MANAGED, type CreationPolicy, type ExternalSecretTarget } from '../../api/types.js';
 import { dataDigest, dataDigestOfBase64, dataMAC, dataMACv2, isLegacyMAC, objectMacKey } from '../../sync/mac.js';
 import { cachedDataDigest } from '../../kube/informer/cache-transform.js';
@@ -95,7 +96,7 @@ export function targetDrift(input: DriftInput): Drift | undefined {
   if (annotatedMAC !== input.expectedMAC && !isLegacyMAC(annotatedMAC)) return 'metadata';
   if (input.expectedVersions !== undefined && meta.annotations?.[ANNOTATION_VERSIONS] !== input.expectedVersions) return 'metadata';
   // The owner reference is what lets the garbage collector remove the Secret with its ExternalSecret.
-  if (policy === 'Owner' && !(meta.ownerReferences ?? []).some((ref) => ref.uid === input.owner.uid)) return 'metadata';
+  if (policy === 'Owner' && !hasOwnerUid({ metadata: meta }, input.owner.uid)) return 'metadata';
   // A template finalizer someone removed is put back, as ESO does on its next reconcile.
   if (missingFinalizers(target, { finalizers: input.template?.metadata?.finalizers }).length > 0) return 'metadata';
   return undefined;

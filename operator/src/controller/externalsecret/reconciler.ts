@@ -49,7 +49,7 @@ import type { LearnedRead } from './event-index.js';
 import type { CreatedEvents } from './created-events.js';
 import type { AwsService } from '../../api/types.js';
 
-/** An AWS change event that asks for a refresh (controller/event-router.ts). */
+/** An AWS change event that asks for a refresh (controller/externalsecret/event-router.ts). */
 export interface EventTrigger {
   event: LastEvent;
   /** When the operator received it (ms): the start of rotor_event_to_secret_seconds. */
@@ -99,7 +99,7 @@ export interface ExternalSecretReconcilerDeps {
   cachedManagedSecret?: (namespace: string, name: string) => Secret | undefined;
   /**
    * The Secret as the API server has it, with its data. `secrets.get` may answer from the
-   * informer cache, which keeps a digest in place of the data (kube/cache-transform.ts): this is
+   * informer cache, which keeps a digest in place of the data (kube/informer/cache-transform.ts): this is
    * read where the values are needed. Default: secrets.get.
    */
   readLive?: (namespace: string, name: string) => Promise<Secret | undefined>;
@@ -951,7 +951,7 @@ export function describeFailure(error: unknown): { reason: string; message: stri
       retryable: true,
     };
   }
-  // Field paths only (kube/errors.ts invalidMessage): the API server's own text repeats the
+  // Field paths only (kube/client/errors.ts invalidMessage): the API server's own text repeats the
   // rejected label/annotation keys, which a template may render from secret values.
   if (error instanceof KubeApiError && error.code === 422) {
     return {

@@ -2,6 +2,7 @@
 // desired, honouring creationPolicy. Pure: returns the object to write (or a refusal
 // the user can act on); the reconciler performs it. Values are never put in messages.
 import type { OwnerReference, Secret } from '../../kube/client/objects.js';
+import { hasOwnerUid } from '../../api/owner-references.js';
 import {
   ANNOTATION_DATA_MAC,
   ANNOTATION_MERGE_OWNERS,
@@ -61,7 +62,7 @@ export function ownerAnnotationValue(owner: OwnerIdentity): string {
 /** True when the Secret was written by this ExternalSecret (by annotation, owner ref, or as a Merge key owner). */
 export function isOwnedBy(secret: Secret, owner: OwnerIdentity): boolean {
   const annotated = secret.metadata?.annotations?.[ANNOTATION_OWNER] === ownerAnnotationValue(owner);
-  const referenced = (secret.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
+  const referenced = hasOwnerUid(secret, owner.uid);
   return annotated || referenced || mergeOwnersOf(secret)[owner.name] !== undefined;
 }
 
@@ -120,7 +121,7 @@ export function planTargetWrite(
   }
   const next = ownedSecret(desired, policy, owner, existing);
   // The owner reference lets the garbage collector remove the Secret with its ExternalSecret.
-  const ownerReferenced = policy !== 'Owner' || (existing.metadata?.ownerReferences ?? []).some((ref) => ref.uid === owner.uid);
+  const ownerReferenced = policy !== 'Owner' || hasOwnerUid(existing, owner.uid);
   if (isUnchanged(existing, desired, owner) && ownerReferenced) return { action: 'none', reason: 'unchanged' };
   next.metadata!.resourceVersion = existing.metadata?.resourceVersion;
   // Neither an immutable Secret nor a Secret's type can be changed in place.

@@ -2,12 +2,11 @@
 // knows which field to fix. Pure.
 import { InvalidDurationError, parseDuration } from '../../api/duration.js';
 import type { SecretStore } from '../../api/types.js';
+import type { SpecProblem } from '../../api/defaults.js';
 import { compileUserRegExp } from '../../sync/regexp.js';
 
-export interface FieldProblem {
-  field: string;
-  message: string;
-}
+/** One problem, naming the field to fix (the same shape as an ExternalSecret's). */
+export type FieldProblem = SpecProblem;
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 

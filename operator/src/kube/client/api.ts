@@ -1,8 +1,8 @@
 // The Kubernetes calls Rotor makes, named as in @kubernetes/client-node (readNamespacedSecret,
-// patchNamespacedCustomObjectStatus, ...) so the code reads the same, over kube/rest.ts.
+// patchNamespacedCustomObjectStatus, ...) so the code reads the same, over kube/client/rest.ts.
 // Every call Rotor makes goes through one of these methods: operator/test/chart/chart.test.ts
 // maps each method used in operator/src to the RBAC permission it needs.
-// Responses are the API server's JSON (kube/objects.ts types), lists included.
+// Responses are the API server's JSON (kube/client/objects.ts types), lists included.
 import type { ConfigMap, KubeEvent, KubeList, Lease, Namespace, Secret, ServiceAccount, TokenRequest, Workload } from './objects.js';
 import { CONTENT_TYPE, type KubeRestClient, type Query } from './rest.js';
 
@@ -53,7 +53,7 @@ class Resource<T> {
     private readonly rest: KubeRestClient,
     private readonly base: string,
     private readonly plural: string,
-    /** Writes skip the leader write gate (kube/write-fence.ts): only for the election's Lease. */
+    /** Writes skip the leader write gate (kube/client/write-fence.ts): only for the election's Lease. */
     private readonly unfenced = false,
   ) {}
 

@@ -1,4 +1,4 @@
-// Kubernetes client setup: where the connection comes from (kube/kube-config.ts) and the API
+// Kubernetes client setup: where the connection comes from (kube/client/kube-config.ts) and the API
 // objects the rest of kube/ uses. Created once in main.ts and passed down (never a singleton).
 // All of them share one KubeRestClient, i.e. one keep-alive connection pool.
 import { AppsApi, CoordinationApi, CoreApi, CustomObjectsApi } from './api.js';

@@ -1,6 +1,6 @@
 // The Kubernetes objects Rotor reads and writes, as plain JSON shapes: only the fields Rotor
 // uses, typed as the API server sends them (timestamps are RFC 3339 strings, Secret data is
-// base64 text). Rotor's own client (kube/rest.ts) returns parsed JSON, so there is no model
+// base64 text). Rotor's own client (kube/client/rest.ts) returns parsed JSON, so there is no model
 // class behind these and nothing to convert.
 
 import type { OwnerReference } from '../../api/types.js';

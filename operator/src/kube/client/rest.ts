@@ -22,7 +22,7 @@ export type Query = Record<string, string | number | boolean | undefined>;
 
 export interface RestRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Absolute API path, segments already encoded (see kube/api.ts). */
+  /** Absolute API path, segments already encoded (see kube/client/api.ts). */
   path: string;
   query?: Query;
   /** Sent as JSON. */
@@ -91,11 +91,11 @@ export interface KubeRestClientOptions {
   requestTimeoutMs?: number;
   /** Injected in tests. */
   auth?: KubeAuth;
-  /** Gets a failing exec credential plugin's stderr (kube/auth.ts). */
+  /** Gets a failing exec credential plugin's stderr (kube/client/auth.ts). */
   logger?: PluginLogger;
   /**
    * With leader election: every mutating request (POST/PUT/PATCH/DELETE) is admitted by it
-   * and aborted when leadership is lost (kube/write-fence.ts). Reads and watches are not.
+   * and aborted when leadership is lost (kube/client/write-fence.ts). Reads and watches are not.
    */
   writeGate?: WriteGate;
 }

@@ -1,5 +1,5 @@
 // The "may this replica still write?" gate of leader election. The LeaderElector opens it
-// until a deadline after every successful Lease renewal; kube/rest.ts asks it before every
+// until a deadline after every successful Lease renewal; kube/client/rest.ts asks it before every
 // mutating request and aborts the ones in flight when it closes. So a replica that lost the
 // Lease (or cannot prove it still holds it: a hung renewal, a frozen event loop) stops
 // writing Secrets, status, Events and rollout patches by the clock, whatever its work queues,
@@ -17,7 +17,7 @@ export class LeadershipLostError extends Error {
   }
 }
 
-/** What kube/rest.ts needs: admission of one mutating request. */
+/** What kube/client/rest.ts needs: admission of one mutating request. */
 export interface WriteGate {
   /**
    * Throws LeadershipLostError when writes are not allowed now; otherwise returns a signal

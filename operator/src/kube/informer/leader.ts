@@ -9,7 +9,7 @@
 //     take over before that start + leaseDuration). It steps down at start + renewDeadline on a
 //     timer of its own, whether or not a renewal is still hanging (waiting for the hung request
 //     to time out first let two leaders overlap by seconds);
-//   - writes are fenced (kube/write-fence.ts): allowed until start + leaseDuration - a margin,
+//   - writes are fenced (kube/client/write-fence.ts): allowed until start + leaseDuration - a margin,
 //     refused after, and aborted in flight then. Between renewDeadline and that point the
 //     deposed leader drains (lifecycle.ts); the margin covers a request already on the wire;
 //   - a leader that sees another holder on the Lease steps down and closes the fence at once;

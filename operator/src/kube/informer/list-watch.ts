@@ -1,6 +1,6 @@
 // The list + watch primitive a ResilientInformer runs on, as a narrow interface so the
 // informer's state machine is tested with an in-memory fake, and its real implementation
-// on kube/rest.ts's watch plus paginated list calls.
+// on kube/client/rest.ts's watch plus paginated list calls.
 import { API_GROUP, API_VERSION } from '../../api/types.js';
 import type { KubeClients } from '../client/clients.js';
 import type { KubeStatus } from '../client/errors.js';

@@ -50,14 +50,14 @@ export interface ResilientInformerOptions<T extends KubeObject> {
   onHealthChange?: (healthy: boolean) => void;
   /**
    * Applied to every listed or watched object before it is cached or handed to handlers, e.g.
-   * to drop fields nobody reads (kube/cache-transform.ts). Must not change the key or
+   * to drop fields nobody reads (kube/informer/cache-transform.ts). Must not change the key or
    * resourceVersion, and must be idempotent (the list may apply it per page already).
    */
   transform?: (object: T) => T;
   /**
    * Objects to keep (checked before transform). One that fails it is not cached and is seen by
    * handlers as deleted when it was cached before (e.g. a Secret whose owner annotation now
-   * names another namespace: kube/cache-transform.ts admitSecret).
+   * names another namespace: kube/informer/cache-transform.ts admitSecret).
    */
   admit?: (object: T) => boolean;
   /**

@@ -15,7 +15,7 @@
 // (and quote) them. A template read from a Secret is itself secret: its errors give positions.
 import { performance } from 'node:perf_hooks';
 import type { ExternalSecretTemplate, TemplateScope, TemplateTarget } from '../../api/types.js';
-import { ES_REASON } from '../../api/types.js';
+import { ES_REASON, RESERVED_PREFIX } from '../../api/types.js';
 import { SyncError, quote } from '../errors.js';
 import { GoEngineError, type GoEngine } from './go/engine.js';
 import { describeGoTemplateError } from './go/messages.js';
@@ -204,9 +204,9 @@ export async function applyTemplate(template: ExternalSecretTemplate, fetched: M
       else data.set(key, value);
       return;
     }
-    if (key.startsWith('rotor.dev/')) {
+    if (key.startsWith(RESERVED_PREFIX)) {
       // Rotor's bookkeeping (managed label, MAC, versions) must not be overwritten by a rendered key.
-      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: renders ${shown ?? 'a key'}; the rotor.dev/ prefix is reserved for Rotor's own bookkeeping`, { field: unit.field }));
+      problems.push(new SyncError(ES_REASON.InvalidSpec, `${unit.field}: renders ${shown ?? 'a key'}; the ${RESERVED_PREFIX} prefix is reserved for Rotor's own bookkeeping`, { field: unit.field }));
       return;
     }
     const keyProblem = qualifiedNameProblem(key);

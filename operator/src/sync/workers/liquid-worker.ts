@@ -1,4 +1,4 @@
-// Worker thread that parses and renders Liquid templates (sync/template.ts), so that a slow or
+// Worker thread that parses and renders Liquid templates (sync/template/liquid.ts), so that a slow or
 // hostile template never runs on the operator's main thread (see pool.ts). One message renders all
 // the Liquid templates of one ExternalSecret in order, reporting each result as it is done,
 // so that when the pool terminates this worker for running out of budget the main thread

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterExternalSecretReconciler } from '../../../src/controller/clusterexternalsecret/reconciler.js';
-import { desiredExternalSecret, type NamespaceView } from '../../../src/controller/clusterexternalsecret/externalsecret-plan.js';
+import { controllingClusterExternalSecret, desiredExternalSecret, type NamespaceView } from '../../../src/controller/clusterexternalsecret/externalsecret-plan.js';
 import { ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
 import { KubeApiError } from '../../../src/kube/client/errors.js';
 import type { ClusterExternalSecret, ExternalSecret } from '../../../src/api/types.js';
@@ -19,7 +19,7 @@ function setup(initial: ClusterExternalSecret, namespaces: NamespaceView[], opti
   const reconciler = new ClusterExternalSecretReconciler({
     get: () => ces,
     namespaces: () => views,
-    externalSecrets: { get: (ns, name) => cache().get(`${ns}/${name}`), list: () => [...cache().values()] },
+    externalSecrets: { get: (ns, name) => cache().get(`${ns}/${name}`), controlledBy: (ces) => [...cache().values()].filter((es) => controllingClusterExternalSecret(es) === ces) },
     writer: store,
     status,
     events,

@@ -1,4 +1,4 @@
-// kube/rest.ts + kube/auth.ts against a real HTTPS server on 127.0.0.1 with a PKI made at test
+// kube/client/rest.ts + kube/client/auth.ts against a real HTTPS server on 127.0.0.1 with a PKI made at test
 // time: TLS verification, one shared connection pool, every kind of credential (token, token
 // file rotation, basic, client certificate, exec plugins), error mapping, timeouts and the
 // watch stream parser.

@@ -1,4 +1,4 @@
-// The real ListWatchSource (kube/rest.ts watch + list calls) against a fake API server over HTTP.
+// The real ListWatchSource (kube/client/rest.ts watch + list calls) against a fake API server over HTTP.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../../src/kube/client/errors.js';
 import type { Secret } from '../../../src/kube/client/objects.js';
