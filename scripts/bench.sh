@@ -22,6 +22,7 @@
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container
 #     --profile                CPU profile of the sync + heap snapshot after it (e2e/.state/bench/)
 #     --profile-sizes 10000    the same, for these sizes only
+#     --profile-wave           CPU profile of the measured wave instead
 #     --timeout 30m            give up on a sync after this long
 #     --write-docs             replace the generated table in docs/benchmarks.md
 #   The scale bed lives in $ROTOR_TESTBED_DIR (default /tmp/rotor-bench) on ports that differ from
@@ -57,6 +58,7 @@ while (($#)); do
     --timeout) export ROTOR_BENCH_TIMEOUT="$2"; shift 2 ;;
     --profile) export ROTOR_BENCH_PROFILE=1; shift ;;
     --profile-sizes) export ROTOR_BENCH_PROFILE_SIZES="$2"; shift 2 ;;
+    --profile-wave) export ROTOR_BENCH_PROFILE_WAVE=1; shift ;;
     --write-docs) export ROTOR_BENCH_WRITE_DOCS=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac

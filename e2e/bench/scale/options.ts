@@ -14,6 +14,8 @@ export interface ScaleOptions {
   profile: boolean;
   /** Only these sizes are profiled (undefined: all). */
   profileSizes?: number[];
+  /** CPU profile of the measured wave (not of the sync). */
+  profileWave?: boolean;
   /** ROTOR_MEMORY_LIMIT for the operator (sizes its heap as that container limit would). */
   memoryLimit?: string;
   /** Give up on a sync after this long. */
@@ -56,6 +58,7 @@ export function parseScaleOptions(env: Record<string, string | undefined>): Scal
     remoteSecrets: one('ROTOR_BENCH_REMOTE_SECRETS', '100'),
     restartWindowMs: env.ROTOR_BENCH_RESTART_WINDOW === '0' ? 0 : seconds('ROTOR_BENCH_RESTART_WINDOW', '60s'),
     profile: env.ROTOR_BENCH_PROFILE === '1' || !!env.ROTOR_BENCH_PROFILE_SIZES,
+    ...(env.ROTOR_BENCH_PROFILE_WAVE === '1' ? { profileWave: true } : {}),
     ...(env.ROTOR_BENCH_PROFILE_SIZES ? { profileSizes: list('ROTOR_BENCH_PROFILE_SIZES', '') } : {}),
     memoryLimit: env.ROTOR_BENCH_MEMORY_LIMIT || undefined,
     timeoutMs: seconds('ROTOR_BENCH_TIMEOUT', '30m'),

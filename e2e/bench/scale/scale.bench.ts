@@ -177,7 +177,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     };
     // The sync's numbers now: a wave of a large size may be long in coming.
     console.log(`BENCH-SYNC ${JSON.stringify(result)}`);
-    if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready);
+    if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready, opts.profileWave ? inspector : undefined, `cpu-wave-${size}-w${workers}`);
     // The snapshot last: at 10,000 it stops the process for longer than the Lease's renew deadline
     // on this bed, and the operator steps down (it did, before the wave, in the first run).
     if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
@@ -195,11 +195,12 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
  * One refresh wave with every ExternalSecret synced: the first wave start after `readyMs` (the
  * sync is over), counted from 2 s before it until `size` more refreshes were done.
  */
-async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs: number, readyMs: number): Promise<NonNullable<RunResult['wave']>> {
+async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs: number, readyMs: number, profiler?: Inspector, profileName = 'cpu-wave'): Promise<NonNullable<RunResult['wave']>> {
   const waveAt = waveStart(Math.max(readyMs, Date.now()), intervalMs, STORE_PHASE) + intervalMs;
   await sleep(Math.max(0, waveAt - 2_000 - Date.now()));
   const operatorBefore = await operatorMetrics();
   const before = { refreshes: refreshes(operatorBefore), aws: awsCalls(operatorBefore), api: await apiMetrics(kube), proc: sampleProcess(pid) };
+  if (profiler) await profiler.startCpuProfile();
   let operatorNow = operatorBefore;
   // A wave that does not finish within its interval runs into the next: stop there.
   while (refreshes(operatorNow) < before.refreshes + size && Date.now() < waveAt + intervalMs - 2_000) {
@@ -208,6 +209,7 @@ async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs:
   }
   const doneAt = Date.now();
   const proc = sampleProcess(pid);
+  if (profiler) saveCpuProfile(await profiler.stopCpuProfile(), profileName);
   const writes = growth(operatorWrites(await apiMetrics(kube)), operatorWrites(before.api));
   return {
     intervalSeconds: intervalMs / 1000,
