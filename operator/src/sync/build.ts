@@ -21,7 +21,7 @@ import { applyTemplate, NO_TEMPLATE_SOURCES, type TemplateSources } from './temp
 import { validateSecretType } from './secret-types.js';
 import { goEngine, type GoEngine } from './template/go/engine.js';
 import { WorkersBusyError } from './workers/pool.js';
-import type { LiquidRenderer } from './workers/liquid-pool.js';
+import type { LiquidRenderer } from './template/liquid-pool.js';
 import { TEMPLATE_BUDGET_MS } from './template/limits.js';
 
 /** What the reconciler got for one remote read: the value, or the provider's error. */

@@ -5,23 +5,10 @@ import { SyncError, quote } from './errors.js';
 import { compileUserRegExp, replaceAll, type UserRegExp } from './regexp.js';
 import type { GoEngine } from './template/go/engine.js';
 import { describeGoTemplateError } from './template/go/messages.js';
+import { SECRET_KEY_MAX_LENGTH, isValidSecretKey, secretKeyProblem } from './secret-key.js';
 
-/** What the API server accepts as a key of Secret.data (IsConfigMapKey). */
-const SECRET_KEY_CHARS = /^[-._a-zA-Z0-9]+$/;
-export const SECRET_KEY_MAX_LENGTH = 253;
+export { SECRET_KEY_MAX_LENGTH, isValidSecretKey, secretKeyProblem };
 
-/** Why `key` cannot be a Secret data key, or undefined when it can. */
-export function secretKeyProblem(key: string): string | undefined {
-  if (key.length === 0) return 'a Secret key must not be empty';
-  if (key.length > SECRET_KEY_MAX_LENGTH) return `a Secret key must be at most ${SECRET_KEY_MAX_LENGTH} characters (this one has ${key.length})`;
-  if (key === '.' || key === '..') return `a Secret key must not be ${quote(key)}`;
-  if (!SECRET_KEY_CHARS.test(key)) return 'a Secret key may only contain letters, digits, "-", "_" and "."';
-  return undefined;
-}
-
-export function isValidSecretKey(key: string): boolean {
-  return secretKeyProblem(key) === undefined;
-}
 
 /**
  * Applies `dataFrom[].rewrite[]` in order, each one to the result of the previous, to every

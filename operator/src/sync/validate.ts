@@ -7,7 +7,7 @@ import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types
 import { RESERVED_PREFIX } from '../api/types.js';
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
 import { InvalidDurationError, parseDuration } from '../api/duration.js';
-import { secretKeyProblem } from './keys.js';
+import { secretKeyProblem } from './secret-key.js';
 import { compileUserRegExp } from './regexp.js';
 import { jsonPathNeedsEval } from './select.js';
 import { jsonPathSyntaxProblem } from './jsonpath-syntax.js';

@@ -19,11 +19,11 @@ import { ES_REASON, RESERVED_PREFIX } from '../../api/types.js';
 import { SyncError, quote } from '../errors.js';
 import { GoEngineError, type GoEngine } from './go/engine.js';
 import { describeGoTemplateError } from './go/messages.js';
-import { secretKeyProblem } from '../keys.js';
+import { secretKeyProblem } from '../secret-key.js';
 import { MAX_RENDERED_BYTES } from './liquid.js';
 import { TEMPLATE_BUDGET_MS, templateLimitProblems } from './limits.js';
 import { MAX_TEMPLATE_ANNOTATIONS_BYTES, annotationsSize, isLabelValue, qualifiedNameProblem } from '../metadata-rules.js';
-import { liquidRenderer, type LiquidRenderer } from '../workers/liquid-pool.js';
+import { liquidRenderer, type LiquidRenderer } from './liquid-pool.js';
 import type { JobScope } from '../workers/pool.js';
 
 /** templateFrom sources as read from the API server; undefined = not found. */

@@ -52,7 +52,7 @@ if (fromSource) {
   });
 }
 
-const template = (await import(new URL(fromSource ? '../template/liquid.ts' : '../template/liquid.js', import.meta.url).href)) as typeof import('../template/liquid.js');
+const template = (await import(new URL(fromSource ? './liquid.ts' : './liquid.js', import.meta.url).href)) as typeof import('./liquid.js');
 
 parentPort!.on('message', (request: RenderRequest | ParseRequest) => {
   if ('parse' in request) {

@@ -3,8 +3,8 @@
 // ExternalSecret render one after the other under the ExternalSecret's single budget, each
 // for at most 1 s, taking turns with other namespaces' templates.
 import { Worker } from 'node:worker_threads';
-import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from './pool.js';
-import { poolSizes } from './sizing.js';
+import { DeadlineError, PoolWorkerError, WorkerPool, WorkersBusyError, type JobScope } from '../workers/pool.js';
+import { poolSizes } from '../workers/sizing.js';
 
 export interface LiquidUnit {
   text: string;

@@ -5,7 +5,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyTemplate, NO_TEMPLATE_SOURCES } from '../../../src/sync/template/apply.js';
 import { WasmGoEngine } from '../../../src/sync/template/go/engine.js';
-import { LiquidWorkerPool } from '../../../src/sync/workers/liquid-pool.js';
+import { LiquidWorkerPool } from '../../../src/sync/template/liquid-pool.js';
 
 const go = new WasmGoEngine();
 const liquid = new LiquidWorkerPool({ workers: 2 });
