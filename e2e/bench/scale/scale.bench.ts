@@ -311,7 +311,14 @@ function bedPid(bed: Bed, component: string): number {
 }
 
 async function operatorMetrics(): Promise<string> {
-  return (await fetch(metricsUrl)).text();
+  // Once more after a reset: polled every 250 ms through a wave, a keep-alive connection the
+  // server had just closed ended a 10,000 run (ECONNRESET).
+  try {
+    return await (await fetch(metricsUrl)).text();
+  } catch {
+    await sleep(200);
+    return (await fetch(metricsUrl)).text();
+  }
 }
 
 const detail = (m: Map<string, number>): string => [...m].map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
