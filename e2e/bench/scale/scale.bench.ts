@@ -178,8 +178,8 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     // The sync's numbers now: a wave of a large size may be long in coming.
     console.log(`BENCH-SYNC ${JSON.stringify(result)}`);
     if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready, opts.profileWave ? inspector : undefined, `cpu-wave-${size}-w${workers}`);
-    // The snapshot last: at 10,000 it stops the process for longer than the Lease's renew deadline
-    // on this bed, and the operator steps down (it did, before the wave, in the first run).
+    // The snapshot last: at 10,000 it stops the process for many seconds (the first 10,000 run,
+    // with the snapshot before the wave, failed after it).
     if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
     inspector.close();
     if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
