@@ -13,11 +13,16 @@
 #     --workers 4,16           operator --concurrency values (default 4)
 #     --store-concurrency X    operator --store-concurrency: workers (default: the one store may use
 #                              them all), default (the operator's own default, as the chart runs it), or N
-#     --refresh-interval 1h    spec.refreshInterval of the ExternalSecrets (shorter: refreshes in the restart window)
+#     --refresh-interval 1h    spec.refreshInterval of the ExternalSecrets with --wave-after 0 (shorter: refreshes in the restart window)
+#     --wave-after 3m          measure one refresh wave of all N after the sync: the ExternalSecrets get a refresh
+#                              interval whose first wave starts this long after they are created (default 60 s
+#                              + 30 ms per ExternalSecret; 0 = no wave)
 #     --runs 3                 runs per scenario; times are reported as the median (default 1)
 #     --restart-window 60s     restart the operator after the sync and watch it this long (0 = skip)
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container
 #     --profile                CPU profile of the sync + heap snapshot after it (e2e/.state/bench/)
+#     --profile-sizes 10000    the same, for these sizes only
+#     --profile-wave           CPU profile of the measured wave instead
 #     --timeout 30m            give up on a sync after this long
 #     --write-docs             replace the generated table in docs/benchmarks.md
 #   The scale bed lives in $ROTOR_TESTBED_DIR (default /tmp/rotor-bench) on ports that differ from
@@ -46,11 +51,14 @@ while (($#)); do
     --workers) export ROTOR_BENCH_WORKERS="$2"; shift 2 ;;
     --store-concurrency) export ROTOR_BENCH_STORE_CONCURRENCY="$2"; shift 2 ;;
     --refresh-interval) export ROTOR_BENCH_REFRESH_INTERVAL="$2"; shift 2 ;;
+    --wave-after) export ROTOR_BENCH_WAVE_AFTER="$2"; shift 2 ;;
     --runs) export ROTOR_BENCH_RUNS="$2"; shift 2 ;;
     --restart-window) export ROTOR_BENCH_RESTART_WINDOW="$2"; shift 2 ;;
     --memory-limit) export ROTOR_BENCH_MEMORY_LIMIT="$2"; shift 2 ;;
     --timeout) export ROTOR_BENCH_TIMEOUT="$2"; shift 2 ;;
     --profile) export ROTOR_BENCH_PROFILE=1; shift ;;
+    --profile-sizes) export ROTOR_BENCH_PROFILE_SIZES="$2"; shift 2 ;;
+    --profile-wave) export ROTOR_BENCH_PROFILE_WAVE=1; shift ;;
     --write-docs) export ROTOR_BENCH_WRITE_DOCS=1; shift ;;
     *) echo "unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac

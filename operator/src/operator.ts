@@ -10,6 +10,7 @@ import { KubeStatusWriter } from './kube/status.js';
 import { KubeExternalSecretWriter } from './kube/external-secrets.js';
 import { KubeManifestTargetClient } from './kube/manifest-targets.js';
 import { KubeEventRecorder } from './kube/events.js';
+import { CreatedEvents } from './controller/externalsecret/created-events.js';
 import { KubeCredentialSource } from './kube/credential-source.js';
 import { KubeNamespaceClient } from './kube/namespaces.js';
 import { LeaderElector, kubeLeaseApi } from './kube/informer/leader.js';
@@ -51,6 +52,8 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     ...eventQueueMetrics(metrics),
     logger,
   });
+  // A burst of new ExternalSecrets writes one Created Event per store and window, not one each.
+  const createdEvents = new CreatedEvents({ events });
 
   const awsClients = new AwsClientFactory({ ...awsCallMetrics(metrics), callTimeoutMs: config.awsCallTimeoutMs });
   const credentials = new CredentialResolver({
@@ -92,9 +95,10 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
     leaderElect: config.leaderElect,
     logger,
     exit: (code) => process.exit(code),
-    // The rollout flush records Events: flush it first, then the event queue.
+    // The rollout flush and the Created summaries record Events: flush them first, then the event queue.
     drain: async () => {
       await rollouts.flushNow();
+      await createdEvents.flush();
       await events.flush();
     },
     build: async () => {
@@ -112,6 +116,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           secrets,
           status,
           events,
+          createdEvents,
           source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs }), generators),
           rollouts,
           macKey,

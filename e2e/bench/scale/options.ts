@@ -12,6 +12,10 @@ export interface ScaleOptions {
   restartWindowMs: number;
   /** Take a CPU profile of the sync and a heap snapshot after it (first run of each scenario). */
   profile: boolean;
+  /** Only these sizes are profiled (undefined: all). */
+  profileSizes?: number[];
+  /** CPU profile of the measured wave (not of the sync). */
+  profileWave?: boolean;
   /** ROTOR_MEMORY_LIMIT for the operator (sizes its heap as that container limit would). */
   memoryLimit?: string;
   /** Give up on a sync after this long. */
@@ -25,6 +29,12 @@ export interface ScaleOptions {
   storeConcurrency: 'workers' | 'default' | number;
   /** spec.refreshInterval of every ExternalSecret (default 1h: no refresh during a sync). */
   refreshInterval: string;
+  /**
+   * Measure one refresh wave after the sync: the ExternalSecrets get a refresh interval whose
+   * first wave starts at least this long after they are created (undefined: by size, see
+   * waveDelayMs; 0: no wave, spec.refreshInterval is refreshInterval).
+   */
+  waveAfterMs?: number;
 }
 
 export function parseScaleOptions(env: Record<string, string | undefined>): ScaleOptions {
@@ -47,12 +57,15 @@ export function parseScaleOptions(env: Record<string, string | undefined>): Scal
     runs: one('ROTOR_BENCH_RUNS', '1'),
     remoteSecrets: one('ROTOR_BENCH_REMOTE_SECRETS', '100'),
     restartWindowMs: env.ROTOR_BENCH_RESTART_WINDOW === '0' ? 0 : seconds('ROTOR_BENCH_RESTART_WINDOW', '60s'),
-    profile: env.ROTOR_BENCH_PROFILE === '1',
+    profile: env.ROTOR_BENCH_PROFILE === '1' || !!env.ROTOR_BENCH_PROFILE_SIZES,
+    ...(env.ROTOR_BENCH_PROFILE_WAVE === '1' ? { profileWave: true } : {}),
+    ...(env.ROTOR_BENCH_PROFILE_SIZES ? { profileSizes: list('ROTOR_BENCH_PROFILE_SIZES', '') } : {}),
     memoryLimit: env.ROTOR_BENCH_MEMORY_LIMIT || undefined,
     timeoutMs: seconds('ROTOR_BENCH_TIMEOUT', '30m'),
     writeDocs: env.ROTOR_BENCH_WRITE_DOCS === '1',
     storeConcurrency: storeConcurrency(env.ROTOR_BENCH_STORE_CONCURRENCY),
     refreshInterval: interval(env.ROTOR_BENCH_REFRESH_INTERVAL ?? '1h'),
+    ...(env.ROTOR_BENCH_WAVE_AFTER ? { waveAfterMs: env.ROTOR_BENCH_WAVE_AFTER === '0' ? 0 : seconds('ROTOR_BENCH_WAVE_AFTER', '60s') } : {}),
   };
 }
 
@@ -79,4 +92,33 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * How long after the creates the measured wave may start: the sync must be over by then, so
+ * the wave is not mixed into it. By size (30 ms per ExternalSecret on top of a minute,
+ * generous for a loaded 2-core bed), unless --wave-after says.
+ */
+export function waveDelayMs(size: number, opts: Pick<ScaleOptions, 'waveAfterMs'>): number {
+  return opts.waveAfterMs ?? 60_000 + 30 * size;
+}
+
+/**
+ * A refresh interval (whole seconds) whose next wave start after `nowMs` is at least
+ * `minDelayMs` away and as little more as can be found: the operator's waves start at
+ * phase + k·interval (controller/externalsecret/refresh.ts), the phase a hash of the store, so the interval
+ * decides where the first wave falls. `nextWave(interval)` gives that instant.
+ */
+export function chooseWaveInterval(nowMs: number, minDelayMs: number, nextWave: (intervalMs: number) => number): { intervalMs: number; waveAtMs: number } {
+  const slack = Math.max(5_000, minDelayMs / 20);
+  let best: { intervalMs: number; waveAtMs: number } | undefined;
+  const first = Math.ceil(minDelayMs / 1000);
+  for (let s = first; s <= 3 * first; s++) {
+    const waveAtMs = nextWave(s * 1000);
+    if (waveAtMs - nowMs < minDelayMs) continue;
+    if (!best || waveAtMs < best.waveAtMs) best = { intervalMs: s * 1000, waveAtMs };
+    if (waveAtMs - nowMs <= minDelayMs + slack) break;
+  }
+  if (!best) throw new Error(`no refresh interval puts a wave ${minDelayMs} ms after now`);
+  return best;
 }

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
-import { concurrencyArgs, median, parseScaleOptions } from './options.js';
+import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs } from './options.js';
+import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
 import { timeToReadySeconds } from './bed.js';
 
@@ -113,5 +114,25 @@ describe('timeToReadySeconds', () => {
       '{"msg":"informers synced; starting workers","time":"2026-01-01T00:01:02.500Z"}',
     ].join('\n');
     expect(timeToReadySeconds(log)).toBe(2.5);
+  });
+});
+
+describe('refresh wave', () => {
+  it('picks an interval whose first wave starts after the sync, and not much later', () => {
+    const now = Date.parse('2026-12-06T15:00:00Z');
+    const phase = stableOffsetMs('SecretStore/scale/aws');
+    const plan = chooseWaveInterval(now, 100_000, (i) => waveStart(now, i, phase) + i);
+    expect(plan.waveAtMs - now).toBeGreaterThanOrEqual(100_000);
+    expect(plan.waveAtMs - now).toBeLessThanOrEqual(105_000);
+    expect(plan.intervalMs % 1000).toBe(0);
+    // The operator's own rule puts the wave there.
+    expect(waveStart(now, plan.intervalMs, phase) + plan.intervalMs).toBe(plan.waveAtMs);
+  });
+
+  it('waits by size unless told, and 0 turns the wave off', () => {
+    expect(waveDelayMs(1000, {})).toBe(90_000);
+    expect(waveDelayMs(30_000, {})).toBe(960_000);
+    expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '3m' }))).toBe(180_000);
+    expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '0' }))).toBe(0);
   });
 });

@@ -4,6 +4,11 @@
 //     full GC (through the V8 inspector);
 //   - AWS calls (the operator's rotor_aws_api_calls_total) and Kubernetes writes (the API
 //     server's apiserver_request_total);
+//   - live heap per ExternalSecret: the growth of the live heap over the idle operator's, / N;
+//   - one refresh wave with all N synced (issue 18): the ExternalSecrets are created with a
+//     refresh interval whose first wave starts after the sync is over, and the operator's CPU
+//     seconds, AWS calls and writes are counted from just before that wave until all N have
+//     refreshed once;
 //   - a restart with all N synced: time to ready, AWS calls and writes in the first minutes.
 // Optional CPU profile + heap snapshot with summaries. Run it with scripts/bench.sh scale.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -12,13 +17,16 @@ import { describe, it } from 'vitest';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Inspector } from './inspector.js';
 import { KubeApi } from './kube.js';
-import { concurrencyArgs, median, parseScaleOptions, type ScaleOptions } from './options.js';
+import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs, type ScaleOptions } from './options.js';
+import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
 import { loadAverage, sampleProcess } from './proc.js';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
 
 const NS = 'scale';
+/** The phase of the waves of the one store (controller/externalsecret/refresh.ts: a hash of its name). */
+const STORE_PHASE = stableOffsetMs(`SecretStore/${NS}/aws`);
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const outDir = join(repo, 'e2e/.state/bench');
@@ -33,6 +41,8 @@ export interface RunResult {
   peakRssMiB: number;
   rssAfterGcMiB: number;
   liveHeapMiB: number;
+  /** Live heap after a full GC before the ExternalSecrets were created (the idle operator). */
+  idleHeapMiB: number;
   /** process.memoryUsage() after the GC: V8 heap committed, and memory outside it (buffers, native). */
   heapCommittedMiB: number;
   externalMiB: number;
@@ -49,6 +59,20 @@ export interface RunResult {
   etcdCpuSeconds: number;
   /** 1-minute load average when the run started and when all were Ready. */
   loadAverage: [number, number];
+  /** Refreshes (rotor_sync_total synced+unchanged) when all were Ready: more than size = a wave ran during the sync. */
+  refreshesAtReady: number;
+  /** One refresh wave of all N, synced (absent with --wave-after 0). */
+  wave?: {
+    intervalSeconds: number;
+    /** From the wave's start until all N refreshed. */
+    seconds: number;
+    cpuSeconds: number;
+    refreshes: number;
+    awsCalls: number;
+    writes: number;
+    writeDetail: string;
+    loadAverage: number;
+  };
   restart?: {
     readySeconds: number;
     awsCalls: number;
@@ -73,7 +97,7 @@ describe('scale', () => {
     for (const workers of options.workers) {
       for (let run = 1; run <= options.runs; run++) {
         it(`${size} ExternalSecrets, ${workers} workers, run ${run}`, async () => {
-          const result = await measure(size, workers, run, options, options.profile && run === 1);
+          const result = await measure(size, workers, run, options, options.profile && run === 1 && (options.profileSizes === undefined || options.profileSizes.includes(size)));
           results.push(result);
           console.log(`BENCH ${JSON.stringify(result)}`);
           mkdirSync(outDir, { recursive: true });
@@ -99,13 +123,16 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     const pid = await startOperator(bed, operatorArgs);
     await seed(bed, kube, opts.remoteSecrets);
     const inspector = await Inspector.connect(inspectPort);
+    const idleHeap = await inspector.liveHeapAfterGc();
     if (profile) await inspector.startCpuProfile();
 
     const bedPids = { apiserver: bedPid(bed, 'kube-apiserver'), etcd: bedPid(bed, 'etcd') };
     const before = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()), proc: sampleProcess(pid), apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
     const readyAt = watchReady(kube, size);
     const started = Date.now();
-    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets, opts.refreshInterval));
+    const wavePlan = waveDelayMs(size, opts) > 0 ? chooseWaveInterval(started, waveDelayMs(size, opts), (i) => waveStart(started, i, STORE_PHASE) + i) : undefined;
+    const refreshInterval = wavePlan ? `${wavePlan.intervalMs / 1000}s` : opts.refreshInterval;
+    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets, refreshInterval));
     const created = Date.now();
     const ready = await Promise.race([readyAt.done, sleep(opts.timeoutMs).then(() => undefined)]);
     readyAt.stop();
@@ -113,6 +140,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     const atReady = sampleProcess(pid);
     const bedAtReady = { apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
     const operatorAtReady = await operatorMetrics();
+    const refreshesAtReady = refreshes(operatorAtReady);
     const after = { api: await apiMetrics(kube), aws: awsCalls(operatorAtReady) };
     if (profile) saveCpuProfile(await inspector.stopCpuProfile(), `cpu-${size}-w${workers}`);
 
@@ -120,8 +148,6 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     const heap = await inspector.liveHeapAfterGc();
     const usage = await inspector.memoryUsage();
     const afterGc = sampleProcess(pid);
-    if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
-    inspector.close();
 
     const aws = growth(after.aws, before.aws);
     const writes = growth(operatorWrites(after.api), operatorWrites(before.api));
@@ -146,7 +172,16 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
       apiserverCpuSeconds: bedAtReady.apiserver.cpuSeconds - before.apiserver.cpuSeconds,
       etcdCpuSeconds: bedAtReady.etcd.cpuSeconds - before.etcd.cpuSeconds,
       loadAverage: [before.load, bedAtReady.load],
+      idleHeapMiB: idleHeap.usedBytes / MiB,
+      refreshesAtReady,
     };
+    // The sync's numbers now: a wave of a large size may be long in coming.
+    console.log(`BENCH-SYNC ${JSON.stringify(result)}`);
+    if (wavePlan) result.wave = await measureWave(kube, pid, size, wavePlan.intervalMs, ready, opts.profileWave ? inspector : undefined, `cpu-wave-${size}-w${workers}`);
+    // The snapshot last: at 10,000 it stops the process for many seconds (the first 10,000 run,
+    // with the snapshot before the wave, failed after it).
+    if (profile) await snapshotSummary(inspector, `heap-${size}-w${workers}`);
+    inspector.close();
     if (opts.restartWindowMs > 0 && run === 1) result.restart = await measureRestart(bed, kube, operatorArgs, opts.restartWindowMs);
     await stopOperator();
     return result;
@@ -154,6 +189,38 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     kube.destroy();
     await downBed();
   }
+}
+
+/**
+ * One refresh wave with every ExternalSecret synced: the first wave start after `readyMs` (the
+ * sync is over), counted from 2 s before it until `size` more refreshes were done.
+ */
+async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs: number, readyMs: number, profiler?: Inspector, profileName = 'cpu-wave'): Promise<NonNullable<RunResult['wave']>> {
+  const waveAt = waveStart(Math.max(readyMs, Date.now()), intervalMs, STORE_PHASE) + intervalMs;
+  await sleep(Math.max(0, waveAt - 2_000 - Date.now()));
+  const operatorBefore = await operatorMetrics();
+  const before = { refreshes: refreshes(operatorBefore), aws: awsCalls(operatorBefore), api: await apiMetrics(kube), proc: sampleProcess(pid) };
+  if (profiler) await profiler.startCpuProfile();
+  let operatorNow = operatorBefore;
+  // A wave that does not finish within its interval runs into the next: stop there.
+  while (refreshes(operatorNow) < before.refreshes + size && Date.now() < waveAt + intervalMs - 2_000) {
+    await sleep(250);
+    operatorNow = await operatorMetrics();
+  }
+  const doneAt = Date.now();
+  const proc = sampleProcess(pid);
+  if (profiler) saveCpuProfile(await profiler.stopCpuProfile(), profileName);
+  const writes = growth(operatorWrites(await apiMetrics(kube)), operatorWrites(before.api));
+  return {
+    intervalSeconds: intervalMs / 1000,
+    seconds: (doneAt - waveAt) / 1000,
+    cpuSeconds: proc.cpuSeconds - before.proc.cpuSeconds,
+    refreshes: refreshes(operatorNow) - before.refreshes,
+    awsCalls: total(growth(awsCalls(operatorNow), before.aws)),
+    writes: total(writes),
+    writeDetail: detail(writes),
+    loadAverage: loadAverage(),
+  };
 }
 
 /** Stops the operator with everything synced, starts it again and watches it for `windowMs`. */
@@ -244,7 +311,14 @@ function bedPid(bed: Bed, component: string): number {
 }
 
 async function operatorMetrics(): Promise<string> {
-  return (await fetch(metricsUrl)).text();
+  // Once more after a reset: polled every 250 ms through a wave, a keep-alive connection the
+  // server had just closed ended a 10,000 run (ECONNRESET).
+  try {
+    return await (await fetch(metricsUrl)).text();
+  } catch {
+    await sleep(200);
+    return (await fetch(metricsUrl)).text();
+  }
 }
 
 const detail = (m: Map<string, number>): string => [...m].map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
@@ -295,6 +369,7 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const restarts: string[] = [];
+  const perEs: string[] = [];
   for (const size of opts.sizes) {
     for (const workers of opts.workers) {
       const group = results.filter((r) => r.size === size && r.workers === workers);
@@ -310,6 +385,7 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
           `${Math.min(...group.map((r) => r.loadAverage[0])).toFixed(1)}–${Math.max(...group.map((r) => r.loadAverage[1])).toFixed(1)} | ${m((r) => r.peakRssMiB).toFixed(0)}${range((r) => r.peakRssMiB)} | ` +
           `${m((r) => r.rssAfterGcMiB).toFixed(0)} / ${m((r) => r.liveHeapMiB).toFixed(0)} | ${m((r) => r.awsCalls)} | ${m((r) => r.writes)} (${group[0]!.writeDetail}) |`,
       );
+      perEs.push(perExternalSecretRow(group, size, workers));
       const restart = group[0]!.restart;
       if (restart) {
         restarts.push(
@@ -318,7 +394,15 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
       }
     }
   }
-  const out = [...rows];
+  const out = [
+    ...rows,
+    '',
+    'Per ExternalSecret (issue 18: flat from 1,000 to 30,000 means within ±25 %); the wave is one refresh of all N, synced, at a refresh interval chosen so that it starts after the sync:',
+    '',
+    '| ExternalSecrets | workers | CPU s per 1,000 synced | wave: s to refresh all / CPU s (per 1,000) | wave AWS calls / K8s writes | wave load average | live heap per ExternalSecret, KiB (above idle) | K8s writes per ExternalSecret |',
+    '|---|---|---|---|---|---|---|---|',
+    ...perEs,
+  ];
   if (restarts.length) {
     out.push(
       '',
@@ -330,6 +414,22 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
     );
   }
   return out.join('\n');
+}
+
+function perExternalSecretRow(group: readonly RunResult[], size: number, workers: number): string {
+  const m = (f: (r: RunResult) => number) => median(group.map(f));
+  const waves = group.filter((r) => r.wave !== undefined);
+  const w = (f: (x: NonNullable<RunResult['wave']>) => number) => median(waves.map((r) => f(r.wave!)));
+  // A wave that did not get through all N (it ran into the next interval) is marked.
+  const incomplete = waves.some((r) => r.wave!.refreshes < size) ? ` (only ${Math.min(...waves.map((r) => r.wave!.refreshes))} refreshed)` : '';
+  const duringSync = group.some((r) => r.refreshesAtReady > size) ? ' (a wave ran during the sync)' : '';
+  const wave = waves.length
+    ? `${w((x) => x.seconds).toFixed(1)} / ${w((x) => x.cpuSeconds).toFixed(1)} (${((1000 * w((x) => x.cpuSeconds)) / size).toFixed(2)})${incomplete} | ${w((x) => x.awsCalls)} / ${w((x) => x.writes)} | ${w((x) => x.loadAverage).toFixed(1)}`
+    : '– | – | –';
+  return (
+    `| ${size.toLocaleString('en')} | ${workers} | ${((1000 * m((r) => r.cpuSeconds)) / size).toFixed(2)}${duringSync} | ${wave} | ` +
+    `${((m((r) => r.liveHeapMiB - r.idleHeapMiB) * 1024) / size).toFixed(2)} | ${(m((r) => r.writes) / size).toFixed(2)} |`
+  );
 }
 
 const START = '<!-- scale-bench:start (generated by scripts/bench.sh scale --write-docs) -->';

@@ -428,6 +428,7 @@ export class Manager {
       .onAdd(enqueueEs)
       // Status writes also arrive as updates; only spec, metadata or deletion changes need a pass.
       .onUpdate((es, old) => {
+        this.esReconciler.observed(es);
         if (specAnnotationsOrDeletionChanged(es, old)) enqueueEs(es);
       })
       .onDelete(enqueueEs);

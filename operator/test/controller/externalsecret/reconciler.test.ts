@@ -6,7 +6,7 @@ import { ProviderError } from '../../../src/api/provider.js';
 import { SharedFetcher } from '../../../src/aws/fetcher.js';
 import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
 import { kubeApiErrorFor } from '../../../src/kube/client/errors.js';
-import { ExternalSecretReconciler, ReconcileFailure } from '../../../src/controller/externalsecret/reconciler.js';
+import { ExternalSecretReconciler, ReconcileFailure, type ExternalSecretReconcilerDeps } from '../../../src/controller/externalsecret/reconciler.js';
 import { stableOffsetMs, waveStart } from '../../../src/controller/externalsecret/refresh.js';
 import { legacyTargetMAC, targetMAC } from '../../../src/controller/externalsecret/drift.js';
 import { isDataStripped, secretForCache } from '../../../src/kube/informer/cache-transform.js';
@@ -44,6 +44,8 @@ function setup(
      * cache that keeps a digest instead of data (not counted as API reads); readLive is the API.
      */
     dataLessCache?: boolean;
+    /** Where the Created Event of a new Secret goes (created-events.ts). */
+    createdEvents?: ExternalSecretReconcilerDeps['createdEvents'];
   } = {},
 ) {
   let now = T0;
@@ -74,6 +76,7 @@ function setup(
       ...(options.dataLessCache ? { readLive: (ns: string, name: string) => secrets.get(ns, name) } : {}),
       status,
       events,
+      ...(options.createdEvents ? { createdEvents: options.createdEvents } : {}),
       source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
       rollouts: rolloutPort,
       requeue,
@@ -157,6 +160,37 @@ describe('ExternalSecretReconciler', () => {
     expect(status.dataMAC).toMatch(/^v2:[0-9a-f]{64}$/);
     expect(status.observedGeneration).toBe(1);
     expect(t.events.reasons()).toEqual(['Normal/Created']);
+  });
+
+  it('forgets the status it wrote once the informer delivers a newer object, not an interval later (heap per ExternalSecret, issue #18)', async () => {
+    t.objects.es = { ...t.objects.es, metadata: { ...t.objects.es.metadata, resourceVersion: '10' } };
+    await t.reconcile();
+    expect(t.reconciler.statusesHeld).toBe(1);
+    // The informer still has the object the pass read: the written status is still needed.
+    t.reconciler.observed(t.objects.es);
+    expect(t.reconciler.statusesHeld).toBe(1);
+    // Our status write arrives through the watch with a new resourceVersion.
+    t.reconciler.observed({ ...t.objects.es, metadata: { ...t.objects.es.metadata, resourceVersion: '11' } });
+    expect(t.reconciler.statusesHeld).toBe(0);
+  });
+
+  it('hands the Created Event of a new Secret to createdEvents with its store, so a burst is folded per store (issue #18)', async () => {
+    const created = vi.fn(async () => undefined);
+    const u = setup({ createdEvents: { created } });
+    await u.reconcile();
+    expect(created).toHaveBeenCalledTimes(1);
+    expect(created).toHaveBeenCalledWith(
+      { apiVersion: 'rotor.dev/v1alpha1', kind: 'ExternalSecret', name: 'db', namespace: 'app', uid: 'es-uid' },
+      expect.objectContaining({ kind: 'SecretStore', name: 'aws', namespace: 'app' }),
+      'created Secret app/db (1 key)',
+    );
+    expect(u.events.reasons()).toEqual([]);
+    // An update is not a creation: its Event is written as before.
+    u.provider.set('prod/db', JSON.stringify({ username: 'app', password: 'other' }), 'v-2222bbbb');
+    u.advance(HOUR);
+    await u.reconcile();
+    expect(created).toHaveBeenCalledTimes(1);
+    expect(u.events.reasons()).toEqual(['Normal/Updated']);
   });
 
   it('records its uid on every target it writes, Orphan ones too (rotor.dev/owner-uid: what ties Secret events to it)', async () => {
