@@ -50,6 +50,7 @@ import type { LearnedRead } from './event-index.js';
 import { readServiceOf, type AwsService, type SecretStoreRef } from '../../api/types.js';
 import { generatedRefreshBy } from './generated-expiry.js';
 import type { ManifestTargets } from '../manifest/manifest-targets.js';
+import { ExternalSecretMemory } from './memory.js';
 
 /** An AWS change event that asks for a refresh (controller/externalsecret/event-router.ts). */
 export interface EventTrigger {
@@ -134,30 +135,11 @@ export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
 export { ReconcileFailure, type ReconcileResult };
 
 export class ExternalSecretReconciler {
-  /** Last force-sync request honoured per ExternalSecret (forceSyncToken; annotations do not bump generation). */
-  private readonly forceSyncSeen = new Map<string, string>();
   /**
-   * The status this reconciler last wrote per ExternalSecret, with the resourceVersion of the
-   * object it was computed from. Our own Secret write triggers the next pass at once, usually
-   * before the informer has seen our status write: without this, that pass would start from
-   * the stale status (old dataMAC: a false drift; no lastRollout) and write it back.
+   * What is remembered per ExternalSecret between passes (force-sync token, written status,
+   * store change, sibling refreshes, synced wave, pending event), forgotten at once (memory.ts).
    */
-  private readonly writtenStatus = new Map<string, { baseResourceVersion: string; status: ExternalSecretStatus }>();
-  /**
-   * ExternalSecrets whose store changed its spec since their last successful pass (see
-   * storeChanged), with a sequence number so a change that lands during a pass is not lost.
-   */
-  private readonly storeChangedFor = new Map<string, number>();
-  private storeChanges = 0;
-  /** Sibling refreshes asked for (refreshForRollout) and not yet taken by a pass, with who waits. */
-  private readonly siblingRefresh = new Map<string, Array<() => void>>();
-  /**
-   * The refresh wave each ExternalSecret is in sync for (refresh.ts). Kept in memory because
-   * status.refreshTime is not rewritten on every refresh (it would cost a write per refresh).
-   */
-  private readonly syncedWave = new Map<string, number>();
-  /** AWS change events not yet taken by a pass (refreshForEvent), the latest per ExternalSecret. */
-  private readonly eventTriggers = new Map<string, EventTrigger>();
+  private readonly memory: ExternalSecretMemory<ExternalSecretStatus, EventTrigger>;
   private readonly startedAtMs: number;
 
   /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
@@ -177,6 +159,7 @@ export class ExternalSecretReconciler {
           ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
         })
       : undefined;
+    this.memory = new ExternalSecretMemory(this.pendingRollouts ? [this.pendingRollouts] : []);
   }
 
   /**
@@ -185,7 +168,7 @@ export class ExternalSecretReconciler {
    * data forever). The caller enqueues the key.
    */
   storeChanged(namespace: string, name: string): void {
-    this.storeChangedFor.set(`${namespace}/${name}`, ++this.storeChanges);
+    this.memory.markStoreChanged(`${namespace}/${name}`);
   }
 
   /**
@@ -196,11 +179,7 @@ export class ExternalSecretReconciler {
    */
   refreshForRollout(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
-    return new Promise((resolve) => {
-      const waiters = this.siblingRefresh.get(key) ?? [];
-      waiters.push(resolve);
-      this.siblingRefresh.set(key, waiters);
-    });
+    return new Promise((resolve) => this.memory.addSiblingWaiter(key, resolve));
   }
 
   /**
@@ -211,18 +190,16 @@ export class ExternalSecretReconciler {
    */
   refreshForEvent(namespace: string, name: string, trigger: EventTrigger): void {
     const key = `${namespace}/${name}`;
-    const pending = this.eventTriggers.get(key);
+    const pending = this.memory.eventTrigger(key);
     // A rotation outcome is not lost to a later plain change of the same secret.
-    this.eventTriggers.set(key, pending?.rotation && !trigger.rotation ? { ...trigger, rotation: pending.rotation } : trigger);
+    this.memory.setEventTrigger(key, pending?.rotation && !trigger.rotation ? { ...trigger, rotation: pending.rotation } : trigger);
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
     // Taken at the start: a request that arrives during this pass is for the next one.
-    const siblingWaiters = this.siblingRefresh.get(key);
-    this.siblingRefresh.delete(key);
-    const trigger = this.eventTriggers.get(key);
-    this.eventTriggers.delete(key);
+    const siblingWaiters = this.memory.takeSiblingWaiters(key);
+    const trigger = this.memory.takeEventTrigger(key);
     let done = false;
     try {
       const result = await this.reconcileOnce(namespace, name, siblingWaiters !== undefined, trigger);
@@ -231,7 +208,7 @@ export class ExternalSecretReconciler {
     } finally {
       for (const resolve of siblingWaiters ?? []) resolve();
       // A failed pass is retried with backoff: the retry still records the event.
-      if (!done && trigger && !this.eventTriggers.has(key)) this.eventTriggers.set(key, trigger);
+      if (!done && trigger && this.memory.eventTrigger(key) === undefined) this.memory.setEventTrigger(key, trigger);
     }
   }
 
@@ -239,13 +216,8 @@ export class ExternalSecretReconciler {
     const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
     if (!es || es.metadata.deletionTimestamp) {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
-      this.forceSyncSeen.delete(`${namespace}/${name}`);
-      this.writtenStatus.delete(`${namespace}/${name}`);
-      this.storeChangedFor.delete(`${namespace}/${name}`);
-      this.syncedWave.delete(`${namespace}/${name}`);
-      this.eventTriggers.delete(`${namespace}/${name}`);
+      this.memory.forget(`${namespace}/${name}`);
       this.deps.onDeleted?.(namespace, name);
-      this.pendingRollouts?.forget(`${namespace}/${name}`);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
@@ -261,7 +233,7 @@ export class ExternalSecretReconciler {
     const defaulted = withDefaults(es);
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
     const now = this.deps.now();
-    const storeChange = this.storeChangedFor.get(keyOf(es));
+    const storeChange = this.memory.storeChange(keyOf(es));
     if (defaulted.spec.target.manifest) return this.reconcileManifestTarget(es, defaulted, intervalMs, rolloutSibling, log, trigger);
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
     // if the refresh then fails): that is what makes a rollout survive a crash.
@@ -275,7 +247,7 @@ export class ExternalSecretReconciler {
       now: now.getTime(),
       phaseMs: stableOffsetMs(storeSeed(spec)),
       lastSyncMs: lastSuccessfulSync(es),
-      syncedWaveMs: this.syncedWave.get(keyOf(es)),
+      syncedWaveMs: this.memory.syncedWave(keyOf(es)),
       lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
       generation: es.metadata.generation,
       observedGeneration: es.status?.observedGeneration,
@@ -295,7 +267,7 @@ export class ExternalSecretReconciler {
     for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
     if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
     if (!decision.sync) {
-      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+      if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);
       return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
     }
@@ -334,8 +306,8 @@ export class ExternalSecretReconciler {
       throw new ReconcileFailure(message, true);
     }
     this.rememberForceSync(es);
-    if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-    if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+    if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
+    if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
     // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
     const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
@@ -350,7 +322,7 @@ export class ExternalSecretReconciler {
   private async reconcileManifestTarget(es: ExternalSecret, spec: DefaultedExternalSecret, intervalMs: number, rolloutSibling: boolean, log: Logger, trigger?: EventTrigger): Promise<ReconcileResult> {
     const now = this.deps.now();
     const manifests = this.deps.manifestTargets;
-    const storeChange = this.storeChangedFor.get(keyOf(es));
+    const storeChange = this.memory.storeChange(keyOf(es));
     const ready = findCondition(es.status?.conditions, 'Ready');
     let nextAt: number | undefined;
     try {
@@ -363,7 +335,7 @@ export class ExternalSecretReconciler {
         now: now.getTime(),
         phaseMs: stableOffsetMs(storeSeed(spec)),
         lastSyncMs: lastSuccessfulSync(es),
-        syncedWaveMs: this.syncedWave.get(keyOf(es)),
+        syncedWaveMs: this.memory.syncedWave(keyOf(es)),
         lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
         generation: es.metadata.generation,
         observedGeneration: es.status?.observedGeneration,
@@ -378,7 +350,7 @@ export class ExternalSecretReconciler {
       });
       nextAt = decision.nextAt;
       if (!decision.sync) {
-        if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+        if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
         this.deps.onSyncResult?.('skipped', es);
         return requeueAt(this.delayUntil(decision.nextAt), undefined);
       }
@@ -415,8 +387,8 @@ export class ExternalSecretReconciler {
       if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
       for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
       this.rememberForceSync(es);
-      if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+      if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
+      if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
       const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
       if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
       this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
@@ -918,17 +890,17 @@ export class ExternalSecretReconciler {
 
   private rememberStatus(es: ExternalSecret, status: ExternalSecretStatus): void {
     const baseResourceVersion = es.metadata.resourceVersion;
-    if (baseResourceVersion) this.writtenStatus.set(keyOf(es), { baseResourceVersion, status });
+    if (baseResourceVersion) this.memory.rememberStatus(keyOf(es), { baseResourceVersion, status });
   }
 
   /** The informer's object, with the status we wrote if the informer has not caught up with it yet. */
   private withOwnStatus(es: ExternalSecret | undefined): ExternalSecret | undefined {
     if (!es) return es;
-    const written = this.writtenStatus.get(keyOf(es));
+    const written = this.memory.writtenStatus(keyOf(es));
     if (!written) return es;
     if (es.metadata.resourceVersion === written.baseResourceVersion) return { ...es, status: written.status };
     // The informer has a newer object (ours or someone else's write): it is the truth again.
-    this.writtenStatus.delete(keyOf(es));
+    this.memory.dropWrittenStatus(keyOf(es));
     return es;
   }
 
@@ -955,12 +927,12 @@ export class ExternalSecretReconciler {
 
   /** rotor.dev/force-sync or ESO's external-secrets.io/force-sync set to a value not yet honoured (force-sync.ts). */
   private forceRequested(es: ExternalSecret): boolean {
-    return forceSyncRequested(es.metadata.annotations, this.forceSyncSeen.get(keyOf(es)), lastSuccessfulSync(es));
+    return forceSyncRequested(es.metadata.annotations, this.memory.forceSyncSeen(keyOf(es)), lastSuccessfulSync(es));
   }
 
   private rememberForceSync(es: ExternalSecret): void {
     const token = forceSyncToken(es.metadata.annotations);
-    if (token) this.forceSyncSeen.set(keyOf(es), token);
+    if (token) this.memory.rememberForceSync(keyOf(es), token);
   }
 }
 
