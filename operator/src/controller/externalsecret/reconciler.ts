@@ -27,7 +27,7 @@ import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWri
 import { dataDigest, isLegacyMAC, versionFingerprint } from '../../sync/mac.js';
 import { SyncError } from '../../sync/errors.js';
 import { versionSummary } from '../../sync/build.js';
-import { shouldRollOut } from '../../rollout/decide.js';
+import { shouldRollOut, type RolloutDecision } from '../../rollout/decide.js';
 import type { RolloutCoordinator, RolloutRequest } from '../../rollout/coordinator.js';
 import { PendingRollouts } from '../../rollout/pending.js';
 import { abbreviateFingerprint } from '../../rollout/restarted-for.js';
@@ -553,6 +553,10 @@ export class ExternalSecretReconciler {
     }
   }
 
+  /**
+   * One sync of a Secret target, for a pass that decided to refresh: the steps, in order.
+   * `assumedAbsent`: the target was taken as absent from a cache miss (readTarget).
+   */
   private async sync(
     es: DefaultedExternalSecret,
     target: Secret | undefined,
@@ -561,11 +565,29 @@ export class ExternalSecretReconciler {
     assumedAbsent: boolean,
     trigger?: EventTrigger,
   ): Promise<void> {
-    const namespace = es.metadata.namespace!;
     const { store, built } = await this.fetchDesired(es, fetchOptions);
     target = await this.withData(es, target, built.data);
+    if (await this.applyRemoteGone(es, target, built, log)) return;
+    checkWritable(built);
+    const { desired, mac, rollout } = desiredSecret(es, target, built, this.deps.macKey, this.pendingRollouts !== undefined);
+    const written = await this.writeTarget(es, target, desired, built.data, assumedAbsent, log);
+    if (written && desired.rolloutPending !== undefined) this.askRollout(es, desired.rolloutPending, desired.versions, rollout.why, log);
+    await this.writeSyncedStatus(es, syncedStatus(es, built, store, desired, mac, trigger, this.deps.now()));
+    await this.deleteRenamedTargets(es, log);
+    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+    this.reportReads(es, store, built);
+    this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
+    log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
+  }
 
-    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
+  /**
+   * Every remote secret is gone: spec.target.deletionPolicy decides. True when that finished
+   * the pass (the Secret deleted or trimmed, or deleted on an earlier pass); false when the
+   * pass goes on to write (Retain, Merge's empty keys, or some remote secret is still there).
+   */
+  private async applyRemoteGone(es: DefaultedExternalSecret, target: Secret | undefined, built: DesiredData, log: Logger): Promise<boolean> {
+    if (!built.allMissing) return false;
+    if (es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
       // ESO admits Delete with Orphan and refuses the deletion when it comes (only an owned
       // Secret is deleted): the sync fails, the Secret stays.
       throw new SyncError(
@@ -574,57 +596,33 @@ export class ExternalSecretReconciler {
         { field: 'spec.target.deletionPolicy' },
       );
     }
-    if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
+    if (es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
-      return;
+      return true;
     }
-    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
+    if (es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
       // Deleted on an earlier pass: that is the intended state, not a failure to report as
       // "missing" with a Warning on every refresh. Re-created in AWS, it syncs again.
       await this.writeStatus(es, deletedStatus(es, this.deps.now()));
-      return;
+      return true;
     }
-    if (built.problems.length > 0) throw problemsError(built.problems);
+    return false;
+  }
 
-    const size = Object.entries(built.data).reduce((sum, [k, v]) => sum + k.length + v.length, 0);
-    if (size > SECRET_SIZE_LIMIT) {
-      throw new SyncError(
-        ES_REASON.SecretSyncedError,
-        `the resulting Secret is ${size} bytes, over the Kubernetes limit of 1 MiB; select fewer keys with property/jmesPath or split it across ExternalSecrets`,
-        { field: 'spec.data' },
-      );
-    }
-    const mac = targetMAC(this.deps.macKey, es.metadata.uid ?? '', built);
-    // A Secret an older Rotor wrote keeps its v1 annotation while its content is what we would
-    // write (the annotation is checked exactly against that content): no rewrite at upgrade.
-    const annotated = target?.metadata?.annotations?.[ANNOTATION_DATA_MAC];
-    const annotationMAC = isLegacyMAC(annotated) && annotated === legacyTargetMAC(this.deps.macKey, built) ? annotated : mac;
-    const fingerprint = versionFingerprint(built.syncedVersions);
-    const desired: DesiredSecret = {
-      namespace,
-      name: es.spec.target.name,
-      type: built.type,
-      data: built.data,
-      labels: built.labels,
-      annotations: built.annotations,
-      ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
-      immutable: es.spec.target.immutable ?? false,
-      mac: annotationMAC,
-      versions: versionSummary(built.syncedVersions),
-    };
-    const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
-    const decision = shouldRollOut({
-      previousFingerprint,
-      newFingerprint: fingerprint,
-      // The data itself, not just the Secret: a rewrite for metadata (version annotation,
-      // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
-      // pods still run with what it held before.
-      dataChanged: !target || !sameData(target, built.data, mergesInto(es.spec.target.creationPolicy)),
-      firstSync: previousFingerprint === undefined,
-      stages: requestedStages(es),
-    });
-    // The marker goes in the same write as the data: from then on the rollout is on record.
-    if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
+  /**
+   * Plans the write of `desired` over the live target and makes it (create, update or
+   * delete-then-create), with its Event. True when the Secret was written; a refused plan
+   * (not ours, ...) throws.
+   */
+  private async writeTarget(
+    es: DefaultedExternalSecret,
+    target: Secret | undefined,
+    desired: DesiredSecret,
+    data: Record<string, Buffer>,
+    assumedAbsent: boolean,
+    log: Logger,
+  ): Promise<boolean> {
+    const namespace = es.metadata.namespace!;
     const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
     const planFor = (live: Secret | undefined) =>
       withOwnerUid(
@@ -651,79 +649,67 @@ export class ExternalSecretReconciler {
     }
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
-    let written = false;
     if (plan.action === 'create') {
       if (!created) await this.deps.secrets.create(plan.secret);
-      written = true;
-      await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`);
-    } else if (plan.action === 'update' || plan.action === 'recreate') {
+      await this.event(es, 'Normal', 'Created', `created Secret ${namespace}/${desired.name} (${countKeys(data)})`);
+      return true;
+    }
+    if (plan.action === 'update' || plan.action === 'recreate') {
       if (plan.action === 'recreate') {
         await this.recreate(es, planned, plan.secret, log);
       } else {
         await this.deps.secrets.replace(plan.secret);
       }
-      written = true;
       if (plan.adoptedFrom !== undefined) {
         log.info({ from: plan.adoptedFrom }, 'took the Secret over from ESO');
-        await this.event(es, 'Normal', 'Adopted', `took Secret ${namespace}/${desired.name} over from ESO's ExternalSecret ${plan.adoptedFrom} (${countKeys(built.data)}; versions ${desired.versions})`);
+        await this.event(es, 'Normal', 'Adopted', `took Secret ${namespace}/${desired.name} over from ESO's ExternalSecret ${plan.adoptedFrom} (${countKeys(data)}; versions ${desired.versions})`);
       } else {
-        await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
+        await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(data)}; versions ${desired.versions})`);
       }
+      return true;
     }
+    return false;
+  }
 
-    if (written && desired.rolloutPending !== undefined) {
-      // Ask now rather than on the pass our own write triggers, so the request joins the
-      // current debounce window; that pass finds it asked already.
-      log.info({ versions: desired.versions, why: decision.why }, 'rotation: rollout recorded on the Secret');
-      this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, desired.rolloutPending));
-    }
-    const lastRollout = es.status?.lastRollout;
-    const previousRefresh = es.status?.refreshTime;
-    const ready = setCondition(
-      es.status?.conditions,
-      readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
-    );
-    const status: ExternalSecretStatus = {
-      ...es.status,
-      conditions: trigger?.rotation ? setCondition(ready, rotationCondition(trigger)) : ready,
-      ...(trigger ? { lastEvent: trigger.event } : {}),
-      refreshTime: previousRefresh,
-      observedGeneration: es.metadata.generation,
-      syncedResourceVersion: syncedResourceVersion(es.metadata),
-      syncedVersions: built.syncedVersions,
-      dataMAC: mac,
-      version: desired.versions,
-      ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
-      ...(lastRollout ? { lastRollout } : {}),
-      ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
-      // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
-      ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
-    };
-    // Set while the Secret holds generated values that expire; gone with the last of them.
-    if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
-    else delete status.generatedExpiresAt;
-    // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
-    // refreshTime moves with any other change, or on the heartbeat.
-    const changed = previousRefresh === undefined || !sameJson(es.status ?? {}, status);
-    const heartbeat = heartbeatDue({
+  /**
+   * The Secret was written with a rollout-pending marker: ask now rather than on the pass our
+   * own write triggers, so the request joins the current debounce window; that pass finds it
+   * asked already.
+   */
+  private askRollout(es: DefaultedExternalSecret, fingerprint: string, versions: string, why: string | undefined, log: Logger): void {
+    log.info({ versions, why }, 'rotation: rollout recorded on the Secret');
+    this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, fingerprint));
+  }
+
+  /**
+   * Writes the status of a successful sync when it differs from the one on record (refreshTime
+   * moves with it), or on the heartbeat. A refresh that changed nothing writes no status:
+   * scheduling is in memory (refresh.ts).
+   */
+  private async writeSyncedStatus(es: DefaultedExternalSecret, status: ExternalSecretStatus): Promise<void> {
+    if (!this.syncedStatusDue(es, status)) return;
+    const next = { ...status, refreshTime: this.deps.now().toISOString() };
+    await this.deps.status.externalSecret(es.metadata.namespace!, es.metadata.name, next);
+    this.rememberStatus(es, next);
+  }
+
+  /** The synced status differs from `es`'s (or has no refreshTime yet), or the heartbeat is due (heartbeat.ts). */
+  private syncedStatusDue(es: ExternalSecret, status: ExternalSecretStatus): boolean {
+    if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status)) return true;
+    return heartbeatDue({
       now: this.deps.now().getTime(),
       lastWrittenMs: lastSuccessfulSync(es),
       startedAtMs: this.startedAtMs,
       heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS,
       spread: stableFraction(keyOf(es)),
     });
-    if (changed || heartbeat) {
-      const next = { ...status, refreshTime: this.deps.now().toISOString() };
-      await this.deps.status.externalSecret(namespace, es.metadata.name, next);
-      this.rememberStatus(es, next);
-    }
-    await this.deleteRenamedTargets(es, log);
-    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+  }
+
+  /** What a successful sync read, for the event index. */
+  private reportReads(es: DefaultedExternalSecret, store: SecretStore | undefined, built: DesiredData): void {
     // A CertificateManager store never gets here (refused at admission and by validateStoreSpec).
     const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
-    if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
-    this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
-    log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
+    if (service) this.deps.onSynced?.(es.metadata.namespace!, es.metadata.name, service, built.reads ?? []);
   }
 
   /** The store spec.secretStoreRef names, from the informer cache; no access check. */
@@ -946,6 +932,102 @@ function withOwnerUid(plan: TargetPlan, uid: string | undefined): TargetPlan {
   if (!uid || (plan.action !== 'create' && plan.action !== 'update' && plan.action !== 'recreate')) return plan;
   const metadata = plan.secret.metadata ?? {};
   return { ...plan, secret: { ...plan.secret, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [ANNOTATION_OWNER_UID]: uid } } } };
+}
+
+/** What a fetch built can be written: no entry failed, and it fits in a Secret (1 MiB). */
+function checkWritable(built: DesiredData): void {
+  if (built.problems.length > 0) throw problemsError(built.problems);
+  const size = Object.entries(built.data).reduce((sum, [k, v]) => sum + k.length + v.length, 0);
+  if (size > SECRET_SIZE_LIMIT) {
+    throw new SyncError(
+      ES_REASON.SecretSyncedError,
+      `the resulting Secret is ${size} bytes, over the Kubernetes limit of 1 MiB; select fewer keys with property/jmesPath or split it across ExternalSecrets`,
+      { field: 'spec.data' },
+    );
+  }
+}
+
+/**
+ * The Secret to write from what was built, its content MAC (status.dataMAC), and whether the
+ * write restarts workloads (rollout/decide.ts). With `recordRollout`, a rollout is marked on the
+ * Secret itself (rotor.dev/rollout-pending, in the same write as the data: from then on the
+ * rollout is on record).
+ */
+function desiredSecret(
+  es: DefaultedExternalSecret,
+  target: Secret | undefined,
+  built: DesiredData,
+  macKey: Buffer,
+  recordRollout: boolean,
+): { desired: DesiredSecret; mac: string; rollout: RolloutDecision } {
+  const mac = targetMAC(macKey, es.metadata.uid ?? '', built);
+  // A Secret an older Rotor wrote keeps its v1 annotation while its content is what we would
+  // write (the annotation is checked exactly against that content): no rewrite at upgrade.
+  const annotated = target?.metadata?.annotations?.[ANNOTATION_DATA_MAC];
+  const annotationMAC = isLegacyMAC(annotated) && annotated === legacyTargetMAC(macKey, built) ? annotated : mac;
+  const fingerprint = versionFingerprint(built.syncedVersions);
+  const desired: DesiredSecret = {
+    namespace: es.metadata.namespace!,
+    name: es.spec.target.name,
+    type: built.type,
+    data: built.data,
+    labels: built.labels,
+    annotations: built.annotations,
+    ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
+    immutable: es.spec.target.immutable ?? false,
+    mac: annotationMAC,
+    versions: versionSummary(built.syncedVersions),
+  };
+  const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
+  const rollout = shouldRollOut({
+    previousFingerprint,
+    newFingerprint: fingerprint,
+    // The data itself, not just the Secret: a rewrite for metadata (version annotation,
+    // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
+    // pods still run with what it held before.
+    dataChanged: !target || !sameData(target, built.data, mergesInto(es.spec.target.creationPolicy)),
+    firstSync: previousFingerprint === undefined,
+    stages: requestedStages(es),
+  });
+  if (rollout.roll && recordRollout) desired.rolloutPending = fingerprint;
+  return { desired, mac, rollout };
+}
+
+/** The status of a successful sync of a Secret target; refreshTime is left as it was (writeSyncedStatus moves it). */
+function syncedStatus(
+  es: DefaultedExternalSecret,
+  built: DesiredData,
+  store: SecretStore | undefined,
+  desired: DesiredSecret,
+  mac: string,
+  trigger: EventTrigger | undefined,
+  now: Date,
+): ExternalSecretStatus {
+  const lastRollout = es.status?.lastRollout;
+  const ready = setCondition(
+    es.status?.conditions,
+    readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), now, es.metadata.generation),
+  );
+  const status: ExternalSecretStatus = {
+    ...es.status,
+    conditions: trigger?.rotation ? setCondition(ready, rotationCondition(trigger)) : ready,
+    ...(trigger ? { lastEvent: trigger.event } : {}),
+    refreshTime: es.status?.refreshTime,
+    observedGeneration: es.metadata.generation,
+    syncedResourceVersion: syncedResourceVersion(es.metadata),
+    syncedVersions: built.syncedVersions,
+    dataMAC: mac,
+    version: desired.versions,
+    ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+    ...(lastRollout ? { lastRollout } : {}),
+    ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+    // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
+    ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
+  };
+  // Set while the Secret holds generated values that expire; gone with the last of them.
+  if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
+  else delete status.generatedExpiresAt;
+  return status;
 }
 
 /** The cached Secret with the data its digest proved it holds (and no digest: it may be written). */
