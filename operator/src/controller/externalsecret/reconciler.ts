@@ -31,7 +31,7 @@ import { shouldRollOut, type RolloutDecision } from '../../rollout/decide.js';
 import type { RolloutCoordinator, RolloutRequest } from '../../rollout/coordinator.js';
 import { PendingRollouts } from '../../rollout/pending.js';
 import { abbreviateFingerprint } from '../../rollout/restarted-for.js';
-import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
+import { decideRefresh, stableFraction, stableOffsetMs, type RefreshFacts } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { forceSyncRequested, forceSyncToken } from './force-sync.js';
 import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
@@ -221,15 +221,8 @@ export class ExternalSecretReconciler {
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
-
-    const problems = validateExternalSecret(es);
-    if (problems.length > 0) {
-      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      await this.fail(es, ES_REASON.InvalidSpec, message, log);
-      this.deps.onSyncResult?.('error', es);
-      // A spec error heals only by a spec change, which requeues through the informer.
-      return {};
-    }
+    // A spec error heals only by a spec change, which requeues through the informer.
+    if (await this.refusedSpec(es, log)) return {};
     const defaulted = withDefaults(es);
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
     const now = this.deps.now();
@@ -240,27 +233,8 @@ export class ExternalSecretReconciler {
     const read = await this.readTarget(defaulted);
     const progress = await this.progressRollout(defaulted, read.target, log);
     const { es: spec, target } = await this.convertLegacyMAC(progress.es, progress.target, log);
-    const ready = findCondition(es.status?.conditions, 'Ready');
     const decision = decideRefresh({
-      policy: spec.spec.refreshPolicy,
-      intervalMs,
-      now: now.getTime(),
-      phaseMs: stableOffsetMs(storeSeed(spec)),
-      lastSyncMs: lastSuccessfulSync(es),
-      syncedWaveMs: this.memory.syncedWave(keyOf(es)),
-      lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
-      generation: es.metadata.generation,
-      observedGeneration: es.status?.observedGeneration,
-      targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
-      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
-      targetDrifted: this.hasDrifted(spec, target, log),
-      forceRequested: this.forceRequested(es),
-      metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
-      // In memory (the store watch saw the change) or on record (status.syncedStore, which
-      // survives a restart between the store's change and this ExternalSecret's next pass).
-      storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
-      rolloutSibling,
-      eventTriggered: trigger !== undefined,
+      ...this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: this.hasDrifted(spec, target, log) }),
       refreshByMs: generatedRefreshBy(es.status),
       syncWindows: spec.spec.syncWindows,
     });
@@ -275,43 +249,93 @@ export class ExternalSecretReconciler {
     try {
       // An event's refresh is not "fresh": the router already dropped the changed secret from
       // the shared cache, so every ExternalSecret it queued shares one new read.
-      await this.sync(
-        spec,
-        target,
-        log,
-        { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs },
-        read.assumedAbsent,
-        trigger,
-      );
+      await this.sync(spec, target, log, { fresh: freshRead(decision.reason), notBefore: decision.waveMs }, read.assumedAbsent, trigger);
     } catch (error) {
-      const { reason, message, retryable } = describeFailure(error);
-      if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
-        // The status says "see the operator log": say here what failed (errorForLog: by name
-        // and code only, unless its message is known to be free of values).
-        log.error({ err: errorForLog(error) }, 'sync failed with an unexpected error');
-      }
-      await this.fail(spec, reason, message, log);
-      this.deps.onSyncResult?.('error', es);
-      if (waitsForChange(error)) {
-        // Retrying cannot help until someone changes an object: the ExternalSecret, its store
-        // or the namespace (their watches requeue it) or the target Secret (not watched unless
-        // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
-        log.debug({ reason }, 'waiting for a change instead of retrying');
-        return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
-      }
-      // A spec the API server or the builder refuses heals only when the ExternalSecret changes
-      // (its watch requeues it) or the data its next refresh reads does: no backoff retries,
-      // which would repeat the AWS reads. AWS-side failures back off: nothing here sees them heal.
-      if (!retryable && !reportedByAws(error)) throw new ReconcileFailure(message, false, requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs).requeueAfterMs);
-      throw new ReconcileFailure(message, true);
+      return this.syncFailed(error, es, spec, log, () => requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs));
     }
-    this.rememberForceSync(es);
-    if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
-    if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
+    this.rememberSynced(es, storeChange, decision.waveMs);
     // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
     const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
     return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
+  }
+
+  /** validateExternalSecret found problems: recorded (InvalidSpec), no AWS call. */
+  private async refusedSpec(es: ExternalSecret, log: Logger): Promise<boolean> {
+    const problems = validateExternalSecret(es);
+    if (problems.length === 0) return false;
+    const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    await this.fail(es, ES_REASON.InvalidSpec, message, log);
+    this.deps.onSyncResult?.('error', es);
+    return true;
+  }
+
+  /**
+   * What the refresh decision (refresh.ts) needs to know, for a Secret target and a manifest
+   * target alike. `es` is the object as the pass found it; `spec` the defaulted one it works on.
+   */
+  private refreshFacts(
+    es: ExternalSecret,
+    spec: DefaultedExternalSecret,
+    pass: { now: Date; intervalMs: number; storeChange: number | undefined; rolloutSibling: boolean; trigger: EventTrigger | undefined; target: unknown; targetDrifted: boolean },
+  ): RefreshFacts {
+    const ready = findCondition(es.status?.conditions, 'Ready');
+    return {
+      policy: spec.spec.refreshPolicy,
+      intervalMs: pass.intervalMs,
+      now: pass.now.getTime(),
+      phaseMs: stableOffsetMs(storeSeed(spec)),
+      lastSyncMs: lastSuccessfulSync(es),
+      syncedWaveMs: this.memory.syncedWave(keyOf(es)),
+      lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
+      generation: es.metadata.generation,
+      observedGeneration: es.status?.observedGeneration,
+      targetMissing: spec.spec.target.creationPolicy !== 'None' && !pass.target,
+      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
+      targetDrifted: pass.targetDrifted,
+      forceRequested: this.forceRequested(es),
+      metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
+      // In memory (the store watch saw the change) or on record (status.syncedStore, which
+      // survives a restart between the store's change and this ExternalSecret's next pass).
+      storeChanged: pass.storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
+      rolloutSibling: pass.rolloutSibling,
+      eventTriggered: pass.trigger !== undefined,
+    };
+  }
+
+  /**
+   * A sync failed: Ready=False with the reason, a Warning, and what the queue does next
+   * (docs/architecture.md): wait for a change (the pass's own requeue, `nextPass`), no retries
+   * (terminal, back at `nextPass`), or back off (retryable). Always throws, unless waiting.
+   */
+  private async syncFailed(error: unknown, es: ExternalSecret, spec: DefaultedExternalSecret, log: Logger, nextPass: () => ReconcileResult): Promise<ReconcileResult> {
+    const { reason, message, retryable } = describeFailure(error);
+    if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
+      // The status says "see the operator log": say here what failed (errorForLog: by name
+      // and code only, unless its message is known to be free of values).
+      log.error({ err: errorForLog(error) }, 'sync failed with an unexpected error');
+    }
+    await this.fail(spec, reason, message, log);
+    this.deps.onSyncResult?.('error', es);
+    if (waitsForChange(error)) {
+      // Retrying cannot help until someone changes an object: the ExternalSecret, its store
+      // or the namespace (their watches requeue it) or the target Secret (not watched unless
+      // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
+      log.debug({ reason }, 'waiting for a change instead of retrying');
+      return nextPass();
+    }
+    // A spec the API server or the builder refuses heals only when the ExternalSecret changes
+    // (its watch requeues it) or the data its next refresh reads does: no backoff retries,
+    // which would repeat the AWS reads. AWS-side failures back off: nothing here sees them heal.
+    if (!retryable && !reportedByAws(error)) throw new ReconcileFailure(message, false, nextPass().requeueAfterMs);
+    throw new ReconcileFailure(message, true);
+  }
+
+  /** A pass synced: the force-sync request and the store change it saw are honoured, and its wave is in sync. */
+  private rememberSynced(es: ExternalSecret, storeChange: number | undefined, waveMs: number | undefined): void {
+    this.rememberForceSync(es);
+    if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
+    if (waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), waveMs);
   }
 
   /**
@@ -323,31 +347,12 @@ export class ExternalSecretReconciler {
     const now = this.deps.now();
     const manifests = this.deps.manifestTargets;
     const storeChange = this.memory.storeChange(keyOf(es));
-    const ready = findCondition(es.status?.conditions, 'Ready');
     let nextAt: number | undefined;
     try {
       if (!manifests) throw new SyncError(ES_REASON.TargetKindNotAllowed, 'spec.target.manifest: this operator writes Secrets only (started without non-Secret targets); remove spec.target.manifest', { field: 'spec.target.manifest' });
       const resolved = await manifests.resolve(spec);
       const target = await manifests.read(spec, resolved);
-      const decision = decideRefresh({
-        policy: spec.spec.refreshPolicy,
-        intervalMs,
-        now: now.getTime(),
-        phaseMs: stableOffsetMs(storeSeed(spec)),
-        lastSyncMs: lastSuccessfulSync(es),
-        syncedWaveMs: this.memory.syncedWave(keyOf(es)),
-        lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
-        generation: es.metadata.generation,
-        observedGeneration: es.status?.observedGeneration,
-        targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
-        targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
-        targetDrifted: manifests.drifted(spec, resolved, target),
-        forceRequested: this.forceRequested(es),
-        metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
-        storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
-        rolloutSibling,
-        eventTriggered: trigger !== undefined,
-      });
+      const decision = decideRefresh(this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: manifests.drifted(spec, resolved, target) }));
       nextAt = decision.nextAt;
       if (!decision.sync) {
         if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
@@ -355,8 +360,7 @@ export class ExternalSecretReconciler {
         return requeueAt(this.delayUntil(decision.nextAt), undefined);
       }
       const namespace = spec.metadata.namespace!;
-      const fresh = decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling';
-      const { store, built } = await this.fetchDesired(spec, { fresh, notBefore: decision.waveMs });
+      const { store, built } = await this.fetchDesired(spec, { fresh: freshRead(decision.reason), notBefore: decision.waveMs });
       const what = `${resolved.target.kind} ${namespace}/${spec.spec.target.name}`;
       if (built.allMissing && spec.spec.target.deletionPolicy === 'Delete' && spec.spec.target.creationPolicy === 'Owner') {
         if (await manifests.deleteIfOwned(spec, resolved, target)) await this.event(spec, 'Normal', 'Deleted', `deleted ${what}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
@@ -369,28 +373,11 @@ export class ExternalSecretReconciler {
       const write = await manifests.write(spec, resolved, target, built.allMissing ? { ...built, data: {} } : built);
       const written = write.action === 'created' || write.action === 'updated';
       if (written) await this.event(spec, 'Normal', write.action === 'created' ? 'Created' : 'Updated', `${write.action} ${what} (${countKeys(built.data)}; versions ${versionSummary(built.syncedVersions)})`);
-      const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
-      const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, this.deps.now(), es.metadata.generation));
-      const status: ExternalSecretStatus = {
-        ...es.status,
-        conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
-        ...(trigger ? { lastEvent: trigger.event } : {}),
-        observedGeneration: es.metadata.generation,
-        syncedResourceVersion: syncedResourceVersion(es.metadata),
-        syncedVersions: built.syncedVersions,
-        ...(write.mac ? { dataMAC: write.mac } : {}),
-        version: versionSummary(built.syncedVersions),
-        ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
-        ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
-      };
-      const heartbeat = heartbeatDue({ now: this.deps.now().getTime(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
-      if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      const status = manifestSyncedStatus(es, spec, what, built, store, write.mac, trigger, this.deps.now());
+      if (this.syncedStatusDue(es, status)) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
       for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
-      this.rememberForceSync(es);
-      if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
-      if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
-      const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
-      if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
+      this.rememberSynced(es, storeChange, decision.waveMs);
+      this.reportReads(spec, store, built);
       this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
       log.info({ written, kind: resolved.target.listName, keys: Object.keys(built.data).length }, written ? 'target written' : 'target up to date');
       return requeueAt(this.delayUntil(decision.nextAt), undefined);
@@ -932,6 +919,38 @@ function withOwnerUid(plan: TargetPlan, uid: string | undefined): TargetPlan {
   if (!uid || (plan.action !== 'create' && plan.action !== 'update' && plan.action !== 'recreate')) return plan;
   const metadata = plan.secret.metadata ?? {};
   return { ...plan, secret: { ...plan.secret, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [ANNOTATION_OWNER_UID]: uid } } } };
+}
+
+/** A forced, store-changed or sibling refresh reads AWS afresh, past the shared fetch cache. */
+function freshRead(reason: string | undefined): boolean {
+  return reason === 'forced' || reason === 'store-changed' || reason === 'rollout-sibling';
+}
+
+/** The status of a successful sync of a manifest target (`what`: "<Kind> <ns>/<name>"); refreshTime as it was. */
+function manifestSyncedStatus(
+  es: ExternalSecret,
+  spec: DefaultedExternalSecret,
+  what: string,
+  built: DesiredData,
+  store: SecretStore | undefined,
+  mac: string | undefined,
+  trigger: EventTrigger | undefined,
+  now: Date,
+): ExternalSecretStatus {
+  const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
+  const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, now, es.metadata.generation));
+  return {
+    ...es.status,
+    conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
+    ...(trigger ? { lastEvent: trigger.event } : {}),
+    observedGeneration: es.metadata.generation,
+    syncedResourceVersion: syncedResourceVersion(es.metadata),
+    syncedVersions: built.syncedVersions,
+    ...(mac ? { dataMAC: mac } : {}),
+    version: versionSummary(built.syncedVersions),
+    ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+    ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+  };
 }
 
 /** What a fetch built can be written: no entry failed, and it fits in a Secret (1 MiB). */
