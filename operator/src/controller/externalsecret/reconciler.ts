@@ -27,11 +27,11 @@ import type { EventRecorder, NamespaceClient, ObjectRef, SecretClient, StatusWri
 import { dataDigest, isLegacyMAC, versionFingerprint } from '../../sync/mac.js';
 import { SyncError } from '../../sync/errors.js';
 import { versionSummary } from '../../sync/build.js';
-import { shouldRollOut } from '../../rollout/decide.js';
+import { shouldRollOut, type RolloutDecision } from '../../rollout/decide.js';
 import type { RolloutCoordinator, RolloutRequest } from '../../rollout/coordinator.js';
 import { PendingRollouts } from '../../rollout/pending.js';
 import { abbreviateFingerprint } from '../../rollout/restarted-for.js';
-import { decideRefresh, stableFraction, stableOffsetMs } from './refresh.js';
+import { decideRefresh, stableFraction, stableOffsetMs, type RefreshFacts } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { forceSyncRequested, forceSyncToken } from './force-sync.js';
 import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
@@ -51,6 +51,7 @@ import { readServiceOf, type AwsService, type SecretStoreRef } from '../../api/t
 import { generatedRefreshBy } from './generated-expiry.js';
 import type { ManifestTargets } from '../manifest/manifest-targets.js';
 import type { CreatedEvents } from './created-events.js';
+import { ExternalSecretMemory } from './memory.js';
 
 /** An AWS change event that asks for a refresh (controller/externalsecret/event-router.ts). */
 export interface EventTrigger {
@@ -140,30 +141,11 @@ export const DEFAULT_STATUS_HEARTBEAT_MS = 5 * 60_000;
 export { ReconcileFailure, type ReconcileResult };
 
 export class ExternalSecretReconciler {
-  /** Last force-sync request honoured per ExternalSecret (forceSyncToken; annotations do not bump generation). */
-  private readonly forceSyncSeen = new Map<string, string>();
   /**
-   * The status this reconciler last wrote per ExternalSecret, with the resourceVersion of the
-   * object it was computed from. Our own Secret write triggers the next pass at once, usually
-   * before the informer has seen our status write: without this, that pass would start from
-   * the stale status (old dataMAC: a false drift; no lastRollout) and write it back.
+   * What is remembered per ExternalSecret between passes (force-sync token, written status,
+   * store change, sibling refreshes, synced wave, pending event), forgotten at once (memory.ts).
    */
-  private readonly writtenStatus = new Map<string, { baseResourceVersion: string; status: ExternalSecretStatus }>();
-  /**
-   * ExternalSecrets whose store changed its spec since their last successful pass (see
-   * storeChanged), with a sequence number so a change that lands during a pass is not lost.
-   */
-  private readonly storeChangedFor = new Map<string, number>();
-  private storeChanges = 0;
-  /** Sibling refreshes asked for (refreshForRollout) and not yet taken by a pass, with who waits. */
-  private readonly siblingRefresh = new Map<string, Array<() => void>>();
-  /**
-   * The refresh wave each ExternalSecret is in sync for (refresh.ts). Kept in memory because
-   * status.refreshTime is not rewritten on every refresh (it would cost a write per refresh).
-   */
-  private readonly syncedWave = new Map<string, number>();
-  /** AWS change events not yet taken by a pass (refreshForEvent), the latest per ExternalSecret. */
-  private readonly eventTriggers = new Map<string, EventTrigger>();
+  private readonly memory: ExternalSecretMemory<ExternalSecretStatus, EventTrigger>;
   private readonly startedAtMs: number;
 
   /** Rollouts asked for and not yet cleared from their Secret (see rollout/pending.ts). */
@@ -183,6 +165,7 @@ export class ExternalSecretReconciler {
           ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
         })
       : undefined;
+    this.memory = new ExternalSecretMemory(this.pendingRollouts ? [this.pendingRollouts] : []);
   }
 
   /**
@@ -191,7 +174,7 @@ export class ExternalSecretReconciler {
    * data forever). The caller enqueues the key.
    */
   storeChanged(namespace: string, name: string): void {
-    this.storeChangedFor.set(`${namespace}/${name}`, ++this.storeChanges);
+    this.memory.markStoreChanged(`${namespace}/${name}`);
   }
 
   /**
@@ -202,11 +185,7 @@ export class ExternalSecretReconciler {
    */
   refreshForRollout(namespace: string, name: string): Promise<void> {
     const key = `${namespace}/${name}`;
-    return new Promise((resolve) => {
-      const waiters = this.siblingRefresh.get(key) ?? [];
-      waiters.push(resolve);
-      this.siblingRefresh.set(key, waiters);
-    });
+    return new Promise((resolve) => this.memory.addSiblingWaiter(key, resolve));
   }
 
   /**
@@ -217,18 +196,16 @@ export class ExternalSecretReconciler {
    */
   refreshForEvent(namespace: string, name: string, trigger: EventTrigger): void {
     const key = `${namespace}/${name}`;
-    const pending = this.eventTriggers.get(key);
+    const pending = this.memory.eventTrigger(key);
     // A rotation outcome is not lost to a later plain change of the same secret.
-    this.eventTriggers.set(key, pending?.rotation && !trigger.rotation ? { ...trigger, rotation: pending.rotation } : trigger);
+    this.memory.setEventTrigger(key, pending?.rotation && !trigger.rotation ? { ...trigger, rotation: pending.rotation } : trigger);
   }
 
   async reconcile(namespace: string, name: string): Promise<ReconcileResult> {
     const key = `${namespace}/${name}`;
     // Taken at the start: a request that arrives during this pass is for the next one.
-    const siblingWaiters = this.siblingRefresh.get(key);
-    this.siblingRefresh.delete(key);
-    const trigger = this.eventTriggers.get(key);
-    this.eventTriggers.delete(key);
+    const siblingWaiters = this.memory.takeSiblingWaiters(key);
+    const trigger = this.memory.takeEventTrigger(key);
     let done = false;
     try {
       const result = await this.reconcileOnce(namespace, name, siblingWaiters !== undefined, trigger);
@@ -237,7 +214,7 @@ export class ExternalSecretReconciler {
     } finally {
       for (const resolve of siblingWaiters ?? []) resolve();
       // A failed pass is retried with backoff: the retry still records the event.
-      if (!done && trigger && !this.eventTriggers.has(key)) this.eventTriggers.set(key, trigger);
+      if (!done && trigger && this.memory.eventTrigger(key) === undefined) this.memory.setEventTrigger(key, trigger);
     }
   }
 
@@ -245,63 +222,32 @@ export class ExternalSecretReconciler {
     const es = this.withOwnStatus(this.deps.externalSecrets.get(namespace, name));
     if (!es || es.metadata.deletionTimestamp) {
       // Owner references let the garbage collector remove an Owner target; nothing else to undo.
-      this.forceSyncSeen.delete(`${namespace}/${name}`);
-      this.writtenStatus.delete(`${namespace}/${name}`);
-      this.storeChangedFor.delete(`${namespace}/${name}`);
-      this.syncedWave.delete(`${namespace}/${name}`);
-      this.eventTriggers.delete(`${namespace}/${name}`);
+      this.memory.forget(`${namespace}/${name}`);
       this.deps.onDeleted?.(namespace, name);
-      this.pendingRollouts?.forget(`${namespace}/${name}`);
       return {};
     }
     const log = this.deps.logger.child({ externalSecret: `${namespace}/${name}` });
-
-    const problems = validateExternalSecret(es);
-    if (problems.length > 0) {
-      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-      await this.fail(es, ES_REASON.InvalidSpec, message, log);
-      this.deps.onSyncResult?.('error', es);
-      // A spec error heals only by a spec change, which requeues through the informer.
-      return {};
-    }
+    // A spec error heals only by a spec change, which requeues through the informer.
+    if (await this.refusedSpec(es, log)) return {};
     const defaulted = withDefaults(es);
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
     const now = this.deps.now();
-    const storeChange = this.storeChangedFor.get(keyOf(es));
+    const storeChange = this.memory.storeChange(keyOf(es));
     if (defaulted.spec.target.manifest) return this.reconcileManifestTarget(es, defaulted, intervalMs, rolloutSibling, log, trigger);
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
     // if the refresh then fails): that is what makes a rollout survive a crash.
     const read = await this.readTarget(defaulted);
     const progress = await this.progressRollout(defaulted, read.target, log);
     const { es: spec, target } = await this.convertLegacyMAC(progress.es, progress.target, log);
-    const ready = findCondition(es.status?.conditions, 'Ready');
     const decision = decideRefresh({
-      policy: spec.spec.refreshPolicy,
-      intervalMs,
-      now: now.getTime(),
-      phaseMs: stableOffsetMs(storeSeed(spec)),
-      lastSyncMs: lastSuccessfulSync(es),
-      syncedWaveMs: this.syncedWave.get(keyOf(es)),
-      lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
-      generation: es.metadata.generation,
-      observedGeneration: es.status?.observedGeneration,
-      targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
-      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
-      targetDrifted: this.hasDrifted(spec, target, log),
-      forceRequested: this.forceRequested(es),
-      metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
-      // In memory (the store watch saw the change) or on record (status.syncedStore, which
-      // survives a restart between the store's change and this ExternalSecret's next pass).
-      storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
-      rolloutSibling,
-      eventTriggered: trigger !== undefined,
+      ...this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: this.hasDrifted(spec, target, log) }),
       refreshByMs: generatedRefreshBy(es.status),
       syncWindows: spec.spec.syncWindows,
     });
     for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
     if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
     if (!decision.sync) {
-      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+      if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);
       return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
     }
@@ -309,43 +255,93 @@ export class ExternalSecretReconciler {
     try {
       // An event's refresh is not "fresh": the router already dropped the changed secret from
       // the shared cache, so every ExternalSecret it queued shares one new read.
-      await this.sync(
-        spec,
-        target,
-        log,
-        { fresh: decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling', notBefore: decision.waveMs },
-        read.assumedAbsent,
-        trigger,
-      );
+      await this.sync(spec, target, log, { fresh: freshRead(decision.reason), notBefore: decision.waveMs }, read.assumedAbsent, trigger);
     } catch (error) {
-      const { reason, message, retryable } = describeFailure(error);
-      if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
-        // The status says "see the operator log": say here what failed (errorForLog: by name
-        // and code only, unless its message is known to be free of values).
-        log.error({ err: errorForLog(error) }, 'sync failed with an unexpected error');
-      }
-      await this.fail(spec, reason, message, log);
-      this.deps.onSyncResult?.('error', es);
-      if (waitsForChange(error)) {
-        // Retrying cannot help until someone changes an object: the ExternalSecret, its store
-        // or the namespace (their watches requeue it) or the target Secret (not watched unless
-        // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
-        log.debug({ reason }, 'waiting for a change instead of retrying');
-        return requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs);
-      }
-      // A spec the API server or the builder refuses heals only when the ExternalSecret changes
-      // (its watch requeues it) or the data its next refresh reads does: no backoff retries,
-      // which would repeat the AWS reads. AWS-side failures back off: nothing here sees them heal.
-      if (!retryable && !reportedByAws(error)) throw new ReconcileFailure(message, false, requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs).requeueAfterMs);
-      throw new ReconcileFailure(message, true);
+      return this.syncFailed(error, es, spec, log, () => requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs));
     }
-    this.rememberForceSync(es);
-    if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-    if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+    this.rememberSynced(es, storeChange, decision.waveMs);
     // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
     const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
     return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
+  }
+
+  /** validateExternalSecret found problems: recorded (InvalidSpec), no AWS call. */
+  private async refusedSpec(es: ExternalSecret, log: Logger): Promise<boolean> {
+    const problems = validateExternalSecret(es);
+    if (problems.length === 0) return false;
+    const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    await this.fail(es, ES_REASON.InvalidSpec, message, log);
+    this.deps.onSyncResult?.('error', es);
+    return true;
+  }
+
+  /**
+   * What the refresh decision (refresh.ts) needs to know, for a Secret target and a manifest
+   * target alike. `es` is the object as the pass found it; `spec` the defaulted one it works on.
+   */
+  private refreshFacts(
+    es: ExternalSecret,
+    spec: DefaultedExternalSecret,
+    pass: { now: Date; intervalMs: number; storeChange: number | undefined; rolloutSibling: boolean; trigger: EventTrigger | undefined; target: unknown; targetDrifted: boolean },
+  ): RefreshFacts {
+    const ready = findCondition(es.status?.conditions, 'Ready');
+    return {
+      policy: spec.spec.refreshPolicy,
+      intervalMs: pass.intervalMs,
+      now: pass.now.getTime(),
+      phaseMs: stableOffsetMs(storeSeed(spec)),
+      lastSyncMs: lastSuccessfulSync(es),
+      syncedWaveMs: this.memory.syncedWave(keyOf(es)),
+      lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
+      generation: es.metadata.generation,
+      observedGeneration: es.status?.observedGeneration,
+      targetMissing: spec.spec.target.creationPolicy !== 'None' && !pass.target,
+      targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
+      targetDrifted: pass.targetDrifted,
+      forceRequested: this.forceRequested(es),
+      metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
+      // In memory (the store watch saw the change) or on record (status.syncedStore, which
+      // survives a restart between the store's change and this ExternalSecret's next pass).
+      storeChanged: pass.storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
+      rolloutSibling: pass.rolloutSibling,
+      eventTriggered: pass.trigger !== undefined,
+    };
+  }
+
+  /**
+   * A sync failed: Ready=False with the reason, a Warning, and what the queue does next
+   * (docs/architecture.md): wait for a change (the pass's own requeue, `nextPass`), no retries
+   * (terminal, back at `nextPass`), or back off (retryable). Always throws, unless waiting.
+   */
+  private async syncFailed(error: unknown, es: ExternalSecret, spec: DefaultedExternalSecret, log: Logger, nextPass: () => ReconcileResult): Promise<ReconcileResult> {
+    const { reason, message, retryable } = describeFailure(error);
+    if (!(error instanceof ProviderError) && !(error instanceof SyncError)) {
+      // The status says "see the operator log": say here what failed (errorForLog: by name
+      // and code only, unless its message is known to be free of values).
+      log.error({ err: errorForLog(error) }, 'sync failed with an unexpected error');
+    }
+    await this.fail(spec, reason, message, log);
+    this.deps.onSyncResult?.('error', es);
+    if (waitsForChange(error)) {
+      // Retrying cannot help until someone changes an object: the ExternalSecret, its store
+      // or the namespace (their watches requeue it) or the target Secret (not watched unless
+      // managed; the periodic refresh looks again). The pass stays due, so the next one syncs.
+      log.debug({ reason }, 'waiting for a change instead of retrying');
+      return nextPass();
+    }
+    // A spec the API server or the builder refuses heals only when the ExternalSecret changes
+    // (its watch requeues it) or the data its next refresh reads does: no backoff retries,
+    // which would repeat the AWS reads. AWS-side failures back off: nothing here sees them heal.
+    if (!retryable && !reportedByAws(error)) throw new ReconcileFailure(message, false, nextPass().requeueAfterMs);
+    throw new ReconcileFailure(message, true);
+  }
+
+  /** A pass synced: the force-sync request and the store change it saw are honoured, and its wave is in sync. */
+  private rememberSynced(es: ExternalSecret, storeChange: number | undefined, waveMs: number | undefined): void {
+    this.rememberForceSync(es);
+    if (storeChange !== undefined) this.memory.clearStoreChange(keyOf(es), storeChange);
+    if (waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), waveMs);
   }
 
   /**
@@ -356,41 +352,21 @@ export class ExternalSecretReconciler {
   private async reconcileManifestTarget(es: ExternalSecret, spec: DefaultedExternalSecret, intervalMs: number, rolloutSibling: boolean, log: Logger, trigger?: EventTrigger): Promise<ReconcileResult> {
     const now = this.deps.now();
     const manifests = this.deps.manifestTargets;
-    const storeChange = this.storeChangedFor.get(keyOf(es));
-    const ready = findCondition(es.status?.conditions, 'Ready');
+    const storeChange = this.memory.storeChange(keyOf(es));
     let nextAt: number | undefined;
     try {
       if (!manifests) throw new SyncError(ES_REASON.TargetKindNotAllowed, 'spec.target.manifest: this operator writes Secrets only (started without non-Secret targets); remove spec.target.manifest', { field: 'spec.target.manifest' });
       const resolved = await manifests.resolve(spec);
       const target = await manifests.read(spec, resolved);
-      const decision = decideRefresh({
-        policy: spec.spec.refreshPolicy,
-        intervalMs,
-        now: now.getTime(),
-        phaseMs: stableOffsetMs(storeSeed(spec)),
-        lastSyncMs: lastSuccessfulSync(es),
-        syncedWaveMs: this.syncedWave.get(keyOf(es)),
-        lastSyncFailed: ready !== undefined && ready.status !== 'True' && ready.reason !== ES_REASON.SecretDeleted,
-        generation: es.metadata.generation,
-        observedGeneration: es.status?.observedGeneration,
-        targetMissing: spec.spec.target.creationPolicy !== 'None' && !target,
-        targetOrphan: spec.spec.target.creationPolicy === 'Orphan',
-        targetDrifted: manifests.drifted(spec, resolved, target),
-        forceRequested: this.forceRequested(es),
-        metadataChanged: es.status?.syncedResourceVersion !== undefined && es.status.syncedResourceVersion !== syncedResourceVersion(es.metadata),
-        storeChanged: storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
-        rolloutSibling,
-        eventTriggered: trigger !== undefined,
-      });
+      const decision = decideRefresh(this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: manifests.drifted(spec, resolved, target) }));
       nextAt = decision.nextAt;
       if (!decision.sync) {
-        if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
+        if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
         this.deps.onSyncResult?.('skipped', es);
         return requeueAt(this.delayUntil(decision.nextAt), undefined);
       }
       const namespace = spec.metadata.namespace!;
-      const fresh = decision.reason === 'forced' || decision.reason === 'store-changed' || decision.reason === 'rollout-sibling';
-      const { store, built } = await this.fetchDesired(spec, { fresh, notBefore: decision.waveMs });
+      const { store, built } = await this.fetchDesired(spec, { fresh: freshRead(decision.reason), notBefore: decision.waveMs });
       const what = `${resolved.target.kind} ${namespace}/${spec.spec.target.name}`;
       if (built.allMissing && spec.spec.target.deletionPolicy === 'Delete' && spec.spec.target.creationPolicy === 'Owner') {
         if (await manifests.deleteIfOwned(spec, resolved, target)) await this.event(spec, 'Normal', 'Deleted', `deleted ${what}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
@@ -403,28 +379,11 @@ export class ExternalSecretReconciler {
       const write = await manifests.write(spec, resolved, target, built.allMissing ? { ...built, data: {} } : built);
       const written = write.action === 'created' || write.action === 'updated';
       if (written) await this.event(spec, 'Normal', write.action === 'created' ? 'Created' : 'Updated', `${write.action} ${what} (${countKeys(built.data)}; versions ${versionSummary(built.syncedVersions)})`);
-      const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
-      const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, this.deps.now(), es.metadata.generation));
-      const status: ExternalSecretStatus = {
-        ...es.status,
-        conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
-        ...(trigger ? { lastEvent: trigger.event } : {}),
-        observedGeneration: es.metadata.generation,
-        syncedResourceVersion: syncedResourceVersion(es.metadata),
-        syncedVersions: built.syncedVersions,
-        ...(write.mac ? { dataMAC: write.mac } : {}),
-        version: versionSummary(built.syncedVersions),
-        ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
-        ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
-      };
-      const heartbeat = heartbeatDue({ now: this.deps.now().getTime(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
-      if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      const status = manifestSyncedStatus(es, spec, what, built, store, write.mac, trigger, this.deps.now());
+      if (this.syncedStatusDue(es, status)) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
       for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
-      this.rememberForceSync(es);
-      if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
-      if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
-      const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
-      if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
+      this.rememberSynced(es, storeChange, decision.waveMs);
+      this.reportReads(spec, store, built);
       this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
       log.info({ written, kind: resolved.target.listName, keys: Object.keys(built.data).length }, written ? 'target written' : 'target up to date');
       return requeueAt(this.delayUntil(decision.nextAt), undefined);
@@ -587,6 +546,10 @@ export class ExternalSecretReconciler {
     }
   }
 
+  /**
+   * One sync of a Secret target, for a pass that decided to refresh: the steps, in order.
+   * `assumedAbsent`: the target was taken as absent from a cache miss (readTarget).
+   */
   private async sync(
     es: DefaultedExternalSecret,
     target: Secret | undefined,
@@ -595,11 +558,29 @@ export class ExternalSecretReconciler {
     assumedAbsent: boolean,
     trigger?: EventTrigger,
   ): Promise<void> {
-    const namespace = es.metadata.namespace!;
     const { store, built } = await this.fetchDesired(es, fetchOptions);
     target = await this.withData(es, target, built.data);
+    if (await this.applyRemoteGone(es, target, built, log)) return;
+    checkWritable(built);
+    const { desired, mac, rollout } = desiredSecret(es, target, built, this.deps.macKey, this.pendingRollouts !== undefined);
+    const written = await this.writeTarget(es, store, target, desired, built.data, assumedAbsent, log);
+    if (written && desired.rolloutPending !== undefined) this.askRollout(es, desired.rolloutPending, desired.versions, rollout.why, log);
+    await this.writeSyncedStatus(es, syncedStatus(es, built, store, desired, mac, trigger, this.deps.now()));
+    await this.deleteRenamedTargets(es, log);
+    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+    this.reportReads(es, store, built);
+    this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
+    log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
+  }
 
-    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
+  /**
+   * Every remote secret is gone: spec.target.deletionPolicy decides. True when that finished
+   * the pass (the Secret deleted or trimmed, or deleted on an earlier pass); false when the
+   * pass goes on to write (Retain, Merge's empty keys, or some remote secret is still there).
+   */
+  private async applyRemoteGone(es: DefaultedExternalSecret, target: Secret | undefined, built: DesiredData, log: Logger): Promise<boolean> {
+    if (!built.allMissing) return false;
+    if (es.spec.target.deletionPolicy === 'Delete' && es.spec.target.creationPolicy !== 'Owner') {
       // ESO admits Delete with Orphan and refuses the deletion when it comes (only an owned
       // Secret is deleted): the sync fails, the Secret stays.
       throw new SyncError(
@@ -608,57 +589,35 @@ export class ExternalSecretReconciler {
         { field: 'spec.target.deletionPolicy' },
       );
     }
-    if (built.allMissing && es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
+    if (es.spec.target.deletionPolicy !== 'Retain' && target && isOwnedBy(target, ownerOf(es))) {
       await this.applyDeletionPolicy(es, target, log);
-      return;
+      return true;
     }
-    if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
+    if (es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
       // Deleted on an earlier pass: that is the intended state, not a failure to report as
       // "missing" with a Warning on every refresh. Re-created in AWS, it syncs again.
       await this.writeStatus(es, deletedStatus(es, this.deps.now()));
-      return;
+      return true;
     }
-    if (built.problems.length > 0) throw problemsError(built.problems);
+    return false;
+  }
 
-    const size = Object.entries(built.data).reduce((sum, [k, v]) => sum + k.length + v.length, 0);
-    if (size > SECRET_SIZE_LIMIT) {
-      throw new SyncError(
-        ES_REASON.SecretSyncedError,
-        `the resulting Secret is ${size} bytes, over the Kubernetes limit of 1 MiB; select fewer keys with property/jmesPath or split it across ExternalSecrets`,
-        { field: 'spec.data' },
-      );
-    }
-    const mac = targetMAC(this.deps.macKey, es.metadata.uid ?? '', built);
-    // A Secret an older Rotor wrote keeps its v1 annotation while its content is what we would
-    // write (the annotation is checked exactly against that content): no rewrite at upgrade.
-    const annotated = target?.metadata?.annotations?.[ANNOTATION_DATA_MAC];
-    const annotationMAC = isLegacyMAC(annotated) && annotated === legacyTargetMAC(this.deps.macKey, built) ? annotated : mac;
-    const fingerprint = versionFingerprint(built.syncedVersions);
-    const desired: DesiredSecret = {
-      namespace,
-      name: es.spec.target.name,
-      type: built.type,
-      data: built.data,
-      labels: built.labels,
-      annotations: built.annotations,
-      ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
-      immutable: es.spec.target.immutable ?? false,
-      mac: annotationMAC,
-      versions: versionSummary(built.syncedVersions),
-    };
-    const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
-    const decision = shouldRollOut({
-      previousFingerprint,
-      newFingerprint: fingerprint,
-      // The data itself, not just the Secret: a rewrite for metadata (version annotation,
-      // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
-      // pods still run with what it held before.
-      dataChanged: !target || !sameData(target, built.data, mergesInto(es.spec.target.creationPolicy)),
-      firstSync: previousFingerprint === undefined,
-      stages: requestedStages(es),
-    });
-    // The marker goes in the same write as the data: from then on the rollout is on record.
-    if (decision.roll && this.pendingRollouts) desired.rolloutPending = fingerprint;
+  /**
+   * Plans the write of `desired` over the live target and makes it (create, update or
+   * delete-then-create), with its Event. True when the Secret was written; a refused plan
+   * (not ours, ...) throws.
+   */
+  private async writeTarget(
+    es: DefaultedExternalSecret,
+    /** The store it read through (for the Created Event's fold), undefined for generator-only ones. */
+    store: SecretStore | undefined,
+    target: Secret | undefined,
+    desired: DesiredSecret,
+    data: Record<string, Buffer>,
+    assumedAbsent: boolean,
+    log: Logger,
+  ): Promise<boolean> {
+    const namespace = es.metadata.namespace!;
     const adoptFromEso = es.metadata.annotations?.[ANNOTATION_ADOPT_ESO];
     const planFor = (live: Secret | undefined) =>
       withOwnerUid(
@@ -685,82 +644,70 @@ export class ExternalSecretReconciler {
     }
     if (plan.action === 'refuse') throw new SyncError(plan.reason, plan.message, { field: 'spec.target' });
 
-    let written = false;
     if (plan.action === 'create') {
       if (!created) await this.deps.secrets.create(plan.secret);
-      written = true;
-      const message = `created Secret ${namespace}/${desired.name} (${countKeys(built.data)})`;
+      const message = `created Secret ${namespace}/${desired.name} (${countKeys(data)})`;
       // A generator-only ExternalSecret has no store to fold its Created Event under.
       if (this.deps.createdEvents && store) await this.deps.createdEvents.created(refOf(es), storeRefOf(store), message);
       else await this.event(es, 'Normal', 'Created', message);
-    } else if (plan.action === 'update' || plan.action === 'recreate') {
+      return true;
+    }
+    if (plan.action === 'update' || plan.action === 'recreate') {
       if (plan.action === 'recreate') {
         await this.recreate(es, planned, plan.secret, log);
       } else {
         await this.deps.secrets.replace(plan.secret);
       }
-      written = true;
       if (plan.adoptedFrom !== undefined) {
         log.info({ from: plan.adoptedFrom }, 'took the Secret over from ESO');
-        await this.event(es, 'Normal', 'Adopted', `took Secret ${namespace}/${desired.name} over from ESO's ExternalSecret ${plan.adoptedFrom} (${countKeys(built.data)}; versions ${desired.versions})`);
+        await this.event(es, 'Normal', 'Adopted', `took Secret ${namespace}/${desired.name} over from ESO's ExternalSecret ${plan.adoptedFrom} (${countKeys(data)}; versions ${desired.versions})`);
       } else {
-        await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(built.data)}; versions ${desired.versions})`);
+        await this.event(es, 'Normal', 'Updated', `updated Secret ${namespace}/${desired.name} (${countKeys(data)}; versions ${desired.versions})`);
       }
+      return true;
     }
+    return false;
+  }
 
-    if (written && desired.rolloutPending !== undefined) {
-      // Ask now rather than on the pass our own write triggers, so the request joins the
-      // current debounce window; that pass finds it asked already.
-      log.info({ versions: desired.versions, why: decision.why }, 'rotation: rollout recorded on the Secret');
-      this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, desired.rolloutPending));
-    }
-    const lastRollout = es.status?.lastRollout;
-    const previousRefresh = es.status?.refreshTime;
-    const ready = setCondition(
-      es.status?.conditions,
-      readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
-    );
-    const status: ExternalSecretStatus = {
-      ...es.status,
-      conditions: trigger?.rotation ? setCondition(ready, rotationCondition(trigger)) : ready,
-      ...(trigger ? { lastEvent: trigger.event } : {}),
-      refreshTime: previousRefresh,
-      observedGeneration: es.metadata.generation,
-      syncedResourceVersion: syncedResourceVersion(es.metadata),
-      syncedVersions: built.syncedVersions,
-      dataMAC: mac,
-      version: desired.versions,
-      ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
-      ...(lastRollout ? { lastRollout } : {}),
-      ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
-      // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
-      ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
-    };
-    // Set while the Secret holds generated values that expire; gone with the last of them.
-    if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
-    else delete status.generatedExpiresAt;
-    // A refresh that changed nothing writes no status (scheduling is in memory, refresh.ts);
-    // refreshTime moves with any other change, or on the heartbeat.
-    const changed = previousRefresh === undefined || !sameJson(es.status ?? {}, status);
-    const heartbeat = heartbeatDue({
+  /**
+   * The Secret was written with a rollout-pending marker: ask now rather than on the pass our
+   * own write triggers, so the request joins the current debounce window; that pass finds it
+   * asked already.
+   */
+  private askRollout(es: DefaultedExternalSecret, fingerprint: string, versions: string, why: string | undefined, log: Logger): void {
+    log.info({ versions, why }, 'rotation: rollout recorded on the Secret');
+    this.pendingRollouts?.advance(keyOf(es), this.rolloutRequest(es, fingerprint));
+  }
+
+  /**
+   * Writes the status of a successful sync when it differs from the one on record (refreshTime
+   * moves with it), or on the heartbeat. A refresh that changed nothing writes no status:
+   * scheduling is in memory (refresh.ts).
+   */
+  private async writeSyncedStatus(es: DefaultedExternalSecret, status: ExternalSecretStatus): Promise<void> {
+    if (!this.syncedStatusDue(es, status)) return;
+    const next = { ...status, refreshTime: this.deps.now().toISOString() };
+    await this.deps.status.externalSecret(es.metadata.namespace!, es.metadata.name, next);
+    this.rememberStatus(es, next);
+  }
+
+  /** The synced status differs from `es`'s (or has no refreshTime yet), or the heartbeat is due (heartbeat.ts). */
+  private syncedStatusDue(es: ExternalSecret, status: ExternalSecretStatus): boolean {
+    if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status)) return true;
+    return heartbeatDue({
       now: this.deps.now().getTime(),
       lastWrittenMs: lastSuccessfulSync(es),
       startedAtMs: this.startedAtMs,
       heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS,
       spread: stableFraction(keyOf(es)),
     });
-    if (changed || heartbeat) {
-      const next = { ...status, refreshTime: this.deps.now().toISOString() };
-      await this.deps.status.externalSecret(namespace, es.metadata.name, next);
-      this.rememberStatus(es, next);
-    }
-    await this.deleteRenamedTargets(es, log);
-    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+  }
+
+  /** What a successful sync read, for the event index. */
+  private reportReads(es: DefaultedExternalSecret, store: SecretStore | undefined, built: DesiredData): void {
     // A CertificateManager store never gets here (refused at admission and by validateStoreSpec).
     const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
-    if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
-    this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
-    log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
+    if (service) this.deps.onSynced?.(es.metadata.namespace!, es.metadata.name, service, built.reads ?? []);
   }
 
   /** The store spec.secretStoreRef names, from the informer cache; no access check. */
@@ -927,7 +874,7 @@ export class ExternalSecretReconciler {
 
   private rememberStatus(es: ExternalSecret, status: ExternalSecretStatus): void {
     const baseResourceVersion = es.metadata.resourceVersion;
-    if (baseResourceVersion) this.writtenStatus.set(keyOf(es), { baseResourceVersion, status });
+    if (baseResourceVersion) this.memory.rememberStatus(keyOf(es), { baseResourceVersion, status });
   }
 
   /**
@@ -938,23 +885,23 @@ export class ExternalSecretReconciler {
    */
   observed(es: ExternalSecret): void {
     const key = keyOf(es);
-    const written = this.writtenStatus.get(key);
-    if (written && es.metadata.resourceVersion !== written.baseResourceVersion) this.writtenStatus.delete(key);
+    const written = this.memory.writtenStatus(key);
+    if (written && es.metadata.resourceVersion !== written.baseResourceVersion) this.memory.dropWrittenStatus(key);
   }
 
   /** Statuses remembered until the informer catches up with them (withOwnStatus). */
   get statusesHeld(): number {
-    return this.writtenStatus.size;
+    return this.memory.statusesHeld;
   }
 
   /** The informer's object, with the status we wrote if the informer has not caught up with it yet. */
   private withOwnStatus(es: ExternalSecret | undefined): ExternalSecret | undefined {
     if (!es) return es;
-    const written = this.writtenStatus.get(keyOf(es));
+    const written = this.memory.writtenStatus(keyOf(es));
     if (!written) return es;
     if (es.metadata.resourceVersion === written.baseResourceVersion) return { ...es, status: written.status };
     // The informer has a newer object (ours or someone else's write): it is the truth again.
-    this.writtenStatus.delete(keyOf(es));
+    this.memory.dropWrittenStatus(keyOf(es));
     return es;
   }
 
@@ -981,12 +928,12 @@ export class ExternalSecretReconciler {
 
   /** rotor.dev/force-sync or ESO's external-secrets.io/force-sync set to a value not yet honoured (force-sync.ts). */
   private forceRequested(es: ExternalSecret): boolean {
-    return forceSyncRequested(es.metadata.annotations, this.forceSyncSeen.get(keyOf(es)), lastSuccessfulSync(es));
+    return forceSyncRequested(es.metadata.annotations, this.memory.forceSyncSeen(keyOf(es)), lastSuccessfulSync(es));
   }
 
   private rememberForceSync(es: ExternalSecret): void {
     const token = forceSyncToken(es.metadata.annotations);
-    if (token) this.forceSyncSeen.set(keyOf(es), token);
+    if (token) this.memory.rememberForceSync(keyOf(es), token);
   }
 }
 
@@ -1000,6 +947,134 @@ function withOwnerUid(plan: TargetPlan, uid: string | undefined): TargetPlan {
   if (!uid || (plan.action !== 'create' && plan.action !== 'update' && plan.action !== 'recreate')) return plan;
   const metadata = plan.secret.metadata ?? {};
   return { ...plan, secret: { ...plan.secret, metadata: { ...metadata, annotations: { ...(metadata.annotations ?? {}), [ANNOTATION_OWNER_UID]: uid } } } };
+}
+
+/** A forced, store-changed or sibling refresh reads AWS afresh, past the shared fetch cache. */
+function freshRead(reason: string | undefined): boolean {
+  return reason === 'forced' || reason === 'store-changed' || reason === 'rollout-sibling';
+}
+
+/** The status of a successful sync of a manifest target (`what`: "<Kind> <ns>/<name>"); refreshTime as it was. */
+function manifestSyncedStatus(
+  es: ExternalSecret,
+  spec: DefaultedExternalSecret,
+  what: string,
+  built: DesiredData,
+  store: SecretStore | undefined,
+  mac: string | undefined,
+  trigger: EventTrigger | undefined,
+  now: Date,
+): ExternalSecretStatus {
+  const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
+  const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, now, es.metadata.generation));
+  return {
+    ...es.status,
+    conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
+    ...(trigger ? { lastEvent: trigger.event } : {}),
+    observedGeneration: es.metadata.generation,
+    syncedResourceVersion: syncedResourceVersion(es.metadata),
+    syncedVersions: built.syncedVersions,
+    ...(mac ? { dataMAC: mac } : {}),
+    version: versionSummary(built.syncedVersions),
+    ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+    ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+  };
+}
+
+/** What a fetch built can be written: no entry failed, and it fits in a Secret (1 MiB). */
+function checkWritable(built: DesiredData): void {
+  if (built.problems.length > 0) throw problemsError(built.problems);
+  const size = Object.entries(built.data).reduce((sum, [k, v]) => sum + k.length + v.length, 0);
+  if (size > SECRET_SIZE_LIMIT) {
+    throw new SyncError(
+      ES_REASON.SecretSyncedError,
+      `the resulting Secret is ${size} bytes, over the Kubernetes limit of 1 MiB; select fewer keys with property/jmesPath or split it across ExternalSecrets`,
+      { field: 'spec.data' },
+    );
+  }
+}
+
+/**
+ * The Secret to write from what was built, its content MAC (status.dataMAC), and whether the
+ * write restarts workloads (rollout/decide.ts). With `recordRollout`, a rollout is marked on the
+ * Secret itself (rotor.dev/rollout-pending, in the same write as the data: from then on the
+ * rollout is on record).
+ */
+function desiredSecret(
+  es: DefaultedExternalSecret,
+  target: Secret | undefined,
+  built: DesiredData,
+  macKey: Buffer,
+  recordRollout: boolean,
+): { desired: DesiredSecret; mac: string; rollout: RolloutDecision } {
+  const mac = targetMAC(macKey, es.metadata.uid ?? '', built);
+  // A Secret an older Rotor wrote keeps its v1 annotation while its content is what we would
+  // write (the annotation is checked exactly against that content): no rewrite at upgrade.
+  const annotated = target?.metadata?.annotations?.[ANNOTATION_DATA_MAC];
+  const annotationMAC = isLegacyMAC(annotated) && annotated === legacyTargetMAC(macKey, built) ? annotated : mac;
+  const fingerprint = versionFingerprint(built.syncedVersions);
+  const desired: DesiredSecret = {
+    namespace: es.metadata.namespace!,
+    name: es.spec.target.name,
+    type: built.type,
+    data: built.data,
+    labels: built.labels,
+    annotations: built.annotations,
+    ...(es.spec.target.template?.metadata?.finalizers?.length ? { finalizers: es.spec.target.template.metadata.finalizers } : {}),
+    immutable: es.spec.target.immutable ?? false,
+    mac: annotationMAC,
+    versions: versionSummary(built.syncedVersions),
+  };
+  const previousFingerprint = es.status?.syncedVersions ? versionFingerprint(es.status.syncedVersions) : undefined;
+  const rollout = shouldRollOut({
+    previousFingerprint,
+    newFingerprint: fingerprint,
+    // The data itself, not just the Secret: a rewrite for metadata (version annotation,
+    // labels) must never restart workloads. A Secret someone deleted is "changed" too: the
+    // pods still run with what it held before.
+    dataChanged: !target || !sameData(target, built.data, mergesInto(es.spec.target.creationPolicy)),
+    firstSync: previousFingerprint === undefined,
+    stages: requestedStages(es),
+  });
+  if (rollout.roll && recordRollout) desired.rolloutPending = fingerprint;
+  return { desired, mac, rollout };
+}
+
+/** The status of a successful sync of a Secret target; refreshTime is left as it was (writeSyncedStatus moves it). */
+function syncedStatus(
+  es: DefaultedExternalSecret,
+  built: DesiredData,
+  store: SecretStore | undefined,
+  desired: DesiredSecret,
+  mac: string,
+  trigger: EventTrigger | undefined,
+  now: Date,
+): ExternalSecretStatus {
+  const lastRollout = es.status?.lastRollout;
+  const ready = setCondition(
+    es.status?.conditions,
+    readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), now, es.metadata.generation),
+  );
+  const status: ExternalSecretStatus = {
+    ...es.status,
+    conditions: trigger?.rotation ? setCondition(ready, rotationCondition(trigger)) : ready,
+    ...(trigger ? { lastEvent: trigger.event } : {}),
+    refreshTime: es.status?.refreshTime,
+    observedGeneration: es.metadata.generation,
+    syncedResourceVersion: syncedResourceVersion(es.metadata),
+    syncedVersions: built.syncedVersions,
+    dataMAC: mac,
+    version: desired.versions,
+    ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+    ...(lastRollout ? { lastRollout } : {}),
+    ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+    // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
+    ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
+  };
+  // Set while the Secret holds generated values that expire; gone with the last of them.
+  if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
+  else delete status.generatedExpiresAt;
+  return status;
 }
 
 /** The cached Secret with the data its digest proved it holds (and no digest: it may be written). */
