@@ -50,6 +50,7 @@ import type { LearnedRead } from './event-index.js';
 import { readServiceOf, type AwsService, type SecretStoreRef } from '../../api/types.js';
 import { generatedRefreshBy } from './generated-expiry.js';
 import type { ManifestTargets } from '../manifest/manifest-targets.js';
+import type { Clock } from '../../platform/clock.js';
 
 /** An AWS change event that asks for a refresh (controller/externalsecret/event-router.ts). */
 export interface EventTrigger {
@@ -105,7 +106,8 @@ export interface ExternalSecretReconcilerDeps {
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
   rolloutRetryMs?: number;
   macKey: Buffer;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
   /**
    * A refresh that changed nothing rewrites status only to move refreshTime, at most this
@@ -164,7 +166,7 @@ export class ExternalSecretReconciler {
   private readonly pendingRollouts: PendingRollouts | undefined;
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {
-    this.startedAtMs = deps.now().getTime();
+    this.startedAtMs = deps.clock.now();
     const rollouts = deps.rollouts;
     this.pendingRollouts = rollouts
       ? new PendingRollouts({
@@ -173,7 +175,7 @@ export class ExternalSecretReconciler {
             const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
             deps.requeue?.(namespace, name);
           },
-          now: () => deps.now().getTime(),
+          now: () => deps.clock.now(),
           ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
         })
       : undefined;
@@ -260,7 +262,7 @@ export class ExternalSecretReconciler {
     }
     const defaulted = withDefaults(es);
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
-    const now = this.deps.now();
+    const now = new Date(this.deps.clock.now());
     const storeChange = this.storeChangedFor.get(keyOf(es));
     if (defaulted.spec.target.manifest) return this.reconcileManifestTarget(es, defaulted, intervalMs, rolloutSibling, log, trigger);
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
@@ -338,7 +340,7 @@ export class ExternalSecretReconciler {
     if (decision.waveMs !== undefined) this.syncedWave.set(keyOf(es), decision.waveMs);
     // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
-    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
+    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.clock.now() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
     return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
   }
 
@@ -348,7 +350,7 @@ export class ExternalSecretReconciler {
    * the target is read, planned and written by ManifestTargets. No rollouts (they follow Secrets).
    */
   private async reconcileManifestTarget(es: ExternalSecret, spec: DefaultedExternalSecret, intervalMs: number, rolloutSibling: boolean, log: Logger, trigger?: EventTrigger): Promise<ReconcileResult> {
-    const now = this.deps.now();
+    const now = new Date(this.deps.clock.now());
     const manifests = this.deps.manifestTargets;
     const storeChange = this.storeChangedFor.get(keyOf(es));
     const ready = findCondition(es.status?.conditions, 'Ready');
@@ -388,7 +390,7 @@ export class ExternalSecretReconciler {
       const what = `${resolved.target.kind} ${namespace}/${spec.spec.target.name}`;
       if (built.allMissing && spec.spec.target.deletionPolicy === 'Delete' && spec.spec.target.creationPolicy === 'Owner') {
         if (await manifests.deleteIfOwned(spec, resolved, target)) await this.event(spec, 'Normal', 'Deleted', `deleted ${what}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
-        await this.writeStatus(spec, { ...deletedStatus(spec, this.deps.now()), conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, `every remote secret is gone; deletionPolicy Delete applied to ${what}`, this.deps.now(), es.metadata.generation)) });
+        await this.writeStatus(spec, { ...deletedStatus(spec, new Date(this.deps.clock.now())), conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, `every remote secret is gone; deletionPolicy Delete applied to ${what}`, new Date(this.deps.clock.now()), es.metadata.generation)) });
         this.deps.onSyncResult?.('synced', es);
         return requeueAt(this.delayUntil(decision.nextAt), undefined);
       }
@@ -398,7 +400,7 @@ export class ExternalSecretReconciler {
       const written = write.action === 'created' || write.action === 'updated';
       if (written) await this.event(spec, 'Normal', write.action === 'created' ? 'Created' : 'Updated', `${write.action} ${what} (${countKeys(built.data)}; versions ${versionSummary(built.syncedVersions)})`);
       const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
-      const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, this.deps.now(), es.metadata.generation));
+      const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, new Date(this.deps.clock.now()), es.metadata.generation));
       const status: ExternalSecretStatus = {
         ...es.status,
         conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
@@ -411,8 +413,8 @@ export class ExternalSecretReconciler {
         ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
         ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
       };
-      const heartbeat = heartbeatDue({ now: this.deps.now().getTime(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
-      if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      const heartbeat = heartbeatDue({ now: this.deps.clock.now(), lastWrittenMs: lastSuccessfulSync(es), startedAtMs: this.startedAtMs, heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS, spread: stableFraction(keyOf(es)) });
+      if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status) || heartbeat) await this.writeStatus(es, { ...status, refreshTime: new Date(this.deps.clock.now()).toISOString() });
       for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
       this.rememberForceSync(es);
       if (storeChange !== undefined && this.storeChangedFor.get(keyOf(es)) === storeChange) this.storeChangedFor.delete(keyOf(es));
@@ -450,7 +452,7 @@ export class ExternalSecretReconciler {
 
   /** The delay until `nextAt`, measured after the pass (a sync takes time). */
   private delayUntil(nextAt: number | undefined): number | undefined {
-    return nextAt === undefined ? undefined : Math.max(0, nextAt - this.deps.now().getTime());
+    return nextAt === undefined ? undefined : Math.max(0, nextAt - this.deps.clock.now());
   }
 
   /**
@@ -477,7 +479,7 @@ export class ExternalSecretReconciler {
     const restarted = [...result.targets, ...result.unchanged].sort();
     let updated = es;
     if (restarted.length > 0) {
-      const lastRollout = { time: this.deps.now().toISOString(), targets: restarted, versions: es.status?.version ?? abbreviateFingerprint(fingerprint) };
+      const lastRollout = { time: new Date(this.deps.clock.now()).toISOString(), targets: restarted, versions: es.status?.version ?? abbreviateFingerprint(fingerprint) };
       const status = { ...es.status, lastRollout };
       await this.writeStatus(es, status);
       updated = { ...es, status };
@@ -609,7 +611,7 @@ export class ExternalSecretReconciler {
     if (built.allMissing && es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
       // Deleted on an earlier pass: that is the intended state, not a failure to report as
       // "missing" with a Warning on every refresh. Re-created in AWS, it syncs again.
-      await this.writeStatus(es, deletedStatus(es, this.deps.now()));
+      await this.writeStatus(es, deletedStatus(es, new Date(this.deps.clock.now())));
       return;
     }
     if (built.problems.length > 0) throw problemsError(built.problems);
@@ -709,7 +711,7 @@ export class ExternalSecretReconciler {
     const previousRefresh = es.status?.refreshTime;
     const ready = setCondition(
       es.status?.conditions,
-      readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), this.deps.now(), es.metadata.generation),
+      readyCondition('True', ES_REASON.SecretSynced, syncedMessage(es, built.syncedVersions, built.skipped.map((s) => s.secretKey)), new Date(this.deps.clock.now()), es.metadata.generation),
     );
     const status: ExternalSecretStatus = {
       ...es.status,
@@ -734,19 +736,19 @@ export class ExternalSecretReconciler {
     // refreshTime moves with any other change, or on the heartbeat.
     const changed = previousRefresh === undefined || !sameJson(es.status ?? {}, status);
     const heartbeat = heartbeatDue({
-      now: this.deps.now().getTime(),
+      now: this.deps.clock.now(),
       lastWrittenMs: lastSuccessfulSync(es),
       startedAtMs: this.startedAtMs,
       heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS,
       spread: stableFraction(keyOf(es)),
     });
     if (changed || heartbeat) {
-      const next = { ...status, refreshTime: this.deps.now().toISOString() };
+      const next = { ...status, refreshTime: new Date(this.deps.clock.now()).toISOString() };
       await this.deps.status.externalSecret(namespace, es.metadata.name, next);
       this.rememberStatus(es, next);
     }
     await this.deleteRenamedTargets(es, log);
-    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.clock.now() - trigger.receivedAtMs) / 1000);
     // A CertificateManager store never gets here (refused at admission and by validateStoreSpec).
     const service = built.readsService ?? readServiceOf(store?.spec.provider.aws.service);
     if (service) this.deps.onSynced?.(namespace, es.metadata.name, service, built.reads ?? []);
@@ -874,7 +876,7 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Updated', `removed ${removed} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
     }
     log.info({ deletionPolicy: es.spec.target.deletionPolicy }, 'remote secrets gone; deletion policy applied');
-    await this.writeStatus(es, deletedStatus(es, this.deps.now()));
+    await this.writeStatus(es, deletedStatus(es, new Date(this.deps.clock.now())));
   }
 
   /** Whether the ExternalSecret `name` (same namespace) still merges keys into `es`'s target. */
@@ -904,7 +906,7 @@ export class ExternalSecretReconciler {
     log.warn({ reason, error: message }, 'sync failed; keeping the last good Secret');
     const status: ExternalSecretStatus = {
       ...es.status,
-      conditions: setCondition(es.status?.conditions, readyCondition('False', reason, message, this.deps.now(), es.metadata.generation)),
+      conditions: setCondition(es.status?.conditions, readyCondition('False', reason, message, new Date(this.deps.clock.now()), es.metadata.generation)),
     };
     await this.writeStatus(es, status);
     await this.event(es, 'Warning', 'SyncFailed', message);

@@ -56,7 +56,7 @@ function setup(initial: ClusterPushSecret, namespaces: NamespaceView[]) {
     writer,
     status: { clusterPushSecret: async (_n, s) => void statuses.push(structuredClone(s)) },
     events,
-    now: () => new Date('2026-12-01T12:00:00Z'),
+    clock: { now: () => Date.parse('2026-12-01T12:00:00Z') },
     logger: capturedLogger().logger,
   });
   const run = async () => {
