@@ -175,7 +175,7 @@ export class ExternalSecretReconciler {
             const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
             deps.requeue?.(namespace, name);
           },
-          now: () => deps.clock.now(),
+          clock: deps.clock,
           ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
         })
       : undefined;
