@@ -15,6 +15,7 @@ import {
 import { validateExternalSecret } from '../../sync/validate.js';
 import { controllerOf, controllerOfKind } from '../../api/owner-references.js';
 import type { SpecProblem } from '../../api/defaults.js';
+import { isLabelValue } from '../../sync/metadata-rules.js';
 import { sameJson } from '../runtime/conditions.js';
 import { FORCE_SYNC_ANNOTATIONS } from '../externalsecret/force-sync.js';
 
@@ -127,9 +128,6 @@ export function controllingClusterExternalSecret(es: Pick<ExternalSecret, 'metad
   return controllerOfKind(es, API_GROUP, ownerKind)?.name;
 }
 
-/** A label value holds at most 63 characters; longer ClusterExternalSecret names get no label. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /**
  * The ExternalSecret for one namespace: the spec as given, externalSecretMetadata's labels and
  * annotations, our label naming the ClusterExternalSecret, the owner reference, and (as ESO
@@ -139,7 +137,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function desiredExternalSecret(ces: ClusterExternalSecret, namespace: string): ExternalSecret {
   const labels: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.labels ?? {}) };
   const name = ces.metadata.name;
-  if (name.length <= 63 && LABEL_VALUE.test(name)) labels[LABEL_CLUSTER_EXTERNAL_SECRET] = name;
+  // A name that is no valid label value (e.g. longer than 63 characters) gets no label.
+  if (isLabelValue(name)) labels[LABEL_CLUSTER_EXTERNAL_SECRET] = name;
   else delete labels[LABEL_CLUSTER_EXTERNAL_SECRET];
   const annotations: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.annotations ?? {}) };
   for (const key of FORCE_SYNC_ANNOTATIONS) {

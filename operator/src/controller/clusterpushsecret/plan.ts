@@ -7,6 +7,7 @@ import { validateLabelSelector } from '../../api/label-selector.js';
 import { API_GROUP_VERSION, type OwnerReference } from '../../api/types.js';
 import { LABEL_CLUSTER_PUSH_SECRET, type ClusterPushSecret, type PushSecret } from '../../api/push-types.js';
 import { isControlledBy, type FieldProblem } from '../clusterexternalsecret/externalsecret-plan.js';
+import { isLabelValue } from '../../sync/metadata-rules.js';
 import { sameJson } from '../runtime/conditions.js';
 import { validatePushSecret } from '../pushsecret/plan.js';
 
@@ -50,13 +51,12 @@ export function isPushSecretControlledBy(ps: Pick<PushSecret, 'metadata'>, cpsNa
   return isControlledBy(ps, cpsName, CLUSTER_PUSH_SECRET_KIND);
 }
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /** The PushSecret for one namespace: the spec as given, pushSecretMetadata, our label and the owner reference. */
 export function desiredPushSecret(cps: ClusterPushSecret, namespace: string): PushSecret {
   const labels: Record<string, string> = { ...(cps.spec.pushSecretMetadata?.labels ?? {}) };
   const name = cps.metadata.name;
-  if (name.length <= 63 && LABEL_VALUE.test(name)) labels[LABEL_CLUSTER_PUSH_SECRET] = name;
+  // A name that is no valid label value (e.g. longer than 63 characters) gets no label.
+  if (isLabelValue(name)) labels[LABEL_CLUSTER_PUSH_SECRET] = name;
   else delete labels[LABEL_CLUSTER_PUSH_SECRET];
   const annotations = { ...(cps.spec.pushSecretMetadata?.annotations ?? {}) };
   return {

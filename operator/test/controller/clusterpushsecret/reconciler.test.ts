@@ -110,6 +110,12 @@ describe('ClusterPushSecretReconciler', () => {
     expect(plan).toMatchObject({ action: 'update', pushSecret: { metadata: { finalizers: [PUSH_SECRET_FINALIZER], resourceVersion: '7' } } });
   });
 
+  it('labels the PushSecret with the ClusterPushSecret name only when the name is a valid label value', () => {
+    expect(desiredPushSecret(clusterPushSecret(), 'a').metadata.labels).toEqual({ 'rotor.dev/cluster-push-secret': 'shared' });
+    const long = { ...clusterPushSecret(), metadata: { name: 'a'.repeat(64), uid: 'cps-uid' } };
+    expect(desiredPushSecret(long, 'a').metadata.labels).toEqual({});
+  });
+
   it('refuses an invalid embedded spec, naming it from spec.pushSecretSpec', async () => {
     const bad = clusterPushSecret({ refreshTime: 'soon' });
     bad.spec.pushSecretSpec.refreshInterval = '1d';
