@@ -2,7 +2,7 @@
 // which namespaces are selected, the ExternalSecret it stamps into each, and what to do with
 // the one already there. Pure; clusterexternalsecret-reconciler.ts does the I/O.
 import { matchesLabelSelector, validateLabelSelector } from '../../api/label-selector.js';
-import { parseDuration, InvalidDurationError } from '../../api/duration.js';
+import { durationProblem, parseDuration } from '../../api/duration.js';
 import {
   API_GROUP,
   API_GROUP_VERSION,
@@ -82,12 +82,8 @@ export function selectNamespaces(ces: NamespaceSelection, namespaces: NamespaceV
  */
 export function validateClusterExternalSecret(ces: ClusterExternalSecret): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  try {
-    refreshMsOf(ces);
-  } catch (error) {
-    if (!(error instanceof InvalidDurationError)) throw error;
-    problems.push({ field: 'spec.refreshTime', message: error.message.replace(/^spec\.refreshTime /, '') });
-  }
+  const refreshProblem = ces.spec.refreshTime ? durationProblem(ces.spec.refreshTime, 'spec.refreshTime') : undefined;
+  if (refreshProblem) problems.push({ field: 'spec.refreshTime', message: refreshProblem });
   for (const { selector, field } of selectorsOf(ces)) {
     for (const message of validateLabelSelector(selector, field)) problems.push({ field, message });
   }

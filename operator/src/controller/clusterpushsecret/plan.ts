@@ -2,7 +2,7 @@
 // PushSecret it stamps into each namespace its namespaceSelectors choose, and what to do with
 // the one already there. Namespace selection and ownership are ClusterExternalSecret's rules
 // (ces-plan.ts), reused; this adds the PushSecret's shape. Pure; reconciler.ts does the I/O.
-import { parseDuration, InvalidDurationError } from '../../api/duration.js';
+import { durationProblem, parseDuration } from '../../api/duration.js';
 import { validateLabelSelector } from '../../api/label-selector.js';
 import { API_GROUP_VERSION, type OwnerReference } from '../../api/types.js';
 import { LABEL_CLUSTER_PUSH_SECRET, type ClusterPushSecret, type PushSecret } from '../../api/push-types.js';
@@ -29,12 +29,8 @@ export function refreshMsOf(cps: ClusterPushSecret): number {
 /** The duration, the selectors' requirements, and the embedded spec as a PushSecret's is checked. */
 export function validateClusterPushSecret(cps: ClusterPushSecret): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  try {
-    refreshMsOf(cps);
-  } catch (error) {
-    if (!(error instanceof InvalidDurationError)) throw error;
-    problems.push({ field: 'spec.refreshTime', message: error.message.replace(/^spec\.refreshTime /, '') });
-  }
+  const refreshProblem = cps.spec.refreshTime ? durationProblem(cps.spec.refreshTime, 'spec.refreshTime') : undefined;
+  if (refreshProblem) problems.push({ field: 'spec.refreshTime', message: refreshProblem });
   (cps.spec.namespaceSelectors ?? []).forEach((selector, i) => {
     const field = `spec.namespaceSelectors[${i}]`;
     if (selector) for (const message of validateLabelSelector(selector, field)) problems.push({ field, message });
