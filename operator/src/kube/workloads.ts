@@ -7,6 +7,7 @@ import type { AppsApi, CustomObjectsApi } from './client/api.js';
 import type { KubeClients } from './client/clients.js';
 import { KubeApiError, httpStatusOf } from './client/errors.js';
 import type { KubeList, Workload } from './client/objects.js';
+import { listAllPages } from './client/pages.js';
 import { systemClock, type Clock } from '../platform/clock.js';
 
 export type WorkloadKind = RolloutKind;
@@ -162,30 +163,23 @@ export class KubeWorkloadClient implements WorkloadClient {
 
   private async listPages(namespace: string, kind: WorkloadKind): Promise<WorkloadSummary[]> {
     const out: WorkloadSummary[] = [];
-    let token: string | undefined;
-    do {
+    const listPage = (token: string | undefined): Promise<KubeList<Workload>> => {
       const page = { namespace, limit: this.pageSize, ...(token ? { _continue: token } : {}) };
-      let list: KubeList<Workload>;
       switch (kind) {
         case 'Deployment':
-          list = await this.opts.apps.listNamespacedDeployment(page);
-          break;
+          return this.opts.apps.listNamespacedDeployment(page);
         case 'StatefulSet':
-          list = await this.opts.apps.listNamespacedStatefulSet(page);
-          break;
+          return this.opts.apps.listNamespacedStatefulSet(page);
         case 'DaemonSet':
-          list = await this.opts.apps.listNamespacedDaemonSet(page);
-          break;
+          return this.opts.apps.listNamespacedDaemonSet(page);
         case 'Rollout':
-          list = await this.opts.customObjects.listNamespacedCustomObject<Workload>({ ...ARGO_ROLLOUTS, ...page });
-          break;
+          return this.opts.customObjects.listNamespacedCustomObject<Workload>({ ...ARGO_ROLLOUTS, ...page });
       }
-      token = list.metadata?.continue || undefined;
-      for (const item of list.items ?? []) {
-        const summary = summarize(kind, item);
-        if (summary) out.push(summary);
-      }
-    } while (token);
+    };
+    await listAllPages(listPage, (item) => {
+      const summary = summarize(kind, item);
+      if (summary) out.push(summary);
+    });
     return out;
   }
 }
