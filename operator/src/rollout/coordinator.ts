@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutSpec } from '../api/types.js';
 import type { EventRecorder, EventType, ObjectRef } from '../kube/ports.js';
 import { abbreviateFingerprint, mergeRestartedFor } from './restarted-for.js';
-import { resolveTargets, workloadId } from './targets.js';
+import { resolveTargets, workloadId, type ResolvedTargets, type ResolveTargetsInput } from './targets.js';
 import {
   WORKLOAD_API_VERSIONS,
   rbacHint,
@@ -201,10 +201,11 @@ export class RolloutCoordinator {
 
   private async flush(namespace: string, pending: Pending[], withSiblings: boolean): Promise<void> {
     try {
-      // One listing per kind for the whole flush, sibling search included.
-      const snapshot = memoizeLists(this.opts.workloads);
-      if (this.siblings && withSiblings) await this.refreshSiblings(this.siblings, namespace, pending, snapshot);
-      await this.flushUnsafe(namespace, pending, snapshot);
+      // One listing per kind and one resolution per (Secret, rollout spec) for the whole flush,
+      // sibling search included: the sibling search and the patch plan ask for the same targets.
+      const resolve = memoizeResolutions(memoizeLists(this.opts.workloads), this.opts.logger);
+      if (this.siblings && withSiblings) await this.refreshSiblings(this.siblings, namespace, pending, resolve);
+      await this.flushUnsafe(namespace, pending, resolve);
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.
       this.opts.logger?.warn({ namespace, err: errorForLog(err) }, 'rollout flush failed');
@@ -218,7 +219,7 @@ export class RolloutCoordinator {
    * (`pending` grows), so the workload restarts once with everything new. Repeats for what
    * those bring in, each ExternalSecret at most once.
    */
-  private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
+  private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], resolve: Resolver): Promise<void> {
     const deadline = Date.now() + (this.opts.siblingWaitMs ?? 10_000);
     this.collecting.set(namespace, pending);
     try {
@@ -227,13 +228,13 @@ export class RolloutCoordinator {
       while (considered < pending.length && Date.now() < deadline) {
         const workloads = new Set<string>();
         for (const p of pending.slice(considered)) {
-          for (const w of (await resolveTargets(p.request, snapshot)).targets) workloads.add(workloadId(w));
+          for (const w of (await resolve(p.request)).targets) workloads.add(workloadId(w));
         }
         considered = pending.length;
         const siblings: ObjectRef[] = [];
         for (const candidate of port.candidates(namespace)) {
           if (seen.has(refKey(candidate.externalSecret))) continue;
-          const { targets } = await resolveTargets({ namespace, secretName: candidate.secretName, ...(candidate.rollout ? { rollout: candidate.rollout } : {}) }, snapshot);
+          const { targets } = await resolve({ namespace, secretName: candidate.secretName, ...(candidate.rollout ? { rollout: candidate.rollout } : {}) });
           if (!targets.some((w) => workloads.has(workloadId(w)))) continue;
           seen.add(refKey(candidate.externalSecret));
           siblings.push(candidate.externalSecret);
@@ -250,7 +251,7 @@ export class RolloutCoordinator {
     }
   }
 
-  private async flushUnsafe(namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
+  private async flushUnsafe(namespace: string, pending: Pending[], resolve: Resolver): Promise<void> {
     // The same ExternalSecret may ask twice in one window (two refreshes): the last ask wins
     // and both callers get its result.
     const unique = new Map<string, { request: RolloutRequest; waiters: Pending[] }>();
@@ -270,7 +271,7 @@ export class RolloutCoordinator {
     const listFailed: boolean[] = [];
     const plans = new Map<string, WorkloadPlan>();
     for (const [i, { request }] of requests.entries()) {
-      const resolved = await resolveTargets(request, snapshot, this.opts.logger);
+      const resolved = await resolve(request);
       problems[i] = [...resolved.problems];
       listFailed[i] = resolved.listFailed === true;
       for (const workload of resolved.targets) {
@@ -408,6 +409,27 @@ function patchProblem(status: number | undefined, kind: WorkloadKind, name: stri
   if (status === 403) return `${base} (HTTP 403): ${rbacHint('patch', kind, namespace)}`;
   if (status === 404) return `${base}: it was deleted before the patch`;
   return status ? `${base} (HTTP ${status}); see the operator log` : `${base}; see the operator log`;
+}
+
+/** Targets of a rollout input, resolved against the flush's one workload listing. */
+type Resolver = (input: ResolveTargetsInput) => Promise<ResolvedTargets>;
+
+/**
+ * Resolves each distinct (namespace, Secret, rollout spec) once: targets depend on nothing
+ * else within a flush, so a request found by the sibling search, or a sibling candidate that
+ * then asks itself, is not resolved again.
+ */
+function memoizeResolutions(snapshot: WorkloadClient, log: Pick<Logger, 'warn'> | undefined): Resolver {
+  const resolved = new Map<string, Promise<ResolvedTargets>>();
+  return (input) => {
+    const key = JSON.stringify([input.namespace, input.secretName, input.rollout ?? null]);
+    let result = resolved.get(key);
+    if (!result) {
+      result = resolveTargets({ namespace: input.namespace, secretName: input.secretName, ...(input.rollout ? { rollout: input.rollout } : {}) }, snapshot, log);
+      resolved.set(key, result);
+    }
+    return result;
+  };
 }
 
 /** A view of `client` that lists each (namespace, kind) once; patches pass through. */
