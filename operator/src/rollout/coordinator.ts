@@ -19,6 +19,7 @@ import {
 } from '../kube/workloads.js';
 import { httpStatusOf } from '../kube/client/errors.js';
 import { errorForLog } from '../platform/error-for-log.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export const ROLLOUT_EVENT_REASON = {
   /** Normal, on the workload. */
@@ -99,6 +100,8 @@ export interface RolloutCoordinatorOptions {
   retryDelaysMs?: number[];
   /** Longest wait for sibling refreshes before restarting anyway. Default 10 s. */
   siblingWaitMs?: number;
+  /** Time source for that wait (platform/clock.ts); default the system clock. */
+  clock?: Clock;
 }
 
 interface Pending {
@@ -134,6 +137,7 @@ export class RolloutCoordinator {
   private readonly debounceMs: number;
   private readonly timers: RolloutTimers;
   private readonly retryDelaysMs: number[];
+  private readonly clock: Clock;
   private readonly batches = new Map<string, Batch>();
   /** Flushes of one namespace run one after another, so each reads what the previous patched. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -145,6 +149,7 @@ export class RolloutCoordinator {
     this.debounceMs = opts.debounceMs ?? 2000;
     this.timers = opts.timers ?? defaultTimers;
     this.retryDelaysMs = opts.retryDelaysMs ?? [1000, 5000];
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Refresh the other ExternalSecrets of a workload before restarting it (set once the manager exists). */
@@ -220,12 +225,12 @@ export class RolloutCoordinator {
    * those bring in, each ExternalSecret at most once.
    */
   private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], resolve: Resolver): Promise<void> {
-    const deadline = Date.now() + (this.opts.siblingWaitMs ?? 10_000);
+    const deadline = this.clock.now() + (this.opts.siblingWaitMs ?? 10_000);
     this.collecting.set(namespace, pending);
     try {
       const seen = new Set(pending.map((p) => refKey(p.request.externalSecret)));
       let considered = 0;
-      while (considered < pending.length && Date.now() < deadline) {
+      while (considered < pending.length && this.clock.now() < deadline) {
         const workloads = new Set<string>();
         for (const p of pending.slice(considered)) {
           for (const w of (await resolve(p.request)).targets) workloads.add(workloadId(w));
@@ -241,7 +246,7 @@ export class RolloutCoordinator {
         }
         if (siblings.length === 0) break;
         this.opts.logger?.debug({ namespace, siblings: siblings.map((s) => s.name) }, 'refreshing the other ExternalSecrets of these workloads first');
-        await Promise.race([port.refresh(siblings), this.sleep(Math.max(0, deadline - Date.now()))]);
+        await Promise.race([port.refresh(siblings), this.sleep(Math.max(0, deadline - this.clock.now()))]);
       }
     } catch (err) {
       // Best effort: without the siblings the rollout still happens, just maybe not coalesced.

@@ -1,5 +1,6 @@
 // A flush resolves each rollout's targets once: the sibling search and the patch plan used to
 // resolve every request twice (and every unmatched sibling candidate once per search round).
+// Also: the sibling wait is measured on the injected Clock.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RolloutSpec } from '../../src/api/types.js';
 import type { ObjectRef } from '../../src/kube/ports.js';
@@ -70,5 +71,26 @@ describe('RolloutCoordinator resolves targets once per flush', () => {
     await vi.advanceTimersByTimeAsync(2000);
     await b;
     expect(resolveTargets).toHaveBeenCalledTimes(2);
+  });
+});
+
+describe('RolloutCoordinator sibling wait', () => {
+  it('measures siblingWaitMs on the injected clock', async () => {
+    let now = 0;
+    const workloads = new FakeWorkloadClient().add({ kind: 'Deployment', name: 'web', labels: { uses: 'db' } });
+    const coordinator = new RolloutCoordinator({ workloads, events: new FakeEventRecorder(), siblingWaitMs: 3000, clock: { now: () => now } });
+    coordinator.refreshSiblingsWith({
+      candidates: () => [sibling('cache-creds')],
+      // The refresh hangs, but the injected clock is already past the wait when it starts.
+      refresh: () => {
+        now += 5000;
+        return new Promise<void>(() => undefined);
+      },
+    });
+    const first = coordinator.request(req('db-creds', 'db@v2'));
+    await vi.advanceTimersByTimeAsync(2000);
+    await vi.advanceTimersByTimeAsync(1); // far less than siblingWaitMs on the timers
+    expect(workloads.patches).toHaveLength(1);
+    expect(await first).toMatchObject({ targets: ['Deployment/web'] });
   });
 });
