@@ -29,6 +29,9 @@ bash e2e/testbed/operator.sh stop
 source "$STATE/env.sh"
 LOG="$STATE/faults-operator.log"
 : >"$LOG"
+LOG_PREFIX=faults
+# shellcheck source=../e2e/testbed/lib.sh
+source e2e/testbed/lib.sh
 
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -42,13 +45,11 @@ wait_until() { # seconds, command...
 
 # The kubelet's part: run the operator, restart it 1 s after it exits. A restarted container
 # keeps its pod name, so the Lease identity is the same and it may take the Lease back at once.
+# The process is operator.sh's (lib.sh operator_command), at log level info.
 supervise() {
+  operator_command "$PWD" rotor-system rotor-faults-0 --log-level info
   while [[ -f "$STATE/faults.run" ]]; do
-    env -i PATH="$PATH" HOME="${HOME:-/tmp}" POD_NAMESPACE=rotor-system POD_NAME=rotor-faults-0 \
-      AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" \
-      node operator/dist/main.js --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace rotor-system \
-      --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
-      --leader-elect --log-level info >>"$LOG" 2>&1 &
+    "${OPERATOR_CMD[@]}" >>"$LOG" 2>&1 &
     echo $! >"$STATE/faults-operator.pid"
     wait $! || true
     echo "{\"msg\":\"supervisor: operator exited\",\"at\":$(date +%s)}" >>"$LOG"

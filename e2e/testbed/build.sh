@@ -11,7 +11,7 @@
 #   $ROTOR_CACHE/oom-clamp-<hash>/oom-clamp (runc wrapper for hosts without CAP_SYS_RESOURCE)
 #   Debian packages runc, containernetworking-plugins, nftables, conntrack, buildah (apt-get)
 # Each part writes a .built marker only on success, so an interrupted build is redone
-# and a complete one is skipped in milliseconds.
+# and a complete one is skipped in milliseconds (build_part in lib.sh: one way for every part).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -21,8 +21,9 @@ source "$here/versions.env"
 ROTOR_CACHE="${ROTOR_CACHE:-$HOME/.cache/rotor}"
 mkdir -p "$ROTOR_CACHE"
 
-log() { printf '[build] %s\n' "$*" >&2; }
-die() { printf '[build] ERROR: %s\n' "$*" >&2; exit 1; }
+LOG_PREFIX=build
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 # Serialise concurrent runs (e.g. two test jobs starting at once) on the same cache.
 if command -v flock >/dev/null 2>&1; then
@@ -81,11 +82,13 @@ k8s_ldflags() { # WRAPPER-MODULE-DIR
 
 build_k8s() {
   local dir="$ROTOR_CACHE/k8s-$K8S_VERSION"
-  if [[ -f "$dir/.built" ]]; then log "kubernetes $K8S_VERSION: cached"; return; fi
-  local t0=$SECONDS
+  build_part "kubernetes $K8S_VERSION" "$dir" "$K8S_VERSION" exists build_k8s_in "$dir/bin/kubectl" version --client
+}
+
+build_k8s_in() { # DIR LOGFILE
+  local dir="$1" logf="$2"
   log "kubernetes $K8S_VERSION: building kube-apiserver, kube-controller-manager, kubectl (slow the first time)"
-  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
-  local logf="$dir/build.log"; : >"$logf"
+  mkdir -p "$dir/wrapper" "$dir/bin"
 
   # k8s.io/kubernetes requires its staging modules (k8s.io/api, client-go, ...) at v0.0.0 and
   # replaces them with ./staging/...; those replaces only apply inside that repo, so a wrapper
@@ -121,18 +124,17 @@ build_k8s() {
   (cd "$dir/wrapper" && run "$logf" go get "${cmds[@]/%/@$K8S_VERSION}")
   # One go build for all three shares the compile of the common packages.
   (cd "$dir/wrapper" && run "$logf" go build -mod=mod -trimpath -ldflags "$ldflags" -o "$dir/bin/" "${cmds[@]}")
-  "$dir/bin/kubectl" version --client >>"$logf" 2>&1 || die "built kubectl does not run (see $logf)"
-  echo "$K8S_VERSION" >"$dir/.built"
-  log "kubernetes $K8S_VERSION: done ($((SECONDS - t0))s)"
 }
 
 build_etcd() {
   local dir="$ROTOR_CACHE/etcd-$ETCD_VERSION"
-  if [[ -f "$dir/.built" ]]; then log "etcd $ETCD_VERSION: cached"; return; fi
-  local t0=$SECONDS
+  build_part "etcd $ETCD_VERSION" "$dir" "$ETCD_VERSION" exists build_etcd_in "$dir/bin/etcd" --version
+}
+
+build_etcd_in() { # DIR LOGFILE
+  local dir="$1" logf="$2"
   log "etcd $ETCD_VERSION: building"
-  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
-  local logf="$dir/build.log"; : >"$logf"
+  mkdir -p "$dir/wrapper" "$dir/bin"
   # etcd's own main module replaces its sibling modules with ../paths, so `go install
   # go.etcd.io/etcd/v3@ver` fails; a two-line main around etcdmain builds from the published modules.
   cat >"$dir/wrapper/main.go" <<'EOF'
@@ -150,20 +152,18 @@ EOF
   printf 'module rotor.local/etcd-testbed\n\ngo 1.22\n' >"$dir/wrapper/go.mod"
   (cd "$dir/wrapper" && run "$logf" go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" && run "$logf" go mod tidy)
   (cd "$dir/wrapper" && run "$logf" go build -trimpath -ldflags "-s -w" -o "$dir/bin/etcd" .)
-  "$dir/bin/etcd" --version >>"$logf" 2>&1 || die "built etcd does not run (see $logf)"
-  echo "$ETCD_VERSION" >"$dir/.built"
-  log "etcd $ETCD_VERSION: done ($((SECONDS - t0))s)"
 }
 
 build_helm() {
   local dir="$ROTOR_CACHE/helm-$HELM_VERSION"
   # The stamp names the build recipe too: a helm built before the capabilities flags below is rebuilt.
-  local stamp="$HELM_VERSION kube-capabilities"
-  if [[ "$(cat "$dir/.built" 2>/dev/null)" == "$stamp" ]]; then log "helm $HELM_VERSION: cached"; return; fi
-  local t0=$SECONDS
+  build_part "helm $HELM_VERSION" "$dir" "$HELM_VERSION kube-capabilities" exact build_helm_in "$dir/bin/helm" version --short
+}
+
+build_helm_in() { # DIR LOGFILE
+  local dir="$1" logf="$2"
   log "helm $HELM_VERSION: building"
-  rm -rf "$dir"; mkdir -p "$dir/bin"
-  local logf="$dir/build.log"; : >"$logf"
+  mkdir -p "$dir/bin"
   # Without -X, `helm version` reports only the minor ("v3.22").
   local ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
@@ -179,32 +179,27 @@ build_helm() {
     ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$minor"
   done
   (cd "$dir" && GOBIN="$dir/bin" run "$logf" go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
-  "$dir/bin/helm" version --short >>"$logf" 2>&1 || die "built helm does not run (see $logf)"
-  echo "$stamp" >"$dir/.built"
-  log "helm $HELM_VERSION: done ($((SECONDS - t0))s)"
 }
 
+LOCALSTACK_CONSTRAINTS="$here/localstack-constraints.txt"
 build_localstack() {
-  local dir="$ROTOR_CACHE/localstack-$LOCALSTACK_VERSION"
-  local constraints="$here/localstack-constraints.txt" want
+  local dir="$ROTOR_CACHE/localstack-$LOCALSTACK_VERSION" want
   # A changed constraints file must rebuild the venv too.
-  want="$LOCALSTACK_VERSION awscli-$AWSCLI_VERSION $(sha256sum <"$constraints" | cut -c1-16)"
-  if [[ "$(cat "$dir/.built" 2>/dev/null)" == "$want" ]]; then
-    log "localstack $LOCALSTACK_VERSION + awscli $AWSCLI_VERSION: cached"; return
-  fi
-  local py t0=$SECONDS
+  want="$LOCALSTACK_VERSION awscli-$AWSCLI_VERSION $(sha256sum <"$LOCALSTACK_CONSTRAINTS" | cut -c1-16)"
+  # Verified inside (through run, which shows the log's tail): the venv's aws runs.
+  build_part "localstack $LOCALSTACK_VERSION + awscli $AWSCLI_VERSION" "$dir" "$want" exact build_localstack_in
+}
+
+build_localstack_in() { # DIR LOGFILE
+  local dir="$1" logf="$2" py
   py="$(find_python)" || die "LocalStack $LOCALSTACK_VERSION needs Python >= 3.12 (none found; set ROTOR_PYTHON)"
   log "localstack $LOCALSTACK_VERSION + awscli $AWSCLI_VERSION: creating venv with $("$py" -V 2>&1)"
-  rm -rf "$dir"; mkdir -p "$dir"
-  local logf="$dir/build.log"; : >"$logf"
   run "$logf" "$py" -m venv "$dir/venv"
   run "$logf" "$dir/venv/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-    -c "$constraints" "localstack-core[runtime]==$LOCALSTACK_VERSION" "awscli==$AWSCLI_VERSION"
+    -c "$LOCALSTACK_CONSTRAINTS" "localstack-core[runtime]==$LOCALSTACK_VERSION" "awscli==$AWSCLI_VERSION"
   # Import the providers we use: catches a Python/dependency mismatch here, not at first request.
   run "$logf" "$dir/venv/bin/python" -c 'import localstack.aws.components, localstack.services.sts.provider, localstack.services.kms.provider, localstack.services.secretsmanager.provider, localstack.services.ssm.provider'
   run "$logf" "$dir/venv/bin/aws" --version
-  echo "$want" >"$dir/.built"
-  log "localstack $LOCALSTACK_VERSION: done ($((SECONDS - t0))s)"
 }
 
 # The node tier's host tools come from Debian: runc (the OCI runtime containerd drives), the
@@ -230,28 +225,29 @@ ensure_node_debs() {
 # kubelet, kube-scheduler and kube-proxy of the same release as the control plane, from the
 # k8s wrapper module build_k8s made (its downloads and compiled packages are reused).
 build_k8s_node() {
-  local dir="$ROTOR_CACHE/k8s-node-$K8S_VERSION" src="$ROTOR_CACHE/k8s-$K8S_VERSION"
-  if [[ -f "$dir/.built" ]]; then log "kubernetes node $K8S_VERSION: cached"; return; fi
-  local t0=$SECONDS
+  local dir="$ROTOR_CACHE/k8s-node-$K8S_VERSION"
+  build_part "kubernetes node $K8S_VERSION" "$dir" "$K8S_VERSION" exists build_k8s_node_in "$dir/bin/kubelet" --version
+}
+
+build_k8s_node_in() { # DIR LOGFILE
+  local dir="$1" logf="$2" src="$ROTOR_CACHE/k8s-$K8S_VERSION"
   log "kubernetes node $K8S_VERSION: building kubelet, kube-scheduler, kube-proxy"
-  rm -rf "$dir"; mkdir -p "$dir/wrapper" "$dir/bin"
-  local logf="$dir/build.log"; : >"$logf"
+  mkdir -p "$dir/wrapper" "$dir/bin"
   cp "$src/wrapper/go.mod" "$src/wrapper/go.sum" "$dir/wrapper/"
   local cmds=(k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-proxy)
   (cd "$dir/wrapper" && run "$logf" go get "${cmds[@]/%/@$K8S_VERSION}")
   (cd "$dir/wrapper" && run "$logf" go build -mod=mod -trimpath -ldflags "$(k8s_ldflags "$dir/wrapper")" -o "$dir/bin/" "${cmds[@]}")
-  "$dir/bin/kubelet" --version >>"$logf" 2>&1 || die "built kubelet does not run (see $logf)"
-  echo "$K8S_VERSION" >"$dir/.built"
-  log "kubernetes node $K8S_VERSION: done ($((SECONDS - t0))s)"
 }
 
 build_containerd() {
   local dir="$ROTOR_CACHE/containerd-$CONTAINERD_VERSION"
-  if [[ -f "$dir/.built" ]]; then log "containerd $CONTAINERD_VERSION: cached"; return; fi
-  local t0=$SECONDS
+  build_part "containerd $CONTAINERD_VERSION" "$dir" "$CONTAINERD_VERSION" exists build_containerd_in "$dir/bin/containerd" --version
+}
+
+build_containerd_in() { # DIR LOGFILE
+  local dir="$1" logf="$2"
   log "containerd $CONTAINERD_VERSION: building"
-  rm -rf "$dir"; mkdir -p "$dir/bin"
-  local logf="$dir/build.log"; : >"$logf"
+  mkdir -p "$dir/bin"
   # containerd's module has no replace directives, so `go install` builds it as released.
   # The tags leave out the snapshotters that need cgo (btrfs, devmapper, zfs); overlayfs stays.
   local mod=github.com/containerd/containerd/v2
@@ -259,9 +255,6 @@ build_containerd() {
     -tags "no_btrfs no_devmapper no_zfs urfave_cli_no_docs" \
     -ldflags "-s -w -X $mod/version.Version=$CONTAINERD_VERSION" \
     "$mod/cmd/containerd@$CONTAINERD_VERSION" "$mod/cmd/containerd-shim-runc-v2@$CONTAINERD_VERSION" "$mod/cmd/ctr@$CONTAINERD_VERSION")
-  "$dir/bin/containerd" --version >>"$logf" 2>&1 || die "built containerd does not run (see $logf)"
-  echo "$CONTAINERD_VERSION" >"$dir/.built"
-  log "containerd $CONTAINERD_VERSION: done ($((SECONDS - t0))s)"
 }
 
 # Small Go programs of the test bed (pause/, oom-clamp/), built into a dir named by their

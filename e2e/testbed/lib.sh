@@ -1,8 +1,9 @@
 # shellcheck shell=bash
 # Helpers the test bed scripts share, so up.sh and node.sh start, watch and report their
-# components the same way (node.sh had copied them from up.sh and drifted). Source it after
-# setting LOG_PREFIX (the [tag] of log lines), STATE (the bed's directory), TIMEOUT (seconds)
-# and K8S_BIN. A script that must clean up on failure redefines fail_component after sourcing
+# components the same way (node.sh had copied them from up.sh and drifted), and build.sh builds
+# each cached part the same way. Source it after setting LOG_PREFIX (the [tag] of log lines);
+# the component helpers also need STATE (the bed's directory), TIMEOUT (seconds) and K8S_BIN,
+# build_part needs ROTOR_CACHE's parts only through its arguments. A script that must clean up on failure redefines fail_component after sourcing
 # (up.sh stops what it started).
 
 log() { printf '[%s] %s\n' "$LOG_PREFIX" "$*" >&2; }
@@ -43,3 +44,48 @@ wait_for() { # NAME DESCRIPTION CMD...: poll CMD until it succeeds, the process 
 }
 
 kubectl_admin() { "$K8S_BIN/kubectl" --kubeconfig "$STATE/admin.kubeconfig" --request-timeout=5s "$@"; }
+
+# build_part LABEL DIR STAMP MATCH BUILD_FN [VERIFY_CMD...]: the steps every cached part of
+# build.sh shares. Skips when DIR/.built says the part is built: MATCH=exact compares the file's
+# content with STAMP (parts whose recipe is not all in DIR's name), MATCH=exists only asks for
+# the file (as those parts always did, so no existing cache is rebuilt). Otherwise starts from
+# an empty DIR and an empty DIR/build.log, runs BUILD_FN DIR LOGFILE, checks that the result
+# runs (VERIFY_CMD, output appended to the log), and only then writes STAMP to DIR/.built, so
+# an interrupted build is redone.
+build_part() {
+  local label="$1" dir="$2" stamp="$3" match="$4" fn="$5"; shift 5
+  case "$match" in
+    exact) [[ "$(cat "$dir/.built" 2>/dev/null)" == "$stamp" ]] ;;
+    exists) [[ -f "$dir/.built" ]] ;;
+    *) die "build_part $label: MATCH must be exact or exists, not $match" ;;
+  esac && { log "$label: cached"; return; }
+  local t0=$SECONDS logf="$dir/build.log"
+  rm -rf "$dir"; mkdir -p "$dir"; : >"$logf"
+  "$fn" "$dir" "$logf"
+  if (($# > 0)); then
+    "$@" >>"$logf" 2>&1 || die "built ${1##*/} does not run (see $logf)"
+  fi
+  echo "$stamp" >"$dir/.built"
+  log "$label: done ($((SECONDS - t0))s)"
+}
+
+# operator_command REPO NAMESPACE POD_NAME [OPERATOR_FLAG...]: sets the array OPERATOR_CMD to the
+# operator process as the test bed runs it, for operator.sh and scripts/faults.sh's restart loop
+# alike (the loop had its own copy and drifted): an environment holding only what the pod would
+# have (its namespace and name, ROTOR_MEMORY_LIMIT when set, LocalStack's test keys), node with
+# ROTOR_OPERATOR_NODE_ARGS, the chart ServiceAccount's kubeconfig, loopback health and metrics
+# ports, leader election, then the caller's flags. Needs STATE, HEALTH_PORT, METRICS_PORT and
+# AWS_ENDPOINT_URL. The caller runs it (with setsid, redirections, in the background as it needs).
+operator_command() {
+  local repo="$1" namespace="$2" pod="$3"; shift 3
+  local node_args=()
+  read -r -a node_args <<<"${ROTOR_OPERATOR_NODE_ARGS:-}"
+  OPERATOR_CMD=(env -i PATH="$PATH" HOME="${HOME:-/tmp}"
+    POD_NAMESPACE="$namespace" POD_NAME="$pod"
+    ${ROTOR_MEMORY_LIMIT:+ROTOR_MEMORY_LIMIT="$ROTOR_MEMORY_LIMIT"}
+    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL"
+    node "${node_args[@]}" "$repo/operator/dist/main.js"
+    --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$namespace"
+    --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT"
+    --leader-elect "$@")
+}

@@ -27,6 +27,9 @@ HEALTH_PORT="${ROTOR_OPERATOR_HEALTH_PORT:-28081}"
 METRICS_PORT="${ROTOR_OPERATOR_METRICS_PORT:-28080}"
 PIDFILE="$STATE/operator.pid"
 LOG="$STATE/operator.log"
+LOG_PREFIX=operator
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 stop() {
   [[ -f "$PIDFILE" ]] || return 0
@@ -74,8 +77,7 @@ install_chart() {
 launch() {
   local from; from="$(wc -l <"$LOG" 2>/dev/null || echo 0)"
   # setsid: its own process group, so stop() reaches it and nothing lingers.
-  local node_args=() operator_args=()
-  read -r -a node_args <<<"${ROTOR_OPERATOR_NODE_ARGS:-}"
+  local operator_args=()
   read -r -a operator_args <<<"${ROTOR_OPERATOR_ARGS:-}"
   # The bed's events queue (events-queue.sh), re-created if a test deleted it. A bed started
   # before LocalStack ran sqs/events cannot have one: the operator then runs without events.
@@ -92,17 +94,11 @@ launch() {
   # itself is allowed as the operator's own AWS_ENDPOINT_URL). Only 127.0.0.2 is allowed, so a
   # store naming any other local server (127.0.0.1:<port>, as a hostile tenant would) is still
   # refused on the test bed. docs/operations.md, Shared clusters.
-  env -i PATH="$PATH" HOME="${HOME:-/tmp}" \
-    POD_NAMESPACE="$NS" POD_NAME=rotor-local \
-    ${ROTOR_MEMORY_LIMIT:+ROTOR_MEMORY_LIMIT="$ROTOR_MEMORY_LIMIT"} \
-    AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1 AWS_ENDPOINT_URL="$AWS_ENDPOINT_URL" \
-    setsid node "${node_args[@]}" "$repo/operator/dist/main.js" \
-      --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$NS" \
-      --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT" \
-      --leader-elect --log-level "${ROTOR_LOG_LEVEL:-debug}" --rollout-debounce 1s \
-      --allowed-endpoint 'http://127.0.0.2:*' \
-      "${operator_args[@]}" \
-      >>"$LOG" 2>&1 </dev/null &
+  operator_command "$repo" "$NS" rotor-local \
+    --log-level "${ROTOR_LOG_LEVEL:-debug}" --rollout-debounce 1s \
+    --allowed-endpoint 'http://127.0.0.2:*' \
+    "${operator_args[@]}"
+  setsid "${OPERATOR_CMD[@]}" >>"$LOG" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   # Ready alone is not enough with --leader-elect (a standby is ready too): wait until it leads.
   for _ in $(seq 1 240); do

@@ -10,6 +10,7 @@ import type { RestartCause } from './kube/informer/resilient-informer.js';
 import type { ConsumerMetrics } from './aws/events/consumer.js';
 import type { EventRouterMetrics } from './controller/externalsecret/event-router.js';
 import type { ManagerMetrics } from './controller/manager.js';
+import { systemClock, type Clock } from './platform/clock.js';
 
 export interface RotorMetrics {
   registry: Registry;
@@ -329,7 +330,7 @@ export type SyncResult = 'synced' | 'unchanged' | 'error' | 'skipped';
 /** ExternalSecret reconciler hooks: outcome counters, readiness, and forgetting a deleted one. */
 export function externalSecretMetrics(
   metrics: RotorMetrics,
-  now: () => number = Date.now,
+  clock: Clock = systemClock,
 ): {
   onSyncResult: (result: SyncResult, es: ExternalSecret) => void;
   onDeleted: (namespace: string, name: string) => void;
@@ -345,7 +346,7 @@ export function externalSecretMetrics(
       const key = `${labels.namespace}/${labels.name}`;
       if (result !== 'skipped') metrics.externalSecretReady.set(labels, result === 'error' ? 0 : 1);
       if (result === 'synced' || result === 'unchanged') {
-        metrics.externalSecretLastSuccess.set(labels, now() / 1000);
+        metrics.externalSecretLastSuccess.set(labels, clock.now() / 1000);
         seenSuccess.add(key);
       }
       // Not due: after an operator restart the last success is only known from the status.

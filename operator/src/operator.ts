@@ -34,6 +34,7 @@ import { EventIndex } from './controller/externalsecret/event-index.js';
 import { SqsEventQueue } from './aws/events/sqs-queue.js';
 import { ControllerLifecycle } from './platform/lifecycle.js';
 import { errorForLog } from './platform/error-for-log.js';
+import { systemClock } from './platform/clock.js';
 import { PusherFactory } from './aws/push/factory.js';
 import { KubePushSecretClient, KubePushSourceClient } from './kube/push-secrets.js';
 
@@ -120,7 +121,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           source: new FetchingSecretSource(providers, fetcher, new KubeTemplateSourceClient(clients.core), new StoreAvailability({ holdMs: config.awsCallTimeoutMs }), generators),
           rollouts,
           macKey,
-          now: () => new Date(),
+          clock: systemClock,
           statusHeartbeatMs: config.statusHeartbeatMs,
           ...externalSecretMetrics(metrics),
         },
@@ -128,7 +129,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           providers,
           status,
           events,
-          now: () => new Date(),
+          clock: systemClock,
           revalidateAfterMs: config.storeRevalidateMs,
           awsCallTimeoutMs: config.awsCallTimeoutMs,
         },
@@ -139,7 +140,7 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
           writer: new KubeExternalSecretWriter(clients.customObjects),
           status,
           events,
-          now: () => new Date(),
+          clock: systemClock,
           ...clusterExternalSecretMetrics(metrics),
         },
         push: {
@@ -152,10 +153,10 @@ export async function runOperator(config: OperatorConfig, logger: Logger): Promi
             status: pushSecretClient,
             finalizers: pushSecretClient,
             events,
-            now: () => new Date(),
+            clock: systemClock,
             passTimeoutMs: Math.max(60_000, config.awsCallTimeoutMs * 4),
           },
-          clusterPushSecret: { writer: pushSecretClient, status: pushSecretClient, events, now: () => new Date() },
+          clusterPushSecret: { writer: pushSecretClient, status: pushSecretClient, events, clock: systemClock },
         },
         // Built per leadership: the consumers start with the workers and stop on step-down.
         ...(eventIndex

@@ -30,7 +30,7 @@ describe('per-ExternalSecret metrics', () => {
   it('records the last successful sync time and the Periodic interval, not on errors', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     let now = 1_700_000_000_000;
-    const hooks = externalSecretMetrics(metrics, () => now);
+    const hooks = externalSecretMetrics(metrics, { now: () => now });
     hooks.onSyncResult('synced', es({ refreshInterval: '15m' }));
     now += 60_000;
     hooks.onSyncResult('error', es({ refreshInterval: '15m' }));
@@ -63,7 +63,7 @@ describe('per-ExternalSecret metrics', () => {
   it('a skipped pass never moves an exact last success back to the coarser status.refreshTime', async () => {
     const metrics = createMetrics({ defaultMetrics: false });
     let now = Date.UTC(2030, 0, 1, 0, 3, 0);
-    const hooks = externalSecretMetrics(metrics, () => now);
+    const hooks = externalSecretMetrics(metrics, { now: () => now });
     const ready = { type: 'Ready', status: 'True' as const, reason: 'SecretSynced', message: '', lastTransitionTime: '2030-01-01T00:00:00Z' };
     // refreshTime moves only on changes and heartbeats: 3 minutes older than the last refresh.
     const synced = es({}, { refreshTime: '2030-01-01T00:00:00Z', conditions: [ready] });

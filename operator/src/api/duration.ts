@@ -60,6 +60,20 @@ export function parseDuration(text: string, field = 'duration'): number {
   return total;
 }
 
+/**
+ * The check every spec validation makes of a duration field: undefined when `text` parses, else
+ * what is wrong with it, without the field's name (the problem report names the field).
+ */
+export function durationProblem(text: string, field: string): string | undefined {
+  try {
+    parseDuration(text, field);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof InvalidDurationError)) throw error;
+    return error.message.slice(field.length + 1);
+  }
+}
+
 /** Formats milliseconds compactly in the same grammar: 5_400_000 -> "1h30m", 1500 -> "1s500ms", 0 -> "0s". */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`cannot format duration ${ms}`);

@@ -9,6 +9,7 @@ import type { KubeEvent } from './client/objects.js';
 import type { Logger } from 'pino';
 import { isNotFound } from './client/errors.js';
 import type { EventRecorder, EventType, ObjectRef } from './ports.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export const EVENT_COMPONENT = 'rotor';
 export const MAX_EVENT_MESSAGE = 1024;
@@ -28,7 +29,8 @@ export interface KubeEventRecorderOptions {
   aggregationWindowMs?: number;
   /** Bound on remembered events. Default 4096. */
   maxEntries?: number;
-  now?: () => Date;
+  /** Time source; default the system clock. */
+  clock?: Clock;
 }
 
 interface SeenEvent {
@@ -50,13 +52,13 @@ export class KubeEventRecorder implements EventRecorder {
   private readonly component: string;
   private readonly windowMs: number;
   private readonly maxEntries: number;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
 
   constructor(private readonly options: KubeEventRecorderOptions) {
     this.component = options.component ?? EVENT_COMPONENT;
     this.windowMs = options.aggregationWindowMs ?? DEFAULT_WINDOW_MS;
     this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? systemClock;
   }
 
   record(object: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
@@ -73,7 +75,7 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   private async recordOnce(key: string, namespace: string, object: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
-    const now = this.now();
+    const now = new Date(this.clock.now());
     try {
       const seen = this.seen.get(key);
       if (seen && now.getTime() - seen.lastSeenMs < this.windowMs) {

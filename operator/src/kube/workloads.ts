@@ -7,6 +7,8 @@ import type { AppsApi, CustomObjectsApi } from './client/api.js';
 import type { KubeClients } from './client/clients.js';
 import { KubeApiError, httpStatusOf } from './client/errors.js';
 import type { KubeList, Workload } from './client/objects.js';
+import { listAllPages } from './client/pages.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export type WorkloadKind = RolloutKind;
 
@@ -74,8 +76,8 @@ export interface KubeWorkloadClientOptions {
   apps: Pick<AppsApi, 'listNamespacedDeployment' | 'listNamespacedStatefulSet' | 'listNamespacedDaemonSet' | 'patchNamespacedDeployment' | 'patchNamespacedStatefulSet' | 'patchNamespacedDaemonSet'>;
   customObjects: Pick<CustomObjectsApi, 'listNamespacedCustomObject' | 'patchNamespacedCustomObject'>;
   logger?: Pick<Logger, 'debug' | 'info' | 'warn'>;
-  /** Milliseconds clock; injected so tests can move time. */
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
   /** How long a 404 (not installed) or 403 (not permitted) on Argo Rollouts holds before asking again. Default 10 min. */
   argoRecheckMs?: number;
   /** Page size for list calls. */
@@ -85,7 +87,7 @@ export interface KubeWorkloadClientOptions {
 const FIELD_MANAGER = 'rotor';
 
 export class KubeWorkloadClient implements WorkloadClient {
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly argoRecheckMs: number;
   private readonly pageSize: number;
   /** Until when (ms) Argo Rollouts counts as not installed; 0 = unknown / installed. */
@@ -94,7 +96,7 @@ export class KubeWorkloadClient implements WorkloadClient {
   private argoForbidden: { until: number; error: KubeApiError } | undefined;
 
   constructor(private readonly opts: KubeWorkloadClientOptions) {
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
     this.argoRecheckMs = opts.argoRecheckMs ?? 10 * 60_000;
     this.pageSize = opts.pageSize ?? 500;
   }
@@ -105,7 +107,7 @@ export class KubeWorkloadClient implements WorkloadClient {
 
   /** True while a recent 404 says the Argo Rollouts CRD is not installed. */
   argoRolloutsMissing(): boolean {
-    return this.now() < this.argoMissingUntil;
+    return this.clock.now() < this.argoMissingUntil;
   }
 
   async list(namespace: string, kind: WorkloadKind): Promise<WorkloadSummary[]> {
@@ -113,7 +115,7 @@ export class KubeWorkloadClient implements WorkloadClient {
     // Forbidden is the default (the chart grants Argo Rollouts on request): each rollout would
     // otherwise cost a 403 per namespace. RBAC is cluster-wide or bound to one namespace, so
     // the answer holds for every namespace; asked again after argoRecheckMs.
-    if (kind === 'Rollout' && this.argoForbidden && this.now() < this.argoForbidden.until) throw this.argoForbidden.error;
+    if (kind === 'Rollout' && this.argoForbidden && this.clock.now() < this.argoForbidden.until) throw this.argoForbidden.error;
     try {
       const listed = await this.listPages(namespace, kind);
       if (kind === 'Rollout') this.argoForbidden = undefined;
@@ -121,14 +123,14 @@ export class KubeWorkloadClient implements WorkloadClient {
     } catch (err) {
       if (kind === 'Rollout' && httpStatusOf(err) === 403) {
         const error = toWorkloadError(err, 'list', kind, namespace);
-        this.argoForbidden = { until: this.now() + this.argoRecheckMs, error };
+        this.argoForbidden = { until: this.clock.now() + this.argoRecheckMs, error };
         throw error;
       }
       if (kind === 'Rollout' && httpStatusOf(err) === 404) {
         // The API group is not served: Argo Rollouts is not installed. Remember it so every
         // rollout does not cost another failing request; ask again after argoRecheckMs in
         // case it gets installed.
-        this.argoMissingUntil = this.now() + this.argoRecheckMs;
+        this.argoMissingUntil = this.clock.now() + this.argoRecheckMs;
         this.opts.logger?.info({ namespace, recheckMs: this.argoRecheckMs }, 'Argo Rollouts CRD not installed; Rollout targets are skipped');
         return [];
       }
@@ -161,30 +163,23 @@ export class KubeWorkloadClient implements WorkloadClient {
 
   private async listPages(namespace: string, kind: WorkloadKind): Promise<WorkloadSummary[]> {
     const out: WorkloadSummary[] = [];
-    let token: string | undefined;
-    do {
+    const listPage = (token: string | undefined): Promise<KubeList<Workload>> => {
       const page = { namespace, limit: this.pageSize, ...(token ? { _continue: token } : {}) };
-      let list: KubeList<Workload>;
       switch (kind) {
         case 'Deployment':
-          list = await this.opts.apps.listNamespacedDeployment(page);
-          break;
+          return this.opts.apps.listNamespacedDeployment(page);
         case 'StatefulSet':
-          list = await this.opts.apps.listNamespacedStatefulSet(page);
-          break;
+          return this.opts.apps.listNamespacedStatefulSet(page);
         case 'DaemonSet':
-          list = await this.opts.apps.listNamespacedDaemonSet(page);
-          break;
+          return this.opts.apps.listNamespacedDaemonSet(page);
         case 'Rollout':
-          list = await this.opts.customObjects.listNamespacedCustomObject<Workload>({ ...ARGO_ROLLOUTS, ...page });
-          break;
+          return this.opts.customObjects.listNamespacedCustomObject<Workload>({ ...ARGO_ROLLOUTS, ...page });
       }
-      token = list.metadata?.continue || undefined;
-      for (const item of list.items ?? []) {
-        const summary = summarize(kind, item);
-        if (summary) out.push(summary);
-      }
-    } while (token);
+    };
+    await listAllPages(listPage, (item) => {
+      const summary = summarize(kind, item);
+      if (summary) out.push(summary);
+    });
     return out;
   }
 }

@@ -1,5 +1,6 @@
-// Time source for the AWS layer's caches (credentials, fetch cache, failover memory).
-// Injected so tests move time forward without sleeping.
+// The one way to inject time: reconcilers, the Event recorder and the AWS layer's caches
+// (credentials, fetch cache, failover memory) take a Clock, so tests move time forward without
+// sleeping through the same interface production uses.
 
 export interface Clock {
   /** Milliseconds since the epoch. */

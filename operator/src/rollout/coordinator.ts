@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { ANNOTATION_RESTARTED_FOR, type RolloutSpec } from '../api/types.js';
 import type { EventRecorder, EventType, ObjectRef } from '../kube/ports.js';
 import { abbreviateFingerprint, mergeRestartedFor } from './restarted-for.js';
-import { resolveTargets, workloadId } from './targets.js';
+import { resolveTargets, workloadId, type ResolvedTargets, type ResolveTargetsInput } from './targets.js';
 import {
   WORKLOAD_API_VERSIONS,
   rbacHint,
@@ -19,6 +19,7 @@ import {
 } from '../kube/workloads.js';
 import { httpStatusOf } from '../kube/client/errors.js';
 import { errorForLog } from '../platform/error-for-log.js';
+import { systemClock, type Clock } from '../platform/clock.js';
 
 export const ROLLOUT_EVENT_REASON = {
   /** Normal, on the workload. */
@@ -99,6 +100,8 @@ export interface RolloutCoordinatorOptions {
   retryDelaysMs?: number[];
   /** Longest wait for sibling refreshes before restarting anyway. Default 10 s. */
   siblingWaitMs?: number;
+  /** Time source for that wait (platform/clock.ts); default the system clock. */
+  clock?: Clock;
 }
 
 interface Pending {
@@ -134,6 +137,7 @@ export class RolloutCoordinator {
   private readonly debounceMs: number;
   private readonly timers: RolloutTimers;
   private readonly retryDelaysMs: number[];
+  private readonly clock: Clock;
   private readonly batches = new Map<string, Batch>();
   /** Flushes of one namespace run one after another, so each reads what the previous patched. */
   private readonly chains = new Map<string, Promise<void>>();
@@ -145,6 +149,7 @@ export class RolloutCoordinator {
     this.debounceMs = opts.debounceMs ?? 2000;
     this.timers = opts.timers ?? defaultTimers;
     this.retryDelaysMs = opts.retryDelaysMs ?? [1000, 5000];
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Refresh the other ExternalSecrets of a workload before restarting it (set once the manager exists). */
@@ -201,10 +206,11 @@ export class RolloutCoordinator {
 
   private async flush(namespace: string, pending: Pending[], withSiblings: boolean): Promise<void> {
     try {
-      // One listing per kind for the whole flush, sibling search included.
-      const snapshot = memoizeLists(this.opts.workloads);
-      if (this.siblings && withSiblings) await this.refreshSiblings(this.siblings, namespace, pending, snapshot);
-      await this.flushUnsafe(namespace, pending, snapshot);
+      // One listing per kind and one resolution per (Secret, rollout spec) for the whole flush,
+      // sibling search included: the sibling search and the patch plan ask for the same targets.
+      const resolve = memoizeResolutions(memoizeLists(this.opts.workloads), this.opts.logger);
+      if (this.siblings && withSiblings) await this.refreshSiblings(this.siblings, namespace, pending, resolve);
+      await this.flushUnsafe(namespace, pending, resolve);
     } catch (err) {
       // Defensive: flushUnsafe handles its own failures; nothing may leave a caller hanging.
       this.opts.logger?.warn({ namespace, err: errorForLog(err) }, 'rollout flush failed');
@@ -218,29 +224,29 @@ export class RolloutCoordinator {
    * (`pending` grows), so the workload restarts once with everything new. Repeats for what
    * those bring in, each ExternalSecret at most once.
    */
-  private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
-    const deadline = Date.now() + (this.opts.siblingWaitMs ?? 10_000);
+  private async refreshSiblings(port: SiblingRefresher, namespace: string, pending: Pending[], resolve: Resolver): Promise<void> {
+    const deadline = this.clock.now() + (this.opts.siblingWaitMs ?? 10_000);
     this.collecting.set(namespace, pending);
     try {
       const seen = new Set(pending.map((p) => refKey(p.request.externalSecret)));
       let considered = 0;
-      while (considered < pending.length && Date.now() < deadline) {
+      while (considered < pending.length && this.clock.now() < deadline) {
         const workloads = new Set<string>();
         for (const p of pending.slice(considered)) {
-          for (const w of (await resolveTargets(p.request, snapshot)).targets) workloads.add(workloadId(w));
+          for (const w of (await resolve(p.request)).targets) workloads.add(workloadId(w));
         }
         considered = pending.length;
         const siblings: ObjectRef[] = [];
         for (const candidate of port.candidates(namespace)) {
           if (seen.has(refKey(candidate.externalSecret))) continue;
-          const { targets } = await resolveTargets({ namespace, secretName: candidate.secretName, ...(candidate.rollout ? { rollout: candidate.rollout } : {}) }, snapshot);
+          const { targets } = await resolve({ namespace, secretName: candidate.secretName, ...(candidate.rollout ? { rollout: candidate.rollout } : {}) });
           if (!targets.some((w) => workloads.has(workloadId(w)))) continue;
           seen.add(refKey(candidate.externalSecret));
           siblings.push(candidate.externalSecret);
         }
         if (siblings.length === 0) break;
         this.opts.logger?.debug({ namespace, siblings: siblings.map((s) => s.name) }, 'refreshing the other ExternalSecrets of these workloads first');
-        await Promise.race([port.refresh(siblings), this.sleep(Math.max(0, deadline - Date.now()))]);
+        await Promise.race([port.refresh(siblings), this.sleep(Math.max(0, deadline - this.clock.now()))]);
       }
     } catch (err) {
       // Best effort: without the siblings the rollout still happens, just maybe not coalesced.
@@ -250,7 +256,7 @@ export class RolloutCoordinator {
     }
   }
 
-  private async flushUnsafe(namespace: string, pending: Pending[], snapshot: WorkloadClient): Promise<void> {
+  private async flushUnsafe(namespace: string, pending: Pending[], resolve: Resolver): Promise<void> {
     // The same ExternalSecret may ask twice in one window (two refreshes): the last ask wins
     // and both callers get its result.
     const unique = new Map<string, { request: RolloutRequest; waiters: Pending[] }>();
@@ -270,7 +276,7 @@ export class RolloutCoordinator {
     const listFailed: boolean[] = [];
     const plans = new Map<string, WorkloadPlan>();
     for (const [i, { request }] of requests.entries()) {
-      const resolved = await resolveTargets(request, snapshot, this.opts.logger);
+      const resolved = await resolve(request);
       problems[i] = [...resolved.problems];
       listFailed[i] = resolved.listFailed === true;
       for (const workload of resolved.targets) {
@@ -408,6 +414,27 @@ function patchProblem(status: number | undefined, kind: WorkloadKind, name: stri
   if (status === 403) return `${base} (HTTP 403): ${rbacHint('patch', kind, namespace)}`;
   if (status === 404) return `${base}: it was deleted before the patch`;
   return status ? `${base} (HTTP ${status}); see the operator log` : `${base}; see the operator log`;
+}
+
+/** Targets of a rollout input, resolved against the flush's one workload listing. */
+type Resolver = (input: ResolveTargetsInput) => Promise<ResolvedTargets>;
+
+/**
+ * Resolves each distinct (namespace, Secret, rollout spec) once: targets depend on nothing
+ * else within a flush, so a request found by the sibling search, or a sibling candidate that
+ * then asks itself, is not resolved again.
+ */
+function memoizeResolutions(snapshot: WorkloadClient, log: Pick<Logger, 'warn'> | undefined): Resolver {
+  const resolved = new Map<string, Promise<ResolvedTargets>>();
+  return (input) => {
+    const key = JSON.stringify([input.namespace, input.secretName, input.rollout ?? null]);
+    let result = resolved.get(key);
+    if (!result) {
+      result = resolveTargets({ namespace: input.namespace, secretName: input.secretName, ...(input.rollout ? { rollout: input.rollout } : {}) }, snapshot, log);
+      resolved.set(key, result);
+    }
+    return result;
+  };
 }
 
 /** A view of `client` that lists each (namespace, kind) once; patches pass through. */

@@ -10,6 +10,7 @@
 // into `rotor.dev/restarted-for`, so a workload already restarted for these versions is not
 // restarted again.
 import type { RolloutRequest, RolloutResult } from './coordinator.js';
+import type { Clock } from '../platform/clock.js';
 
 export type RolloutProgress =
   /** On its way; onSettled(key) fires when it has an answer. */
@@ -25,7 +26,7 @@ export interface PendingRolloutsOptions {
   request: (request: RolloutRequest) => Promise<RolloutResult>;
   /** The answer for `key` arrived: reconcile it again. */
   onSettled: (key: string) => void;
-  now: () => number;
+  clock: Clock;
   /** Wait before asking again after a failed listing or patch. Default 30 s. */
   retryMs?: number;
 }
@@ -52,7 +53,7 @@ export class PendingRollouts {
     if (entry && entry.fingerprint !== request.fingerprint) entry = undefined;
     if (entry?.cleared) return { state: 'cleared' };
     if (entry?.result?.retry) {
-      const wait = entry.settledAt! + this.retryMs - this.opts.now();
+      const wait = entry.settledAt! + this.retryMs - this.opts.clock.now();
       if (wait > 0) return { state: 'retry-later', afterMs: wait };
       entry = undefined;
     }
@@ -90,7 +91,7 @@ export class PendingRollouts {
     // Superseded (newer fingerprint) or forgotten meanwhile: the answer is for nobody.
     if (this.entries.get(key) !== entry) return;
     entry.result = result;
-    entry.settledAt = this.opts.now();
+    entry.settledAt = this.opts.clock.now();
     this.opts.onSettled(key);
   }
 }

@@ -6,7 +6,7 @@ import { compile as jmesCompile } from '@jmespath-community/jmespath';
 import type { ExternalSecret, ExternalSecretSpec, RemoteRef } from '../api/types.js';
 import { RESERVED_PREFIX, mergesInto } from '../api/types.js';
 import { DEFAULTS, type SpecProblem } from '../api/defaults.js';
-import { InvalidDurationError, parseDuration } from '../api/duration.js';
+import { durationProblem, parseDuration } from '../api/duration.js';
 import { secretKeyProblem } from './secret-key.js';
 import { compileUserRegExp } from './regexp.js';
 import { jsonPathNeedsEval } from './select.js';
@@ -40,12 +40,11 @@ export function validateExternalSecret(es: ExternalSecret): SpecProblem[] {
   }
 
   if (spec.refreshInterval !== undefined) {
-    try {
+    const problem = durationProblem(spec.refreshInterval, 'spec.refreshInterval');
+    if (problem) add('spec.refreshInterval', problem);
+    else {
       const ms = parseDuration(spec.refreshInterval, 'spec.refreshInterval');
       if (ms > 0 && ms < MIN_REFRESH_INTERVAL_MS) add('spec.refreshInterval', `${JSON.stringify(spec.refreshInterval)} is shorter than 1s; use at least 1s, or 0 to sync once`);
-    } catch (error) {
-      if (!(error instanceof InvalidDurationError)) throw error;
-      add('spec.refreshInterval', error.message.replace(/^spec\.refreshInterval /, ''));
     }
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, InvalidDurationError, parseDuration } from '../../src/api/duration.js';
+import { durationProblem, formatDuration, InvalidDurationError, parseDuration } from '../../src/api/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -69,5 +69,19 @@ describe('formatDuration', () => {
 
   it('refuses negative input', () => {
     expect(() => formatDuration(-1)).toThrow(RangeError);
+  });
+});
+
+describe('durationProblem', () => {
+  it('is undefined for a valid duration', () => {
+    expect(durationProblem('1h30m', 'spec.refreshInterval')).toBeUndefined();
+    expect(durationProblem('0', 'spec.refreshTime')).toBeUndefined();
+  });
+
+  it('says what is wrong without the field name, which the problem report carries', () => {
+    expect(durationProblem('1d', 'spec.pushSecretSpec.refreshInterval')).toBe(
+      '"1d" is not a valid duration (unknown unit "d"; there is no day unit, write 24h): use a number followed by a unit (h, m, s, ms), such as 1h, 15m, 30s, 1h30m or 500ms, or 0',
+    );
+    expect(durationProblem('', 'spec.retrySettings.retryInterval')).toMatch(/^"" is not a valid duration \(it is empty\)/);
   });
 });

@@ -143,7 +143,7 @@ describe('a refused store sends nothing', () => {
       providers: factory,
       status: { store: async (_k: unknown, _n: unknown, _name: unknown, status: SecretStoreStatus) => void written.push(status) } as never,
       events: { record: async () => undefined } as never,
-      now: () => new Date(),
+      clock: { now: () => Date.now() },
       logger: silentLogger,
       revalidateAfterMs: 60_000,
     });

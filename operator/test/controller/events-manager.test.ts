@@ -89,11 +89,11 @@ function setup() {
       events,
       source: new FetchingSecretSource(providers, fetcher),
       macKey: Buffer.alloc(32, 1),
-      now: () => new Date(),
+      clock: { now: () => Date.now() },
       ...externalSecretMetrics(metrics),
     },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
-    clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
+    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     events: { queues: [{ name: 'http://127.0.0.1:4566/000000000000/rotor-events', queue }], index, invalidate: (service, key) => fetcher.invalidateRemote(service, key) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);

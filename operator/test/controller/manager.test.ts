@@ -67,11 +67,11 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
       events: new FakeEvents(),
       source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
       macKey: Buffer.alloc(32, 1),
-      now: () => new Date(),
+      clock: { now: () => Date.now() },
       ...externalSecretMetrics(metrics),
     },
-    storeDeps: { providers, status: options.storeStatus ?? new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
-    clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
+    storeDeps: { providers, status: options.storeStatus ?? new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);
   return { manager, fakes, metrics, provider, secrets, forgotten, storeChecks, put, esWriter, cesStatus, output };

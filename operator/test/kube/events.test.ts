@@ -27,7 +27,7 @@ describe('KubeEventRecorder', () => {
     recorder = new KubeEventRecorder({
       core: makeKubeClients(server.kubeConfig()).core,
       instance: 'rotor-7d9f-abcde',
-      now: () => new Date(clock),
+      clock: { now: () => clock },
       logger: { warn: (o: unknown) => void warnings.push(o), debug: () => {} } as never,
     });
   });

@@ -64,7 +64,7 @@ beforeEach(() => {
 
 function client(now: () => number = Date.now): KubeWorkloadClient {
   const clients = makeKubeClients({ source: 'test', context: 'test', cluster: { server: baseUrl, insecureSkipTlsVerify: true }, user: { token: 'test-token' } });
-  return KubeWorkloadClient.fromClients(clients, { now, pageSize: 2, argoRecheckMs: 60_000 });
+  return KubeWorkloadClient.fromClients(clients, { clock: { now }, pageSize: 2, argoRecheckMs: 60_000 });
 }
 
 describe('KubeWorkloadClient', () => {

@@ -15,7 +15,7 @@ function setup() {
   const answers = new Map<string, (r: RolloutResult) => void>();
   const request = vi.fn((r: RolloutRequest) => new Promise<RolloutResult>((resolve) => answers.set(r.fingerprint, resolve)));
   const onSettled = vi.fn();
-  const pending = new PendingRollouts({ request, onSettled, now: () => now, retryMs: 1000 });
+  const pending = new PendingRollouts({ request, onSettled, clock: { now: () => now }, retryMs: 1000 });
   return { pending, request, onSettled, answers, advance: (ms: number) => (now += ms) };
 }
 

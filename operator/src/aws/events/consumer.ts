@@ -14,6 +14,7 @@ import { classifyAwsError } from '../errors.js';
 import { errorForLog } from '../../platform/error-for-log.js';
 import { parseEvent, type SecretChange } from './parse.js';
 import type { EventQueue, QueueMessage } from './sqs-queue.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 /** SQS's largest batch. */
 export const RECEIVE_BATCH = 10;
@@ -46,7 +47,8 @@ export interface QueueConsumerOptions {
    * `code` is the classified AWS error code (never server text).
    */
   onHealthChange?: (change: { up: false; code: string } | { up: true }) => void;
-  now?: () => number;
+  /** Time source; default the system clock. */
+  clock?: Clock;
   backoff?: BackoffPolicy;
   /** Waits `ms` or until `signal` fires (tests replace it). */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -105,7 +107,7 @@ export class QueueConsumer {
   }
 
   private async process(message: QueueMessage): Promise<void> {
-    const receivedAt = (this.options.now ?? Date.now)();
+    const receivedAt = (this.options.clock ?? systemClock).now();
     const parsed = parseEvent(message.body);
     const { metrics } = this.options;
     metrics.received(parsed.kind === 'change' ? parsed.change.source : parsed.source);

@@ -2,7 +2,7 @@
 // which namespaces are selected, the ExternalSecret it stamps into each, and what to do with
 // the one already there. Pure; clusterexternalsecret-reconciler.ts does the I/O.
 import { matchesLabelSelector, validateLabelSelector } from '../../api/label-selector.js';
-import { parseDuration, InvalidDurationError } from '../../api/duration.js';
+import { durationProblem, parseDuration } from '../../api/duration.js';
 import {
   API_GROUP,
   API_GROUP_VERSION,
@@ -15,6 +15,7 @@ import {
 import { validateExternalSecret } from '../../sync/validate.js';
 import { controllerOf, controllerOfKind } from '../../api/owner-references.js';
 import type { SpecProblem } from '../../api/defaults.js';
+import { isLabelValue } from '../../sync/metadata-rules.js';
 import { sameJson } from '../runtime/conditions.js';
 import { FORCE_SYNC_ANNOTATIONS } from '../externalsecret/force-sync.js';
 
@@ -81,12 +82,8 @@ export function selectNamespaces(ces: NamespaceSelection, namespaces: NamespaceV
  */
 export function validateClusterExternalSecret(ces: ClusterExternalSecret): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  try {
-    refreshMsOf(ces);
-  } catch (error) {
-    if (!(error instanceof InvalidDurationError)) throw error;
-    problems.push({ field: 'spec.refreshTime', message: error.message.replace(/^spec\.refreshTime /, '') });
-  }
+  const refreshProblem = ces.spec.refreshTime ? durationProblem(ces.spec.refreshTime, 'spec.refreshTime') : undefined;
+  if (refreshProblem) problems.push({ field: 'spec.refreshTime', message: refreshProblem });
   for (const { selector, field } of selectorsOf(ces)) {
     for (const message of validateLabelSelector(selector, field)) problems.push({ field, message });
   }
@@ -127,9 +124,6 @@ export function controllingClusterExternalSecret(es: Pick<ExternalSecret, 'metad
   return controllerOfKind(es, API_GROUP, ownerKind)?.name;
 }
 
-/** A label value holds at most 63 characters; longer ClusterExternalSecret names get no label. */
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /**
  * The ExternalSecret for one namespace: the spec as given, externalSecretMetadata's labels and
  * annotations, our label naming the ClusterExternalSecret, the owner reference, and (as ESO
@@ -139,7 +133,8 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 export function desiredExternalSecret(ces: ClusterExternalSecret, namespace: string): ExternalSecret {
   const labels: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.labels ?? {}) };
   const name = ces.metadata.name;
-  if (name.length <= 63 && LABEL_VALUE.test(name)) labels[LABEL_CLUSTER_EXTERNAL_SECRET] = name;
+  // A name that is no valid label value (e.g. longer than 63 characters) gets no label.
+  if (isLabelValue(name)) labels[LABEL_CLUSTER_EXTERNAL_SECRET] = name;
   else delete labels[LABEL_CLUSTER_EXTERNAL_SECRET];
   const annotations: Record<string, string> = { ...(ces.spec.externalSecretMetadata?.annotations ?? {}) };
   for (const key of FORCE_SYNC_ANNOTATIONS) {

@@ -27,6 +27,7 @@ import {
 } from './externalsecret-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
+import type { Clock } from '../../platform/clock.js';
 
 export interface ClusterExternalSecretReconcilerDeps {
   get(name: string): ClusterExternalSecret | undefined;
@@ -41,7 +42,8 @@ export interface ClusterExternalSecretReconcilerDeps {
   writer: ExternalSecretWriter;
   status: ClusterExternalSecretStatusWriter;
   events: EventRecorder;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
   /** Metric hooks: readiness and namespace counts per ClusterExternalSecret, and forgetting one. */
   onResult?: (name: string, result: { ready: boolean; provisioned: number; failed: number }) => void;
@@ -176,7 +178,7 @@ export class ClusterExternalSecretReconciler {
   }
 
   private condition(ces: ClusterExternalSecret, status: 'True' | 'False', reason: string, message: string) {
-    return setCondition(ces.status?.conditions, readyCondition(status, reason, message, this.deps.now(), ces.metadata.generation));
+    return setCondition(ces.status?.conditions, readyCondition(status, reason, message, new Date(this.deps.clock.now()), ces.metadata.generation));
   }
 
   /** Writes status only when it differs; an event when Ready's reason or message changes. */

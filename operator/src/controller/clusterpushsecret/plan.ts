@@ -2,11 +2,12 @@
 // PushSecret it stamps into each namespace its namespaceSelectors choose, and what to do with
 // the one already there. Namespace selection and ownership are ClusterExternalSecret's rules
 // (ces-plan.ts), reused; this adds the PushSecret's shape. Pure; reconciler.ts does the I/O.
-import { parseDuration, InvalidDurationError } from '../../api/duration.js';
+import { durationProblem, parseDuration } from '../../api/duration.js';
 import { validateLabelSelector } from '../../api/label-selector.js';
 import { API_GROUP_VERSION, type OwnerReference } from '../../api/types.js';
 import { LABEL_CLUSTER_PUSH_SECRET, type ClusterPushSecret, type PushSecret } from '../../api/push-types.js';
 import { isControlledBy, type FieldProblem } from '../clusterexternalsecret/externalsecret-plan.js';
+import { isLabelValue } from '../../sync/metadata-rules.js';
 import { sameJson } from '../runtime/conditions.js';
 import { validatePushSecret } from '../pushsecret/plan.js';
 
@@ -28,12 +29,8 @@ export function refreshMsOf(cps: ClusterPushSecret): number {
 /** The duration, the selectors' requirements, and the embedded spec as a PushSecret's is checked. */
 export function validateClusterPushSecret(cps: ClusterPushSecret): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  try {
-    refreshMsOf(cps);
-  } catch (error) {
-    if (!(error instanceof InvalidDurationError)) throw error;
-    problems.push({ field: 'spec.refreshTime', message: error.message.replace(/^spec\.refreshTime /, '') });
-  }
+  const refreshProblem = cps.spec.refreshTime ? durationProblem(cps.spec.refreshTime, 'spec.refreshTime') : undefined;
+  if (refreshProblem) problems.push({ field: 'spec.refreshTime', message: refreshProblem });
   (cps.spec.namespaceSelectors ?? []).forEach((selector, i) => {
     const field = `spec.namespaceSelectors[${i}]`;
     if (selector) for (const message of validateLabelSelector(selector, field)) problems.push({ field, message });
@@ -50,13 +47,12 @@ export function isPushSecretControlledBy(ps: Pick<PushSecret, 'metadata'>, cpsNa
   return isControlledBy(ps, cpsName, CLUSTER_PUSH_SECRET_KIND);
 }
 
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-
 /** The PushSecret for one namespace: the spec as given, pushSecretMetadata, our label and the owner reference. */
 export function desiredPushSecret(cps: ClusterPushSecret, namespace: string): PushSecret {
   const labels: Record<string, string> = { ...(cps.spec.pushSecretMetadata?.labels ?? {}) };
   const name = cps.metadata.name;
-  if (name.length <= 63 && LABEL_VALUE.test(name)) labels[LABEL_CLUSTER_PUSH_SECRET] = name;
+  // A name that is no valid label value (e.g. longer than 63 characters) gets no label.
+  if (isLabelValue(name)) labels[LABEL_CLUSTER_PUSH_SECRET] = name;
   else delete labels[LABEL_CLUSTER_PUSH_SECRET];
   const annotations = { ...(cps.spec.pushSecretMetadata?.annotations ?? {}) };
   return {

@@ -15,6 +15,7 @@ import { selectNamespaces, type NamespaceView } from '../clusterexternalsecret/e
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
 import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import { isPushSecretControlledBy, planPushSecret, pushSecretNameOf, refreshMsOf, validateClusterPushSecret } from './plan.js';
+import type { Clock } from '../../platform/clock.js';
 
 export interface ClusterPushSecretReconcilerDeps {
   get(name: string): ClusterPushSecret | undefined;
@@ -26,7 +27,8 @@ export interface ClusterPushSecretReconcilerDeps {
   writer: PushSecretWriter;
   status: ClusterPushSecretStatusWriter;
   events: EventRecorder;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
 }
 
@@ -146,7 +148,7 @@ export class ClusterPushSecretReconciler {
   }
 
   private condition(cps: ClusterPushSecret, status: 'True' | 'False', reason: string, message: string) {
-    return setCondition(cps.status?.conditions, readyCondition(status, reason, message, this.deps.now(), cps.metadata.generation));
+    return setCondition(cps.status?.conditions, readyCondition(status, reason, message, new Date(this.deps.clock.now()), cps.metadata.generation));
   }
 
   private async record(cps: ClusterPushSecret, status: ClusterPushSecretStatus, log: Logger): Promise<void> {

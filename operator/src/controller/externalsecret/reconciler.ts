@@ -52,6 +52,7 @@ import { generatedRefreshBy } from './generated-expiry.js';
 import type { ManifestTargets } from '../manifest/manifest-targets.js';
 import type { CreatedEvents } from './created-events.js';
 import { ExternalSecretMemory } from './memory.js';
+import type { Clock } from '../../platform/clock.js';
 
 /** An AWS change event that asks for a refresh (controller/externalsecret/event-router.ts). */
 export interface EventTrigger {
@@ -112,7 +113,8 @@ export interface ExternalSecretReconcilerDeps {
   /** Wait before asking again for a rollout whose listing or patch failed. Default 30 s. */
   rolloutRetryMs?: number;
   macKey: Buffer;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
   /**
    * A refresh that changed nothing rewrites status only to move refreshTime, at most this
@@ -152,7 +154,7 @@ export class ExternalSecretReconciler {
   private readonly pendingRollouts: PendingRollouts | undefined;
 
   constructor(private readonly deps: ExternalSecretReconcilerDeps) {
-    this.startedAtMs = deps.now().getTime();
+    this.startedAtMs = deps.clock.now();
     const rollouts = deps.rollouts;
     this.pendingRollouts = rollouts
       ? new PendingRollouts({
@@ -161,7 +163,7 @@ export class ExternalSecretReconciler {
             const [namespace, name] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
             deps.requeue?.(namespace, name);
           },
-          now: () => deps.now().getTime(),
+          clock: deps.clock,
           ...(deps.rolloutRetryMs !== undefined ? { retryMs: deps.rolloutRetryMs } : {}),
         })
       : undefined;
@@ -231,7 +233,7 @@ export class ExternalSecretReconciler {
     if (await this.refusedSpec(es, log)) return {};
     const defaulted = withDefaults(es);
     const intervalMs = parseDuration(defaulted.spec.refreshInterval);
-    const now = this.deps.now();
+    const now = new Date(this.deps.clock.now());
     const storeChange = this.memory.storeChange(keyOf(es));
     if (defaulted.spec.target.manifest) return this.reconcileManifestTarget(es, defaulted, intervalMs, rolloutSibling, log, trigger);
     // A rollout recorded on the Secret is finished first, whatever this pass does next (even
@@ -262,7 +264,7 @@ export class ExternalSecretReconciler {
     this.rememberSynced(es, storeChange, decision.waveMs);
     // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
-    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.now().getTime() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
+    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.clock.now() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
     return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
   }
 
@@ -350,7 +352,7 @@ export class ExternalSecretReconciler {
    * the target is read, planned and written by ManifestTargets. No rollouts (they follow Secrets).
    */
   private async reconcileManifestTarget(es: ExternalSecret, spec: DefaultedExternalSecret, intervalMs: number, rolloutSibling: boolean, log: Logger, trigger?: EventTrigger): Promise<ReconcileResult> {
-    const now = this.deps.now();
+    const now = new Date(this.deps.clock.now());
     const manifests = this.deps.manifestTargets;
     const storeChange = this.memory.storeChange(keyOf(es));
     let nextAt: number | undefined;
@@ -370,7 +372,7 @@ export class ExternalSecretReconciler {
       const what = `${resolved.target.kind} ${namespace}/${spec.spec.target.name}`;
       if (built.allMissing && spec.spec.target.deletionPolicy === 'Delete' && spec.spec.target.creationPolicy === 'Owner') {
         if (await manifests.deleteIfOwned(spec, resolved, target)) await this.event(spec, 'Normal', 'Deleted', `deleted ${what}: every remote secret it was built from is gone (deletionPolicy: Delete)`);
-        await this.writeStatus(spec, { ...deletedStatus(spec, this.deps.now()), conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, `every remote secret is gone; deletionPolicy Delete applied to ${what}`, this.deps.now(), es.metadata.generation)) });
+        await this.writeStatus(spec, { ...deletedStatus(spec, new Date(this.deps.clock.now())), conditions: setCondition(es.status?.conditions, readyCondition('False', ES_REASON.SecretDeleted, `every remote secret is gone; deletionPolicy Delete applied to ${what}`, new Date(this.deps.clock.now()), es.metadata.generation)) });
         this.deps.onSyncResult?.('synced', es);
         return requeueAt(this.delayUntil(decision.nextAt), undefined);
       }
@@ -379,8 +381,8 @@ export class ExternalSecretReconciler {
       const write = await manifests.write(spec, resolved, target, built.allMissing ? { ...built, data: {} } : built);
       const written = write.action === 'created' || write.action === 'updated';
       if (written) await this.event(spec, 'Normal', write.action === 'created' ? 'Created' : 'Updated', `${write.action} ${what} (${countKeys(built.data)}; versions ${versionSummary(built.syncedVersions)})`);
-      const status = manifestSyncedStatus(es, spec, what, built, store, write.mac, trigger, this.deps.now());
-      if (this.syncedStatusDue(es, status)) await this.writeStatus(es, { ...status, refreshTime: this.deps.now().toISOString() });
+      const status = manifestSyncedStatus(es, spec, what, built, store, write.mac, trigger, new Date(this.deps.clock.now()));
+      if (this.syncedStatusDue(es, status)) await this.writeStatus(es, { ...status, refreshTime: new Date(this.deps.clock.now()).toISOString() });
       for (const old of await manifests.deleteRenamed(spec, resolved)) await this.event(spec, 'Normal', 'Deleted', `deleted ConfigMap ${namespace}/${old}: spec.target.name is now ${spec.spec.target.name}`);
       this.rememberSynced(es, storeChange, decision.waveMs);
       this.reportReads(spec, store, built);
@@ -415,7 +417,7 @@ export class ExternalSecretReconciler {
 
   /** The delay until `nextAt`, measured after the pass (a sync takes time). */
   private delayUntil(nextAt: number | undefined): number | undefined {
-    return nextAt === undefined ? undefined : Math.max(0, nextAt - this.deps.now().getTime());
+    return nextAt === undefined ? undefined : Math.max(0, nextAt - this.deps.clock.now());
   }
 
   /**
@@ -442,7 +444,7 @@ export class ExternalSecretReconciler {
     const restarted = [...result.targets, ...result.unchanged].sort();
     let updated = es;
     if (restarted.length > 0) {
-      const lastRollout = { time: this.deps.now().toISOString(), targets: restarted, versions: es.status?.version ?? abbreviateFingerprint(fingerprint) };
+      const lastRollout = { time: new Date(this.deps.clock.now()).toISOString(), targets: restarted, versions: es.status?.version ?? abbreviateFingerprint(fingerprint) };
       const status = { ...es.status, lastRollout };
       await this.writeStatus(es, status);
       updated = { ...es, status };
@@ -565,9 +567,9 @@ export class ExternalSecretReconciler {
     const { desired, mac, rollout } = desiredSecret(es, target, built, this.deps.macKey, this.pendingRollouts !== undefined);
     const written = await this.writeTarget(es, store, target, desired, built.data, assumedAbsent, log);
     if (written && desired.rolloutPending !== undefined) this.askRollout(es, desired.rolloutPending, desired.versions, rollout.why, log);
-    await this.writeSyncedStatus(es, syncedStatus(es, built, store, desired, mac, trigger, this.deps.now()));
+    await this.writeSyncedStatus(es, syncedStatus(es, built, store, desired, mac, trigger, new Date(this.deps.clock.now())));
     await this.deleteRenamedTargets(es, log);
-    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.now().getTime() - trigger.receivedAtMs) / 1000);
+    if (trigger && written) this.deps.onEventSynced?.(Math.max(0, this.deps.clock.now() - trigger.receivedAtMs) / 1000);
     this.reportReads(es, store, built);
     this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
     log.info({ written, versions: desired.versions, keys: Object.keys(built.data).length }, written ? 'secret written' : 'secret up to date');
@@ -596,7 +598,7 @@ export class ExternalSecretReconciler {
     if (es.spec.target.deletionPolicy === 'Delete' && !target && (es.status?.syncedVersions?.length ?? 0) > 0) {
       // Deleted on an earlier pass: that is the intended state, not a failure to report as
       // "missing" with a Warning on every refresh. Re-created in AWS, it syncs again.
-      await this.writeStatus(es, deletedStatus(es, this.deps.now()));
+      await this.writeStatus(es, deletedStatus(es, new Date(this.deps.clock.now())));
       return true;
     }
     return false;
@@ -686,7 +688,7 @@ export class ExternalSecretReconciler {
    */
   private async writeSyncedStatus(es: DefaultedExternalSecret, status: ExternalSecretStatus): Promise<void> {
     if (!this.syncedStatusDue(es, status)) return;
-    const next = { ...status, refreshTime: this.deps.now().toISOString() };
+    const next = { ...status, refreshTime: new Date(this.deps.clock.now()).toISOString() };
     await this.deps.status.externalSecret(es.metadata.namespace!, es.metadata.name, next);
     this.rememberStatus(es, next);
   }
@@ -695,7 +697,7 @@ export class ExternalSecretReconciler {
   private syncedStatusDue(es: ExternalSecret, status: ExternalSecretStatus): boolean {
     if (es.status?.refreshTime === undefined || !sameJson(es.status ?? {}, status)) return true;
     return heartbeatDue({
-      now: this.deps.now().getTime(),
+      now: this.deps.clock.now(),
       lastWrittenMs: lastSuccessfulSync(es),
       startedAtMs: this.startedAtMs,
       heartbeatMs: this.deps.statusHeartbeatMs ?? DEFAULT_STATUS_HEARTBEAT_MS,
@@ -830,7 +832,7 @@ export class ExternalSecretReconciler {
       await this.event(es, 'Normal', 'Updated', `removed ${removed} key(s) from Secret ${namespace}/${name}: the remote secrets are gone (deletionPolicy: Merge)`);
     }
     log.info({ deletionPolicy: es.spec.target.deletionPolicy }, 'remote secrets gone; deletion policy applied');
-    await this.writeStatus(es, deletedStatus(es, this.deps.now()));
+    await this.writeStatus(es, deletedStatus(es, new Date(this.deps.clock.now())));
   }
 
   /** Whether the ExternalSecret `name` (same namespace) still merges keys into `es`'s target. */
@@ -860,7 +862,7 @@ export class ExternalSecretReconciler {
     log.warn({ reason, error: message }, 'sync failed; keeping the last good Secret');
     const status: ExternalSecretStatus = {
       ...es.status,
-      conditions: setCondition(es.status?.conditions, readyCondition('False', reason, message, this.deps.now(), es.metadata.generation)),
+      conditions: setCondition(es.status?.conditions, readyCondition('False', reason, message, new Date(this.deps.clock.now()), es.metadata.generation)),
     };
     await this.writeStatus(es, status);
     await this.event(es, 'Warning', 'SyncFailed', message);

@@ -2,7 +2,7 @@
 // due, which values go to which remote keys, what the whole-Secret push writes, which remote
 // values to delete (deletionPolicy Delete), and ESO's status map of what was pushed where.
 // Pure; reconciler.ts does the I/O.
-import { parseDuration, InvalidDurationError } from '../../api/duration.js';
+import { durationProblem, parseDuration } from '../../api/duration.js';
 import { validateLabelSelector } from '../../api/label-selector.js';
 import type { StoreKind } from '../../api/types.js';
 import {
@@ -54,12 +54,8 @@ export function statusRefOf(data: PushSecretData): string {
  */
 export function validatePushSecret(ps: Pick<PushSecret, 'spec'>, base = 'spec'): FieldProblem[] {
   const problems: FieldProblem[] = [];
-  try {
-    refreshMsOf(ps);
-  } catch (error) {
-    if (!(error instanceof InvalidDurationError)) throw error;
-    problems.push({ field: `${base}.refreshInterval`, message: error.message.replace(/^spec\.refreshInterval /, '') });
-  }
+  const refreshProblem = ps.spec.refreshInterval ? durationProblem(ps.spec.refreshInterval, `${base}.refreshInterval`) : undefined;
+  if (refreshProblem) problems.push({ field: `${base}.refreshInterval`, message: refreshProblem });
   ps.spec.secretStoreRefs.forEach((ref, i) => {
     const field = `${base}.secretStoreRefs[${i}]`;
     if (ref.labelSelector) for (const message of validateLabelSelector(ref.labelSelector, `${field}.labelSelector`)) problems.push({ field: `${field}.labelSelector`, message });

@@ -37,6 +37,7 @@ import {
   withFinalizer,
   withoutEntry,
 } from './plan.js';
+import type { Clock } from '../../platform/clock.js';
 
 /** The AWS writers' factory (aws/push/factory.ts): one writer per store identity. */
 export interface PusherFactory {
@@ -65,7 +66,8 @@ export interface PushSecretReconcilerDeps {
   status: PushSecretStatusWriter;
   finalizers: PushSecretFinalizerWriter;
   events: EventRecorder;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
   /** Deadline of one pass's AWS calls (default 60 s). */
   passTimeoutMs?: number;
@@ -133,7 +135,7 @@ export class PushSecretReconciler {
       return {}; // only a spec change can fix it
     }
 
-    const decision = decideRefresh(ps, this.deps.now(), this.sourceChanged.has(key));
+    const decision = decideRefresh(ps, new Date(this.deps.clock.now()), this.sourceChanged.has(key));
     if (!decision.due) return decision.afterMs !== undefined ? { requeueAfterMs: decision.afterMs } : {};
     // Cleared before reading: a change that lands during this pass brings another one.
     this.sourceChanged.delete(key);
@@ -153,7 +155,7 @@ export class PushSecretReconciler {
           ? 'no Secret matches spec.selector.secret.selector; nothing to push'
           : `pushed ${counts.total} value(s) to ${stores.length} store(s)${counts.exists ? `; ${counts.exists} already existed and were left as they are (updatePolicy IfNotExists)` : ''}`;
       const status: PushSecretStatus = {
-        refreshTime: this.deps.now().toISOString(),
+        refreshTime: new Date(this.deps.clock.now()).toISOString(),
         syncedResourceVersion: syncedResourceVersion(ps.metadata),
         ...(Object.keys(kept).length ? { syncedPushSecrets: kept } : {}),
         conditions: this.condition(ps, 'True', PS_REASON.Synced, message),
@@ -454,7 +456,7 @@ export class PushSecretReconciler {
   }
 
   private condition(ps: PushSecret, status: 'True' | 'False', reason: string, message: string) {
-    return setCondition(ps.status?.conditions, readyCondition(status, reason, message, this.deps.now(), ps.metadata.generation));
+    return setCondition(ps.status?.conditions, readyCondition(status, reason, message, new Date(this.deps.clock.now()), ps.metadata.generation));
   }
 
   private ref(ps: PushSecret) {

@@ -15,6 +15,7 @@
 import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { FairQueue } from './fair-queue.js';
 import { isTerminal, type ReconcileResult } from './reconcile.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 export type HandlerResult = ReconcileResult;
 
@@ -51,7 +52,8 @@ export interface WorkQueueOptions {
   /** Per-key retry backoff; default 1s doubling to 5 min, up to +20% jitter. */
   backoff?: Partial<BackoffPolicy>;
   random?: () => number;
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
   metrics?: WorkQueueMetrics;
   /** Called when a handler throws (for logging); `retries` counts consecutive failures of the key. */
   onError?: (key: string, error: unknown, retries: number) => void;
@@ -81,7 +83,7 @@ export class WorkQueue {
   private readonly concurrency: number;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private started = false;
   private shuttingDown = false;
   private drainWaiters: (() => void)[] = [];
@@ -94,7 +96,7 @@ export class WorkQueue {
     });
     this.backoff = { ...DEFAULT_QUEUE_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Starts the handlers. Keys added before start() wait (e.g. until informers have synced). */
@@ -124,7 +126,7 @@ export class WorkQueue {
    */
   addForEvent(key: string): void {
     if (this.shuttingDown || this.failures.has(key)) return;
-    const now = this.now();
+    const now = this.clock.now();
     const interval = this.options.eventIntervalMs ?? DEFAULT_EVENT_INTERVAL_MS;
     this.pruneEventTimes(now, interval);
     const last = this.eventAddedAt.get(key);
@@ -143,7 +145,7 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const readyAt = this.now() + delayMs;
+    const readyAt = this.clock.now() + delayMs;
     const existing = this.delayed.get(key);
     if (existing && existing.readyAt <= readyAt) return;
     if (existing) clearTimeout(existing.timer);
@@ -224,9 +226,9 @@ export class WorkQueue {
   }
 
   private schedule(key: string, readyAt: number): void {
-    const wait = Math.min(MAX_TIMER_MS, Math.max(0, readyAt - this.now()));
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, readyAt - this.clock.now()));
     const timer = setTimeout(() => {
-      if (this.now() < readyAt) {
+      if (this.clock.now() < readyAt) {
         this.schedule(key, readyAt);
         return;
       }
@@ -243,7 +245,7 @@ export class WorkQueue {
       if (key === undefined) break;
       const queuedAt = this.queuedAt.get(key);
       this.queuedAt.delete(key);
-      if (queuedAt !== undefined) this.options.metrics?.observeQueueDuration?.((this.now() - queuedAt) / 1000);
+      if (queuedAt !== undefined) this.options.metrics?.observeQueueDuration?.((this.clock.now() - queuedAt) / 1000);
       this.dirty.delete(key);
       this.processing.add(key);
       this.reportDepth();
@@ -252,15 +254,15 @@ export class WorkQueue {
   }
 
   private async process(key: string): Promise<void> {
-    const startedAt = this.now();
+    const startedAt = this.clock.now();
     try {
       const result = await this.options.handler(key);
-      this.options.metrics?.observeDuration?.((this.now() - startedAt) / 1000, 'success');
+      this.options.metrics?.observeDuration?.((this.clock.now() - startedAt) / 1000, 'success');
       this.forget(key);
       const requeueAfterMs = result ? result.requeueAfterMs : undefined;
       if (requeueAfterMs !== undefined) this.addAfter(key, requeueAfterMs);
     } catch (error) {
-      this.options.metrics?.observeDuration?.((this.now() - startedAt) / 1000, 'error');
+      this.options.metrics?.observeDuration?.((this.clock.now() - startedAt) / 1000, 'error');
       if (isTerminal(error)) {
         this.forget(key);
         if (error.requeueAfterMs !== undefined) this.addAfter(key, error.requeueAfterMs);
@@ -287,7 +289,7 @@ export class WorkQueue {
 
   private enqueue(key: string): void {
     this.queue.push(key);
-    this.queuedAt.set(key, this.now());
+    this.queuedAt.set(key, this.clock.now());
     this.options.metrics?.incAdds?.();
     this.reportDepth();
   }

@@ -6,11 +6,13 @@
 // answers, not silence: they do not open a hold.
 import { ES_REASON } from '../../api/types.js';
 import { ProviderError } from '../../api/provider.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 export interface StoreAvailabilityOptions {
   /** How long a silent endpoint is not called again. main.ts uses the AWS call deadline. */
   holdMs: number;
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
 }
 
 interface Outage {
@@ -21,17 +23,17 @@ interface Outage {
 
 export class StoreAvailability {
   private readonly outages = new Map<string, Outage>();
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: StoreAvailabilityOptions) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** The error to fail with while the identity's endpoint is held as silent; undefined to go ahead. */
   check(identityKey: string): ProviderError | undefined {
     const outage = this.outages.get(identityKey);
     if (!outage) return undefined;
-    const now = this.now();
+    const now = this.clock.now();
     if (now >= outage.until) {
       this.outages.delete(identityKey);
       return undefined;
@@ -54,7 +56,7 @@ export class StoreAvailability {
       if (outcome instanceof ProviderError && isSilence(outcome)) silent ??= outcome;
       else if (outcome !== undefined) answered = true;
     }
-    const now = this.now();
+    const now = this.clock.now();
     // Outages of identities nobody asks about any more (deleted or changed stores) end here.
     for (const [key, outage] of this.outages) if (now >= outage.until) this.outages.delete(key);
     if (silent) {

@@ -12,6 +12,7 @@ import type { EventRecorder, StatusWriter } from '../../kube/ports.js';
 import { readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
 import { validateStoreSpec } from './validation.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
+import type { Clock } from '../../platform/clock.js';
 
 export interface ProviderSource {
   forStore(store: SecretStore): Promise<{ identityKey: string; provider: SecretsProvider }>;
@@ -24,7 +25,8 @@ export interface StoreReconcilerDeps {
   providers: ProviderSource;
   status: StatusWriter;
   events: EventRecorder;
-  now: () => Date;
+  /** Time source (platform/clock.ts); tests pass a fixed or stepping one. */
+  clock: Clock;
   logger: Logger;
   /** How often a Valid store is re-checked. */
   revalidateAfterMs: number;
@@ -83,7 +85,7 @@ export class StoreReconciler {
     // ESO writes capabilities once a store validates (its AWS provider: ReadWrite) and keeps them.
     const capabilities = ok === 'True' ? AWS_CAPABILITIES : store.status?.capabilities;
     const status: SecretStoreStatus = {
-      conditions: setCondition(store.status?.conditions, readyCondition(ok, reason, message, this.deps.now(), store.metadata.generation)),
+      conditions: setCondition(store.status?.conditions, readyCondition(ok, reason, message, new Date(this.deps.clock.now()), store.metadata.generation)),
       observedGeneration: store.metadata.generation,
       ...(capabilities ? { capabilities } : {}),
     };

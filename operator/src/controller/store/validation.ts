@@ -1,6 +1,6 @@
 // Checks of a store's spec that the CRD schema cannot express, phrased so the user
 // knows which field to fix. Pure.
-import { InvalidDurationError, parseDuration } from '../../api/duration.js';
+import { durationProblem } from '../../api/duration.js';
 import type { SecretStore } from '../../api/types.js';
 import type { SpecProblem } from '../../api/defaults.js';
 import { compileUserRegExp } from '../../sync/regexp.js';
@@ -65,12 +65,8 @@ export function validateStoreSpec(store: SecretStore): FieldProblem[] {
   );
   const retryInterval = store.spec.retrySettings?.retryInterval;
   if (retryInterval !== undefined) {
-    try {
-      parseDuration(retryInterval, 'spec.retrySettings.retryInterval');
-    } catch (error) {
-      if (!(error instanceof InvalidDurationError)) throw error;
-      problems.push({ field: 'spec.retrySettings.retryInterval', message: error.message.replace(/^spec\.retrySettings\.retryInterval /, '') });
-    }
+    const problem = durationProblem(retryInterval, 'spec.retrySettings.retryInterval');
+    if (problem) problems.push({ field: 'spec.retrySettings.retryInterval', message: problem });
   }
   if ((aws.externalID || aws.sessionTags?.length) && !aws.role) {
     problems.push({ field: `${base}.role`, message: 'externalID and sessionTags apply to an assumed role; set role as well' });

@@ -12,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ClusterConfig, ExecConfig, UserConfig } from './kube-config.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 export interface RequestCredentials {
   /** Value of the Authorization header. */
@@ -22,7 +23,8 @@ export interface RequestCredentials {
 }
 
 export interface KubeAuthOptions {
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
   /** How long a token file read is used before reading it again. Default 60 s (as client-go). */
   tokenFileTtlMs?: number;
   /** An exec plugin that runs longer is killed. Default 60 s. */
@@ -47,7 +49,7 @@ interface Cached {
 export class KubeAuth {
   private cached: Cached | undefined;
   private pending: Promise<RequestCredentials> | undefined;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly tokenFileTtlMs: number;
   private readonly execTimeoutMs: number;
   private readonly expiryMarginMs: number;
@@ -58,7 +60,7 @@ export class KubeAuth {
     private readonly cluster: ClusterConfig,
     options: KubeAuthOptions = {},
   ) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.tokenFileTtlMs = options.tokenFileTtlMs ?? 60_000;
     this.execTimeoutMs = options.execTimeoutMs ?? 60_000;
     this.expiryMarginMs = options.expiryMarginMs ?? 10_000;
@@ -76,7 +78,7 @@ export class KubeAuth {
   /** Credentials for the next request (single flight while fetching). */
   credentials(): Promise<RequestCredentials> {
     const cached = this.cached;
-    if (cached && this.now() < cached.until) return Promise.resolve(cached.credentials);
+    if (cached && this.clock.now() < cached.until) return Promise.resolve(cached.credentials);
     this.pending ??= this.fetch().finally(() => {
       this.pending = undefined;
     });
@@ -98,7 +100,7 @@ export class KubeAuth {
     }
     if (this.user.tokenFile) {
       const token = await this.readTokenFile(this.user.tokenFile);
-      this.cached = { credentials: { ...staticTls, authorization: `Bearer ${token}` }, until: this.now() + this.tokenFileTtlMs };
+      this.cached = { credentials: { ...staticTls, authorization: `Bearer ${token}` }, until: this.clock.now() + this.tokenFileTtlMs };
       return this.cached.credentials;
     }
     const credentials: RequestCredentials = { ...staticTls };

@@ -9,6 +9,8 @@
 // loop was blocked past it refuses writes the moment it runs again. A request already on the
 // wire cannot be recalled: the margin before the Lease may expire (leader.ts) covers it.
 
+import { systemClock, type Clock } from '../../platform/clock.js';
+
 /** A write refused or aborted because this replica is not (or no longer provably) the leader. */
 export class LeadershipLostError extends Error {
   constructor(message: string) {
@@ -28,7 +30,7 @@ export interface WriteGate {
 
 /** What the LeaderElector drives. */
 export interface WriteFenceControl {
-  /** Writes are allowed until `deadlineMs` (same clock as `now`). */
+  /** Writes are allowed until `deadlineMs` (same clock as the fence's). */
   openUntil(deadlineMs: number): void;
   /** Writes stop now; in-flight ones are aborted. */
   close(why: string): void;
@@ -41,14 +43,14 @@ export class WriteFence implements WriteGate, WriteFenceControl {
   private term = new AbortController();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   openUntil(deadlineMs: number): void {
     if (this.term.signal.aborted) this.term = new AbortController(); // a new term after a loss
     this.until = deadlineMs;
     clearTimeout(this.timer);
     // Aborts what is in flight at the deadline even if nobody asks admit() again.
-    this.timer = setTimeout(() => this.close('the leader Lease was not renewed in time'), Math.max(0, deadlineMs - this.now()));
+    this.timer = setTimeout(() => this.close('the leader Lease was not renewed in time'), Math.max(0, deadlineMs - this.clock.now()));
     this.timer.unref?.();
   }
 
@@ -62,11 +64,11 @@ export class WriteFence implements WriteGate, WriteFenceControl {
 
   /** Whether a write would be admitted now. */
   get open(): boolean {
-    return this.now() < this.until;
+    return this.clock.now() < this.until;
   }
 
   admit(what: string): AbortSignal {
-    if (this.now() >= this.until) {
+    if (this.clock.now() >= this.until) {
       if (this.until !== -Infinity) this.close('the leader Lease was not renewed in time');
       throw new LeadershipLostError(`${what}: refused: ${this.why}; only the leader writes`);
     }

@@ -21,6 +21,7 @@ import { microTime, type Lease, type LeaseSpec } from '../client/objects.js';
 import type { Logger } from 'pino';
 import { isConflict, isNotFound, toKubeApiError } from '../client/errors.js';
 import { errorForLog } from '../../platform/error-for-log.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 /** The three Lease calls the elector needs; kubeLeaseApi() implements them on CoordinationApi. */
 export interface LeaseApi {
@@ -85,7 +86,8 @@ export interface LeaderElectorOptions {
   /** Called when leadership is lost or released. The elector keeps campaigning unless stopped. */
   onStoppedLeading?: () => void;
   logger?: Pick<Logger, 'info' | 'warn' | 'debug'>;
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
   random?: () => number;
 }
 
@@ -98,7 +100,7 @@ export class LeaderElector {
   private readonly renewDeadlineMs: number;
   private readonly retryPeriodMs: number;
   private readonly writeFenceMarginMs: number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly random: () => number;
   private leading = false;
   private running = false;
@@ -118,7 +120,7 @@ export class LeaderElector {
     this.renewDeadlineMs = options.renewDeadlineMs ?? DEFAULTS.renewDeadlineMs;
     this.retryPeriodMs = options.retryPeriodMs ?? DEFAULTS.retryPeriodMs;
     this.writeFenceMarginMs = options.writeFenceMarginMs ?? DEFAULTS.writeFenceMarginMs;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
     if (this.renewDeadlineMs >= this.leaseDurationMs) {
       throw new Error('leader election: renewDeadline must be shorter than leaseDuration');
@@ -130,7 +132,7 @@ export class LeaderElector {
 
   /** Judged by the clock too: a leader whose step-down timer has not run yet (busy loop) is not one. */
   isLeader(): boolean {
-    return this.leading && this.now() < this.lastRenewStart + this.renewDeadlineMs;
+    return this.leading && this.clock.now() < this.lastRenewStart + this.renewDeadlineMs;
   }
 
   /** Holder identity last seen on the Lease ('' when released, undefined before the first read). */
@@ -173,7 +175,7 @@ export class LeaderElector {
 
   private async tick(): Promise<void> {
     // Taken before the first request: the term is counted from here, not from the answer.
-    const startedAt = this.now();
+    const startedAt = this.clock.now();
     let held = false;
     try {
       held = await this.withDeadline(this.tryAcquireOrRenew(startedAt));
@@ -181,14 +183,14 @@ export class LeaderElector {
       this.options.logger?.warn({ lease: this.leaseName(), err: errorForLog(error) }, 'lease update failed');
     }
     if (!this.running) return;
-    if (held && this.now() < startedAt + this.renewDeadlineMs) {
+    if (held && this.clock.now() < startedAt + this.renewDeadlineMs) {
       this.held(startedAt);
     } else if (this.leading) {
       const holder = this.observedHolder;
       if (holder && holder !== this.options.identity) {
         this.options.writeFence?.close(`replica ${holder} holds the leader Lease`);
         this.stepDown('lost');
-      } else if (this.now() >= this.lastRenewStart + this.renewDeadlineMs) {
+      } else if (this.clock.now() >= this.lastRenewStart + this.renewDeadlineMs) {
         this.stepDown('lost'); // the timer normally got here first
       }
     }
@@ -206,7 +208,7 @@ export class LeaderElector {
         this.stepDownTimer = undefined;
         this.stepDown('lost');
       },
-      Math.max(0, startedAt + this.renewDeadlineMs - this.now()),
+      Math.max(0, startedAt + this.renewDeadlineMs - this.clock.now()),
     );
     if (!this.leading) {
       this.leading = true;
@@ -249,7 +251,7 @@ export class LeaderElector {
     const lease = await this.options.lease.get(namespace, name);
     // After the read: a record seen now changed at the latest now, so expiry counts from here
     // (a time taken before the read could predate a renewal that landed during it).
-    const now = this.now();
+    const now = this.clock.now();
     if (!lease) {
       try {
         await this.options.lease.create({
@@ -310,7 +312,7 @@ export class LeaderElector {
     try {
       const lease = await this.options.lease.get(namespace, name);
       if (!lease || lease.spec?.holderIdentity !== identity) return;
-      const now = microTime(this.now());
+      const now = microTime(this.clock.now());
       await this.options.lease.replace({
         ...lease,
         spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now, acquireTime: now },

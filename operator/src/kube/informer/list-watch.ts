@@ -5,6 +5,7 @@ import { API_GROUP, API_VERSION } from '../../api/types.js';
 import type { KubeClients } from '../client/clients.js';
 import type { KubeStatus } from '../client/errors.js';
 import type { KubeList } from '../client/objects.js';
+import { listAllPages } from '../client/pages.js';
 import type { KubeRestClient } from '../client/rest.js';
 
 export type { KubeList };
@@ -78,17 +79,13 @@ export function kubeListWatchSource<T extends KubeObject>(options: KubeListWatch
   return {
     async list(prepare) {
       const items: T[] = [];
-      let continueToken: string | undefined;
-      let resourceVersion = '';
-      do {
-        const page = await options.listPage(continueToken, pageSize);
-        for (const item of page.items ?? []) {
+      const resourceVersion = await listAllPages(
+        (continueToken) => options.listPage(continueToken, pageSize),
+        (item) => {
           const kept = prepare ? prepare(item) : item;
           if (kept !== undefined) items.push(kept);
-        }
-        resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
-        continueToken = page.metadata?.continue || undefined;
-      } while (continueToken);
+        },
+      );
       return { items, resourceVersion };
     },
     watch(resourceVersion, onEvent, onDone) {

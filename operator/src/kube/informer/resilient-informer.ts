@@ -18,6 +18,7 @@ import { httpStatusOf, isNotFound } from '../client/errors.js';
 import type { KubeObject, ListWatchSource, WatchEvent, WatchHandle } from './list-watch.js';
 import { IndexedCache, NAMESPACE_INDEX, type Indexers } from './indexer.js';
 import { errorForLog } from '../../platform/error-for-log.js';
+import { systemClock, type Clock } from '../../platform/clock.js';
 
 export type RestartCause =
   /** The server ended the stream cleanly (e.g. its watch timeout): resume from resourceVersion. */
@@ -42,7 +43,8 @@ export interface ResilientInformerOptions<T extends KubeObject> {
   /** Restart backoff; default 1s doubling to 30s with up to +50% jitter. */
   backoff?: Partial<BackoffPolicy>;
   random?: () => number;
-  now?: () => number;
+  /** Time source (platform/clock.ts); default the system clock, tests move it. */
+  clock?: Clock;
   logger?: Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
   /** Metric hook: every restart of the list/watch loop. */
   onRestart?: (cause: RestartCause, error?: unknown) => void;
@@ -112,7 +114,7 @@ export class ResilientInformer<T extends KubeObject> {
   private readonly stallTimeoutMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
-  private readonly now: () => number;
+  private readonly clock: Clock;
 
   private started = false;
   private stopped = false;
@@ -138,7 +140,7 @@ export class ResilientInformer<T extends KubeObject> {
     this.stallTimeoutMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.startedPromise = new Promise((resolve) => {
       this.resolveStarted = resolve;
     });
@@ -218,7 +220,7 @@ export class ResilientInformer<T extends KubeObject> {
 
   /** Milliseconds since the last list, event or bookmark; Infinity before the first list. */
   lastEventAge(): number {
-    return this.lastActivityAt === undefined ? Infinity : this.now() - this.lastActivityAt;
+    return this.lastActivityAt === undefined ? Infinity : this.clock.now() - this.lastActivityAt;
   }
 
   // ------------------------------------------------------------ loop
@@ -297,7 +299,7 @@ export class ResilientInformer<T extends KubeObject> {
       else if (resourceVersionOf(previous) !== resourceVersionOf(object)) this.emitUpdate(object, previous);
     }
     this.resourceVersion = resourceVersion;
-    this.lastActivityAt = this.now();
+    this.lastActivityAt = this.clock.now();
     if (this.absent) {
       this.absent = false;
       this.options.logger?.info({ resource: this.options.resource }, 'the resource is served now; watching it');
@@ -323,7 +325,7 @@ export class ResilientInformer<T extends KubeObject> {
       this.options.logger?.warn({ resource: this.options.resource }, `the API server does not serve ${this.options.resource}: ${this.options.optional!.whatToDo}`);
     }
     this.resourceVersion = '';
-    this.lastActivityAt = this.now();
+    this.lastActivityAt = this.clock.now();
     if (!this.synced) {
       this.synced = true;
       this.resolveStarted?.();
@@ -334,7 +336,7 @@ export class ResilientInformer<T extends KubeObject> {
   /** Runs one watch request until it ends; resolves with why it ended. */
   private watchOnce(): Promise<WatchOutcome> {
     return new Promise<WatchOutcome>((resolve) => {
-      const openedAt = this.now();
+      const openedAt = this.clock.now();
       let ended = false;
       let delivered = 0;
       let handle: WatchHandle | undefined;
@@ -345,7 +347,7 @@ export class ResilientInformer<T extends KubeObject> {
         this.endWatch = undefined;
         this.clearStallTimer();
         handle?.abort();
-        resolve({ ...outcome, productive: delivered > 0 || this.now() - openedAt >= PRODUCTIVE_WATCH_MS });
+        resolve({ ...outcome, productive: delivered > 0 || this.clock.now() - openedAt >= PRODUCTIVE_WATCH_MS });
       };
       this.endWatch = finish;
       this.armStallTimer(finish);
@@ -359,7 +361,7 @@ export class ResilientInformer<T extends KubeObject> {
           return;
         }
         delivered++;
-        this.lastActivityAt = this.now();
+        this.lastActivityAt = this.clock.now();
         if (event.type === 'BOOKMARK') {
           if (event.resourceVersion) this.resourceVersion = event.resourceVersion;
           return;
@@ -429,11 +431,11 @@ export class ResilientInformer<T extends KubeObject> {
 
   private armStallTimer(finish: (outcome: Omit<WatchOutcome, 'productive'>) => void): void {
     this.clearStallTimer();
-    const since = this.lastActivityAt ?? this.now();
-    const remaining = Math.max(0, since + this.stallTimeoutMs - this.now());
+    const since = this.lastActivityAt ?? this.clock.now();
+    const remaining = Math.max(0, since + this.stallTimeoutMs - this.clock.now());
     this.stallTimer = setTimeout(() => {
       this.stallTimer = undefined;
-      const idle = this.now() - (this.lastActivityAt ?? since);
+      const idle = this.clock.now() - (this.lastActivityAt ?? since);
       if (idle >= this.stallTimeoutMs) {
         finish({ cause: 'stall', error: new Error(`no watch event or bookmark for ${Math.round(idle / 1000)}s`) });
       } else {

@@ -55,7 +55,7 @@ describe('QueueConsumer', () => {
     const queue = new FakeQueue([[msg(labelUpdated(), 'r1'), msg('{nope', 'r2'), msg({ ...labelUpdated(), 'detail-type': 'Something Else' }, 'r3'), msg({ ...labelUpdated(), source: 'evil' }, 'r4')]]);
     const handled: SecretChange[] = [];
     const { counts, metrics } = recorder();
-    const consumer = new QueueConsumer({ name: 'q', queue, metrics, logger: quiet, now: () => Date.parse('2026-12-06T12:00:07Z'), handle: async (c) => void handled.push(c) });
+    const consumer = new QueueConsumer({ name: 'q', queue, metrics, logger: quiet, clock: { now: () => Date.parse('2026-12-06T12:00:07Z') }, handle: async (c) => void handled.push(c) });
     consumer.start();
     await until(() => queue.deleted.length === 4);
     await consumer.stop();

@@ -23,7 +23,7 @@ function setup(initial: ClusterExternalSecret, namespaces: NamespaceView[], opti
     writer: store,
     status,
     events,
-    now: () => new Date('2026-11-29T12:00:00Z'),
+    clock: { now: () => Date.parse('2026-11-29T12:00:00Z') },
     logger: capturedLogger().logger,
     onResult: (_name, r) => results.push(r),
   });

@@ -56,7 +56,7 @@ function setup(initial: ClusterPushSecret, namespaces: NamespaceView[]) {
     writer,
     status: { clusterPushSecret: async (_n, s) => void statuses.push(structuredClone(s)) },
     events,
-    now: () => new Date('2026-12-01T12:00:00Z'),
+    clock: { now: () => Date.parse('2026-12-01T12:00:00Z') },
     logger: capturedLogger().logger,
   });
   const run = async () => {
@@ -108,6 +108,12 @@ describe('ClusterPushSecretReconciler', () => {
     const drifted = { ...existing, spec: { ...existing.spec, updatePolicy: 'IfNotExists' as const } };
     const plan = planPushSecret(cps, 'a', drifted);
     expect(plan).toMatchObject({ action: 'update', pushSecret: { metadata: { finalizers: [PUSH_SECRET_FINALIZER], resourceVersion: '7' } } });
+  });
+
+  it('labels the PushSecret with the ClusterPushSecret name only when the name is a valid label value', () => {
+    expect(desiredPushSecret(clusterPushSecret(), 'a').metadata.labels).toEqual({ 'rotor.dev/cluster-push-secret': 'shared' });
+    const long = { ...clusterPushSecret(), metadata: { name: 'a'.repeat(64), uid: 'cps-uid' } };
+    expect(desiredPushSecret(long, 'a').metadata.labels).toEqual({});
   });
 
   it('refuses an invalid embedded spec, naming it from spec.pushSecretSpec', async () => {

@@ -41,7 +41,7 @@ function cluster() {
       requeue,
       rolloutRetryMs: 30_000,
       macKey: Buffer.alloc(32, 7),
-      now: () => new Date(now),
+      clock: { now: () => new Date(now).getTime() },
       logger,
     });
   const coordinator = (debounceMs = 1) => new RolloutCoordinator({ workloads, events: new FakeEventRecorder(), debounceMs });

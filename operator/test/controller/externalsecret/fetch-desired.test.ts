@@ -108,7 +108,7 @@ describe('FetchingSecretSource with StoreAvailability', () => {
   });
 
   function withAvailability() {
-    const availability = new StoreAvailability({ holdMs: 5_000, now: () => clock.now() });
+    const availability = new StoreAvailability({ holdMs: 5_000, clock });
     source = new FetchingSecretSource({ forStore: async () => ({ identityKey: 'store', provider }) }, new SharedFetcher({ clock, ttlMs: 0, batchWindowMs: 1 }), undefined, availability);
   }
 

@@ -43,7 +43,7 @@ function setup(list: ExternalSecret[]) {
     events: new FakeEvents(),
     source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
     macKey: Buffer.alloc(32, 7),
-    now: () => new Date(now),
+    clock: { now: () => new Date(now).getTime() },
     logger: capturedLogger().logger,
   });
   const reconcile = async (name: string) => reconciler.reconcile('app', name).catch((e: unknown) => (e instanceof ReconcileFailure ? e : Promise.reject(e)));

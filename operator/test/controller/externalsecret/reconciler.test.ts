@@ -94,7 +94,7 @@ function setup(
       onRecreateFailed: recreateFailed,
       sleep: async () => undefined,
       macKey: MAC_KEY,
-      now: () => new Date(now),
+      clock: { now: () => new Date(now).getTime() },
       logger,
     });
   const t = {

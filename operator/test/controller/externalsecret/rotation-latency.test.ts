@@ -40,7 +40,7 @@ function bed() {
     events: new FakeEvents(),
     source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, fetcher),
     macKey: Buffer.alloc(32, 7),
-    now: () => new Date(),
+    clock: { now: () => Date.now() },
     logger: capturedLogger().logger,
   });
   const queue = new WorkQueue({

@@ -52,7 +52,7 @@ function setup(es: ExternalSecret, stores: SecretStore[], namespaceLabels: Recor
       source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 }), undefined, undefined, runner),
       rollouts,
       macKey: Buffer.alloc(32, 7),
-      now: () => new Date(now),
+      clock: { now: () => new Date(now).getTime() },
       logger: capturedLogger().logger,
     });
   const t = {

@@ -51,12 +51,12 @@ describe('Manager with ConfigMap targets', () => {
         events: new FakeEvents(),
         source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
         macKey: Buffer.alloc(32, 1),
-        now: () => new Date(),
+        clock: { now: () => Date.now() },
         ...externalSecretMetrics(metrics),
       },
       manifestTargets: { client: manifests, allowedKinds: ['ConfigMap'] },
-      storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
-      clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(() => undefined), status: new FakeCesStatus(), events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
+      storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+      clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(() => undefined), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     }));
     fakes.stores.put(secretStore() as unknown as TestObject);
     fakes.es.put(externalSecret({ target: { name: 'cfg', manifest: { apiVersion: 'v1', kind: 'ConfigMap' } } }) as unknown as TestObject);

@@ -37,7 +37,7 @@ function setup(es: ExternalSecret, options: { allowedKinds?: string[] } = {}) {
     events,
     source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
     macKey: KEY,
-    now: () => new Date(now),
+    clock: { now: () => new Date(now).getTime() },
     logger,
     manifestTargets: new ManifestTargets({
       client: manifests,

@@ -55,14 +55,14 @@ function setup() {
       events: new FakeEvents(),
       source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
       macKey: Buffer.alloc(32, 1),
-      now: () => new Date(),
+      clock: { now: () => Date.now() },
       ...externalSecretMetrics(metrics),
     },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), now: () => new Date(), revalidateAfterMs: 3_600_000 },
-    clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), now: () => new Date(), ...clusterExternalSecretMetrics(metrics) },
+    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     push: {
-      pushSecret: { namespaces: new FakeNamespaces(), sources: live, pushers, status: pushStatus, finalizers: pushStatus, events: new FakeEvents(), now: () => new Date() },
-      clusterPushSecret: { writer: { create: async (p) => p, replace: async (p) => p, delete: async () => undefined }, status: { clusterPushSecret: async () => undefined }, events: new FakeEvents(), now: () => new Date() },
+      pushSecret: { namespaces: new FakeNamespaces(), sources: live, pushers, status: pushStatus, finalizers: pushStatus, events: new FakeEvents(), clock: { now: () => Date.now() } },
+      clusterPushSecret: { writer: { create: async (p) => p, replace: async (p) => p, delete: async () => undefined }, status: { clusterPushSecret: async () => undefined }, events: new FakeEvents(), clock: { now: () => Date.now() } },
     },
   });
   managers.push(manager);

@@ -34,7 +34,7 @@ function setup(initial: PushSecret, options: { stores?: SecretStore[]; generator
     status,
     finalizers: status,
     events,
-    now: () => now,
+    clock: { now: () => now.getTime() },
     logger: log.logger,
   });
   const key = `${initial.metadata.namespace}/${initial.metadata.name}`;

@@ -29,7 +29,7 @@ describe('the reconcile signal', () => {
       events: new FakeEvents(),
       source,
       macKey: Buffer.alloc(32, 7),
-      now: () => new Date(),
+      clock: { now: () => Date.now() },
       logger: capturedLogger().logger,
     });
     await reconciler.reconcile('app', 'db').catch(() => undefined);

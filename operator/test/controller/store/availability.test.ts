@@ -7,7 +7,7 @@ const unavailable = (code: string) => new ProviderError('ProviderUnavailable', `
 describe('StoreAvailability', () => {
   it('holds an identity after a deadline or connection failure, per identity, for holdMs', () => {
     let now = 1_000;
-    const a = new StoreAvailability({ holdMs: 5_000, now: () => now });
+    const a = new StoreAvailability({ holdMs: 5_000, clock: { now: () => now } });
     a.record('slow', [unavailable('TimeoutError')]);
     a.record('refused', [unavailable('ECONNREFUSED')]);
     now += 2_400;
@@ -19,7 +19,7 @@ describe('StoreAvailability', () => {
   });
 
   it('an answer closes the hold; an answer beside a silence in one pass keeps it', () => {
-    const a = new StoreAvailability({ holdMs: 5_000, now: () => 0 });
+    const a = new StoreAvailability({ holdMs: 5_000, clock: { now: () => 0 } });
     a.record('s', [unavailable('TimeoutError'), { name: 'x' }]);
     expect(a.check('s')).toBeDefined();
     a.record('s', [{ name: 'x' }]);
@@ -27,7 +27,7 @@ describe('StoreAvailability', () => {
   });
 
   it('answers that are errors (5xx, throttling) open no hold', () => {
-    const a = new StoreAvailability({ holdMs: 5_000, now: () => 0 });
+    const a = new StoreAvailability({ holdMs: 5_000, clock: { now: () => 0 } });
     a.record('s', [unavailable('ServiceUnavailable'), new ProviderError('Throttled', 't', { code: 'ThrottlingException', retryable: true }), undefined]);
     expect(a.check('s')).toBeUndefined();
   });

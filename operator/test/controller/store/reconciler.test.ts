@@ -18,7 +18,7 @@ function setup(store: SecretStore | undefined, failWith?: ProviderError, key = {
     },
     status,
     events,
-    now: () => new Date('2026-03-01T00:00:00Z'),
+    clock: { now: () => Date.parse('2026-03-01T00:00:00Z') },
     logger: capturedLogger().logger,
     revalidateAfterMs: 1_800_000,
     awsCallTimeoutMs: 5_000,

@@ -150,7 +150,7 @@ describe('token file', () => {
     writeFileSync(file, 'one\n');
     let clock = 1_000_000;
     const user = { tokenFile: file };
-    const auth = new KubeAuth(user, config(user).cluster, { now: () => clock, tokenFileTtlMs: 60_000 });
+    const auth = new KubeAuth(user, config(user).cluster, { clock: { now: () => clock }, tokenFileTtlMs: 60_000 });
     const rest = client(user, {}, { auth });
     await get(rest);
     writeFileSync(file, 'two\n');
@@ -171,7 +171,7 @@ describe('token file', () => {
     writeFileSync(file, 'good');
     let clock = 0;
     const user = { tokenFile: file };
-    const rest = client(user, {}, { auth: new KubeAuth(user, config(user).cluster, { now: () => clock, tokenFileTtlMs: 10 }) });
+    const rest = client(user, {}, { auth: new KubeAuth(user, config(user).cluster, { clock: { now: () => clock }, tokenFileTtlMs: 10 }) });
     await get(rest);
     rmSync(file);
     clock += 100;
@@ -213,7 +213,7 @@ console.log(JSON.stringify({ apiVersion: info.apiVersion, kind: 'ExecCredential'
       },
     };
     let clock = Date.parse(expiry) - 3_600_000;
-    const rest = client(user, {}, { auth: new KubeAuth(user, config(user).cluster, { now: () => clock }) });
+    const rest = client(user, {}, { auth: new KubeAuth(user, config(user).cluster, { clock: { now: () => clock } }) });
     await Promise.all([get(rest), get(rest), get(rest)]);
     await get(rest);
     expect(p.runs()).toHaveLength(1);
