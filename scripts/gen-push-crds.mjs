@@ -128,12 +128,6 @@ const pushSecretSpec = {
   type: 'object',
   description: 'What to push, from where, to which stores, and what to do with existing and removed remote values.',
   required: ['secretStoreRefs', 'selector'],
-  'x-kubernetes-validations': [
-    {
-      rule: '!has(self.dataTo) || size(self.dataTo) == 0',
-      message: 'spec.dataTo (ESO\'s bulk push) is not supported by Rotor yet: list each key in spec.data (or leave spec.data[].match.secretKey unset to push the whole Secret as one JSON object)',
-    },
-  ],
   properties: {
     refreshInterval: {
       type: 'string',
@@ -206,9 +200,73 @@ const pushSecretSpec = {
     },
     dataTo: {
       type: 'array',
-      description: 'ESO\'s bulk push rules. Not supported by Rotor yet (refused at admission): list the keys in data.',
+      description:
+        'ESO\'s bulk push: push the source keys a rule matches without listing them, to the stores of secretStoreRefs the rule names or selects. ' +
+        'An entry of data for the same source key wins over a rule; two entries writing the same remote fail the pass (InvalidSpec).',
       maxItems: 64,
-      items: { type: 'object', description: 'Not supported.', 'x-kubernetes-preserve-unknown-fields': true },
+      items: {
+        type: 'object',
+        description: 'One bulk push rule.',
+        required: ['storeRef'],
+        'x-kubernetes-validations': [
+          {
+            rule: '!has(self.remoteKey) || !has(self.rewrite) || size(self.rewrite) == 0',
+            message: 'spec.dataTo[]: remoteKey and rewrite are mutually exclusive: drop rewrite (it renames keys pushed one per remote) or remoteKey (all matched keys as one JSON object)',
+          },
+        ],
+        properties: {
+          storeRef: {
+            type: 'object',
+            description: 'Which stores this rule pushes to: one of secretStoreRefs by name, or the stores of secretStoreRefs whose labels match.',
+            'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.labelSelector)', message: 'spec.dataTo[].storeRef: set name (a store of spec.secretStoreRefs) or labelSelector' }],
+            properties: {
+              name: { type: 'string', description: 'Name of a store listed in secretStoreRefs.', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
+              labelSelector: labelSelector('Every store of secretStoreRefs of this kind whose labels match.', 'store'),
+              kind: { type: 'string', description: 'SecretStore (default) or ClusterSecretStore.', enum: ['SecretStore', 'ClusterSecretStore'], default: 'SecretStore' },
+            },
+          },
+          remoteKey: {
+            type: 'string',
+            description: 'Set: all matched keys go to this one remote secret as a JSON object. Unset: each matched key goes to a remote of its own name (after rewrite).',
+            minLength: 1,
+            maxLength: 2048,
+          },
+          match: {
+            type: 'object',
+            description: 'Which source keys. Unset: all of them.',
+            properties: { regexp: { type: 'string', description: 'Keys in which this RE2 pattern (ESO\'s Go syntax) finds a match; anchor it with ^ and $ for whole keys.', maxLength: 1024 } },
+          },
+          rewrite: {
+            type: 'array',
+            description: 'Renames the matched keys into remote keys, in order (ESO\'s ExternalSecret rewrite: regexp or transform).',
+            maxItems: 16,
+            items: {
+              type: 'object',
+              description: 'One rename step.',
+              'x-kubernetes-validations': [{ rule: 'has(self.regexp) != has(self.transform)', message: 'spec.dataTo[].rewrite[]: set exactly one of regexp or transform' }],
+              properties: {
+                regexp: {
+                  type: 'object',
+                  required: ['source', 'target'],
+                  description: 'Replace every match of source (RE2) with target ($1, ${name} expand groups).',
+                  properties: {
+                    source: { type: 'string', description: 'RE2 pattern (ESO\'s Go syntax).', maxLength: 1024 },
+                    target: { type: 'string', description: 'Replacement; $1 or ${name} for a group.', maxLength: 2048 },
+                  },
+                },
+                transform: {
+                  type: 'object',
+                  required: ['template'],
+                  description: 'A Go template run on each key, the key being .value (e.g. app/{{ .value | upper }}).',
+                  properties: { template: { type: 'string', description: 'Go template; the key is .value.', maxLength: 4096 } },
+                },
+              },
+            },
+          },
+          metadata: pushSecretData(true).properties.metadata,
+          conversionStrategy: pushSecretData(true).properties.conversionStrategy,
+        },
+      },
     },
     template: template,
   },

@@ -61,6 +61,24 @@ export interface PushSecretData {
   conversionStrategy?: PushConversionStrategy;
 }
 
+/** ESO's PushSecretRewrite: a regexp or a transform (no merge: keys only). */
+export interface PushSecretRewrite {
+  regexp?: { source: string; target: string };
+  transform?: { template: string };
+}
+
+/** ESO's PushSecretDataTo: push the source's keys matching `match` without listing them. */
+export interface PushSecretDataTo {
+  /** Which stores of secretStoreRefs this rule pushes to (name, or labelSelector; kind default SecretStore). */
+  storeRef: PushSecretStoreRef;
+  /** Set: all matched keys go to this one remote as a JSON object (no rewrite). Unset: one remote per key. */
+  remoteKey?: string;
+  match?: { regexp?: string };
+  rewrite?: PushSecretRewrite[];
+  metadata?: Record<string, unknown>;
+  conversionStrategy?: PushConversionStrategy;
+}
+
 export interface PushSecretSpec {
   /** Go duration; default 1h; "0" pushes once per spec change. */
   refreshInterval?: string;
@@ -69,8 +87,8 @@ export interface PushSecretSpec {
   deletionPolicy?: PushDeletionPolicy;
   selector: PushSecretSelector;
   data?: PushSecretData[];
-  /** ESO's bulk push: refused at admission (CEL) until Rotor supports it; typed for the schema. */
-  dataTo?: Array<Record<string, unknown>>;
+  /** ESO's bulk push: source keys expanded into entries per store (controller/pushsecret/data-to.ts). */
+  dataTo?: PushSecretDataTo[];
   template?: ExternalSecretTemplate;
 }
 

@@ -28,7 +28,7 @@ Converting files:
   dataFrom[].sourceRef.generatorRef and a PushSecret's selector.generatorRef). Each object is checked against Rotor's CRD schemas:
     - a field Rotor does not have is removed (the API server would drop it silently) and reported;
     - an object Rotor would refuse, or cannot serve (non-AWS providers and generators,
-      CertificateManager stores, PushSecret spec.dataTo, data[].sourceRef.generatorRef,
+      CertificateManager stores, data[].sourceRef.generatorRef,
       ESO's deprecated template engine v1, ...), is left out of the
       output and reported with what to do instead;
     - a template without engineVersion gets engineVersion: v2, ESO's engine (reported as CHANGED).

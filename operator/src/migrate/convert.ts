@@ -308,7 +308,7 @@ function convertGenerator(
  * What a PushSecret spec needs so that Rotor does what ESO did: the generator (ESO's default
  * apiVersion when unset) is Rotor's, and a template without engineVersion keeps ESO's default v2.
  * Everything else is ESO's field set as Rotor's push CRDs define it; the schema check reports
- * what they refuse (spec.dataTo, with its message).
+ * what they refuse, with its message (spec.dataTo converts as is: Rotor pushes it as ESO does).
  */
 function adaptPushSpec(spec: Obj | undefined, prefix: string, finding: (level: FindingLevel, message: string, action?: string, field?: string) => Finding): Finding[] {
   const findings: Finding[] = [];

@@ -28,14 +28,14 @@ spec:
   secretStoreRef: {name: aws}
   data: [{secretKey: url, remoteRef: {key: /app/url}}]
 `;
-// ESO's bulk push (spec.dataTo): the one PushSecret field Rotor's CRD refuses.
+// A PushSecret both ESO's and Rotor's CRD refuse (a dataTo bundle with a rewrite): never carried over.
 const PUSH = `apiVersion: external-secrets.io/v1alpha1
 kind: PushSecret
 metadata: {name: push}
 spec:
   secretStoreRefs: [{name: aws}]
   selector: {secret: {name: src}}
-  dataTo: [{storeRef: {name: aws}}]
+  dataTo: [{storeRef: {name: aws}, remoteKey: app/all, rewrite: [{regexp: {source: '^', target: 'x/'}}]}]
 `;
 const kinds = (yaml: string) => parseAllDocuments(yaml).map((d) => `${(d.toJS() as any).apiVersion} ${(d.toJS() as any).kind}`);
 
@@ -64,7 +64,7 @@ describe('rotor migrate (files)', () => {
     const { io, out } = fakeIO();
     expect(await runMigrate([dir], io)).toBe(EXIT.incomplete);
     expect(kinds(out.stdout)).toEqual(['rotor.dev/v1alpha1 SecretStore', 'rotor.dev/v1alpha1 ExternalSecret']);
-    expect(out.stderr).toContain(`PushSecret push (${join(dir, 'push.yml')}#1)\n  NOT CONVERTED: Rotor's API server would refuse it: spec.dataTo (ESO's bulk push) is not supported by Rotor yet: list each key in spec.data`);
+    expect(out.stderr).toContain(`PushSecret push (${join(dir, 'push.yml')}#1)\n  NOT CONVERTED: Rotor's API server would refuse it: spec.dataTo[]: remoteKey and rewrite are mutually exclusive`);
     expect(out.stderr).toContain('2 converted, 1 not converted, 0 fields dropped');
     const recursive = fakeIO();
     expect(await runMigrate(['-R', dir], recursive.io)).toBe(EXIT.incomplete);

@@ -602,9 +602,16 @@ spec:
     expect((bySelector.documents[1]!.object as any).spec.selector).toEqual({ generatorRef: { apiVersion: 'generators.rotor.dev/v1alpha1', kind: 'Password', name: 'pw' } });
   });
 
-  it('reports spec.dataTo, a non-AWS store and a wrong API version precisely', () => {
-    const dataTo = convert(push(`  secretStoreRefs: [{name: aws}]\n  selector: {secret: {name: src}}\n  dataTo: [{storeRef: {name: aws}}]`));
-    expect(only(dataTo.findings, 'not-converted').map((f) => f.message)).toEqual([expect.stringMatching(/spec\.dataTo \(ESO's bulk push\) is not supported .* list each key in spec\.data/)]);
+  it('converts spec.dataTo as is (ESO\'s bulk push); reports a refused one, a non-AWS store and a wrong API version precisely', () => {
+    const rule = `{storeRef: {name: aws}, match: {regexp: '^db-'}, rewrite: [{regexp: {source: '^db-', target: 'app/'}}, {transform: {template: '{{ .value | upper }}'}}], metadata: {kind: PushSecretMetadata, spec: {tags: {a: b}}}}`;
+    const dataTo = convert(push(`  secretStoreRefs: [{name: aws}]\n  selector: {secret: {name: src}}\n  dataTo: [${rule}, {storeRef: {labelSelector: {matchLabels: {a: b}}}, remoteKey: app/all}]`));
+    expect(dataTo.findings.filter((f) => f.level !== 'note')).toEqual([]);
+    expect((dataTo.documents[1]!.object as any).spec.dataTo).toEqual([
+      { storeRef: { name: 'aws' }, match: { regexp: '^db-' }, rewrite: [{ regexp: { source: '^db-', target: 'app/' } }, { transform: { template: '{{ .value | upper }}' } }], metadata: { kind: 'PushSecretMetadata', spec: { tags: { a: 'b' } } } },
+      { storeRef: { labelSelector: { matchLabels: { a: 'b' } } }, remoteKey: 'app/all' },
+    ]);
+    const refused = convert(push(`  secretStoreRefs: [{name: aws}]\n  selector: {secret: {name: src}}\n  dataTo: [{storeRef: {name: aws}, remoteKey: x, rewrite: [{transform: {template: y}}]}]`));
+    expect(only(refused.findings, 'not-converted').map((f) => f.message)).toEqual([expect.stringMatching(/spec\.dataTo\[\]: remoteKey and rewrite are mutually exclusive/)]);
     const vault = convert(`apiVersion: external-secrets.io/v1
 kind: SecretStore
 metadata: {name: vault, namespace: team-a}

@@ -38,6 +38,7 @@ import {
   withoutEntry,
 } from './plan.js';
 import type { Clock } from '../../platform/clock.js';
+import { planStoreEntries, unmatchedDataTo, validateDataTo } from './data-to.js';
 
 /** The AWS writers' factory (aws/push/factory.ts): one writer per store identity. */
 export interface PusherFactory {
@@ -127,7 +128,7 @@ export class PushSecretReconciler {
       log.debug({ finalizer: action }, 'finalizer updated for deletionPolicy');
     }
 
-    const problems = validatePushSecret(ps);
+    const problems = [...validatePushSecret(ps), ...validateDataTo(ps.spec)];
     if (problems.length > 0) {
       const message = `${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. Nothing was pushed.`;
       await this.record(ps, { ...this.kept(ps), conditions: this.condition(ps, 'False', PS_REASON.InvalidSpec, message) }, log);
@@ -148,6 +149,8 @@ export class PushSecretReconciler {
       if (sources === 'deleted') return await this.sourceDeleted(ps, log, signal, next);
       const stores = this.resolveStores(ps);
       await this.checkAccess(ps, stores);
+      const unmatched = unmatchedDataTo(ps.spec.dataTo, stores.map(({ store }) => this.identity(store)));
+      if (unmatched.length > 0) throw new PassFailure(PS_REASON.InvalidSpec, unmatched.map((p) => `${p.field}: ${p.message}`).join('; '), false);
       const { synced, counts } = await this.pushAll(ps, sources, stores, log, signal);
       const kept = ps.spec.deletionPolicy === 'Delete' ? await this.deleteStale(ps, ps.status?.syncedPushSecrets, synced, log, signal) : synced;
       const message =
@@ -299,6 +302,10 @@ export class PushSecretReconciler {
     }
   }
 
+  private identity(store: SecretStore) {
+    return { kind: store.kind, name: store.metadata.name, ...(store.metadata.labels ? { labels: store.metadata.labels } : {}) };
+  }
+
   private async pusherFor(store: SecretStore, namespace: string): Promise<SecretPusher> {
     return this.deps.pushers.forStore(store, namespace);
   }
@@ -308,18 +315,20 @@ export class PushSecretReconciler {
   private async pushAll(ps: PushSecret, sources: Source[], stores: Array<{ key: string; store: SecretStore }>, log: Logger, signal: AbortSignal) {
     const synced: SyncedPushSecrets = {};
     const counts = { total: 0, created: 0, updated: 0, exists: 0, keys: [] as string[] };
-    const data = ps.spec.data ?? [];
     const updatePolicy = ps.spec.updatePolicy ?? 'Replace';
     const readPolicySource = this.policySourceReader(ps.metadata.namespace!);
     for (const { key: storeKey, store } of stores) {
       try {
-        if (sources.length === 0 || data.length === 0) continue;
-        const pusher = await this.pusherFor(store, ps.metadata.namespace!);
-        synced[storeKey] = {};
+        if (sources.length === 0 || ((ps.spec.data ?? []).length === 0 && (ps.spec.dataTo ?? []).length === 0)) continue;
+        let pusher: SecretPusher | undefined;
         for (const source of sources) {
-          for (const [i, entry] of data.entries()) {
-            const field = `spec.data[${i}]`;
-            const { value, secretData } = valueFor(entry, source.data, field);
+          // spec.dataTo rules for this store expanded, then spec.data (data-to.ts, ESO's order).
+          const planned = await planStoreEntries(ps.spec, this.identity(store), source.data, () => this.goEngine());
+          if (planned.length === 0) continue;
+          pusher ??= await this.pusherFor(store, ps.metadata.namespace!);
+          synced[storeKey] ??= {};
+          for (const { data: entry, field, source: only } of planned) {
+            const { value, secretData } = valueFor(entry, only ?? source.data, field);
             const { remoteKey, property } = entry.match.remoteRef;
             const request: PushRequest = {
               remoteKey,

@@ -143,6 +143,43 @@ describe('PushSecretReconciler', () => {
     expect(t.current().conditions![0]).toMatchObject({ status: 'False', reason: 'Errored' });
   });
 
+  it('spec.dataTo: pushes the matched keys (renamed) and a bundle, explicit data wins, a key leaving the source is deleted (Delete)', async () => {
+    const t = setup(
+      pushSecret({
+        deletionPolicy: 'Delete',
+        data: [{ match: { secretKey: 'db-pass', remoteRef: { remoteKey: 'explicit/pass' } } }],
+        dataTo: [
+          { storeRef: { name: 'aws' }, match: { regexp: '^db-' }, rewrite: [{ regexp: { source: '^db-', target: 'app/db/' } }], metadata: { kind: 'PushSecretMetadata', spec: { tags: { t: 'v' } } } },
+          { storeRef: { name: 'aws' }, match: { regexp: '^api' }, remoteKey: 'app/api' },
+        ],
+      }),
+    );
+    t.sources.put('app', 'source', { 'db-host': 'h', 'db-pass': 'p', apiKey: 'k', other: 'o' });
+    await t.run();
+    expect(Object.fromEntries(t.remote().values)).toEqual({ 'app/db/host': 'h', 'explicit/pass': 'p', 'app/api': '{"apiKey":"k"}' });
+    const synced = t.current().syncedPushSecrets!['SecretStore/aws']!;
+    expect(synced['app/db/host']).toEqual({ match: { secretKey: 'db-host', remoteRef: { remoteKey: 'app/db/host' } }, metadata: { kind: 'PushSecretMetadata', spec: { tags: { t: 'v' } } }, conversionStrategy: 'None' });
+    expect(t.current().conditions![0]).toMatchObject({ reason: 'Synced', message: 'pushed 3 value(s) to 1 store(s)' });
+
+    t.sources.put('app', 'source', { 'db-pass': 'p', apiKey: 'k' });
+    t.advance(3_600_000);
+    await t.run();
+    expect([...t.remote().values.keys()].sort()).toEqual(['app/api', 'explicit/pass']);
+  });
+
+  it('spec.dataTo naming a store outside secretStoreRefs, or a duplicate remote, is InvalidSpec naming the field', async () => {
+    const t = setup(pushSecret({ dataTo: [{ storeRef: { name: 'elsewhere' } }] }));
+    t.sources.put('app', 'source', { password: 'x' });
+    await t.run();
+    expect(t.current().conditions![0]).toMatchObject({ reason: 'InvalidSpec', message: expect.stringContaining('spec.dataTo[0].storeRef.name: SecretStore "elsewhere" is not in spec.secretStoreRefs') });
+    expect(t.sources.reads).toBe(0);
+    const u = setup(pushSecret({ dataTo: [{ storeRef: { name: 'aws' }, rewrite: [{ regexp: { source: '.*', target: 'team/db' } }] }] }));
+    u.sources.put('app', 'source', { other: 'x' });
+    await u.run();
+    expect(u.current().conditions![0]).toMatchObject({ reason: 'InvalidSpec', message: expect.stringContaining('writes remote "team/db", as spec.dataTo[0] does') });
+    expect(u.remote().values.size).toBe(0);
+  });
+
   it('deletionPolicy Delete: adds the finalizer, deletes a remote value whose entry left spec.data, and everything on deletion', async () => {
     const t = setup(
       pushSecret({
