@@ -34,30 +34,72 @@ export async function rotate(secretId: string, value: string): Promise<number> {
   return sentAt;
 }
 
-/** Watches the Secrets of a namespace and remembers when each key first had each value. */
+/**
+ * Watches the Secrets of a namespace and remembers when each key first had each value.
+ *
+ * The watch is re-opened whenever it ends: client-node's Watch aborts a watch that carried no
+ * data for 30 s, and the API server ends watches after its request timeout. A test that waits
+ * longer than that with nothing written (a leader change: Lease expiry plus the new leader's
+ * start) would otherwise wait on a dead watch and never see the value land. It resumes from the
+ * last resourceVersion seen, so nothing written in between is missed (from scratch on 410 Gone).
+ */
 export class SecretWatch {
   private readonly seen = new Map<string, number>();
-  private abort?: () => void;
+  private controller?: AbortController;
+  private stopped = false;
+  private resourceVersion?: string;
+  private restarts = 0;
+
+  private constructor(
+    private readonly kc: KubeConfig,
+    private readonly namespace: string,
+  ) {}
 
   static async start(namespace: string): Promise<SecretWatch> {
-    const watch = new SecretWatch();
     const kc = new KubeConfig();
     kc.loadFromFile(bedEnv().KUBECONFIG!);
-    const controller = await new Watch(kc).watch(
-      `/api/v1/namespaces/${namespace}/secrets`,
-      {},
-      (type: string, secret: { metadata?: { name?: string }; data?: Record<string, string> }) => {
+    const watch = new SecretWatch(kc, namespace);
+    await watch.open();
+    return watch;
+  }
+
+  /** How many times the watch was re-opened after it ended (for the tests of this class). */
+  get reopened(): number {
+    return this.restarts;
+  }
+
+  private async open(): Promise<void> {
+    type Event = { metadata?: { name?: string; resourceVersion?: string }; data?: Record<string, string>; code?: number };
+    let gone = false;
+    this.controller = await new Watch(this.kc).watch(
+      `/api/v1/namespaces/${this.namespace}/secrets`,
+      { allowWatchBookmarks: true, ...(this.resourceVersion ? { resourceVersion: this.resourceVersion } : {}) },
+      (type: string, secret: Event) => {
+        if (type === 'ERROR') {
+          // 410 Gone: the resourceVersion is too old to resume from; start over with a full replay.
+          if (secret.code === 410) gone = true;
+          return;
+        }
+        if (secret.metadata?.resourceVersion) this.resourceVersion = secret.metadata.resourceVersion;
         if (type !== 'ADDED' && type !== 'MODIFIED') return;
         const now = Date.now();
         for (const [key, b64] of Object.entries(secret.data ?? {})) {
           const id = SecretWatch.id(secret.metadata?.name ?? '', key, Buffer.from(b64, 'base64').toString('utf8'));
-          if (!watch.seen.has(id)) watch.seen.set(id, now);
+          if (!this.seen.has(id)) this.seen.set(id, now);
         }
       },
-      () => undefined,
+      (err?: { statusCode?: number } | null) => {
+        if (this.stopped) return;
+        if (gone || err?.statusCode === 410) this.resourceVersion = undefined;
+        this.restarts++;
+        // A short pause so a refused watch (API server restarting) does not spin.
+        setTimeout(() => void this.open().catch(() => this.retryLater()), err ? 200 : 0);
+      },
     );
-    watch.abort = () => controller.abort();
-    return watch;
+  }
+
+  private retryLater(): void {
+    if (!this.stopped) setTimeout(() => void this.open().catch(() => this.retryLater()), 500);
   }
 
   /** Waits until every named Secret's key has the value; returns when each got it (ms). */
@@ -73,7 +115,8 @@ export class SecretWatch {
   }
 
   stop(): void {
-    this.abort?.();
+    this.stopped = true;
+    this.controller?.abort();
   }
 
   private static id(name: string, key: string, value: string): string {

@@ -328,6 +328,24 @@ spec:
     expect(landedAt! - sentAt).toBeLessThanOrEqual(LANDS_WITHIN_MS);
   });
 
+  // The leader change below leaves the namespace without a Secret write for over 30 s (Lease
+  // expiry, the new process's start, its first long poll before rotor_events_queue_up says 1):
+  // longer than client-node's Watch keeps a quiet watch open. The Secret watch must outlive it.
+  it('(harness) the Secret watch sees a write made after 35 s without any', async () => {
+    const quiet = await freshNamespace('events-quiet');
+    extraNamespaces.push(quiet);
+    const quietWatch = await SecretWatch.start(quiet);
+    try {
+      await sleep(35_000);
+      const value = secretValue('quiet');
+      await kubectl('create', 'secret', 'generic', 'late', '-n', quiet, `--from-literal=value=${value}`);
+      await quietWatch.waitAll(['late'], 'value', value, 10_000);
+      expect(quietWatch.reopened).toBeGreaterThanOrEqual(1);
+    } finally {
+      quietWatch.stop();
+    }
+  });
+
   it('after a leader change the new leader consumes the queue', async () => {
     const remote = await createRemote('leader', secretValue('l'));
     await reader('leader', remote.name);

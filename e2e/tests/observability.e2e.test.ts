@@ -57,7 +57,9 @@ let queries: Query[];
 const expandGrafana = (expr: string) => expr.replaceAll('$__rate_interval', '1m').replaceAll('$namespace', '.*');
 
 async function renderChart(): Promise<{ panels: Panel[]; alerts: Array<{ alert: string; expr: string }> }> {
-  const { stdout } = await run('helm', ['template', 'rotor', join(repo, 'charts/rotor'), '--namespace', 'rotor-system', '--set', 'prometheusRule.enabled=true', '--set', 'grafanaDashboard.enabled=true']);
+  // As a cluster with the Prometheus operator: the chart renders the PrometheusRule only when
+  // monitoring.coreos.com/v1 is served (prometheusRule.renderMode skipIfMissing, the default).
+  const { stdout } = await run('helm', ['template', 'rotor', join(repo, 'charts/rotor'), '--namespace', 'rotor-system', '--api-versions', 'monitoring.coreos.com/v1/PrometheusRule', '--set', 'prometheusRule.enabled=true', '--set', 'grafanaDashboard.enabled=true']);
   const docs = parseAllDocuments(stdout).map((d) => d.toJS() as any).filter(Boolean);
   const dashboard = JSON.parse(docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name.endsWith('-dashboard')).data['rotor.json']);
   const rule = docs.find((d) => d.kind === 'PrometheusRule');

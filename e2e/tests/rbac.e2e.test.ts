@@ -19,9 +19,13 @@ async function answeredOtherwise(serviceAccount: string, namespace: string, ques
   return wrong;
 }
 
-/** Installs only the chart's RBAC (no pod) under another release name, with these values. */
+/**
+ * Installs only the chart's RBAC (no pod) under another release name, with these values. The
+ * CRDs are chart templates owned by the bed's release, so a second release must leave them out
+ * (crds.enabled=false), as a second install in a real cluster would.
+ */
 async function installProbe(release: string, namespace: string, values: string[]): Promise<void> {
-  await run('helm', ['upgrade', '--install', release, chart, '-n', namespace, '--set', 'replicaCount=0', '--set', 'metrics.service.enabled=false', ...values.flatMap((v) => ['--set', v]), '--wait', '--timeout', '1m']);
+  await run('helm', ['upgrade', '--install', release, chart, '-n', namespace, '--set', 'replicaCount=0', '--set', 'crds.enabled=false', '--set', 'metrics.service.enabled=false', ...values.flatMap((v) => ['--set', v]), '--wait', '--timeout', '1m']);
 }
 
 let tenant: string;

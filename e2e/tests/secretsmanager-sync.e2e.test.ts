@@ -146,37 +146,50 @@ spec:
     }
   });
 
-  it('a store spec change re-syncs a Ready OnChange ExternalSecret from the new store', async () => {
+  it('a store spec change re-syncs a Ready Periodic ExternalSecret from the new store at once; an OnChange one waits for its own spec change', async () => {
     const east = secretValue('east');
     const west = secretValue('west');
     await aws('secretsmanager', 'create-secret', '--name', name('regional'), '--secret-string', east);
     await aws('secretsmanager', 'create-secret', '--name', name('regional'), '--secret-string', west, '--region', 'us-west-2');
     await apply(store('regional'));
     await waitFor('store Ready', async () => (await readyOf('secretstore', 'regional', ns))?.status === 'True');
-    await apply(`
+    // Periodic with an hour's interval: only the store change can make it fetch within the test.
+    const externalSecret = (es: string, policy: string, interval: string) => `
 apiVersion: rotor.dev/v1alpha1
 kind: ExternalSecret
-metadata: {name: regional, namespace: ${ns}}
+metadata: {name: ${es}, namespace: ${ns}}
 spec:
-  refreshPolicy: OnChange
+  refreshPolicy: ${policy}
+  refreshInterval: ${interval}
   secretStoreRef: {name: regional, kind: SecretStore}
-  target: {name: regional}
+  target: {name: ${es}}
   data: [{secretKey: value, remoteRef: {key: ${name('regional')}}}]
-`);
-    await waitFor('synced from us-east-1', async () => (await readSecret(ns, 'regional', 'value').catch(() => undefined)) === east);
+`;
+    await apply(externalSecret('regional', 'Periodic', '1h'));
+    await apply(externalSecret('regional-onchange', 'OnChange', '1h'));
+    const value = (es: string) => readSecret(ns, es, 'value').catch(() => undefined);
+    await waitFor('both synced from us-east-1', async () => (await value('regional')) === east && (await value('regional-onchange')) === east);
     await kubectl('patch', 'secretstore', 'regional', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { provider: { aws: { region: 'us-west-2' } } } }));
-    await waitFor('re-synced from us-west-2', async () => (await readSecret(ns, 'regional', 'value')) === west, { timeoutMs: 20_000 });
+    await waitFor('Periodic re-synced from us-west-2', async () => (await value('regional')) === west, { timeoutMs: 20_000 });
+    // ESO: OnChange follows only the ExternalSecret. The store watch handled both at once, so
+    // after the Periodic one moved (plus a margin) the OnChange one has had its chance to.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(await value('regional-onchange')).toBe(east);
+    // Its own spec change re-syncs it, through the store's new spec.
+    await kubectl('patch', 'externalsecret', 'regional-onchange', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { refreshInterval: '2h' } }));
+    await waitFor('OnChange re-synced from us-west-2 after its spec change', async () => (await value('regional-onchange')) === west, { timeoutMs: 20_000 });
 
-    // The same edit while no operator runs: only status.syncedStore (store uid/generation)
-    // can tell the next process that this OnChange ExternalSecret read an older store spec.
+    // The same store edit while no operator runs: only status.syncedStore (store uid/generation)
+    // can tell the next process that the Periodic ExternalSecret read an older store spec.
     const uid = (await kubectlJson<{ metadata: { uid: string } }>('get', 'secretstore', 'regional', '-n', ns)).metadata.uid;
     await waitFor('status.syncedStore recorded', async () => (await statusOf('externalsecret', 'regional', ns))?.syncedStore === `${uid}/2`);
     try {
       await killOperator();
       await kubectl('patch', 'secretstore', 'regional', '-n', ns, '--type', 'merge', '-p', JSON.stringify({ spec: { provider: { aws: { region: 'us-east-1' } } } }));
       await resumeOperator();
-      await waitFor('re-synced from us-east-1 after the restart', async () => (await readSecret(ns, 'regional', 'value')) === east, { timeoutMs: 30_000 });
+      await waitFor('Periodic re-synced from us-east-1 after the restart', async () => (await value('regional')) === east, { timeoutMs: 30_000 });
       expect((await statusOf('externalsecret', 'regional', ns))?.syncedStore).toBe(`${uid}/3`);
+      expect(await value('regional-onchange')).toBe(west);
     } finally {
       // Never leave the bed without an operator: every later test file needs it.
       if (!(await operatorRunning())) await resumeOperator();

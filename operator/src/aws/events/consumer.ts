@@ -82,6 +82,7 @@ export class QueueConsumer {
     const signal = this.abort.signal;
     let failures = 0;
     let checked = false;
+    let polled = false;
     while (!this.stopped) {
       try {
         // Once per (re)start: a missing queue or permission shows at once, not after a poll.
@@ -89,7 +90,12 @@ export class QueueConsumer {
           await this.options.queue.check(signal);
           checked = true;
         }
-        const messages = await this.options.queue.receive(RECEIVE_BATCH, signal);
+        // The first receive after each (re)start does not wait: a readable queue (ReceiveMessage
+        // and kms:Decrypt included, which the check does not prove) is reported up at once, not
+        // after a 20 s long poll came back empty, so a new leader's rotor_events_queue_up is 1
+        // as soon as it reads. Later receives long-poll.
+        const messages = await this.options.queue.receive(RECEIVE_BATCH, signal, polled ? undefined : 0);
+        polled = true;
         this.report(true);
         failures = 0;
         for (const message of messages) {
@@ -100,6 +106,7 @@ export class QueueConsumer {
         if (this.stopped) break;
         failures++;
         checked = false;
+        polled = false;
         this.report(false, error);
         await this.sleep(backoffDelayMs(failures, this.options.backoff ?? DEFAULT_BACKOFF), signal);
       }

@@ -16,8 +16,11 @@ export interface QueueMessage {
 export interface EventQueue {
   /** Checks the queue exists and may be read (GetQueueAttributes). Throws the SDK error. */
   check(signal: AbortSignal): Promise<void>;
-  /** One long poll: waits up to the poll time for at most `max` messages. */
-  receive(max: number, signal: AbortSignal): Promise<QueueMessage[]>;
+  /**
+   * One poll for at most `max` messages: waits up to `waitSeconds` (default the long-poll time);
+   * 0 answers at once.
+   */
+  receive(max: number, signal: AbortSignal, waitSeconds?: number): Promise<QueueMessage[]>;
   delete(receiptHandle: string): Promise<void>;
 }
 
@@ -41,9 +44,9 @@ export class SqsEventQueue implements EventQueue {
     await this.client.send(new GetQueueAttributesCommand({ QueueUrl: this.spec.url, AttributeNames: ['QueueArn'] }), { abortSignal: signal });
   }
 
-  async receive(max: number, signal: AbortSignal): Promise<QueueMessage[]> {
+  async receive(max: number, signal: AbortSignal, waitSeconds = LONG_POLL_SECONDS): Promise<QueueMessage[]> {
     const out = await this.client.send(
-      new ReceiveMessageCommand({ QueueUrl: this.spec.url, MaxNumberOfMessages: max, WaitTimeSeconds: LONG_POLL_SECONDS }),
+      new ReceiveMessageCommand({ QueueUrl: this.spec.url, MaxNumberOfMessages: max, WaitTimeSeconds: waitSeconds }),
       { abortSignal: signal },
     );
     return (out.Messages ?? []).flatMap((m) => (m.ReceiptHandle !== undefined ? [{ body: m.Body ?? '', receiptHandle: m.ReceiptHandle }] : []));

@@ -21,10 +21,14 @@ class FakeQueue implements EventQueue {
     const outcome = this.checkScript[this.checks++];
     if (outcome) throw outcome;
   }
-  receive(_max: number, signal: AbortSignal): Promise<QueueMessage[]> {
+  /** The wait of each receive (undefined: the long-poll default). */
+  readonly waits: Array<number | undefined> = [];
+  receive(_max: number, signal: AbortSignal, waitSeconds?: number): Promise<QueueMessage[]> {
+    this.waits.push(waitSeconds);
     const next = this.script[this.receives++];
     if (next instanceof Error) return Promise.reject(next);
     if (next) return Promise.resolve(next);
+    if (waitSeconds === 0) return Promise.resolve([]);
     return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
   }
   async delete(receiptHandle: string): Promise<void> {
@@ -65,6 +69,20 @@ describe('QueueConsumer', () => {
     expect(counts.malformed).toEqual(['not-json', 'unsupported', 'unknown-source']);
     expect(counts.ages).toEqual([2]);
     expect(counts.up).toEqual([true]);
+  });
+
+  it('reports the queue up at once: the first receive after a (re)start does not wait, later ones long-poll', async () => {
+    const gone = Object.assign(new Error('gone'), { name: 'QueueDoesNotExist' });
+    const queue = new FakeQueue([gone]);
+    const { counts, metrics } = recorder();
+    const consumer = new QueueConsumer({ name: 'q', queue, metrics, logger: quiet, handle: async () => {}, sleep: async () => {} });
+    consumer.start();
+    // Nothing on the queue: the long poll now in flight never returns, yet the queue is up.
+    await until(() => counts.up.length === 2);
+    await consumer.stop();
+    expect(counts.up).toEqual([false, true]);
+    // A failed short poll, then after the recovery check another short one, then long polls.
+    expect(queue.waits).toEqual([0, 0, undefined]);
   });
 
   it('a message whose handling failed is not deleted (redelivered after the visibility timeout); the next one is', async () => {

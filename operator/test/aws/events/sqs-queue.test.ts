@@ -45,11 +45,14 @@ describe('SqsEventQueue', () => {
     await queue.check(signal);
     expect(await queue.receive(10, signal)).toEqual([{ body: BODY, receiptHandle: 'rh-1' }]);
     await queue.delete('rh-1');
+    // The consumer's first poll after a (re)start: a short one.
+    await queue.receive(10, signal, 0);
     const bodies = endpoint.requests.map((r) => [r.target, JSON.parse(r.body)]);
     expect(bodies[0]).toEqual(['AmazonSQS.GetQueueAttributes', { QueueUrl: `${endpoint.url}/000000000000/rotor-events`, AttributeNames: ['QueueArn'] }]);
     expect(bodies[1]![1]).toMatchObject({ QueueUrl: `${endpoint.url}/000000000000/rotor-events`, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 });
     expect(bodies[2]).toEqual(['AmazonSQS.DeleteMessage', { QueueUrl: `${endpoint.url}/000000000000/rotor-events`, ReceiptHandle: 'rh-1' }]);
-    expect(calls.map((c) => `${c.service}/${c.operation}/${c.region}`)).toEqual(['SQS/GetQueueAttributes/us-east-1', 'SQS/ReceiveMessage/us-east-1', 'SQS/DeleteMessage/us-east-1']);
+    expect(bodies[3]![1]).toMatchObject({ MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
+    expect(calls.map((c) => `${c.service}/${c.operation}/${c.region}`)).toEqual(['SQS/GetQueueAttributes/us-east-1', 'SQS/ReceiveMessage/us-east-1', 'SQS/DeleteMessage/us-east-1', 'SQS/ReceiveMessage/us-east-1']);
     factory.destroy();
   });
 
