@@ -250,7 +250,7 @@ files[`${GROUP}_clustergenerators.yaml`] = crd('ClusterGenerator', {
 
 function render({ header, body }) {
   return (
-    `---\n${header}\n# Written by scripts/gen-generator-crds.mjs (do not edit by hand); the Helm chart ships a\n# byte-identical copy in charts/rotor/crds/ (scripts/sync-crds.sh).\n` +
+    `---\n${header}\n# Written by scripts/gen-generator-crds.mjs (do not edit by hand); the Helm chart renders it as a\n# template (charts/rotor/templates/crds/, written by scripts/sync-crds.sh).\n` +
     stringify(body, { lineWidth: 0 })
   );
 }
