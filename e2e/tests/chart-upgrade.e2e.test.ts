@@ -100,6 +100,16 @@ spec:
 
     ns = await freshNamespace('e2e-chart-upgrade');
     await run('bash', [operatorScript, 'stop']);
+    // PushSecrets under deletionPolicy Delete (other files' leftovers) carry a finalizer only the
+    // operator removes, and it is stopped: release them, or deleting their CRD waits for ever.
+    for (const kind of ['pushsecrets.rotor.dev', 'clusterpushsecrets.rotor.dev']) {
+      const listed = await run('kubectl', ['get', kind, '-A', '-o', 'jsonpath={range .items[*]}{.metadata.namespace}{" "}{.metadata.name}{"\\n"}{end}'], { allowFail: true });
+      for (const line of listed.code === 0 ? listed.stdout.split('\n').filter(Boolean) : []) {
+        const [namespace, name] = line.trim().split(' ');
+        const where = name ? ['-n', namespace!, name] : [namespace!];
+        await run('kubectl', ['patch', kind, ...where, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}'], { allowFail: true });
+      }
+    }
     // Start from what a 0.1.0 install left: its CRDs, installed from its crds/ folder.
     await kubectl('delete', 'crd', '-l', ROTOR_CRDS, '--wait=true', '--timeout=120s');
     await run('helm', ['install', release, oldChart, '-n', ns, '--set', 'replicaCount=0', '--wait', '--timeout', '2m']);

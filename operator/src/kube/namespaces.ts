@@ -18,4 +18,14 @@ export class KubeNamespaceClient implements NamespaceClient {
       throw toKubeApiError(error, `read Namespace ${name}`);
     }
   }
+
+  async terminating(name: string): Promise<boolean> {
+    try {
+      const ns = await this.core.readNamespace({ name });
+      return !!ns.metadata?.deletionTimestamp;
+    } catch (error) {
+      if (isNotFound(error)) return true;
+      throw toKubeApiError(error, `read Namespace ${name}`);
+    }
+  }
 }

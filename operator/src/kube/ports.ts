@@ -80,6 +80,8 @@ export interface CredentialSourceClient {
 
 export interface NamespaceClient {
   labels(name: string): Promise<Record<string, string> | undefined>;
+  /** Whether the namespace is being deleted (or already gone). */
+  terminating?(name: string): Promise<boolean>;
 }
 
 /** ConfigMaps and Secrets that hold templates (target.template.templateFrom). */

@@ -165,9 +165,14 @@ export class FakeEvents implements EventRecorder {
 }
 
 export class FakeNamespaces implements NamespaceClient {
+  /** Namespaces being deleted. */
+  readonly deleting = new Set<string>();
   constructor(readonly labelsByName: Record<string, Record<string, string>> = {}) {}
   async labels(name: string) {
     return this.labelsByName[name] ?? {};
+  }
+  async terminating(name: string) {
+    return this.deleting.has(name);
   }
 }
 

@@ -394,6 +394,15 @@ export class PushSecretReconciler {
     const parsed = parseStoreKey(storeKey);
     const store = parsed && (parsed.kind === 'ClusterSecretStore' ? this.deps.stores.clusterSecretStore(parsed.name) : this.deps.stores.secretStore(ps.metadata.namespace!, parsed.name));
     if (!store) {
+      if (parsed?.kind === 'SecretStore' && ps.metadata.deletionTimestamp && (await this.deps.namespaces.terminating?.(ps.metadata.namespace!))) {
+        // The namespace is being deleted and took its SecretStore with it: nothing can re-create
+        // the store there, so holding the finalizer would hold the namespace's deletion forever.
+        // The remote value stays in AWS, and the Warning says so.
+        const message = `${storeKey} was deleted with namespace ${ps.metadata.namespace}, so ${statusRefOf(data)} pushed through it was left in AWS (deletionPolicy Delete could not run); delete it there if it should go`;
+        log.warn({ store: storeKey, remoteKey: data.match.remoteRef.remoteKey }, 'pushed value left in AWS: its store went with the namespace');
+        await this.deps.events.record(this.ref(ps), 'Warning', PS_REASON.StoreNotFound, message);
+        return;
+      }
       throw new PassFailure(
         PS_REASON.StoreNotFound,
         `${storeKey} is gone, so ${statusRefOf(data)} pushed through it cannot be deleted (deletionPolicy Delete); re-create the store, or set deletionPolicy None to leave the remote value`,

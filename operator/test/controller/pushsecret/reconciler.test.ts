@@ -18,6 +18,7 @@ function setup(initial: PushSecret, options: { stores?: SecretStore[]; generator
   const pushers = new FakePushers();
   const status = new FakePushStatus();
   const events = new FakeEvents();
+  const namespaces = new FakeNamespaces(options.namespaceLabels ?? {});
   const log = capturedLogger();
   const reconciler = new PushSecretReconciler({
     get: () => ps,
@@ -27,7 +28,7 @@ function setup(initial: PushSecret, options: { stores?: SecretStore[]; generator
       secretStores: (ns) => stores.filter((s) => s.kind === 'SecretStore' && s.metadata.namespace === ns),
       clusterSecretStores: () => stores.filter((s) => s.kind === 'ClusterSecretStore'),
     },
-    namespaces: new FakeNamespaces(options.namespaceLabels ?? {}),
+    namespaces,
     sources,
     pushers,
     ...(options.generators ? { generators: options.generators } : {}),
@@ -52,6 +53,8 @@ function setup(initial: PushSecret, options: { stores?: SecretStore[]; generator
     reconciler,
     sources,
     pushers,
+    stores,
+    namespaces,
     status,
     events,
     log,
@@ -205,6 +208,25 @@ describe('PushSecretReconciler', () => {
     await t.run();
     expect(t.remote().values.size).toBe(0);
     expect(t.status.finalizers.get('app/push')).toEqual([]);
+  });
+
+  it('deletionPolicy Delete with its SecretStore gone: kept while the namespace lives, released with a Warning when the namespace is being deleted', async () => {
+    const t = setup(pushSecret({ deletionPolicy: 'Delete', data: [{ match: { secretKey: 'a', remoteRef: { remoteKey: 'kept-in-aws' } } }] }));
+    t.sources.put('app', 'source', { a: '1' });
+    await t.run();
+    expect([...t.remote().values.keys()]).toEqual(['kept-in-aws']);
+
+    t.stores.splice(0, t.stores.length);
+    t.edit((p) => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2026-12-01T13:00:00Z' } }));
+    await expect(t.run()).rejects.toThrow(/cannot be deleted/);
+    expect(t.status.finalizers.get('app/push')).toEqual([PUSH_SECRET_FINALIZER]);
+
+    // kubectl delete namespace app: the store went first, and nothing can re-create it there.
+    t.namespaces.deleting.add('app');
+    await t.run();
+    expect(t.status.finalizers.get('app/push')).toEqual([]);
+    expect(t.events.reasons()).toContain('Warning/StoreNotFound');
+    expect([...t.remote().values.keys()]).toEqual(['kept-in-aws']);
   });
 
   it('deletionPolicy None: removes a leftover finalizer and never deletes remote values', async () => {
