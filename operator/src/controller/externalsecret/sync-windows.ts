@@ -26,11 +26,19 @@ interface Parsed {
   durationMs: number;
 }
 
-/** ESO's isWithinSyncWindow: robfig's Next() from just before the longest window that could hold `at`. */
+/**
+ * ESO's isWithinSyncWindow: robfig's Next() from just before the longest window that could hold
+ * `at`. ESO stops at that first activation, so for up to a second after it closes, a window that
+ * the next activation keeps open (a schedule more frequent than the duration) reads as closed.
+ * Rotor looks again exactly when a window closes (changeAt), so it would always land in that gap
+ * and refresh inside a deny window: the next activation is checked too. Departure from ESO.
+ */
 function openedAt(w: Parsed, at: number): number | undefined {
-  const prev = nextActivation(w.schedule, at - w.durationMs - 1000);
-  if (prev === undefined || prev > at || at > prev + w.durationMs) return undefined;
-  return prev;
+  const first = nextActivation(w.schedule, at - w.durationMs - 1000);
+  if (first === undefined || first > at) return undefined;
+  if (at <= first + w.durationMs) return first;
+  const second = nextActivation(w.schedule, first);
+  return second !== undefined && second <= at && at <= second + w.durationMs ? second : undefined;
 }
 
 function parseWindows(sw: SyncWindows, fieldBase: string): { parsed: Parsed[]; ignored: WindowVerdict['ignored'] } {

@@ -69,3 +69,20 @@ describe('periodicRefreshAllowed (ESO TestIsPeriodicRefreshAllowedByWindows)', (
     expect(periodicRefreshAllowed(allow(valid, morning), Date.UTC(2026, 5, 1, 3)).changeAt).toBe(Date.UTC(2026, 5, 1, 6));
   });
 });
+
+describe('a schedule more frequent than its duration (always open)', () => {
+  const everyMinuteFor2h = deny({ schedule: '* * * * *', duration: '2h' });
+  const tick = Date.UTC(2026, 11, 6, 17, 34);
+
+  it('holds at every instant, the second after each activation included (ESO reads that second as closed)', () => {
+    for (const at of [tick - 1, tick, tick + 3, tick + 999, tick + 1500, tick + 30_000]) {
+      expect(periodicRefreshAllowed(everyMinuteFor2h, at).allowed, new Date(at).toISOString()).toBe(false);
+    }
+  });
+
+  it('looks again when a window closes and is still held then', () => {
+    const first = periodicRefreshAllowed(everyMinuteFor2h, tick - 2_000);
+    expect(first.allowed).toBe(false);
+    expect(periodicRefreshAllowed(everyMinuteFor2h, first.changeAt!).allowed).toBe(false);
+  });
+});
