@@ -26,6 +26,7 @@ import {
   type NamespaceView,
 } from './externalsecret-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 import type { Clock } from '../../platform/clock.js';
 
@@ -51,15 +52,8 @@ export interface ClusterExternalSecretReconcilerDeps {
 }
 
 /** A write of ours the informer may not show yet: what we wrote, on top of which version. */
-interface OwnWrite {
-  /** resourceVersion of the cached object the write replaced ('' for a create, 'deleted' after a delete). */
-  base: string;
-  /** What is there now; undefined after a delete. */
-  object: ExternalSecret | undefined;
-}
-
 export class ClusterExternalSecretReconciler {
-  private readonly ownWrites = new Map<string, OwnWrite>();
+  private readonly ownWrites = new OwnWrites<ExternalSecret>();
 
   constructor(private readonly deps: ClusterExternalSecretReconcilerDeps) {}
 
@@ -158,17 +152,11 @@ export class ClusterExternalSecretReconciler {
 
   /** The cached ExternalSecret, or our own write when the cache has not caught up with it. */
   private current(namespace: string, name: string): ExternalSecret | undefined {
-    const key = `${namespace}/${name}`;
-    const cached = this.deps.externalSecrets.get(namespace, name);
-    const own = this.ownWrites.get(key);
-    if (!own) return cached;
-    if ((cached?.metadata.resourceVersion ?? '') === own.base && (own.object !== undefined || cached !== undefined)) return own.object;
-    this.ownWrites.delete(key); // the cache has moved past our write
-    return cached;
+    return this.ownWrites.current(namespace, name, this.deps.externalSecrets.get(namespace, name));
   }
 
   private remember(namespace: string, name: string, base: string, object: ExternalSecret | undefined): void {
-    this.ownWrites.set(`${namespace}/${name}`, { base, object });
+    this.ownWrites.remember(namespace, name, base, object);
   }
 
   /** On InvalidSpec the namespace lists stay as they were: nothing was changed there. */

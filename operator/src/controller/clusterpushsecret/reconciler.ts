@@ -13,6 +13,7 @@ import type { ClusterPushSecretStatusWriter, PushSecretWriter } from '../../kube
 import { KubeApiError } from '../../kube/client/errors.js';
 import { selectNamespaces, type NamespaceView } from '../clusterexternalsecret/externalsecret-plan.js';
 import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import { isPushSecretControlledBy, planPushSecret, pushSecretNameOf, refreshMsOf, validateClusterPushSecret } from './plan.js';
 import type { Clock } from '../../platform/clock.js';
@@ -32,14 +33,9 @@ export interface ClusterPushSecretReconcilerDeps {
   logger: Logger;
 }
 
-interface OwnWrite {
-  base: string;
-  object: PushSecret | undefined;
-}
-
 export class ClusterPushSecretReconciler {
   /** Our writes the informer may not show yet (see ClusterExternalSecretReconciler). */
-  private readonly ownWrites = new Map<string, OwnWrite>();
+  private readonly ownWrites = new OwnWrites<PushSecret>();
 
   constructor(private readonly deps: ClusterPushSecretReconcilerDeps) {}
 
@@ -128,18 +124,13 @@ export class ClusterPushSecretReconciler {
     return { requeueAfterMs: refreshMsOf(cps) };
   }
 
+  /** The cached PushSecret, or our own write when the cache has not caught up with it. */
   private current(namespace: string, name: string): PushSecret | undefined {
-    const key = `${namespace}/${name}`;
-    const cached = this.deps.pushSecrets.get(namespace, name);
-    const own = this.ownWrites.get(key);
-    if (!own) return cached;
-    if ((cached?.metadata.resourceVersion ?? '') === own.base && (own.object !== undefined || cached !== undefined)) return own.object;
-    this.ownWrites.delete(key);
-    return cached;
+    return this.ownWrites.current(namespace, name, this.deps.pushSecrets.get(namespace, name));
   }
 
   private remember(namespace: string, name: string, base: string, object: PushSecret | undefined): void {
-    this.ownWrites.set(`${namespace}/${name}`, { base, object });
+    this.ownWrites.remember(namespace, name, base, object);
   }
 
   private kept(cps: ClusterPushSecret): ClusterPushSecretStatus {
