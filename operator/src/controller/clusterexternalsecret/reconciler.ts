@@ -7,15 +7,12 @@
 // are in ces-plan.ts.
 import type { Logger } from 'pino';
 import {
-  API_GROUP_VERSION,
   CES_REASON,
   type ClusterExternalSecret,
-  type ClusterExternalSecretNamespaceFailure,
   type ClusterExternalSecretStatus,
   type ExternalSecret,
 } from '../../api/types.js';
 import type { ClusterExternalSecretStatusWriter, EventRecorder, ExternalSecretWriter } from '../../kube/ports.js';
-import { KubeApiError } from '../../kube/client/errors.js';
 import {
   externalSecretNameOf,
   isControlledBy,
@@ -25,7 +22,7 @@ import {
   validateClusterExternalSecret,
   type NamespaceView,
 } from './externalsecret-plan.js';
-import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { fanOutMessage, keptStatus, NamespaceOutcomes, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
 import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 import type { Clock } from '../../platform/clock.js';
@@ -69,7 +66,7 @@ export class ClusterExternalSecretReconciler {
     const problems = validateClusterExternalSecret(ces);
     if (problems.length > 0) {
       const message = `${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. No ExternalSecret was created or changed.`;
-      await this.record(ces, { ...this.keptStatus(ces), conditions: this.condition(ces, 'False', CES_REASON.InvalidSpec, message) }, log);
+      await this.record(ces, { ...keptStatus(ces), conditions: this.condition(ces, 'False', CES_REASON.InvalidSpec, message) }, log);
       this.deps.onResult?.(name, { ready: false, provisioned: ces.status?.provisionedNamespaces?.length ?? 0, failed: 0 });
       // Only a spec change can fix it; the informer brings that.
       return {};
@@ -78,13 +75,7 @@ export class ClusterExternalSecretReconciler {
     const esName = externalSecretNameOf(ces);
     const selected = selectNamespaces(ces, this.deps.namespaces());
     const selectedSet = new Set(selected);
-    const failed = new Map<string, string>();
-    let transient: string | undefined;
-    const noteError = (namespace: string, error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      failed.set(namespace, message);
-      if (!(error instanceof KubeApiError) || error.retryable) transient ??= message;
-    };
+    const outcomes = new NamespaceOutcomes();
 
     // ExternalSecrets it controls that are no longer wanted: namespace deselected, or renamed.
     for (const es of this.deps.externalSecrets.controlledBy(name)) {
@@ -97,8 +88,8 @@ export class ClusterExternalSecretReconciler {
         this.remember(namespace, es.metadata.name, es.metadata.resourceVersion ?? '', undefined);
         log.info({ namespace, externalSecret: es.metadata.name }, 'deleted ExternalSecret of a namespace no longer selected');
       } catch (error) {
-        if (selectedSet.has(namespace)) noteError(namespace, error);
-        else transient ??= error instanceof Error ? error.message : String(error);
+        if (selectedSet.has(namespace)) outcomes.fail(namespace, error);
+        else outcomes.retry(error);
       }
     }
 
@@ -108,7 +99,7 @@ export class ClusterExternalSecretReconciler {
       const plan = planExternalSecret(ces, namespace, existing);
       try {
         if (plan.action === 'conflict') {
-          failed.set(namespace, plan.reason);
+          outcomes.conflict(namespace, plan.reason);
           continue;
         }
         if (plan.action === 'create') {
@@ -122,20 +113,20 @@ export class ClusterExternalSecretReconciler {
         }
         provisioned.push(namespace);
       } catch (error) {
-        noteError(namespace, error);
+        outcomes.fail(namespace, error);
       }
     }
 
-    const failedNamespaces: ClusterExternalSecretNamespaceFailure[] = [...failed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, reason]) => ({ namespace, reason }));
+    const failedNamespaces = outcomes.failures();
     const ready = failedNamespaces.length === 0;
-    const message = ready
-      ? selected.length === 0
-        ? `no namespace is selected: set spec.namespaceSelectors (or namespaces) to choose where ExternalSecret ${esName} is created`
-        : `ExternalSecret ${esName} is in ${provisioned.length} namespace(s)`
-      : `${failedNamespaces.length} of ${selected.length} selected namespace(s) failed (see status.failedNamespaces): ${failedNamespaces
-          .slice(0, 3)
-          .map((f) => `${f.namespace}: ${f.reason}`)
-          .join('; ')}${failedNamespaces.length > 3 ? '; …' : ''}`;
+    const message = fanOutMessage({
+      kind: 'ExternalSecret',
+      name: esName,
+      selectorField: 'spec.namespaceSelectors (or namespaces)',
+      selected: selected.length,
+      provisioned: provisioned.length,
+      failures: failedNamespaces,
+    });
     const status: ClusterExternalSecretStatus = {
       externalSecretName: esName,
       ...(provisioned.length ? { provisionedNamespaces: provisioned } : {}),
@@ -146,7 +137,7 @@ export class ClusterExternalSecretReconciler {
     await this.record(ces, status, log);
     this.deps.onResult?.(name, { ready, provisioned: provisioned.length, failed: failedNamespaces.length });
     // API failures (not conflicts with foreign ExternalSecrets, which wait for a change) back off.
-    if (transient !== undefined) throw new ReconcileFailure(transient, true);
+    if (outcomes.transient !== undefined) throw new ReconcileFailure(outcomes.transient, true);
     return { requeueAfterMs: refreshMsOf(ces) };
   }
 
@@ -159,30 +150,11 @@ export class ClusterExternalSecretReconciler {
     this.ownWrites.remember(namespace, name, base, object);
   }
 
-  /** On InvalidSpec the namespace lists stay as they were: nothing was changed there. */
-  private keptStatus(ces: ClusterExternalSecret): ClusterExternalSecretStatus {
-    const { conditions: _c, ...rest } = ces.status ?? {};
-    return { ...rest, observedGeneration: ces.metadata.generation };
-  }
-
   private condition(ces: ClusterExternalSecret, status: 'True' | 'False', reason: string, message: string) {
-    return setCondition(ces.status?.conditions, readyCondition(status, reason, message, new Date(this.deps.clock.now()), ces.metadata.generation));
+    return readyConditions(ces, status, reason, message, new Date(this.deps.clock.now()));
   }
 
-  /** Writes status only when it differs; an event when Ready's reason or message changes. */
-  private async record(ces: ClusterExternalSecret, status: ClusterExternalSecretStatus, log: Logger): Promise<void> {
-    if (sameJson(ces.status ?? {}, status)) return;
-    await this.deps.status.clusterExternalSecret(ces.metadata.name, status);
-    const before = findCondition(ces.status?.conditions, 'Ready');
-    const after = findCondition(status.conditions, 'Ready')!;
-    if (before?.reason === after.reason && before.message === after.message) return;
-    const ref = { apiVersion: API_GROUP_VERSION, kind: 'ClusterExternalSecret', name: ces.metadata.name, uid: ces.metadata.uid };
-    if (after.status === 'True') {
-      log.info({ reason: after.reason }, after.message);
-      await this.deps.events.record(ref, 'Normal', after.reason, after.message);
-    } else {
-      log.warn({ reason: after.reason, error: after.message }, 'ClusterExternalSecret not ready');
-      await this.deps.events.record(ref, 'Warning', after.reason, after.message);
-    }
+  private record(ces: ClusterExternalSecret, status: ClusterExternalSecretStatus, log: Logger): Promise<void> {
+    return recordStatus(ces, status, { kind: 'ClusterExternalSecret', write: (name, s) => this.deps.status.clusterExternalSecret(name, s), events: this.deps.events }, log);
   }
 }

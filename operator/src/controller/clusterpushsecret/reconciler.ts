@@ -6,13 +6,11 @@
 // garbage collector deletes them (and each one's deletionPolicy finalizer runs). The same shell
 // as the ClusterExternalSecret reconciler; the pure parts are in plan.ts and ces-plan.ts.
 import type { Logger } from 'pino';
-import { API_GROUP_VERSION } from '../../api/types.js';
-import { CPS_REASON, type ClusterPushSecret, type ClusterPushSecretNamespaceFailure, type ClusterPushSecretStatus, type PushSecret } from '../../api/push-types.js';
+import { CPS_REASON, type ClusterPushSecret, type ClusterPushSecretStatus, type PushSecret } from '../../api/push-types.js';
 import type { EventRecorder } from '../../kube/ports.js';
 import type { ClusterPushSecretStatusWriter, PushSecretWriter } from '../../kube/push-secrets.js';
-import { KubeApiError } from '../../kube/client/errors.js';
 import { selectNamespaces, type NamespaceView } from '../clusterexternalsecret/externalsecret-plan.js';
-import { findCondition, readyCondition, sameJson, setCondition } from '../runtime/conditions.js';
+import { fanOutMessage, keptStatus, NamespaceOutcomes, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
 import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import { isPushSecretControlledBy, planPushSecret, pushSecretNameOf, refreshMsOf, validateClusterPushSecret } from './plan.js';
@@ -47,7 +45,7 @@ export class ClusterPushSecretReconciler {
     const problems = validateClusterPushSecret(cps);
     if (problems.length > 0) {
       const message = `${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}. No PushSecret was created or changed.`;
-      await this.record(cps, { ...this.kept(cps), conditions: this.condition(cps, 'False', CPS_REASON.InvalidSpec, message) }, log);
+      await this.record(cps, { ...keptStatus(cps), conditions: this.condition(cps, 'False', CPS_REASON.InvalidSpec, message) }, log);
       return {};
     }
 
@@ -55,13 +53,7 @@ export class ClusterPushSecretReconciler {
     // ESO's ClusterPushSecret selects by namespaceSelectors only.
     const selected = selectNamespaces({ spec: { namespaceSelectors: cps.spec.namespaceSelectors ?? [] } }, this.deps.namespaces());
     const selectedSet = new Set(selected);
-    const failed = new Map<string, string>();
-    let transient: string | undefined;
-    const noteError = (namespace: string, error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      failed.set(namespace, message);
-      if (!(error instanceof KubeApiError) || error.retryable) transient ??= message;
-    };
+    const outcomes = new NamespaceOutcomes();
 
     for (const ps of this.deps.pushSecrets.list()) {
       const namespace = ps.metadata.namespace!;
@@ -72,8 +64,8 @@ export class ClusterPushSecretReconciler {
         this.remember(namespace, ps.metadata.name, ps.metadata.resourceVersion ?? '', undefined);
         log.info({ namespace, pushSecret: ps.metadata.name }, 'deleted PushSecret of a namespace no longer selected');
       } catch (error) {
-        if (selectedSet.has(namespace)) noteError(namespace, error);
-        else transient ??= error instanceof Error ? error.message : String(error);
+        if (selectedSet.has(namespace)) outcomes.fail(namespace, error);
+        else outcomes.retry(error);
       }
     }
 
@@ -83,7 +75,7 @@ export class ClusterPushSecretReconciler {
       const plan = planPushSecret(cps, namespace, existing);
       try {
         if (plan.action === 'conflict') {
-          failed.set(namespace, plan.reason);
+          outcomes.conflict(namespace, plan.reason);
           continue;
         }
         if (plan.action === 'create') {
@@ -95,20 +87,20 @@ export class ClusterPushSecretReconciler {
         }
         provisioned.push(namespace);
       } catch (error) {
-        noteError(namespace, error);
+        outcomes.fail(namespace, error);
       }
     }
 
-    const failedNamespaces: ClusterPushSecretNamespaceFailure[] = [...failed].sort(([a], [b]) => (a < b ? -1 : 1)).map(([namespace, reason]) => ({ namespace, reason }));
+    const failedNamespaces = outcomes.failures();
     const ready = failedNamespaces.length === 0;
-    const message = ready
-      ? selected.length === 0
-        ? `no namespace is selected: set spec.namespaceSelectors to choose where PushSecret ${psName} is created`
-        : `PushSecret ${psName} is in ${provisioned.length} namespace(s)`
-      : `${failedNamespaces.length} of ${selected.length} selected namespace(s) failed (see status.failedNamespaces): ${failedNamespaces
-          .slice(0, 3)
-          .map((f) => `${f.namespace}: ${f.reason}`)
-          .join('; ')}${failedNamespaces.length > 3 ? '; …' : ''}`;
+    const message = fanOutMessage({
+      kind: 'PushSecret',
+      name: psName,
+      selectorField: 'spec.namespaceSelectors',
+      selected: selected.length,
+      provisioned: provisioned.length,
+      failures: failedNamespaces,
+    });
     await this.record(
       cps,
       {
@@ -120,7 +112,7 @@ export class ClusterPushSecretReconciler {
       },
       log,
     );
-    if (transient !== undefined) throw new ReconcileFailure(transient, true);
+    if (outcomes.transient !== undefined) throw new ReconcileFailure(outcomes.transient, true);
     return { requeueAfterMs: refreshMsOf(cps) };
   }
 
@@ -133,24 +125,11 @@ export class ClusterPushSecretReconciler {
     this.ownWrites.remember(namespace, name, base, object);
   }
 
-  private kept(cps: ClusterPushSecret): ClusterPushSecretStatus {
-    const { conditions: _c, ...rest } = cps.status ?? {};
-    return { ...rest, observedGeneration: cps.metadata.generation };
-  }
-
   private condition(cps: ClusterPushSecret, status: 'True' | 'False', reason: string, message: string) {
-    return setCondition(cps.status?.conditions, readyCondition(status, reason, message, new Date(this.deps.clock.now()), cps.metadata.generation));
+    return readyConditions(cps, status, reason, message, new Date(this.deps.clock.now()));
   }
 
-  private async record(cps: ClusterPushSecret, status: ClusterPushSecretStatus, log: Logger): Promise<void> {
-    if (sameJson(cps.status ?? {}, status)) return;
-    await this.deps.status.clusterPushSecret(cps.metadata.name, status);
-    const before = findCondition(cps.status?.conditions, 'Ready');
-    const after = findCondition(status.conditions, 'Ready')!;
-    if (before?.reason === after.reason && before.message === after.message) return;
-    const ref = { apiVersion: API_GROUP_VERSION, kind: 'ClusterPushSecret', name: cps.metadata.name, uid: cps.metadata.uid };
-    if (after.status === 'True') log.info({ reason: after.reason }, after.message);
-    else log.warn({ reason: after.reason, error: after.message }, 'ClusterPushSecret not ready');
-    await this.deps.events.record(ref, after.status === 'True' ? 'Normal' : 'Warning', after.reason, after.message);
+  private record(cps: ClusterPushSecret, status: ClusterPushSecretStatus, log: Logger): Promise<void> {
+    return recordStatus(cps, status, { kind: 'ClusterPushSecret', write: (name, s) => this.deps.status.clusterPushSecret(name, s), events: this.deps.events }, log);
   }
 }
