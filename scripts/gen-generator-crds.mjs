@@ -8,11 +8,9 @@
 //   node scripts/gen-generator-crds.mjs           write the files
 //   node scripts/gen-generator-crds.mjs --stdout  print them instead (one YAML stream)
 import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
+import { join } from 'node:path';
+import { crdYaml, customResourceDefinition, repoRoot } from './lib/crd-schema.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GROUP = 'generators.rotor.dev';
 
 const str = (description, extra = {}) => ({ type: 'string', description, ...extra });
@@ -175,37 +173,21 @@ const UNION_KEY = { ECRAuthorizationToken: 'ecrAuthorizationTokenSpec', STSSessi
 function crd(kind, { plural, scope, description, spec, header }) {
   return {
     header,
-    body: {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: `${plural}.${GROUP}`, labels: { 'app.kubernetes.io/name': 'rotor', 'app.kubernetes.io/part-of': 'rotor' } },
-      spec: {
-        group: GROUP,
-        scope,
-        names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), categories: ['rotor', 'rotor-generators'] },
-        versions: [
-          {
-            name: 'v1alpha1',
-            served: true,
-            storage: true,
-            additionalPrinterColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
-            schema: {
-              openAPIV3Schema: {
-                type: 'object',
-                description,
-                required: ['spec'],
-                properties: {
-                  apiVersion: str(`APIVersion defines the versioned schema of this representation of an object (${GROUP}/v1alpha1).`),
-                  kind: str(`Kind is the REST resource this object represents (${kind}).`),
-                  metadata: { type: 'object' },
-                  spec,
-                },
-              },
-            },
-          },
-        ],
+    body: customResourceDefinition({
+      group: GROUP,
+      kind,
+      plural,
+      scope,
+      categories: ['rotor', 'rotor-generators'],
+      printerColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+      description,
+      properties: {
+        apiVersion: str(`APIVersion defines the versioned schema of this representation of an object (${GROUP}/v1alpha1).`),
+        kind: str(`Kind is the REST resource this object represents (${kind}).`),
+        metadata: { type: 'object' },
+        spec,
       },
-    },
+    }),
   };
 }
 
@@ -249,14 +231,14 @@ files[`${GROUP}_clustergenerators.yaml`] = crd('ClusterGenerator', {
 });
 
 function render({ header, body }) {
-  return (
-    `---\n${header}\n# Written by scripts/gen-generator-crds.mjs (do not edit by hand); the Helm chart renders it as a\n# template (charts/rotor/templates/crds/, written by scripts/sync-crds.sh).\n` +
-    stringify(body, { lineWidth: 0 })
+  return crdYaml(
+    `---\n${header}\n# Written by scripts/gen-generator-crds.mjs (do not edit by hand); the Helm chart renders it as a\n# template (charts/rotor/templates/crds/, written by scripts/sync-crds.sh).\n`,
+    body,
   );
 }
 
 if (process.argv.includes('--stdout')) {
   for (const name of Object.keys(files).sort()) process.stdout.write(`# ${name}\n${render(files[name])}`);
 } else {
-  for (const [name, file] of Object.entries(files)) writeFileSync(join(root, 'crds', name), render(file));
+  for (const [name, file] of Object.entries(files)) writeFileSync(join(repoRoot, 'crds', name), render(file));
 }

@@ -8,27 +8,27 @@
 // fails when the committed files are not what this writes.
 //   node scripts/gen-push-crds.mjs                     write both files
 //   node scripts/gen-push-crds.mjs --stdout <kind>     print one (pushsecrets | clusterpushsecrets)
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  conditionsSchema,
+  crdYaml,
+  customResourceDefinition,
+  DNS_SUBDOMAIN,
+  externalSecretSchema,
+  fanOutMetadata,
+  fanOutRefreshTime,
+  fanOutStatus,
+  labelSelector,
+  repoRoot,
+  rewriteMessages,
+} from './lib/crd-schema.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const esCrd = parse(readFileSync(join(root, 'crds/rotor.dev_externalsecrets.yaml'), 'utf8'));
-const esVersion = esCrd.spec.versions[0];
-const esSchema = esVersion.schema.openAPIV3Schema;
-const esConditions = structuredClone(esSchema.properties.status.properties.conditions);
+const esSchema = externalSecretSchema();
 const refreshPattern = esSchema.properties.spec.properties.refreshInterval.pattern;
 
-/** Rewrites `from` to `to` at the start of every CEL message path in the tree. */
-function rebaseMessages(node, from, to) {
-  if (Array.isArray(node)) return node.forEach((n) => rebaseMessages(n, from, to));
-  if (!node || typeof node !== 'object') return;
-  for (const rule of node['x-kubernetes-validations'] ?? []) {
-    if (typeof rule.message === 'string') rule.message = rule.message.split(from).join(to);
-  }
-  for (const value of Object.values(node)) rebaseMessages(value, from, to);
-}
+/** Rewrites `from` to `to` wherever it stands in a CEL message of the tree. */
+const rebaseMessages = (node, from, to) => rewriteMessages(node, (message) => message.split(from).join(to));
 
 const template = structuredClone(esSchema.properties.spec.properties.target.properties.template);
 rebaseMessages(template, 'spec.target.template', 'spec.template');
@@ -36,41 +36,6 @@ template.description =
   'Shapes what is pushed, with ESO\'s PushSecret semantics: the templates (Go text/template + sprig, engine v2) ' +
   'render with the source Secret\'s keys in scope, and their keys are added to (or replace) the source keys ' +
   'before data[] picks what to push. The source Secret itself is never changed.';
-
-const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
-
-const labelSelector = (description, subject) => ({
-  type: 'object',
-  description,
-  'x-kubernetes-map-type': 'atomic',
-  properties: {
-    matchLabels: {
-      type: 'object',
-      description: `Labels the ${subject} must carry, all of them (key: value).`,
-      additionalProperties: { type: 'string' },
-    },
-    matchExpressions: {
-      type: 'array',
-      description: `Requirements on the ${subject} labels, all of which must hold.`,
-      maxItems: 64,
-      items: {
-        type: 'object',
-        required: ['key', 'operator'],
-        properties: {
-          key: { type: 'string', description: 'Label key.', maxLength: 317 },
-          operator: { type: 'string', description: 'In, NotIn, Exists or DoesNotExist.', enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
-          values: { type: 'array', description: 'Values for In and NotIn; empty for Exists and DoesNotExist.', maxItems: 64, items: { type: 'string', maxLength: 63 } },
-        },
-        'x-kubernetes-validations': [
-          {
-            rule: "(self.operator in ['In', 'NotIn']) == (has(self.values) && size(self.values) > 0)",
-            message: 'matchExpressions[]: In and NotIn need values; Exists and DoesNotExist take none',
-          },
-        ],
-      },
-    },
-  },
-});
 
 /** One data[] entry; `withRules` false for the copy in status (the server already checked it). */
 const pushSecretData = (withRules) => ({
@@ -272,12 +237,7 @@ const pushSecretSpec = {
   },
 };
 
-const conditions = (description, reasons) => {
-  const c = structuredClone(esConditions);
-  c.description = description;
-  c.items.properties.reason.description = `CamelCase reason: ${reasons}.`;
-  return c;
-};
+const conditions = (description, reasons) => conditionsSchema(esSchema, description, reasons);
 
 const pushSecretStatus = {
   type: 'object',
@@ -299,150 +259,80 @@ const pushSecretStatus = {
   },
 };
 
-const LABELS = { 'app.kubernetes.io/name': 'rotor', 'app.kubernetes.io/part-of': 'rotor' };
-const common = { apiVersion: { type: 'string', description: 'APIVersion of this representation of an object (rotor.dev/v1alpha1).' } };
+const apiVersion = { type: 'string', description: 'APIVersion of this representation of an object (rotor.dev/v1alpha1).' };
+const kindField = (kind) => ({ type: 'string', description: `Kind is the REST resource this object represents (${kind}).` });
 
-const pushSecretCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'pushsecrets.rotor.dev', labels: LABELS },
-  spec: {
-    group: 'rotor.dev',
-    scope: 'Namespaced',
-    names: { kind: 'PushSecret', listKind: 'PushSecretList', plural: 'pushsecrets', singular: 'pushsecret', shortNames: ['ps'], categories: ['rotor'] },
-    versions: [
-      {
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Refresh Interval', type: 'string', description: 'How often the values are pushed again.', jsonPath: '.spec.refreshInterval' },
-          { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-          { name: 'Ready', type: 'string', description: 'Whether every value is pushed.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Last Sync', type: 'date', description: 'When the values were last pushed.', jsonPath: '.status.refreshTime' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            description:
-              'PushSecret writes keys of a Kubernetes Secret (or a generator\'s output) to AWS Secrets Manager or Parameter Store (ESO\'s PushSecret). ' +
-              'Rotor never overwrites a remote value it did not create.',
-            required: ['spec'],
-            properties: {
-              ...common,
-              kind: { type: 'string', description: 'Kind is the REST resource this object represents (PushSecret).' },
-              metadata: { type: 'object' },
-              spec: pushSecretSpec,
-              status: pushSecretStatus,
-            },
-          },
-        },
-      },
-    ],
-  },
-};
+const pushSecretCrd = customResourceDefinition({
+  group: 'rotor.dev',
+  kind: 'PushSecret',
+  plural: 'pushsecrets',
+  scope: 'Namespaced',
+  shortNames: ['ps'],
+  categories: ['rotor'],
+  subresources: { status: {} },
+  printerColumns: [
+    { name: 'Refresh Interval', type: 'string', description: 'How often the values are pushed again.', jsonPath: '.spec.refreshInterval' },
+    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'Ready', type: 'string', description: 'Whether every value is pushed.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Last Sync', type: 'date', description: 'When the values were last pushed.', jsonPath: '.status.refreshTime' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+  description:
+    'PushSecret writes keys of a Kubernetes Secret (or a generator\'s output) to AWS Secrets Manager or Parameter Store (ESO\'s PushSecret). ' +
+    'Rotor never overwrites a remote value it did not create.',
+  properties: { apiVersion, kind: kindField('PushSecret'), metadata: { type: 'object' }, spec: pushSecretSpec, status: pushSecretStatus },
+});
 
 const embeddedSpec = structuredClone(pushSecretSpec);
 rebaseMessages(embeddedSpec, 'spec.', 'spec.pushSecretSpec.');
 embeddedSpec.description = 'The spec of the PushSecret created in every selected namespace: the same fields, defaults and validation as a PushSecret\'s spec, resolved in each namespace.';
 
-const clusterPushSecretCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'clusterpushsecrets.rotor.dev', labels: LABELS },
-  spec: {
-    group: 'rotor.dev',
-    scope: 'Cluster',
-    names: { kind: 'ClusterPushSecret', listKind: 'ClusterPushSecretList', plural: 'clusterpushsecrets', singular: 'clusterpushsecret', categories: ['rotor'] },
-    versions: [
-      {
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Refresh Interval', type: 'string', description: 'How often the selected namespaces are re-checked.', jsonPath: '.spec.refreshTime' },
-          { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-          { name: 'Ready', type: 'string', description: 'Whether every selected namespace has the PushSecret.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            description:
-              'ClusterPushSecret creates the same PushSecret in every namespace its selectors choose (ESO\'s ClusterPushSecret), keeps them in step ' +
-              'with its spec, and removes them from namespaces that stop matching. They are owned by it: deleting it deletes them.',
-            required: ['spec'],
-            properties: {
-              ...common,
-              kind: { type: 'string', description: 'Kind is the REST resource this object represents (ClusterPushSecret).' },
-              metadata: { type: 'object' },
-              spec: {
-                type: 'object',
-                description: 'Which namespaces get the PushSecret, and what it is.',
-                required: ['pushSecretSpec'],
-                properties: {
-                  pushSecretSpec: embeddedSpec,
-                  refreshTime: {
-                    type: 'string',
-                    description: 'How often the selected namespaces and the created PushSecrets are re-checked, as a Go duration (1m, 1h). Default 1h. Namespace creation and label changes are acted on at once anyway.',
-                    maxLength: 64,
-                    pattern: '^(([0-9]+(\\.[0-9]*)?|\\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$',
-                  },
-                  pushSecretName: {
-                    type: 'string',
-                    description: 'Name of the PushSecrets to create. Default: the name of the ClusterPushSecret. Renaming deletes the old ones.',
-                    minLength: 1,
-                    maxLength: 253,
-                    pattern: DNS_SUBDOMAIN,
-                  },
-                  pushSecretMetadata: {
-                    type: 'object',
-                    description: 'Labels and annotations set on every created PushSecret.',
-                    properties: {
-                      labels: { type: 'object', description: 'Labels of the created PushSecrets.', additionalProperties: { type: 'string' } },
-                      annotations: { type: 'object', description: 'Annotations of the created PushSecrets.', additionalProperties: { type: 'string' } },
-                    },
-                  },
-                  namespaceSelectors: {
-                    type: 'array',
-                    description: 'Namespaces whose labels match any of these selectors get the PushSecret (ORed). An empty selector ({}) selects every namespace; none selects none.',
-                    maxItems: 64,
-                    items: labelSelector('A label selector over namespaces.', 'namespace'),
-                  },
-                },
-              },
-              status: {
-                type: 'object',
-                description: 'What Rotor observed on the last reconcile.',
-                properties: {
-                  pushSecretName: { type: 'string', description: 'Name of the PushSecrets this ClusterPushSecret created.' },
-                  provisionedNamespaces: { type: 'array', description: 'Namespaces that have the PushSecret, as the spec says.', items: { type: 'string' } },
-                  failedNamespaces: {
-                    type: 'array',
-                    description: 'Selected namespaces that could not get the PushSecret, and why.',
-                    items: {
-                      type: 'object',
-                      required: ['namespace'],
-                      properties: {
-                        namespace: { type: 'string', description: 'The namespace.' },
-                        reason: { type: 'string', description: 'Why, and what to do.' },
-                      },
-                    },
-                  },
-                  conditions: conditions('Current state; Ready says whether every selected namespace has the PushSecret.', 'Provisioned, NamespacesFailed or InvalidSpec'),
-                  observedGeneration: { type: 'integer', format: 'int64', description: 'The metadata.generation the status was computed for.' },
-                },
-              },
-            },
-          },
+const clusterPushSecretCrd = customResourceDefinition({
+  group: 'rotor.dev',
+  kind: 'ClusterPushSecret',
+  plural: 'clusterpushsecrets',
+  scope: 'Cluster',
+  categories: ['rotor'],
+  subresources: { status: {} },
+  printerColumns: [
+    { name: 'Refresh Interval', type: 'string', description: 'How often the selected namespaces are re-checked.', jsonPath: '.spec.refreshTime' },
+    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'Ready', type: 'string', description: 'Whether every selected namespace has the PushSecret.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ],
+  description:
+    'ClusterPushSecret creates the same PushSecret in every namespace its selectors choose (ESO\'s ClusterPushSecret), keeps them in step ' +
+    'with its spec, and removes them from namespaces that stop matching. They are owned by it: deleting it deletes them.',
+  properties: {
+    apiVersion,
+    kind: kindField('ClusterPushSecret'),
+    metadata: { type: 'object' },
+    spec: {
+      type: 'object',
+      description: 'Which namespaces get the PushSecret, and what it is.',
+      required: ['pushSecretSpec'],
+      properties: {
+        pushSecretSpec: embeddedSpec,
+        refreshTime: fanOutRefreshTime('PushSecret'),
+        pushSecretName: {
+          type: 'string',
+          description: 'Name of the PushSecrets to create. Default: the name of the ClusterPushSecret. Renaming deletes the old ones.',
+          minLength: 1,
+          maxLength: 253,
+          pattern: DNS_SUBDOMAIN,
+        },
+        pushSecretMetadata: fanOutMetadata('PushSecret'),
+        namespaceSelectors: {
+          type: 'array',
+          description: 'Namespaces whose labels match any of these selectors get the PushSecret (ORed). An empty selector ({}) selects every namespace; none selects none.',
+          maxItems: 64,
+          items: labelSelector('A label selector over namespaces.', 'namespace'),
         },
       },
-    ],
+    },
+    status: fanOutStatus('PushSecret', conditions('Current state; Ready says whether every selected namespace has the PushSecret.', 'Provisioned, NamespacesFailed or InvalidSpec')),
   },
-};
+});
 
 const header = (what, extra) => `---
 # ${what}
@@ -450,11 +340,9 @@ const header = (what, extra) => `---
 # operator/src/api/push-types.ts mirrors it and operator/test/api/crd-drift.test.ts keeps the two in step.
 `;
 const files = {
-  pushsecrets: header("PushSecret: Secret keys pushed to Secrets Manager / Parameter Store (ESO's kind).", ' (spec.template is the ExternalSecret CRD\'s template schema)') + stringify(pushSecretCrd, { lineWidth: 0 }),
-  clusterpushsecrets:
-    header("ClusterPushSecret: one PushSecret stamped into every selected namespace (ESO's kind).", ' (spec.pushSecretSpec is the PushSecret spec schema)') +
-    stringify(clusterPushSecretCrd, { lineWidth: 0 }),
+  pushsecrets: crdYaml(header("PushSecret: Secret keys pushed to Secrets Manager / Parameter Store (ESO's kind).", ' (spec.template is the ExternalSecret CRD\'s template schema)'), pushSecretCrd),
+  clusterpushsecrets: crdYaml(header("ClusterPushSecret: one PushSecret stamped into every selected namespace (ESO's kind).", ' (spec.pushSecretSpec is the PushSecret spec schema)'), clusterPushSecretCrd),
 };
 const i = process.argv.indexOf('--stdout');
 if (i >= 0) process.stdout.write(files[process.argv[i + 1]] ?? '');
-else for (const [kind, text] of Object.entries(files)) writeFileSync(join(root, `crds/rotor.dev_${kind}.yaml`), text);
+else for (const [kind, text] of Object.entries(files)) writeFileSync(join(repoRoot, `crds/rotor.dev_${kind}.yaml`), text);
