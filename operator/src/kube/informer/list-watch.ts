@@ -2,6 +2,7 @@
 // informer's state machine is tested with an in-memory fake, and its real implementation
 // on kube/client/rest.ts's watch plus paginated list calls.
 import { API_GROUP, API_VERSION } from '../../api/types.js';
+import type { ListParams } from '../client/api.js';
 import type { KubeClients } from '../client/clients.js';
 import type { KubeStatus } from '../client/errors.js';
 import type { KubeList } from '../client/objects.js';
@@ -120,48 +121,59 @@ function toWatchEvent<T>(type: string, object: unknown): WatchEvent<T> | undefin
 
 // ---------------------------------------------------------------- concrete sources
 
-/** Secrets matching `labelSelector` (e.g. rotor.dev/managed=true), all namespaces or one. */
-export function secretListWatchSource<T extends KubeObject>(
-  clients: Pick<KubeClients, 'rest' | 'core'>,
-  options: { labelSelector: string; namespace?: string; inactivityTimeoutMs?: number; pageSize?: number },
-): ListWatchSource<T> {
+interface CoreSourceOptions {
+  labelSelector: string;
+  namespace?: string;
+  inactivityTimeoutMs?: number;
+  pageSize?: number;
+}
+
+/** The two list calls of a core (v1) resource: in one namespace, and in all of them. */
+interface CoreLists {
+  namespaced(p: ListParams & { namespace: string }): Promise<KubeList<unknown>>;
+  allNamespaces(p: ListParams): Promise<KubeList<unknown>>;
+}
+
+/**
+ * A core (v1) resource that anyone may label and that may be large (Secrets, ConfigMaps: up to
+ * 1 MiB each), by label, in one namespace or all: small pages bound what one list response
+ * costs before the cache transform drops the data (issue #15, item 6).
+ */
+function coreListWatchSource<T extends KubeObject>(rest: KubeRestClient, resource: string, lists: CoreLists, options: CoreSourceOptions): ListWatchSource<T> {
   const { namespace, labelSelector } = options;
   return kubeListWatchSource<T>({
-    rest: clients.rest,
-    // A Secret may hold up to 1 MiB, and anyone may label theirs: small pages bound what one
-    // list response costs before the cache transform drops the data (issue #15, item 6).
+    rest,
     pageSize: options.pageSize ?? SECRET_PAGE_SIZE,
-    path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets` : '/api/v1/secrets',
+    path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/${resource}` : `/api/v1/${resource}`,
     labelSelector,
     inactivityTimeoutMs: options.inactivityTimeoutMs,
     listPage: async (continueToken, limit) => {
       const list = namespace
-        ? await clients.core.listNamespacedSecret({ namespace, labelSelector, limit, _continue: continueToken })
-        : await clients.core.listSecretForAllNamespaces({ labelSelector, limit, _continue: continueToken });
+        ? await lists.namespaced({ namespace, labelSelector, limit, _continue: continueToken })
+        : await lists.allNamespaces({ labelSelector, limit, _continue: continueToken });
       return list as KubeList<T>;
     },
   });
 }
 
+/** Secrets matching `labelSelector` (e.g. rotor.dev/managed=true), all namespaces or one. */
+export function secretListWatchSource<T extends KubeObject>(clients: Pick<KubeClients, 'rest' | 'core'>, options: CoreSourceOptions): ListWatchSource<T> {
+  return coreListWatchSource<T>(
+    clients.rest,
+    'secrets',
+    { namespaced: (p) => clients.core.listNamespacedSecret(p), allNamespaces: (p) => clients.core.listSecretForAllNamespaces(p) },
+    options,
+  );
+}
+
 /** ConfigMaps (non-Secret targets) by label, in one namespace or all; small pages as for Secrets. */
-export function configMapListWatchSource<T extends KubeObject>(
-  clients: Pick<KubeClients, 'rest' | 'core'>,
-  options: { labelSelector: string; namespace?: string; inactivityTimeoutMs?: number; pageSize?: number },
-): ListWatchSource<T> {
-  const { namespace, labelSelector } = options;
-  return kubeListWatchSource<T>({
-    rest: clients.rest,
-    pageSize: options.pageSize ?? SECRET_PAGE_SIZE,
-    path: namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps` : '/api/v1/configmaps',
-    labelSelector,
-    inactivityTimeoutMs: options.inactivityTimeoutMs,
-    listPage: async (continueToken, limit) => {
-      const list = namespace
-        ? await clients.core.listNamespacedConfigMap({ namespace, labelSelector, limit, _continue: continueToken })
-        : await clients.core.listConfigMapForAllNamespaces({ labelSelector, limit, _continue: continueToken });
-      return list as KubeList<T>;
-    },
-  });
+export function configMapListWatchSource<T extends KubeObject>(clients: Pick<KubeClients, 'rest' | 'core'>, options: CoreSourceOptions): ListWatchSource<T> {
+  return coreListWatchSource<T>(
+    clients.rest,
+    'configmaps',
+    { namespaced: (p) => clients.core.listNamespacedConfigMap(p), allNamespaces: (p) => clients.core.listConfigMapForAllNamespaces(p) },
+    options,
+  );
 }
 
 /**

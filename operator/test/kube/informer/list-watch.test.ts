@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../../src/kube/client/errors.js';
 import type { Secret } from '../../../src/kube/client/objects.js';
 import { makeKubeClients } from '../../../src/kube/client/clients.js';
-import { customResourceListWatchSource, secretListWatchSource, type WatchEvent } from '../../../src/kube/informer/list-watch.js';
+import { configMapListWatchSource, customResourceListWatchSource, secretListWatchSource, type KubeObject, type WatchEvent } from '../../../src/kube/informer/list-watch.js';
 import { ResilientInformer } from '../../../src/kube/informer/resilient-informer.js';
 import { FakeApiServer, status, type WatchWriter } from '../fake-apiserver.js';
 
@@ -85,6 +85,24 @@ describe('kube list/watch source over HTTP', () => {
     writer!.end();
     await until(() => done !== 'not yet', 'onDone');
     expect(done).toBeUndefined();
+    handle.abort();
+  });
+
+  it('lists ConfigMaps in one namespace or all, with the selector and small pages, and watches the same path', async () => {
+    const page = { kind: 'ConfigMapList', metadata: { resourceVersion: '9' }, items: [{ metadata: { name: 'c', namespace: 'ns', resourceVersion: '8' } }] };
+    server.reply('GET', '/api/v1/namespaces/ns/configmaps', (r) => (r.query.get('watch') === 'true' ? { stream: () => {} } : { status: 200, body: page }));
+    server.reply('GET', '/api/v1/configmaps', { status: 200, body: page });
+    const clients = makeKubeClients(server.kubeConfig());
+    const one = configMapListWatchSource<KubeObject>(clients, { labelSelector: 'rotor.dev/managed=true', namespace: 'ns' });
+    expect((await one.list()).items.map((c) => c.metadata?.name)).toEqual(['c']);
+    expect((await configMapListWatchSource<KubeObject>(clients, { labelSelector: 'x=y' }).list()).resourceVersion).toBe('9');
+    const [namespaced] = server.requestsTo('GET', '/api/v1/namespaces/ns/configmaps');
+    expect(namespaced!.query.get('labelSelector')).toBe('rotor.dev/managed=true');
+    expect(namespaced!.query.get('limit')).toBe('50');
+    expect(server.requestsTo('GET', '/api/v1/configmaps')[0]!.query.get('labelSelector')).toBe('x=y');
+    const handle = await one.watch('9', () => {}, () => {});
+    await until(() => server.streams.length === 1, 'stream');
+    expect(server.requestsTo('GET', '/api/v1/namespaces/ns/configmaps')[1]!.query.get('watch')).toBe('true');
     handle.abort();
   });
 
