@@ -52,17 +52,14 @@ HEALTHZ="http://127.0.0.1:$ROTOR_OPERATOR_HEALTH_PORT/healthz"
 VICTIM=hostile-victim
 SERVER_PID=
 
+LOG_PREFIX=hostile
+# shellcheck source=../e2e/testbed/lib.sh
+source e2e/testbed/lib.sh
+# Its own log (after lib.sh's): a run takes ~8 minutes, so each line carries the time.
 log() { echo "[$(date +%T)] $*" >&2; }
 H() { node "$HELPER_OUT/hostile/main.js" "$@"; }
 now_ms() { date +%s%3N; }
 json() { node -e 'const v=JSON.parse(process.argv[1]); const r=process.argv[2].split(".").reduce((o,k)=>o==null?o:o[k],v); console.log(r==null?"n/a":Array.isArray(r)?r.join(","):r)' "$1" "$2"; }
-wait_until() { # seconds, command...
-  local deadline=$(($(date +%s) + $1)); shift
-  until "$@" >/dev/null 2>&1; do
-    (($(date +%s) < deadline)) || return 1
-    sleep 0.5
-  done
-}
 ready_of() { # kind ns name -> "True (Reason)" / "n/a"
   local s
   s=$(kubectl get "$1" -n "$2" "$3" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status} ({.status.conditions[?(@.type=="Ready")].reason})' 2>/dev/null) || s=
@@ -109,21 +106,7 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 # ---------------------------------------------------------------- the victim tenant
 kubectl create namespace "$VICTIM" >/dev/null
 aws secretsmanager create-secret --name "$VICTIM/app" --secret-string v0 >/dev/null
-kubectl apply -f - >/dev/null <<EOF
-apiVersion: rotor.dev/v1alpha1
-kind: SecretStore
-metadata: {name: aws, namespace: $VICTIM}
-spec: {provider: {aws: {service: SecretsManager, region: us-east-1, endpoint: "$AWS_ENDPOINT_URL"}}}
----
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: app, namespace: $VICTIM}
-spec:
-  refreshInterval: 5s
-  secretStoreRef: {name: aws, kind: SecretStore}
-  target: {name: app}
-  data: [{secretKey: v, remoteRef: {key: "$VICTIM/app"}}]
-EOF
+{ localstack_store "$VICTIM"; echo ---; one_key_external_secret "$VICTIM" app aws "$VICTIM/app"; } | kubectl apply -f - >/dev/null
 rotate() { H rotate --ns "$VICTIM" --es app --secret app --key v --remote "$VICTIM/app" --timeout "${1:-60}"; }
 [[ "$(json "$(rotate 120)" seconds)" != n/a ]] || { log "the victim never synced: see $STATE/operator.log"; exit 1; }
 
@@ -216,11 +199,7 @@ scenario_1() {
   local entries="" i
   for i in $(seq 1 16); do entries+="        k$i: '$burn'"$'\n'; done
   local note
-  note=$(apply_or_note <<EOF
-apiVersion: rotor.dev/v1alpha1
-kind: SecretStore
-metadata: {name: aws, namespace: $TENANT}
-spec: {provider: {aws: {service: SecretsManager, region: us-east-1, endpoint: "$AWS_ENDPOINT_URL"}}}
+  note=$( { localstack_store "$TENANT"; cat <<EOF
 ---
 apiVersion: rotor.dev/v1alpha1
 kind: ExternalSecret
@@ -236,7 +215,7 @@ spec:
 $entries
   data: [{secretKey: x, remoteRef: {key: "$TENANT/x"}}]
 EOF
-)
+} | apply_or_note)
   log "scenario 1: hostile window 40 s"
   measure 40 H
   local status; status=$(ready_of externalsecret "$TENANT" burn)
@@ -249,18 +228,7 @@ scenario_2() {
   begin 2
   start_server big
   local note
-  note=$( { evil_store evil; cat <<EOF
----
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: big, namespace: $TENANT}
-spec:
-  refreshInterval: 5s
-  secretStoreRef: {name: evil, kind: SecretStore}
-  target: {name: big}
-  data: [{secretKey: x, remoteRef: {key: anything}}]
-EOF
-} | apply_or_note)
+  note=$( { evil_store evil; echo ---; one_key_external_secret "$TENANT" big evil anything 5s x; } | apply_or_note)
   log "scenario 2: hostile window 30 s"
   measure 30 H
   local s store; s=$(server_stats); store=$(ready_of secretstore "$TENANT" evil)
@@ -321,18 +289,7 @@ EOF
   evil_store irsa-default "      auth: {jwt: {serviceAccountRef: {name: reader}}}"
   echo ---
   evil_store irsa-kube "      auth: {jwt: {serviceAccountRef: {name: reader, audiences: [\"https://kubernetes.default.svc\"]}}}"
-  for s in irsa-default irsa-kube; do cat <<EOF
----
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: $s, namespace: $TENANT}
-spec:
-  refreshInterval: 5s
-  secretStoreRef: {name: $s, kind: SecretStore}
-  target: {name: $s}
-  data: [{secretKey: x, remoteRef: {key: anything}}]
-EOF
-  done; } | apply_or_note)
+  for s in irsa-default irsa-kube; do echo ---; one_key_external_secret "$TENANT" "$s" "$s" anything 5s x; done; } | apply_or_note)
   log "scenario 4: hostile window 30 s"
   measure 30 H
   local s; s=$(server_stats)
@@ -349,16 +306,7 @@ forged_edits() {
   echo "$(delta "$e0" "$(gsv_errors)")" >"$STATE/edits-errors.txt"
 }
 scenario_5() {
-  kubectl apply -f - >/dev/null <<EOF
-apiVersion: rotor.dev/v1alpha1
-kind: ExternalSecret
-metadata: {name: broken, namespace: $VICTIM}
-spec:
-  refreshInterval: 1h
-  secretStoreRef: {name: aws, kind: SecretStore}
-  target: {name: broken}
-  data: [{secretKey: v, remoteRef: {key: "$VICTIM/missing"}}]
-EOF
+  one_key_external_secret "$VICTIM" broken aws "$VICTIM/missing" 1h | kubectl apply -f - >/dev/null
   begin 5
   wait_until 60 bash -c "[[ \"\$(kubectl get externalsecret broken -n $VICTIM -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].status}')\" == False ]]" || log "victim 'broken' never became Ready=False"
   # Let its backoff grow as it would have in a cluster where it fails for a while.

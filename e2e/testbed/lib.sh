@@ -1,10 +1,12 @@
 # shellcheck shell=bash
 # Helpers the test bed scripts share, so up.sh and node.sh start, watch and report their
-# components the same way (node.sh had copied them from up.sh and drifted), and build.sh builds
-# each cached part the same way. Source it after setting LOG_PREFIX (the [tag] of log lines);
-# the component helpers also need STATE (the bed's directory), TIMEOUT (seconds) and K8S_BIN,
-# build_part needs ROTOR_CACHE's parts only through its arguments. A script that must clean up on failure redefines fail_component after sourcing
-# (up.sh stops what it started).
+# components the same way (node.sh had copied them from up.sh and drifted), build.sh builds
+# each cached part the same way, and the measuring scripts (scripts/faults.sh,
+# scripts/hostile-tenant.sh) wait and put a tenant's store and ExternalSecret together alike.
+# Source it after setting LOG_PREFIX (the [tag] of log lines); the component helpers also need
+# STATE (the bed's directory), TIMEOUT (seconds) and K8S_BIN, build_part needs ROTOR_CACHE's
+# parts only through its arguments. A script that must clean up on failure redefines
+# fail_component after sourcing (up.sh stops what it started).
 
 log() { printf '[%s] %s\n' "$LOG_PREFIX" "$*" >&2; }
 die() { printf '[%s] ERROR: %s\n' "$LOG_PREFIX" "$*" >&2; exit 1; }
@@ -88,4 +90,43 @@ operator_command() {
     --kubeconfig "$STATE/rotor-sa.kubeconfig" --namespace "$namespace"
     --bind-address 127.0.0.1 --health-port "$HEALTH_PORT" --metrics-port "$METRICS_PORT"
     --leader-elect "$@")
+}
+
+# wait_until SECONDS CMD...: poll CMD (quietly) until it succeeds; false after SECONDS. Polls
+# every WAIT_POLL_SECONDS (default 0.5; scripts/faults.sh measures recoveries with 0.2).
+wait_until() {
+  local deadline=$(($(date +%s) + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    (($(date +%s) < deadline)) || return 1
+    sleep "${WAIT_POLL_SECONDS:-0.5}"
+  done
+}
+
+# The manifests the measuring scripts (scripts/faults.sh, scripts/hostile-tenant.sh) put a
+# tenant together from, printed for kubectl apply -f - (or for a script to add to). Need
+# AWS_ENDPOINT_URL (the bed's env.sh).
+# localstack_store NAMESPACE [NAME]: a SecretStore (default name aws) on the bed's LocalStack.
+localstack_store() {
+  cat <<YAML
+apiVersion: rotor.dev/v1alpha1
+kind: SecretStore
+metadata: {name: ${2:-aws}, namespace: $1}
+spec: {provider: {aws: {service: SecretsManager, region: us-east-1, endpoint: "$AWS_ENDPOINT_URL"}}}
+YAML
+}
+
+# one_key_external_secret NAMESPACE NAME STORE REMOTE_KEY [REFRESH [SECRET_KEY]]: an ExternalSecret
+# NAME reading REMOTE_KEY through SecretStore STORE into key SECRET_KEY (default v) of Secret NAME,
+# every REFRESH (default 5s).
+one_key_external_secret() {
+  cat <<YAML
+apiVersion: rotor.dev/v1alpha1
+kind: ExternalSecret
+metadata: {name: $2, namespace: $1}
+spec:
+  refreshInterval: ${5:-5s}
+  secretStoreRef: {name: $3, kind: SecretStore}
+  target: {name: $2}
+  data: [{secretKey: ${6:-v}, remoteRef: {key: "$4"}}]
+YAML
 }

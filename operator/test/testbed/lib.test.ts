@@ -1,11 +1,13 @@
-// e2e/testbed/lib.sh's shared helpers, run in bash: build_part (every cached part of build.sh)
-// and operator_command (the operator process of operator.sh and scripts/faults.sh). The test
+// e2e/testbed/lib.sh's shared helpers, run in bash: build_part (every cached part of build.sh),
+// operator_command (the operator process of operator.sh and scripts/faults.sh), wait_until and
+// the tenant manifests of scripts/faults.sh and scripts/hostile-tenant.sh. The test
 // bed itself runs only in CI; these pin what the helpers do without one.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 
 const LIB = resolve(__dirname, '../../../e2e/testbed/lib.sh');
 
@@ -110,5 +112,53 @@ describe('lib.sh operator_command', () => {
       expect(text, script).toMatch(/operator_command /);
       expect(text, script).not.toMatch(/AWS_ACCESS_KEY_ID=test/);
     }
+  });
+});
+
+describe('lib.sh wait_until', () => {
+  it('returns as soon as the command succeeds, and fails after the deadline', () => {
+    const soon = bash('n=0; ok() { n=$((n + 1)); ((n >= 3)); }; WAIT_POLL_SECONDS=0.01; wait_until 5 ok && echo "after $n"');
+    expect(soon).toEqual({ out: 'after 3\n', status: 0 });
+    const never = bash('t0=$SECONDS; WAIT_POLL_SECONDS=0.2; wait_until 1 false || echo "gave up after $((SECONDS - t0)) s"');
+    expect(never.out).toMatch(/^gave up after [12] s\n$/);
+  });
+
+  it('keeps the command quiet', () => {
+    expect(bash('wait_until 1 echo noise; echo done').out).toBe('done\n');
+  });
+});
+
+describe('lib.sh tenant manifests', () => {
+  const render = (script: string) => {
+    const r = bash(script, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' });
+    expect(r.status).toBe(0);
+    return r.out.split(/^---\n/m).map((doc) => parseYaml(doc));
+  };
+
+  it('a SecretStore on the bed LocalStack, and an ExternalSecret copying one key', () => {
+    const [store, es] = render('localstack_store team-a; echo ---; one_key_external_secret team-a db aws "team-a/db"');
+    expect(store).toEqual({
+      apiVersion: 'rotor.dev/v1alpha1',
+      kind: 'SecretStore',
+      metadata: { name: 'aws', namespace: 'team-a' },
+      spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', endpoint: 'http://127.0.0.1:4566' } } },
+    });
+    expect(es).toEqual({
+      apiVersion: 'rotor.dev/v1alpha1',
+      kind: 'ExternalSecret',
+      metadata: { name: 'db', namespace: 'team-a' },
+      spec: {
+        refreshInterval: '5s',
+        secretStoreRef: { name: 'aws', kind: 'SecretStore' },
+        target: { name: 'db' },
+        data: [{ secretKey: 'v', remoteRef: { key: 'team-a/db' } }],
+      },
+    });
+  });
+
+  it('names the store, the refresh interval and the Secret key when asked', () => {
+    const [store, es] = render('localstack_store ns other; echo ---; one_key_external_secret ns big evil anything 1h x');
+    expect(store.metadata.name).toBe('other');
+    expect(es.spec).toMatchObject({ refreshInterval: '1h', secretStoreRef: { name: 'evil' }, target: { name: 'big' }, data: [{ secretKey: 'x', remoteRef: { key: 'anything' } }] });
   });
 });
