@@ -7,6 +7,7 @@
 //   one in flight is aborted.
 import { ES_REASON } from '../api/types.js';
 import { ProviderError } from '../api/provider.js';
+import { toProviderError, type AwsErrorContext } from './errors.js';
 
 /** dataFrom.find listings: 100 pages are 10,000 secrets (ListSecrets) or 5,000 parameters (DescribeParameters). */
 export const MAX_FIND_PAGES = 100;
@@ -40,6 +41,31 @@ export async function walkPages(bounds: PageBounds, fetchPage: (nextToken: strin
     }
     pages++;
   } while (nextToken);
+}
+
+/**
+ * A dataFrom.find listing (ListSecrets, DescribeParameters, GetParametersByPath): every page of
+ * `ctx.operation` until none is left, at most MAX_FIND_PAGES (then findTooLarge), stopped by
+ * `signal`; a failed request becomes the provider error for `ctx`. `send` asks for the page
+ * after `nextToken` (passing `abortSignal` to the SDK); `onPage` takes its entries.
+ */
+export async function walkFindListing<P extends { NextToken?: string | undefined }>(
+  ctx: AwsErrorContext,
+  signal: AbortSignal | undefined,
+  send: (nextToken: string | undefined, abortSignal: AbortSignal | undefined) => Promise<P>,
+  onPage: (page: P) => void,
+): Promise<void> {
+  const bounds = { operation: ctx.operation, maxPages: MAX_FIND_PAGES, tooMany: findTooLarge(ctx.operation), signal };
+  await walkPages(bounds, async (nextToken, abortSignal) => {
+    let page: P;
+    try {
+      page = await send(nextToken, abortSignal);
+    } catch (err) {
+      throw toProviderError(err, ctx);
+    }
+    onPage(page);
+    return page.NextToken;
+  });
 }
 
 /** The error of a dataFrom.find listing that matched too much. */

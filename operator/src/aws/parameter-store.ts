@@ -23,7 +23,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
 import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
-import { MAX_FIND_PAGES, findTooLarge, walkPages } from './paging.js';
+import { walkFindListing } from './paging.js';
 import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const GET_PARAMETERS_LIMIT = 10;
@@ -103,22 +103,20 @@ export class ParameterStoreProvider implements SecretsProvider {
     for (const [key, value] of criteria.tags) filters.push({ Key: `tag:${key}`, Values: [value] });
 
     const names: string[] = [];
-    const bounds = { operation: 'DescribeParameters', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('DescribeParameters'), signal: options.signal };
-    await walkPages(bounds, async (nextToken, abortSignal) => {
-      let page;
-      try {
-        page = await this.options.client.send(
+    await walkFindListing(
+      this.context('DescribeParameters'),
+      options.signal,
+      (nextToken, abortSignal) =>
+        this.options.client.send(
           new DescribeParametersCommand({ MaxResults: 50, ...(filters.length ? { ParameterFilters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
           { abortSignal },
-        );
-      } catch (err) {
-        throw toProviderError(err, this.context('DescribeParameters'));
-      }
-      for (const meta of page.Parameters ?? []) {
-        if (meta.Name && nameMatches(criteria, meta.Name)) names.push(meta.Name);
-      }
-      return page.NextToken;
-    });
+        ),
+      (page) => {
+        for (const meta of page.Parameters ?? []) {
+          if (meta.Name && nameMatches(criteria, meta.Name)) names.push(meta.Name);
+        }
+      },
+    );
 
     const requests = names.map((key) => ({ key }));
     return readListed(this, requests);
@@ -138,22 +136,20 @@ export class ParameterStoreProvider implements SecretsProvider {
   private async findByPath(criteria: FindCriteria, path: string, signal: AbortSignal | undefined): Promise<RemoteSecret[]> {
     const found: RemoteSecret[] = [];
     // 10 parameters a page: the page cap allows 1,000 parameters, more than a Secret can hold.
-    const bounds = { operation: 'GetParametersByPath', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('GetParametersByPath'), signal };
-    await walkPages(bounds, async (nextToken, abortSignal) => {
-      let page;
-      try {
-        page = await this.options.client.send(
+    await walkFindListing(
+      { ...this.context('GetParametersByPath'), key: path },
+      signal,
+      (nextToken, abortSignal) =>
+        this.options.client.send(
           new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, MaxResults: 10, ...(nextToken ? { NextToken: nextToken } : {}) }),
           { abortSignal },
-        );
-      } catch (err) {
-        throw toProviderError(err, { ...this.context('GetParametersByPath'), key: path });
-      }
-      for (const parameter of page.Parameters ?? []) {
-        if (parameter.Name && nameMatches(criteria, parameter.Name)) found.push(this.toRemote(parameter, { key: parameter.Name }));
-      }
-      return page.NextToken;
-    });
+        ),
+      (page) => {
+        for (const parameter of page.Parameters ?? []) {
+          if (parameter.Name && nameMatches(criteria, parameter.Name)) found.push(this.toRemote(parameter, { key: parameter.Name }));
+        }
+      },
+    );
     return found;
   }
 

@@ -29,7 +29,7 @@ import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
 import { awsErrorIdentity, isAuthorizationDenial, knownErrorCode, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
-import { MAX_BATCH_PAGES, MAX_FIND_PAGES, findTooLarge, walkPages } from './paging.js';
+import { MAX_BATCH_PAGES, walkFindListing, walkPages } from './paging.js';
 import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
 
 export const BATCH_GET_LIMIT = 20;
@@ -128,23 +128,20 @@ export class SecretsManagerProvider implements SecretsProvider {
     }
 
     const matches: SecretListEntry[] = [];
-    const bounds = { operation: 'ListSecrets', maxPages: MAX_FIND_PAGES, tooMany: findTooLarge('ListSecrets'), signal: options.signal };
-    await walkPages(bounds, async (nextToken, abortSignal) => {
-      let page;
-      try {
-        page = await this.options.client.send(
-          new ListSecretsCommand({ MaxResults: 100, ...(filters.length ? { Filters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }),
-          { abortSignal },
-        );
-      } catch (err) {
-        throw toProviderError(err, this.context('ListSecrets'));
-      }
-      for (const entry of page.SecretList ?? []) {
-        if (!entry.Name || entry.DeletedDate) continue;
-        if (nameMatches(criteria, entry.Name) && tagsMatch(criteria, entry.Tags)) matches.push(entry);
-      }
-      return page.NextToken;
-    });
+    await walkFindListing(
+      this.context('ListSecrets'),
+      options.signal,
+      (nextToken, abortSignal) =>
+        this.options.client.send(new ListSecretsCommand({ MaxResults: 100, ...(filters.length ? { Filters: filters } : {}), ...(nextToken ? { NextToken: nextToken } : {}) }), {
+          abortSignal,
+        }),
+      (page) => {
+        for (const entry of page.SecretList ?? []) {
+          if (!entry.Name || entry.DeletedDate) continue;
+          if (nameMatches(criteria, entry.Name) && tagsMatch(criteria, entry.Tags)) matches.push(entry);
+        }
+      },
+    );
 
     // Read by ARN: unique even when names are ambiguous across partial-ARN forms.
     const requests = matches.map((entry) => ({ key: entry.ARN ?? (entry.Name as string) }));
