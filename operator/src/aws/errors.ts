@@ -11,7 +11,7 @@
 // error-code metric label likewise takes only known codes (anything else is `other`), so an
 // endpoint cannot create series without bound.
 import { ES_REASON, type AwsService } from '../api/types.js';
-import { ProviderError } from '../api/provider.js';
+import { ProviderError, type FetchRequest } from '../api/provider.js';
 import { isAwsServiceEndpoint } from './endpoint-policy.js';
 
 /** SQS: the event queue (aws/events/), read with the operator's own identity. */
@@ -57,6 +57,17 @@ export interface AwsErrorContext {
   endpoint?: string;
   /** Extra advice appended to access-denied messages (e.g. the trust policy to check). */
   hint?: string;
+}
+
+/** The context of a provider's read of `request` (or of a listing, without one) at its region and endpoint. */
+export function readContext(service: AwsService, at: { region: string; endpoint?: string | undefined }, operation: string, request?: FetchRequest): AwsErrorContext {
+  return {
+    service,
+    operation,
+    region: at.region,
+    ...(at.endpoint ? { endpoint: at.endpoint } : {}),
+    ...(request ? { key: request.key, ...(request.version ? { version: request.version } : {}) } : {}),
+  };
 }
 
 const SERVICE_LABEL: Record<AwsApiService, string> = {

@@ -21,7 +21,7 @@ import {
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { mapWithConcurrency } from './concurrency.js';
-import { probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
+import { probeIdentity, readContext, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, type FindCriteria } from './find-query.js';
 import { walkFindListing } from './paging.js';
 import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
@@ -208,13 +208,7 @@ export class ParameterStoreProvider implements SecretsProvider {
   }
 
   private context(operation: string, request?: FetchRequest): AwsErrorContext {
-    return {
-      service: 'ParameterStore',
-      operation,
-      region: this.options.region,
-      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
-      ...(request ? { key: request.key, ...(request.version ? { version: request.version } : {}) } : {}),
-    };
+    return readContext('ParameterStore', this.options, operation, request);
   }
 }
 

@@ -27,7 +27,7 @@ import {
 import type { Logger } from 'pino';
 import { ES_REASON, type DataFromFind } from '../api/types.js';
 import { chunk, mapWithConcurrency } from './concurrency.js';
-import { awsErrorIdentity, isAuthorizationDenial, knownErrorCode, probeIdentity, toProviderError, type AwsErrorContext } from './errors.js';
+import { awsErrorIdentity, isAuthorizationDenial, knownErrorCode, probeIdentity, readContext, toProviderError, type AwsErrorContext } from './errors.js';
 import { compileFindQuery, nameMatches, tagsMatch } from './find-query.js';
 import { MAX_BATCH_PAGES, walkFindListing, walkPages } from './paging.js';
 import { ProviderError, fetchRequestId, tagsAsValue, type FetchRequest, type FindOptions, type RemoteSecret, type SecretsProvider } from '../api/provider.js';
@@ -251,13 +251,7 @@ export class SecretsManagerProvider implements SecretsProvider {
   }
 
   private context(operation: string, request?: FetchRequest): AwsErrorContext {
-    return {
-      service: 'SecretsManager',
-      operation,
-      region: this.options.region,
-      ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
-      ...(request ? { key: request.key, ...(request.version ? { version: request.version } : {}) } : {}),
-    };
+    return readContext('SecretsManager', this.options, operation, request);
   }
 }
 

@@ -2,7 +2,7 @@ import { DecryptionFailure, InternalServiceError, InvalidRequestException, Resou
 import { ParameterNotFound, ParameterVersionNotFound } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { ES_REASON } from '../../src/api/types.js';
-import { classifyAwsError, isAuthorizationDenial, toProviderError, type AwsErrorContext } from '../../src/aws/errors.js';
+import { classifyAwsError, isAuthorizationDenial, readContext, toProviderError, type AwsErrorContext } from '../../src/aws/errors.js';
 import { ProviderError } from '../../src/api/provider.js';
 import { awsError, networkError } from './helpers.js';
 
@@ -291,5 +291,20 @@ describe('classifyAwsError (the error metric labels)', () => {
     [awsError('ResourceNotFoundException'), { code: 'ResourceNotFoundException', class: 'client' }],
   ])('%s -> %o', (error, expected) => {
     expect(classifyAwsError(error)).toEqual(expected);
+  });
+});
+
+describe('readContext', () => {
+  it('names the service, operation and region; the endpoint, key and version only when there is one', () => {
+    expect(readContext('SecretsManager', { region: 'eu-west-1' }, 'ListSecrets')).toEqual({ service: 'SecretsManager', operation: 'ListSecrets', region: 'eu-west-1' });
+    expect(readContext('ParameterStore', { region: 'us-east-1', endpoint: 'http://127.0.0.1:4566' }, 'GetParameter', { key: '/app/db', version: '3' })).toEqual({
+      service: 'ParameterStore',
+      operation: 'GetParameter',
+      region: 'us-east-1',
+      endpoint: 'http://127.0.0.1:4566',
+      key: '/app/db',
+      version: '3',
+    });
+    expect(readContext('SecretsManager', { region: 'r', endpoint: undefined }, 'GetSecretValue', { key: 'db' })).toEqual({ service: 'SecretsManager', operation: 'GetSecretValue', region: 'r', key: 'db' });
   });
 });
