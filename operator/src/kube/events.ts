@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { isNotFound } from './client/errors.js';
 import type { EventRecorder, EventType, ObjectRef } from './ports.js';
 import { systemClock, type Clock } from '../platform/clock.js';
+import { EventMemo } from './event-memo.js';
 
 export const EVENT_COMPONENT = 'rotor';
 export const MAX_EVENT_MESSAGE = 1024;
@@ -46,18 +47,16 @@ export function truncateMessage(message: string, max = MAX_EVENT_MESSAGE): strin
 }
 
 export class KubeEventRecorder implements EventRecorder {
-  private readonly seen = new Map<string, SeenEvent>();
+  /** Events written within the window, for aggregation (bounded; expired from the front). */
+  private readonly memo: EventMemo<SeenEvent>;
   /** Per-key chain so two records of the same event do not both create one. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly component: string;
-  private readonly windowMs: number;
-  private readonly maxEntries: number;
   private readonly clock: Clock;
 
   constructor(private readonly options: KubeEventRecorderOptions) {
     this.component = options.component ?? EVENT_COMPONENT;
-    this.windowMs = options.aggregationWindowMs ?? DEFAULT_WINDOW_MS;
-    this.maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    this.memo = new EventMemo(options.aggregationWindowMs ?? DEFAULT_WINDOW_MS, options.maxEntries ?? DEFAULT_MAX_ENTRIES);
     this.clock = options.clock ?? systemClock;
   }
 
@@ -77,11 +76,8 @@ export class KubeEventRecorder implements EventRecorder {
   private async recordOnce(key: string, namespace: string, object: ObjectRef, type: EventType, reason: string, message: string): Promise<void> {
     const now = new Date(this.clock.now());
     try {
-      const seen = this.seen.get(key);
-      if (seen && now.getTime() - seen.lastSeenMs < this.windowMs) {
-        const bumped = await this.bump(seen, now);
-        if (bumped) return;
-      }
+      const seen = this.memo.recent(key, now.getTime());
+      if (seen && (await this.bump(key, seen, now))) return;
       await this.create(key, namespace, object, type, reason, message, now);
     } catch (error) {
       this.options.logger?.warn(
@@ -92,7 +88,7 @@ export class KubeEventRecorder implements EventRecorder {
   }
 
   /** Patches count/lastTimestamp; false when the Event is gone (expired by its TTL) and must be re-created. */
-  private async bump(seen: SeenEvent, now: Date): Promise<boolean> {
+  private async bump(key: string, seen: SeenEvent, now: Date): Promise<boolean> {
     const count = seen.count + 1;
     try {
       await this.options.core.patchNamespacedEvent({
@@ -105,8 +101,8 @@ export class KubeEventRecorder implements EventRecorder {
       if (isNotFound(error)) return false;
       throw error;
     }
-    seen.count = count;
-    seen.lastSeenMs = now.getTime();
+    // Seen again: to the back of the memo's queue, so it outlives Events not repeated since.
+    this.memo.seen(key, { ...seen, count, lastSeenMs: now.getTime() });
     return true;
   }
 
@@ -132,20 +128,7 @@ export class KubeEventRecorder implements EventRecorder {
       count: 1,
     };
     await this.options.core.createNamespacedEvent({ namespace, body: event });
-    this.remember(key, { name, namespace, count: 1, lastSeenMs: now.getTime() });
-  }
-
-  private remember(key: string, entry: SeenEvent): void {
-    this.seen.delete(key);
-    this.seen.set(key, entry);
-    if (this.seen.size <= this.maxEntries) return;
-    const cutoff = entry.lastSeenMs - this.windowMs;
-    for (const [k, e] of this.seen) if (e.lastSeenMs <= cutoff) this.seen.delete(k);
-    // Still too many: drop the oldest (Map keeps insertion order, and we re-insert on create).
-    for (const k of this.seen.keys()) {
-      if (this.seen.size <= this.maxEntries) break;
-      this.seen.delete(k);
-    }
+    this.memo.seen(key, { name, namespace, count: 1, lastSeenMs: now.getTime() });
   }
 }
 

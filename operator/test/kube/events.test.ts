@@ -97,6 +97,34 @@ describe('KubeEventRecorder', () => {
     expect(server.requests.filter((r) => r.method === 'PATCH')).toHaveLength(2);
   });
 
+  describe('memo bound (maxEntries)', () => {
+    const bounded = () =>
+      new KubeEventRecorder({ core: makeKubeClients(server.kubeConfig()).core, clock: { now: () => clock }, maxEntries: 2, logger: { warn: () => {}, debug: () => {} } as never });
+    const posts = () => server.requestsTo('POST', EVENTS).length;
+    const patches = () => server.requests.filter((r) => r.method === 'PATCH').length;
+
+    it('forgets the oldest Event beyond the bound: its repeat is a new Event', async () => {
+      const r = bounded();
+      for (const m of ['a', 'b', 'c']) await r.record(es, 'Warning', 'SyncFailed', m);
+      await r.record(es, 'Warning', 'SyncFailed', 'c');
+      await r.record(es, 'Warning', 'SyncFailed', 'a');
+      expect([posts(), patches()]).toEqual([4, 1]);
+    });
+
+    it('keeps an Event repeated since over one that was not, when the memo is full', async () => {
+      const r = bounded();
+      await r.record(es, 'Warning', 'SyncFailed', 'a');
+      await r.record(es, 'Warning', 'SyncFailed', 'b');
+      clock += 1000;
+      await r.record(es, 'Warning', 'SyncFailed', 'a'); // bumped: now the most recent
+      await r.record(es, 'Warning', 'SyncFailed', 'c'); // full: b goes, not a
+      await r.record(es, 'Warning', 'SyncFailed', 'a');
+      expect([posts(), patches()]).toEqual([3, 2]);
+      await r.record(es, 'Warning', 'SyncFailed', 'b');
+      expect(posts()).toBe(4);
+    });
+  });
+
   it('puts Events of cluster-scoped objects in "default"', async () => {
     await recorder.record({ apiVersion: 'rotor.dev/v1alpha1', kind: 'ClusterSecretStore', name: 'shared' }, 'Warning', 'InvalidProviderConfig', 'bad');
     const [post] = server.requestsTo('POST', '/api/v1/namespaces/default/events');
