@@ -47,6 +47,7 @@ SCENARIOS="${ROTOR_HOSTILE_SCENARIOS:-1 2 3 4 5}"
 QUIET_SECONDS=10
 STATE="$ROTOR_TESTBED_DIR"
 HELPER_OUT=e2e/.state/hostile-js
+HELPER="$HELPER_OUT/e2e/bench/hostile/main.js" # rootDir is the checkout: it uses operator/src/kube/client
 METRICS="http://127.0.0.1:$ROTOR_OPERATOR_METRICS_PORT/metrics"
 HEALTHZ="http://127.0.0.1:$ROTOR_OPERATOR_HEALTH_PORT/healthz"
 VICTIM=hostile-victim
@@ -57,7 +58,7 @@ LOG_PREFIX=hostile
 source e2e/testbed/lib.sh
 # Its own log (after lib.sh's): a run takes ~8 minutes, so each line carries the time.
 log() { echo "[$(date +%T)] $*" >&2; }
-H() { node "$HELPER_OUT/hostile/main.js" "$@"; }
+H() { node "$HELPER" "$@"; }
 now_ms() { date +%s%3N; }
 json() { node -e 'const v=JSON.parse(process.argv[1]); const r=process.argv[2].split(".").reduce((o,k)=>o==null?o:o[k],v); console.log(r==null?"n/a":Array.isArray(r)?r.join(","):r)' "$1" "$2"; }
 ready_of() { # kind ns name -> "True (Reason)" / "n/a"
@@ -74,7 +75,7 @@ start_server() { # mode
   rm -f "$SERVER_STATS"
   # node itself in the background (not the H function, whose subshell a kill would leave the
   # server orphaned); it also stops by itself after 15 minutes.
-  node "$HELPER_OUT/hostile/main.js" server --mode "$1" --port "$HOSTILE_PORT" --stats "$SERVER_STATS" --max-seconds 900 >>"$STATE/hostile-server.log" 2>&1 &
+  node "$HELPER" server --mode "$1" --port "$HOSTILE_PORT" --stats "$SERVER_STATS" --max-seconds 900 >>"$STATE/hostile-server.log" 2>&1 &
   SERVER_PID=$!
   wait_until 10 curl -sf -o /dev/null "http://127.0.0.1:$HOSTILE_PORT/__hostile/ready" || { log "hostile server did not start"; return 1; }
   SERVER_FROM=$(now_ms)

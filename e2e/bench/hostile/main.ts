@@ -7,7 +7,7 @@
 //   edits --ns NS --secret NAME --count N --seconds S    -> JSON {edits, seconds}
 //   metric --url URL --name METRIC [--label k=v]...      -> sum, or n/a
 //   stats --file FILE [--from MS] [--to MS]              -> JSON counts of the hostile server
-// Kubernetes is reached as the test bed's admin (ROTOR_APISERVER_URL, ROTOR_TESTBED_DIR);
+// Kubernetes is reached as the test bed's admin (its admin.kubeconfig in ROTOR_TESTBED_DIR);
 // LocalStack through AWS_ENDPOINT_URL. Every loop is bounded in time.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -51,10 +51,9 @@ function need(name: keyof typeof values): string {
 }
 
 function kube(): KubeApi {
-  const url = process.env.ROTOR_APISERVER_URL;
   const dir = process.env.ROTOR_TESTBED_DIR;
-  if (!url || !dir) throw new Error('source the test bed env.sh first (ROTOR_APISERVER_URL, ROTOR_TESTBED_DIR)');
-  return new KubeApi(url, dir);
+  if (!dir) throw new Error('set ROTOR_TESTBED_DIR to the test bed (its admin.kubeconfig is used)');
+  return new KubeApi(dir);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -92,16 +91,15 @@ async function rotate(): Promise<void> {
   const api = kube();
   // Ask for the refresh now (the victim also refreshes every 5 s): the latency is then the
   // operator's queueing and processing, which is what a hostile object can stretch.
-  await api.call('PATCH', `/apis/rotor.dev/v1alpha1/namespaces/${ns}/externalsecrets/${es}`, { metadata: { annotations: { 'rotor.dev/force-sync': String(Date.now()) } } }, 'application/json', 'application/merge-patch+json');
+  await api.patch(`/apis/rotor.dev/v1alpha1/namespaces/${ns}/externalsecrets/${es}`, { metadata: { annotations: { 'rotor.dev/force-sync': String(Date.now()) } } });
   let seconds: number | null = null;
   while (Date.now() < deadline) {
-    const res = await api.call('GET', `/api/v1/namespaces/${ns}/secrets/${secret}`);
-    if (res.status === 200) {
-      const data = (JSON.parse(res.body) as { data?: Record<string, string> }).data ?? {};
-      if (Buffer.from(data[key] ?? '', 'base64').toString('utf8') === value) {
-        seconds = (performance.now() - start) / 1000;
-        break;
-      }
+    // Not there yet, or the API server busy: ask again until the deadline.
+    const found = await api.get<{ data?: Record<string, string> }>(`/api/v1/namespaces/${ns}/secrets/${secret}`).catch(() => undefined);
+    const data = found?.data ?? {};
+    if (Buffer.from(data[key] ?? '', 'base64').toString('utf8') === value) {
+      seconds = (performance.now() - start) / 1000;
+      break;
     }
     await sleep(100);
   }
@@ -118,8 +116,11 @@ async function edits(): Promise<void> {
   const start = performance.now();
   let done = 0;
   for (let i = 0; i < count; i++) {
-    const res = await api.call('PATCH', `/api/v1/namespaces/${ns}/secrets/${secret}`, { metadata: { annotations: { 'hostile.example/edit': String(i) } } }, 'application/json', 'application/merge-patch+json');
-    if (res.status < 300) done++;
+    const patched = await api.patch(`/api/v1/namespaces/${ns}/secrets/${secret}`, { metadata: { annotations: { 'hostile.example/edit': String(i) } } }).then(
+      () => true,
+      () => false,
+    );
+    if (patched) done++;
     const next = start + (i + 1) * gapMs;
     await sleep(Math.max(0, next - performance.now()));
   }

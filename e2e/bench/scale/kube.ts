@@ -1,60 +1,45 @@
-// A small Kubernetes REST client for the benchmark, authenticated with the test bed's admin
-// client certificate. kubectl would cost a process per call and `kubectl apply` of thousands of
-// objects is itself slower than the operator under test, so objects are created over keep-alive
-// connections with bounded concurrency, and readiness is followed with one watch.
-import { Agent, request } from 'node:https';
-import { readFileSync } from 'node:fs';
+// The benchmark's Kubernetes calls, made with the operator's own client (operator/src/kube/client/
+// rest.ts: one keep-alive connection pool, the same watch parser) and the test bed's admin
+// kubeconfig. kubectl would cost a process per call and `kubectl apply` of thousands of objects
+// is itself slower than the operator under test, so objects are created with bounded
+// concurrency, and readiness is followed with one watch.
 import { join } from 'node:path';
+import { isConflict, isNotFound } from '../../../operator/src/kube/client/errors.js';
+import { loadKubeConfig } from '../../../operator/src/kube/client/kube-config.js';
+import { CONTENT_TYPE, KubeRestClient, type WatchHandle } from '../../../operator/src/kube/client/rest.js';
 
-export interface KubeResponse {
-  status: number;
-  body: string;
-}
+/** A watch sends a bookmark about once a minute; a stream silent for longer than this is reopened. */
+const WATCH_INACTIVITY_MS = 120_000;
 
 export class KubeApi {
-  private readonly agent: Agent;
-  private readonly url: URL;
+  private readonly rest: KubeRestClient;
 
-  constructor(apiserverUrl: string, testbedDir: string) {
-    const pki = join(testbedDir, 'pki');
-    this.url = new URL(apiserverUrl);
-    this.agent = new Agent({
-      keepAlive: true,
-      maxSockets: 64,
-      ca: readFileSync(join(pki, 'ca.crt')),
-      cert: readFileSync(join(pki, 'admin.crt')),
-      key: readFileSync(join(pki, 'admin.key')),
+  /** `testbedDir`: the bed's directory (ROTOR_TESTBED_DIR), which holds admin.kubeconfig. */
+  constructor(testbedDir: string, rest?: KubeRestClient) {
+    this.rest = rest ?? new KubeRestClient(loadKubeConfig({ kubeconfigPath: join(testbedDir, 'admin.kubeconfig') }));
+  }
+
+  /** POSTs `body` to `path`; an HTTP error throws (KubeApiError). */
+  async create(path: string, body: unknown): Promise<void> {
+    await this.rest.request({ method: 'POST', path, body });
+  }
+
+  /** The object at `path`; undefined when it does not exist. */
+  async get<T>(path: string): Promise<T | undefined> {
+    return this.rest.request<T>({ method: 'GET', path }).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw error;
     });
   }
 
-  call(method: string, path: string, body?: unknown, accept = 'application/json', contentType = 'application/json'): Promise<KubeResponse> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = request(
-        {
-          agent: this.agent,
-          hostname: this.url.hostname,
-          port: this.url.port,
-          method,
-          path,
-          headers: { accept, ...(payload ? { 'content-type': contentType, 'content-length': Buffer.byteLength(payload) } : {}) },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+  /** Merge-patches the object at `path`. */
+  async patch(path: string, body: unknown): Promise<void> {
+    await this.rest.request({ method: 'PATCH', path, body, contentType: CONTENT_TYPE.mergePatch });
   }
 
-  async ok(method: string, path: string, body?: unknown): Promise<string> {
-    const res = await this.call(method, path, body);
-    if (res.status >= 300) throw new Error(`${method} ${path}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
-    return res.body;
+  /** The API server's own metrics (Prometheus text). */
+  metrics(): Promise<string> {
+    return this.rest.request<string>({ method: 'GET', path: '/metrics', text: true });
   }
 
   /** POSTs every object to `path`, at most `concurrency` at once; 409 (exists) counts as done. */
@@ -63,8 +48,9 @@ export class KubeApi {
     const worker = async (): Promise<void> => {
       while (next < objects.length) {
         const object = objects[next++];
-        const res = await this.call('POST', path, object);
-        if (res.status >= 300 && res.status !== 409) throw new Error(`POST ${path}: HTTP ${res.status}: ${res.body.slice(0, 300)}`);
+        await this.rest.request({ method: 'POST', path, body: object }).catch((error: unknown) => {
+          if (!isConflict(error)) throw error;
+        });
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -72,49 +58,41 @@ export class KubeApi {
 
   /**
    * Watches a collection from `resourceVersion` and calls onEvent per event until stop() is
-   * called; a stream the server closes is reopened from the last resourceVersion seen.
+   * called; a stream the server closes (or that fails) is reopened from the last resourceVersion seen.
    */
   watch(path: string, resourceVersion: string, onEvent: (type: string, object: any) => void): { stop(): void } {
     let stopped = false;
-    let current: ReturnType<typeof request> | undefined;
+    let current: WatchHandle | undefined;
     let rv = resourceVersion;
     const open = (): void => {
       if (stopped) return;
-      const sep = path.includes('?') ? '&' : '?';
-      current = request(
-        { agent: this.agent, hostname: this.url.hostname, port: this.url.port, method: 'GET', path: `${path}${sep}watch=1&allowWatchBookmarks=true&resourceVersion=${rv}` },
-        (res) => {
-          let buffered = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            buffered += chunk;
-            let nl: number;
-            while ((nl = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              if (!line) continue;
-              const event = JSON.parse(line) as { type: string; object: any };
-              if (event.object?.metadata?.resourceVersion) rv = event.object.metadata.resourceVersion;
-              if (event.type !== 'BOOKMARK') onEvent(event.type, event.object);
-            }
-          });
-          res.on('end', () => setTimeout(open, 100));
-          res.on('error', () => setTimeout(open, 1000));
-        },
-      );
-      current.on('error', () => setTimeout(open, 1000));
-      current.end();
+      void this.rest
+        .watch(
+          path,
+          { resourceVersion: rv, allowWatchBookmarks: true },
+          (type, object) => {
+            const seen = (object as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+            if (seen) rv = seen;
+            if (type !== 'BOOKMARK') onEvent(type, object);
+          },
+          (error) => setTimeout(open, error === undefined ? 100 : 1000),
+          { inactivityTimeoutMs: WATCH_INACTIVITY_MS },
+        )
+        .then((handle) => {
+          current = handle;
+          if (stopped) handle.abort();
+        });
     };
     open();
     return {
       stop: () => {
         stopped = true;
-        current?.destroy();
+        current?.abort();
       },
     };
   }
 
   destroy(): void {
-    this.agent.destroy();
+    this.rest.close();
   }
 }

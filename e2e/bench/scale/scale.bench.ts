@@ -115,7 +115,7 @@ describe('scale', () => {
 
 async function measure(size: number, workers: number, run: number, opts: ScaleOptions, profile: boolean): Promise<RunResult> {
   const bed = await freshBed();
-  const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
+  const kube = new KubeApi(bed.dir);
   try {
     // One store serves every ExternalSecret here, so its fair share is all the workers.
     const operatorArgs = { args: concurrencyArgs(workers, opts.storeConcurrency), nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
@@ -264,8 +264,8 @@ async function seed(bed: Bed, kube: KubeApi, remoteSecrets: number): Promise<voi
     );
   }
   sm.destroy();
-  await kube.ok('POST', '/api/v1/namespaces', { metadata: { name: NS } });
-  await kube.ok('POST', `/apis/rotor.dev/v1alpha1/namespaces/${NS}/secretstores`, {
+  await kube.create('/api/v1/namespaces', { metadata: { name: NS } });
+  await kube.create(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/secretstores`, {
     apiVersion: 'rotor.dev/v1alpha1',
     kind: 'SecretStore',
     metadata: { name: 'aws', namespace: NS },
@@ -303,7 +303,7 @@ function watchReady(kube: KubeApi, size: number): { done: Promise<number>; stop(
 }
 
 async function apiMetrics(kube: KubeApi): Promise<string> {
-  return kube.ok('GET', '/metrics');
+  return kube.metrics();
 }
 
 function bedPid(bed: Bed, component: string): number {

@@ -31,6 +31,8 @@ export interface RestRequest {
   contentType?: string;
   /** Overrides the client's request timeout. */
   timeoutMs?: number;
+  /** Resolve with the body as text instead of parsing it as JSON (the API server's /metrics). */
+  text?: boolean;
   /**
    * Skips the write gate: only the Lease calls of leader election, which must write in order
    * to become leader.
@@ -138,6 +140,7 @@ export class KubeRestClient {
         continue;
       }
       if (response.status >= 400) throw kubeApiErrorFor(response.status, parseStatus(response.text), `${request.method} ${request.path}`);
+      if (request.text) return response.text as T;
       if (response.text === '') return undefined as T;
       return JSON.parse(response.text) as T;
     }

@@ -306,6 +306,17 @@ describe('errors and timeouts', () => {
     expect(unavailable).toMatchObject({ code: 503, message: 'read Secret ns/x: HTTP 503', retryable: true });
   });
 
+  it('returns the body as text when asked (the API server /metrics), and still throws on an HTTP error', async () => {
+    const rest = client();
+    handler = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end('# TYPE apiserver_request_total counter\napiserver_request_total{verb="POST"} 3\n');
+    };
+    await expect(rest.request<string>({ method: 'GET', path: '/metrics', text: true })).resolves.toBe('# TYPE apiserver_request_total counter\napiserver_request_total{verb="POST"} 3\n');
+    handler = (_req, res) => json(res, 403, statusBody(403, 'Forbidden', 'metrics is forbidden'));
+    await expect(rest.request({ method: 'GET', path: '/metrics', text: true })).rejects.toMatchObject({ code: 403 });
+  });
+
   it('gives up a request that gets no answer (TimeoutError)', async () => {
     handler = () => {}; // never answers
     const rest = client({ token: 'abc' }, {}, { requestTimeoutMs: 200 });
