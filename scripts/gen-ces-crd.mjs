@@ -8,30 +8,18 @@
 //   node scripts/gen-ces-crd.mjs --stdout  print it instead
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  conditionsSchema,
-  crdYaml,
-  customResourceDefinition,
-  DNS_SUBDOMAIN,
-  externalSecretSchema,
-  fanOutMetadata,
-  fanOutRefreshTime,
-  fanOutStatus,
-  labelSelector,
-  repoRoot,
-  rewriteMessages,
-} from './lib/crd-schema.mjs';
+import * as lib from './lib/crd-schema.mjs';
 
-const esSchema = externalSecretSchema();
+const esSchema = lib.externalSecretSchema();
 const esSpec = esSchema.properties.spec;
 // CEL messages of the embedded schema say spec.externalSecretSpec.x instead of spec.x.
-rewriteMessages(esSpec, (message) => message.replace(/(^|[\s(/])spec\./g, '$1spec.externalSecretSpec.'));
+lib.rewriteMessages(esSpec, (message) => message.replace(/(^|[\s(/])spec\./g, '$1spec.externalSecretSpec.'));
 esSpec.description =
   'The spec of the ExternalSecret created in every selected namespace: the same fields, defaults and ' +
   'validation as an ExternalSecret\'s spec. Its secretStoreRef is resolved in each namespace (a SecretStore ' +
   'of that namespace, or a ClusterSecretStore that allows it).';
 
-const crd = customResourceDefinition({
+const crd = lib.customResourceDefinition({
   group: 'rotor.dev',
   kind: 'ClusterExternalSecret',
   plural: 'clusterexternalsecrets',
@@ -42,9 +30,8 @@ const crd = customResourceDefinition({
   printerColumns: [
     { name: 'Store', type: 'string', description: 'Store the created ExternalSecrets read through.', jsonPath: '.spec.externalSecretSpec.secretStoreRef.name' },
     { name: 'Refresh Interval', type: 'string', description: 'How often the selected namespaces are re-checked.', jsonPath: '.spec.refreshTime' },
-    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-    { name: 'Ready', type: 'string', description: 'Whether every selected namespace has the ExternalSecret.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ...lib.readyColumns('Whether every selected namespace has the ExternalSecret.'),
+    lib.AGE_COLUMN,
   ],
   description:
     'ClusterExternalSecret creates the same ExternalSecret in every namespace its selectors choose ' +
@@ -65,28 +52,28 @@ const crd = customResourceDefinition({
           description: 'Name of the ExternalSecrets to create. Default: the name of the ClusterExternalSecret. Renaming deletes the old ones.',
           minLength: 1,
           maxLength: 253,
-          pattern: DNS_SUBDOMAIN,
+          pattern: lib.DNS_SUBDOMAIN,
         },
-        externalSecretMetadata: fanOutMetadata('ExternalSecret'),
+        externalSecretMetadata: lib.fanOutMetadata('ExternalSecret'),
         namespaceSelectors: {
           type: 'array',
           description: 'Namespaces whose labels match any of these selectors get the ExternalSecret (ORed, with namespaceSelector and namespaces too). An empty selector ({}) selects every namespace.',
           maxItems: 64,
-          items: labelSelector('A label selector over namespaces.', 'namespace'),
+          items: lib.labelSelector('A label selector over namespaces.', 'namespace'),
         },
-        namespaceSelector: labelSelector('Deprecated in ESO (use namespaceSelectors); still honoured: namespaces matching it are selected too.', 'namespace'),
+        namespaceSelector: lib.labelSelector('Deprecated in ESO (use namespaceSelectors); still honoured: namespaces matching it are selected too.', 'namespace'),
         namespaces: {
           type: 'array',
           description: 'Deprecated in ESO (use namespaceSelectors); still honoured: these namespaces, by name, are selected too.',
           maxItems: 1024,
           items: { type: 'string', minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' },
         },
-        refreshTime: fanOutRefreshTime('ExternalSecret'),
+        refreshTime: lib.fanOutRefreshTime('ExternalSecret'),
       },
     },
-    status: fanOutStatus(
+    status: lib.fanOutStatus(
       'ExternalSecret',
-      conditionsSchema(esSchema, 'Current state; the Ready condition says whether every selected namespace has the ExternalSecret.', 'Provisioned, NamespacesFailed or InvalidSpec'),
+      lib.conditionsSchema(esSchema, 'Current state; the Ready condition says whether every selected namespace has the ExternalSecret.', 'Provisioned, NamespacesFailed or InvalidSpec'),
     ),
   },
 });
@@ -97,6 +84,6 @@ const header = `---
 # is the ExternalSecret spec schema); edit the script, not this file. operator/src/api/types.ts
 # mirrors it and operator/test/api/crd-drift.test.ts keeps the two in step.
 `;
-const text = crdYaml(header, crd);
+const text = lib.crdYaml(header, crd);
 if (process.argv.includes('--stdout')) process.stdout.write(text);
-else writeFileSync(join(repoRoot, 'crds/rotor.dev_clusterexternalsecrets.yaml'), text);
+else writeFileSync(join(lib.repoRoot, 'crds/rotor.dev_clusterexternalsecrets.yaml'), text);

@@ -9,7 +9,7 @@
 //   node scripts/gen-generator-crds.mjs --stdout  print them instead (one YAML stream)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { crdYaml, customResourceDefinition, repoRoot } from './lib/crd-schema.mjs';
+import { AGE_COLUMN, crdYaml, customResourceDefinition, repoRoot } from './lib/crd-schema.mjs';
 
 const GROUP = 'generators.rotor.dev';
 
@@ -179,7 +179,7 @@ function crd(kind, { plural, scope, description, spec, header }) {
       plural,
       scope,
       categories: ['rotor', 'rotor-generators'],
-      printerColumns: [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+      printerColumns: [AGE_COLUMN],
       description,
       properties: {
         apiVersion: str(`APIVersion defines the versioned schema of this representation of an object (${GROUP}/v1alpha1).`),

@@ -10,25 +10,13 @@
 //   node scripts/gen-push-crds.mjs --stdout <kind>     print one (pushsecrets | clusterpushsecrets)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  conditionsSchema,
-  crdYaml,
-  customResourceDefinition,
-  DNS_SUBDOMAIN,
-  externalSecretSchema,
-  fanOutMetadata,
-  fanOutRefreshTime,
-  fanOutStatus,
-  labelSelector,
-  repoRoot,
-  rewriteMessages,
-} from './lib/crd-schema.mjs';
+import * as lib from './lib/crd-schema.mjs';
 
-const esSchema = externalSecretSchema();
+const esSchema = lib.externalSecretSchema();
 const refreshPattern = esSchema.properties.spec.properties.refreshInterval.pattern;
 
 /** Rewrites `from` to `to` wherever it stands in a CEL message of the tree. */
-const rebaseMessages = (node, from, to) => rewriteMessages(node, (message) => message.split(from).join(to));
+const rebaseMessages = (node, from, to) => lib.rewriteMessages(node, (message) => message.split(from).join(to));
 
 const template = structuredClone(esSchema.properties.spec.properties.target.properties.template);
 rebaseMessages(template, 'spec.target.template', 'spec.template');
@@ -111,8 +99,8 @@ const pushSecretSpec = {
         description: 'One store, or the stores whose labels match.',
         'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.labelSelector)', message: 'spec.secretStoreRefs[]: set name (one store) or labelSelector (stores by label)' }],
         properties: {
-          name: { type: 'string', description: 'Name of the store. Ignored when labelSelector is set (as ESO).', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
-          labelSelector: labelSelector('Every store of this kind whose labels match (SecretStores of the PushSecret\'s namespace only).', 'store'),
+          name: { type: 'string', description: 'Name of the store. Ignored when labelSelector is set (as ESO).', minLength: 1, maxLength: 253, pattern: lib.DNS_SUBDOMAIN },
+          labelSelector: lib.labelSelector('Every store of this kind whose labels match (SecretStores of the PushSecret\'s namespace only).', 'store'),
           kind: { type: 'string', description: 'SecretStore (default) or ClusterSecretStore.', enum: ['SecretStore', 'ClusterSecretStore'], default: 'SecretStore' },
         },
       },
@@ -141,8 +129,8 @@ const pushSecretSpec = {
           description: 'Source Secret(s) in the PushSecret\'s own namespace.',
           'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.selector)', message: 'spec.selector.secret: set name (one Secret) or selector (every Secret whose labels match)' }],
           properties: {
-            name: { type: 'string', description: 'Name of the Secret (in the PushSecret\'s namespace). Takes precedence over selector (as ESO).', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
-            selector: labelSelector('Every Secret of the PushSecret\'s namespace whose labels match (ESO 2.x); each is pushed with the same data entries.', 'Secret'),
+            name: { type: 'string', description: 'Name of the Secret (in the PushSecret\'s namespace). Takes precedence over selector (as ESO).', minLength: 1, maxLength: 253, pattern: lib.DNS_SUBDOMAIN },
+            selector: lib.labelSelector('Every Secret of the PushSecret\'s namespace whose labels match (ESO 2.x); each is pushed with the same data entries.', 'Secret'),
           },
         },
         generatorRef: {
@@ -185,8 +173,8 @@ const pushSecretSpec = {
             description: 'Which stores this rule pushes to: one of secretStoreRefs by name, or the stores of secretStoreRefs whose labels match.',
             'x-kubernetes-validations': [{ rule: 'has(self.name) || has(self.labelSelector)', message: 'spec.dataTo[].storeRef: set name (a store of spec.secretStoreRefs) or labelSelector' }],
             properties: {
-              name: { type: 'string', description: 'Name of a store listed in secretStoreRefs.', minLength: 1, maxLength: 253, pattern: DNS_SUBDOMAIN },
-              labelSelector: labelSelector('Every store of secretStoreRefs of this kind whose labels match.', 'store'),
+              name: { type: 'string', description: 'Name of a store listed in secretStoreRefs.', minLength: 1, maxLength: 253, pattern: lib.DNS_SUBDOMAIN },
+              labelSelector: lib.labelSelector('Every store of secretStoreRefs of this kind whose labels match.', 'store'),
               kind: { type: 'string', description: 'SecretStore (default) or ClusterSecretStore.', enum: ['SecretStore', 'ClusterSecretStore'], default: 'SecretStore' },
             },
           },
@@ -237,7 +225,7 @@ const pushSecretSpec = {
   },
 };
 
-const conditions = (description, reasons) => conditionsSchema(esSchema, description, reasons);
+const conditions = (description, reasons) => lib.conditionsSchema(esSchema, description, reasons);
 
 const pushSecretStatus = {
   type: 'object',
@@ -262,7 +250,7 @@ const pushSecretStatus = {
 const apiVersion = { type: 'string', description: 'APIVersion of this representation of an object (rotor.dev/v1alpha1).' };
 const kindField = (kind) => ({ type: 'string', description: `Kind is the REST resource this object represents (${kind}).` });
 
-const pushSecretCrd = customResourceDefinition({
+const pushSecretCrd = lib.customResourceDefinition({
   group: 'rotor.dev',
   kind: 'PushSecret',
   plural: 'pushsecrets',
@@ -272,10 +260,9 @@ const pushSecretCrd = customResourceDefinition({
   subresources: { status: {} },
   printerColumns: [
     { name: 'Refresh Interval', type: 'string', description: 'How often the values are pushed again.', jsonPath: '.spec.refreshInterval' },
-    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-    { name: 'Ready', type: 'string', description: 'Whether every value is pushed.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    ...lib.readyColumns('Whether every value is pushed.'),
     { name: 'Last Sync', type: 'date', description: 'When the values were last pushed.', jsonPath: '.status.refreshTime' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    lib.AGE_COLUMN,
   ],
   description:
     'PushSecret writes keys of a Kubernetes Secret (or a generator\'s output) to AWS Secrets Manager or Parameter Store (ESO\'s PushSecret). ' +
@@ -287,7 +274,7 @@ const embeddedSpec = structuredClone(pushSecretSpec);
 rebaseMessages(embeddedSpec, 'spec.', 'spec.pushSecretSpec.');
 embeddedSpec.description = 'The spec of the PushSecret created in every selected namespace: the same fields, defaults and validation as a PushSecret\'s spec, resolved in each namespace.';
 
-const clusterPushSecretCrd = customResourceDefinition({
+const clusterPushSecretCrd = lib.customResourceDefinition({
   group: 'rotor.dev',
   kind: 'ClusterPushSecret',
   plural: 'clusterpushsecrets',
@@ -296,9 +283,8 @@ const clusterPushSecretCrd = customResourceDefinition({
   subresources: { status: {} },
   printerColumns: [
     { name: 'Refresh Interval', type: 'string', description: 'How often the selected namespaces are re-checked.', jsonPath: '.spec.refreshTime' },
-    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
-    { name: 'Ready', type: 'string', description: 'Whether every selected namespace has the PushSecret.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ...lib.readyColumns('Whether every selected namespace has the PushSecret.'),
+    lib.AGE_COLUMN,
   ],
   description:
     'ClusterPushSecret creates the same PushSecret in every namespace its selectors choose (ESO\'s ClusterPushSecret), keeps them in step ' +
@@ -313,24 +299,24 @@ const clusterPushSecretCrd = customResourceDefinition({
       required: ['pushSecretSpec'],
       properties: {
         pushSecretSpec: embeddedSpec,
-        refreshTime: fanOutRefreshTime('PushSecret'),
+        refreshTime: lib.fanOutRefreshTime('PushSecret'),
         pushSecretName: {
           type: 'string',
           description: 'Name of the PushSecrets to create. Default: the name of the ClusterPushSecret. Renaming deletes the old ones.',
           minLength: 1,
           maxLength: 253,
-          pattern: DNS_SUBDOMAIN,
+          pattern: lib.DNS_SUBDOMAIN,
         },
-        pushSecretMetadata: fanOutMetadata('PushSecret'),
+        pushSecretMetadata: lib.fanOutMetadata('PushSecret'),
         namespaceSelectors: {
           type: 'array',
           description: 'Namespaces whose labels match any of these selectors get the PushSecret (ORed). An empty selector ({}) selects every namespace; none selects none.',
           maxItems: 64,
-          items: labelSelector('A label selector over namespaces.', 'namespace'),
+          items: lib.labelSelector('A label selector over namespaces.', 'namespace'),
         },
       },
     },
-    status: fanOutStatus('PushSecret', conditions('Current state; Ready says whether every selected namespace has the PushSecret.', 'Provisioned, NamespacesFailed or InvalidSpec')),
+    status: lib.fanOutStatus('PushSecret', conditions('Current state; Ready says whether every selected namespace has the PushSecret.', 'Provisioned, NamespacesFailed or InvalidSpec')),
   },
 });
 
@@ -340,9 +326,9 @@ const header = (what, extra) => `---
 # operator/src/api/push-types.ts mirrors it and operator/test/api/crd-drift.test.ts keeps the two in step.
 `;
 const files = {
-  pushsecrets: crdYaml(header("PushSecret: Secret keys pushed to Secrets Manager / Parameter Store (ESO's kind).", ' (spec.template is the ExternalSecret CRD\'s template schema)'), pushSecretCrd),
-  clusterpushsecrets: crdYaml(header("ClusterPushSecret: one PushSecret stamped into every selected namespace (ESO's kind).", ' (spec.pushSecretSpec is the PushSecret spec schema)'), clusterPushSecretCrd),
+  pushsecrets: lib.crdYaml(header("PushSecret: Secret keys pushed to Secrets Manager / Parameter Store (ESO's kind).", ' (spec.template is the ExternalSecret CRD\'s template schema)'), pushSecretCrd),
+  clusterpushsecrets: lib.crdYaml(header("ClusterPushSecret: one PushSecret stamped into every selected namespace (ESO's kind).", ' (spec.pushSecretSpec is the PushSecret spec schema)'), clusterPushSecretCrd),
 };
 const i = process.argv.indexOf('--stdout');
 if (i >= 0) process.stdout.write(files[process.argv[i + 1]] ?? '');
-else for (const [kind, text] of Object.entries(files)) writeFileSync(join(repoRoot, `crds/rotor.dev_${kind}.yaml`), text);
+else for (const [kind, text] of Object.entries(files)) writeFileSync(join(lib.repoRoot, `crds/rotor.dev_${kind}.yaml`), text);

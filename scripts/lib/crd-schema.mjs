@@ -76,6 +76,17 @@ export function conditionsSchema(esSchema, description, reasons) {
   return c;
 }
 
+/** kubectl get's Status and Ready columns: the Ready condition's reason and status. */
+export function readyColumns(readyDescription) {
+  return [
+    { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'Ready', type: 'string', description: readyDescription, jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+  ];
+}
+
+/** kubectl get's Age column. */
+export const AGE_COLUMN = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+
 /** A CustomResourceDefinition of one served and stored version v1alpha1, labelled as Rotor's. */
 export function customResourceDefinition({ group, kind, plural, scope, shortNames, categories, subresources, printerColumns, description, properties }) {
   return {

@@ -18,6 +18,8 @@ interface CrdSchemaLib {
   fanOutMetadata(kind: string): Schema;
   fanOutStatus(kind: string, conditions: Schema): Schema;
   crdYaml(header: string, crd: unknown): string;
+  readyColumns(readyDescription: string): Schema[];
+  AGE_COLUMN: Schema;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -79,6 +81,14 @@ describe('scripts/lib/crd-schema.mjs', () => {
     expect(status.properties.externalSecretName.description).toBe('Name of the ExternalSecrets this ClusterExternalSecret created.');
     expect(new RegExp(lib.DNS_SUBDOMAIN).test('a.b-c')).toBe(true);
     expect(new RegExp(lib.DNS_SUBDOMAIN).test('A')).toBe(false);
+  });
+
+  it('gives the Status and Ready columns from the Ready condition, and Age', () => {
+    expect(lib.readyColumns('Whether it is there.')).toEqual([
+      { name: 'Status', type: 'string', description: 'Reason of the Ready condition.', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+      { name: 'Ready', type: 'string', description: 'Whether it is there.', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    ]);
+    expect(lib.AGE_COLUMN).toEqual({ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' });
   });
 
   it('writes the header, then unfolded YAML', () => {
