@@ -22,7 +22,8 @@ import {
   validateClusterExternalSecret,
   type NamespaceView,
 } from './externalsecret-plan.js';
-import { fanOutMessage, keptStatus, NamespaceOutcomes, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
+import { fanOutMessage, keptStatus, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
+import { stampIntoNamespaces, type StampPlan } from '../runtime/fan-out-writes.js';
 import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../runtime/reconcile.js';
 import type { Clock } from '../../platform/clock.js';
@@ -74,48 +75,18 @@ export class ClusterExternalSecretReconciler {
 
     const esName = externalSecretNameOf(ces);
     const selected = selectNamespaces(ces, this.deps.namespaces());
-    const selectedSet = new Set(selected);
-    const outcomes = new NamespaceOutcomes();
-
-    // ExternalSecrets it controls that are no longer wanted: namespace deselected, or renamed.
-    for (const es of this.deps.externalSecrets.controlledBy(name)) {
-      const namespace = es.metadata.namespace!;
-      if (!isControlledBy(es, name) || (selectedSet.has(namespace) && es.metadata.name === esName)) continue;
-      if (this.current(namespace, es.metadata.name) === undefined) continue; // deleted by us already
-      try {
-        // Decided from the cache: the preconditions make a changed or replaced one fail (409) instead.
-        await this.deps.writer.delete(namespace, es.metadata.name, es.metadata.uid ?? '', es.metadata.resourceVersion);
-        this.remember(namespace, es.metadata.name, es.metadata.resourceVersion ?? '', undefined);
-        log.info({ namespace, externalSecret: es.metadata.name }, 'deleted ExternalSecret of a namespace no longer selected');
-      } catch (error) {
-        if (selectedSet.has(namespace)) outcomes.fail(namespace, error);
-        else outcomes.retry(error);
-      }
-    }
-
-    const provisioned: string[] = [];
-    for (const namespace of selected) {
-      const existing = this.current(namespace, esName);
-      const plan = planExternalSecret(ces, namespace, existing);
-      try {
-        if (plan.action === 'conflict') {
-          outcomes.conflict(namespace, plan.reason);
-          continue;
-        }
-        if (plan.action === 'create') {
-          const created = await this.deps.writer.create(plan.externalSecret);
-          this.remember(namespace, esName, '', created);
-          log.info({ namespace, externalSecret: esName }, 'created ExternalSecret');
-        } else if (plan.action === 'update') {
-          const updated = await this.deps.writer.replace(plan.externalSecret);
-          this.remember(namespace, esName, existing?.metadata.resourceVersion ?? '', updated);
-          log.info({ namespace, externalSecret: esName }, 'updated ExternalSecret');
-        }
-        provisioned.push(namespace);
-      } catch (error) {
-        outcomes.fail(namespace, error);
-      }
-    }
+    const { provisioned, outcomes } = await stampIntoNamespaces<ExternalSecret>({
+      kind: 'ExternalSecret',
+      name: esName,
+      selected,
+      candidates: this.deps.externalSecrets.controlledBy(name),
+      isControlled: (es) => isControlledBy(es, name),
+      cached: (namespace, esn) => this.deps.externalSecrets.get(namespace, esn),
+      plan: (namespace, existing) => stampPlan(planExternalSecret(ces, namespace, existing)),
+      writer: this.deps.writer,
+      ownWrites: this.ownWrites,
+      log,
+    });
 
     const failedNamespaces = outcomes.failures();
     const ready = failedNamespaces.length === 0;
@@ -141,15 +112,6 @@ export class ClusterExternalSecretReconciler {
     return { requeueAfterMs: refreshMsOf(ces) };
   }
 
-  /** The cached ExternalSecret, or our own write when the cache has not caught up with it. */
-  private current(namespace: string, name: string): ExternalSecret | undefined {
-    return this.ownWrites.current(namespace, name, this.deps.externalSecrets.get(namespace, name));
-  }
-
-  private remember(namespace: string, name: string, base: string, object: ExternalSecret | undefined): void {
-    this.ownWrites.remember(namespace, name, base, object);
-  }
-
   private condition(ces: ClusterExternalSecret, status: 'True' | 'False', reason: string, message: string) {
     return readyConditions(ces, status, reason, message, new Date(this.deps.clock.now()));
   }
@@ -157,4 +119,8 @@ export class ClusterExternalSecretReconciler {
   private record(ces: ClusterExternalSecret, status: ClusterExternalSecretStatus, log: Logger): Promise<void> {
     return recordStatus(ces, status, { kind: 'ClusterExternalSecret', write: (name, s) => this.deps.status.clusterExternalSecret(name, s), events: this.deps.events }, log);
   }
+}
+
+function stampPlan(plan: ReturnType<typeof planExternalSecret>): StampPlan<ExternalSecret> {
+  return plan.action === 'create' || plan.action === 'update' ? { action: plan.action, object: plan.externalSecret } : plan;
 }

@@ -10,7 +10,8 @@ import { CPS_REASON, type ClusterPushSecret, type ClusterPushSecretStatus, type 
 import type { EventRecorder } from '../../kube/ports.js';
 import type { ClusterPushSecretStatusWriter, PushSecretWriter } from '../../kube/push-secrets.js';
 import { selectNamespaces, type NamespaceView } from '../clusterexternalsecret/externalsecret-plan.js';
-import { fanOutMessage, keptStatus, NamespaceOutcomes, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
+import { fanOutMessage, keptStatus, readyConditions, recordStatus } from '../runtime/fan-out-status.js';
+import { stampIntoNamespaces, type StampPlan } from '../runtime/fan-out-writes.js';
 import { OwnWrites } from '../runtime/own-writes.js';
 import { ReconcileFailure, type ReconcileResult } from '../externalsecret/reconciler.js';
 import { isPushSecretControlledBy, planPushSecret, pushSecretNameOf, refreshMsOf, validateClusterPushSecret } from './plan.js';
@@ -52,44 +53,18 @@ export class ClusterPushSecretReconciler {
     const psName = pushSecretNameOf(cps);
     // ESO's ClusterPushSecret selects by namespaceSelectors only.
     const selected = selectNamespaces({ spec: { namespaceSelectors: cps.spec.namespaceSelectors ?? [] } }, this.deps.namespaces());
-    const selectedSet = new Set(selected);
-    const outcomes = new NamespaceOutcomes();
-
-    for (const ps of this.deps.pushSecrets.list()) {
-      const namespace = ps.metadata.namespace!;
-      if (!isPushSecretControlledBy(ps, name) || (selectedSet.has(namespace) && ps.metadata.name === psName)) continue;
-      if (this.current(namespace, ps.metadata.name) === undefined) continue;
-      try {
-        await this.deps.writer.delete(namespace, ps.metadata.name, ps.metadata.uid ?? '', ps.metadata.resourceVersion);
-        this.remember(namespace, ps.metadata.name, ps.metadata.resourceVersion ?? '', undefined);
-        log.info({ namespace, pushSecret: ps.metadata.name }, 'deleted PushSecret of a namespace no longer selected');
-      } catch (error) {
-        if (selectedSet.has(namespace)) outcomes.fail(namespace, error);
-        else outcomes.retry(error);
-      }
-    }
-
-    const provisioned: string[] = [];
-    for (const namespace of selected) {
-      const existing = this.current(namespace, psName);
-      const plan = planPushSecret(cps, namespace, existing);
-      try {
-        if (plan.action === 'conflict') {
-          outcomes.conflict(namespace, plan.reason);
-          continue;
-        }
-        if (plan.action === 'create') {
-          this.remember(namespace, psName, '', await this.deps.writer.create(plan.pushSecret));
-          log.info({ namespace, pushSecret: psName }, 'created PushSecret');
-        } else if (plan.action === 'update') {
-          this.remember(namespace, psName, existing?.metadata.resourceVersion ?? '', await this.deps.writer.replace(plan.pushSecret));
-          log.info({ namespace, pushSecret: psName }, 'updated PushSecret');
-        }
-        provisioned.push(namespace);
-      } catch (error) {
-        outcomes.fail(namespace, error);
-      }
-    }
+    const { provisioned, outcomes } = await stampIntoNamespaces<PushSecret>({
+      kind: 'PushSecret',
+      name: psName,
+      selected,
+      candidates: this.deps.pushSecrets.list(),
+      isControlled: (ps) => isPushSecretControlledBy(ps, name),
+      cached: (namespace, psn) => this.deps.pushSecrets.get(namespace, psn),
+      plan: (namespace, existing) => stampPlan(planPushSecret(cps, namespace, existing)),
+      writer: this.deps.writer,
+      ownWrites: this.ownWrites,
+      log,
+    });
 
     const failedNamespaces = outcomes.failures();
     const ready = failedNamespaces.length === 0;
@@ -116,15 +91,6 @@ export class ClusterPushSecretReconciler {
     return { requeueAfterMs: refreshMsOf(cps) };
   }
 
-  /** The cached PushSecret, or our own write when the cache has not caught up with it. */
-  private current(namespace: string, name: string): PushSecret | undefined {
-    return this.ownWrites.current(namespace, name, this.deps.pushSecrets.get(namespace, name));
-  }
-
-  private remember(namespace: string, name: string, base: string, object: PushSecret | undefined): void {
-    this.ownWrites.remember(namespace, name, base, object);
-  }
-
   private condition(cps: ClusterPushSecret, status: 'True' | 'False', reason: string, message: string) {
     return readyConditions(cps, status, reason, message, new Date(this.deps.clock.now()));
   }
@@ -132,4 +98,8 @@ export class ClusterPushSecretReconciler {
   private record(cps: ClusterPushSecret, status: ClusterPushSecretStatus, log: Logger): Promise<void> {
     return recordStatus(cps, status, { kind: 'ClusterPushSecret', write: (name, s) => this.deps.status.clusterPushSecret(name, s), events: this.deps.events }, log);
   }
+}
+
+function stampPlan(plan: ReturnType<typeof planPushSecret>): StampPlan<PushSecret> {
+  return plan.action === 'create' || plan.action === 'update' ? { action: plan.action, object: plan.pushSecret } : plan;
 }
