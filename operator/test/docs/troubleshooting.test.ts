@@ -77,6 +77,8 @@ const REASON_CONSTANTS: Record<string, Record<string, string>> = { ES_REASON, ST
 const DYNAMIC_EVENT_REASONS: Record<string, readonly string[]> = {
   'controller/store/reconciler.ts': Object.values(STORE_REASON),
   'controller/clusterexternalsecret/reconciler.ts': Object.values(CES_REASON),
+  // Records the Ready reason of the ClusterExternalSecret and ClusterPushSecret reconcilers.
+  'controller/runtime/fan-out-status.ts': [...Object.values(CES_REASON), ...Object.values(CPS_REASON)],
   'coordinator.ts': [],
   'controller/externalsecret/reconciler.ts': [],
   'event-queue.ts': [],
