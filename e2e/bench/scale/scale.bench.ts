@@ -22,6 +22,7 @@ import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProf
 import { loadAverage, sampleProcess } from './proc.js';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
+import { renderReadyTable } from './compare.js';
 import { NS, ROTOR_API, STORE, collectionPath, externalSecrets, seed, watchReady } from './workload.js';
 
 /** The phase of the waves of the one store (controller/externalsecret/refresh.ts: a hash of its name). */
@@ -108,6 +109,8 @@ describe('scale', () => {
   it('report', () => {
     const table = renderTable(results, options);
     console.log(`\n${table}`);
+    // The same columns as scripts/bench.sh eso prints, to put the two side by side.
+    console.log(`\nTime to all Ready (scripts/bench.sh scale):\n\n${renderReadyTable(results.map((r) => ({ ...r, operator: 'Rotor' })))}`);
     if (options.writeDocs) writeDocs(table);
   });
 });
