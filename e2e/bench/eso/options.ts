@@ -57,9 +57,11 @@ export function esoEnv(bed: { kubeconfig: string; awsEndpoint: string; path: str
 /**
  * The CRDs (files of ESO's config/crds/bases) the controller watches with its default reconcilers:
  * ExternalSecret, SecretStore, ClusterSecretStore, ClusterExternalSecret, PushSecret,
- * ClusterPushSecret and GeneratorState. A reconciler whose kind has no CRD keeps the manager from
- * syncing its caches, and it exits ("timed out waiting for cache to be synced"). The generator kinds
- * are only read when an ExternalSecret names one, so they are left out.
+ * ClusterPushSecret and GeneratorState. Tried on the bed: without PushSecret's CRD the controller
+ * exits at setup ("unable to create controller ... no matches for kind"); without GeneratorState's
+ * its controller logs "if kind is a CRD, it should be installed before calling Start" every 10 s
+ * until the manager's cache-sync timeout. The generator kinds are only read when an ExternalSecret
+ * names one, so they are left out.
  */
 export const ESO_CRDS = [
   'external-secrets.io_externalsecrets.yaml',
