@@ -14,7 +14,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Inspector } from './inspector.js';
 import { KubeApi } from './kube.js';
 import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs, type ScaleOptions } from './options.js';
@@ -23,10 +22,11 @@ import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProf
 import { loadAverage, sampleProcess } from './proc.js';
 import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, refreshSpread, refreshes, secretGets, total, type TimelinePoint } from './prom.js';
 import { downBed, freshBed, operatorLog, repo, startOperator, stopOperator, timeToReadySeconds, type Bed } from './bed.js';
+import { renderReadyTable } from './compare.js';
+import { NS, ROTOR_API, STORE, collectionPath, externalSecrets, seed, watchReady } from './workload.js';
 
-const NS = 'scale';
 /** The phase of the waves of the one store (controller/externalsecret/refresh.ts: a hash of its name). */
-const STORE_PHASE = stableOffsetMs(`SecretStore/${NS}/aws`);
+const STORE_PHASE = stableOffsetMs(`SecretStore/${NS}/${STORE}`);
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const outDir = join(repo, 'e2e/.state/bench');
@@ -109,6 +109,8 @@ describe('scale', () => {
   it('report', () => {
     const table = renderTable(results, options);
     console.log(`\n${table}`);
+    // The same columns as scripts/bench.sh eso prints, to put the two side by side.
+    console.log(`\nTime to all Ready (scripts/bench.sh scale):\n\n${renderReadyTable(results.map((r) => ({ ...r, operator: 'Rotor' })))}`);
     if (options.writeDocs) writeDocs(table);
   });
 });
@@ -121,18 +123,18 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
     const operatorArgs = { args: concurrencyArgs(workers, opts.storeConcurrency), nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
     // operator.sh installs the CRDs, so the store is created after it started.
     const pid = await startOperator(bed, operatorArgs);
-    await seed(bed, kube, opts.remoteSecrets);
+    await seed(kube, ROTOR_API, bed.env.AWS_ENDPOINT_URL!, opts.remoteSecrets);
     const inspector = await Inspector.connect(inspectPort);
     const idleHeap = await inspector.liveHeapAfterGc();
     if (profile) await inspector.startCpuProfile();
 
     const bedPids = { apiserver: bedPid(bed, 'kube-apiserver'), etcd: bedPid(bed, 'etcd') };
     const before = { api: await apiMetrics(kube), aws: awsCalls(await operatorMetrics()), proc: sampleProcess(pid), apiserver: sampleProcess(bedPids.apiserver), etcd: sampleProcess(bedPids.etcd), load: loadAverage() };
-    const readyAt = watchReady(kube, size);
+    const readyAt = watchReady(kube, ROTOR_API, size);
     const started = Date.now();
     const wavePlan = waveDelayMs(size, opts) > 0 ? chooseWaveInterval(started, waveDelayMs(size, opts), (i) => waveStart(started, i, STORE_PHASE) + i) : undefined;
     const refreshInterval = wavePlan ? `${wavePlan.intervalMs / 1000}s` : opts.refreshInterval;
-    await kube.createAll(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, externalSecrets(size, opts.remoteSecrets, refreshInterval));
+    await kube.createAll(collectionPath(ROTOR_API, 'externalsecrets'), externalSecrets(ROTOR_API, size, opts.remoteSecrets, refreshInterval));
     const created = Date.now();
     const ready = await Promise.race([readyAt.done, sleep(opts.timeoutMs).then(() => undefined)]);
     readyAt.stop();
@@ -252,54 +254,6 @@ async function measureRestart(bed: Bed, kube: KubeApi, operatorArgs: Parameters<
     cpuSeconds: end.cpuSeconds,
     windowSeconds: windowMs / 1000,
   };
-}
-
-async function seed(bed: Bed, kube: KubeApi, remoteSecrets: number): Promise<void> {
-  const sm = new SecretsManagerClient({ endpoint: bed.env.AWS_ENDPOINT_URL, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-  for (let i = 0; i < remoteSecrets; i += 10) {
-    await Promise.all(
-      Array.from({ length: Math.min(10, remoteSecrets - i) }, (_, j) =>
-        sm.send(new CreateSecretCommand({ Name: `${NS}/svc-${i + j}`, SecretString: `bench-value-${i + j}` })),
-      ),
-    );
-  }
-  sm.destroy();
-  await kube.ok('POST', '/api/v1/namespaces', { metadata: { name: NS } });
-  await kube.ok('POST', `/apis/rotor.dev/v1alpha1/namespaces/${NS}/secretstores`, {
-    apiVersion: 'rotor.dev/v1alpha1',
-    kind: 'SecretStore',
-    metadata: { name: 'aws', namespace: NS },
-    spec: { provider: { aws: { service: 'SecretsManager', region: 'us-east-1', endpoint: bed.env.AWS_ENDPOINT_URL } } },
-  });
-}
-
-function externalSecrets(size: number, remoteSecrets: number, refreshInterval: string): object[] {
-  return Array.from({ length: size }, (_, i) => ({
-    apiVersion: 'rotor.dev/v1alpha1',
-    kind: 'ExternalSecret',
-    metadata: { name: `app-${String(i).padStart(5, '0')}`, namespace: NS },
-    spec: {
-      refreshInterval,
-      secretStoreRef: { name: 'aws' },
-      data: [{ secretKey: 'value', remoteRef: { key: `${NS}/svc-${i % remoteSecrets}` } }],
-    },
-  }));
-}
-
-/** Resolves with the time the last of `size` ExternalSecrets turned Ready=True. */
-function watchReady(kube: KubeApi, size: number): { done: Promise<number>; stop(): void; count(): number } {
-  const ready = new Set<string>();
-  let resolve!: (t: number) => void;
-  const done = new Promise<number>((r) => (resolve = r));
-  // Watching from "0" replays what exists; the namespace is empty before the benchmark creates anything.
-  const watch = kube.watch(`/apis/rotor.dev/v1alpha1/namespaces/${NS}/externalsecrets`, '0', (type, es) => {
-    const name = es?.metadata?.name as string;
-    const isReady = (es?.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-    if (type !== 'DELETED' && isReady) ready.add(name);
-    else ready.delete(name);
-    if (ready.size === size) resolve(Date.now());
-  });
-  return { done, stop: () => watch.stop(), count: () => ready.size };
 }
 
 async function apiMetrics(kube: KubeApi): Promise<string> {
