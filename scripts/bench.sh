@@ -17,6 +17,8 @@
 #     --wave-after 3m          measure one refresh wave of all N after the sync: the ExternalSecrets get a refresh
 #                              interval whose first wave starts this long after they are created (default 60 s
 #                              + 30 ms per ExternalSecret; 0 = no wave)
+#     --status-heartbeat 0     operator --status-heartbeat (default its own, 5m); 0: waves write no heartbeat
+#                              status, so they compare like for like whatever their delay after the sync
 #     --runs 3                 runs per scenario; times are reported as the median (default 1)
 #     --restart-window 60s     restart the operator after the sync and watch it this long (0 = skip)
 #     --memory-limit 256Mi     ROTOR_MEMORY_LIMIT for the operator: heap sized as in such a container
@@ -63,13 +65,14 @@ rotor_only() { [[ "$mode" == scale ]] || { echo "$1 is an option of scripts/benc
 eso_only() { [[ "$mode" == eso ]] || { echo "$1 is an option of scripts/bench.sh eso, not of scale (see the header of $0)" >&2; exit 2; }; }
 while (($#)); do
   case "$1" in
-    --store-concurrency|--wave-after|--restart-window|--memory-limit|--profile|--profile-sizes|--profile-wave|--write-docs) rotor_only "$1" ;;&
+    --store-concurrency|--wave-after|--status-heartbeat|--restart-window|--memory-limit|--profile|--profile-sizes|--profile-wave|--write-docs) rotor_only "$1" ;;&
     --client-qps|--client-burst) eso_only "$1" ;;&
     --sizes) export ROTOR_BENCH_SIZES="$2"; shift 2 ;;
     --workers) export ROTOR_BENCH_WORKERS="$2"; shift 2 ;;
     --store-concurrency) export ROTOR_BENCH_STORE_CONCURRENCY="$2"; shift 2 ;;
     --refresh-interval) export ROTOR_BENCH_REFRESH_INTERVAL="$2"; shift 2 ;;
     --wave-after) export ROTOR_BENCH_WAVE_AFTER="$2"; shift 2 ;;
+    --status-heartbeat) export ROTOR_BENCH_STATUS_HEARTBEAT="$2"; shift 2 ;;
     --runs) export ROTOR_BENCH_RUNS="$2"; shift 2 ;;
     --restart-window) export ROTOR_BENCH_RESTART_WINDOW="$2"; shift 2 ;;
     --memory-limit) export ROTOR_BENCH_MEMORY_LIMIT="$2"; shift 2 ;;

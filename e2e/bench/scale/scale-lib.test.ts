@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { awsCalls, esoProviderCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
-import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs } from './options.js';
+import { chooseWaveInterval, concurrencyArgs, median, operatorArgs, parseScaleOptions, waveDelayMs } from './options.js';
 import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
 import { timeToReadySeconds } from './bed.js';
@@ -83,6 +83,9 @@ describe('options', () => {
     expect(concurrencyArgs(16, parseScaleOptions({}).storeConcurrency)).toBe('--concurrency 16 --store-concurrency 16');
     expect(concurrencyArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default' }).storeConcurrency)).toBe('--concurrency 16');
     expect(concurrencyArgs(4, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: '8' }).storeConcurrency)).toBe('--concurrency 4 --store-concurrency 4');
+    expect(operatorArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default', ROTOR_BENCH_STATUS_HEARTBEAT: '0' }))).toBe('--concurrency 16 --status-heartbeat 0');
+    expect(operatorArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default' }))).toBe('--concurrency 16');
+    expect(() => parseScaleOptions({ ROTOR_BENCH_STATUS_HEARTBEAT: 'soon' })).toThrow(/not 0 or a duration/);
     expect(parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: '2m' }).refreshInterval).toBe('2m');
     expect(() => parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'some' })).toThrow(/STORE_CONCURRENCY/);
     expect(() => parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: 'soon' })).toThrow(/REFRESH_INTERVAL/);

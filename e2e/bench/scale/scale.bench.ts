@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { Inspector } from './inspector.js';
 import { KubeApi } from './kube.js';
-import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs, type ScaleOptions } from './options.js';
+import { chooseWaveInterval, median, operatorArgs as operatorArgsFor, parseScaleOptions, waveDelayMs, type ScaleOptions } from './options.js';
 import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { HeapGraph, heapByConstructor, heapByOperatorStructure, summarizeCpuProfile, type Share } from './profiles.js';
 import { loadAverage, sampleProcess } from './proc.js';
@@ -72,6 +72,8 @@ export interface RunResult {
     writes: number;
     writeDetail: string;
     loadAverage: number;
+    /** Operator CPU ms for one full /metrics exposition after the wave (what a Prometheus scrape costs at this size). */
+    fullScrapeCpuMs: number;
   };
   restart?: {
     readySeconds: number;
@@ -89,7 +91,13 @@ export interface RunResult {
 
 const options = parseScaleOptions(process.env);
 const inspectPort = Number(process.env.ROTOR_BENCH_INSPECT_PORT ?? 9329);
-const metricsUrl = `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics`;
+/**
+ * Only the families the benchmark reads (prom.ts): a full exposition at 10,000 ExternalSecrets is
+ * ~30,000 per-object series, and polled every 250 ms through a wave it was most of the operator's
+ * CPU in that wave (the 10,000 wave profile: prom-client 29 % of all samples, GC 19 %).
+ */
+const BENCH_METRICS = ['rotor_sync_total', 'rotor_aws_api_calls_total', 'rotor_events_dropped_total'];
+const metricsUrl = `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics?${BENCH_METRICS.map((n) => `name[]=${n}`).join('&')}`;
 
 describe('scale', () => {
   const results: RunResult[] = [];
@@ -120,7 +128,7 @@ async function measure(size: number, workers: number, run: number, opts: ScaleOp
   const kube = new KubeApi(bed.env.ROTOR_APISERVER_URL!, bed.dir);
   try {
     // One store serves every ExternalSecret here, so its fair share is all the workers.
-    const operatorArgs = { args: concurrencyArgs(workers, opts.storeConcurrency), nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
+    const operatorArgs = { args: operatorArgsFor(workers, opts), nodeArgs: `--inspect=127.0.0.1:${inspectPort}`, memoryLimit: opts.memoryLimit };
     // operator.sh installs the CRDs, so the store is created after it started.
     const pid = await startOperator(bed, operatorArgs);
     await seed(kube, ROTOR_API, bed.env.AWS_ENDPOINT_URL!, opts.remoteSecrets);
@@ -213,6 +221,10 @@ async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs:
   const proc = sampleProcess(pid);
   if (profiler) saveCpuProfile(await profiler.stopCpuProfile(), profileName);
   const writes = growth(operatorWrites(await apiMetrics(kube)), operatorWrites(before.api));
+  // Five, averaged: /proc counts CPU in 10 ms ticks.
+  const beforeScrape = sampleProcess(pid);
+  for (let i = 0; i < 5; i++) await fullScrape();
+  const fullScrapeCpuMs = ((sampleProcess(pid).cpuSeconds - beforeScrape.cpuSeconds) * 1000) / 5;
   return {
     intervalSeconds: intervalMs / 1000,
     seconds: (doneAt - waveAt) / 1000,
@@ -222,6 +234,7 @@ async function measureWave(kube: KubeApi, pid: number, size: number, intervalMs:
     writes: total(writes),
     writeDetail: detail(writes),
     loadAverage: loadAverage(),
+    fullScrapeCpuMs,
   };
 }
 
@@ -262,6 +275,11 @@ async function apiMetrics(kube: KubeApi): Promise<string> {
 
 function bedPid(bed: Bed, component: string): number {
   return Number(readFileSync(join(bed.dir, `${component}.pid`), 'utf8').trim());
+}
+
+/** Every family, per-ExternalSecret gauges included: what Prometheus scrapes. */
+async function fullScrape(): Promise<string> {
+  return (await fetch(metricsUrl.slice(0, metricsUrl.indexOf('?')))).text();
 }
 
 async function operatorMetrics(): Promise<string> {
@@ -353,8 +371,8 @@ export function renderTable(results: readonly RunResult[], opts: ScaleOptions): 
     '',
     'Per ExternalSecret (issue 18: flat from 1,000 to 30,000 means within ±25 %); the wave is one refresh of all N, synced, at a refresh interval chosen so that it starts after the sync:',
     '',
-    '| ExternalSecrets | workers | CPU s per 1,000 synced | wave: s to refresh all / CPU s (per 1,000) | wave AWS calls / K8s writes | wave load average | live heap per ExternalSecret, KiB (above idle) | K8s writes per ExternalSecret |',
-    '|---|---|---|---|---|---|---|---|',
+    '| ExternalSecrets | workers | CPU s per 1,000 synced | wave: s to refresh all / CPU s (per 1,000) | wave AWS calls / K8s writes | wave load average | one full /metrics scrape, CPU ms | live heap per ExternalSecret, KiB (above idle) | K8s writes per ExternalSecret |',
+    '|---|---|---|---|---|---|---|---|---|',
     ...perEs,
   ];
   if (restarts.length) {
@@ -378,8 +396,8 @@ function perExternalSecretRow(group: readonly RunResult[], size: number, workers
   const incomplete = waves.some((r) => r.wave!.refreshes < size) ? ` (only ${Math.min(...waves.map((r) => r.wave!.refreshes))} refreshed)` : '';
   const duringSync = group.some((r) => r.refreshesAtReady > size) ? ' (a wave ran during the sync)' : '';
   const wave = waves.length
-    ? `${w((x) => x.seconds).toFixed(1)} / ${w((x) => x.cpuSeconds).toFixed(1)} (${((1000 * w((x) => x.cpuSeconds)) / size).toFixed(2)})${incomplete} | ${w((x) => x.awsCalls)} / ${w((x) => x.writes)} | ${w((x) => x.loadAverage).toFixed(1)}`
-    : '– | – | –';
+    ? `${w((x) => x.seconds).toFixed(1)} / ${w((x) => x.cpuSeconds).toFixed(1)} (${((1000 * w((x) => x.cpuSeconds)) / size).toFixed(2)})${incomplete} | ${w((x) => x.awsCalls)} / ${w((x) => x.writes)} | ${w((x) => x.loadAverage).toFixed(1)} | ${w((x) => x.fullScrapeCpuMs).toFixed(0)}`
+    : '– | – | – | –';
   return (
     `| ${size.toLocaleString('en')} | ${workers} | ${((1000 * m((r) => r.cpuSeconds)) / size).toFixed(2)}${duringSync} | ${wave} | ` +
     `${((m((r) => r.liveHeapMiB - r.idleHeapMiB) * 1024) / size).toFixed(2)} | ${(m((r) => r.writes) / size).toFixed(2)} |`
