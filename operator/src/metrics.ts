@@ -59,6 +59,7 @@ export interface RotorMetrics {
   // AWS change events from the operator's SQS queues (issue #16). Labels are bounded: the
   // source is aws.secretsmanager, aws.ssm, other or unknown; the queue is a chart value.
   awsEventsReceived: Counter<'source'>;
+  awsEventsRedelivered: Counter;
   awsEventsMatched: Counter<'source'>;
   awsEventsUnmatched: Counter<'source'>;
   awsEventsMalformed: Counter<'reason'>;
@@ -216,6 +217,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Rotor
       labelNames: ['source'] as const,
       registers,
     }),
+    awsEventsRedelivered: new Counter({
+      name: 'rotor_events_redelivered_total',
+      help: 'Queue messages received again after an earlier receive did not delete them: a consumer died with the message (crash, leader change) or handling failed. Each came back after the visibility timeout (5 s).',
+      registers,
+    }),
     awsEventsMatched: new Counter({
       name: 'rotor_events_matched_total',
       help: 'AWS change events that queued at least one ExternalSecret, by source.',
@@ -271,6 +277,7 @@ export function eventConsumerMetrics(metrics: RotorMetrics, queue: string): Cons
   return {
     received: (source) => metrics.awsEventsReceived.inc({ source }),
     malformed: (reason) => metrics.awsEventsMalformed.inc({ reason }),
+    redelivered: () => metrics.awsEventsRedelivered.inc(),
     age: (seconds) => metrics.awsEventAge.observe(seconds),
     up: (up) => metrics.awsEventsQueueUp.set({ queue }, up ? 1 : 0),
   };

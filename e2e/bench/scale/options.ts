@@ -35,6 +35,11 @@ export interface ScaleOptions {
    * waveDelayMs; 0: no wave, spec.refreshInterval is refreshInterval).
    */
   waveAfterMs?: number;
+  /**
+   * Operator --status-heartbeat (undefined: its default, 5m). "0" makes every wave free of
+   * heartbeat status writes, so waves compare like for like across sizes whatever their delay.
+   */
+  statusHeartbeat?: string;
 }
 
 export function parseScaleOptions(env: Record<string, string | undefined>): ScaleOptions {
@@ -65,8 +70,14 @@ export function parseScaleOptions(env: Record<string, string | undefined>): Scal
     writeDocs: env.ROTOR_BENCH_WRITE_DOCS === '1',
     storeConcurrency: storeConcurrency(env.ROTOR_BENCH_STORE_CONCURRENCY),
     refreshInterval: interval(env.ROTOR_BENCH_REFRESH_INTERVAL ?? '1h'),
+    ...(env.ROTOR_BENCH_STATUS_HEARTBEAT ? { statusHeartbeat: heartbeat(env.ROTOR_BENCH_STATUS_HEARTBEAT) } : {}),
     ...(env.ROTOR_BENCH_WAVE_AFTER ? { waveAfterMs: env.ROTOR_BENCH_WAVE_AFTER === '0' ? 0 : seconds('ROTOR_BENCH_WAVE_AFTER', '60s') } : {}),
   };
+}
+
+function heartbeat(text: string): string {
+  if (!/^(0|\d+(ms|s|m|h))$/.test(text)) throw new Error(`ROTOR_BENCH_STATUS_HEARTBEAT: "${text}" is not 0 or a duration like 5m`);
+  return text;
 }
 
 function storeConcurrency(text: string | undefined): ScaleOptions['storeConcurrency'] {
@@ -86,6 +97,12 @@ function interval(text: string): string {
 export function concurrencyArgs(workers: number, option: ScaleOptions['storeConcurrency']): string {
   if (option === 'default') return `--concurrency ${workers}`;
   return `--concurrency ${workers} --store-concurrency ${option === 'workers' ? workers : Math.min(option, workers)}`;
+}
+
+/** The operator's arguments for one scenario. */
+export function operatorArgs(workers: number, opts: Pick<ScaleOptions, 'storeConcurrency' | 'statusHeartbeat'>): string {
+  const args = concurrencyArgs(workers, opts.storeConcurrency);
+  return opts.statusHeartbeat !== undefined ? `${args} --status-heartbeat ${opts.statusHeartbeat}` : args;
 }
 
 export function median(values: readonly number[]): number {

@@ -54,16 +54,18 @@ const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
 
 /**
  * The operator's writes from apiserver_request_total, keyed "VERB resource[/subresource]".
- * Counted: Secrets, ExternalSecret/SecretStore status and Events — what Rotor writes per
- * ExternalSecret. Creating ExternalSecrets (the benchmark's own writes) and Leases (leader
- * election, and the API server's own identity lease) are not.
+ * Counted: Secrets, ExternalSecret/SecretStore status, Events, and updates of the
+ * ExternalSecrets themselves (ESO patches its finalizer onto each new one) — what an operator
+ * writes per ExternalSecret. Creating ExternalSecrets (the benchmark's own POSTs) and Leases
+ * (leader election, and the API server's own identity lease) are not.
  */
 export function operatorWrites(apiserverMetrics: string): Map<string, number> {
   return sumBy(parseSamples(apiserverMetrics, ['apiserver_request_total']), (s) => {
     const { verb = '', resource = '', subresource = '' } = s.labels;
     if (!WRITE_VERBS.has(verb)) return undefined;
     const isStatus = subresource === 'status' && (resource === 'externalsecrets' || resource === 'secretstores' || resource === 'clustersecretstores');
-    if (resource === 'secrets' || resource === 'events' || isStatus) return `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
+    const isEsUpdate = resource === 'externalsecrets' && subresource === '' && verb !== 'POST';
+    if (resource === 'secrets' || resource === 'events' || isStatus || isEsUpdate) return `${verb} ${resource}${subresource ? `/${subresource}` : ''}`;
     return undefined;
   });
 }
@@ -83,6 +85,14 @@ export function leaseWrites(apiserverMetrics: string): number {
 /** rotor_aws_api_calls_total keyed "service:operation". */
 export function awsCalls(operatorMetrics: string): Map<string, number> {
   return sumBy(parseSamples(operatorMetrics, ['rotor_aws_api_calls_total']), (s) => `${s.labels.service}:${s.labels.operation}`);
+}
+
+/**
+ * ESO's calls to its providers (externalsecret_provider_api_calls_count, runtime/metrics in
+ * ESO's source) keyed "provider:call", e.g. "AWS/SecretsManager:GetSecretValue"; failed calls count too.
+ */
+export function esoProviderCalls(esoMetrics: string): Map<string, number> {
+  return sumBy(parseSamples(esoMetrics, ['externalsecret_provider_api_calls_count']), (s) => `${s.labels.provider}:${s.labels.call}`);
 }
 
 /** Refreshes done: rotor_sync_total with result synced or unchanged (not skipped passes, not errors). */

@@ -1,11 +1,12 @@
 // Unit tests of the scale benchmark's parsers (run with the unit suite).
 import { describe, expect, it } from 'vitest';
-import { awsCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
+import { awsCalls, esoProviderCalls, eventsDropped, growth, leaseWrites, operatorWrites, parseSamples, refreshSpread, refreshes, secretGets } from './prom.js';
 import { parseStatCpuSeconds, parseStatus } from './proc.js';
-import { chooseWaveInterval, concurrencyArgs, median, parseScaleOptions, waveDelayMs } from './options.js';
+import { chooseWaveInterval, concurrencyArgs, median, operatorArgs, parseScaleOptions, waveDelayMs } from './options.js';
 import { stableOffsetMs, waveStart } from '../../../operator/src/controller/externalsecret/refresh.js';
 import { ownerOf, summarizeCpuProfile } from './profiles.js';
 import { timeToReadySeconds } from './bed.js';
+import { READY_HEADER, renderReadyTable, type ReadyRun } from './compare.js';
 
 const APISERVER = `
 # HELP apiserver_request_total Counter of apiserver requests
@@ -15,6 +16,7 @@ apiserver_request_total{code="200",component="apiserver",dry_run="",group="",res
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="rotor.dev",resource="externalsecrets",scope="resource",subresource="status",verb="PATCH",version="v1alpha1"} 1001
 apiserver_request_total{code="201",component="apiserver",dry_run="",group="rotor.dev",resource="externalsecrets",scope="resource",subresource="",verb="POST",version="v1alpha1"} 1000
 apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="events",scope="resource",subresource="",verb="POST",version="v1"} 1000
+apiserver_request_total{code="200",component="apiserver",dry_run="",group="external-secrets.io",resource="externalsecrets",scope="resource",subresource="",verb="PATCH",version="v1"} 1000
 apiserver_request_total{code="200",component="apiserver",dry_run="",group="coordination.k8s.io",resource="leases",scope="resource",subresource="",verb="PUT",version="v1"} 40
 `;
 
@@ -26,7 +28,8 @@ describe('prom', () => {
 
   it('counts the operator writes, not the benchmark\'s creates, reads or leases', () => {
     const w = operatorWrites(APISERVER);
-    expect(Object.fromEntries(w)).toEqual({ 'POST secrets': 1000, 'PATCH externalsecrets/status': 1001, 'POST events': 1000 });
+    // ESO's finalizer patch on each new ExternalSecret counts; the benchmark's POSTs of them do not.
+    expect(Object.fromEntries(w)).toEqual({ 'POST secrets': 1000, 'PATCH externalsecrets/status': 1001, 'POST events': 1000, 'PATCH externalsecrets': 1000 });
     expect(leaseWrites(APISERVER)).toBe(40);
     expect(secretGets(APISERVER)).toBe(7);
   });
@@ -37,6 +40,16 @@ describe('prom', () => {
     expect(refreshSpread([point(10, 0), point(20, 600), point(30, 1000), point(40, 1000)])).toBe('20: 600, 30: 400');
     expect(refreshSpread([point(10, 0)])).toBe('none');
     expect(eventsDropped('rotor_events_dropped_total{type="Normal"} 3\nrotor_events_dropped_total{type="Warning"} 1\n')).toBe(4);
+  });
+
+  it('reads ESO\'s provider calls by provider and call, failed ones included', () => {
+    const m = esoProviderCalls(
+      'externalsecret_provider_api_calls_count{call="GetSecretValue",provider="AWS/SecretsManager",status="success"} 98\n' +
+        'externalsecret_provider_api_calls_count{call="GetSecretValue",provider="AWS/SecretsManager",status="error"} 2\n' +
+        'externalsecret_provider_api_calls_count{call="DescribeSecret",provider="AWS/SecretsManager",status="success"} 1\n' +
+        'controller_runtime_reconcile_total{controller="externalsecret",result="success"} 100\n',
+    );
+    expect(Object.fromEntries(m)).toEqual({ 'AWS/SecretsManager:GetSecretValue': 100, 'AWS/SecretsManager:DescribeSecret': 1 });
   });
 
   it('diffs counters', () => {
@@ -70,6 +83,9 @@ describe('options', () => {
     expect(concurrencyArgs(16, parseScaleOptions({}).storeConcurrency)).toBe('--concurrency 16 --store-concurrency 16');
     expect(concurrencyArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default' }).storeConcurrency)).toBe('--concurrency 16');
     expect(concurrencyArgs(4, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: '8' }).storeConcurrency)).toBe('--concurrency 4 --store-concurrency 4');
+    expect(operatorArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default', ROTOR_BENCH_STATUS_HEARTBEAT: '0' }))).toBe('--concurrency 16 --status-heartbeat 0');
+    expect(operatorArgs(16, parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'default' }))).toBe('--concurrency 16');
+    expect(() => parseScaleOptions({ ROTOR_BENCH_STATUS_HEARTBEAT: 'soon' })).toThrow(/not 0 or a duration/);
     expect(parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: '2m' }).refreshInterval).toBe('2m');
     expect(() => parseScaleOptions({ ROTOR_BENCH_STORE_CONCURRENCY: 'some' })).toThrow(/STORE_CONCURRENCY/);
     expect(() => parseScaleOptions({ ROTOR_BENCH_REFRESH_INTERVAL: 'soon' })).toThrow(/REFRESH_INTERVAL/);
@@ -134,5 +150,37 @@ describe('refresh wave', () => {
     expect(waveDelayMs(30_000, {})).toBe(960_000);
     expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '3m' }))).toBe(180_000);
     expect(waveDelayMs(1000, parseScaleOptions({ ROTOR_BENCH_WAVE_AFTER: '0' }))).toBe(0);
+  });
+});
+
+describe('time to all Ready table', () => {
+  const run = (operator: string, size: number, readySeconds: number, load: [number, number]): ReadyRun => ({
+    operator,
+    size,
+    workers: 16,
+    createSeconds: readySeconds / 2,
+    readySeconds,
+    cpuSeconds: readySeconds * 0.8,
+    peakRssMiB: 120.4,
+    writes: size * 3,
+    writeDetail: 'POST secrets=1000',
+    awsCalls: 100,
+    awsDetail: 'SecretsManager:GetSecretValue=100',
+    loadAverage: load,
+  });
+
+  it('has one row per operator and size with medians, the Ready range over runs, writes per ExternalSecret and the load span', () => {
+    const table = renderReadyTable([run('Rotor', 1000, 7, [0.5, 1]), run('Rotor', 1000, 6, [0.3, 2]), run('Rotor', 1000, 9, [0.4, 1.5]), run('ESO v2.9.0', 1000, 12, [0.2, 3])]);
+    const lines = table.split('\n');
+    expect(lines.slice(0, 2)).toEqual(READY_HEADER);
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toBe('| Rotor | 1,000 | 16 | 3 | 7.0 (6.0–9.0) | 3.5 | 5.6 | 120 | 3.00 (POST secrets=1000) | 100 (SecretsManager:GetSecretValue=100) | 0.3–2.0 |');
+    expect(lines[3]).toBe('| ESO v2.9.0 | 1,000 | 16 | 1 | 12.0 | 6.0 | 9.6 | 120 | 3.00 (POST secrets=1000) | 100 (SecretsManager:GetSecretValue=100) | 0.2–3.0 |');
+  });
+
+  it('keeps sizes apart and in the order run', () => {
+    const lines = renderReadyTable([run('ESO v2.9.0', 3000, 44, [1, 1]), run('ESO v2.9.0', 1000, 12, [1, 1])]).split('\n');
+    expect(lines.slice(2).map((l) => l.split(' | ')[1])).toEqual(['3,000', '1,000']);
+    expect(lines[2]).toContain('| 44.0 |');
   });
 });

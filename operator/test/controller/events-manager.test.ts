@@ -24,7 +24,7 @@ class MemoryQueue implements EventQueue {
   readonly deleted: string[] = [];
   receives = 0;
   push(body: unknown, receiptHandle: string): void {
-    this.waiting.push({ body: typeof body === 'string' ? body : JSON.stringify(body), receiptHandle });
+    this.waiting.push({ body: typeof body === 'string' ? body : JSON.stringify(body), receiptHandle, receiveCount: 1 });
     this.wake?.();
   }
   async check(): Promise<void> {}

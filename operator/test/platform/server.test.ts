@@ -74,6 +74,21 @@ describe('health server', () => {
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 
+  it('serves only the metric families named by name[] (or name), and nothing for an unknown name', async () => {
+    const { base, metrics } = await start({ live: true, ready: { ok: true, reasons: [] } });
+    metrics.awsApiCalls.inc({ service: 'SecretsManager', operation: 'GetSecretValue' });
+    metrics.externalSecretReady.set({ namespace: 'team-a', name: 'db' }, 1);
+    const text = await (await fetch(`${base}/metrics?name[]=rotor_aws_api_calls_total&name[]=rotor_no_such_metric`)).text();
+    expect(text).toContain('# TYPE rotor_aws_api_calls_total counter');
+    expect(text).toContain('rotor_aws_api_calls_total{service="SecretsManager",operation="GetSecretValue"} 1');
+    expect(text).not.toContain('rotor_externalsecret_ready');
+    expect(text).not.toContain('process_cpu_user_seconds_total');
+    const two = await (await fetch(`${base}/metrics?name=rotor_externalsecret_ready&name=rotor_aws_api_calls_total`)).text();
+    expect(two.indexOf('rotor_externalsecret_ready{')).toBeGreaterThanOrEqual(0);
+    expect(two.indexOf('rotor_aws_api_calls_total{')).toBeGreaterThan(two.indexOf('rotor_externalsecret_ready{'));
+    expect(await (await fetch(`${base}/metrics?name=rotor_no_such_metric`)).text()).toBe('');
+  });
+
   it('404s unknown paths and 405s other methods', async () => {
     const { base } = await start({ live: true, ready: { ok: true, reasons: [] } });
     expect((await fetch(`${base}/nope`)).status).toBe(404);

@@ -24,6 +24,8 @@ export interface ConsumerMetrics {
   received(source: string): void;
   /** Not a supported event: by reason (not-json, not-an-event, unknown-source, bad-field, unsupported). */
   malformed(reason: string): void;
+  /** A message SQS handed out before (a consumer died or failed before deleting it). */
+  redelivered(): void;
   /** From the event's time to its receipt. */
   age(seconds: number): void;
   /** The queue answered (true) or failed (false). */
@@ -117,6 +119,10 @@ export class QueueConsumer {
     const receivedAt = (this.options.clock ?? systemClock).now();
     const parsed = parseEvent(message.body);
     const { metrics } = this.options;
+    if (message.receiveCount > 1) {
+      metrics.redelivered();
+      this.options.logger.debug({ queue: this.options.name, receiveCount: message.receiveCount }, 'event queue: a message handed out before (its consumer died or failed to delete it)');
+    }
     metrics.received(parsed.kind === 'change' ? parsed.change.source : parsed.source);
     if (parsed.kind === 'malformed') {
       metrics.malformed(parsed.reason);

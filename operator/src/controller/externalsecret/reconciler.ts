@@ -31,7 +31,7 @@ import { shouldRollOut, type RolloutDecision } from '../../rollout/decide.js';
 import type { RolloutCoordinator, RolloutRequest } from '../../rollout/coordinator.js';
 import { PendingRollouts } from '../../rollout/pending.js';
 import { abbreviateFingerprint } from '../../rollout/restarted-for.js';
-import { decideRefresh, stableFraction, stableOffsetMs, type RefreshFacts } from './refresh.js';
+import { decideRefresh, stableFraction, stableOffsetMs, type RefreshDecision, type RefreshFacts } from './refresh.js';
 import { heartbeatDue } from './heartbeat.js';
 import { forceSyncRequested, forceSyncToken } from './force-sync.js';
 import { decodedData, legacyTargetMAC, liveTemplateMetadata, targetDrift, targetMAC } from './drift.js';
@@ -65,6 +65,18 @@ export interface EventTrigger {
 
 /** The condition a RotationFailed / RotationSucceeded event sets (issue #16). */
 export const CONDITION_AWS_ROTATION = 'AWSRotation';
+
+/** What one pass knows about itself when it decides whether to refresh. */
+interface PassFacts {
+  now: Date;
+  intervalMs: number;
+  storeChange: number | undefined;
+  rolloutSibling: boolean;
+  trigger: EventTrigger | undefined;
+  /** The target as read (a Secret, a manifest object, or undefined when missing). */
+  target: unknown;
+  targetDrifted: boolean;
+}
 
 /** Kubernetes rejects Secrets over 1 MiB; say so before the API server does, naming the keys. */
 export const SECRET_SIZE_LIMIT = 1024 * 1024;
@@ -241,13 +253,7 @@ export class ExternalSecretReconciler {
     const read = await this.readTarget(defaulted);
     const progress = await this.progressRollout(defaulted, read.target, log);
     const { es: spec, target } = await this.convertLegacyMAC(progress.es, progress.target, log);
-    const decision = decideRefresh({
-      ...this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: this.hasDrifted(spec, target, log) }),
-      refreshByMs: generatedRefreshBy(es.status),
-      syncWindows: spec.spec.syncWindows,
-    });
-    for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
-    if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
+    const decision = this.decide(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: this.hasDrifted(spec, target, log) }, log);
     if (!decision.sync) {
       if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
       this.deps.onSyncResult?.('skipped', es);
@@ -262,10 +268,13 @@ export class ExternalSecretReconciler {
       return this.syncFailed(error, es, spec, log, () => requeueAt(this.delayUntil(decision.nextAt), progress.requeueAfterMs));
     }
     this.rememberSynced(es, storeChange, decision.waveMs);
-    // Generated values written by this pass that expire (ECR / STS tokens) bring the next pass forward.
+    return requeueAt(this.delayUntil(this.nextPassAfterSync(namespace, name, decision.nextAt)), progress.requeueAfterMs);
+  }
+
+  /** When to come back after a sync: the decision's next pass, or sooner when a generated value written by this pass expires (ECR / STS tokens). */
+  private nextPassAfterSync(namespace: string, name: string, nextAt: number | undefined): number | undefined {
     const refreshBy = generatedRefreshBy(this.withOwnStatus(this.deps.externalSecrets.get(namespace, name))?.status);
-    const nextAt = decision.nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.clock.now() ? Math.min(decision.nextAt, refreshBy) : decision.nextAt;
-    return requeueAt(this.delayUntil(nextAt), progress.requeueAfterMs);
+    return nextAt !== undefined && refreshBy !== undefined && refreshBy > this.deps.clock.now() ? Math.min(nextAt, refreshBy) : nextAt;
   }
 
   /** validateExternalSecret found problems: recorded (InvalidSpec), no AWS call. */
@@ -279,13 +288,24 @@ export class ExternalSecretReconciler {
   }
 
   /**
+   * The refresh decision (refresh.ts) for a Secret target and a manifest target alike, with what
+   * it says about spec.syncWindows logged.
+   */
+  private decide(es: ExternalSecret, spec: DefaultedExternalSecret, pass: PassFacts, log: Logger): RefreshDecision {
+    const decision = decideRefresh(this.refreshFacts(es, spec, pass));
+    for (const w of decision.ignoredWindows ?? []) log.warn({ field: w.field, problem: w.reason }, 'sync window ignored: its schedule or duration does not parse (ESO ignores it too); fix it or remove it');
+    if (decision.heldByWindow) log.debug({ reason: decision.heldByWindow, nextAt: decision.nextAt }, 'periodic refresh held back by spec.syncWindows');
+    return decision;
+  }
+
+  /**
    * What the refresh decision (refresh.ts) needs to know, for a Secret target and a manifest
    * target alike. `es` is the object as the pass found it; `spec` the defaulted one it works on.
    */
   private refreshFacts(
     es: ExternalSecret,
     spec: DefaultedExternalSecret,
-    pass: { now: Date; intervalMs: number; storeChange: number | undefined; rolloutSibling: boolean; trigger: EventTrigger | undefined; target: unknown; targetDrifted: boolean },
+    pass: PassFacts,
   ): RefreshFacts {
     const ready = findCondition(es.status?.conditions, 'Ready');
     return {
@@ -308,6 +328,9 @@ export class ExternalSecretReconciler {
       storeChanged: pass.storeChange !== undefined || storeMovedOn(spec.status?.syncedStore, this.findStore(spec)),
       rolloutSibling: pass.rolloutSibling,
       eventTriggered: pass.trigger !== undefined,
+      // Generated values that expire (ECR / STS tokens) bring the next refresh forward.
+      refreshByMs: generatedRefreshBy(es.status),
+      syncWindows: spec.spec.syncWindows,
     };
   }
 
@@ -360,7 +383,7 @@ export class ExternalSecretReconciler {
       if (!manifests) throw new SyncError(ES_REASON.TargetKindNotAllowed, 'spec.target.manifest: this operator writes Secrets only (started without non-Secret targets); remove spec.target.manifest', { field: 'spec.target.manifest' });
       const resolved = await manifests.resolve(spec);
       const target = await manifests.read(spec, resolved);
-      const decision = decideRefresh(this.refreshFacts(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: manifests.drifted(spec, resolved, target) }));
+      const decision = this.decide(es, spec, { now, intervalMs, storeChange, rolloutSibling, trigger, target, targetDrifted: manifests.drifted(spec, resolved, target) }, log);
       nextAt = decision.nextAt;
       if (!decision.sync) {
         if (decision.waveMs !== undefined) this.memory.setSyncedWave(keyOf(es), decision.waveMs);
@@ -388,7 +411,7 @@ export class ExternalSecretReconciler {
       this.reportReads(spec, store, built);
       this.deps.onSyncResult?.(written ? 'synced' : 'unchanged', es);
       log.info({ written, kind: resolved.target.listName, keys: Object.keys(built.data).length }, written ? 'target written' : 'target up to date');
-      return requeueAt(this.delayUntil(decision.nextAt), undefined);
+      return requeueAt(this.delayUntil(this.nextPassAfterSync(namespace, spec.metadata.name!, decision.nextAt)), undefined);
     } catch (error) {
       const { reason, message, retryable } = describeFailure(error);
       await this.fail(spec, reason, message, log);
@@ -969,18 +992,21 @@ function manifestSyncedStatus(
 ): ExternalSecretStatus {
   const message = `${what} synced: ${syncedMessage(spec, built.syncedVersions, built.skipped.map((s) => s.secretKey)).replace(/^Secret \S+ synced: /, '')}`;
   const conditions = setCondition(es.status?.conditions, readyCondition('True', ES_REASON.SecretSynced, message, now, es.metadata.generation));
-  return {
-    ...es.status,
-    conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
-    ...(trigger ? { lastEvent: trigger.event } : {}),
-    observedGeneration: es.metadata.generation,
-    syncedResourceVersion: syncedResourceVersion(es.metadata),
-    syncedVersions: built.syncedVersions,
-    ...(mac ? { dataMAC: mac } : {}),
-    version: versionSummary(built.syncedVersions),
-    ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
-    ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
-  };
+  return withGeneratedExpiry(
+    {
+      ...es.status,
+      conditions: trigger?.rotation ? setCondition(conditions, rotationCondition(trigger)) : conditions,
+      ...(trigger ? { lastEvent: trigger.event } : {}),
+      observedGeneration: es.metadata.generation,
+      syncedResourceVersion: syncedResourceVersion(es.metadata),
+      syncedVersions: built.syncedVersions,
+      ...(mac ? { dataMAC: mac } : {}),
+      version: versionSummary(built.syncedVersions),
+      ...(built.servedRegion ? { servedRegion: built.servedRegion } : {}),
+      ...(store && storeSpecId(store) ? { syncedStore: storeSpecId(store) } : {}),
+    },
+    built,
+  );
 }
 
 /** What a fetch built can be written: no entry failed, and it fits in a Secret (1 MiB). */
@@ -1073,7 +1099,11 @@ function syncedStatus(
     // ESO sets binding when it creates or updates the Secret, so not under creationPolicy None.
     ...(es.spec.target.creationPolicy !== 'None' ? { binding: { name: desired.name } } : {}),
   };
-  // Set while the Secret holds generated values that expire; gone with the last of them.
+  return withGeneratedExpiry(status, built);
+}
+
+/** status.generatedExpiresAt: set while the target holds generated values that expire; gone with the last of them. */
+function withGeneratedExpiry(status: ExternalSecretStatus, built: DesiredData): ExternalSecretStatus {
   if (built.generatedExpiresAt) status.generatedExpiresAt = built.generatedExpiresAt.toISOString();
   else delete status.generatedExpiresAt;
   return status;

@@ -37,17 +37,22 @@ class FakeQueue implements EventQueue {
 }
 
 function recorder() {
-  const counts = { received: [] as string[], malformed: [] as string[], ages: [] as number[], up: [] as boolean[] };
+  const counts = { received: [] as string[], malformed: [] as string[], ages: [] as number[], up: [] as boolean[], redelivered: 0 };
   const metrics: ConsumerMetrics = {
     received: (s) => counts.received.push(s),
     malformed: (r) => counts.malformed.push(r),
+    redelivered: () => counts.redelivered++,
     age: (a) => counts.ages.push(a),
     up: (u) => counts.up.push(u),
   };
   return { counts, metrics };
 }
 
-const msg = (body: unknown, receiptHandle: string): QueueMessage => ({ body: typeof body === 'string' ? body : JSON.stringify(body), receiptHandle });
+const msg = (body: unknown, receiptHandle: string, receiveCount = 1): QueueMessage => ({
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+  receiptHandle,
+  receiveCount,
+});
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 1));
@@ -83,6 +88,18 @@ describe('QueueConsumer', () => {
     expect(counts.up).toEqual([false, true]);
     // A failed short poll, then after the recovery check another short one, then long polls.
     expect(queue.waits).toEqual([0, 0, undefined]);
+  });
+
+  it('a message SQS handed out before (its consumer died with it) is counted as redelivered and handled as usual', async () => {
+    const queue = new FakeQueue([[msg(labelUpdated({ id: 'a' }), 'r1', 2), msg(labelUpdated({ id: 'b' }), 'r2')]]);
+    const handled: string[] = [];
+    const { counts, metrics } = recorder();
+    const consumer = new QueueConsumer({ name: 'q', queue, metrics, logger: quiet, handle: async (c) => void handled.push(c.id) });
+    consumer.start();
+    await until(() => queue.deleted.length === 2);
+    await consumer.stop();
+    expect(handled).toEqual(['a', 'b']);
+    expect(counts.redelivered).toBe(1);
   });
 
   it('a message whose handling failed is not deleted (redelivered after the visibility timeout); the next one is', async () => {

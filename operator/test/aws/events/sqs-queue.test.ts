@@ -30,11 +30,19 @@ const sqsJson = (res: import('node:http').ServerResponse, body: unknown) => {
 };
 
 describe('SqsEventQueue', () => {
-  it('checks, receives (20 s wait, batch of 10) and deletes at a LocalStack-style queue URL; every call is counted as SQS', async () => {
+  it('checks, receives (20 s wait, batch of 10, a 5 s visibility timeout, the receive count) and deletes at a LocalStack-style queue URL; every call is counted as SQS', async () => {
     endpoint = await LocalEndpoint.start((req, res) => {
       const target = req.headers['x-amz-target'];
       if (target === 'AmazonSQS.GetQueueAttributes') return sqsJson(res, { Attributes: { QueueArn: 'arn:aws:sqs:us-east-1:000000000000:rotor-events' } });
-      if (target === 'AmazonSQS.ReceiveMessage') return sqsJson(res, { Messages: [{ MessageId: 'm', ReceiptHandle: 'rh-1', Body: BODY, MD5OfBody: createHash('md5').update(BODY).digest('hex') }] });
+      if (target === 'AmazonSQS.ReceiveMessage') {
+        const md5 = createHash('md5').update(BODY).digest('hex');
+        return sqsJson(res, {
+          Messages: [
+            { MessageId: 'm', ReceiptHandle: 'rh-1', Body: BODY, MD5OfBody: md5 },
+            { MessageId: 'n', ReceiptHandle: 'rh-2', Body: BODY, MD5OfBody: md5, Attributes: { ApproximateReceiveCount: '3' } },
+          ],
+        });
+      }
       if (target === 'AmazonSQS.DeleteMessage') return sqsJson(res, {});
       res.writeHead(400).end();
     });
@@ -43,13 +51,22 @@ describe('SqsEventQueue', () => {
     const queue = new SqsEventQueue(parseEventQueue(`${endpoint.url}/000000000000/rotor-events,region=us-east-1`), factory, {});
     const signal = new AbortController().signal;
     await queue.check(signal);
-    expect(await queue.receive(10, signal)).toEqual([{ body: BODY, receiptHandle: 'rh-1' }]);
+    expect(await queue.receive(10, signal)).toEqual([
+      { body: BODY, receiptHandle: 'rh-1', receiveCount: 1 },
+      { body: BODY, receiptHandle: 'rh-2', receiveCount: 3 },
+    ]);
     await queue.delete('rh-1');
     // The consumer's first poll after a (re)start: a short one.
     await queue.receive(10, signal, 0);
     const bodies = endpoint.requests.map((r) => [r.target, JSON.parse(r.body)]);
     expect(bodies[0]).toEqual(['AmazonSQS.GetQueueAttributes', { QueueUrl: `${endpoint.url}/000000000000/rotor-events`, AttributeNames: ['QueueArn'] }]);
-    expect(bodies[1]![1]).toMatchObject({ QueueUrl: `${endpoint.url}/000000000000/rotor-events`, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 });
+    expect(bodies[1]![1]).toMatchObject({
+      QueueUrl: `${endpoint.url}/000000000000/rotor-events`,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 20,
+      VisibilityTimeout: 5,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    });
     expect(bodies[2]).toEqual(['AmazonSQS.DeleteMessage', { QueueUrl: `${endpoint.url}/000000000000/rotor-events`, ReceiptHandle: 'rh-1' }]);
     expect(bodies[3]![1]).toMatchObject({ MaxNumberOfMessages: 10, WaitTimeSeconds: 0 });
     expect(calls.map((c) => `${c.service}/${c.operation}/${c.region}`)).toEqual(['SQS/GetQueueAttributes/us-east-1', 'SQS/ReceiveMessage/us-east-1', 'SQS/DeleteMessage/us-east-1', 'SQS/ReceiveMessage/us-east-1']);

@@ -13,11 +13,12 @@ import { withoutContent } from '../../../src/sync/manifest-content.js';
 import type { GenericObject } from '../../../src/kube/client/objects.js';
 import { FakeEvents, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from '../fakes.js';
 import { FakeManifests } from './fake-manifests.js';
+import type { GeneratedValues, GeneratorRunner } from '../../../src/api/generator.js';
 
 const SENTINEL = 'hunter2-SENTINEL-value';
 const KEY = Buffer.alloc(32, 9);
 
-function setup(es: ExternalSecret, options: { allowedKinds?: string[] } = {}) {
+function setup(es: ExternalSecret, options: { allowedKinds?: string[]; generators?: GeneratorRunner } = {}) {
   let now = Date.parse('2026-03-01T00:10:00Z');
   const objects = { es };
   const manifests = new FakeManifests();
@@ -35,7 +36,7 @@ function setup(es: ExternalSecret, options: { allowedKinds?: string[] } = {}) {
     secrets: new FakeSecrets(),
     status,
     events,
-    source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
+    source: new FetchingSecretSource({ forStore: async () => ({ identityKey: 'id', provider }) }, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 }), undefined, undefined, options.generators),
     macKey: KEY,
     clock: { now: () => new Date(now).getTime() },
     logger,
@@ -62,6 +63,7 @@ function setup(es: ExternalSecret, options: { allowedKinds?: string[] } = {}) {
     output,
     objects,
     advance: (ms: number) => (now += ms),
+    now: () => now,
     reconcile: () => reconciler.reconcile('app', objects.es.metadata.name),
     ready: () => objects.es.status?.conditions?.find((c) => c.type === 'Ready'),
   };
@@ -105,6 +107,46 @@ describe('ExternalSecret with target.manifest: ConfigMap', () => {
     await t.reconcile();
     expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['host']).toBe('db2.internal');
     expect(t.manifests.writes).toBe(writes + 1);
+  });
+
+  it('spec.syncWindows holds periodic refreshes as for a Secret target', async () => {
+    const es = configMapEs();
+    // A deny window open all day: the first sync runs, periodic refreshes wait.
+    es.spec.syncWindows = { kind: 'deny', windows: [{ schedule: '0 0 * * *', duration: '24h' }] };
+    const t = setup(es);
+    await t.reconcile();
+    const writes = t.manifests.writes;
+    t.provider.set('prod/db', JSON.stringify({ host: 'db2.internal', password: SENTINEL }), 'v-2');
+    t.advance(3_600_000);
+    await t.reconcile();
+    expect(t.manifests.writes).toBe(writes);
+    expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['host']).toBe('db.internal');
+  });
+
+  it('a generated value that expires is refreshed before it does, as for a Secret target', async () => {
+    const HOUR = 3_600_000;
+    let runs = 0;
+    let clock = () => 0;
+    const runner: GeneratorRunner = {
+      generate: async (): Promise<GeneratedValues> => ({ data: { token: Buffer.from(`token-${++runs}`) }, expiresAt: new Date(clock() + 12 * HOUR) }),
+    };
+    const es = externalSecret({
+      secretStoreRef: undefined,
+      refreshInterval: '24h',
+      target: { name: 'cfg', manifest: { apiVersion: 'v1', kind: 'ConfigMap' } },
+      data: [],
+      dataFrom: [{ sourceRef: { generatorRef: { apiVersion: 'generators.rotor.dev/v1alpha1', kind: 'STSSessionToken', name: 'sts' } } }],
+    });
+    const t = setup(es, { generators: runner });
+    clock = t.now;
+    const first = await t.reconcile();
+    expect(t.objects.es.status?.generatedExpiresAt).toBe(new Date(t.now() + 12 * HOUR).toISOString());
+    // Due 11 h after generation (12 h − 1 h), sooner than the 24 h interval.
+    expect(first.requeueAfterMs).toBeLessThanOrEqual(11 * HOUR);
+    t.advance(11 * HOUR);
+    await t.reconcile();
+    expect(runs).toBe(2);
+    expect((t.manifests.configMap('app', 'cfg')!.data as Record<string, string>)['token']).toBe('token-2');
   });
 
   it('a failed refresh keeps the last good ConfigMap', async () => {
