@@ -10,7 +10,11 @@
 //     one group (e.g. one store), served round-robin across groups (fair-queue.ts);
 //   - a handler that throws is retried with backoff, unless it throws a terminal
 //     ReconcileFailure (reconcile.ts): then its backoff is reset and it comes back only at the
-//     failure's requeueAfterMs or when someone adds it.
+//     failure's requeueAfterMs or when someone adds it;
+//   - handlers started back to back within one turn of the event loop stop after TURN_BUDGET_MS
+//     and go on at the next turn. A refresh that changes nothing does no I/O, so a whole wave of
+//     them ran in one chain of promise callbacks without the loop turning once: 30,000 took 21 s,
+//     the leader Lease could not be renewed meanwhile, and the operator stepped down.
 // All timers live here, never in watch callbacks, so shutdown() can clear every one of them.
 import { backoffDelayMs, type BackoffPolicy } from '../../platform/backoff.js';
 import { FairQueue } from './fair-queue.js';
@@ -18,6 +22,12 @@ import { isTerminal, type ReconcileResult } from './reconcile.js';
 import { systemClock, type Clock } from '../../platform/clock.js';
 
 export type HandlerResult = ReconcileResult;
+
+/**
+ * Real time for which handlers may be started back to back before the queue lets timers (the
+ * Lease renewal) and I/O run. Small against the 10 s renew deadline, large against a handler.
+ */
+export const TURN_BUDGET_MS = 20;
 
 /**
  * Processes one key. Resolve to finish it (optionally with a delayed requeue); throw to retry
@@ -86,6 +96,10 @@ export class WorkQueue {
   private readonly clock: Clock;
   private started = false;
   private shuttingDown = false;
+  /** When the current run of back-to-back starts began (performance.now); undefined after the loop turned. */
+  private turnStartedAt: number | undefined;
+  /** A pump waits for the next turn of the event loop. */
+  private pumpDeferred = false;
   private drainWaiters: (() => void)[] = [];
 
   constructor(private readonly options: WorkQueueOptions) {
@@ -239,6 +253,7 @@ export class WorkQueue {
   }
 
   private pump(): void {
+    if (this.pumpDeferred || this.yieldsTurn()) return;
     while (this.started && !this.shuttingDown && this.processing.size < this.concurrency) {
       // undefined: nothing queued, or every queued key's group is at its limit.
       const key = this.queue.take();
@@ -285,6 +300,27 @@ export class WorkQueue {
       }
       this.pump();
     }
+  }
+
+  /**
+   * True when this turn of the event loop has started handlers for TURN_BUDGET_MS: the pump is
+   * then deferred to the next turn (setImmediate), after the timers and I/O waiting meanwhile.
+   */
+  private yieldsTurn(): boolean {
+    const now = performance.now();
+    if (this.turnStartedAt === undefined) {
+      this.turnStartedAt = now;
+      // Runs once the loop has turned: the next run of starts gets a fresh budget.
+      setImmediate(() => (this.turnStartedAt = undefined));
+      return false;
+    }
+    if (now - this.turnStartedAt <= TURN_BUDGET_MS) return false;
+    this.pumpDeferred = true;
+    setImmediate(() => {
+      this.pumpDeferred = false;
+      this.pump();
+    });
+    return true;
   }
 
   private enqueue(key: string): void {

@@ -479,3 +479,28 @@ describe('WorkQueue', () => {
     });
   });
 });
+
+describe('WorkQueue and the event loop (real timers)', () => {
+  it('lets timers run while handlers that do no I/O keep coming (a refresh wave that changes nothing)', async () => {
+    const done: string[] = [];
+    // Each handler burns 1 ms of CPU and never awaits I/O, like a refresh served from the cache.
+    const q = new WorkQueue({
+      concurrency: 4,
+      handler: async (key) => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        done.push(key);
+      },
+    });
+    for (let i = 0; i < 300; i++) q.add(`k${i}`);
+    // Stands in for the Lease renewal: due 5 ms after the wave starts.
+    let doneWhenTimerFired: number | undefined;
+    setTimeout(() => (doneWhenTimerFired = done.length), 5);
+    q.start();
+    await vi.waitFor(() => expect(done.length).toBe(300), { timeout: 10_000 });
+    // The timer ran after about one turn's budget of handlers, not after all 300 (300 ms).
+    expect(doneWhenTimerFired).toBeDefined();
+    expect(doneWhenTimerFired!).toBeLessThan(100);
+    await q.shutdown();
+  });
+});
