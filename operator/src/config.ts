@@ -56,7 +56,7 @@ export const USAGE = `rotor [flags]
                                     else the in-cluster ServiceAccount)
   --context NAME                    kubeconfig context (default: its current-context)
   --log-level LEVEL                 trace|debug|info|warn|error (default: $LOG_LEVEL or info)
-  --concurrency N                   ExternalSecrets reconciled in parallel (default 16)
+  --concurrency N                   ExternalSecrets reconciled in parallel (default 32)
   --store-concurrency N             at most N of them from one store, so a slow store cannot
                                     hold every worker (default: half of --concurrency, at least 1)
   --aws-call-timeout DURATION       deadline of one AWS call, retries included (default 5s)
@@ -153,7 +153,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorCon
   const logLevel = (values['log-level'] ?? env.LOG_LEVEL ?? 'info') as OperatorConfig['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   const namespace = values.namespace ?? env.POD_NAMESPACE ?? 'rotor-system';
-  const concurrency = integer('--concurrency', values.concurrency ?? '16', 1, 256);
+  const concurrency = integer('--concurrency', values.concurrency ?? '32', 1, 256);
   const awsCallTimeoutMs = duration('--aws-call-timeout', values['aws-call-timeout'] ?? '5s');
   if (awsCallTimeoutMs < 100) throw new ConfigError(`--aws-call-timeout must be at least 100ms, got "${values['aws-call-timeout']}"`);
   const allowedEndpoints = listFlag(values['allowed-endpoint']);

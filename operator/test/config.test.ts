@@ -5,8 +5,8 @@ import { ConfigError, HelpRequested, USAGE, VersionRequested, configExit, parseC
 describe('parseConfig', () => {
   it('has production defaults', () => {
     const c = parseConfig([], { POD_NAMESPACE: 'rotor' });
-    expect(c).toMatchObject({ logLevel: 'info', concurrency: 16, leaderElect: false, namespace: 'rotor', leaderElectionNamespace: 'rotor', metricsPort: 8080, healthPort: 8081, fetchCacheTtlMs: 10_000, statusHeartbeatMs: 300_000 });
-    expect(c).toMatchObject({ storeConcurrency: 8, awsCallTimeoutMs: 5_000 });
+    expect(c).toMatchObject({ logLevel: 'info', concurrency: 32, leaderElect: false, namespace: 'rotor', leaderElectionNamespace: 'rotor', metricsPort: 8080, healthPort: 8081, fetchCacheTtlMs: 10_000, statusHeartbeatMs: 300_000 });
+    expect(c).toMatchObject({ storeConcurrency: 16, awsCallTimeoutMs: 5_000 });
     expect(parseConfig(['--concurrency', '1'], {}).storeConcurrency).toBe(1);
     expect(parseConfig(['--concurrency', '7'], {}).storeConcurrency).toBe(4);
   });

@@ -56,7 +56,7 @@ const MATRIX: Record<string, object> = {
   },
   'irsa-tuned': {
     serviceAccount: { annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::111122223333:role/rotor' } },
-    concurrency: 16,
+    concurrency: 32,
     fetchCacheTtl: '30s',
     storeRevalidateInterval: '2h',
     rolloutDebounce: '3s',

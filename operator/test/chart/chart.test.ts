@@ -72,7 +72,7 @@ describe.skipIf(!helm)(`helm chart charts/rotor${helm ? '' : ` (SKIPPED: ${skipR
       expect(container.image).toBe('registry.example.com/rotor/rotor:0.1.0');
       expect(container.args).toEqual([
         '--log-level=info',
-        '--concurrency=16',
+        '--concurrency=32',
         '--leader-elect',
         `--leader-election-namespace=${releaseNamespace}`,
         '--leader-election-id=rotor-leader',
