@@ -39,7 +39,7 @@
 #     --client-qps 500         ESO --client-qps (default 500)
 #     --client-burst 500       ESO --client-burst (default 500)
 #   Side by side, one at a time on a quiet machine:
-#     scripts/bench.sh scale --sizes 1000,3000 --workers 16 --store-concurrency default --memory-limit 256Mi --wave-after 0 --runs 3
+#     scripts/bench.sh scale --sizes 1000,3000 --workers 32 --store-concurrency default --memory-limit 256Mi --wave-after 0 --runs 3
 #     scripts/bench.sh eso --sizes 1000,3000 --runs 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
