@@ -97,7 +97,8 @@ const inspectPort = Number(process.env.ROTOR_BENCH_INSPECT_PORT ?? 9329);
  * CPU in that wave (the 10,000 wave profile: prom-client 29 % of all samples, GC 19 %).
  */
 const BENCH_METRICS = ['rotor_sync_total', 'rotor_aws_api_calls_total', 'rotor_events_dropped_total'];
-const metricsUrl = `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics?${BENCH_METRICS.map((n) => `name[]=${n}`).join('&')}`;
+const fullMetricsUrl = `http://127.0.0.1:${process.env.ROTOR_OPERATOR_METRICS_PORT ?? '28080'}/metrics`;
+const metricsUrl = `${fullMetricsUrl}?${BENCH_METRICS.map((n) => `name[]=${n}`).join('&')}`;
 
 describe('scale', () => {
   const results: RunResult[] = [];
@@ -279,7 +280,7 @@ function bedPid(bed: Bed, component: string): number {
 
 /** Every family, per-ExternalSecret gauges included: what Prometheus scrapes. */
 async function fullScrape(): Promise<string> {
-  return (await fetch(metricsUrl.slice(0, metricsUrl.indexOf('?')))).text();
+  return (await fetch(fullMetricsUrl)).text();
 }
 
 async function operatorMetrics(): Promise<string> {

@@ -10,10 +10,11 @@ import { EventIndex } from '../../src/controller/externalsecret/event-index.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import type { EventQueue, QueueMessage } from '../../src/aws/events/sqs-queue.js';
-import { createMetrics, externalSecretMetrics, clusterExternalSecretMetrics, managerMetrics } from '../../src/metrics.js';
+import { createMetrics, clusterExternalSecretMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
-import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
+import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from './fakes.js';
 import { labelUpdated, serviceEvent } from '../aws/events/fixtures.js';
+import { externalSecretDeps, storeDeps } from './manager-fixtures.js';
 
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 
@@ -82,17 +83,13 @@ function setup() {
     metrics: managerMetrics(metrics),
     concurrency: 4,
     watchStallMs: 60_000,
-    externalSecretDeps: {
-      namespaces: new FakeNamespaces(),
+    externalSecretDeps: externalSecretDeps(providers, metrics, {
       secrets,
       status: new FakeStatus((ns, name, status) => statuses.set(`${ns}/${name}`, status)),
       events,
       source: new FetchingSecretSource(providers, fetcher),
-      macKey: Buffer.alloc(32, 1),
-      clock: { now: () => Date.now() },
-      ...externalSecretMetrics(metrics),
-    },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    }),
+    storeDeps: storeDeps(providers),
     clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     events: { queues: [{ name: 'http://127.0.0.1:4566/000000000000/rotor-events', queue }], index, invalidate: (service, key) => fetcher.invalidateRemote(service, key) },
   });

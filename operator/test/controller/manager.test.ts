@@ -4,15 +4,14 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Secret } from '../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore, StoreKind } from '../../src/api/types.js';
 import { ANNOTATION_OWNER } from '../../src/api/types.js';
-import { SharedFetcher } from '../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../src/controller/manager.js';
 import type { ListWatchSource } from '../../src/kube/informer/list-watch.js';
 import { ProviderError, type SecretsProvider } from '../../src/api/provider.js';
-import { clusterExternalSecretMetrics, createMetrics, externalSecretMetrics, managerMetrics } from '../../src/metrics.js';
+import { clusterExternalSecretMetrics, createMetrics, managerMetrics } from '../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../kube/fake-list-watch.js';
-import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
+import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, clusterExternalSecret, externalSecret, secretStore } from './fakes.js';
 import { kubeApiErrorFor } from '../../src/kube/client/errors.js';
+import { externalSecretDeps, storeDeps } from './manager-fixtures.js';
 
 /** Typed views of the untyped fake: the fake only needs metadata.name/namespace. */
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
@@ -60,17 +59,8 @@ function setup(options: { providerFor?: (store: SecretStore) => SecretsProvider 
     concurrency: options.concurrency ?? 2,
     ...(options.storeConcurrency ? { storeConcurrency: options.storeConcurrency } : {}),
     watchStallMs: 60_000,
-    externalSecretDeps: {
-      namespaces: new FakeNamespaces(),
-      secrets,
-      status: new FakeStatus(),
-      events: new FakeEvents(),
-      source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
-      macKey: Buffer.alloc(32, 1),
-      clock: { now: () => Date.now() },
-      ...externalSecretMetrics(metrics),
-    },
-    storeDeps: { providers, status: options.storeStatus ?? new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    externalSecretDeps: externalSecretDeps(providers, metrics, { secrets }),
+    storeDeps: storeDeps(providers, options.storeStatus ? { status: options.storeStatus } : {}),
     clusterExternalSecretDeps: { writer: esWriter, status: cesStatus, events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
   });
   const put = (fake: FakeListWatch, object: unknown) => fake.put(object as TestObject);

@@ -3,14 +3,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConfigMap, Secret } from '../../../src/kube/client/objects.js';
 import type { ClusterExternalSecret, ExternalSecret, SecretStore } from '../../../src/api/types.js';
-import { SharedFetcher } from '../../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
 import { Manager, type ManagerSources } from '../../../src/controller/manager.js';
 import type { ListWatchSource } from '../../../src/kube/informer/list-watch.js';
-import { clusterExternalSecretMetrics, createMetrics, managerMetrics, externalSecretMetrics } from '../../../src/metrics.js';
+import { clusterExternalSecretMetrics, createMetrics, managerMetrics } from '../../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../../kube/fake-list-watch.js';
-import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeProvider, FakeSecrets, FakeStatus, capturedLogger, externalSecret, secretStore } from '../fakes.js';
+import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeProvider, capturedLogger, externalSecret, secretStore } from '../fakes.js';
 import { FakeManifests } from './fake-manifests.js';
+import { externalSecretDeps, storeDeps } from '../manager-fixtures.js';
 
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 const SENTINEL = 'cm-SENTINEL-value';
@@ -44,18 +43,9 @@ describe('Manager with ConfigMap targets', () => {
       metrics: managerMetrics(metrics),
       concurrency: 2,
       watchStallMs: 60_000,
-      externalSecretDeps: {
-        namespaces: new FakeNamespaces(),
-        secrets: new FakeSecrets(),
-        status: new FakeStatus(),
-        events: new FakeEvents(),
-        source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
-        macKey: Buffer.alloc(32, 1),
-        clock: { now: () => Date.now() },
-        ...externalSecretMetrics(metrics),
-      },
+      externalSecretDeps: externalSecretDeps(providers, metrics),
       manifestTargets: { client: manifests, allowedKinds: ['ConfigMap'] },
-      storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+      storeDeps: storeDeps(providers),
       clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(() => undefined), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     }));
     fakes.stores.put(secretStore() as unknown as TestObject);

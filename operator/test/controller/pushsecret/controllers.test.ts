@@ -7,12 +7,11 @@ import type { ClusterExternalSecret, ExternalSecret, SecretStore } from '../../.
 import type { ClusterPushSecret, PushSecret } from '../../../src/api/push-types.js';
 import { Manager, type ManagerSources } from '../../../src/controller/manager.js';
 import type { ListWatchSource } from '../../../src/kube/informer/list-watch.js';
-import { clusterExternalSecretMetrics, createMetrics, managerMetrics, externalSecretMetrics } from '../../../src/metrics.js';
-import { SharedFetcher } from '../../../src/aws/fetcher.js';
-import { FetchingSecretSource } from '../../../src/controller/externalsecret/fetch-desired.js';
+import { clusterExternalSecretMetrics, createMetrics, managerMetrics } from '../../../src/metrics.js';
 import { FakeListWatch, type TestObject } from '../../kube/fake-list-watch.js';
-import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, FakeSecrets, FakeStatus, capturedLogger, secretStore } from '../fakes.js';
+import { FakeCesStatus, FakeEvents, FakeExternalSecretStore, FakeNamespaces, capturedLogger, secretStore } from '../fakes.js';
 import { FakePushers, FakePushStatus, FakeSources, pushSecret } from './fakes.js';
+import { externalSecretDeps, storeDeps } from '../manager-fixtures.js';
 
 const source = <T>(fake: FakeListWatch) => fake as unknown as ListWatchSource<T & { metadata: TestObject['metadata'] }>;
 const managers: Manager[] = [];
@@ -48,17 +47,8 @@ function setup() {
     metrics: managerMetrics(metrics),
     concurrency: 2,
     watchStallMs: 60_000,
-    externalSecretDeps: {
-      namespaces: new FakeNamespaces(),
-      secrets: new FakeSecrets(),
-      status: new FakeStatus(),
-      events: new FakeEvents(),
-      source: new FetchingSecretSource(providers, new SharedFetcher({ ttlMs: 0, batchWindowMs: 0 })),
-      macKey: Buffer.alloc(32, 1),
-      clock: { now: () => Date.now() },
-      ...externalSecretMetrics(metrics),
-    },
-    storeDeps: { providers, status: new FakeStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, revalidateAfterMs: 3_600_000 },
+    externalSecretDeps: externalSecretDeps(providers, metrics),
+    storeDeps: storeDeps(providers),
     clusterExternalSecretDeps: { writer: new FakeExternalSecretStore(), status: new FakeCesStatus(), events: new FakeEvents(), clock: { now: () => Date.now() }, ...clusterExternalSecretMetrics(metrics) },
     push: {
       pushSecret: { namespaces: new FakeNamespaces(), sources: live, pushers, status: pushStatus, finalizers: pushStatus, events: new FakeEvents(), clock: { now: () => Date.now() } },
